@@ -1,0 +1,70 @@
+"""Load SDMX structure files and folders into the store (used by the CLI and `serve`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from loaders.structures import NotAStructureMessage, read_structure_file
+from sdmx_server.domain.model import Artefact
+from sdmx_server.services.structure_store import StructureStore, SubmissionReport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file."""
+
+    path: Path
+    error: str | None = None  # the whole file was refused
+    refused: list[tuple[str, str]] = field(default_factory=list)  # constructs refused while reading
+    artefacts: list[Artefact] = field(default_factory=list)
+
+
+@dataclass
+class LoadReport:
+    """Files read and the store's answer for their artefacts."""
+
+    files: list[FileOutcome] = field(default_factory=list)
+    submission: SubmissionReport = field(default_factory=SubmissionReport)
+
+    @property
+    def ok(self) -> bool:
+        """True when no file and no artefact was refused."""
+        return (all(f.error is None and not f.refused for f in self.files)
+                and not self.submission.refused)
+
+
+def iter_files(paths: Iterable[Path], suffixes: tuple[str, ...] = (".xml",)) -> Iterator[Path]:
+    """Files named by ``paths``; folders are walked (sorted) for ``suffixes``."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+        else:
+            yield path
+
+
+def load_structure_files(paths: Iterable[Path], store: StructureStore, *, progress: bool = False) -> LoadReport:
+    """Read every file, then store all their artefacts in one submission (dependency-ordered)."""
+    report = LoadReport()
+    files = list(iter_files(paths))
+    for path in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 2):
+        outcome = FileOutcome(path=path)
+        try:
+            result = read_structure_file(path)
+        except (NotAStructureMessage, OSError) as exc:
+            outcome.error = str(exc)
+        else:
+            outcome.artefacts = result.artefacts
+            outcome.refused = result.refused
+        report.files.append(outcome)
+    artefacts = [a for f in report.files for a in f.artefacts]
+    bar = tqdm(total=len(artefacts), desc="storing", unit="artefact", disable=not progress or len(artefacts) < 20)
+    report.submission = store.submit(artefacts, progress=bar.update)
+    bar.close()
+    return report

@@ -1,0 +1,74 @@
+"""HTTP plumbing shared by routes: conditional GET, gzip, Vary, HEAD."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sdmx_server.domain.clock import http_date, parse_http_or_iso
+
+VARY = "Accept, Accept-Encoding, Accept-Language"
+
+
+def accepts_gzip(request: Request) -> bool:
+    """True when the client accepts gzip (and did not refuse it with q=0)."""
+    header = (request.headers.get("accept-encoding") or "").lower()
+    for part in header.split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "x-gzip", "*"):
+            return "q=0" not in params.replace(" ", "") or "q=0." in params.replace(" ", "")
+    return False
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if header.strip() == "*":
+        return True
+    bare = etag.strip('"')
+    for candidate in header.split(","):
+        c = candidate.strip()
+        if c.startswith("W/"):
+            c = c[2:]
+        c = c.strip('"')
+        if c in (bare, bare + "-gzip"):
+            return True
+    return False
+
+
+def is_not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
+    """RFC 9110: If-None-Match wins over If-Modified-Since (HTTP-date or ISO 8601 accepted)."""
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        return _etag_matches(inm, etag)
+    ims = request.headers.get("if-modified-since")
+    if ims:
+        since = parse_http_or_iso(ims)
+        if since is not None:
+            return last_modified <= since
+    return False
+
+
+def validator_headers(etag: str, last_modified: datetime, *, gz: bool = False) -> dict[str, str]:
+    """ETag, Last-Modified and Vary."""
+    tag = etag if not gz else etag[:-1] + '-gzip"'
+    return {"ETag": tag, "Last-Modified": http_date(last_modified), "Vary": VARY}
+
+
+def not_modified_response(etag: str, last_modified: datetime, request: Request) -> Response:
+    """304 with the validators."""
+    return Response(status_code=304, headers=validator_headers(etag, last_modified, gz=accepts_gzip(request)))
+
+
+def bytes_response(request: Request, body: bytes, gz_body: bytes | None, media_type: str,
+                   headers: dict[str, str]) -> Response:
+    """A complete body, gzipped when the client accepts it; no body for HEAD."""
+    headers = dict(headers)
+    payload = body
+    if gz_body is not None:
+        headers["Content-Encoding"] = "gzip"
+        payload = gz_body
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(payload))
+        return Response(status_code=200, media_type=media_type, headers=headers)
+    return Response(payload, status_code=200, media_type=media_type, headers=headers)

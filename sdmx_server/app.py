@@ -1,0 +1,53 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from sdmx_server.api.errors import install_error_handlers
+from sdmx_server.api.middleware import ServerMiddleware
+from sdmx_server.api.routes import ops, structure_v1
+from sdmx_server.services.container import Services
+from sdmx_server.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """Build the application; nothing happens at import time."""
+    settings = settings or (services.settings if services else get_settings())
+    owns_services = services is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_services:
+            app.state.services.close()
+
+    app = FastAPI(
+        title="SDMX server for labour-market statistics",
+        description="SDMX REST API v1 (SDMX 2.1) under /rest and v2 (SDMX 3.0) under /rest/v2.",
+        version="0.1.0",
+        lifespan=lifespan,
+        redirect_slashes=False,  # pysdmx does not follow redirects; paths accept a trailing slash
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.services = services or Services.build(settings)
+    install_error_handlers(app)
+    app.include_router(ops.router)
+    # Order matters: specific /rest/... families first, the structure catch-all last.
+    app.include_router(structure_v1.router)
+    app.add_middleware(ServerMiddleware, allow_origins=settings.cors_allow_origins,
+                       max_uri_length=settings.max_uri_length)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry point for ``uvicorn --factory`` (each worker builds its own app)."""
+    from sdmx_server.logging_setup import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

@@ -1,0 +1,275 @@
+"""What the SDMX-ML readers and the format sniffer share.
+
+Namespaces and root elements, a hardened :func:`lxml.etree.iterparse`, the
+DOCTYPE guard, header parsing and structure references (``Ref`` elements and
+URNs).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+from .base import Action, DataReadError, MessageInfo, StructureRefHint
+
+SDMX_21 = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/"
+SDMX_30 = "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/"
+MES_21 = SDMX_21 + "message"
+MES_30 = SDMX_30 + "message"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XSI_TYPE = "{" + XSI + "}type"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+GENERIC_21 = "sdmx-ml-2.1-generic"
+SS_21 = "sdmx-ml-2.1-structurespecific"
+SS_30 = "sdmx-ml-3.0-structurespecific"
+
+ROOT_FORMATS: dict[tuple[str, str], str] = {
+    (MES_21, "GenericData"): GENERIC_21,
+    (MES_21, "GenericTimeSeriesData"): GENERIC_21,
+    (MES_21, "StructureSpecificData"): SS_21,
+    (MES_21, "StructureSpecificTimeSeriesData"): SS_21,
+    (MES_30, "StructureSpecificData"): SS_30,
+}
+
+ACTIONS: dict[str, Action] = {
+    "Information": Action.INFORMATION,
+    "Append": Action.APPEND,
+    "Replace": Action.REPLACE,
+    "Delete": Action.DELETE,
+    "Merge": Action.MERGE,
+}
+
+_NOT_DATA = {
+    "Structure": "this is a structure message, not a data message",
+    "GenericMetadata": "this is a metadata message, not a data message",
+    "StructureSpecificMetadata": "this is a metadata message, not a data message",
+    "MetadataSet": "this is a metadata message, not a data message",
+    "Error": "this is an SDMX error message, not a data message",
+    "RegistryInterface": "this is a registry interface message, not a data message",
+}
+
+_URN_RE = re.compile(
+    r"urn:sdmx:org\.sdmx\.infomodel\.[A-Za-z]+\.(?P<cls>[A-Za-z]+)="
+    r"(?P<agency>[^:()]+):(?P<id>[^:()]+)\((?P<version>[^()]*)\)"
+)
+_URN_KINDS = {
+    "DataStructure": "datastructure",
+    "Dataflow": "dataflow",
+    "ProvisionAgreement": "provisionagreement",
+}
+_REF_KINDS = {
+    "Structure": "datastructure",
+    "StructureUsage": "dataflow",
+    "ProvisionAgrement": "provisionagreement",  # sic, SDMX 2.1 schema
+    "ProvisionAgreement": "provisionagreement",
+}
+
+PROLOG_PEEK = 65536
+
+
+def localname(tag: object) -> str:
+    """The local part of an lxml tag (``""`` for comments and processing instructions)."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2]
+
+
+def namespace(tag: str) -> str:
+    """The namespace URI of a Clark-notation tag (``""`` if none)."""
+    return tag[1:].partition("}")[0] if tag.startswith("{") else ""
+
+
+def format_from_root(ns: str, name: str) -> str:
+    """The data format of a root element, or :class:`DataReadError` saying what it is instead."""
+    fmt = ROOT_FORMATS.get((ns, name))
+    if fmt is not None:
+        return fmt
+    if name in _NOT_DATA and "sdmx" in ns.lower():
+        raise DataReadError("line 1", _NOT_DATA[name])
+    if "/v2_0/" in ns or "/v1_0/" in ns:
+        raise DataReadError(
+            "line 1", "SDMX-ML 1.0/2.0 messages are not supported: send SDMX-ML 2.1 or 3.0 data"
+        )
+    if ns.startswith("http://www.sdmx.org/resources/sdmxml/schemas/"):
+        raise DataReadError("line 1", f"unsupported SDMX-ML message {name} ({ns})")
+    where = f" in namespace {ns}" if ns else " (no namespace)"
+    raise DataReadError("line 1", f"root element {name}{where} is not an SDMX data message")
+
+
+def parse_action(text: str | None, location: str, default: Action) -> Action:
+    """An SDMX-ML ``action`` value (``Append``, ``Replace``, ...), or ``default`` if absent."""
+    if text is None or text == "":
+        return default
+    try:
+        return ACTIONS[text.strip()]
+    except KeyError:
+        raise DataReadError(
+            location, f"unknown action {text!r} (expected {', '.join(ACTIONS)})"
+        ) from None
+
+
+# --------------------------------------------------------------------------- hardened parsing
+
+
+def scan_prolog(head: bytes) -> int | None:
+    """Offset of the root element's ``<`` in ``head`` (``None`` if ``head`` ends first).
+
+    Raises :class:`DataReadError` if the prolog holds a DOCTYPE declaration.
+    Only the bytes given are looked at; :func:`check_doctype` is the backstop
+    for prologs longer than that or in UTF-16.
+    """
+    data = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    skipped = len(head) - len(data)
+    i, n = 0, len(data)
+    while i < n:
+        if data[i] in b" \t\r\n":
+            i += 1
+        elif data.startswith(b"<?", i):
+            end = data.find(b"?>", i + 2)
+            if end < 0:
+                return None
+            i = end + 2
+        elif data.startswith(b"<!--", i):
+            end = data.find(b"-->", i + 4)
+            if end < 0:
+                return None
+            i = end + 3
+        elif data.startswith(b"<!", i):
+            line = data.count(b"\n", 0, i) + 1
+            raise DataReadError(f"line {line}", "DOCTYPE declarations are not allowed")
+        else:
+            return i + skipped
+    return None
+
+
+def check_prolog(head: bytes) -> None:
+    """Refuse a document whose prolog (before the root element) holds a DOCTYPE."""
+    scan_prolog(head)
+
+
+def check_doctype(elem: Any) -> None:
+    """Refuse a parsed document with a DOCTYPE (backstop of :func:`check_prolog`)."""
+    docinfo = elem.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.system_url:
+        raise DataReadError("line 1", "DOCTYPE declarations are not allowed")
+
+
+class GuardedStream:
+    """A read-only stream that checks the XML prolog before lxml sees any byte."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        chunks: list[bytes] = []
+        size = 0
+        while size < PROLOG_PEEK:
+            chunk = raw.read(PROLOG_PEEK - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        self._head = b"".join(chunks)
+        self._raw = raw
+        check_prolog(self._head)
+
+    def read(self, size: int = -1) -> bytes:
+        """Read like :meth:`io.RawIOBase.read`: the peeked head first, then the raw stream."""
+        if self._head:
+            if size is None or size < 0:
+                data, self._head = self._head + self._raw.read(), b""
+                return data
+            data, self._head = self._head[:size], self._head[size:]
+            return data
+        return self._raw.read(size)
+
+
+def secure_iterparse(stream: BinaryIO, events: tuple[str, ...], tag: Any = None) -> Any:
+    """``lxml.etree.iterparse`` that never loads a DTD, resolves entities or uses the network."""
+    return etree.iterparse(
+        GuardedStream(stream),
+        events=events,
+        tag=tag,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def xml_error(exc: etree.XMLSyntaxError) -> DataReadError:
+    """A :class:`DataReadError` for malformed XML, located at lxml's line."""
+    line = exc.lineno if exc.lineno else 1
+    message = exc.msg or str(exc)
+    message = re.sub(r",? ?\(<string>, line \d+\)$|, line \d+, column \d+$", "", message)
+    return DataReadError(f"line {line}", f"malformed XML: {message}")
+
+
+def check_root(elem: Any, fmt: str | None = None) -> str:
+    """Check the document of ``elem``: no DOCTYPE, a data-message root (of format ``fmt``)."""
+    check_doctype(elem)
+    root = elem.getroottree().getroot()
+    found = format_from_root(namespace(root.tag), localname(root.tag))
+    if fmt is not None and found != fmt:
+        raise DataReadError("line 1", f"the message is {found}, not {fmt} as declared")
+    return found
+
+
+# --------------------------------------------------------------------------- header
+
+
+def _children(elem: Any) -> Iterator[tuple[str, Any]]:
+    for child in elem:
+        name = localname(child.tag)
+        if name:
+            yield name, child
+
+
+def parse_urn(urn: str, default_kind: str) -> StructureRefHint | None:
+    """A structure reference from an SDMX URN (``None`` if it is not one)."""
+    m = _URN_RE.search(urn)
+    if m is None:
+        return None
+    kind = _URN_KINDS.get(m["cls"], default_kind)
+    return StructureRefHint(kind, m["agency"], m["id"], m["version"])
+
+
+def _structure_ref(elem: Any, kind: str) -> StructureRefHint | None:
+    """``<com:Structure>`` and friends: a ``Ref`` (2.1), a ``URN`` child (2.1) or URN text (3.0)."""
+    for name, child in _children(elem):
+        if name == "Ref" and child.get("id"):
+            return StructureRefHint(
+                kind, child.get("agencyID"), child.get("id"), child.get("version")
+            )
+        if name == "URN" and child.text:
+            return parse_urn(child.text.strip(), kind)
+    if elem.text and elem.text.strip():
+        return parse_urn(elem.text.strip(), kind)
+    return None
+
+
+def parse_header(header: Any, fmt: str) -> tuple[MessageInfo, Action]:
+    """The :class:`MessageInfo` of a ``mes:Header`` element and its default ``DataSetAction``."""
+    info = MessageInfo(format=fmt)
+    action = Action.INFORMATION
+    for name, child in _children(header):
+        if name == "ID" and info.header_id is None:
+            info.header_id = (child.text or "").strip() or None
+        elif name == "Prepared":
+            info.prepared = (child.text or "").strip() or None
+        elif name == "Sender":
+            info.sender = child.get("id")
+        elif name == "DataSetAction":
+            action = parse_action(child.text, f"line {child.sourceline}", Action.INFORMATION)
+        elif name == "Structure" and info.structure is None:
+            info.dimension_at_observation = child.get("dimensionAtObservation")
+            for ref_name, ref in _children(child):
+                kind = _REF_KINDS.get(ref_name)
+                if kind is not None:
+                    info.structure = _structure_ref(ref, kind)
+                    break
+    return info, action

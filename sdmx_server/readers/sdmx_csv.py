@@ -1,0 +1,355 @@
+"""Streaming readers for SDMX-CSV 1.0 and 2.0 data messages.
+
+SDMX-CSV 1.0: a first column ``DATAFLOW`` (``AG:ID(VER)``), then one column
+per component. SDMX-CSV 2.0: ``STRUCTURE`` (``dataflow``, ``datastructure``
+or ``dataprovision``; written ``STRUCTURE[;]`` when it declares the
+sub-value delimiter), ``STRUCTURE_ID``, optionally ``STRUCTURE_NAME`` and
+``ACTION`` (I, A, R, D, M per row), then the components. Both may use
+``,``, ``;`` or a tab as delimiter (read from the header), ``labels=both``
+headers and values (``FREQ: Frequency``, ``A: Annual``) and, in 2.0,
+``labels=name`` name columns (present when ``STRUCTURE_NAME`` is), which are
+skipped. The output-only ``SERIES_KEY`` and ``OBS_KEY`` columns are ignored.
+
+Each row becomes one ``obs`` record with all attribute columns of every
+attachment level. Empty cells are "not given": ``""`` in the key, no value,
+no attribute. A row whose cell count differs from the header's comes out
+with ``unknown["__row__"]``; an unknown ACTION with ``unknown["__action__"]``;
+a row for another structure than the first row's with
+``unknown["__structure__"]``, so that the validator can report them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from operator import itemgetter
+from typing import Any, BinaryIO
+
+from .base import Action, ComponentRoles, DataReadError, DataRecord, MessageInfo, StructureRefHint
+
+__all__ = ["CSV_FORMATS", "detect_csv_header", "iter_csv_records", "read_csv_info"]
+
+CSV_10 = "sdmx-csv-1.0"
+CSV_20 = "sdmx-csv-2.0"
+CSV_FORMATS = frozenset({CSV_10, CSV_20})
+
+_BLOCK = 1 << 20
+_MAX_LINE = 16 << 20
+
+_HEADER_RE = re.compile(
+    r'\ufeff?"?(?P<kind>DATAFLOW|STRUCTURE)(?:\[(?P<sub>[^\]]*)\])?(?:: [^,;\t"]*)?"?'
+    r"(?P<delim>[,;\t]|$)"
+)
+_STRUCTURE_ID_RE = re.compile(
+    r"(?P<agency>[^:()\s]+):(?P<id>[^:()\s]+)(?:\((?P<version>[^()]*)\))?(?:: .*)?", re.DOTALL
+)
+_STRUCTURE_KINDS = {
+    "dataflow": "dataflow",
+    "datastructure": "datastructure",
+    "dataprovision": "provisionagreement",
+}
+_ACTIONS: dict[str, Action] = {
+    "": Action.INFORMATION,
+    "I": Action.INFORMATION,
+    "A": Action.APPEND,
+    "R": Action.REPLACE,
+    "D": Action.DELETE,
+    "M": Action.MERGE,
+}
+_OUTPUT_ONLY = frozenset({"SERIES_KEY", "OBS_KEY"})
+_CSV20_COLUMNS = frozenset({"STRUCTURE", "STRUCTURE_ID", "STRUCTURE_NAME", "ACTION"})
+_BRACKETS_RE = re.compile(r"\[[^\]]*\]")
+
+
+def detect_csv_header(line: str) -> tuple[str, str, str]:
+    """``(format, delimiter, sub-value delimiter)`` from the first line of an SDMX-CSV file.
+
+    Raises :class:`DataReadError` if the first header cell is neither
+    ``DATAFLOW`` (SDMX-CSV 1.0) nor ``STRUCTURE``/``STRUCTURE[x]`` (2.0).
+    """
+    m = _HEADER_RE.match(line.rstrip("\r\n"))
+    if m is None:
+        raise DataReadError(
+            "line 1",
+            "not an SDMX-CSV message: the first header cell must be DATAFLOW (SDMX-CSV 1.0) "
+            "or STRUCTURE (SDMX-CSV 2.0)",
+        )
+    fmt = CSV_10 if m["kind"] == "DATAFLOW" else CSV_20
+    return fmt, m["delim"] or ",", m["sub"] or ";"
+
+
+def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
+    """The lines of a UTF-8 stream (BOM dropped), with invalid bytes located by line."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    pending = ""
+    lines_done = 0
+    first = True
+    while True:
+        raw = stream.read(_BLOCK)
+        final = not raw
+        try:
+            text = decoder.decode(raw, final)
+        except UnicodeDecodeError as exc:
+            line = lines_done + exc.object[: exc.start].count(b"\n") + 1
+            bad = exc.object[exc.start: exc.start + 1].hex()
+            raise DataReadError(
+                f"line {line}", f"invalid UTF-8 (byte 0x{bad}): SDMX-CSV must be UTF-8 encoded"
+            ) from None
+        if first and text:
+            first = False
+            if text[0] == "\ufeff":
+                text = text[1:]
+        if pending:
+            text = pending + text
+        if final:
+            if text:
+                yield from io.StringIO(text, newline="")
+            return
+        cut = text.rfind("\n") + 1
+        pending = text[cut:]
+        if len(pending) > _MAX_LINE:
+            raise DataReadError(f"line {lines_done + 1}", "line too long")
+        if cut:
+            complete = text[:cut]
+            lines_done += complete.count("\n")
+            yield from io.StringIO(complete, newline="")
+
+
+def _column_name(header: str) -> tuple[str, bool, bool]:
+    """(component id, has a label, is multi-valued ``[]``) of a header cell."""
+    name, sep, _label = header.partition(": ")
+    multi = name.endswith("[]")
+    if "[" in name:
+        name = _BRACKETS_RE.sub("", name)
+    return name.strip(), bool(sep), multi
+
+
+def parse_structure_id(raw: str, kind: str, location: str) -> StructureRefHint:
+    """``AG:ID(VER)`` (version and a trailing ``: label`` optional) as a structure reference."""
+    m = _STRUCTURE_ID_RE.fullmatch(raw.strip())
+    if m is None:
+        raise DataReadError(location, f"cannot read structure {raw!r}: expected AGENCY:ID(VERSION)")
+    return StructureRefHint(kind, m["agency"], m["id"], m["version"])
+
+
+def _strip_label(value: str) -> str:
+    index = value.find(": ")
+    return value[:index] if index >= 0 else value
+
+
+class _Layout:
+    """Where each part of a record is in a row, computed once from the header."""
+
+    def __init__(self, header: list[str], roles: ComponentRoles, fmt: str, sub: str) -> None:
+        self.width = len(header)
+        self.action_col: int | None = None
+        self.structure_cols: list[int] = []
+        self.time_col: int | None = None
+        self.measure_col: int | None = None
+        self.attr_cols: list[tuple[str, int]] = []
+        self.unknown_cols: list[tuple[str, int]] = []
+        self.label_cols: list[int] = []
+        self.multi_cols: list[int] = []
+        dims = {dim: i for i, dim in enumerate(roles.dimensions)}
+        dim_cols: list[int | None] = [None] * len(roles.dimensions)
+        seen: set[str] = set()
+        names_follow = fmt == CSV_20 and any(
+            _column_name(h)[0] == "STRUCTURE_NAME" for h in header
+        )
+        previous_is_component = False
+        for col, cell in enumerate(header):
+            name, labelled, multi = _column_name(cell)
+            if name in seen and name:
+                raise DataReadError("line 1", f"duplicate column {name}")
+            seen.add(name)
+            is_component = True
+            if col == 0 or (fmt == CSV_20 and name in _CSV20_COLUMNS):
+                is_component = False
+                if name == "ACTION":
+                    self.action_col = col
+                elif name in ("STRUCTURE", "STRUCTURE_ID", "DATAFLOW"):
+                    self.structure_cols.append(col)
+            elif name in _OUTPUT_ONLY:
+                is_component = False
+            elif name in dims:
+                dim_cols[dims[name]] = col
+            elif name == roles.time_dimension:
+                self.time_col = col
+            elif name == roles.primary_measure:
+                self.measure_col = col
+            elif name in roles.attributes:
+                self.attr_cols.append((name, col))
+            elif names_follow and previous_is_component:
+                is_component = False  # labels=name: the name column of the previous component
+            else:
+                self.unknown_cols.append((name or f"column {col + 1}", col))
+            if labelled:
+                self.label_cols.append(col)
+            if multi and sub != ";":
+                self.multi_cols.append(col)
+            previous_is_component = is_component
+        missing = [d for d, c in zip(roles.dimensions, dim_cols, strict=True) if c is None]
+        if roles.time_dimension and self.time_col is None:
+            missing.append(roles.time_dimension)
+        if fmt == CSV_20 and "STRUCTURE_ID" not in seen:
+            missing.insert(0, "STRUCTURE_ID")
+        if missing:
+            raise DataReadError("line 1", f"missing column(s) {', '.join(missing)}")
+        self.key: Callable[[list[str]], tuple[str, ...]] = _key_getter(
+            [c for c in dim_cols if c is not None]
+        )
+
+
+def _key_getter(cols: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    if not cols:
+        return lambda row: ()
+    if len(cols) == 1:
+        only = cols[0]
+        return lambda row: (row[only],)
+    getter = itemgetter(*cols)
+    return getter  # returns a tuple for two or more indices
+
+
+def _open(stream: BinaryIO, fmt: str | None) -> tuple[str, str, Any]:
+    """(format, sub-value delimiter, csv reader positioned on the header)."""
+    lines = _decoded_lines(stream)
+    first = next(lines, None)
+    if first is None:
+        raise DataReadError("line 1", "empty message")
+    found, delimiter, sub = detect_csv_header(first)
+    if fmt is not None and found != fmt:
+        raise DataReadError("line 1", f"the message is {found}, not {fmt} as declared")
+    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
+    return found, sub, reader
+
+
+def _tell(stream: BinaryIO) -> int | None:
+    try:
+        return stream.tell() if stream.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def read_csv_info(stream: BinaryIO) -> MessageInfo:
+    """The format and structure of an SDMX-CSV message (from its header and first row).
+
+    A seekable stream is put back where it was. ``structure`` is None when
+    the file has no data row.
+    """
+    position = _tell(stream)
+    try:
+        fmt, _sub, reader = _open(stream, None)
+        try:
+            header = next(reader)
+            row = next((r for r in reader if r), None)
+        except csv.Error as exc:
+            raise DataReadError(f"line {reader.line_num}", f"malformed CSV: {exc}") from None
+        info = MessageInfo(format=fmt)
+        if row is None:
+            return info
+        names = [_column_name(h)[0] for h in header]
+        location = f"line {reader.line_num}"
+        if fmt == CSV_10:
+            info.structure = parse_structure_id(row[0], "dataflow", location)
+            return info
+        if "STRUCTURE_ID" not in names:
+            raise DataReadError("line 1", "missing column(s) STRUCTURE_ID")
+        sid = names.index("STRUCTURE_ID")
+        if len(row) <= sid:
+            raise DataReadError(location, "no STRUCTURE_ID value")
+        raw_kind = _strip_label(row[0]).strip()
+        kind = _STRUCTURE_KINDS.get(raw_kind.lower())
+        if kind is None:
+            raise DataReadError(
+                location,
+                f"unknown STRUCTURE {raw_kind!r} (expected dataflow, datastructure or dataprovision)",
+            )
+        info.structure = parse_structure_id(row[sid], kind, location)
+        return info
+    finally:
+        if position is not None:
+            stream.seek(position)
+
+
+def iter_csv_records(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> Iterator[DataRecord]:
+    """Stream the rows of an SDMX-CSV message of format ``fmt`` as ``obs`` records.
+
+    Raises :class:`DataReadError` before any record if the header lacks a
+    key-dimension or time-dimension column (or STRUCTURE_ID in 2.0), and
+    during the read for invalid UTF-8 or broken quoting; rows with the wrong
+    number of cells do not stop the read (see the module docstring).
+    """
+    if fmt not in CSV_FORMATS:
+        raise ValueError(f"not an SDMX-CSV format: {fmt!r}")
+    _fmt, sub, reader = _open(stream, fmt)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise DataReadError("line 1", f"malformed CSV header: {exc}") from None
+    layout = _Layout(header, roles, fmt, sub)
+    return _records(layout, reader, len(roles.dimensions), sub)
+
+
+def _records(layout: _Layout, reader: Any, ndims: int, sub: str) -> Iterator[DataRecord]:
+    width = layout.width
+    key_of = layout.key
+    time_col, measure_col, action_col = layout.time_col, layout.measure_col, layout.action_col
+    attr_cols, unknown_cols = layout.attr_cols, layout.unknown_cols
+    label_cols, multi_cols = layout.label_cols, layout.multi_cols
+    structure_of = _key_getter(layout.structure_cols)
+    actions = _ACTIONS
+    information = Action.INFORMATION
+    blank_key = ("",) * ndims
+    first_structure: tuple[str, ...] | None = None
+    previous_line = reader.line_num
+    try:
+        for row in reader:
+            location = f"line {previous_line + 1}"
+            previous_line = reader.line_num
+            if len(row) != width:
+                if not row:
+                    continue
+                yield DataRecord(
+                    kind="obs", action=information, location=location, key=blank_key,
+                    unknown={"__row__": f"expected {width} cells, got {len(row)}"},
+                )
+                continue
+            if label_cols:
+                for col in label_cols:
+                    row[col] = _strip_label(row[col])
+            for col in multi_cols:
+                row[col] = row[col].replace(sub, ";")
+            unknown = {name: v for name, col in unknown_cols if (v := row[col])}
+            if action_col is None:
+                action = information
+            else:
+                raw_action = row[action_col]
+                found = actions.get(raw_action)
+                if found is None:
+                    found = actions.get(_strip_label(raw_action).strip().upper())
+                if found is None:
+                    unknown["__action__"] = raw_action
+                    found = information
+                action = found
+            structure = structure_of(row)
+            if first_structure is None:
+                first_structure = structure
+            elif structure != first_structure:
+                unknown["__structure__"] = " ".join(structure)
+            value = row[measure_col] if measure_col is not None else ""
+            yield DataRecord(
+                kind="obs",
+                action=action,
+                location=location,
+                key=key_of(row),
+                period=row[time_col] if time_col is not None else "",
+                value=value or None,
+                attrs={name: v for name, col in attr_cols if (v := row[col])},
+                unknown=unknown,
+            )
+    except csv.Error as exc:
+        raise DataReadError(f"line {reader.line_num}", f"malformed CSV: {exc}") from None

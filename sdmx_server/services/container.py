@@ -1,0 +1,41 @@
+"""The per-process set of services, built once from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from sdmx_server.services.structure_query import StructureQueryService
+from sdmx_server.services.structure_render import StructureRenderer
+from sdmx_server.services.structure_store import StructureStore
+from sdmx_server.settings import Settings
+from sdmx_server.storage.db import create_db_engine, make_session_factory
+
+
+@dataclass
+class Services:
+    """Everything routes call; no request state is kept here (workers are stateless)."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    structure_store: StructureStore
+    structure_query: StructureQueryService
+    structure_renderer: StructureRenderer
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine | None = None) -> Services:
+        """Wire the services for ``settings`` (creating the engine unless given)."""
+        engine = engine or create_db_engine(settings.database_url, pool_size=settings.db_pool_size)
+        factory = make_session_factory(engine)
+        query = StructureQueryService(factory)
+        renderer = StructureRenderer(factory, query, settings.public_url, cache_entries=settings.structure_cache_entries)
+        store = StructureStore(factory)
+        return cls(settings=settings, engine=engine, session_factory=factory, structure_store=store,
+                   structure_query=query, structure_renderer=renderer)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()

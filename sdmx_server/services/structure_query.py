@@ -1,0 +1,253 @@
+"""Structure queries: which artefacts, which references, at which detail.
+
+Implements the SDMX REST structure-query semantics (``4_3_structural_queries.md``):
+resource/agency/id/version matching with ``all``/``latest``/lists, item
+queries (``isPartial``), ``references`` (none, parents, parentsandsiblings,
+children, descendants, all, or a type) and ``detail`` (full, allstubs,
+referencestubs, referencepartial, allcompletestubs, referencecompletestubs).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from sdmx_server.domain.errors import BadRequestError, NoResultsError
+from sdmx_server.domain.model import (
+    Artefact,
+    ArtefactType,
+    ConstraintDetails,
+    DsdDetails,
+    Item,
+)
+from sdmx_server.domain.versions import VersionSelector, version_key
+from sdmx_server.formats.common import RenderMode, StructureEntry
+from sdmx_server.storage import structure_repo as repo
+from sdmx_server.storage.tables import StructureArtefact
+
+REFERENCES = ("none", "parents", "parentsandsiblings", "children", "descendants", "all", "ancestors")
+DETAILS = ("full", "allstubs", "referencestubs", "referencepartial", "allcompletestubs",
+           "referencecompletestubs", "raw")
+
+
+@dataclass(frozen=True)
+class StructureQuery:
+    """A parsed structure query (v1 or v2 path and parameters)."""
+
+    types: tuple[ArtefactType, ...]
+    agencies: tuple[str, ...] | None = None  # None = all
+    ids: tuple[str, ...] | None = None
+    version: VersionSelector = field(default_factory=lambda: VersionSelector("latest"))
+    item_ids: tuple[str, ...] | None = None
+    references: tuple[str, ...] = ("none",)  # REFERENCES or type resource names
+    detail: str = "full"
+    constraint_role: str | None = None  # "Allowed" / "Actual" for allowedconstraint / actualconstraint
+
+    def cache_key(self) -> str:
+        """A canonical text form for ETags and caches."""
+        return "|".join([
+            ",".join(t.value for t in self.types),
+            ",".join(self.agencies) if self.agencies is not None else "*",
+            ",".join(self.ids) if self.ids is not None else "*",
+            f"{self.version.mode}:{','.join(self.version.values)}",
+            ",".join(self.item_ids) if self.item_ids is not None else "*",
+            ",".join(self.references), self.detail, self.constraint_role or "",
+        ])
+
+    @property
+    def involved_types(self) -> frozenset[ArtefactType]:
+        """Artefact types whose changes can change this query's answer."""
+        if self.references == ("none",) and not self.detail.startswith("reference"):
+            return frozenset(self.types)
+        return frozenset(ArtefactType)
+
+
+class StructureQueryService:
+    """Answers structure queries from the store (read-only transactions)."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+
+    def query(self, q: StructureQuery) -> list[StructureEntry]:
+        """The artefacts answering ``q``, each with its render mode; NoResultsError if none."""
+        for ref in q.references:
+            if ref not in REFERENCES and ref not in {t.value for t in ArtefactType}:
+                raise BadRequestError(f"references={ref} is not a valid value")
+        if q.detail not in DETAILS:
+            raise BadRequestError(f"detail={q.detail} is not a valid value")
+        with self._factory() as session:
+            rows = self._match(session, q)
+            if not rows:
+                raise NoResultsError("No structures match the query")
+            results = repo.load_artefacts(session, rows)
+            if q.item_ids is not None:
+                results = [a for a in (_only_items(a, q.item_ids) for a in results) if a is not None]
+                if not results:
+                    raise NoResultsError("No items match the query")
+            refs = self._references(session, q, rows)
+            return self._entries(session, q, results, refs)
+
+    # ------------------------------------------------------------------ matching
+
+    @staticmethod
+    def _match(session: Session, q: StructureQuery) -> list[StructureArtefact]:
+        versions = list(q.version.values) if q.version.mode == "exact" else None
+        rows = repo.find_rows(session, q.types, q.agencies, q.ids, versions)
+        if q.constraint_role is not None:
+            rows = [r for r in rows if (r.details or {}).get("role", "Allowed") == q.constraint_role]
+        if q.version.mode in ("exact", "all"):
+            return rows
+        by_artefact: dict[tuple[str, str, str], list[StructureArtefact]] = defaultdict(list)
+        for r in rows:
+            by_artefact[(r.type, r.agency_id, r.resource_id)].append(r)
+        out = []
+        for group in by_artefact.values():
+            versions_ = [r.version for r in group]
+            finals = {r.version: r.is_final for r in group}
+            keep = set(q.version.select(versions_, finals))
+            out.extend(r for r in group if r.version in keep)
+        return sorted(out, key=lambda r: (r.type, r.agency_id, r.resource_id, version_key(r.version)))
+
+    # ------------------------------------------------------------------ references
+
+    @staticmethod
+    def _closure(session: Session, start: set[int], down: bool) -> set[int]:
+        seen: set[int] = set()
+        frontier = set(start)
+        while frontier:
+            step = repo.references_from(session, frontier) if down else repo.references_to(session, frontier)
+            nxt = {t for targets in step.values() for t in targets} - seen - start
+            seen |= nxt
+            frontier = nxt
+        return seen
+
+    def _references(self, session: Session, q: StructureQuery, rows: list[StructureArtefact]) -> set[int]:
+        base = {r.pk for r in rows}
+        out: set[int] = set()
+        for ref in q.references:
+            if ref == "none":
+                continue
+            if ref == "children":
+                out |= {t for ts in repo.references_from(session, base).values() for t in ts}
+            elif ref == "descendants":
+                out |= self._closure(session, base, down=True)
+            elif ref == "parents":
+                out |= {s for ss in repo.references_to(session, base).values() for s in ss}
+            elif ref == "ancestors":
+                out |= self._closure(session, base, down=False)
+            elif ref == "parentsandsiblings":
+                out |= self._parents_and_siblings(session, base)
+            elif ref == "all":
+                out |= self._parents_and_siblings(session, base) | self._closure(session, base, down=True)
+            else:  # a type: referenced or referencing artefacts of that type
+                wanted = ArtefactType(ref)
+                candidates = (self._parents_and_siblings(session, base) | self._closure(session, base, down=True)
+                              | self._closure(session, base, down=False))
+                out |= {r.pk for r in repo.rows_by_pk(session, candidates) if r.type == wanted.value}
+        return out - base
+
+    @staticmethod
+    def _parents_and_siblings(session: Session, base: set[int]) -> set[int]:
+        parents = {s for ss in repo.references_to(session, base).values() for s in ss}
+        siblings = {t for ts in repo.references_from(session, parents).values() for t in ts}
+        return parents | siblings
+
+    # ------------------------------------------------------------------ detail
+
+    def _entries(self, session: Session, q: StructureQuery, results: list[Artefact],
+                 ref_pks: set[int]) -> list[StructureEntry]:
+        main_mode: RenderMode = {"allstubs": "stub", "allcompletestubs": "completestub"}.get(q.detail, "full")  # type: ignore[assignment]
+        ref_mode: RenderMode = {"allstubs": "stub", "referencestubs": "stub", "allcompletestubs": "completestub",
+                                "referencecompletestubs": "completestub"}.get(q.detail, "full")  # type: ignore[assignment]
+        entries = [StructureEntry(a, main_mode) for a in results]
+        ref_rows = sorted(repo.rows_by_pk(session, ref_pks),
+                          key=lambda r: (r.type, r.agency_id, r.resource_id, version_key(r.version)))
+        if ref_mode != "full":
+            referenced = [repo.row_to_artefact(r) for r in ref_rows]  # stubs need no items
+        else:
+            referenced = repo.load_artefacts(session, ref_rows)
+        if q.detail == "referencepartial":
+            referenced = _partial(results + referenced, referenced)
+        entries += [StructureEntry(a, ref_mode) for a in referenced]
+        return entries
+
+
+def _only_items(artefact: Artefact, item_ids: Iterable[str]) -> Artefact | None:
+    """The scheme restricted to these items and their ancestors, marked partial."""
+    if not artefact.type.is_item_scheme:
+        raise BadRequestError(f"item queries apply to item schemes, not to {artefact.type.value}")
+    by_id = {i.id: i for i in artefact.items}
+    keep: set[str] = set()
+    for wanted in item_ids:
+        item = by_id.get(wanted)
+        while item is not None and item.id not in keep:
+            keep.add(item.id)
+            item = by_id.get(item.parent) if item.parent else None
+    if not keep:
+        return None
+    return artefact.model_copy(update={"items": [i for i in artefact.items if i.id in keep], "is_partial": True})
+
+
+def _partial(context: list[Artefact], referenced: list[Artefact]) -> list[Artefact]:
+    """``detail=referencepartial``: item schemes keep only the items used or allowed.
+
+    Codelists keep the codes allowed by the Allowed content constraints in
+    the response (all codes when none constrains the component), plus
+    ancestors; concept schemes keep the concepts the DSDs use; organisation
+    and category schemes keep the items referenced.
+    """
+    used: dict[tuple[ArtefactType, str, str, str], set[str] | None] = {}
+    allowed = _allowed_values(context)
+
+    def note(ref_key: tuple[ArtefactType, str, str, str], ids: set[str] | None) -> None:
+        if ref_key in used and (used[ref_key] is None or ids is None):
+            used[ref_key] = None
+            return
+        used[ref_key] = (used.get(ref_key) or set()) | (ids or set())
+
+    for art in context:
+        details = art.details
+        if isinstance(details, DsdDetails):
+            comps = details.dimensions + details.attributes + ([details.primary_measure] if details.primary_measure else [])
+            for comp in comps:
+                if comp.concept is not None:
+                    s = comp.concept.scheme
+                    note((s.type, s.agency, s.id, s.version), {comp.concept.item_id})
+                rep = comp.representation
+                if rep is not None and rep.enumeration is not None:
+                    e = rep.enumeration
+                    note((e.type, e.agency, e.id, e.version), allowed.get(comp.id))
+        for _role, target, item_id in art.references():
+            if item_id is not None and target.type is not ArtefactType.CONCEPT_SCHEME:
+                note((target.type, target.agency, target.id, target.version), {item_id})
+    out = []
+    for art in referenced:
+        key = (art.type, art.agency, art.id, art.version)
+        if not art.type.is_item_scheme or key not in used or used[key] is None:
+            out.append(art)
+            continue
+        restricted = _only_items(art, sorted(used[key] or ()))
+        out.append(restricted if restricted is not None else art.model_copy(update={"items": [], "is_partial": True}))
+    return out
+
+
+def _allowed_values(context: list[Artefact]) -> dict[str, set[str]]:
+    """Component id -> values allowed by the Allowed constraints among ``context`` (include regions)."""
+    allowed: dict[str, set[str]] = {}
+    for art in context:
+        details = art.details
+        if not isinstance(details, ConstraintDetails) or details.role != "Allowed":
+            continue
+        for region in details.cube_regions:
+            if not region.include:
+                continue
+            for kv in region.key_values + region.attributes:
+                if kv.include and kv.values:
+                    allowed.setdefault(kv.id, set()).update(kv.values)
+    return allowed
+
+
+__all__ = ["StructureQuery", "StructureQueryService", "Item"]

@@ -1,0 +1,95 @@
+"""Rendered structure responses with validators that stay right across workers.
+
+Every request reads the per-type generations from ``structure_state`` (one
+small query): the ETag derives from them and from the request, so any worker
+knows at once that a structure changed, with no shared memory and no
+message bus. Rendered bodies are kept per worker in a small LRU keyed by
+that ETag (a body is only ever reused for the exact state it was made from).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from sdmx_server.formats.common import Languages, RenderContext
+from sdmx_server.formats.media_types import MediaType
+from sdmx_server.formats.registry import structure_writer
+from sdmx_server.services.structure_query import StructureQuery, StructureQueryService
+from sdmx_server.storage import structure_repo as repo
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class Validators:
+    """ETag and Last-Modified of a response, known before rendering it."""
+
+    etag: str
+    last_modified: datetime
+
+
+@dataclass
+class Rendered:
+    """A rendered body, with its gzip form made on first demand."""
+
+    body: bytes
+    _gzip: bytes | None = field(default=None, repr=False)
+
+    def gzipped(self) -> bytes:
+        """The body compressed with gzip (cached)."""
+        if self._gzip is None:
+            self._gzip = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gzip
+
+
+class StructureRenderer:
+    """Validators and (cached) bodies for structure queries."""
+
+    def __init__(self, session_factory: sessionmaker[Session], queries: StructureQueryService,
+                 public_url: str, sender: str = "SDMX_SERVER", cache_entries: int = 256) -> None:
+        self._factory = session_factory
+        self._queries = queries
+        self._public_url = public_url
+        self._sender = sender
+        self._cache: OrderedDict[str, Rendered] = OrderedDict()
+        self._max = cache_entries
+        self._lock = threading.Lock()
+
+    def validators(self, q: StructureQuery, media: MediaType, languages: Languages) -> Validators:
+        """ETag and Last-Modified for this query in the current state of the store."""
+        with self._factory() as session:
+            state = repo.read_state(session)
+        involved = sorted(t.value for t in q.involved_types)
+        gens = ",".join(f"{t}={state[t][0]}" for t in involved if t in state)
+        changed = [state[t][1] for t in involved if t in state]
+        key = f"{q.cache_key()}|{media.format_id}|{languages.tag}|{self._public_url}|{gens}"
+        etag = '"' + hashlib.sha1(key.encode()).hexdigest()[:24] + '"'
+        return Validators(etag=etag, last_modified=max(changed) if changed else EPOCH)
+
+    def render(self, q: StructureQuery, media: MediaType, languages: Languages, etag: str) -> Rendered:
+        """The body for ``q`` (NoResultsError if nothing matches)."""
+        with self._lock:
+            hit = self._cache.get(etag)
+            if hit is not None:
+                self._cache.move_to_end(etag)
+                return hit
+        entries = self._queries.query(q)
+        ctx = RenderContext(public_url=self._public_url, languages=languages, sender=self._sender)
+        rendered = Rendered(structure_writer(media)(entries, ctx))
+        with self._lock:
+            self._cache[etag] = rendered
+            while len(self._cache) > self._max:
+                self._cache.popitem(last=False)
+        return rendered
+
+    def clear(self) -> None:
+        """Forget every cached body (tests; correctness never depends on it)."""
+        with self._lock:
+            self._cache.clear()

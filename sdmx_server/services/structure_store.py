@@ -1,0 +1,354 @@
+"""Storing structural metadata: the one write path for loaders and the API.
+
+``StructureStore.submit`` takes artefacts (from any reader), orders them by
+dependency, resolves every reference against the message and the store, and
+writes them in one transaction with a savepoint per artefact, so that one
+refused artefact does not take the others down. The rules:
+
+* a final artefact cannot change except its names, descriptions and
+  annotations (and those of its items): a replacement is a new version;
+* a non-final artefact is replaced whole; removing an item that something
+  references is refused;
+* organisation schemes (agencies, data providers, ...) and partial item
+  schemes merge item by item;
+* an unknown maintenance agency is registered in ``SDMX:AGENCIES(1.0)``
+  with a warning;
+* a reference that neither the message nor the store resolves is kept as an
+  external-reference stub (with a warning) where SDMX allows it
+  (categorisations, constraint attachments, concept core representations);
+  a DSD whose concepts or codelists are missing is refused, and so is
+  anything that depends on a refused artefact.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from sdmx_server.domain.errors import StructureLoadError
+from sdmx_server.domain.model import (
+    Artefact,
+    ArtefactType,
+    DsdDetails,
+    Item,
+    MaintainableRef,
+)
+from sdmx_server.storage import structure_repo as repo
+from sdmx_server.storage.tables import StructureArtefact, StructureItem
+
+log = logging.getLogger(__name__)
+
+Status = Literal["created", "updated", "kept", "merged", "refused", "stub"]
+
+TYPE_ORDER = [
+    ArtefactType.AGENCY_SCHEME,
+    ArtefactType.DATA_PROVIDER_SCHEME,
+    ArtefactType.DATA_CONSUMER_SCHEME,
+    ArtefactType.ORGANISATION_UNIT_SCHEME,
+    ArtefactType.CODELIST,
+    ArtefactType.CONCEPT_SCHEME,
+    ArtefactType.CATEGORY_SCHEME,
+    ArtefactType.DATA_STRUCTURE,
+    ArtefactType.DATAFLOW,
+    ArtefactType.PROVISION_AGREEMENT,
+    ArtefactType.CONTENT_CONSTRAINT,
+    ArtefactType.CATEGORISATION,
+]
+
+# References that may point outside the store: kept as external-reference stubs.
+# Only a DSD's own references (concepts, codelists) must resolve.
+SOFT_ROLES = ("source", "target", "attachment", "item:", "structure", "dataflow", "dataProvider")
+
+AGENCIES_REF = MaintainableRef(type=ArtefactType.AGENCY_SCHEME, agency="SDMX", id="AGENCIES", version="1.0")
+
+
+@dataclass
+class ArtefactOutcome:
+    """What happened to one artefact of a submission."""
+
+    ref: MaintainableRef
+    status: Status
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+    # Other artefact types this submission changed (auto-registered agencies, stubs).
+    side_types: set[ArtefactType] = field(default_factory=set, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """False only for refused artefacts."""
+        return self.status != "refused"
+
+
+@dataclass
+class SubmissionReport:
+    """Outcomes of a structure submission, in processing order."""
+
+    outcomes: list[ArtefactOutcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[ArtefactOutcome]:
+        """Outcomes of refused artefacts."""
+        return [o for o in self.outcomes if not o.ok]
+
+    def count(self, status: Status) -> int:
+        """Number of artefacts with this status."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def _comparable(artefact: Artefact, *, labels: bool = True) -> dict[str, Any]:
+    data = artefact.model_dump(mode="json", exclude_none=True, exclude={"is_partial"})
+    if not labels:
+        for key in ("names", "descriptions", "annotations"):
+            data.pop(key, None)
+        for item in data.get("items", []):
+            for key in ("names", "descriptions", "annotations"):
+                item.pop(key, None)
+    return data
+
+
+def _stub(ref: MaintainableRef, item_ids: Sequence[str] = ()) -> Artefact:
+    return Artefact(
+        type=ref.type, agency=ref.agency, id=ref.id, version=ref.version,
+        is_external_reference=True, names={"en": ref.id},
+        items=[Item(id=i, names={"en": i.rsplit(".", 1)[-1]}, parent=i.rsplit(".", 1)[0] if "." in i else None)
+               for i in item_ids],
+    )
+
+
+class StructureStore:
+    """The write service for structural metadata (owns its transactions)."""
+
+    def __init__(self, session_factory: sessionmaker[Session],
+                 on_change: Callable[[], None] | None = None) -> None:
+        self._factory = session_factory
+        self._on_change = on_change
+
+    # ------------------------------------------------------------------ API
+
+    def submit(self, artefacts: Sequence[Artefact], *, allow_replace: bool = True,
+               progress: Callable[[int], object] | None = None) -> SubmissionReport:
+        """Store ``artefacts`` (one transaction, one savepoint each) and report per artefact."""
+        report = SubmissionReport()
+        ordered = sorted(artefacts, key=lambda a: TYPE_ORDER.index(a.type))
+        in_message = {a.ref for a in ordered}
+        refused: set[MaintainableRef] = set()
+        changed_types: set[ArtefactType] = set()
+        with self._factory() as session, session.begin():
+            for artefact in ordered:
+                outcome = self._submit_one(session, artefact, in_message, refused, allow_replace)
+                report.outcomes.append(outcome)
+                if outcome.status == "refused":
+                    refused.add(artefact.ref)
+                    log.warning("refused %s: %s", artefact.ref, outcome.message)
+                else:
+                    changed_types |= outcome.side_types
+                    if outcome.status != "kept":
+                        changed_types.add(artefact.type)
+                for w in outcome.warnings:
+                    log.warning("%s: %s", artefact.ref, w)
+                if progress is not None:
+                    progress(1)
+            if changed_types:
+                repo.bump_state(session, changed_types)
+        if changed_types and self._on_change is not None:
+            self._on_change()
+        return report
+
+    # ------------------------------------------------------------- per artefact
+
+    def _submit_one(self, session: Session, artefact: Artefact, in_message: set[MaintainableRef],
+                    refused: set[MaintainableRef], allow_replace: bool) -> ArtefactOutcome:
+        outcome = ArtefactOutcome(ref=artefact.ref, status="kept")
+        try:
+            with session.begin_nested():
+                self._check_consistency(artefact)
+                defines_itself = (artefact.type is ArtefactType.AGENCY_SCHEME
+                                  and any(i.id == artefact.agency for i in artefact.items))
+                if not defines_itself:
+                    self._ensure_agency(session, artefact.agency, outcome)
+                targets = self._resolve_references(session, artefact, in_message, refused, outcome)
+                self._write(session, artefact, targets, outcome, allow_replace)
+        except StructureLoadError as exc:
+            outcome.status = "refused"
+            outcome.message = exc.reason
+        except IntegrityError as exc:
+            outcome.status = "refused"
+            outcome.message = f"conflicts with stored content: {str(exc.orig).splitlines()[0]}"
+        return outcome
+
+    def _check_consistency(self, artefact: Artefact) -> None:
+        ids = [i.id for i in artefact.items]
+        if len(ids) != len(set(ids)):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            raise StructureLoadError(str(artefact.ref), f"duplicate item ids: {', '.join(dupes[:10])}")
+        known = set(ids)
+        for item in artefact.items:
+            if item.parent is not None and item.parent not in known:
+                raise StructureLoadError(str(artefact.ref), f"item {item.id} has unknown parent {item.parent}")
+        details = artefact.details
+        if isinstance(details, DsdDetails):
+            dims = {d.id for d in details.dimensions}
+            for group in details.groups:
+                missing = [d for d in group.dimensions if d not in dims]
+                if missing:
+                    raise StructureLoadError(str(artefact.ref), f"group {group.id} names unknown dimensions {missing}")
+            groups = {g.id for g in details.groups}
+            for attr in details.attributes:
+                rel = attr.relationship
+                if rel is None:
+                    continue
+                bad = [d for d in rel.dimensions if d not in dims]
+                if bad:
+                    raise StructureLoadError(str(artefact.ref), f"attribute {attr.id} relates to unknown dimensions {bad}")
+                if rel.group is not None and rel.group not in groups:
+                    raise StructureLoadError(str(artefact.ref), f"attribute {attr.id} relates to unknown group {rel.group}")
+
+    def _ensure_agency(self, session: Session, agency: str, outcome: ArtefactOutcome) -> None:
+        parent, _, child = agency.rpartition(".")
+        stmt = (
+            select(StructureItem.pk)
+            .join(StructureArtefact, StructureArtefact.pk == StructureItem.artefact_pk)
+            .where(StructureArtefact.type == ArtefactType.AGENCY_SCHEME.value, StructureItem.item_id == child)
+        )
+        if parent:
+            stmt = stmt.where(StructureArtefact.agency_id == parent)
+        if session.execute(stmt.limit(1)).first() is not None:
+            return
+        if parent:
+            raise StructureLoadError(str(outcome.ref), f"unknown maintenance agency {agency}")
+        row = repo.get_row(session, AGENCIES_REF)
+        if row is None:
+            scheme = Artefact(type=ArtefactType.AGENCY_SCHEME, agency="SDMX", id="AGENCIES", version="1.0",
+                              names={"en": "SDMX Agency Scheme"},
+                              items=[Item(id="SDMX", names={"en": "SDMX"})] + ([] if agency == "SDMX" else [Item(id=agency, names={"en": agency})]))
+            repo.insert_artefact(session, scheme)
+        else:
+            existing = repo.items_of(session, [row.pk])[row.pk]
+            items = [repo.row_to_item(i) for i in existing] + [Item(id=agency, names={"en": agency})]
+            repo.sync_items(session, row.pk, items)
+            row.item_count = len(items)
+        outcome.side_types.add(ArtefactType.AGENCY_SCHEME)
+        outcome.warnings.append(f"maintenance agency {agency} was unknown: registered in SDMX:AGENCIES(1.0)")
+
+    def _resolve_references(self, session: Session, artefact: Artefact, in_message: set[MaintainableRef],
+                            refused: set[MaintainableRef], outcome: ArtefactOutcome) -> list[tuple[str, int, int | None]]:
+        refs = [r for r in artefact.references() if r[1] != artefact.ref]  # self-references need no row
+        rows = repo.match_refs(session, [r for _, r, _ in refs])
+        needed_items: dict[MaintainableRef, set[str]] = {}
+        for role, ref, item_id in refs:
+            if ref in refused:
+                raise StructureLoadError(str(artefact.ref), f"depends on {ref}, which was refused")
+            row = rows.get(ref)
+            soft = role.startswith(SOFT_ROLES)
+            if row is None:
+                if not soft:
+                    raise StructureLoadError(str(artefact.ref),
+                                             f"references {ref}, which is neither in the message nor stored")
+                rows[ref] = self._create_stub(session, ref, [item_id] if item_id else [], outcome)
+            elif row.is_external_reference and not soft:
+                raise StructureLoadError(str(artefact.ref), f"references {ref}, which is only an external reference")
+            if item_id is not None:
+                needed_items.setdefault(ref, set()).add(item_id)
+        item_pk = self._resolve_items(session, artefact, rows, needed_items)
+        return [(role, rows[ref].pk, item_pk[(ref, item_id)] if item_id else None) for role, ref, item_id in refs]
+
+    @staticmethod
+    def _resolve_items(session: Session, artefact: Artefact, rows: dict[MaintainableRef, StructureArtefact],
+                       needed: dict[MaintainableRef, set[str]]) -> dict[tuple[MaintainableRef, str], int]:
+        """Primary keys of referenced items; stub schemes get the stub items they need."""
+        item_pk: dict[tuple[MaintainableRef, str], int] = {}
+        for ref, ids in needed.items():
+            row = rows[ref]
+            found = repo.item_pks(session, row.pk, ids)
+            missing = ids - set(found)
+            if missing and row.is_external_reference:
+                existing = [repo.row_to_item(i) for i in repo.items_of(session, [row.pk])[row.pk]]
+                repo.sync_items(session, row.pk, existing + [Item(id=i, names={"en": i}) for i in sorted(missing)])
+                found = repo.item_pks(session, row.pk, ids)
+                missing = ids - set(found)
+            if missing:
+                raise StructureLoadError(str(artefact.ref), f"references {', '.join(sorted(missing))} "
+                                         f"which {'is' if len(missing) == 1 else 'are'} not in {ref}")
+            for i, pk in found.items():
+                item_pk[(ref, i)] = pk
+        return item_pk
+
+    def _create_stub(self, session: Session, ref: MaintainableRef, item_ids: list[str],
+                     outcome: ArtefactOutcome) -> StructureArtefact:
+        self._ensure_agency(session, ref.agency, outcome)
+        pk = repo.insert_artefact(session, _stub(ref, item_ids))
+        outcome.warnings.append(f"{ref} is not available: kept as an external-reference stub")
+        outcome.side_types.add(ref.type)
+        row = session.get(StructureArtefact, pk)
+        assert row is not None
+        return row
+
+    # ------------------------------------------------------------- writing
+
+    def _write(self, session: Session, artefact: Artefact, targets: list[tuple[str, int, int | None]],
+               outcome: ArtefactOutcome, allow_replace: bool) -> None:
+        row = repo.get_row(session, artefact.ref)
+        if row is None:
+            pk = repo.insert_artefact(session, artefact)
+            repo.replace_references(session, pk, targets)
+            outcome.status = "stub" if artefact.is_external_reference else "created"
+            return
+        existing = repo.load_artefacts(session, [row])[0]
+        if artefact.is_external_reference:
+            outcome.status = "kept"  # a stub never overwrites what we hold
+            return
+        merge = artefact.type.is_organisation_scheme or artefact.is_partial
+        incoming = self._merged(existing, artefact) if merge and not existing.is_external_reference else artefact
+        if _comparable(incoming) == _comparable(existing):
+            outcome.status = "kept"
+            return
+        if existing.is_final and not existing.is_external_reference:
+            if _comparable(incoming, labels=False) != _comparable(existing, labels=False):
+                raise StructureLoadError(
+                    str(artefact.ref),
+                    "is final: only its names, descriptions and annotations can change; submit a new version",
+                )
+        elif not allow_replace and not merge and not existing.is_external_reference:
+            raise StructureLoadError(str(artefact.ref), "already exists")
+        self._check_removed_items(session, row.pk, existing, incoming)
+        repo.update_artefact_row(session, row.pk, incoming)
+        if incoming.type.is_item_scheme:
+            repo.sync_items(session, row.pk, incoming.items)
+        repo.replace_references(session, row.pk, targets)
+        if existing.is_external_reference:
+            outcome.status = "updated"
+            outcome.warnings.append("replaced an external-reference stub")
+        else:
+            outcome.status = "merged" if merge else "updated"
+            old, new = {i.id for i in existing.items}, {i.id for i in incoming.items}
+            if old != new:
+                outcome.message = f"{len(new - old)} items added, {len(old - new)} removed"
+
+    @staticmethod
+    def _merged(existing: Artefact, incoming: Artefact) -> Artefact:
+        by_id = {i.id: i for i in existing.items}
+        for item in incoming.items:
+            by_id[item.id] = item
+        order = [i.id for i in existing.items] + [i.id for i in incoming.items if i.id not in {e.id for e in existing.items}]
+        merged = incoming.model_copy(update={"items": [by_id[i] for i in order], "is_partial": False})
+        if not incoming.names:
+            merged.names = existing.names
+        return merged
+
+    def _check_removed_items(self, session: Session, pk: int, existing: Artefact, incoming: Artefact) -> None:
+        removed = {i.id for i in existing.items} - {i.id for i in incoming.items}
+        if not removed:
+            return
+        users = repo.item_referencers(session, pk, removed)
+        if users:
+            rows = {r.pk: r for r in repo.rows_by_pk(session, {p for ps in users.values() for p in ps})}
+            item_id, sources = next(iter(sorted(users.items())))
+            who = ", ".join(sorted(str(repo.ref_of_row(rows[s])) for s in set(sources)))
+            raise StructureLoadError(str(existing.ref), f"would remove item {item_id}, which {who} references")

@@ -1,0 +1,85 @@
+"""Server settings, read from the environment (prefix ``SDMX_SERVER_``).
+
+Nothing is read at import time: call :func:`get_settings` (cached) or build a
+:class:`Settings` explicitly in tests.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_PATH = Path("var") / "sdmx-server.sqlite"
+
+
+class Settings(BaseSettings):
+    """Every knob of the server; each field maps to ``SDMX_SERVER_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SDMX_SERVER_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DB_PATH}",
+        description="SQLAlchemy URL. SQLite by default; postgresql+psycopg://user@host/db in production.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public base URL (scheme://host[:port][/prefix]) used in every link the server writes.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "INFO"
+    log_format: str = Field(default="text", description="'text' for people, 'json' for log shippers.")
+    default_language: str = Field(default="en", description="Fallback language for names and descriptions.")
+    source_alias: str = Field(
+        default="LMIS",
+        description="Agency id treated as a wildcard in structure paths, so that sdmx1 sources "
+        "registered with this id work (sdmx1 puts the source id in the agency segment).",
+    )
+    load_shipped_structures: bool = Field(
+        default=True, description="Load dsd/ and codelists/ into an empty database on `serve`."
+    )
+    load_sample_data: bool = Field(
+        default=True, description="Load the shipped sample data into an empty database on `serve`."
+    )
+    content_dir: Path | None = Field(
+        default=None,
+        description="Folder holding the shipped dsd/, codelists/ and data/ folders (default: the repository root).",
+    )
+    max_response_observations: int = Field(
+        default=1_000_000,
+        description="A data response larger than this is refused with 413 (SDMX code 510) unless the client pages.",
+    )
+    max_body_bytes: int = Field(default=256 * 1024 * 1024, description="Largest accepted request body.")
+    max_uri_length: int = Field(default=8192, description="Longer request URIs get 414.")
+    structure_cache_entries: int = Field(
+        default=256, description="Rendered structure responses kept per worker (keyed by ETag)."
+    )
+    cors_allow_origins: str = Field(default="*", description="Comma-separated CORS origins.")
+    db_pool_size: int = 8
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is SQLite."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def resolved_content_dir(self) -> Path:
+        """Folder with the shipped content (``dsd/``, ``codelists/``, ``data/``)."""
+        if self.content_dir is not None:
+            return self.content_dir
+        return Path(__file__).resolve().parent.parent
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
