@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from sdmx_server.api.errors import install_error_handlers
 from sdmx_server.api.middleware import ServerMiddleware
-from sdmx_server.api.routes import ops, structure_v1
+from sdmx_server.api.routes import data_v1, ops, structure_v1
 from sdmx_server.services.container import Services
 from sdmx_server.settings import Settings, get_settings
 
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
     app.include_router(ops.router)
     # Order matters: specific /rest/... families first, the structure catch-all last.
+    app.include_router(data_v1.router)
     app.include_router(structure_v1.router)
     app.add_middleware(ServerMiddleware, allow_origins=settings.cors_allow_origins,
                        max_uri_length=settings.max_uri_length)

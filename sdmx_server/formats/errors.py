@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import re
+
 import orjson
 from lxml import etree
 
@@ -13,13 +15,21 @@ XML_ERROR_TYPE = "application/xml"
 JSON_ERROR_TYPE = "application/json"
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    """Replace characters XML 1.0 cannot carry (a client may echo anything into a message)."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def error_xml(code: int, message: str, details: list[dict[str, Any]] | None = None) -> bytes:
     """An SDMX-ML 2.1 Error message (no Header, as the schema wants)."""
     root = etree.Element(MES + "Error", nsmap={"mes": NS21["mes"], "com": NS21["com"]})
     em = etree.SubElement(root, MES + "ErrorMessage", {"code": str(code)})
-    etree.SubElement(em, COM + "Text").text = message
+    etree.SubElement(em, COM + "Text").text = xml_safe(message)
     for detail in (details or [])[:1000]:
-        etree.SubElement(em, COM + "Text").text = "; ".join(f"{k}: {v}" for k, v in detail.items())
+        etree.SubElement(em, COM + "Text").text = xml_safe("; ".join(f"{k}: {v}" for k, v in detail.items()))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 

@@ -1,32 +1,73 @@
 """Which formats each kind of response offers, and the writer of each.
 
 Routes never import a concrete format module: they negotiate against the
-offers below and ask :func:`structure_writer` (or the data registry) for the
-writer of the chosen format.
+offers below and ask :func:`structure_writer` or :func:`data_writer` for the
+writer of the chosen format. Writers are named as ``module:function`` and
+imported on first use, so adding a format is one line here plus its module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import importlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from sdmx_server.formats.common import RenderContext, StructureEntry
+from sdmx_server.formats.data_context import DataContext, Row
 from sdmx_server.formats.media_types import MediaType
 
 StructureWriterFn = Callable[[Sequence[StructureEntry], RenderContext], bytes]
+DataWriterFn = Callable[[DataContext, Iterator[list[Row]]], Iterator[bytes]]
 
 XML_ALIASES = ("application/xml", "text/xml")
 
+# ---------------------------------------------------------------- structures
 STRUCTURE_ML21 = MediaType("structure-ml-2.1", "application/vnd.sdmx.structure+xml", "2.1",
                            aliases=XML_ALIASES, default=True)
 
 STRUCTURE_V1: tuple[MediaType, ...] = (STRUCTURE_ML21,)
 """Structure (and availability) responses of the v1 API."""
 
+# ---------------------------------------------------------------- data
+DATA_GENERIC21 = MediaType("data-generic-2.1", "application/vnd.sdmx.genericdata+xml", "2.1",
+                           aliases=XML_ALIASES, default=True)
+DATA_GENERIC_TS21 = MediaType("data-generic-ts-2.1", "application/vnd.sdmx.generictimeseriesdata+xml", "2.1")
+DATA_SS21 = MediaType("data-ss-2.1", "application/vnd.sdmx.structurespecificdata+xml", "2.1")
+DATA_SS_TS21 = MediaType("data-ss-ts-2.1", "application/vnd.sdmx.structurespecifictimeseriesdata+xml", "2.1")
+DATA_JSON10 = MediaType("data-json-1.0", "application/vnd.sdmx.data+json", "1.0.0", aliases=("application/json",))
+DATA_CSV10 = MediaType("data-csv-1.0", "application/vnd.sdmx.data+csv", "1.0.0", aliases=("text/csv",))
+DATA_JSON10_DRAFT = MediaType("data-json-1.0-draft", "application/vnd.sdmx.draft-sdmx-json+json", "1.0.0")
+
+DATA_V1: tuple[MediaType, ...] = (DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10,
+                                  DATA_JSON10_DRAFT)
+"""Data responses of the v1 API; the first is the default (what sdmx1 parses without a DSD)."""
+
+TIME_SERIES_ONLY = frozenset({"data-generic-ts-2.1", "data-ss-ts-2.1"})
+
+WRITERS: dict[str, str] = {
+    "structure-ml-2.1": "sdmx_server.formats.sdmx_ml21_structure:write_structures",
+    "data-generic-2.1": "sdmx_server.formats.sdmx_ml21_generic:write_generic",
+    "data-generic-ts-2.1": "sdmx_server.formats.sdmx_ml21_generic:write_generic_timeseries",
+    "data-ss-2.1": "sdmx_server.formats.sdmx_ml21_ss:write_structure_specific",
+    "data-ss-ts-2.1": "sdmx_server.formats.sdmx_ml21_ss:write_structure_specific_timeseries",
+    "data-json-1.0": "sdmx_server.formats.sdmx_json10_data:write_json10",
+    "data-json-1.0-draft": "sdmx_server.formats.sdmx_json10_data:write_json10_draft",
+    "data-csv-1.0": "sdmx_server.formats.sdmx_csv10:write_csv10",
+}
+
+
+def _load(format_id: str) -> Any:
+    module, _, name = WRITERS[format_id].partition(":")
+    return getattr(importlib.import_module(module), name)
+
 
 def structure_writer(media_type: MediaType) -> StructureWriterFn:
     """The writer for a structure format."""
-    if media_type.format_id == "structure-ml-2.1":
-        from sdmx_server.formats.sdmx_ml21_structure import write_structures
+    writer: StructureWriterFn = _load(media_type.format_id)
+    return writer
 
-        return write_structures
-    raise KeyError(media_type.format_id)  # pragma: no cover - offers and writers are kept in step
+
+def data_writer(media_type: MediaType) -> DataWriterFn:
+    """The streaming writer for a data format."""
+    writer: DataWriterFn = _load(media_type.format_id)
+    return writer

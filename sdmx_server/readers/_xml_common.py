@@ -148,6 +148,8 @@ def scan_prolog(head: bytes) -> int | None:
 
 def check_prolog(head: bytes) -> None:
     """Refuse a document whose prolog (before the root element) holds a DOCTYPE."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16
+        head = head.decode("utf-16", "ignore").encode("utf-8")
     scan_prolog(head)
 
 
@@ -158,55 +160,116 @@ def check_doctype(elem: Any) -> None:
         raise DataReadError("line 1", "DOCTYPE declarations are not allowed")
 
 
-class GuardedStream:
-    """A read-only stream that checks the XML prolog before lxml sees any byte."""
+# libxml2 keeps exact line numbers on elements only up to 65534; beyond, it records 65535.
+# From EXACT_LINES on, XmlFeeder feeds the parser one line at a time and counts them itself.
+EXACT_LINES = 65000
+LIBXML_MAX_LINE = 65535
+CHUNK = 65536
 
-    def __init__(self, raw: BinaryIO) -> None:
+
+class XmlFeeder:
+    """Feeds a binary stream to a hardened :class:`lxml.etree.XMLPullParser`.
+
+    The parser never loads a DTD, resolves entities or touches the network,
+    and the prolog is checked for a DOCTYPE before lxml sees a byte. While the
+    document is short, whole chunks are fed and libxml2's ``sourceline`` is
+    exact; past line :data:`EXACT_LINES` the feeder passes one line at a time
+    and :attr:`line` is the line being parsed, for :meth:`location_line`.
+    """
+
+    def __init__(self, stream: BinaryIO, events: tuple[str, ...], tag: Any = None) -> None:
+        self.stream = stream
+        self.parser = etree.XMLPullParser(
+            events=events,
+            tag=tag,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        self.line = 0  # 0 while libxml2's own line numbers are exact
+        self.root: Any = None
+
+    def _head(self) -> bytes:
         chunks: list[bytes] = []
         size = 0
         while size < PROLOG_PEEK:
-            chunk = raw.read(PROLOG_PEEK - size)
+            chunk = self.stream.read(PROLOG_PEEK - size)
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
-        self._head = b"".join(chunks)
-        self._raw = raw
-        check_prolog(self._head)
+        head = b"".join(chunks)
+        if not head.strip():
+            raise DataReadError("line 1", "empty document")
+        check_prolog(head)
+        return head
 
-    def read(self, size: int = -1) -> bytes:
-        """Read like :meth:`io.RawIOBase.read`: the peeked head first, then the raw stream."""
-        if self._head:
-            if size is None or size < 0:
-                data, self._head = self._head + self._raw.read(), b""
-                return data
-            data, self._head = self._head[:size], self._head[size:]
-            return data
-        return self._raw.read(size)
+    def _pieces(self) -> Iterator[bytes]:
+        data = self._head()
+        lines_done = 0
+        while data:
+            if not self.line:
+                newlines = data.count(b"\n")
+                if lines_done + newlines < EXACT_LINES:
+                    lines_done += newlines
+                    yield data
+                    data = self.stream.read(CHUNK)
+                    continue
+                self.line = lines_done + 1
+            start = 0
+            end = data.find(b"\n")
+            while end >= 0:
+                yield data[start:end + 1]
+                self.line += 1
+                start = end + 1
+                end = data.find(b"\n", start)
+            if start < len(data):
+                yield data[start:]
+            data = self.stream.read(CHUNK)
+
+    def events(self) -> Iterator[tuple[str, Any]]:
+        """Parse events, then :attr:`root`; malformed XML raises :class:`DataReadError`."""
+        parser = self.parser
+        etree.clear_error_log()  # this thread's log: keep errors of earlier documents out
+        try:
+            for piece in self._pieces():
+                parser.feed(piece)
+                yield from parser.read_events()
+            self.root = parser.close()
+            yield from parser.read_events()
+        except etree.XMLSyntaxError as exc:
+            yield from parser.read_events()  # what was read before the error
+            raise xml_error(exc, parser) from None
+
+    def location_line(self, elem: Any, start_line: int | None = None) -> int:
+        """The line of ``elem``: libxml2's while exact, else ``start_line`` or the current line."""
+        line = int(elem.sourceline or 0)
+        if line < LIBXML_MAX_LINE:
+            return line
+        return start_line or self.line or line
 
 
-def secure_iterparse(stream: BinaryIO, events: tuple[str, ...], tag: Any = None) -> Any:
-    """``lxml.etree.iterparse`` that never loads a DTD, resolves entities or uses the network."""
-    return etree.iterparse(
-        GuardedStream(stream),
-        events=events,
-        tag=tag,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+def xml_error(exc: etree.XMLSyntaxError, parser: Any = None) -> DataReadError:
+    """A :class:`DataReadError` for malformed XML, located at libxml2's line.
 
-
-def xml_error(exc: etree.XMLSyntaxError) -> DataReadError:
-    """A :class:`DataReadError` for malformed XML, located at lxml's line."""
-    line = exc.lineno if exc.lineno else 1
-    message = exc.msg or str(exc)
-    message = re.sub(r",? ?\(<string>, line \d+\)$|, line \d+, column \d+$", "", message)
-    return DataReadError(f"line {line}", f"malformed XML: {message}")
+    The parser's error log is preferred to the exception text; when lxml only
+    says "no element found" (an undefined entity with ``resolve_entities=False``)
+    the real error is the last one libxml2 logged.
+    """
+    entries = list(getattr(parser, "error_log", None) or ())
+    if not entries and not exc.lineno:
+        entries = list(getattr(exc, "error_log", None) or ())
+    if entries:
+        last = entries[-1]
+        line, message = last.line, last.message
+    else:
+        line = exc.lineno
+        message = re.sub(r", line \d+, column \d+$", "", exc.msg or str(exc))
+    return DataReadError(f"line {line if line and line > 0 else 1}", f"malformed XML: {message}")
 
 
 def check_root(elem: Any, fmt: str | None = None) -> str:

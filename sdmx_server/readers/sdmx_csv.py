@@ -12,10 +12,11 @@ skipped. The output-only ``SERIES_KEY`` and ``OBS_KEY`` columns are ignored.
 
 Each row becomes one ``obs`` record with all attribute columns of every
 attachment level. Empty cells are "not given": ``""`` in the key, no value,
-no attribute. A row whose cell count differs from the header's comes out
-with ``unknown["__row__"]``; an unknown ACTION with ``unknown["__action__"]``;
-a row for another structure than the first row's with
-``unknown["__structure__"]``, so that the validator can report them.
+no attribute. Problems with a row as a whole do not stop the read: they come
+out in ``unknown["__row__"]`` (a sentence) for the validator to report: a
+cell count that differs from the header's, an unknown ACTION (the row is then
+read as Information), a STRUCTURE/STRUCTURE_ID (or DATAFLOW) other than the
+first row's.
 """
 
 from __future__ import annotations
@@ -145,63 +146,75 @@ class _Layout:
     """Where each part of a record is in a row, computed once from the header."""
 
     def __init__(self, header: list[str], roles: ComponentRoles, fmt: str, sub: str) -> None:
+        self.roles = roles
+        self.fmt = fmt
         self.width = len(header)
         self.action_col: int | None = None
         self.structure_cols: list[int] = []
+        self.dim_cols: dict[str, int] = {}
         self.time_col: int | None = None
         self.measure_col: int | None = None
         self.attr_cols: list[tuple[str, int]] = []
         self.unknown_cols: list[tuple[str, int]] = []
         self.label_cols: list[int] = []
         self.multi_cols: list[int] = []
-        dims = {dim: i for i, dim in enumerate(roles.dimensions)}
-        dim_cols: list[int | None] = [None] * len(roles.dimensions)
+        names = [_column_name(cell) for cell in header]
+        # labels=name (only with STRUCTURE_NAME): each component column is followed by a name column
+        names_follow = fmt == CSV_20 and any(name == "STRUCTURE_NAME" for name, _l, _m in names)
         seen: set[str] = set()
-        names_follow = fmt == CSV_20 and any(
-            _column_name(h)[0] == "STRUCTURE_NAME" for h in header
-        )
         previous_is_component = False
-        for col, cell in enumerate(header):
-            name, labelled, multi = _column_name(cell)
-            if name in seen and name:
+        for col, (name, labelled, multi) in enumerate(names):
+            if name and name in seen:
                 raise DataReadError("line 1", f"duplicate column {name}")
             seen.add(name)
-            is_component = True
-            if col == 0 or (fmt == CSV_20 and name in _CSV20_COLUMNS):
-                is_component = False
-                if name == "ACTION":
-                    self.action_col = col
-                elif name in ("STRUCTURE", "STRUCTURE_ID", "DATAFLOW"):
-                    self.structure_cols.append(col)
-            elif name in _OUTPUT_ONLY:
-                is_component = False
-            elif name in dims:
-                dim_cols[dims[name]] = col
-            elif name == roles.time_dimension:
-                self.time_col = col
-            elif name == roles.primary_measure:
-                self.measure_col = col
-            elif name in roles.attributes:
-                self.attr_cols.append((name, col))
-            elif names_follow and previous_is_component:
-                is_component = False  # labels=name: the name column of the previous component
-            else:
-                self.unknown_cols.append((name or f"column {col + 1}", col))
+            if names_follow and previous_is_component and not self._is_known(name):
+                previous_is_component = False  # the name column of the previous component
+                continue
+            previous_is_component = self._place(col, name)
             if labelled:
                 self.label_cols.append(col)
             if multi and sub != ";":
                 self.multi_cols.append(col)
-            previous_is_component = is_component
-        missing = [d for d, c in zip(roles.dimensions, dim_cols, strict=True) if c is None]
+        missing = [dim for dim in roles.dimensions if dim not in self.dim_cols]
         if roles.time_dimension and self.time_col is None:
             missing.append(roles.time_dimension)
         if fmt == CSV_20 and "STRUCTURE_ID" not in seen:
             missing.insert(0, "STRUCTURE_ID")
         if missing:
             raise DataReadError("line 1", f"missing column(s) {', '.join(missing)}")
-        self.key: Callable[[list[str]], tuple[str, ...]] = _key_getter(
-            [c for c in dim_cols if c is not None]
+        self.key = _key_getter([self.dim_cols[dim] for dim in roles.dimensions])
+
+    def _is_known(self, name: str) -> bool:
+        roles = self.roles
+        return (
+            name in self.roles.dimensions or name == roles.time_dimension
+            or name == roles.primary_measure or name in roles.attributes
+            or name in _OUTPUT_ONLY or (self.fmt == CSV_20 and name in _CSV20_COLUMNS)
         )
+
+    def _place(self, col: int, name: str) -> bool:
+        """Record what column ``col`` holds; True if it is a DSD component."""
+        roles = self.roles
+        if col == 0 or (self.fmt == CSV_20 and name in _CSV20_COLUMNS):
+            if name == "ACTION":
+                self.action_col = col
+            elif name in ("STRUCTURE", "STRUCTURE_ID", "DATAFLOW"):
+                self.structure_cols.append(col)
+            return False
+        if name in _OUTPUT_ONLY:
+            return False
+        if name in roles.dimensions:
+            self.dim_cols[name] = col
+        elif name == roles.time_dimension:
+            self.time_col = col
+        elif name == roles.primary_measure:
+            self.measure_col = col
+        elif name in roles.attributes:
+            self.attr_cols.append((name, col))
+        else:
+            self.unknown_cols.append((name or f"column {col + 1}", col))
+            return False
+        return True
 
 
 def _key_getter(cols: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
@@ -294,6 +307,12 @@ def iter_csv_records(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> Itera
     return _records(layout, reader, len(roles.dimensions), sub)
 
 
+def _row_problem(unknown: dict[str, str], problem: str) -> None:
+    """Report a problem with a row (not with one component) under ``unknown["__row__"]``."""
+    previous = unknown.get("__row__")
+    unknown["__row__"] = f"{previous}; {problem}" if previous else problem
+
+
 def _records(layout: _Layout, reader: Any, ndims: int, sub: str) -> Iterator[DataRecord]:
     width = layout.width
     key_of = layout.key
@@ -323,7 +342,7 @@ def _records(layout: _Layout, reader: Any, ndims: int, sub: str) -> Iterator[Dat
                     row[col] = _strip_label(row[col])
             for col in multi_cols:
                 row[col] = row[col].replace(sub, ";")
-            unknown = {name: v for name, col in unknown_cols if (v := row[col])}
+            unknown = {name: v for name, col in unknown_cols if (v := row[col])} if unknown_cols else {}
             if action_col is None:
                 action = information
             else:
@@ -332,14 +351,17 @@ def _records(layout: _Layout, reader: Any, ndims: int, sub: str) -> Iterator[Dat
                 if found is None:
                     found = actions.get(_strip_label(raw_action).strip().upper())
                 if found is None:
-                    unknown["__action__"] = raw_action
+                    _row_problem(unknown, f"unknown ACTION {raw_action!r} (expected I, A, R, D or M)")
                     found = information
                 action = found
             structure = structure_of(row)
             if first_structure is None:
                 first_structure = structure
             elif structure != first_structure:
-                unknown["__structure__"] = " ".join(structure)
+                _row_problem(
+                    unknown,
+                    f"the row is for {' '.join(structure)}, the first row for {' '.join(first_structure)}",
+                )
             value = row[measure_col] if measure_col is not None else ""
             yield DataRecord(
                 kind="obs",
@@ -351,5 +373,5 @@ def _records(layout: _Layout, reader: Any, ndims: int, sub: str) -> Iterator[Dat
                 attrs={name: v for name, col in attr_cols if (v := row[col])},
                 unknown=unknown,
             )
-    except csv.Error as exc:
-        raise DataReadError(f"line {reader.line_num}", f"malformed CSV: {exc}") from None
+    except csv.Error as exc:  # reported where the broken row starts
+        raise DataReadError(f"line {previous_line + 1}", f"malformed CSV: {exc}") from None

@@ -14,17 +14,17 @@ observations) each followed by its ``obs`` records. SDMX-ML 3.0 ``Atts``
 elements (attributes on a partial key) come out as ``group`` records with
 ``group_id`` None.
 
-Memory stays flat: :func:`lxml.etree.iterparse` only reports the elements we
-need and every element is dropped once read. Documents with a DOCTYPE are
-refused and nothing is ever fetched or expanded.
+Memory stays flat: an :class:`lxml.etree.XMLPullParser` (see
+:class:`._xml_common.XmlFeeder`) only reports the elements we need and every
+element is dropped once read. Documents with a DOCTYPE are refused and
+nothing is ever fetched or expanded. Locations are exact past line 65535
+too, where libxml2 stops counting for elements.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any, BinaryIO
-
-from lxml import etree
 
 from ._ml_components import (
     STANDARD_DATASET_ATTRIBUTES,
@@ -36,14 +36,14 @@ from ._ml_components import (
 )
 from ._xml_common import (
     GENERIC_21,
+    LIBXML_MAX_LINE,
     ROOT_FORMATS,
     XSI_TYPE,
+    XmlFeeder,
     check_root,
     localname,
     parse_action,
     parse_header,
-    secure_iterparse,
-    xml_error,
 )
 from .base import Action, ComponentRoles, DataReadError, DataRecord, MessageInfo
 
@@ -74,31 +74,27 @@ def read_ml_info(stream: BinaryIO) -> MessageInfo:
     """
     position = _tell(stream)
     try:
-        parser = secure_iterparse(stream, ("start", "end"), tag=("{*}Header", "{*}DataSet"))
+        feeder = XmlFeeder(stream, ("start", "end"), tag=("{*}Header", "{*}DataSet"))
         fmt: str | None = None
-        try:
-            for event, elem in parser:
-                if fmt is None:
-                    fmt = check_root(elem)
-                if localname(elem.tag) == "DataSet":
-                    break
-                if event == "end":
-                    return parse_header(elem, fmt)[0]
-        except etree.XMLSyntaxError as exc:
-            raise xml_error(exc) from None
+        for event, elem in feeder.events():
+            if fmt is None:
+                fmt = check_root(elem)
+            if localname(elem.tag) == "DataSet":
+                break
+            if event == "end":
+                return parse_header(elem, fmt)[0]
         if fmt is None:
-            fmt = _check_parsed_root(parser, None)
+            fmt = _check_parsed_root(feeder, None)
         return MessageInfo(format=fmt)
     finally:
         if position is not None:
             stream.seek(position)
 
 
-def _check_parsed_root(parser: Any, fmt: str | None) -> str:
-    root = parser.root
-    if root is None:  # pragma: no cover - lxml raises "Document is empty" first
+def _check_parsed_root(feeder: XmlFeeder, fmt: str | None) -> str:
+    if feeder.root is None:  # pragma: no cover - lxml raises "no element found" first
         raise DataReadError("line 1", "empty document")
-    return check_root(root, fmt)
+    return check_root(feeder.root, fmt)
 
 
 def iter_ml_records(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> Iterator[DataRecord]:
@@ -153,65 +149,81 @@ class _MlReader:
         self.series: Any = None
         self.series_sorted: Sorted | None = None
         self.series_suffix = ""
+        self.start_lines: dict[Any, int] = {}
+        self.feeder: XmlFeeder
 
     # ------------------------------------------------------------------ driver
 
     def run(self, stream: BinaryIO) -> Iterator[DataRecord]:
-        parser = secure_iterparse(stream, ("start", "end"), tag=_TAGS)
+        feeder = self.feeder = XmlFeeder(stream, ("start", "end"), tag=_TAGS)
+        start_lines = self.start_lines
         checked = False
-        try:
-            for event, elem in parser:
-                if not checked:
-                    check_root(elem, self.fmt)
-                    checked = True
-                tag = elem.tag
-                name = tag[tag.rfind("}") + 1:]
-                if event == "start":
-                    if name == "DataSet":
-                        self._start_dataset(elem)
-                    elif name == "Series" and self.ds is not None and elem.getparent() is self.ds:
-                        self.series, self.series_sorted = elem, None
-                    continue
-                if name == "Obs":
-                    parent = elem.getparent()
-                    if parent is self.series and parent is not None:
-                        if self.series_sorted is None or self.ds_pending:
-                            yield from self._flush()
-                        yield self._obs(elem, self.series_sorted)
-                        _free(elem)
-                    elif parent is self.ds and parent is not None:
-                        if self.ds_pending:
-                            yield from self._flush()
-                        yield self._obs(elem, None)
-                        _free(elem)
-                elif name == "Series" and elem is self.series:
-                    yield from self._flush()
-                    self.series = self.series_sorted = None
+        for event, elem in feeder.events():
+            if not checked:
+                check_root(elem, self.fmt)
+                checked = True
+            tag = elem.tag
+            name = tag[tag.rfind("}") + 1:]
+            if event == "start":
+                if feeder.line:
+                    start_lines[elem] = feeder.line
+                if name == "DataSet":
+                    self._start_dataset(elem)
+                elif name == "Series" and self.ds is not None and elem.getparent() is self.ds:
+                    self.series, self.series_sorted = elem, None
+                continue
+            if name == "Obs":
+                parent = elem.getparent()
+                if parent is self.series and parent is not None:
+                    if self.series_sorted is None or self.ds_pending:
+                        yield from self._flush()
+                    yield self._obs(elem, self.series_sorted)
                     _free(elem)
-                elif name in ("Group", "Atts") and self.ds is not None and elem.getparent() is self.ds:
-                    yield from self._flush()
-                    yield self._group(elem, name)
+                elif parent is self.ds and parent is not None:
+                    if self.ds_pending:
+                        yield from self._flush()
+                    yield self._obs(elem, None)
                     _free(elem)
-                elif name == "DataSet" and elem is self.ds:
-                    yield from self._flush()
-                    self.ds = None
-                    _free(elem)
-                elif name == "Header" and self.ds is None:
-                    _info, self.default_action = parse_header(elem, self.fmt)
-                    if _info.dimension_at_observation not in (None, "AllDimensions"):
-                        self.obs_dimension = str(_info.dimension_at_observation)
-                    _free(elem)
-        except etree.XMLSyntaxError as exc:
-            raise xml_error(exc) from None
+            else:
+                yield from self._end(name, elem)
+            if start_lines:
+                start_lines.pop(elem, None)
         if not checked:
-            _check_parsed_root(parser, self.fmt)
+            _check_parsed_root(feeder, self.fmt)
+
+    def _line(self, elem: Any) -> int:
+        """The line an element starts on (beyond libxml2's limit, as counted by the feeder)."""
+        line = elem.sourceline
+        if line is not None and line < LIBXML_MAX_LINE:
+            return int(line)
+        return self.feeder.location_line(elem, self.start_lines.get(elem))
+
+    def _end(self, name: str, elem: Any) -> Iterator[DataRecord]:
+        """End of anything but an Obs."""
+        if name == "Series" and elem is self.series:
+            yield from self._flush()
+            self.series = self.series_sorted = None
+            _free(elem)
+        elif name in ("Group", "Atts") and self.ds is not None and elem.getparent() is self.ds:
+            yield from self._flush()
+            yield self._group(elem, name)
+            _free(elem)
+        elif name == "DataSet" and elem is self.ds:
+            yield from self._flush()
+            self.ds = None
+            _free(elem)
+        elif name == "Header" and self.ds is None:
+            info, self.default_action = parse_header(elem, self.fmt)
+            if info.dimension_at_observation not in (None, "AllDimensions"):
+                self.obs_dimension = str(info.dimension_at_observation)
+            _free(elem)
 
     def _start_dataset(self, elem: Any) -> None:
         self.ds_index += 1
         self.ds = elem
         self.ds_pending = True
         self.series = self.series_sorted = None
-        location = f"line {elem.sourceline}"
+        location = f"line {self._line(elem)}"
         self.action = parse_action(
             _dataset_attribute(elem, "action"), location, self.default_action
         )
@@ -245,7 +257,7 @@ class _MlReader:
                     pairs.extend(generic_value_pairs(child))
         else:
             pairs = xml_attribute_pairs(ds, STANDARD_DATASET_ATTRIBUTES)
-        return self._record("dataset", f"line {ds.sourceline}", self.comps.sort(pairs))
+        return self._record("dataset", f"line {self._line(ds)}", self.comps.sort(pairs))
 
     def _series_record(self) -> DataRecord:
         series = self.series
@@ -262,7 +274,7 @@ class _MlReader:
         self.series_sorted = s
         label = ".".join(s.key) + (f" {s.period}" if s.period else "")
         self.series_suffix = f" (series {label})"
-        return self._record("series", f"line {series.sourceline}{self.series_suffix}", s)
+        return self._record("series", f"line {self._line(series)}{self.series_suffix}", s)
 
     def _obs(self, elem: Any, series: Sorted | None) -> DataRecord:
         if self.generic:
@@ -284,10 +296,10 @@ class _MlReader:
             skip = _TYPE
         if series is None:
             s = self.comps.sort(pairs, skip=skip)
-            location = f"line {elem.sourceline}"
+            location = f"line {self._line(elem)}"
         else:
             s = self.comps.sort(pairs, series.key, series.period, skip)
-            location = f"line {elem.sourceline}{self.series_suffix}"
+            location = f"line {self._line(elem)}{self.series_suffix}"
         return self._record("obs", location, s)
 
     def _group(self, elem: Any, name: str) -> DataRecord:
@@ -306,4 +318,4 @@ class _MlReader:
                 pairs.extend(comp_pairs(elem))
         s = self.comps.sort(pairs)
         label = f"group {group_id}" if group_id else "attributes"
-        return self._record("group", f"line {elem.sourceline} ({label})", s, group_id)
+        return self._record("group", f"line {self._line(elem)} ({label})", s, group_id)

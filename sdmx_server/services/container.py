@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from sdmx_server.services.data_query import DataQueryService
+from sdmx_server.services.data_write import DataWriteService
 from sdmx_server.services.structure_query import StructureQueryService
 from sdmx_server.services.structure_render import StructureRenderer
 from sdmx_server.services.structure_store import StructureStore
@@ -24,6 +26,8 @@ class Services:
     structure_store: StructureStore
     structure_query: StructureQueryService
     structure_renderer: StructureRenderer
+    data_write: DataWriteService
+    data_query: DataQueryService
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine | None = None) -> Services:
@@ -32,9 +36,11 @@ class Services:
         factory = make_session_factory(engine)
         query = StructureQueryService(factory)
         renderer = StructureRenderer(factory, query, settings.public_url, cache_entries=settings.structure_cache_entries)
-        store = StructureStore(factory)
+        writes = make_session_factory(engine, write=True)
+        store = StructureStore(writes)
         return cls(settings=settings, engine=engine, session_factory=factory, structure_store=store,
-                   structure_query=query, structure_renderer=renderer)
+                   structure_query=query, structure_renderer=renderer, data_write=DataWriteService(writes),
+                   data_query=DataQueryService(factory, settings.max_response_observations, settings.public_url))
 
     def close(self) -> None:
         """Release database connections."""

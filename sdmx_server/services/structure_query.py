@@ -176,19 +176,24 @@ class StructureQueryService:
 
 
 def _only_items(artefact: Artefact, item_ids: Iterable[str]) -> Artefact | None:
-    """The scheme restricted to these items and their ancestors, marked partial."""
+    """The scheme restricted to these items (in request order, each after its ancestors), marked partial."""
     if not artefact.type.is_item_scheme:
         raise BadRequestError(f"item queries apply to item schemes, not to {artefact.type.value}")
     by_id = {i.id: i for i in artefact.items}
-    keep: set[str] = set()
+    ordered: list[Item] = []
+    kept: set[str] = set()
     for wanted in item_ids:
+        chain: list[Item] = []
         item = by_id.get(wanted)
-        while item is not None and item.id not in keep:
-            keep.add(item.id)
+        while item is not None and item.id not in kept:
+            chain.append(item)
             item = by_id.get(item.parent) if item.parent else None
-    if not keep:
+        for link in reversed(chain):
+            kept.add(link.id)
+            ordered.append(link)
+    if not ordered:
         return None
-    return artefact.model_copy(update={"items": [i for i in artefact.items if i.id in keep], "is_partial": True})
+    return artefact.model_copy(update={"items": ordered, "is_partial": True})
 
 
 def _partial(context: list[Artefact], referenced: list[Artefact]) -> list[Artefact]:

@@ -33,7 +33,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     # pysqlite's own transaction handling is off (see create_db_engine); begin
     # explicitly so that SQLAlchemy's transaction boundaries are SQLite's.
-    conn.exec_driver_sql("BEGIN")
+    # Writers take the write lock up front (IMMEDIATE): two deferred
+    # transactions upgrading to writers at once would fail with "database is locked".
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_db_engine(url: str, *, pool_size: int = 8, echo: bool = False) -> Engine:
@@ -67,9 +70,13 @@ def create_db_engine(url: str, *, pool_size: int = 8, echo: bool = False) -> Eng
     )
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory bound to ``engine``; sessions do not expire on commit."""
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+def make_session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
+    """A session factory bound to ``engine``; sessions do not expire on commit.
+
+    ``write=True`` sessions take SQLite's write lock when they begin (no effect on PostgreSQL).
+    """
+    bind = engine.execution_options(sqlite_immediate=True) if write else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 
 @contextmanager

@@ -139,3 +139,107 @@ class SchemaInfo(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+# --------------------------------------------------------------------------- data
+# Generic tables for every DSD (ADR 0003). An observation *version* is one row of
+# data_observation: valid_from is when it was (or will be) published, valid_to
+# when a later publication superseded it (NULL: not superseded); the batch
+# records when it was written and by whom.
+
+
+def _key_columns() -> dict[str, Mapped[str | None]]:
+    return {f"k{n}": mapped_column(String(255)) for n in range(1, MAX_KEY_DIMENSIONS + 1)}
+
+
+class DataBatch(Base):
+    """One write (a load or a producer's submission) into one dataflow."""
+
+    __tablename__ = "data_batch"
+    __table_args__ = (Index("ix_data_batch_dataflow_release", "dataflow_pk", "release_at"),)
+
+    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    dataflow_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="RESTRICT"), nullable=False)
+    provider_pk: Mapped[int | None] = mapped_column(ForeignKey("structure_item.pk", ondelete="RESTRICT"))
+    written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    release_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # True once the statistics of a release have been brought up to date (embargoes are activated lazily).
+    activated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    principal: Mapped[str] = mapped_column(String(255), nullable=False, default="system")
+    source: Mapped[str] = mapped_column(String(1024), nullable=False, default="")
+    inserted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class DataSeries(Base):
+    """A series key of a dataflow; the key's dimension values are also in k1..k20 for filtering."""
+
+    __tablename__ = "data_series"
+    __table_args__ = (UniqueConstraint("dataflow_pk", "series_key", name="uq_data_series_key"),)
+
+    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    dataflow_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="RESTRICT"), nullable=False)
+    series_key: Mapped[str] = mapped_column(String(2048), nullable=False)
+    # Statistics of the published state (kept up to date by writes and release activation).
+    obs_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    first_period: Mapped[str | None] = mapped_column(String(32))
+    last_period: Mapped[str | None] = mapped_column(String(32))
+    locals().update(_key_columns())
+
+
+class DataObservation(Base):
+    """One version of one observation (series, period)."""
+
+    __tablename__ = "data_observation"
+    __table_args__ = (
+        Index("ix_data_observation_cell", "series_pk", "period_start", "valid_from"),
+        Index("ix_data_observation_batch", "batch_pk"),
+    )
+
+    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    series_pk: Mapped[int] = mapped_column(ForeignKey("data_series.pk", ondelete="CASCADE"), nullable=False)
+    period: Mapped[str] = mapped_column(String(64), nullable=False)  # as reported, e.g. 2020-Q3
+    period_start: Mapped[str] = mapped_column(String(32), nullable=False)  # YYYY-MM-DDTHH:MM:SS
+    period_end: Mapped[str] = mapped_column(String(32), nullable=False)  # inclusive
+    value: Mapped[str | None] = mapped_column(Text)  # lexical form; numbers are JSON-compatible
+    attrs: Mapped[dict[str, str] | None] = mapped_column(JsonType)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    change: Mapped[str] = mapped_column(String(1), nullable=False, default="I")  # I new cell, U update, D deletion
+    batch_pk: Mapped[int] = mapped_column(ForeignKey("data_batch.pk", ondelete="CASCADE"), nullable=False)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DataAttributeValue(Base):
+    """One version of the attribute values attached above the observation level.
+
+    ``level`` is "dataset" (key ""), "group" (key = group id + group key) or
+    "series" (series_pk set, key "").
+    """
+
+    __tablename__ = "data_attribute_value"
+    __table_args__ = (
+        Index("ix_data_attribute_value_target", "dataflow_pk", "level", "series_pk", "target_key", "valid_from"),
+    )
+
+    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    dataflow_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="RESTRICT"), nullable=False)
+    level: Mapped[str] = mapped_column(String(16), nullable=False)
+    series_pk: Mapped[int | None] = mapped_column(ForeignKey("data_series.pk", ondelete="CASCADE"))
+    target_key: Mapped[str] = mapped_column(String(2048), nullable=False, default="")
+    attrs: Mapped[dict[str, str]] = mapped_column(JsonType, nullable=False)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    batch_pk: Mapped[int] = mapped_column(ForeignKey("data_batch.pk", ondelete="CASCADE"), nullable=False)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DataflowState(Base):
+    """Per-dataflow summary of the published state: for availability and caching."""
+
+    __tablename__ = "data_dataflow_state"
+
+    dataflow_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="CASCADE"), primary_key=True)
+    summary: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False, default=dict)
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,117 @@
+"""Run the whole test suite: once on SQLite, once on PostgreSQL.
+
+PostgreSQL comes from ``SDMX_SERVER_TEST_POSTGRES_URL`` (default: the local
+server at 127.0.0.1:5432, user postgres, database test). When nothing
+answers there, a throw-away cluster is started from the PostgreSQL server
+binaries installed on the machine; if that fails too, the run fails: the
+PostgreSQL pass is never skipped.
+
+Usage: ``python -m scripts.run_tests [--sqlite-only | --postgres-only] [pytest args...]``
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _reachable(url: str) -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        print(f"[run_tests] PostgreSQL at {url} not reachable: {str(exc).splitlines()[0]}", flush=True)
+        return False
+
+
+def _pg_bin() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_own_postgres() -> tuple[str, subprocess.Popen[bytes] | None, Path]:
+    """Start a private cluster; returns (url, process, data dir). Raises if impossible."""
+    bindir = _pg_bin()
+    if bindir is None:
+        raise RuntimeError("no PostgreSQL server binaries (initdb) on this machine")
+    datadir = Path(tempfile.mkdtemp(prefix="sdmx-pg-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root: use the postgres system user
+        shutil.chown(datadir, "postgres", "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(run_as + [str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "-A", "trust",
+                             "--no-sync", "-E", "UTF8"], check=True, stdout=subprocess.DEVNULL)
+    port = _free_port()
+    proc = subprocess.Popen(run_as + [str(bindir / "postgres"), "-D", str(datadir), "-p", str(port),
+                                      "-k", str(datadir), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    for _ in range(60):
+        if _reachable(url):
+            print(f"[run_tests] started a private PostgreSQL on port {port}", flush=True)
+            return url, proc, datadir
+        time.sleep(0.5)
+    proc.terminate()
+    raise RuntimeError("the private PostgreSQL did not start")
+
+
+def pytest(args: list[str], env_extra: dict[str, str]) -> int:
+    """Run pytest with extra environment; returns its exit status."""
+    env = dict(os.environ, **env_extra)
+    cmd = [sys.executable, "-m", "pytest", *args]
+    print(f"[run_tests] {' '.join(f'{k}={v}' for k, v in env_extra.items())} {' '.join(cmd)}", flush=True)
+    return subprocess.call(cmd, cwd=ROOT, env=env)
+
+
+def main(argv: list[str]) -> int:
+    """Run the SQLite pass, then the PostgreSQL pass; non-zero if either fails."""
+    sqlite_only = "--sqlite-only" in argv
+    postgres_only = "--postgres-only" in argv
+    args = [a for a in argv if a not in ("--sqlite-only", "--postgres-only")]
+    status = 0
+    if not postgres_only:
+        status |= pytest(args, {"SDMX_SERVER_TEST_DB": "sqlite"})
+    if sqlite_only:
+        return status
+    url = os.environ.get("SDMX_SERVER_TEST_POSTGRES_URL", DEFAULT_PG)
+    proc = None
+    datadir = None
+    if not _reachable(url):
+        try:
+            url, proc, datadir = start_own_postgres()
+        except Exception as exc:  # noqa: BLE001
+            print(f"[run_tests] FAIL: PostgreSQL is required and could not be started: {exc}", flush=True)
+            return 1
+    try:
+        status |= pytest(args, {"SDMX_SERVER_TEST_DB": "postgres", "SDMX_SERVER_TEST_POSTGRES_URL": url})
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+            shutil.rmtree(datadir or "", ignore_errors=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

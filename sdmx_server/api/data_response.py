@@ -1,0 +1,100 @@
+"""Answering a data query over HTTP: validators, 304, 413/paging, streaming and gzip."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import replace
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from sdmx_server.api.data_params import parse_range
+from sdmx_server.api.http import VARY, accepts_gzip, is_not_modified, not_modified_response, validator_headers
+from sdmx_server.domain.clock import utcnow
+from sdmx_server.domain.errors import BadRequestError, SdmxError
+from sdmx_server.formats.common import Languages, RenderContext
+from sdmx_server.formats.media_types import MediaType, parse_accept_language
+from sdmx_server.formats.registry import TIME_SERIES_ONLY, data_writer
+from sdmx_server.services.container import Services
+from sdmx_server.services.data_labels import add_labels
+from sdmx_server.services.data_query import DataRequest
+
+
+class RangeNotSatisfiableError(SdmxError):
+    """The requested Range starts beyond the last observation."""
+
+    sdmx_code = 100
+    http_status = 416
+    default_message = "Range not satisfiable"
+
+
+def gzip_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Compress a byte stream as gzip, chunk by chunk."""
+    comp = zlib.compressobj(6, zlib.DEFLATED, 31)
+    for chunk in chunks:
+        out = comp.compress(chunk)
+        if out:
+            yield out
+    yield comp.flush()
+
+
+def answer_data(request: Request, services: Services, req: DataRequest, media: MediaType,
+                params: dict[str, str]) -> Response:
+    """The full answer to a data query in ``media``."""
+    labels = params.get("labels", "id")
+    time_format = params.get("timeformat", params.get("timeFormat", "original"))
+    if labels not in ("id", "both", "name") or time_format not in ("original", "normalized"):
+        raise BadRequestError("labels must be id|both and timeFormat original|normalized")
+    if media.format_id in TIME_SERIES_ONLY and req.dim_at_obs not in (None, "TIME_PERIOD"):
+        raise BadRequestError(f"{media.content_type} carries time series only: dimensionAtObservation must be the "
+                              "time dimension")
+    rng = parse_range(request.headers.get("range"))
+    if rng is not None:
+        first, last = rng
+        req = replace(req, offset=first, limit=None if last is None else last - first + 1)
+    query = services.data_query
+    settings = services.settings
+    languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
+    session = query.open()
+    try:
+        _row, info = query.resolve(session, req)
+        if req.dim_at_obs not in (None, "AllDimensions", info.time_dimension) and req.dim_at_obs not in info.dimension_ids:
+            raise BadRequestError(f"dimensionAtObservation={req.dim_at_obs} is not a dimension of {info.dsd.ref}")
+        tag = f"{media.format_id}|{labels}|{time_format}|{languages.tag}|{rng}"
+        etag, last_modified = query.validators(session, info, req, tag, utcnow())
+        if is_not_modified(request, etag, last_modified):
+            session.close()
+            return not_modified_response(etag, last_modified, request)
+        render = RenderContext(public_url=settings.public_url, languages=languages)
+        prepared = query.prepare(session, info, req, render, labels=labels, time_format=time_format,
+                                 etag=etag, last_modified=last_modified,
+                                 paging=req.offset is not None or req.limit is not None,
+                                 count_needed=rng is not None)
+    except BaseException:
+        session.close()
+        raise
+    if labels == "both" or media.format_id.startswith("data-json"):
+        add_labels(session, prepared.context)
+    gz = accepts_gzip(request)
+    headers = validator_headers(etag, last_modified, gz=gz)
+    headers["Accept-Ranges"] = "values"
+    status = 200
+    if rng is not None:
+        total = prepared.total or 0
+        first = rng[0]
+        if first >= total:
+            prepared.close()
+            raise RangeNotSatisfiableError(f"The answer has {total} observations", headers={"Content-Range": f"values */{total}"})
+        last = total - 1 if rng[1] is None else min(rng[1], total - 1)
+        headers["Content-Range"] = f"values {first}-{last}/{total}"
+        status = 206
+    if request.method == "HEAD":
+        prepared.close()
+        return Response(status_code=status, media_type=media.content_type, headers=headers)
+    body = data_writer(media)(prepared.context, prepared.batches())
+    if gz:
+        headers["Content-Encoding"] = "gzip"
+        body = gzip_stream(body)
+    headers["Vary"] = VARY
+    return StreamingResponse(body, status_code=status, media_type=media.content_type, headers=headers)

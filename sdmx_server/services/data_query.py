@@ -1,0 +1,273 @@
+"""Data queries: from a parsed request to validators, a size decision and a row stream.
+
+The flow for one request: resolve the dataflow and compile its DSD, check
+the key against it, compute ETag/Last-Modified from the publication state
+(so that a 304 costs two small queries), decide whether the answer is too
+large (413 unless the client pages), then stream rows in batches from one
+read transaction. The first batch is fetched before the response starts,
+so that an empty answer is a clean 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from sdmx_server.domain.clock import as_utc, utcnow
+from sdmx_server.domain.errors import (
+    BadRequestError,
+    NoResultsError,
+    ResponseTooLargeError,
+    SemanticError,
+)
+from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
+from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, DatasetInfo, Row
+from sdmx_server.formats.common import RenderContext
+from sdmx_server.services.dsd_info import DsdInfo, load_dsd_info, provision_agreements_of, resolve_dataflow
+from sdmx_server.storage import data_read_repo as rr
+from sdmx_server.storage import structure_repo as repo
+from sdmx_server.storage.sqltime import from_db
+from sdmx_server.storage.tables import StructureArtefact
+
+EPOCH_ISO = "2000-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """A parsed data query (v1 or v2), before it meets the DSD."""
+
+    agency: str | None
+    resource_id: str
+    version: str | None
+    key: tuple[tuple[str, ...] | None, ...] | None = None  # per dimension: allowed values, None = any
+    providers: tuple[tuple[str | None, str], ...] | None = None
+    start: str | None = None  # storage bounds
+    end: str | None = None
+    updated_after: datetime | None = None
+    first_n: int | None = None
+    last_n: int | None = None
+    dim_at_obs: str | None = None
+    detail: str = "full"
+    include_history: bool = False
+    as_of: datetime | None = None
+    offset: int | None = None
+    limit: int | None = None
+    canonical: str = ""  # the request in canonical text form, for ETags
+
+
+@dataclass
+class PreparedData:
+    """A data query ready to stream."""
+
+    info: DsdInfo
+    filter: rr.ObservationFilter
+    context: DataContext
+    etag: str
+    last_modified: datetime
+    session: Session
+    first: list[Row] = field(default_factory=list)
+    total: int | None = None
+    mode: str = "current"
+
+    def batches(self) -> Iterator[list[Row]]:
+        """All row batches (the first one already fetched), then the session is closed."""
+        try:
+            if self.first:
+                yield self.first
+            for batch in self._rest:
+                yield batch
+        finally:
+            self.close()
+
+    _rest: Iterator[list[Row]] = field(default_factory=lambda: iter(()))
+
+    def close(self) -> None:
+        """Release the read transaction."""
+        try:
+            self.session.close()
+        except Exception:  # noqa: BLE001 - closing twice or on a broken connection is harmless
+            pass
+
+
+class DataQueryService:
+    """Prepares and streams data queries (read-only transactions)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], max_observations: int, public_url: str) -> None:
+        self._factory = session_factory
+        self._max = max_observations
+        self._public_url = public_url
+        # Compiled DSDs per worker, keyed by the structure generations read from the
+        # database on every request: a structure change anywhere is seen at once.
+        self._dsd_cache: OrderedDict[tuple[Any, ...], tuple[int, DsdInfo]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._state: dict[str, tuple[int, datetime]] = {}
+
+    # ------------------------------------------------------------------ validators
+
+    def open(self) -> Session:
+        """A read session in a consistent snapshot (REPEATABLE READ on PostgreSQL)."""
+        session = self._factory()
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        return session
+
+    def resolve(self, session: Session, req: DataRequest) -> tuple[int, DsdInfo]:
+        """The dataflow's primary key and its compiled DSD (cached per structure state)."""
+        state = repo.read_state(session)
+        key = (req.agency, req.resource_id, req.version, tuple(sorted((t, g) for t, (g, _) in state.items())))
+        with self._lock:
+            hit = self._dsd_cache.get(key)
+            if hit is not None:
+                self._dsd_cache.move_to_end(key)
+        if hit is None:
+            row = resolve_dataflow(session, req.agency, req.resource_id, req.version)
+            hit = (row.pk, load_dsd_info(session, row))
+            with self._lock:
+                self._dsd_cache[key] = hit
+                while len(self._dsd_cache) > 64:
+                    self._dsd_cache.popitem(last=False)
+        session.info["structure_state"] = state
+        return hit
+
+    def validators(self, session: Session, info: DsdInfo, req: DataRequest, format_tag: str,
+                   now: datetime) -> tuple[str, datetime]:
+        """ETag and Last-Modified: change when a release becomes visible or the structure changes."""
+        latest, count, _pending = rr.release_state(session, info.dataflow_pk, now)
+        state = session.info.get("structure_state") or repo.read_state(session)
+        structure_changed = max((c for _, c in state.values()), default=None)
+        gens = ",".join(f"{t}={g}" for t, (g, _) in sorted(state.items()))
+        basis = (f"{info.dataflow.ref}|{latest.isoformat() if latest else '-'}|{count}|{gens}|{req.canonical}|"
+                 f"{format_tag}|{req.as_of.isoformat() if req.as_of else ''}")
+        etag = '"d' + hashlib.sha1(basis.encode()).hexdigest()[:24] + '"'
+        moments = [as_utc(m) for m in (latest, structure_changed) if m is not None]
+        return etag, max(moments) if moments else datetime.fromisoformat(EPOCH_ISO)
+
+    # ------------------------------------------------------------------ preparing
+
+    def build_filter(self, session: Session, info: DsdInfo, req: DataRequest, now: datetime) -> rr.ObservationFilter:
+        """Turn the request into an observation filter (400/403 for keys that do not fit the DSD)."""
+        key: list[frozenset[str] | None] = [None] * len(info.dimensions)
+        if req.key is not None:
+            if len(req.key) != len(info.dimensions):
+                raise BadRequestError(
+                    f"The key has {len(req.key)} parts but {info.dsd.ref} has {len(info.dimensions)} dimensions "
+                    f"({'.'.join(info.dimension_ids)})")
+            for n, (dim, values) in enumerate(zip(info.dimensions, req.key, strict=True)):
+                if values is None:
+                    continue
+                unknown = [v for v in values if dim.codes is not None and v not in dim.codes]
+                if unknown:
+                    raise SemanticError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                                        f"{'a code' if len(unknown) == 1 else 'codes'} of {dim.id} ({dim.codelist})")
+                key[n] = frozenset(values)
+        mode = "history" if req.include_history else "changes" if req.updated_after is not None else "current"
+        at = req.as_of if (req.as_of is not None and mode == "current") else now
+        attrs = [a for a in info.attributes if info.attributes[a].level == "obs"]
+        order_dims = None
+        dim_at_obs = req.dim_at_obs or info.time_dimension or ALL_DIMENSIONS
+        if dim_at_obs not in (ALL_DIMENSIONS, info.time_dimension) and req.detail not in ("serieskeysonly", "nodata"):
+            x = info.dimension_ids.index(dim_at_obs)
+            order_dims = [i for i in range(len(info.dimensions)) if i != x] + [x]
+        return rr.ObservationFilter(
+            dataflow_pk=info.dataflow_pk, key=key, start=req.start, end=req.end,
+            provider_pks=self._provider_pks(session, info, req), mode=mode, at=at, since=req.updated_after,
+            first_n=req.first_n, last_n=req.last_n, obs_attrs=attrs, order_dims=order_dims,
+            offset=req.offset, limit=req.limit,
+        )
+
+    @staticmethod
+    def _provider_pks(session: Session, info: DsdInfo, req: DataRequest) -> list[int] | None:
+        if req.providers is None:
+            return None
+        wanted = {(a, p) for a, p in req.providers}
+        pks = []
+        for pa in _flow_pas(session, info):
+            assert isinstance(pa.details, ProvisionAgreementDetails)
+            prov = pa.details.data_provider
+            if (None, prov.item_id) in wanted or (prov.scheme.agency, prov.item_id) in wanted:
+                scheme = repo.get_row(session, prov.scheme)
+                if scheme is not None:
+                    pks += list(repo.item_pks(session, scheme.pk, [prov.item_id]).values())
+        if not pks:
+            raise NoResultsError("No provision agreement of this dataflow matches the data provider(s)")
+        return pks
+
+    def prepare(self, session: Session, info: DsdInfo, req: DataRequest, render: RenderContext,
+                dim_at_obs_default: str | None = None, *, labels: str = "id", time_format: str = "original",
+                etag: str = "", last_modified: datetime | None = None, paging: bool = False,
+                count_needed: bool = False) -> PreparedData:
+        """Build the writer context, apply the size limit, fetch the first batch (404 if none)."""
+        now = utcnow()
+        f = self.build_filter(session, info, req, now)
+        total: int | None = None
+        if count_needed or not paging:
+            bound = rr.upper_bound_rows(session, f) if f.mode == "current" and not f.provider_pks else None
+            if count_needed or bound is None or bound > self._max:
+                total = rr.count_rows(session, f)
+            if not paging and (total if total is not None else bound or 0) > self._max:
+                raise ResponseTooLargeError(
+                    f"The answer has {total} observations; the limit is {self._max}. Narrow the query, or page "
+                    "with the Range header (values=0-99999) or the offset and limit parameters.")
+        ctx = self._context(session, info, req, f, render, labels, time_format)
+        if req.detail in ("serieskeysonly", "nodata"):
+            rows = (_pad(batch, len(f.obs_attrs)) for batch in rr.series_keys(session, f))
+        else:
+            rows = rr.stream_rows(session, f)
+        first = next(rows, [])
+        if not first:
+            raise NoResultsError("No data match the query")
+        prepared = PreparedData(info=info, filter=f, context=ctx, etag=etag, last_modified=last_modified or now,
+                                session=session, first=first, total=total, mode=f.mode)
+        prepared._rest = rows
+        return prepared
+
+    def _context(self, session: Session, info: DsdInfo, req: DataRequest, f: rr.ObservationFilter,
+                 render: RenderContext, labels: str, time_format: str) -> DataContext:
+        at = f.at or utcnow()
+        dim_at_obs = req.dim_at_obs or info.time_dimension or ALL_DIMENSIONS
+        if req.detail in ("serieskeysonly", "nodata") and info.time_dimension:
+            dim_at_obs = info.time_dimension
+        has_series_attrs = any(a.level == "series" for a in info.attributes.values())
+        lookup = None
+        if has_series_attrs:
+            def lookup(pks: list[int]) -> dict[int, dict[str, str]]:
+                return rr.series_attributes(session, info.dataflow_pk, pks, at)
+        pas = []
+        if req.providers is not None:
+            wanted = {p for _, p in req.providers}
+            pas = [pa.ref for pa in _flow_pas(session, info)
+                   if isinstance(pa.details, ProvisionAgreementDetails) and pa.details.data_provider.item_id in wanted]
+
+        def dataset_info(ds_key: Any) -> DatasetInfo:
+            if f.mode == "changes":
+                return DatasetInfo(action="Delete" if ds_key else "Replace")
+            if f.mode == "history":
+                return DatasetInfo(action="Replace", valid_from=from_db(ds_key))
+            return DatasetInfo()
+
+        return DataContext(
+            info=info, render=render, dim_at_obs=dim_at_obs, detail=req.detail, obs_attrs=list(f.obs_attrs),
+            dataset_attrs=rr.upper_attributes(session, info.dataflow_pk, "dataset", at).get("", {}),
+            group_attrs=rr.upper_attributes(session, info.dataflow_pk, "group", at),
+            series_attr_lookup=lookup, provision_agreements=pas, dataset_info=dataset_info,
+            history=f.mode == "history", labels=labels, time_format=time_format,
+            series_only=req.detail in ("serieskeysonly", "nodata"),
+        )
+
+
+def _pad(batch: list[Row], n_attrs: int) -> list[Row]:
+    filler = (None,) * (2 + n_attrs)
+    return [(0, spk, skey) + filler for spk, skey in batch]
+
+
+def _flow_pas(session: Session, info: DsdInfo) -> list[Any]:
+    row = repo.get_row(session, MaintainableRef(type=ArtefactType.DATAFLOW, agency=info.dataflow.agency,
+                                                id=info.dataflow.id, version=info.dataflow.version))
+    return provision_agreements_of(session, row) if row is not None else []

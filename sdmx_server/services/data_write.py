@@ -1,0 +1,289 @@
+"""The one validation-and-write path for data: CLI loads and producers' submissions.
+
+``DataWriteService.submit`` reads a data message (any supported format),
+validates every record, and either writes everything in one transaction or
+nothing: a submission with any error is refused whole, with every error
+listed. ``dry_run`` applies inside the transaction and rolls back, so the
+counts it reports are exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from sdmx_server.domain.clock import as_utc, next_change_time, utcnow
+from sdmx_server.domain.errors import NoResultsError, SemanticError
+from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
+from sdmx_server.readers.base import Action, ComponentRoles, DataReadError, DataRecord, MessageInfo, StructureRefHint
+from sdmx_server.readers.sdmx_csv import iter_csv_records, read_csv_info
+from sdmx_server.readers.sdmx_ml import iter_ml_records, read_ml_info
+from sdmx_server.readers.sniff import sniff_format
+from sdmx_server.services.data_validation import StagedObservation, ValidationError, Validator
+from sdmx_server.services.dsd_info import DsdInfo, load_dsd_info, resolve_dataflow
+from sdmx_server.storage import data_write_repo as wr
+from sdmx_server.storage import structure_repo as repo
+from sdmx_server.storage.sqltime import to_db
+from sdmx_server.storage.tables import DataBatch, DataflowState, StructureArtefact
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SubmissionResult:
+    """The outcome of one data submission."""
+
+    dataflow: MaintainableRef | None
+    format: str
+    rows: int = 0
+    errors: list[ValidationError] = field(default_factory=list)
+    error_count: int = 0
+    counts: wr.ApplyCounts = field(default_factory=wr.ApplyCounts)
+    batch_pk: int | None = None
+    release_at: datetime | None = None
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was wrong."""
+        return self.error_count == 0
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON form of the report."""
+        return {
+            "dataflow": self.dataflow.triplet if self.dataflow else None,
+            "format": self.format, "status": "valid" if self.ok else "invalid",
+            "written": self.ok and not self.dry_run, "dryRun": self.dry_run,
+            "rows": self.rows, "errorCount": self.error_count,
+            "inserted": self.counts.inserted, "updated": self.counts.updated, "deleted": self.counts.deleted,
+            "unchanged": self.counts.unchanged,
+            "releaseDate": self.release_at.isoformat() if self.release_at else None,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def _read_info(fmt: str, stream: BinaryIO) -> MessageInfo:
+    info = read_csv_info(stream) if fmt.startswith("sdmx-csv") else read_ml_info(stream)
+    stream.seek(0)
+    return info
+
+
+def _records(fmt: str, stream: BinaryIO, roles: ComponentRoles) -> Iterator[DataRecord]:
+    if fmt.startswith("sdmx-csv"):
+        return iter_csv_records(stream, roles, fmt)
+    return iter_ml_records(stream, roles, fmt)
+
+
+def roles_of(info: DsdInfo) -> ComponentRoles:
+    """What the readers need to know of the DSD."""
+    return ComponentRoles(dimensions=info.dimension_ids, time_dimension=info.time_dimension,
+                          primary_measure=info.primary_measure.id, attributes=frozenset(info.attributes),
+                          groups=dict(info.groups))
+
+
+def _lock_key(dataflow_pk: int) -> int:
+    return int.from_bytes(hashlib.blake2b(f"data:{dataflow_pk}".encode(), digest_size=8).digest(), "big", signed=True)
+
+
+class DataWriteService:
+    """Validates and writes data messages (owns the write transaction)."""
+
+    def __init__(self, write_sessions: sessionmaker[Session]) -> None:
+        self._factory = write_sessions
+
+    def resolve_target(self, session: Session, hint: StructureRefHint | None,
+                       dataflow: MaintainableRef | None) -> StructureArtefact:
+        """The dataflow to write into: given explicitly, or named by the message."""
+        if dataflow is not None:
+            row = resolve_dataflow(session, dataflow.agency, dataflow.id, dataflow.version)
+            if hint is not None and hint.kind == "dataflow" and hint.id != row.resource_id:
+                raise SemanticError(f"The message is for dataflow {hint.id}, not {row.resource_id}")
+            return row
+        if hint is None:
+            raise SemanticError("The message does not say which dataflow it is for: give the dataflow")
+        if hint.kind == "dataflow":
+            return resolve_dataflow(session, hint.agency, hint.id, hint.version)
+        if hint.kind == "datastructure":
+            pairs = repo.versions_by_id(session, ArtefactType.DATA_STRUCTURE, hint.agency, hint.id)
+            dsd_rows = [repo.get_row(session, MaintainableRef(type=ArtefactType.DATA_STRUCTURE, agency=a, id=hint.id, version=v))
+                        for a, v in pairs if hint.version in (None, v)]
+            flows = {p for r in dsd_rows if r is not None for p in repo.references_to(session, [r.pk]).get(r.pk, set())}
+            dataflows = [r for r in repo.rows_by_pk(session, flows) if r.type == ArtefactType.DATAFLOW.value]
+            if len(dataflows) != 1:
+                raise SemanticError(f"Data structure {hint.id} has {len(dataflows)} dataflows: give the dataflow")
+            return dataflows[0]
+        raise SemanticError(f"Cannot tell the dataflow from a {hint.kind} reference: give the dataflow")
+
+    def submit(self, stream: BinaryIO, *, content_type: str | None = None, dataflow: MaintainableRef | None = None,
+               provision_agreement: MaintainableRef | None = None, release_at: datetime | None = None,
+               dry_run: bool = False, principal: str = "system", source: str = "",
+               on_error: Callable[[ValidationError], None] | None = None,
+               keep_errors: int | None = None) -> SubmissionResult:
+        """Validate and (unless invalid or ``dry_run``) write one data message.
+
+        Raises :class:`DataReadError` for unreadable input and SDMX errors for
+        an unknown target; every validation problem goes into the result.
+        """
+        head = stream.read(4096)
+        stream.seek(0)
+        fmt = sniff_format(head, content_type)
+        msg = _read_info(fmt, stream)
+        result = SubmissionResult(dataflow=None, format=fmt, dry_run=dry_run)
+
+        def collect(err: ValidationError) -> None:
+            result.error_count += 1
+            if keep_errors is None or len(result.errors) < keep_errors:
+                result.errors.append(err)
+            if on_error is not None:
+                on_error(err)
+
+        with self._factory() as session:
+            session.begin()
+            try:
+                self._submit(session, stream, fmt, msg, dataflow, provision_agreement, release_at,
+                             principal, source, result, collect)
+                if result.ok and not dry_run:
+                    session.commit()
+                else:
+                    session.rollback()
+            except BaseException:
+                session.rollback()
+                raise
+        return result
+
+    # ------------------------------------------------------------------ internals
+
+    def _submit(self, session: Session, stream: BinaryIO, fmt: str, msg: MessageInfo,
+                dataflow: MaintainableRef | None, pa_ref: MaintainableRef | None, release_at: datetime | None,
+                principal: str, source: str, result: SubmissionResult,
+                collect: Callable[[ValidationError], None]) -> None:
+        pa_row = None
+        if pa_ref is not None:
+            pa_row = repo.get_row(session, pa_ref)
+            if pa_row is None:
+                raise NoResultsError(f"Provision agreement {pa_ref} not found")
+            pa = repo.row_to_artefact(pa_row)
+            assert isinstance(pa.details, ProvisionAgreementDetails)
+            dataflow = pa.details.dataflow
+        df_row = self.resolve_target(session, msg.structure, dataflow)
+        info = load_dsd_info(session, df_row, pa_row)
+        result.dataflow = info.dataflow.ref
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(df_row.pk)})
+        validator = Validator(info, collect)
+        stager = wr.ObservationStager(session)
+        wildcards = self._validate(stream, fmt, info, validator, stager)
+        stager.finish()
+        result.rows = validator.rows
+        for loc, key, period in wr.duplicates(session):
+            collect(ValidationError(loc, info.time_dimension or "TIME_PERIOD", period,
+                                    f"observation {key} {period} is given more than once"))
+        if not result.ok:
+            stager.drop()
+            return
+        now = utcnow()
+        release = as_utc(release_at) if release_at is not None else now
+        result.release_at = release
+        self._apply(session, info, validator, stager, wildcards, release, now, principal, source, pa_row, result)
+        stager.drop()
+
+    def _validate(self, stream: BinaryIO, fmt: str, info: DsdInfo, validator: Validator,
+                  stager: wr.ObservationStager) -> list[StagedObservation]:
+        wildcards: list[StagedObservation] = []
+        pending_series: DataRecord | None = None
+        row = 0
+        try:
+            for rec in _records(fmt, stream, roles_of(info)):
+                row += 1
+                if rec.kind == "obs":
+                    if pending_series is not None and pending_series.key == rec.key:
+                        pending_series = None
+                    staged = validator.observation(rec, row)
+                    if staged is None:
+                        continue
+                    if staged.action is Action.DELETE and ("" in staged.key or not staged.period_start):
+                        wildcards.append(staged)
+                    else:
+                        stager.add(staged)
+                    continue
+                if pending_series is not None:
+                    wildcards.append(_whole_series_delete(pending_series, row))
+                    pending_series = None
+                validator.upper_record(rec)
+                if rec.kind == "series" and rec.action is Action.DELETE and not rec.attrs:
+                    pending_series = rec
+            if pending_series is not None:
+                wildcards.append(_whole_series_delete(pending_series, row + 1))
+        except DataReadError as exc:
+            validator.error(exc.location, "", "", exc.message)
+        return wildcards
+
+    def _apply(self, session: Session, info: DsdInfo, validator: Validator, stager: wr.ObservationStager,
+               wildcards: list[StagedObservation], release: datetime, now: datetime, principal: str,
+               source: str, pa_row: StructureArtefact | None, result: SubmissionResult) -> None:
+        df_pk = info.dataflow_pk
+        provider_pk = None
+        if pa_row is not None:
+            pa = repo.row_to_artefact(pa_row)
+            assert isinstance(pa.details, ProvisionAgreementDetails)
+            prov = pa.details.data_provider
+            scheme = repo.get_row(session, prov.scheme)
+            provider_pk = repo.item_pks(session, scheme.pk, [prov.item_id]).get(prov.item_id) if scheme else None
+        batch = DataBatch(dataflow_pk=df_pk, provider_pk=provider_pk, written_at=now, release_at=release,
+                          activated=release <= now, principal=principal, source=source[:1024])
+        session.add(batch)
+        session.flush()
+        result.batch_pk = batch.pk
+        if wildcards:
+            wr.expand_wildcard_deletes(session, df_pk, wildcards, release)
+        if wildcards or session.execute(text("SELECT 1 FROM stage_obs WHERE action = 'D' LIMIT 1")).first():
+            wr.resolve_action_order(session)
+        n_dims = len(info.dimensions)
+        wr.insert_new_series(session, df_pk, n_dims)
+        later = session.execute(text("SELECT 1 FROM data_batch WHERE dataflow_pk = :df AND release_at > :r LIMIT 1"),
+                                {"df": df_pk, "r": to_db(session, release)}).first() is not None
+        result.counts = wr.apply_observations(session, df_pk, batch.pk, release, later)
+        upper = list(_upper_rows(validator))
+        if upper:
+            wr.stage_attributes(session, upper)
+            wr.insert_attribute_series(session, df_pk, n_dims)
+            wr.apply_attributes(session, df_pk, batch.pk, release)
+        batch.inserted, batch.updated, batch.deleted = result.counts.inserted, result.counts.updated, result.counts.deleted
+        if release <= now:
+            wr.refresh_series_stats(session, wr.batch_series_filter(), {"batch": batch.pk}, now)
+            refresh_summary(session, df_pk, n_dims, now)
+        session.flush()
+
+
+def _whole_series_delete(rec: DataRecord, row: int) -> StagedObservation:
+    return StagedObservation(row=row, action=Action.DELETE, series_key=".".join(rec.key), key=rec.key, period="",
+                             period_start="", period_end="", value=None, attrs=None, location=rec.location)
+
+
+def _upper_rows(validator: Validator) -> Iterator[tuple[str, str, str, tuple[str, ...], str, str]]:
+    action = "A"
+    if validator.dataset_attrs:
+        yield "dataset", "", "", (), orjson.dumps(validator.dataset_attrs).decode(), action
+    for key, (attrs, _loc) in validator.group_attrs.items():
+        yield "group", key, "", (), orjson.dumps(attrs).decode(), action
+    for key, (attrs, _loc) in validator.series_attrs.items():
+        yield "series", "", key, tuple(key.split(".")), orjson.dumps(attrs).decode(), action
+
+
+def refresh_summary(session: Session, dataflow_pk: int, n_dims: int, now: datetime) -> None:
+    """Recompute the dataflow's availability summary (published state at ``now``)."""
+    summary = wr.dataflow_summary(session, dataflow_pk, n_dims)
+    state = session.get(DataflowState, dataflow_pk, with_for_update=True)
+    if state is None:
+        session.add(DataflowState(dataflow_pk=dataflow_pk, summary=summary, as_of=now))
+    else:
+        state.summary = summary
+        state.as_of = next_change_time(None, now)

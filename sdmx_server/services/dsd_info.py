@@ -1,0 +1,237 @@
+"""A dataflow's structure, compiled for validating and serving data.
+
+Built once per request or load from the stored DSD, its codelists and the
+Allowed content constraints that apply (DSD, dataflow and, for a producer's
+submission, its provision agreement), so that per-observation checks are
+set lookups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from sdmx_server.domain.errors import NoResultsError, SemanticError
+from sdmx_server.domain.model import (
+    Artefact,
+    ArtefactType,
+    Component,
+    ConstraintDetails,
+    DataflowDetails,
+    DsdDetails,
+    MaintainableRef,
+    ProvisionAgreementDetails,
+)
+from sdmx_server.storage import structure_repo as repo
+from sdmx_server.storage.tables import MAX_KEY_DIMENSIONS, StructureArtefact
+
+NUMERIC_TYPES = frozenset({"Double", "Float", "Decimal", "Integer", "Long", "Short", "BigInteger", "Count",
+                           "Numeric", "InclusiveValueRange", "ExclusiveValueRange", "Incremental"})
+
+
+@dataclass
+class ComponentInfo:
+    """What the validator and writers need of one component."""
+
+    id: str
+    codes: frozenset[str] | None = None  # None: not enumerated
+    codelist: MaintainableRef | None = None
+    text_type: str | None = None
+    facets: dict[str, str] = field(default_factory=dict)
+    mandatory: bool = False
+    level: str = "obs"  # attributes: dataset | group | series | obs
+    group: str | None = None
+
+
+@dataclass
+class Region:
+    """One include or exclude cube region of an Allowed constraint, as sets."""
+
+    include: bool
+    values: dict[str, frozenset[str]]  # component id -> values (dimensions and attributes)
+    excluded: dict[str, frozenset[str]]  # component id -> values excluded inside an include region
+    time_start: str | None = None  # storage-form bounds of a TIME_PERIOD time range
+    time_end: str | None = None
+
+
+@dataclass
+class ConstraintInfo:
+    """An Allowed content constraint that applies to the data."""
+
+    ref: MaintainableRef
+    level: str  # datastructure | dataflow | provisionagreement
+    regions: list[Region]
+    key_sets: list[tuple[bool, list[dict[str, str]]]]
+
+
+@dataclass
+class DsdInfo:
+    """A dataflow and its DSD, compiled."""
+
+    dataflow: Artefact
+    dsd: Artefact
+    dataflow_pk: int
+    dimensions: list[ComponentInfo]  # key dimensions, in order (time excluded)
+    time_dimension: str | None
+    primary_measure: ComponentInfo
+    attributes: dict[str, ComponentInfo]
+    groups: dict[str, tuple[str, ...]]
+    constraints: list[ConstraintInfo]
+    freq_dimension: str | None
+
+    @property
+    def dimension_ids(self) -> tuple[str, ...]:
+        """Key dimension ids in order."""
+        return tuple(d.id for d in self.dimensions)
+
+    @property
+    def numeric_measure(self) -> bool:
+        """True when OBS_VALUE must be a number (numeric type, or no representation given)."""
+        t = self.primary_measure.text_type
+        return t is None or t in NUMERIC_TYPES
+
+    def attribute_ids(self, level: str) -> list[str]:
+        """Attributes attached at this level, in DSD order."""
+        return [a.id for a in self.attributes.values() if a.level == level]
+
+    @property
+    def urn_namespace(self) -> str:
+        """The structure-specific data namespace of the dataflow (dimension at observation added by writers)."""
+        d = self.dataflow
+        return f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow={d.agency}:{d.id}({d.version})"
+
+
+def _level(attr: Component, d: DsdDetails) -> tuple[str, str | None]:
+    rel = attr.relationship
+    time_id = d.time_dimension.id if d.time_dimension else None
+    if rel is None or rel.kind == "none":
+        return "dataset", None
+    if rel.kind == "primary_measure":
+        return "obs", None
+    if rel.kind == "group":
+        return "group", rel.group
+    if time_id is not None and time_id in rel.dimensions:
+        return "obs", None
+    if rel.attachment_groups:
+        return "group", rel.attachment_groups[0]
+    return "series", None
+
+
+def _component_info(session: Session, comp: Component, codes_cache: dict[MaintainableRef, frozenset[str]]) -> ComponentInfo:
+    rep = comp.representation
+    info = ComponentInfo(id=comp.id)
+    if rep is not None and rep.enumeration is not None:
+        ref = rep.enumeration
+        if ref not in codes_cache:
+            row = repo.get_row(session, ref)
+            if row is None or row.is_external_reference:
+                raise SemanticError(f"{ref}, used by {comp.id}, is not available")
+            codes_cache[ref] = frozenset(repo.item_ids(session, row.pk))
+        info.codes = codes_cache[ref]
+        info.codelist = ref
+    elif rep is not None and rep.text_format:
+        info.text_type = rep.text_format.get("textType")
+        info.facets = dict(rep.text_format)
+    return info
+
+
+def _constraint_info(art: Artefact, level: str) -> ConstraintInfo:
+    assert isinstance(art.details, ConstraintDetails)
+    regions = []
+    for region in art.details.cube_regions:
+        values: dict[str, frozenset[str]] = {}
+        excluded: dict[str, frozenset[str]] = {}
+        tstart = tend = None
+        for kv in region.key_values + region.attributes:
+            if kv.time_range is not None:
+                from sdmx_server.domain.periods import parse_query_bound
+
+                tstart = parse_query_bound(kv.time_range.start, is_end=False) if kv.time_range.start else None
+                tend = parse_query_bound(kv.time_range.end, is_end=True) if kv.time_range.end else None
+                continue
+            if kv.include:
+                values[kv.id] = frozenset(kv.values)
+            else:
+                excluded[kv.id] = frozenset(kv.values)
+        regions.append(Region(include=region.include, values=values, excluded=excluded,
+                              time_start=tstart, time_end=tend))
+    key_sets = [(ks.include, ks.keys) for ks in art.details.data_key_sets]
+    return ConstraintInfo(ref=art.ref, level=level, regions=regions, key_sets=key_sets)
+
+
+def _attached_constraints(session: Session, target_pks: dict[int, str]) -> list[ConstraintInfo]:
+    """Allowed constraints attached to any of ``target_pks`` (pk -> level name)."""
+    parents = repo.references_to(session, target_pks)
+    constraint_pks = {p for ps in parents.values() for p in ps}
+    rows = [r for r in repo.rows_by_pk(session, constraint_pks) if r.type == ArtefactType.CONTENT_CONSTRAINT.value]
+    out = []
+    for row in sorted(rows, key=lambda r: (r.agency_id, r.resource_id, r.version)):
+        art = repo.row_to_artefact(row)
+        if not isinstance(art.details, ConstraintDetails) or art.details.role != "Allowed":
+            continue
+        attached_to = [target_pks[t] for t, srcs in parents.items() if row.pk in srcs]
+        out.append(_constraint_info(art, attached_to[0] if attached_to else "dataflow"))
+    return out
+
+
+def load_dsd_info(session: Session, dataflow_row: StructureArtefact,
+                  provision_agreement: StructureArtefact | None = None) -> DsdInfo:
+    """Compile the DSD of ``dataflow_row`` with the constraints that apply."""
+    dataflow = repo.row_to_artefact(dataflow_row)
+    if not isinstance(dataflow.details, DataflowDetails):
+        raise SemanticError(f"{dataflow.ref} is an external reference without a structure")
+    dsd_row = repo.get_row(session, dataflow.details.structure)
+    if dsd_row is None or dsd_row.is_external_reference:
+        raise SemanticError(f"The structure of {dataflow.ref} ({dataflow.details.structure}) is not available")
+    dsd = repo.row_to_artefact(dsd_row)
+    d = dsd.details
+    assert isinstance(d, DsdDetails)
+    if len(d.key_dimensions) > MAX_KEY_DIMENSIONS:
+        raise SemanticError(f"{dsd.ref} has {len(d.key_dimensions)} dimensions; the store holds at most {MAX_KEY_DIMENSIONS}")
+    cache: dict[MaintainableRef, frozenset[str]] = {}
+    dims = [_component_info(session, c, cache) for c in d.key_dimensions]
+    attrs: dict[str, ComponentInfo] = {}
+    for a in d.attributes:
+        info = _component_info(session, a, cache)
+        info.mandatory = a.assignment_status == "Mandatory"
+        info.level, info.group = _level(a, d)
+        attrs[a.id] = info
+    pm = d.primary_measure
+    primary = _component_info(session, pm, cache) if pm is not None else ComponentInfo(id="OBS_VALUE")
+    targets = {dataflow_row.pk: "dataflow", dsd_row.pk: "datastructure"}
+    if provision_agreement is not None:
+        targets[provision_agreement.pk] = "provisionagreement"
+    freq = next((c.id for c in d.key_dimensions if c.id == "FREQ" or (c.concept and c.concept.item_id == "FREQ")), None)
+    return DsdInfo(
+        dataflow=dataflow, dsd=dsd, dataflow_pk=dataflow_row.pk, dimensions=dims,
+        time_dimension=d.time_dimension.id if d.time_dimension else None, primary_measure=primary,
+        attributes=attrs, groups={g.id: tuple(g.dimensions) for g in d.groups},
+        constraints=_attached_constraints(session, targets), freq_dimension=freq,
+    )
+
+
+def provision_agreements_of(session: Session, dataflow_row: StructureArtefact) -> list[Artefact]:
+    """Provision agreements that reference this dataflow."""
+    parents = repo.references_to(session, [dataflow_row.pk]).get(dataflow_row.pk, set())
+    rows = [r for r in repo.rows_by_pk(session, parents) if r.type == ArtefactType.PROVISION_AGREEMENT.value]
+    return [a for a in (repo.row_to_artefact(r) for r in rows) if isinstance(a.details, ProvisionAgreementDetails)]
+
+
+def resolve_dataflow(session: Session, agency: str | None, resource_id: str, version: str | None) -> StructureArtefact:
+    """The dataflow named by a flowRef (agency and version optional: latest version)."""
+    from sdmx_server.domain.versions import version_key
+
+    pairs = repo.versions_by_id(session, ArtefactType.DATAFLOW, agency, resource_id)
+    if version not in (None, "", "latest", "*", "~", "+"):
+        pairs = [p for p in pairs if p[1] == version]
+    if not pairs:
+        raise NoResultsError(f"Dataflow {agency or '*'}:{resource_id}({version or 'latest'}) not found")
+    agencies = {a for a, _ in pairs}
+    if len(agencies) > 1:
+        raise SemanticError(f"Dataflow id {resource_id} exists for several agencies ({', '.join(sorted(agencies))}): "
+                            "give the agency (AGENCY,ID[,VERSION])")
+    agency_, ver = max(pairs, key=lambda p: version_key(p[1]))
+    row = repo.get_row(session, MaintainableRef(type=ArtefactType.DATAFLOW, agency=agency_, id=resource_id, version=ver))
+    assert row is not None
+    return row

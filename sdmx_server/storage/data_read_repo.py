@@ -1,0 +1,222 @@
+"""SQL for reading observations: the published state at an instant, changes since,
+or every version; filtered by key, period and provider; streamed in batches.
+
+Rows come out as tuples ``(dataset_key, series_pk, series_key, period, value,
+obs_attr_1, ..., obs_attr_n)`` ordered so that writers can group them
+without buffering: by data set (for change and history queries), then by
+series key (or by the cross-section for another dimension at observation),
+then by period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from sdmx_server.storage.sqltime import from_db, to_db
+from sdmx_server.storage.tables import MAX_KEY_DIMENSIONS
+
+FETCH_ROWS = 5_000
+
+
+@dataclass
+class ObservationFilter:
+    """What to select (built by the data query service)."""
+
+    dataflow_pk: int
+    key: Sequence[frozenset[str] | None] = ()  # per key dimension; None = any value
+    start: str | None = None  # storage-form bounds (overlap semantics)
+    end: str | None = None
+    provider_pks: Sequence[int] | None = None
+    mode: str = "current"  # current | changes | history
+    at: datetime | None = None  # current: the instant (now or asOf); changes/history: now
+    since: datetime | None = None  # changes: updatedAfter
+    first_n: int | None = None
+    last_n: int | None = None
+    obs_attrs: Sequence[str] = ()
+    order_dims: Sequence[int] | None = None  # cross-sectional order: key dimension indexes (0-based), obs dim last
+    offset: int | None = None
+    limit: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _attr_expr(dialect: str, attr: str) -> str:
+    safe = attr.replace("'", "").replace('"', "")
+    if dialect == "postgresql":
+        return f"o.attrs ->> '{safe}'"
+    return f"json_extract(o.attrs, '$.\"{safe}\"')"
+
+
+def _where(f: ObservationFilter, params: dict[str, Any]) -> list[str]:
+    conds = ["s.dataflow_pk = :df"]
+    params["df"] = f.dataflow_pk
+    for n, values in enumerate(f.key, start=1):
+        if values is None:
+            continue
+        names = []
+        for m, v in enumerate(sorted(values)):
+            name = f"k{n}_{m}"
+            params[name] = v
+            names.append(":" + name)
+        conds.append(f"s.k{n} IN ({', '.join(names)})" if len(names) > 1 else f"s.k{n} = {names[0]}")
+    if f.start is not None:
+        conds.append("o.period_end >= :start")
+        params["start"] = f.start
+    if f.end is not None:
+        conds.append("o.period_start <= :end")
+        params["end"] = f.end
+    if f.provider_pks is not None:
+        conds.append("o.batch_pk IN (SELECT pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk IN ("
+                     + ", ".join(str(int(p)) for p in f.provider_pks or [-1]) + "))")
+    params["at"] = f.at
+    if f.mode == "current":
+        conds.append("o.valid_from <= :at AND (o.valid_to IS NULL OR o.valid_to > :at) AND NOT o.is_deleted")
+    elif f.mode == "changes":
+        conds.append("o.valid_from > :since AND o.valid_from <= :at AND (o.valid_to IS NULL OR o.valid_to > :at)")
+        params["since"] = f.since
+    else:  # history: every published version
+        conds.append("o.valid_from <= :at")
+    return conds
+
+
+def _bind(session: Session, params: dict[str, Any]) -> dict[str, Any]:
+    return {k: to_db(session, v) if isinstance(v, datetime) else v for k, v in params.items()}
+
+
+def select_sql(f: ObservationFilter, dialect: str, *, ordered: bool = True) -> tuple[str, dict[str, Any]]:
+    """The SELECT for ``f`` and its parameters (output columns as in the module docstring)."""
+    params: dict[str, Any] = {}
+    conds = _where(f, params)
+    ds_key = {"current": "0", "changes": "CASE WHEN o.is_deleted THEN 1 ELSE 0 END", "history": "o.valid_from"}[f.mode]
+    cols = [f"{ds_key} AS ds", "s.pk AS spk", "s.series_key AS skey", "o.period AS period", "o.value AS value"]
+    cols += [f"{_attr_expr(dialect, a)} AS a{i}" for i, a in enumerate(f.obs_attrs)]
+    cols.append("o.period_start AS pstart")
+    if f.mode == "history":
+        cols += ["o.valid_from AS vfrom", "o.valid_to AS vto", "o.is_deleted AS deleted"]
+    if f.order_dims is not None:
+        cols += [f"s.k{n + 1} AS k{n + 1}" for n in f.order_dims]
+    if f.first_n:
+        cols.append("ROW_NUMBER() OVER (PARTITION BY s.pk ORDER BY o.period_start) AS rn_first")
+    if f.last_n:
+        cols.append("ROW_NUMBER() OVER (PARTITION BY s.pk ORDER BY o.period_start DESC) AS rn_last")
+    inner = (f"SELECT {', '.join(cols)} FROM data_series s JOIN data_observation o ON o.series_pk = s.pk"
+             f" WHERE {' AND '.join(conds)}")
+    keep = []
+    if f.first_n:
+        keep.append(f"rn_first <= {int(f.first_n)}")
+    if f.last_n:
+        keep.append(f"rn_last <= {int(f.last_n)}")
+    where = f" WHERE {' OR '.join(keep)}" if keep else ""  # first and last N together: both ends of each series
+    out = ["ds", "spk", "skey", "period", "value"] + [f"a{i}" for i in range(len(f.obs_attrs))]
+    if f.mode == "history":
+        out += ["vfrom", "vto", "deleted"]
+    if f.order_dims is not None:
+        order = ["ds"] + [f"k{n + 1}" for n in f.order_dims[:-1]] + ["pstart", f"k{f.order_dims[-1] + 1}"]
+    else:
+        order = ["ds", "skey", "pstart"]
+    sql = f"SELECT {', '.join(out)} FROM ({inner}) w{where}" + (f" ORDER BY {', '.join(order)}" if ordered else "")
+    if f.limit is not None:
+        sql += f" LIMIT {int(f.limit)}"
+    if f.offset:
+        if f.limit is None:
+            sql += " LIMIT -1" if dialect == "sqlite" else ""
+        sql += f" OFFSET {int(f.offset)}"
+    return sql, params
+
+
+def stream_rows(session: Session, f: ObservationFilter) -> Iterator[list[tuple[Any, ...]]]:
+    """Batches of result rows, fetched with a server-side cursor on PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    sql, params = select_sql(f, dialect)
+    result = session.execute(text(sql).execution_options(stream_results=True, yield_per=FETCH_ROWS),
+                             _bind(session, params))
+    while True:
+        rows = result.fetchmany(FETCH_ROWS)
+        if not rows:
+            break
+        yield [tuple(r) for r in rows]
+
+
+def count_rows(session: Session, f: ObservationFilter) -> int:
+    """How many rows ``f`` selects (before offset/limit)."""
+    dialect = session.get_bind().dialect.name
+    g = ObservationFilter(**{**f.__dict__, "offset": None, "limit": None, "order_dims": None})
+    sql, params = select_sql(g, dialect, ordered=False)
+    return int(session.execute(text(f"SELECT COUNT(*) FROM ({sql}) c"), _bind(session, params)).scalar_one())
+
+
+def upper_bound_rows(session: Session, f: ObservationFilter) -> int:
+    """A cheap upper bound of the current-state row count (from series statistics)."""
+    params: dict[str, Any] = {}
+    conds = [c for c in _where(f, params) if not c.startswith("o.") and "o.batch_pk" not in c]
+    params = {k: v for k, v in params.items() if not k.startswith(("start", "end", "since"))}
+    return int(session.execute(text(f"SELECT COALESCE(SUM(s.obs_count), 0) FROM data_series s WHERE {' AND '.join(conds)}"),
+                               params).scalar_one())
+
+
+def series_attributes(session: Session, dataflow_pk: int, series_pks: Sequence[int], at: datetime) -> dict[int, dict[str, str]]:
+    """Series-level attribute values (published at ``at``) of these series."""
+    if not series_pks:
+        return {}
+    out: dict[int, dict[str, str]] = {}
+    for start in range(0, len(series_pks), 900):
+        chunk = ", ".join(str(int(p)) for p in series_pks[start:start + 900])
+        rows = session.execute(text(
+            f"SELECT series_pk, attrs FROM data_attribute_value WHERE dataflow_pk = :df AND level = 'series'"
+            f" AND series_pk IN ({chunk}) AND NOT is_deleted AND valid_from <= :at AND (valid_to IS NULL OR valid_to > :at)"),
+            {"df": dataflow_pk, "at": to_db(session, at)})
+        for spk, attrs in rows:
+            out[int(spk)] = _as_dict(attrs)
+    return out
+
+
+def upper_attributes(session: Session, dataflow_pk: int, level: str, at: datetime) -> dict[str, dict[str, str]]:
+    """Dataset- ("" key) or group-level attribute values published at ``at``, by target key."""
+    rows = session.execute(text(
+        "SELECT target_key, attrs FROM data_attribute_value WHERE dataflow_pk = :df AND level = :level"
+        " AND NOT is_deleted AND valid_from <= :at AND (valid_to IS NULL OR valid_to > :at)"),
+        {"df": dataflow_pk, "level": level, "at": to_db(session, at)})
+    return {k: _as_dict(a) for k, a in rows}
+
+
+def _as_dict(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        import orjson
+
+        return dict(orjson.loads(value))
+    return dict(value)
+
+
+def series_keys(session: Session, f: ObservationFilter) -> Iterator[list[tuple[Any, ...]]]:
+    """(series_pk, series_key) of series with at least one selected observation."""
+    dialect = session.get_bind().dialect.name
+    g = ObservationFilter(**{**f.__dict__, "first_n": None, "last_n": None, "obs_attrs": (), "order_dims": None,
+                             "offset": None, "limit": None})
+    inner, params = select_sql(g, dialect, ordered=False)
+    result = session.execute(text(f"SELECT DISTINCT spk, skey FROM ({inner}) x ORDER BY skey"), _bind(session, params))
+    while True:
+        rows = result.fetchmany(FETCH_ROWS)
+        if not rows:
+            break
+        yield [tuple(r) for r in rows]
+
+
+def release_state(session: Session, dataflow_pk: int, now: datetime) -> tuple[datetime | None, int, datetime | None]:
+    """(latest visible release, number of visible releases, next pending release) of a dataflow."""
+    params = {"df": dataflow_pk, "now": to_db(session, now)}
+    latest, count = session.execute(text(
+        "SELECT MAX(release_at), COUNT(*) FROM data_batch WHERE dataflow_pk = :df AND release_at <= :now"),
+        params).one()
+    pending = session.execute(text(
+        "SELECT MIN(release_at) FROM data_batch WHERE dataflow_pk = :df AND release_at > :now"), params).scalar_one()
+    return from_db(latest), int(count), from_db(pending)
+
+
+MAX_DIMS = MAX_KEY_DIMENSIONS

@@ -1,0 +1,321 @@
+"""SQL for writing observations: staging, checks and the versioned apply.
+
+A submission is first staged (PostgreSQL ``COPY`` into a temporary table;
+SQLite ``executemany`` batches), then applied with a handful of set-based
+statements inside the caller's transaction:
+
+1. duplicates inside the submission (reported, nothing applied);
+2. wildcard deletions expanded to the current cells they match;
+3. new series inserted;
+4. new observation versions inserted (attributes merged for Append/Merge,
+   unchanged cells skipped) with ``valid_from`` = the release time;
+5. the versions they supersede get ``valid_to`` = the release time;
+6. series statistics refreshed (when the release is already public).
+
+Nothing is visible to readers before the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from sdmx_server.services.data_validation import StagedObservation
+from sdmx_server.storage.sqltime import to_db
+from sdmx_server.storage.tables import MAX_KEY_DIMENSIONS
+
+KEYS = [f"k{n}" for n in range(1, MAX_KEY_DIMENSIONS + 1)]
+STAGE_COLUMNS = ["row_no", "action", "series_key", *KEYS, "period", "period_start", "period_end", "value", "attrs", "loc"]
+BATCH_ROWS = 10_000
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+@dataclass
+class ApplyCounts:
+    """What a submission changed."""
+
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+
+class ObservationStager:
+    """Writes checked observations into a per-transaction staging table."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.pg = _is_pg(session)
+        self.count = 0
+        self._buffer: list[tuple[Any, ...]] = []
+        self._copy: Any = None
+        self._copy_cm: Any = None
+        keys = ", ".join(f"{k} TEXT" for k in KEYS)
+        ddl = (f"CREATE TEMP TABLE stage_obs (row_no BIGINT, action CHAR(1), series_key TEXT, {keys}, period TEXT, "
+               "period_start TEXT, period_end TEXT, value TEXT, attrs TEXT, loc TEXT)")
+        session.execute(text("DROP TABLE IF EXISTS stage_obs"))
+        session.execute(text(ddl + (" ON COMMIT DROP" if self.pg else "")))
+
+    def add(self, obs: StagedObservation) -> None:
+        """Stage one observation."""
+        keys = list(obs.key) + [None] * (MAX_KEY_DIMENSIONS - len(obs.key))
+        row = (obs.row, obs.action.value, obs.series_key, *[k or None for k in keys], obs.period,
+               obs.period_start, obs.period_end, obs.value, obs.attrs, obs.location)
+        self.count += 1
+        if self.pg:
+            if self._copy is None:
+                cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+                self._copy_cm = cursor.copy(f"COPY stage_obs ({', '.join(STAGE_COLUMNS)}) FROM STDIN")
+                self._copy = self._copy_cm.__enter__()
+            self._copy.write_row(row)
+            return
+        self._buffer.append(row)
+        if len(self._buffer) >= BATCH_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            placeholders = ", ".join("?" * len(STAGE_COLUMNS))
+            raw = self.session.connection().connection.driver_connection
+            raw.executemany(f"INSERT INTO stage_obs ({', '.join(STAGE_COLUMNS)}) VALUES ({placeholders})",  # type: ignore[union-attr]
+                            self._buffer)
+            self._buffer = []
+
+    def finish(self) -> None:
+        """Flush what is buffered and index the staging table."""
+        if self.pg:
+            if self._copy_cm is not None:
+                self._copy_cm.__exit__(None, None, None)
+                self._copy = self._copy_cm = None
+        else:
+            self._flush()
+        self.session.execute(text("CREATE INDEX ix_stage_obs_cell ON stage_obs (series_key, period_start, period_end)"))
+        if self.pg:
+            self.session.execute(text("ANALYZE stage_obs"))
+
+    def drop(self) -> None:
+        """Remove the staging table (SQLite keeps temporary tables per connection)."""
+        if not self.pg:
+            self.session.execute(text("DROP TABLE IF EXISTS stage_obs"))
+
+
+def duplicates(session: Session) -> Iterator[tuple[str, str, str]]:
+    """(location, series key, period) of every observation given more than once (later rows)."""
+    rows = session.execute(text(
+        "SELECT st.loc, st.series_key, st.period FROM stage_obs st JOIN ("
+        " SELECT series_key, period_start, period_end, MIN(row_no) AS first_row FROM stage_obs"
+        " WHERE action <> 'D' GROUP BY series_key, period_start, period_end HAVING COUNT(*) > 1) d"
+        " ON d.series_key = st.series_key AND d.period_start = st.period_start AND d.period_end = st.period_end"
+        " WHERE st.action <> 'D' AND st.row_no > d.first_row ORDER BY st.row_no"))
+    for loc, key, period in rows:
+        yield loc, key, period
+
+
+def _current(alias: str) -> str:
+    return f"{alias}.valid_from <= :r AND ({alias}.valid_to IS NULL OR {alias}.valid_to > :r)"
+
+
+def expand_wildcard_deletes(session: Session, dataflow_pk: int, deletes: Sequence[StagedObservation],
+                            release_at: datetime) -> None:
+    """Stage one deletion per current cell matched by partial-key (or period-less) deletions."""
+    for d in deletes:
+        conds = ["s.dataflow_pk = :df", "NOT o.is_deleted", _current("o")]
+        params: dict[str, Any] = {"df": dataflow_pk, "r": to_db(session, release_at), "row": d.row, "loc": d.location}
+        for n, value in enumerate(d.key, start=1):
+            if value:
+                conds.append(f"s.k{n} = :v{n}")
+                params[f"v{n}"] = value
+        if d.period_start:
+            conds.append("o.period_start = :ps AND o.period_end = :pe")
+            params.update(ps=d.period_start, pe=d.period_end)
+        keys = ", ".join(f"s.{k}" for k in KEYS)
+        session.execute(text(
+            f"INSERT INTO stage_obs (row_no, action, series_key, {', '.join(KEYS)}, period, period_start, period_end,"
+            f" value, attrs, loc) SELECT :row, 'D', s.series_key, {keys}, o.period, o.period_start, o.period_end,"
+            f" NULL, NULL, :loc FROM data_series s JOIN data_observation o ON o.series_pk = s.pk"
+            f" WHERE {' AND '.join(conds)}"), params)
+
+
+def resolve_action_order(session: Session) -> None:
+    """Within one submission, the later of a deletion and an upsert of the same cell wins."""
+    same = ("s2.series_key = stage_obs.series_key AND s2.period_start = stage_obs.period_start"
+            " AND s2.period_end = stage_obs.period_end")
+    session.execute(text(f"DELETE FROM stage_obs WHERE action = 'D' AND EXISTS (SELECT 1 FROM stage_obs s2"
+                         f" WHERE {same} AND s2.action <> 'D' AND s2.row_no > stage_obs.row_no)"))
+    session.execute(text(f"DELETE FROM stage_obs WHERE action <> 'D' AND EXISTS (SELECT 1 FROM stage_obs s2"
+                         f" WHERE {same} AND s2.action = 'D' AND s2.row_no > stage_obs.row_no)"))
+    session.execute(text(f"DELETE FROM stage_obs WHERE action = 'D' AND EXISTS (SELECT 1 FROM stage_obs s2"
+                         f" WHERE {same} AND s2.action = 'D' AND s2.row_no < stage_obs.row_no)"))
+
+
+def insert_new_series(session: Session, dataflow_pk: int, n_dims: int) -> None:
+    """Create the series that the staged upserts need."""
+    keys = KEYS[:n_dims]
+    session.execute(text(
+        f"INSERT INTO data_series (dataflow_pk, series_key, obs_count, {', '.join(keys)})"
+        f" SELECT :df, st.series_key, 0, {', '.join(f'MIN(st.{k})' for k in keys)} FROM stage_obs st"
+        f" WHERE st.action <> 'D' AND NOT EXISTS (SELECT 1 FROM data_series s"
+        f" WHERE s.dataflow_pk = :df AND s.series_key = st.series_key) GROUP BY st.series_key"), {"df": dataflow_pk})
+
+
+def apply_observations(session: Session, dataflow_pk: int, batch_pk: int, release_at: datetime,
+                       pending_later_releases: bool) -> ApplyCounts:
+    """Insert the new versions and supersede the old ones; returns the counts."""
+    pg = _is_pg(session)
+    attrs_new = "CAST(st.attrs AS JSONB)" if pg else "st.attrs"
+    merged = "p.attrs || COALESCE(CAST(st.attrs AS JSONB), '{}'::jsonb)" if pg else "json_patch(p.attrs, COALESCE(st.attrs, '{}'))"
+    merging = "st.action IN ('A', 'I', 'M') AND p.pk IS NOT NULL AND NOT p.is_deleted"
+    new_attrs = f"CASE WHEN {merging} AND p.attrs IS NOT NULL THEN {merged} ELSE {attrs_new} END"
+    new_value = f"CASE WHEN {merging} AND st.value IS NULL THEN p.value ELSE st.value END"
+    distinct = "IS DISTINCT FROM" if pg else "IS NOT"
+    attrs_cmp = f"p.attrs {distinct} ({new_attrs})" if pg else f"json(p.attrs) {distinct} json({new_attrs})"
+    changed = (f"(p.pk IS NULL OR p.is_deleted <> (st.action = 'D') OR p.value {distinct} ({new_value})"
+               f" OR {attrs_cmp})")
+    # Deleting a cell that does not exist (or is already deleted) writes nothing.
+    real = "NOT (st.action = 'D' AND (p.pk IS NULL OR p.is_deleted))"
+    session.execute(text(
+        f"INSERT INTO data_observation (series_pk, period, period_start, period_end, value, attrs, is_deleted,"
+        f" change, batch_pk, valid_from, valid_to)"
+        f" SELECT s.pk, st.period, st.period_start, st.period_end,"
+        f" CASE WHEN st.action = 'D' THEN NULL ELSE {new_value} END,"
+        f" CASE WHEN st.action = 'D' THEN NULL ELSE {new_attrs} END, st.action = 'D',"
+        f" CASE WHEN st.action = 'D' THEN 'D' WHEN p.pk IS NULL OR p.is_deleted THEN 'I' ELSE 'U' END,"
+        f" :batch, :r, NULL"
+        f" FROM stage_obs st JOIN data_series s ON s.dataflow_pk = :df AND s.series_key = st.series_key"
+        f" LEFT JOIN data_observation p ON p.series_pk = s.pk AND p.period_start = st.period_start"
+        f" AND p.period_end = st.period_end AND {_current('p')}"
+        f" WHERE {changed} AND {real}"), {"df": dataflow_pk, "r": to_db(session, release_at), "batch": batch_pk})
+    session.execute(text(
+        f"UPDATE data_observation SET valid_to = :r WHERE pk IN ("
+        f" SELECT o.pk FROM data_observation n JOIN data_observation o ON o.series_pk = n.series_pk"
+        f" AND o.period_start = n.period_start AND o.period_end = n.period_end"
+        f" WHERE n.batch_pk = :batch AND o.batch_pk <> :batch AND {_current('o')})"),
+        {"r": to_db(session, release_at), "batch": batch_pk})
+    if pending_later_releases:
+        # An embargoed version published later still wins from its release time on.
+        session.execute(text(
+            "UPDATE data_observation SET valid_to = (SELECT MIN(o2.valid_from) FROM data_observation o2"
+            " WHERE o2.series_pk = data_observation.series_pk AND o2.period_start = data_observation.period_start"
+            " AND o2.period_end = data_observation.period_end AND o2.valid_from > :r)"
+            " WHERE batch_pk = :batch"), {"r": to_db(session, release_at), "batch": batch_pk})
+    counts = dict(session.execute(text("SELECT change, COUNT(*) FROM data_observation WHERE batch_pk = :batch"
+                                       " GROUP BY change"), {"batch": batch_pk}).tuples().all())
+    staged_upserts = session.execute(text("SELECT COUNT(*) FROM stage_obs WHERE action <> 'D'")).scalar_one()
+    inserted, updated, deleted = (int(counts.get(c, 0)) for c in "IUD")
+    return ApplyCounts(inserted=inserted, updated=updated, deleted=deleted,
+                       unchanged=int(staged_upserts) - inserted - updated)
+
+
+def refresh_series_stats(session: Session, series_filter: str, params: dict[str, Any], now: datetime) -> None:
+    """Recompute obs_count / first / last period of the series selected by ``series_filter`` (SQL on ``s``)."""
+    params = dict(params, r=to_db(session, now))
+    session.execute(text(
+        f"UPDATE data_series SET obs_count = 0, first_period = NULL, last_period = NULL"
+        f" WHERE pk IN (SELECT s.pk FROM data_series s WHERE {series_filter})"), params)
+    session.execute(text(
+        f"UPDATE data_series SET obs_count = agg.n, first_period = agg.a, last_period = agg.b FROM ("
+        f" SELECT o.series_pk AS sp, COUNT(*) AS n, MIN(o.period_start) AS a, MAX(o.period_end) AS b"
+        f" FROM data_observation o WHERE o.series_pk IN (SELECT s.pk FROM data_series s WHERE {series_filter})"
+        f" AND NOT o.is_deleted AND {_current('o')} GROUP BY o.series_pk) agg WHERE data_series.pk = agg.sp"), params)
+
+
+def stage_series_filter() -> str:
+    """SQL selecting the series touched by the staged rows (for ``refresh_series_stats``)."""
+    return "s.dataflow_pk = :df AND s.series_key IN (SELECT series_key FROM stage_obs)"
+
+
+def batch_series_filter() -> str:
+    """SQL selecting the series touched by one batch."""
+    return "s.pk IN (SELECT DISTINCT series_pk FROM data_observation WHERE batch_pk = :batch)"
+
+
+def dataflow_summary(session: Session, dataflow_pk: int, n_dims: int) -> dict[str, Any]:
+    """Per-dimension values with series and observation counts, time range and totals."""
+    dims: list[dict[str, list[int]]] = []
+    for k in KEYS[:n_dims]:
+        values: dict[str, list[int]] = {}
+        for code, n_series, n_obs in session.execute(text(
+                f"SELECT {k}, COUNT(*), SUM(obs_count) FROM data_series WHERE dataflow_pk = :df AND obs_count > 0"
+                f" GROUP BY {k}"), {"df": dataflow_pk}):
+            values[code] = [int(n_series), int(n_obs)]
+        dims.append(values)
+    n_series, n_obs, first, last = session.execute(text(
+        "SELECT COUNT(*), COALESCE(SUM(obs_count), 0), MIN(first_period), MAX(last_period) FROM data_series"
+        " WHERE dataflow_pk = :df AND obs_count > 0"), {"df": dataflow_pk}).one()
+    return {"dims": dims, "series": int(n_series), "observations": int(n_obs), "first": first, "last": last}
+
+
+def iter_chunks(rows: Iterable[tuple[Any, ...]], size: int = BATCH_ROWS) -> Iterator[list[tuple[Any, ...]]]:
+    """Split an iterable into lists of ``size``."""
+    chunk: list[tuple[Any, ...]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def stage_attributes(session: Session, rows: Iterable[tuple[str, str, str, tuple[str, ...], str, str]]) -> int:
+    """Stage (level, target_key, series_key, key, attrs JSON, action) rows of upper-level attributes."""
+    pg = _is_pg(session)
+    session.execute(text("DROP TABLE IF EXISTS stage_attr"))
+    session.execute(text(f"CREATE TEMP TABLE stage_attr (level TEXT, target_key TEXT, series_key TEXT,"
+                         f" {', '.join(f'{k} TEXT' for k in KEYS)}, attrs TEXT, action CHAR(1))"
+                         + (" ON COMMIT DROP" if pg else "")))
+    n = 0
+    cols = ["level", "target_key", "series_key", *KEYS, "attrs", "action"]
+    for chunk in iter_chunks((level, target, skey, *(list(key) + [None] * (MAX_KEY_DIMENSIONS - len(key))), attrs, action)
+                             for level, target, skey, key, attrs, action in rows):
+        session.execute(text(f"INSERT INTO stage_attr ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)})"),
+                        [dict(zip(cols, r, strict=True)) for r in chunk])
+        n += len(chunk)
+    return n
+
+
+def insert_attribute_series(session: Session, dataflow_pk: int, n_dims: int) -> None:
+    """Series that only carry attributes in the submission are created too."""
+    keys = KEYS[:n_dims]
+    session.execute(text(
+        f"INSERT INTO data_series (dataflow_pk, series_key, obs_count, {', '.join(keys)})"
+        f" SELECT :df, sa.series_key, 0, {', '.join(f'MIN(sa.{k})' for k in keys)} FROM stage_attr sa"
+        f" WHERE sa.level = 'series' AND sa.action <> 'D' AND NOT EXISTS (SELECT 1 FROM data_series s"
+        f" WHERE s.dataflow_pk = :df AND s.series_key = sa.series_key) GROUP BY sa.series_key"), {"df": dataflow_pk})
+
+
+def apply_attributes(session: Session, dataflow_pk: int, batch_pk: int, release_at: datetime) -> int:
+    """New versions of dataset-, group- and series-level attributes; returns how many changed."""
+    pg = _is_pg(session)
+    attrs_new = "CAST(sa.attrs AS JSONB)" if pg else "sa.attrs"
+    merged = "p.attrs || CAST(sa.attrs AS JSONB)" if pg else "json_patch(p.attrs, sa.attrs)"
+    new_attrs = f"CASE WHEN sa.action IN ('A', 'I', 'M') AND p.pk IS NOT NULL AND NOT p.is_deleted THEN {merged} ELSE {attrs_new} END"
+    distinct = "IS DISTINCT FROM" if pg else "IS NOT"
+    attrs_cmp = f"p.attrs {distinct} ({new_attrs})" if pg else f"json(p.attrs) {distinct} json({new_attrs})"
+    changed = f"(p.pk IS NULL OR p.is_deleted <> (sa.action = 'D') OR {attrs_cmp})"
+    join = (" FROM stage_attr sa LEFT JOIN data_series s ON sa.level = 'series' AND s.dataflow_pk = :df"
+            " AND s.series_key = sa.series_key"
+            " LEFT JOIN data_attribute_value p ON p.dataflow_pk = :df AND p.level = sa.level"
+            " AND p.target_key = sa.target_key AND (p.series_pk = s.pk OR (p.series_pk IS NULL AND s.pk IS NULL))"
+            f" AND {_current('p')}")
+    result = session.execute(text(
+        "INSERT INTO data_attribute_value (dataflow_pk, level, series_pk, target_key, attrs, is_deleted, batch_pk,"
+        f" valid_from, valid_to) SELECT :df, sa.level, s.pk, sa.target_key,"
+        f" CASE WHEN sa.action = 'D' THEN {'CAST(' + chr(39) + '{}' + chr(39) + ' AS JSONB)' if pg else chr(39) + '{}' + chr(39)}"
+        f" ELSE {new_attrs} END, sa.action = 'D', :batch, :r, NULL"
+        f"{join} WHERE {changed} AND NOT (sa.action = 'D' AND (p.pk IS NULL OR p.is_deleted))"),
+        {"df": dataflow_pk, "batch": batch_pk, "r": to_db(session, release_at)})
+    session.execute(text(
+        "UPDATE data_attribute_value SET valid_to = :r WHERE pk IN (SELECT o.pk FROM data_attribute_value n"
+        " JOIN data_attribute_value o ON o.dataflow_pk = n.dataflow_pk AND o.level = n.level"
+        " AND o.target_key = n.target_key AND (o.series_pk = n.series_pk OR (o.series_pk IS NULL AND n.series_pk IS NULL))"
+        f" WHERE n.batch_pk = :batch AND o.batch_pk <> :batch AND {_current('o')})"), {"batch": batch_pk, "r": to_db(session, release_at)})
+    return int(result.rowcount or 0)
