@@ -68,3 +68,36 @@ def load_structure_files(paths: Iterable[Path], store: StructureStore, *, progre
     report.submission = store.submit(artefacts, progress=bar.update)
     bar.close()
     return report
+
+
+def is_structure_file(path: Path) -> bool:
+    """True for SDMX-ML structure messages (by their root element), False for data messages."""
+    if path.suffix.lower() != ".xml":
+        return False
+    from lxml import etree
+
+    try:
+        for _event, elem in etree.iterparse(str(path), events=("start",), resolve_entities=False, no_network=True,
+                                            load_dtd=False):
+            return etree.QName(elem).localname == "Structure"
+    except etree.XMLSyntaxError:
+        return True  # let the structure reader report the syntax error
+    return True
+
+
+def split_by_kind(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """(structure files, data files) among ``paths`` (folders walked for .xml and .csv)."""
+    structures, data = [], []
+    for path in iter_files(paths, suffixes=(".xml", ".csv")):
+        (structures if is_structure_file(path) else data).append(path)
+    return structures, data
+
+
+def load_data_file(path: Path, service: object, dataflow: object = None, *, on_error: object = None) -> object:
+    """Validate and write one data file through the shared write service (all or nothing)."""
+    from sdmx_server.services.data_write import DataWriteService
+
+    assert isinstance(service, DataWriteService)
+    with path.open("rb") as stream:
+        return service.submit(stream, dataflow=dataflow, source=str(path), on_error=on_error,  # type: ignore[arg-type]
+                              keep_errors=1000)

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from sdmx_server.api.errors import install_error_handlers
 from sdmx_server.api.middleware import ServerMiddleware
-from sdmx_server.api.routes import data_v1, ops, structure_v1
+from sdmx_server.api.routes import availability_v1, data_v1, ops, schema_v1, structure_v1
 from sdmx_server.services.container import Services
 from sdmx_server.settings import Settings, get_settings
 
@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(ops.router)
     # Order matters: specific /rest/... families first, the structure catch-all last.
     app.include_router(data_v1.router)
+    app.include_router(availability_v1.router)
+    app.include_router(schema_v1.router)
     app.include_router(structure_v1.router)
     app.add_middleware(ServerMiddleware, allow_origins=settings.cors_allow_origins,
                        max_uri_length=settings.max_uri_length)

@@ -87,8 +87,8 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 
 
 def load(settings: Settings, paths: list[Path], dataflow: str | None) -> int:
-    """Load files or folders and print a line per artefact and per refused item."""
-    from loaders.load import load_structure_files
+    """Load files or folders: structures first (one submission), then each data file (all or nothing)."""
+    from loaders.load import load_data_file, load_structure_files, split_by_kind
     from sdmx_server.services.container import Services
     from sdmx_server.storage.schema import upgrade_to_head
 
@@ -96,28 +96,75 @@ def load(settings: Settings, paths: list[Path], dataflow: str | None) -> int:
     if missing:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
+    target = _dataflow_ref(dataflow) if dataflow else None
+    structure_files, data_files = split_by_kind(paths)
     services = Services.build(settings)
+    ok = True
     try:
         upgrade_to_head(services.engine)
-        report = load_structure_files(paths, services.structure_store, progress=sys.stderr.isatty())
+        if structure_files:
+            ok = _print_structure_report(load_structure_files(structure_files, services.structure_store,
+                                                              progress=sys.stderr.isatty()))
+        for path in data_files:
+            ok = _load_one_data_file(services, path, target) and ok
     finally:
         services.close()
-    for f in report.files:
+    return 0 if ok else 1
+
+
+def _dataflow_ref(text: str) -> object:
+    from sdmx_server.domain.model import ArtefactType, MaintainableRef
+
+    parts = text.split(",")
+    if len(parts) != 3:
+        raise SystemExit("--dataflow must be AGENCY,ID,VERSION")
+    return MaintainableRef(type=ArtefactType.DATAFLOW, agency=parts[0], id=parts[1], version=parts[2])
+
+
+def _load_one_data_file(services: object, path: Path, target: object) -> bool:
+    from loaders.load import load_data_file
+    from sdmx_server.domain.errors import SdmxError
+    from sdmx_server.readers.base import DataReadError
+
+    printed = 0
+
+    def show(err: object) -> None:
+        nonlocal printed
+        printed += 1
+        print(f"  {err.location}: {err.component} {err.value!r}: {err.reason}")  # type: ignore[attr-defined]
+
+    try:
+        result = load_data_file(path, services.data_write, target, on_error=show)  # type: ignore[attr-defined]
+    except (DataReadError, SdmxError) as exc:
+        print(f"refused  {path}: {getattr(exc, 'message', exc)}")
+        return False
+    c = result.counts  # type: ignore[attr-defined]
+    if result.ok:  # type: ignore[attr-defined]
+        print(f"loaded   {path}: {result.rows} rows into {result.dataflow.triplet}: "  # type: ignore[attr-defined]
+              f"{c.inserted} inserted, {c.updated} updated, {c.deleted} deleted, {c.unchanged} unchanged")
+        return True
+    print(f"refused  {path}: {result.error_count} error(s) above; nothing was written")  # type: ignore[attr-defined]
+    return False
+
+
+def _print_structure_report(report: object) -> bool:
+    for f in report.files:  # type: ignore[attr-defined]
         if f.error:
             print(f"refused  {f.path}: {f.error}")
         for what, why in f.refused:
             print(f"refused  {what} ({f.path.name}): {why}")
-    for o in report.submission.outcomes:
+    sub = report.submission  # type: ignore[attr-defined]
+    for o in sub.outcomes:
         line = f"{o.status:<8} {o.ref}"
         if o.message:
             line += f": {o.message}"
         print(line)
         for w in o.warnings:
             print(f"         warning: {w}")
-    sub = report.submission
+    refused = len(sub.refused) + sum(len(f.refused) + bool(f.error) for f in report.files)  # type: ignore[attr-defined]
     print(f"{sub.count('created')} created, {sub.count('updated') + sub.count('merged')} updated, "
-          f"{sub.count('kept')} kept, {len(sub.refused) + sum(len(f.refused) + bool(f.error) for f in report.files)} refused")
-    return 0 if report.ok else 1
+          f"{sub.count('kept')} kept, {refused} refused")
+    return bool(report.ok)  # type: ignore[attr-defined]
 
 
 def _safe_url(url: str) -> str:

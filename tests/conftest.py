@@ -180,3 +180,139 @@ def serve() -> Iterator[Callable[[Services], LiveServer]]:
     yield start
     for s in servers:
         s.__exit__()
+
+
+# --------------------------------------------------------------------------- data
+
+
+def add_dataflow(services: Services, agency: str, flow_id: str, dsd_id: str, version: str = "1.0") -> None:
+    """Create a dataflow for a DSD (the SDMX 2.1 sample structures have none)."""
+    from sdmx_server.domain.model import Artefact, ArtefactType, DataflowDetails, MaintainableRef
+
+    flow = Artefact(type=ArtefactType.DATAFLOW, agency=agency, id=flow_id, version=version, names={"en": flow_id},
+                    details=DataflowDetails(structure=MaintainableRef(type=ArtefactType.DATA_STRUCTURE, agency=agency,
+                                                                      id=dsd_id, version=version)))
+    report = services.structure_store.submit([flow])
+    assert not report.refused, report.refused
+
+
+def load_data(services: Services, path: Path, **kwargs: object) -> object:
+    """Load one data file; fail the test if it is refused."""
+    with path.open("rb") as stream:
+        result = services.data_write.submit(stream, **kwargs)  # type: ignore[arg-type]
+    assert result.ok, [e.as_dict() for e in result.errors[:20]]
+    return result
+
+
+# The "rg" sample files name a DSD ECB_EXR_RG, but its structure file defines ECB_EXR_CG.
+SAMPLE_FLOWS = {"ng": "ECB_EXR_NG", "rg": "ECB_EXR_CG", "sg": "ECB_EXR_SG"}
+
+
+@pytest.fixture(scope="session")
+def data_services(db_factory: DatabaseFactory) -> Iterator[Services]:
+    """A read-only store with the ECB EXR chain: its full structure and 252 monthly observations."""
+    services = Services.build(make_settings(db_factory.new_url(), source_alias="TESTSRC", max_response_observations=5000))
+    upgrade_to_head(services.engine)
+    load_files(services, [fixtures.ECB_FULL])
+    add_providers(services)
+    load_data(services, fixtures.ECB_DATA, provision_agreement=pa_ref("EXR_ECB"))
+    load_data(services, synthetic_exr_csv(tmp_dir(db_factory)), provision_agreement=pa_ref("EXR_BIS"))
+    yield services
+    services.close()
+
+
+def tmp_dir(db_factory: DatabaseFactory) -> Path:
+    return db_factory.tmp
+
+
+def pa_ref(pa_id: str) -> object:
+    from sdmx_server.domain.model import ArtefactType, MaintainableRef
+
+    return MaintainableRef(type=ArtefactType.PROVISION_AGREEMENT, agency="ECB", id=pa_id, version="1.0")
+
+
+def add_providers(services: Services) -> None:
+    """Two data providers (ECB, BIS) with a provision agreement each for ECB:EXR(1.0)."""
+    from sdmx_server.domain.model import (
+        Artefact,
+        ArtefactType,
+        Item,
+        ItemRef,
+        MaintainableRef,
+        ProvisionAgreementDetails,
+    )
+
+    scheme = Artefact(type=ArtefactType.DATA_PROVIDER_SCHEME, agency="ECB", id="DATA_PROVIDERS", version="1.0",
+                      names={"en": "Data providers"},
+                      items=[Item(id="ECB", names={"en": "European Central Bank"}),
+                             Item(id="BIS", names={"en": "Bank for International Settlements"})])
+    flow = MaintainableRef(type=ArtefactType.DATAFLOW, agency="ECB", id="EXR", version="1.0")
+    pas = [Artefact(type=ArtefactType.PROVISION_AGREEMENT, agency="ECB", id=f"EXR_{p}", version="1.0",
+                    names={"en": f"{p} supplies EXR"},
+                    details=ProvisionAgreementDetails(dataflow=flow, data_provider=ItemRef(scheme=scheme.ref, item_id=p)))
+           for p in ("ECB", "BIS")]
+    report = services.structure_store.submit([scheme, *pas])
+    assert not report.refused, report.refused
+
+
+def synthetic_exr_csv(folder: Path) -> Path:
+    """Quarterly, annual and daily USD series and a monthly JPY series, as SDMX-CSV 1.0."""
+    rows = ["DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
+            "TIME_FORMAT,COLLECTION,TITLE"]
+    flow = "ECB:EXR(1.0)"
+    for year in (2019, 2020, 2021):
+        for q in range(1, 5):
+            rows.append(f"{flow},Q,USD,EUR,SP00,A,{year}-Q{q},{1 + year % 10 / 10 + q / 100:.4f},A,P3M,A,Quarterly USD")
+    for year in range(2015, 2022):
+        rows.append(f"{flow},A,USD,EUR,SP00,A,{year},{1 + year % 100 / 100:.4f},A,P1Y,A,Annual USD")
+    for day in range(1, 11):
+        rows.append(f"{flow},D,USD,EUR,SP00,A,2020-01-{day:02d},{1.1 + day / 1000:.4f},A,P1D,A,Daily USD")
+    for year in (2019, 2020):
+        for month in range(1, 13):
+            status = "E" if (year, month) == (2020, 12) else "A"
+            rows.append(f"{flow},M,JPY,EUR,SP00,A,{year}-{month:02d},{120 + month / 10:.2f},{status},P1M,A,\"Yen, per euro\"")
+    path = folder / "synthetic-exr.csv"
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_services(db_factory: DatabaseFactory) -> Iterator[Services]:
+    """The SDMX 2.1 sample matrix: three DSDs (no groups, a sibling group, a group with attributes),
+    a dataflow for each, loaded from their time-series generic files."""
+    services = Services.build(make_settings(db_factory.new_url(), source_alias="TESTSRC"))
+    upgrade_to_head(services.engine)
+    load_files(services, [fixtures.SDMX / "ECB_EXR" / f"{p}-structure-full.xml" for p in SAMPLE_FLOWS])
+    for prefix, dsd in SAMPLE_FLOWS.items():
+        add_dataflow(services, "ECB", f"EXR_{prefix.upper()}", dsd)
+        load_data(services, fixtures.SDMX / "ECB_EXR" / f"{prefix}-ts.xml", dataflow=sample_flow(prefix))
+    yield services
+    services.close()
+
+
+def sample_flow(prefix: str) -> object:
+    """Reference of the test dataflow for one sample DSD."""
+    from sdmx_server.domain.model import ArtefactType, MaintainableRef
+
+    return MaintainableRef(type=ArtefactType.DATAFLOW, agency="ECB", id=f"EXR_{prefix.upper()}", version="1.0")
+
+
+@pytest.fixture(scope="session")
+def sample_server(sample_services: Services) -> Iterator[LiveServer]:
+    """A live server over the sample matrix."""
+    with LiveServer(sample_services) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def data_server(data_services: Services) -> Iterator[LiveServer]:
+    """A live server over ``data_services``."""
+    with LiveServer(data_services) as server:
+        yield server
+
+
+@pytest.fixture
+def dhttp(data_server: LiveServer) -> Iterator[httpx.Client]:
+    """An httpx client for the data server, validating every SDMX body."""
+    with httpx.Client(base_url=data_server.url, event_hooks=httpx_hooks, timeout=60) as client:
+        yield client

@@ -5,7 +5,12 @@ from __future__ import annotations
 from loaders.content import ilo
 from loaders.content.classifications import activity_codelist, occupation_codelist
 from loaders.content.common import ILO_ATTRIBUTION, Outputs, message_id, structure_file
-from loaders.content.dsds import concept_scheme, constraint_artefact, dataflow_artefact, dsd_artefact
+from loaders.content.dsds import (
+    concept_scheme,
+    constraint_artefact,
+    dataflow_artefact,
+    dsd_artefact,
+)
 from loaders.content.national import national_codelists
 from loaders.content.registry import (
     agency_scheme,

@@ -23,7 +23,7 @@ from loaders.content.common import (
 )
 from loaders.content.ilo import ilo_codelist
 from loaders.content.national import national_codelists
-from loaders.content.sources.structures import DATAFLOWS, DSDS, TOTALS, DataflowSpec, DsdSpec
+from loaders.content.sources.structures import DSDS, TOTALS, DataflowSpec, DsdSpec
 from sdmx_server.domain.model import (
     Artefact,
     ArtefactType,
@@ -35,6 +35,7 @@ from sdmx_server.domain.model import (
     DataflowDetails,
     DsdDetails,
     Item,
+    ItemRef,
     KeyValue,
     Representation,
 )
@@ -92,7 +93,7 @@ def concept_scheme() -> Artefact:
                                       "ILO:CS_CLASSIF_TYPE, ILO:CS_NOTE_TYPE)."), items=items)
 
 
-def _concept(cid: str):  # type: ignore[no-untyped-def]
+def _concept(cid: str) -> ItemRef:
     if cid in ILOSTAT_CONCEPTS:
         return concept_ref("CS_ILOSTAT", cid)
     if cid in NOTE_CONCEPTS:
@@ -177,11 +178,16 @@ def codelist_items(agency: str, cl: str) -> tuple[Item, ...]:
 
 
 def countries() -> list[str]:
-    """Country codes of ILO:CL_AREA, less Morocco and Western Sahara (see docs/content.md)."""
+    """Countries of ILO:CL_AREA that every ILO migration list has (CDS, CRS, CPR, CBR, CCT), so that
+    corridor figures can be harvested; less Morocco and Western Sahara (see docs/content.md)."""
+    partner_lists = [{i.id for i in ilo_codelist(cl).items} for cl in ("CL_CDS", "CL_CRS", "CL_CPR", "CL_CBR", "CL_CCT")]
+    prefixes = ("CDS_DES_", "CRS_RES_", "CPR_PRV_", "CBR_BRT_", "CCT_CTZ_")
     out = []
     for item in ilo_codelist("CL_AREA").items:
         anns = {a.type: a.title for a in item.annotations}
-        if anns.get("GROUP") == "N" and anns.get("ISO2Code") not in (None, "_Z") and item.id not in ("MAR", "ESH"):
+        if anns.get("GROUP") != "N" or anns.get("ISO2Code") in (None, "_Z") or item.id in ("MAR", "ESH"):
+            continue
+        if all(p + item.id in ids for p, ids in zip(prefixes, partner_lists, strict=True)):
             out.append(item.id)
     return out
 

@@ -10,9 +10,19 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from loaders.content.common import ILO, ILO_ATTRIBUTION, ILO_FIXTURE, Outputs, message_id, structure_file
+from lxml import etree
+
+from loaders.content.common import (
+    ILO,
+    ILO_ATTRIBUTION,
+    ILO_FIXTURE,
+    Outputs,
+    message_id,
+    structure_file,
+)
 from loaders.structures import read_structure_file
 from sdmx_server.domain.model import Artefact, ArtefactType
+from sdmx_server.formats.xml_ns import STR
 
 
 @cache
@@ -22,7 +32,24 @@ def ilo_artefacts(path: Path = ILO_FIXTURE) -> tuple[Artefact, ...]:
     if result.refused:
         raise ValueError(f"the ILO fixture has constructs the reader refuses: {result.refused}")
     keep = (ArtefactType.CODELIST, ArtefactType.CONCEPT_SCHEME)
-    return tuple(a for a in result.artefacts if a.agency == ILO and a.type in keep)
+    order = _document_order(path)
+    out = []
+    for a in result.artefacts:
+        if a.agency == ILO and a.type in keep:
+            # The reader lists children right after their parent; keep the ILO's own order instead.
+            ids = order[a.id]
+            out.append(a.model_copy(update={"items": sorted(a.items, key=lambda i: ids.index(i.id))}))
+    return tuple(out)
+
+
+def _document_order(path: Path) -> dict[str, list[str]]:
+    """Item ids of every item scheme of the file, in document order."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    root = etree.parse(str(path), parser).getroot()
+    out: dict[str, list[str]] = {}
+    for scheme in root.iter(STR + "Codelist", STR + "ConceptScheme"):
+        out[scheme.get("id", "")] = [el.get("id", "") for el in scheme if el.tag in (STR + "Code", STR + "Concept")]
+    return out
 
 
 def ilo_codelist(id_: str) -> Artefact:

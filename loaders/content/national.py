@@ -24,7 +24,11 @@ from loaders.content.sources.classif import (
     Code,
 )
 from loaders.content.sources.measure_types import Measure
-from loaders.content.sources.measures_lfs import EARNINGS_HOURS_MEASURES, LFS_MEASURES, STRUCTURE_MEASURES
+from loaders.content.sources.measures_lfs import (
+    EARNINGS_HOURS_MEASURES,
+    LFS_MEASURES,
+    STRUCTURE_MEASURES,
+)
 from loaders.content.sources.measures_mig import (
     ADMIN_MEASURES,
     CORRIDOR_MEASURES,

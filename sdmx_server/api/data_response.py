@@ -12,21 +12,13 @@ from starlette.responses import Response, StreamingResponse
 from sdmx_server.api.data_params import parse_range
 from sdmx_server.api.http import VARY, accepts_gzip, is_not_modified, not_modified_response, validator_headers
 from sdmx_server.domain.clock import utcnow
-from sdmx_server.domain.errors import BadRequestError, SdmxError
+from sdmx_server.domain.errors import BadRequestError, RangeNotSatisfiableError
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType, parse_accept_language
 from sdmx_server.formats.registry import TIME_SERIES_ONLY, data_writer
 from sdmx_server.services.container import Services
 from sdmx_server.services.data_labels import add_labels
 from sdmx_server.services.data_query import DataRequest
-
-
-class RangeNotSatisfiableError(SdmxError):
-    """The requested Range starts beyond the last observation."""
-
-    sdmx_code = 100
-    http_status = 416
-    default_message = "Range not satisfiable"
 
 
 def gzip_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:

@@ -55,6 +55,14 @@ class ResponseTooLargeError(SdmxError):
     default_message = "Response size exceeds service limit"
 
 
+class RangeNotSatisfiableError(SdmxError):
+    """A ``Range: values=a-b`` that starts beyond the last observation."""
+
+    sdmx_code = 100
+    http_status = 416
+    default_message = "Range not satisfiable"
+
+
 class RequestTooLargeError(SdmxError):
     """The request body is larger than the configured limit (SDMX code 130)."""
 

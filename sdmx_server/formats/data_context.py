@@ -101,11 +101,25 @@ class DataContext:
         return set(self.dim_ids)
 
     def series_attrs_for(self, rows: list[Row]) -> dict[int, dict[str, str]]:
-        """Series-level attributes of the series in a batch (empty when not wanted)."""
-        if self.series_attr_lookup is None or not self.with_attributes:
+        """Attributes above the observation of each series in a batch: its series-level values
+        and the values of the group keys it belongs to (empty when attributes are not wanted)."""
+        if not self.with_attributes or (self.series_attr_lookup is None and not self.group_attrs):
             return {}
-        pks = list(dict.fromkeys(r[1] for r in rows))
-        return self.series_attr_lookup(pks)
+        keys = {r[1]: r[2] for r in rows}
+        out = self.series_attr_lookup(list(keys)) if self.series_attr_lookup is not None else {}
+        if self.group_attrs:
+            positions = {d: i for i, d in enumerate(self.dim_ids)}
+            for spk, skey in keys.items():
+                parts = skey.split(".")
+                merged = dict(out.get(spk, {}))
+                for group, dims in self.info.groups.items():
+                    gkey = group + ":" + ".".join(parts[positions[d]] for d in dims if d in positions)
+                    values = self.group_attrs.get(gkey)
+                    if values:
+                        merged.update(values)
+                if merged:
+                    out[spk] = merged
+        return out
 
     def groups_for(self, key: tuple[str, ...]) -> Iterator[tuple[str, tuple[str, ...], dict[str, str]]]:
         """Every group key with attribute values (group id, its dimension values, values)."""

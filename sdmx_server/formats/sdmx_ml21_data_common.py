@@ -41,13 +41,16 @@ def root_open(name: str, extra_ns: dict[str, str]) -> str:
     return f"<?xml version='1.0' encoding='UTF-8'?><mes:{name} {decls}>"
 
 
-def dataset_attributes(ds: DatasetInfo) -> str:
-    """``action``, ``validFromDate`` and ``validToDate`` attributes of a data set."""
+def dataset_attributes(ds: DatasetInfo, prefix: str = "") -> str:
+    """``action``, ``validFromDate`` and ``validToDate`` attributes of a data set.
+
+    Structure-specific data sets qualify them (``prefix="ss:"``), as the schema wants.
+    """
     out = ""
     if ds.action:
-        out += f' action="{ds.action}"'
+        out += f' {prefix}action="{ds.action}"'
     if ds.valid_from is not None:
-        out += f' validFromDate="{iso(ds.valid_from)}"'
+        out += f' {prefix}validFromDate="{iso(ds.valid_from)}"'
     if ds.valid_to is not None:
-        out += f' validToDate="{iso(ds.valid_to)}"'
+        out += f' {prefix}validToDate="{iso(ds.valid_to)}"'
     return out

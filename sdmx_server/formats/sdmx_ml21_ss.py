@@ -135,7 +135,7 @@ class StructureSpecificWriter:
         ctx = self.ctx
         ds_attrs = _attrs(list(ctx.dataset_attrs.items())) if ctx.with_attributes else ""
         out = (f'<mes:DataSet ss:structureRef="{STRUCTURE_ID}" xsi:type="ns1:DataSetType" ss:dataScope="Dataflow"'
-               f"{dataset_attributes(ctx.dataset_info(ds_key))}{ds_attrs}>")
+               f"{dataset_attributes(ctx.dataset_info(ds_key), 'ss:')}{ds_attrs}>")
         if ctx.with_attributes and self.layout != "flat":
             for group, gkey, values in ctx.groups_for(()):
                 shown = [(a, v) for a, v in values.items() if a in self.group_presented]

@@ -24,6 +24,7 @@ from sdmx_server.domain.clock import as_utc, utcnow
 from sdmx_server.domain.errors import (
     BadRequestError,
     NoResultsError,
+    RangeNotSatisfiableError,
     ResponseTooLargeError,
     SemanticError,
 )
@@ -215,6 +216,9 @@ class DataQueryService:
                 raise ResponseTooLargeError(
                     f"The answer has {total} observations; the limit is {self._max}. Narrow the query, or page "
                     "with the Range header (values=0-99999) or the offset and limit parameters.")
+        if total and f.offset is not None and f.offset >= total:
+            raise RangeNotSatisfiableError(f"The answer has {total} observations",
+                                           headers={"Content-Range": f"values */{total}"})
         ctx = self._context(session, info, req, f, render, labels, time_format)
         if req.detail in ("serieskeysonly", "nodata"):
             rows = (_pad(batch, len(f.obs_attrs)) for batch in rr.series_keys(session, f))

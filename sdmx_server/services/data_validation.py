@@ -213,12 +213,12 @@ class Validator:
         deleting = rec.action is Action.DELETE
         partial = deleting and "" in rec.key
         series = self.series(rec.key, loc, partial=partial)
-        if series is None:
-            return None
-        ok = not rec.unknown
+        # Go on after a bad key: the report lists every problem of the row.
+        ok = series is not None and not rec.unknown
+        freq = series.freq if series is not None else self._freq_of(rec.key)
         period = None
         if rec.period:
-            period = self.period(rec.period, loc, series.freq)
+            period = self.period(rec.period, loc, freq)
             ok = ok and period is not None
         elif not deleting and self.info.time_dimension:
             self.error(loc, self.info.time_dimension, "", "missing time period")
@@ -226,9 +226,18 @@ class Validator:
         value_ok, value = self.value(rec.value, loc) if not deleting else (True, None)
         ok = ok and value_ok
         obs_attrs, ok = self._split_attributes(rec, loc, ok, deleting)
-        if not ok or (partial or (deleting and not rec.period)):
-            return None if not ok else self._staged(rec, row, None, None, obs_attrs)
+        if not ok:
+            return None
+        if partial or (deleting and not rec.period):
+            return self._staged(rec, row, None, None, obs_attrs)
         return self._staged(rec, row, period, value, obs_attrs)
+
+    def _freq_of(self, key: tuple[str, ...]) -> str | None:
+        if self._freq_index is None or self._freq_index >= len(key):
+            return None
+        freq = key[self._freq_index]
+        dim = self._dims[self._freq_index]
+        return freq if freq and (dim.codes is None or freq in dim.codes) else None
 
     def _split_attributes(self, rec: DataRecord, loc: str, ok: bool, deleting: bool) -> tuple[dict[str, str], bool]:
         obs_attrs: dict[str, str] = {}

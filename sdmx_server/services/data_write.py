@@ -199,6 +199,7 @@ class DataWriteService:
                   stager: wr.ObservationStager) -> list[StagedObservation]:
         wildcards: list[StagedObservation] = []
         pending_series: DataRecord | None = None
+        inherited: dict[str, str] = {}  # attributes of a cross-sectional "series" for its observations
         row = 0
         try:
             for rec in _records(fmt, stream, roles_of(info)):
@@ -206,6 +207,8 @@ class DataWriteService:
                 if rec.kind == "obs":
                     if pending_series is not None and pending_series.key == rec.key:
                         pending_series = None
+                    if inherited:
+                        rec.attrs = {**inherited, **rec.attrs}
                     staged = validator.observation(rec, row)
                     if staged is None:
                         continue
@@ -217,6 +220,11 @@ class DataWriteService:
                 if pending_series is not None:
                     wildcards.append(_whole_series_delete(pending_series, row))
                     pending_series = None
+                inherited = {}
+                if rec.kind == "series" and ("" in rec.key or rec.period) and rec.action is not Action.DELETE:
+                    # A cross-sectional series: a partial key; its attributes belong to its observations.
+                    inherited = dict(rec.attrs)
+                    continue
                 validator.upper_record(rec)
                 if rec.kind == "series" and rec.action is Action.DELETE and not rec.attrs:
                     pending_series = rec

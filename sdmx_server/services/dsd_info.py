@@ -177,13 +177,20 @@ def _attached_constraints(session: Session, target_pks: dict[int, str]) -> list[
 
 def load_dsd_info(session: Session, dataflow_row: StructureArtefact,
                   provision_agreement: StructureArtefact | None = None) -> DsdInfo:
-    """Compile the DSD of ``dataflow_row`` with the constraints that apply."""
+    """Compile the DSD of ``dataflow_row`` with the constraints that apply.
+
+    ``dataflow_row`` may also be a DSD row: the result then stands for the DSD
+    alone (``/schema/datastructure/...``), with only the DSD's constraints.
+    """
     dataflow = repo.row_to_artefact(dataflow_row)
-    if not isinstance(dataflow.details, DataflowDetails):
-        raise SemanticError(f"{dataflow.ref} is an external reference without a structure")
-    dsd_row = repo.get_row(session, dataflow.details.structure)
+    if dataflow.type is ArtefactType.DATA_STRUCTURE:
+        dsd_row = dataflow_row
+    else:
+        if not isinstance(dataflow.details, DataflowDetails):
+            raise SemanticError(f"{dataflow.ref} is an external reference without a structure")
+        dsd_row = repo.get_row(session, dataflow.details.structure)
     if dsd_row is None or dsd_row.is_external_reference:
-        raise SemanticError(f"The structure of {dataflow.ref} ({dataflow.details.structure}) is not available")
+        raise SemanticError(f"The structure of {dataflow.ref} is not available")
     dsd = repo.row_to_artefact(dsd_row)
     d = dsd.details
     assert isinstance(d, DsdDetails)

@@ -67,6 +67,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
     "DF_MIG_BORDER": {"AGE": "AGE_AGGREGATE_TOTAL"},
     "DF_MST_SEX_AGE_CBR": {"CBR": "CBR_BIR_FOREIGN"},
     "DF_MST_SEX_AGE_CCT": {"CCT": "CCT_CIT_NONCIT"},
+    "DF_REMIT_COST": {"FREQ": "Q"},
 }
 NOTE_INDICATOR = {"DF_LFS_CORE": ICLS13_NOTE}
 REPORTER = {"DF_REMIT_COST": "X01"}  # default REPORTER of corridor dataflows: MAR

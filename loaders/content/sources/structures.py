@@ -9,12 +9,14 @@ ILO's own list, ``MA`` for the national list of the same id (see
 Allowed content: each dataflow lists one or more cube regions (their union is
 allowed). A region gives the codes of each dimension; a dimension left out is
 restricted to its total code (``TOTALS``). Tokens stand for long lists:
-``COUNTRIES`` (every country of ILO:CL_AREA but Morocco), ``WORLD_COUNTRIES``
-(X01 World and COUNTRIES), ``ISCO_1``/``ISCO_12``/``ISCO_ALL`` (ISCO-08 major
-groups; with sub-major groups; all groups, each with total and not
-classified), ``ISIC_SECTIONS``/``ISIC_DIVISIONS`` (with total),
-``REGIONS`` (total and the 12 regions), ``CBR_ALL``/``CCT_ALL`` (every code
-of the ILO list).
+``COUNTRIES`` (every country of ILO:CL_AREA that the ILO's migration lists
+CDS/CRS/CPR/CBR/CCT all have, less Morocco and Western Sahara),
+``WORLD_COUNTRIES`` (X01 World and COUNTRIES), ``ISCO_1``/``ISCO_12``/
+``ISCO_ALL`` (ISCO-08 major groups; with sub-major groups; all groups; each
+with total and not classified), ``ISIC_SECTIONS``/``ISIC_DIVISIONS``
+(sections, or sections and divisions, with not classified), ``REGIONS``
+(total and the 12 regions), ``ALL``/``CBR_ALL``/``CCT_ALL`` (every code of
+the dimension's codelist).
 """
 
 from __future__ import annotations

@@ -1,0 +1,64 @@
+"""``/rest/availableconstraint/{flowRef}[/{key}[/{providerRef}[/{componentID}]]]`` (SDMX REST v1.3+)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from sdmx_server.api.data_params import parse_data_v1
+from sdmx_server.api.deps import ServicesDep
+from sdmx_server.api.http import accepts_gzip, bytes_response, is_not_modified, not_modified_response, validator_headers
+from sdmx_server.api.paths import ID_RE, check_params, split_path
+from sdmx_server.domain.clock import utcnow
+from sdmx_server.domain.errors import BadRequestError
+from sdmx_server.formats.common import Languages, RenderContext
+from sdmx_server.formats.media_types import negotiate, parse_accept_language
+from sdmx_server.formats.registry import STRUCTURE_V1, structure_writer
+from sdmx_server.services.availability import AvailabilityService
+from sdmx_server.services.structure_render import Rendered
+
+router = APIRouter(tags=["availability (SDMX 2.1)"])
+
+PARAMS = {"mode", "startPeriod", "endPeriod", "updatedAfter", "references"}
+
+
+@router.api_route("/rest/availableconstraint/{rest:path}", methods=["GET", "HEAD"])
+def availableconstraint(rest: str, request: Request, services: ServicesDep) -> Response:
+    """An Actual content constraint of the data present, with series and observation counts
+    (annotations of type ``sdmx_metrics``). ``mode=exact|available``, periods, ``references``."""
+    params = dict(request.query_params)
+    check_params(params, PARAMS)
+    mode = params.pop("mode", "exact")
+    references = params.pop("references", "none")
+    if mode not in ("exact", "available"):
+        raise BadRequestError("mode must be exact or available")
+    segments = split_path(rest)
+    if not segments or len(segments) > 4:
+        raise BadRequestError("Expected /availableconstraint/{flowRef}[/{key}[/{providerRef}[/{componentID}]]]")
+    component = segments[3] if len(segments) == 4 and segments[3] not in ("all", "*") else None
+    if component is not None and not ID_RE.match(component):
+        raise BadRequestError(f"'{component}' is not a valid component id")
+    req = parse_data_v1("/".join(segments[:3]), params)
+    media, _ = negotiate(request.headers.get("accept"), STRUCTURE_V1)
+    settings = services.settings
+    languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
+    query = services.data_query
+    session = query.open()
+    try:
+        _pk, info = query.resolve(session, req)
+        if component is not None and component not in info.dimension_ids:
+            raise BadRequestError(f"{component} is not a dimension of {info.dsd.ref}")
+        now = utcnow()
+        etag, last_modified = query.validators(
+            session, info, req, f"availability|{mode}|{references}|{component}|{languages.tag}", now)
+        if is_not_modified(request, etag, last_modified):
+            return not_modified_response(etag, last_modified, request)
+        service = AvailabilityService(query)
+        avail = service.compute(session, info, req, mode, component, now)
+        entries = service.entries(session, info, avail, references, mode)
+    finally:
+        session.close()
+    body = structure_writer(media)(entries, RenderContext(public_url=settings.public_url, languages=languages))
+    gz = accepts_gzip(request)
+    return bytes_response(request, body, Rendered(body).gzipped() if gz else None, media.content_type,
+                          validator_headers(etag, last_modified, gz=gz))

