@@ -266,7 +266,7 @@ def _base(obj: Any, type_: ArtefactType) -> dict[str, Any]:
     ref = _maintainable_ref(obj, type_)
     return {
         "type": type_, "agency": ref.agency, "id": ref.id, "version": ref.version,
-        "is_final": bool(obj.is_final), "is_external_reference": bool(obj.is_external_reference),
+        "is_final": _flag(obj.is_final), "is_external_reference": _flag(obj.is_external_reference),
         "valid_from": _datetime(obj.valid_from), "valid_to": _datetime(obj.valid_to),
         "uri": obj.uri, "service_url": obj.service_url, "structure_url": obj.structure_url,
         "names": _localised(obj.name), "descriptions": _localised(obj.description),
@@ -290,11 +290,32 @@ def _item_scheme(obj: Any, type_: ArtefactType) -> Artefact:
         if isinstance(item, common.Organisation):
             data["contacts"] = [_contact(c) for c in item.contact]
         items.append(Item(**data))
-    return Artefact(**_base(obj, type_), items=items, is_partial=bool(getattr(obj, "is_partial", False)))
+    return Artefact(**_base(obj, type_), items=items, is_partial=_flag(getattr(obj, "is_partial", None)))
+
+
+def _flag(value: Any) -> bool:
+    """sdmx1 keeps some XML booleans as text ("false" is truthy)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1")
+    return bool(value)
 
 
 def _ordered_items(scheme: Any) -> list[Any]:
-    """Items in document order, parents before children, nested ones included."""
+    """Items in document order; for category schemes, parents before children (nested XML)."""
+    if not isinstance(scheme, common.CategoryScheme):
+        out = list(scheme.items.values())
+        seen = {id(i) for i in out}
+        for item in list(out):  # children sdmx1 keeps only on their parent (defensive)
+            for child in item.child:
+                if id(child) not in seen:
+                    seen.add(id(child))
+                    out.append(child)
+        return out
+    return _parents_first(scheme)
+
+
+def _parents_first(scheme: Any) -> list[Any]:
+    """Items with every parent before its children (nested categories)."""
     seen: set[int] = set()
     out: list[Any] = []
 

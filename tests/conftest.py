@@ -29,6 +29,8 @@ from sdmx_server.storage.schema import upgrade_to_head
 from tests import fixtures
 from tests.sdmx_validation import httpx_hooks
 
+collect_ignore = ["conformance/sdmx1_battery"]  # run in its own pytest process (see test_sdmx1_battery.py)
+
 TEST_DB = os.environ.get("SDMX_SERVER_TEST_DB", "sqlite")
 PG_URL = os.environ.get("SDMX_SERVER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -109,7 +109,7 @@ def dimension_codelist(dim: str, owner: str) -> tuple[str, str]:
         return ILO, ILO_LISTS[dim]
     if owner == "ILO":
         return ILO, f"CL_{dim}"
-    return AGENCY, "CL_COST_COMP" if dim == "COST_COMP" else f"CL_{dim}"
+    return AGENCY, f"CL_{dim}"
 
 
 def _enum(agency: str, cl: str) -> Representation:

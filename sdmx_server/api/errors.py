@@ -46,7 +46,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(E.SdmxError)
     async def _sdmx(request: Request, exc: E.SdmxError) -> Response:
-        if exc.http_status >= 500:
+        if exc.http_status >= 500 and exc.http_status not in (501, 503):
             log.error("%s: %s", type(exc).__name__, exc.message)
         return error_response(request, exc)
 

@@ -85,6 +85,8 @@ class AvailabilityService:
             if state is not None and state.summary.get("series"):
                 summary = state.summary
                 values = {d.id: set(summary["dims"][i]) for i, d in enumerate(info.dimensions) if i < len(summary["dims"])}
+                if component is not None:
+                    values = {k: v for k, v in values.items() if k == component}
                 return Availability(values, summary["first"], summary["last"], summary["series"], summary["observations"])
         result = self._from_data(session, info, f, mode, n_dims)
         if component is not None:
@@ -198,25 +200,30 @@ class AvailabilityService:
 
     @staticmethod
     def _partial_codelists(session: Session, info: DsdInfo, avail: Availability) -> list[StructureEntry]:
-        """Codelists of the dimensions, with only the available codes and their parents."""
-        out = []
+        """Codelists of the dimensions, with only the available codes (of every dimension using them)
+        and their parents."""
+        wanted: dict[str, set[str]] = {}
+        refs = {}
         for dim in info.dimensions:
             if dim.codelist is None or dim.id not in avail.values:
                 continue
-            row = repo.get_row(session, dim.codelist)
+            wanted.setdefault(str(dim.codelist), set()).update(avail.values[dim.id])
+            refs[str(dim.codelist)] = dim.codelist
+        out = []
+        for key, codes in wanted.items():
+            row = repo.get_row(session, refs[key])
             if row is None:
                 continue
             cl = repo.load_artefacts(session, [row])[0]
             by_id = {i.id: i for i in cl.items}
             keep: set[str] = set()
-            for code in avail.values[dim.id]:
+            for code in codes:
                 item = by_id.get(code)
                 while item is not None and item.id not in keep:
                     keep.add(item.id)
                     item = by_id.get(item.parent) if item.parent else None
-            partial = cl.model_copy(update={"items": [i for i in cl.items if i.id in keep], "is_partial": True})
-            if not any(e.artefact.ref == partial.ref for e in out):
-                out.append(StructureEntry(partial))
+            out.append(StructureEntry(cl.model_copy(update={"items": [i for i in cl.items if i.id in keep],
+                                                            "is_partial": True})))
         return out
 
 
