@@ -16,6 +16,7 @@ from sdmx_server.domain.errors import BadRequestError, RangeNotSatisfiableError
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType, parse_accept_language
 from sdmx_server.formats.registry import TIME_SERIES_ONLY, data_writer
+from sdmx_server.formats.sdmx_csv10 import write_csv10_rows
 from sdmx_server.services.container import Services
 from sdmx_server.services.data_labels import add_labels
 from sdmx_server.services.data_query import DataRequest
@@ -62,7 +63,7 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
         prepared = query.prepare(session, info, req, render, labels=labels, time_format=time_format,
                                  etag=etag, last_modified=last_modified,
                                  paging=req.offset is not None or req.limit is not None,
-                                 count_needed=rng is not None)
+                                 count_needed=rng is not None, csv_by_database=media.format_id == "data-csv-1.0")
     except BaseException:
         session.close()
         raise
@@ -84,7 +85,10 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     if request.method == "HEAD":
         prepared.close()
         return Response(status_code=status, media_type=media.content_type, headers=headers)
-    body = data_writer(media)(prepared.context, prepared.batches())
+    if prepared.csv_chunks is not None:
+        body = write_csv10_rows(prepared.context, prepared.raw_chunks())
+    else:
+        body = data_writer(media)(prepared.context, prepared.batches())
     if gz:
         headers["Content-Encoding"] = "gzip"
         body = gzip_stream(body)

@@ -115,3 +115,9 @@ class Csv10Writer:
 def write_csv10(ctx: DataContext, batches: Iterator[list[Row]]) -> Iterator[bytes]:
     """SDMX-CSV 1.0 for ``ctx`` (labels from ``ctx.code_labels`` when labels=both)."""
     return Csv10Writer(ctx).write(batches)
+
+
+def write_csv10_rows(ctx: DataContext, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """SDMX-CSV 1.0 whose data rows the database wrote (``COPY ... WITH CSV``): add the header."""
+    yield Csv10Writer(ctx).header().encode()
+    yield from chunks

@@ -77,6 +77,19 @@ class PreparedData:
     total: int | None = None
     mode: str = "current"
 
+    csv_chunks: Iterator[bytes] | None = None  # SDMX-CSV rows written by the database itself (COPY)
+
+    def raw_chunks(self) -> Iterator[bytes]:
+        """The database-written CSV chunks (first one already fetched), then the session is closed."""
+        try:
+            if self.first_chunk:
+                yield self.first_chunk
+            yield from self.csv_chunks or ()
+        finally:
+            self.close()
+
+    first_chunk: bytes = b""
+
     def batches(self) -> Iterator[list[Row]]:
         """All row batches (the first one already fetched), then the session is closed."""
         try:
@@ -113,11 +126,8 @@ class DataQueryService:
     # ------------------------------------------------------------------ validators
 
     def open(self) -> Session:
-        """A read session in a consistent snapshot (REPEATABLE READ on PostgreSQL)."""
-        session = self._factory()
-        if session.get_bind().dialect.name == "postgresql":
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        return session
+        """A read session (the caller closes it, or the streamed answer does)."""
+        return self._factory()
 
     def resolve(self, session: Session, req: DataRequest) -> tuple[int, DsdInfo]:
         """The dataflow's primary key and its compiled DSD (cached per structure state)."""
@@ -203,7 +213,7 @@ class DataQueryService:
     def prepare(self, session: Session, info: DsdInfo, req: DataRequest, render: RenderContext,
                 dim_at_obs_default: str | None = None, *, labels: str = "id", time_format: str = "original",
                 etag: str = "", last_modified: datetime | None = None, paging: bool = False,
-                count_needed: bool = False) -> PreparedData:
+                count_needed: bool = False, csv_by_database: bool = False) -> PreparedData:
         """Build the writer context, apply the size limit, fetch the first batch (404 if none)."""
         now = utcnow()
         f = self.build_filter(session, info, req, now)
@@ -220,6 +230,15 @@ class DataQueryService:
             raise RangeNotSatisfiableError(f"The answer has {total} observations",
                                            headers={"Content-Range": f"values */{total}"})
         ctx = self._context(session, info, req, f, render, labels, time_format)
+        if csv_by_database and self._csv_copy_possible(session, info, req, f, labels, time_format):
+            chunks = rr.copy_csv(session, f, info.dataflow.ref.triplet, self._csv_attr_columns(info, ctx))
+            first_chunk = next(chunks, b"")
+            if not first_chunk:
+                raise NoResultsError("No data match the query")
+            prepared = PreparedData(info=info, filter=f, context=ctx, etag=etag, last_modified=last_modified or now,
+                                    session=session, total=total, mode=f.mode)
+            prepared.first_chunk, prepared.csv_chunks = first_chunk, chunks
+            return prepared
         if req.detail in ("serieskeysonly", "nodata"):
             rows = (_pad(batch, len(f.obs_attrs)) for batch in rr.series_keys(session, f))
         else:
@@ -231,6 +250,21 @@ class DataQueryService:
                                 session=session, first=first, total=total, mode=f.mode)
         prepared._rest = rows
         return prepared
+
+    @staticmethod
+    def _csv_copy_possible(session: Session, info: DsdInfo, req: DataRequest, f: rr.ObservationFilter,
+                           labels: str, time_format: str) -> bool:
+        """When PostgreSQL can write the SDMX-CSV 1.0 rows itself (the common, large case)."""
+        return (session.get_bind().dialect.name == "postgresql" and labels == "id" and time_format == "original"
+                and f.mode == "current" and not f.first_n and not f.last_n and f.order_dims is None
+                and req.detail in ("full", "dataonly")
+                and not any(a.level == "group" for a in info.attributes.values()))
+
+    @staticmethod
+    def _csv_attr_columns(info: DsdInfo, ctx: DataContext) -> list[tuple[str, str, str | None]]:
+        if not ctx.with_attributes:
+            return []
+        return [(a, comp.level, ctx.dataset_attrs.get(a)) for a, comp in info.attributes.items()]
 
     def _context(self, session: Session, info: DsdInfo, req: DataRequest, f: rr.ObservationFilter,
                  render: RenderContext, labels: str, time_format: str) -> DataContext:
@@ -256,10 +290,12 @@ class DataQueryService:
                 return DatasetInfo(action="Replace", valid_from=from_db(ds_key))
             return DatasetInfo()
 
+        upper: dict[str, dict[str, dict[str, str]]] = {"dataset": {}, "group": {}}
+        if any(a.level in ("dataset", "group") for a in info.attributes.values()):
+            upper = rr.upper_attributes(session, info.dataflow_pk, at)
         return DataContext(
             info=info, render=render, dim_at_obs=dim_at_obs, detail=req.detail, obs_attrs=list(f.obs_attrs),
-            dataset_attrs=rr.upper_attributes(session, info.dataflow_pk, "dataset", at).get("", {}),
-            group_attrs=rr.upper_attributes(session, info.dataflow_pk, "group", at),
+            dataset_attrs=upper["dataset"].get("", {}), group_attrs=upper["group"],
             series_attr_lookup=lookup, provision_agreements=pas, dataset_info=dataset_info,
             history=f.mode == "history", labels=labels, time_format=time_format,
             series_only=req.detail in ("serieskeysonly", "nodata"),

@@ -256,6 +256,7 @@ class DataWriteService:
             wr.resolve_action_order(session)
         n_dims = len(info.dimensions)
         wr.insert_new_series(session, df_pk, n_dims)
+        wr.analyze_if_large(session, stager.count)
         later = session.execute(text("SELECT 1 FROM data_batch WHERE dataflow_pk = :df AND release_at > :r LIMIT 1"),
                                 {"df": df_pk, "r": to_db(session, release)}).first() is not None
         result.counts = wr.apply_observations(session, df_pk, batch.pk, release, later)
@@ -265,8 +266,9 @@ class DataWriteService:
             wr.insert_attribute_series(session, df_pk, n_dims)
             wr.apply_attributes(session, df_pk, batch.pk, release)
         batch.inserted, batch.updated, batch.deleted = result.counts.inserted, result.counts.updated, result.counts.deleted
+        wr.analyze_if_large(session, stager.count)
         if release <= now:
-            wr.refresh_series_stats(session, wr.batch_series_filter(), {"batch": batch.pk}, now)
+            wr.refresh_series_stats(session, batch.pk, now)
             refresh_summary(session, df_pk, n_dims, now)
         session.flush()
 

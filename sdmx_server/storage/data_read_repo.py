@@ -52,10 +52,35 @@ def _attr_expr(dialect: str, attr: str) -> str:
     return f"json_extract(o.attrs, '$.\"{safe}\"')"
 
 
+FULL_KEYS_MAX = 500  # up to this many full keys, a query looks series up by key (unique index)
+
+
+def _full_keys(key: Sequence[frozenset[str] | None]) -> list[str] | None:
+    """Every full series key a fully specified key selects, if few enough (else None)."""
+    if not key or any(v is None for v in key):
+        return None
+    count = 1
+    for values in key:
+        count *= len(values or ())
+        if count > FULL_KEYS_MAX:
+            return None
+    combos: list[list[str]] = [[]]
+    for values in key:
+        combos = [c + [v] for c in combos for v in sorted(values or ())]
+    return [".".join(c) for c in combos]
+
+
 def _where(f: ObservationFilter, params: dict[str, Any]) -> list[str]:
     conds = ["s.dataflow_pk = :df"]
     params["df"] = f.dataflow_pk
-    for n, values in enumerate(f.key, start=1):
+    full = _full_keys(f.key)
+    if full is not None:
+        names = []
+        for m, skey in enumerate(full):
+            params[f"sk{m}"] = skey
+            names.append(f":sk{m}")
+        conds.append(f"s.series_key IN ({', '.join(names)})" if len(names) > 1 else f"s.series_key = {names[0]}")
+    for n, values in enumerate(f.key if full is None else (), start=1):
         if values is None:
             continue
         names = []
@@ -175,13 +200,17 @@ def series_attributes(session: Session, dataflow_pk: int, series_pks: Sequence[i
     return out
 
 
-def upper_attributes(session: Session, dataflow_pk: int, level: str, at: datetime) -> dict[str, dict[str, str]]:
-    """Dataset- ("" key) or group-level attribute values published at ``at``, by target key."""
+def upper_attributes(session: Session, dataflow_pk: int, at: datetime) -> dict[str, dict[str, dict[str, str]]]:
+    """Dataset- ("" key) and group-level attribute values published at ``at``: level -> target key -> values."""
     rows = session.execute(text(
-        "SELECT target_key, attrs FROM data_attribute_value WHERE dataflow_pk = :df AND level = :level"
+        "SELECT level, target_key, attrs FROM data_attribute_value WHERE dataflow_pk = :df"
+        " AND level IN ('dataset', 'group')"
         " AND NOT is_deleted AND valid_from <= :at AND (valid_to IS NULL OR valid_to > :at)"),
-        {"df": dataflow_pk, "level": level, "at": to_db(session, at)})
-    return {k: _as_dict(a) for k, a in rows}
+        {"df": dataflow_pk, "at": to_db(session, at)})
+    out: dict[str, dict[str, dict[str, str]]] = {"dataset": {}, "group": {}}
+    for level, k, a in rows:
+        out[level][k] = _as_dict(a)
+    return out
 
 
 def _as_dict(value: Any) -> dict[str, str]:
@@ -211,12 +240,64 @@ def series_keys(session: Session, f: ObservationFilter) -> Iterator[list[tuple[A
 def release_state(session: Session, dataflow_pk: int, now: datetime) -> tuple[datetime | None, int, datetime | None]:
     """(latest visible release, number of visible releases, next pending release) of a dataflow."""
     params = {"df": dataflow_pk, "now": to_db(session, now)}
-    latest, count = session.execute(text(
-        "SELECT MAX(release_at), COUNT(*) FROM data_batch WHERE dataflow_pk = :df AND release_at <= :now"),
-        params).one()
-    pending = session.execute(text(
-        "SELECT MIN(release_at) FROM data_batch WHERE dataflow_pk = :df AND release_at > :now"), params).scalar_one()
-    return from_db(latest), int(count), from_db(pending)
+    latest, count, pending = session.execute(text(
+        "SELECT MAX(CASE WHEN release_at <= :now THEN release_at END),"
+        " SUM(CASE WHEN release_at <= :now THEN 1 ELSE 0 END),"
+        " MIN(CASE WHEN release_at > :now THEN release_at END) FROM data_batch WHERE dataflow_pk = :df"), params).one()
+    return from_db(latest), int(count or 0), from_db(pending)
 
 
 MAX_DIMS = MAX_KEY_DIMENSIONS
+
+
+def copy_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequence[tuple[str, str, str | None]],
+             chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
+    """SDMX-CSV 1.0 data rows written by PostgreSQL itself (``COPY ... TO STDOUT WITH CSV``).
+
+    ``attrs`` lists the attribute columns in order as (id, level, constant):
+    observation- and series-level values come from the stored JSON, data
+    set-level ones are constants. Only for the current state, time-series
+    order, no first/last N (the caller checks). Yields chunks of about
+    ``chunk_bytes``; nothing is buffered beyond that.
+    """
+    params: dict[str, Any] = {}
+    conds = _where(f, params)
+    cols = ["%(flow)s::text"] + [f"s.k{n}" for n in range(1, len(f.key) + 1)] + ["o.period", "o.value"]
+    join = ""
+    for attr_id, level, constant in attrs:
+        safe = attr_id.replace("'", "")
+        if level == "obs":
+            cols.append(f"o.attrs ->> '{safe}'")
+        elif level == "series":
+            cols.append(f"sa.attrs ->> '{safe}'")
+            join = (" LEFT JOIN data_attribute_value sa ON sa.dataflow_pk = s.dataflow_pk AND sa.level = 'series'"
+                    " AND sa.series_pk = s.pk AND NOT sa.is_deleted AND sa.valid_from <= %(at)s"
+                    " AND (sa.valid_to IS NULL OR sa.valid_to > %(at)s)")
+        else:
+            key = f"const_{len(params)}"
+            params[key] = constant
+            cols.append(f"%({key})s::text")
+    where = " AND ".join(conds)
+    # the shared WHERE uses :name placeholders; psycopg's COPY takes %(name)s
+    for name in sorted(params, key=len, reverse=True):
+        where = where.replace(f":{name}", f"%({name})s")
+    sql = (f"SELECT {', '.join(cols)} FROM data_series s JOIN data_observation o ON o.series_pk = s.pk{join}"
+           f" WHERE {where} ORDER BY s.series_key, o.period_start")
+    if f.limit is not None:
+        sql += f" LIMIT {int(f.limit)}"
+    if f.offset:
+        sql += f" OFFSET {int(f.offset)}"
+    params["flow"] = flow
+    raw = session.connection().connection.driver_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+        buf: list[bytes] = []
+        size = 0
+        for row in copy:
+            buf.append(bytes(row))
+            size += len(row)
+            if size >= chunk_bytes:
+                yield b"".join(buf)
+                buf, size = [], 0
+        if buf:
+            yield b"".join(buf)

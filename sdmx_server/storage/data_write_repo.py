@@ -187,18 +187,22 @@ def apply_observations(session: Session, dataflow_pk: int, batch_pk: int, releas
         f" SELECT s.pk, st.period, st.period_start, st.period_end,"
         f" CASE WHEN st.action = 'D' THEN NULL ELSE {new_value} END,"
         f" CASE WHEN st.action = 'D' THEN NULL ELSE {new_attrs} END, st.action = 'D',"
-        f" CASE WHEN st.action = 'D' THEN 'D' WHEN p.pk IS NULL OR p.is_deleted THEN 'I' ELSE 'U' END,"
+        f" CASE WHEN st.action = 'D' THEN 'D' WHEN p.pk IS NULL THEN 'I' WHEN p.is_deleted THEN 'R' ELSE 'U' END,"
         f" :batch, :r, NULL"
         f" FROM stage_obs st JOIN data_series s ON s.dataflow_pk = :df AND s.series_key = st.series_key"
         f" LEFT JOIN data_observation p ON p.series_pk = s.pk AND p.period_start = st.period_start"
         f" AND p.period_end = st.period_end AND {_current('p')}"
         f" WHERE {changed} AND {real}"), {"df": dataflow_pk, "r": to_db(session, release_at), "batch": batch_pk})
-    session.execute(text(
-        f"UPDATE data_observation SET valid_to = :r WHERE pk IN ("
-        f" SELECT o.pk FROM data_observation n JOIN data_observation o ON o.series_pk = n.series_pk"
-        f" AND o.period_start = n.period_start AND o.period_end = n.period_end"
-        f" WHERE n.batch_pk = :batch AND o.batch_pk <> :batch AND {_current('o')})"),
-        {"r": to_db(session, release_at), "batch": batch_pk})
+    counts = dict(session.execute(text("SELECT change, COUNT(*) FROM data_observation WHERE batch_pk = :batch"
+                                       " GROUP BY change"), {"batch": batch_pk}).tuples().all())
+    if counts.get("U") or counts.get("D") or counts.get("R"):
+        # Only versions that replace an earlier one (U, D, R) close anything: a first load skips this.
+        session.execute(text(
+            f"UPDATE data_observation SET valid_to = :r WHERE pk IN ("
+            f" SELECT o.pk FROM data_observation n JOIN data_observation o ON o.series_pk = n.series_pk"
+            f" AND o.period_start = n.period_start AND o.period_end = n.period_end"
+            f" WHERE n.batch_pk = :batch AND n.change IN ('U', 'D', 'R') AND o.batch_pk <> :batch"
+            f" AND {_current('o')})"), {"r": to_db(session, release_at), "batch": batch_pk})
     if pending_later_releases:
         # An embargoed version published later still wins from its release time on.
         session.execute(text(
@@ -206,35 +210,42 @@ def apply_observations(session: Session, dataflow_pk: int, batch_pk: int, releas
             " WHERE o2.series_pk = data_observation.series_pk AND o2.period_start = data_observation.period_start"
             " AND o2.period_end = data_observation.period_end AND o2.valid_from > :r)"
             " WHERE batch_pk = :batch"), {"r": to_db(session, release_at), "batch": batch_pk})
-    counts = dict(session.execute(text("SELECT change, COUNT(*) FROM data_observation WHERE batch_pk = :batch"
-                                       " GROUP BY change"), {"batch": batch_pk}).tuples().all())
     staged_upserts = session.execute(text("SELECT COUNT(*) FROM stage_obs WHERE action <> 'D'")).scalar_one()
-    inserted, updated, deleted = (int(counts.get(c, 0)) for c in "IUD")
+    inserted = int(counts.get("I", 0)) + int(counts.get("R", 0))
+    updated, deleted = int(counts.get("U", 0)), int(counts.get("D", 0))
     return ApplyCounts(inserted=inserted, updated=updated, deleted=deleted,
                        unchanged=int(staged_upserts) - inserted - updated)
 
 
-def refresh_series_stats(session: Session, series_filter: str, params: dict[str, Any], now: datetime) -> None:
-    """Recompute obs_count / first / last period of the series selected by ``series_filter`` (SQL on ``s``)."""
-    params = dict(params, r=to_db(session, now))
+def refresh_series_stats(session: Session, batch_pk: int, now: datetime) -> None:
+    """Recompute obs_count / first / last period of the series a batch touched (published state at ``now``).
+
+    The touched series go into a small temporary table first, so that the plan
+    stays a hash or index join whatever the statistics of the big tables say.
+    """
+    pg = _is_pg(session)
+    session.execute(text("DROP TABLE IF EXISTS touched_series"))
+    session.execute(text("CREATE TEMP TABLE touched_series AS SELECT DISTINCT series_pk FROM data_observation"
+                         " WHERE batch_pk = :batch"), {"batch": batch_pk})
+    if pg:
+        session.execute(text("ANALYZE touched_series"))
+    params = {"r": to_db(session, now)}
     session.execute(text(
-        f"UPDATE data_series SET obs_count = 0, first_period = NULL, last_period = NULL"
-        f" WHERE pk IN (SELECT s.pk FROM data_series s WHERE {series_filter})"), params)
+        "UPDATE data_series SET obs_count = 0, first_period = NULL, last_period = NULL"
+        " WHERE pk IN (SELECT series_pk FROM touched_series)"))
     session.execute(text(
         f"UPDATE data_series SET obs_count = agg.n, first_period = agg.a, last_period = agg.b FROM ("
         f" SELECT o.series_pk AS sp, COUNT(*) AS n, MIN(o.period_start) AS a, MAX(o.period_end) AS b"
-        f" FROM data_observation o WHERE o.series_pk IN (SELECT s.pk FROM data_series s WHERE {series_filter})"
-        f" AND NOT o.is_deleted AND {_current('o')} GROUP BY o.series_pk) agg WHERE data_series.pk = agg.sp"), params)
+        f" FROM touched_series t JOIN data_observation o ON o.series_pk = t.series_pk"
+        f" WHERE NOT o.is_deleted AND {_current('o')} GROUP BY o.series_pk) agg WHERE data_series.pk = agg.sp"), params)
+    session.execute(text("DROP TABLE touched_series"))
 
 
-def stage_series_filter() -> str:
-    """SQL selecting the series touched by the staged rows (for ``refresh_series_stats``)."""
-    return "s.dataflow_pk = :df AND s.series_key IN (SELECT series_key FROM stage_obs)"
-
-
-def batch_series_filter() -> str:
-    """SQL selecting the series touched by one batch."""
-    return "s.pk IN (SELECT DISTINCT series_pk FROM data_observation WHERE batch_pk = :batch)"
+def analyze_if_large(session: Session, rows: int) -> None:
+    """Refresh PostgreSQL's statistics after a large write (plans of later statements depend on them)."""
+    if _is_pg(session) and rows >= 50_000:
+        session.execute(text("ANALYZE data_series"))
+        session.execute(text("ANALYZE data_observation"))
 
 
 def dataflow_summary(session: Session, dataflow_pk: int, n_dims: int) -> dict[str, Any]:

@@ -205,7 +205,8 @@ class DataObservation(Base):
     value: Mapped[str | None] = mapped_column(Text)  # lexical form; numbers are JSON-compatible
     attrs: Mapped[dict[str, str] | None] = mapped_column(JsonType)
     is_deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    change: Mapped[str] = mapped_column(String(1), nullable=False, default="I")  # I new cell, U update, D deletion
+    # I: a new cell; R: a cell re-created after a deletion; U: an update; D: a deletion.
+    change: Mapped[str] = mapped_column(String(1), nullable=False, default="I")
     batch_pk: Mapped[int] = mapped_column(ForeignKey("data_batch.pk", ondelete="CASCADE"), nullable=False)
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
