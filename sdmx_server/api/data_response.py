@@ -18,7 +18,6 @@ from sdmx_server.formats.media_types import MediaType, parse_accept_language
 from sdmx_server.formats.registry import TIME_SERIES_ONLY, data_writer
 from sdmx_server.formats.sdmx_csv10 import write_csv10_rows
 from sdmx_server.services.container import Services
-from sdmx_server.services.data_labels import add_labels
 from sdmx_server.services.data_query import DataRequest
 
 
@@ -63,12 +62,11 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
         prepared = query.prepare(session, info, req, render, labels=labels, time_format=time_format,
                                  etag=etag, last_modified=last_modified,
                                  paging=req.offset is not None or req.limit is not None,
-                                 count_needed=rng is not None, csv_by_database=media.format_id == "data-csv-1.0")
+                                 count_needed=rng is not None, csv_by_database=media.format_id == "data-csv-1.0",
+                                 with_labels=labels == "both" or media.format_id.startswith("data-json"))
     except BaseException:
         session.close()
         raise
-    if labels == "both" or media.format_id.startswith("data-json"):
-        add_labels(session, prepared.context)
     gz = accepts_gzip(request)
     headers = validator_headers(etag, last_modified, gz=gz)
     headers["Accept-Ranges"] = "values"

@@ -31,6 +31,7 @@ from sdmx_server.domain.errors import (
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
 from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, DatasetInfo, Row
 from sdmx_server.formats.common import RenderContext
+from sdmx_server.services.data_labels import add_labels
 from sdmx_server.services.dsd_info import DsdInfo, load_dsd_info, provision_agreements_of, resolve_dataflow
 from sdmx_server.storage import data_read_repo as rr
 from sdmx_server.storage import structure_repo as repo
@@ -103,7 +104,14 @@ class PreparedData:
     _rest: Iterator[list[Row]] = field(default_factory=lambda: iter(()))
 
     def close(self) -> None:
-        """Release the read transaction."""
+        """Stop any row source still running, then release the read transaction."""
+        for source in (self._rest, self.csv_chunks):
+            close = getattr(source, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:  # noqa: BLE001 - an abandoned stream must never fail the close
+                    pass
         try:
             self.session.close()
         except Exception:  # noqa: BLE001 - closing twice or on a broken connection is harmless
@@ -213,7 +221,7 @@ class DataQueryService:
     def prepare(self, session: Session, info: DsdInfo, req: DataRequest, render: RenderContext,
                 dim_at_obs_default: str | None = None, *, labels: str = "id", time_format: str = "original",
                 etag: str = "", last_modified: datetime | None = None, paging: bool = False,
-                count_needed: bool = False, csv_by_database: bool = False) -> PreparedData:
+                count_needed: bool = False, csv_by_database: bool = False, with_labels: bool = False) -> PreparedData:
         """Build the writer context, apply the size limit, fetch the first batch (404 if none)."""
         now = utcnow()
         f = self.build_filter(session, info, req, now)
@@ -230,6 +238,8 @@ class DataQueryService:
             raise RangeNotSatisfiableError(f"The answer has {total} observations",
                                            headers={"Content-Range": f"values */{total}"})
         ctx = self._context(session, info, req, f, render, labels, time_format)
+        if with_labels:  # before any row is read: the connection then streams and can run nothing else
+            add_labels(session, ctx)
         if csv_by_database and self._csv_copy_possible(session, info, req, f, labels, time_format):
             chunks = rr.copy_csv(session, f, info.dataflow.ref.triplet, self._csv_attr_columns(info, ctx))
             first_chunk = next(chunks, b"")
@@ -241,6 +251,8 @@ class DataQueryService:
             return prepared
         if req.detail in ("serieskeysonly", "nodata"):
             rows = (_pad(batch, len(f.obs_attrs)) for batch in rr.series_keys(session, f))
+        elif session.get_bind().dialect.name == "postgresql":
+            rows = rr.copy_rows(session, f)
         else:
             rows = rr.stream_rows(session, f)
         first = next(rows, [])
@@ -275,8 +287,12 @@ class DataQueryService:
         has_series_attrs = any(a.level == "series" for a in info.attributes.values())
         lookup = None
         if has_series_attrs:
+            factory = self._factory
+
             def lookup(pks: list[int]) -> dict[int, dict[str, str]]:
-                return rr.series_attributes(session, info.dataflow_pk, pks, at)
+                # Its own connection: the main one may be busy streaming a COPY.
+                with factory() as side:
+                    return rr.series_attributes(side, info.dataflow_pk, pks, at)
         pas = []
         if req.providers is not None:
             wanted = {p for _, p in req.providers}

@@ -25,6 +25,7 @@ from sdmx_server.domain.periods import Period, PeriodError, frequency_matches, p
 from sdmx_server.readers.base import Action, DataRecord
 from sdmx_server.services.dsd_info import ComponentInfo, ConstraintInfo, DsdInfo
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 _JSON_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 _SPECIAL = {"NaN": "NaN", "INF": "INF", "-INF": "-INF"}
 
@@ -321,6 +322,9 @@ class Validator:
 
 
 def _check_text(v: Validator, comp: ComponentInfo, value: str, location: str) -> bool:
+    if _CONTROL.search(value):
+        v.error(location, comp.id, value.encode("unicode_escape").decode()[:80], "contains control characters")
+        return False
     facets = comp.facets
     max_len = facets.get("maxLength")
     if max_len is not None and len(value) > int(max_len):

@@ -1,0 +1,116 @@
+"""Structure benchmark (issue "core server").
+
+* Loading the ILO structure file (DSD, 46 codelists, 3 concept schemes) on
+  SQLite: bar < 5 s.
+* With the server warm, 2 workers, PostgreSQL, and ``wrk`` over loopback with
+  8 connections and ``Accept-Encoding: gzip``: the median latency of
+  ``GET /rest/codelist/ILO/CL_AREA/1.0`` (331 codes, three languages) is at most
+  3 times that of ``/health``, and a 304 revalidation at most 1.5 times; the
+  same after a structure changes (caches invalidated across workers).
+
+Run: ``python -m benchmarks structure`` (needs ``wrk``, from Debian's packages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import time
+
+import httpx
+
+from benchmarks.common import Report, fresh_database, server_process
+from loaders.load import load_structure_files
+from loaders.structures import read_structure_file
+from sdmx_server.services.container import Services
+from sdmx_server.settings import Settings
+from sdmx_server.storage.schema import upgrade_to_head
+from tests.fixtures import ECB_FULL, ILO_STRUCTURE
+
+CL_AREA = "/rest/codelist/ILO/CL_AREA/1.0"
+
+
+def wrk_median_ms(url: str, headers: dict[str, str], seconds: int) -> tuple[float, float]:
+    """(median latency ms, requests/s) from wrk with 2 threads and 8 connections."""
+    cmd = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency"]
+    for k, v in headers.items():
+        cmd += ["-H", f"{k}: {v}"]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    m = re.search(r"^\s*50%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if m is None or rps is None:
+        raise RuntimeError(out)
+    if non2xx:
+        raise RuntimeError(f"{url}: {non2xx.group(1)} error responses\n{out}")
+    value = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+    return value, float(rps.group(1))
+
+
+def ilo_load_seconds() -> float:
+    """Seconds to load the ILO structure file into an empty SQLite store (median of 3)."""
+    times = []
+    for _ in range(3):
+        with fresh_database("sqlite") as url:
+            services = Services.build(Settings(database_url=url, load_shipped_structures=False))
+            upgrade_to_head(services.engine)
+            start = time.perf_counter()
+            report = load_structure_files([ILO_STRUCTURE], services.structure_store)
+            times.append(time.perf_counter() - start)
+            assert not report.submission.refused
+            services.close()
+    return sorted(times)[1]
+
+
+def measure_round(report: Report, base: str, label: str, seconds: int) -> None:
+    gz = {"Accept-Encoding": "gzip"}
+    health, _ = wrk_median_ms(base + "/health", gz, seconds)
+    area, area_rps = wrk_median_ms(base + CL_AREA, gz, seconds)
+    etag = httpx.get(base + CL_AREA, headers=gz).headers["etag"]
+    assert httpx.get(base + CL_AREA, headers={**gz, "If-None-Match": etag}).status_code == 304
+    revalidate, _ = wrk_median_ms(base + CL_AREA, {**gz, "If-None-Match": etag}, seconds)
+    report.add(f"{label}: /health median", f"{health:.2f} ms")
+    report.add(f"{label}: {CL_AREA} median", f"{area:.2f} ms", f"({area_rps:.0f} req/s)")
+    report.add(f"{label}:   ratio to /health", f"{area / health:.2f}", "<= 3", area / health <= 3)
+    report.add(f"{label}: 304 revalidation median", f"{revalidate:.2f} ms")
+    report.add(f"{label}:   ratio to /health", f"{revalidate / health:.2f}", "<= 1.5", revalidate / health <= 1.5)
+
+
+def run(seconds: int) -> int:
+    """Run every measurement; returns the number of failed bars."""
+    report = Report("structure benchmark")
+    report.header()
+    load = ilo_load_seconds()
+    report.add("load the ILO structure file on SQLite (median of 3)", f"{load:.2f} s", "< 5 s", load < 5)
+    if shutil.which("wrk") is None:
+        report.add("HTTP latency", "skipped", "wrk is not installed (apt install wrk)", False)
+        return report.failed
+    with fresh_database("postgres") as url:
+        services = Services.build(Settings(database_url=url, load_shipped_structures=False))
+        upgrade_to_head(services.engine)
+        load_structure_files([ILO_STRUCTURE, ECB_FULL], services.structure_store)
+        with server_process(url, workers=2) as (base, pids):
+            report.add("server workers", str(len(pids)))
+            for _ in range(50):  # warm both workers' caches
+                httpx.get(base + CL_AREA, headers={"Accept-Encoding": "gzip"})
+            measure_round(report, base, "warm", seconds)
+            before = httpx.get(base + CL_AREA).headers["etag"]
+            area = next(a for a in read_structure_file(ILO_STRUCTURE).artefacts if a.id == "CL_AREA")
+            renamed = area.model_copy(update={"names": {**area.names, "en": area.names["en"] + " (renamed)"}})
+            assert services.structure_store.submit([renamed]).outcomes[0].status == "updated"
+            seen = {httpx.get(base + CL_AREA).headers["etag"] for _ in range(20)}  # both workers answer
+            report.add("after a change, every worker serves the new ETag", str(seen != {before} and before not in seen),
+                       "", before not in seen and len(seen) == 1)
+            measure_round(report, base, "after change", seconds)
+        services.close()
+    print(f"\n{report.failed} bar(s) missed" if report.failed else "\nall bars met", flush=True)
+    return report.failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks structure")
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
+    return run(parser.parse_args(argv).seconds)
