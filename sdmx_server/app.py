@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from sdmx_server.api.errors import install_error_handlers
 from sdmx_server.api.middleware import ServerMiddleware
-from sdmx_server.api.routes import availability_v1, data_v1, ops, schema_v1, structure_v1
+from sdmx_server.api.routes import availability_v1, data_v1, ops, push_v2, schema_v1, structure_v1, v2_other
 from sdmx_server.services.container import Services
 from sdmx_server.settings import Settings, get_settings
 
@@ -21,7 +21,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = None
+        if settings.run_jobs:
+            from sdmx_server.services.jobs import JobRunner
+
+            runner = JobRunner(app.state.services.submissions, lease_seconds=settings.job_lease_seconds)
+            runner.start()
         yield
+        if runner is not None:
+            runner.stop()
         if owns_services:
             app.state.services.close()
 
@@ -38,6 +46,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_error_handlers(app)
     app.include_router(ops.router)
     # Order matters: specific /rest/... families first, the structure catch-all last.
+    app.include_router(push_v2.router)
+    app.include_router(v2_other.router)
     app.include_router(data_v1.router)
     app.include_router(availability_v1.router)
     app.include_router(schema_v1.router)

@@ -33,6 +33,22 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("paths", nargs="+", type=Path)
     load.add_argument("--dataflow", default=None, help="AGENCY,ID,VERSION of the dataflow for data messages")
     sub.add_parser("migrate", help="create or upgrade the database schema")
+    token = sub.add_parser("token", help="manage bearer tokens")
+    tsub = token.add_subparsers(dest="token_command", required=True)
+    create = tsub.add_parser("create", help="create a token (printed once, alone on the last line)")
+    create.add_argument("--provider", help="data provider id (bare if unique, else AGENCY:SCHEME(VERSION).ID)")
+    create.add_argument("--role", choices=("provider", "admin", "maintainer", "reader"), default=None)
+    create.add_argument("--agency", help="the agency a maintainer token may write structures for")
+    create.add_argument("--dataflow", action="append", default=[],
+                        help="AGENCY,ID,VERSION of a non-public dataflow the token may read (repeatable)")
+    create.add_argument("--name", help="a label for lists and the audit trail")
+    create.add_argument("--expires", help="expiry: an ISO 8601 date-time, or a number of days")
+    tsub.add_parser("list", help="list tokens (never the tokens themselves)")
+    revoke = tsub.add_parser("revoke", help="revoke a token by number or prefix")
+    revoke.add_argument("token")
+    access = sub.add_parser("dataflow", help="make a dataflow's data public or not")
+    access.add_argument("visibility", choices=("public", "private"))
+    access.add_argument("dataflow", help="AGENCY,ID,VERSION")
     return parser
 
 
@@ -45,6 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(settings, args.host, args.port, args.workers)
     if args.command == "load":
         return load(settings, args.paths, args.dataflow)
+    if args.command == "token":
+        return token_command(settings, args)
+    if args.command == "dataflow":
+        return dataflow_access(settings, args.visibility, args.dataflow)
     if args.command == "migrate":
         from sdmx_server.storage.db import create_db_engine
         from sdmx_server.storage.schema import upgrade_to_head
@@ -165,6 +185,87 @@ def _print_structure_report(report: object) -> bool:
     print(f"{sub.count('created')} created, {sub.count('updated') + sub.count('merged')} updated, "
           f"{sub.count('kept')} kept, {refused} refused")
     return bool(report.ok)  # type: ignore[attr-defined]
+
+
+def _expiry(text: str | None) -> object:
+    from datetime import timedelta
+
+    from sdmx_server.domain.clock import utcnow
+    from sdmx_server.domain.periods import PeriodError, parse_instant
+
+    if not text:
+        return None
+    if text.isdigit():
+        return utcnow() + timedelta(days=int(text))
+    try:
+        return parse_instant(text)
+    except PeriodError as exc:
+        raise SystemExit(f"--expires: {exc}") from None
+
+
+def token_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``token create | list | revoke``."""
+    from sdmx_server.domain.errors import SdmxError
+    from sdmx_server.services.container import Services
+    from sdmx_server.storage.schema import upgrade_to_head
+
+    services = Services.build(settings)
+    try:
+        upgrade_to_head(services.engine)
+        if args.token_command == "create":
+            role = args.role or ("provider" if args.provider else None)
+            if role is None:
+                print("error: give --provider ID or --role admin|maintainer|reader", file=sys.stderr)
+                return 2
+            flows = tuple(_dataflow_ref(f) for f in args.dataflow)
+            try:
+                token, row = services.auth.create_token(role, provider=args.provider, agency=args.agency,
+                                                        name=args.name, expires_at=_expiry(args.expires),  # type: ignore[arg-type]
+                                                        dataflows=flows)  # type: ignore[arg-type]
+            except SdmxError as exc:
+                print(f"error: {exc.message}", file=sys.stderr)
+                return 2
+            expiry = row.expires_at.isoformat() if row.expires_at else "never"
+            print(f"token {row.pk} ({row.name}, role {row.role}, expires {expiry}); store it now, it is not shown again:")
+            print(token)
+        elif args.token_command == "list":
+            print(f"{'#':>4}  {'prefix':<13} {'role':<10} {'provider/agency':<16} {'expires':<26} {'revoked':<26} name")
+            for row, provider in services.auth.list_tokens():
+                print(f"{row.pk:>4}  {row.prefix:<13} {row.role:<10} {(provider or row.agency or '-'):<16} "
+                      f"{(row.expires_at.isoformat() if row.expires_at else 'never'):<26} "
+                      f"{(row.revoked_at.isoformat() if row.revoked_at else '-'):<26} {row.name}")
+        else:
+            try:
+                row = services.auth.revoke(args.token)
+            except SdmxError as exc:
+                print(f"error: {exc.message}", file=sys.stderr)
+                return 2
+            print(f"token {row.pk} ({row.name}) revoked")
+    finally:
+        services.close()
+    return 0
+
+
+def dataflow_access(settings: Settings, visibility: str, dataflow: str) -> int:
+    """``dataflow public|private AG,ID,VER``: who may read its data."""
+    from sdmx_server.domain.model import ArtefactType
+    from sdmx_server.services.container import Services
+    from sdmx_server.storage import structure_repo as repo
+
+    ref = _dataflow_ref(dataflow)
+    services = Services.build(settings)
+    try:
+        with services.structure_store.write_session() as session:
+            row = repo.get_row(session, ref)  # type: ignore[arg-type]
+            if row is None:
+                print(f"error: no dataflow {dataflow}", file=sys.stderr)
+                return 2
+            row.is_public = visibility == "public"
+            repo.bump_state(session, [ArtefactType.DATAFLOW])
+        print(f"dataflow {dataflow} is now {visibility}")
+    finally:
+        services.close()
+    return 0
 
 
 def _safe_url(url: str) -> str:

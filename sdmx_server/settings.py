@@ -59,6 +59,8 @@ class Settings(BaseSettings):
         default=256, description="Rendered structure responses kept per worker (keyed by ETag)."
     )
     cors_allow_origins: str = Field(default="*", description="Comma-separated CORS origins.")
+    run_jobs: bool = Field(default=True, description="Run queued submissions (jobs) in this worker.")
+    job_lease_seconds: float = Field(default=60.0, description="A job's lease; renewed while it runs.")
     db_pool_size: int = 8
 
     @field_validator("public_url")

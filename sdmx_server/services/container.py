@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from sdmx_server.services.audit import AuditTrail
+from sdmx_server.services.auth import AuthService
 from sdmx_server.services.data_query import DataQueryService
 from sdmx_server.services.data_write import DataWriteService
 from sdmx_server.services.structure_query import StructureQueryService
 from sdmx_server.services.structure_render import StructureRenderer
 from sdmx_server.services.structure_store import StructureStore
+from sdmx_server.services.submissions import SubmissionService
 from sdmx_server.settings import Settings
 from sdmx_server.storage.db import create_db_engine, make_session_factory
 
@@ -28,6 +31,9 @@ class Services:
     structure_renderer: StructureRenderer
     data_write: DataWriteService
     data_query: DataQueryService
+    auth: AuthService
+    audit: AuditTrail
+    submissions: SubmissionService
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine | None = None) -> Services:
@@ -38,9 +44,12 @@ class Services:
         renderer = StructureRenderer(factory, query, settings.public_url, cache_entries=settings.structure_cache_entries)
         writes = make_session_factory(engine, write=True)
         store = StructureStore(writes)
+        data_write = DataWriteService(writes)
         return cls(settings=settings, engine=engine, session_factory=factory, structure_store=store,
-                   structure_query=query, structure_renderer=renderer, data_write=DataWriteService(writes),
-                   data_query=DataQueryService(factory, settings.max_response_observations, settings.public_url))
+                   structure_query=query, structure_renderer=renderer, data_write=data_write,
+                   data_query=DataQueryService(factory, settings.max_response_observations, settings.public_url),
+                   auth=AuthService(factory, writes), audit=AuditTrail(writes, factory),
+                   submissions=SubmissionService(data_write, factory, writes, settings.public_url))
 
     def close(self) -> None:
         """Release database connections."""

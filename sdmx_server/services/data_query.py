@@ -241,7 +241,12 @@ class DataQueryService:
         if with_labels:  # before any row is read: the connection then streams and can run nothing else
             add_labels(session, ctx)
         if csv_by_database and self._csv_copy_possible(session, info, req, f, labels, time_format):
-            chunks = rr.copy_csv(session, f, info.dataflow.ref.triplet, self._csv_attr_columns(info, ctx))
+            if session.get_bind().dialect.name == "postgresql":
+                chunks = rr.copy_csv(session, f, info.dataflow.ref.triplet, self._csv_attr_columns(info, ctx))
+            else:
+                coded = frozenset(a for a, comp in info.attributes.items() if comp.codes is not None)
+                chunks = rr.sqlite_csv(session, f, info.dataflow.ref.triplet, self._csv_attr_columns(info, ctx),
+                                       coded, info.numeric_measure)
             first_chunk = next(chunks, b"")
             if not first_chunk:
                 raise NoResultsError("No data match the query")
@@ -266,8 +271,8 @@ class DataQueryService:
     @staticmethod
     def _csv_copy_possible(session: Session, info: DsdInfo, req: DataRequest, f: rr.ObservationFilter,
                            labels: str, time_format: str) -> bool:
-        """When PostgreSQL can write the SDMX-CSV 1.0 rows itself (the common, large case)."""
-        return (session.get_bind().dialect.name == "postgresql" and labels == "id" and time_format == "original"
+        """When the database can write the SDMX-CSV 1.0 rows itself (the common, large case)."""
+        return (labels == "id" and time_format == "original"
                 and f.mode == "current" and not f.first_n and not f.last_n and f.order_dims is None
                 and req.detail in ("full", "dataonly")
                 and not any(a.level == "group" for a in info.attributes.values()))

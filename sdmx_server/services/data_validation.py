@@ -25,6 +25,7 @@ from sdmx_server.domain.periods import Period, PeriodError, frequency_matches, p
 from sdmx_server.readers.base import Action, DataRecord
 from sdmx_server.services.dsd_info import ComponentInfo, ConstraintInfo, DsdInfo
 
+_ACTION_CODES = {a: a.value for a in Action}
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 _JSON_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 _SPECIAL = {"NaN": "NaN", "INF": "INF", "-INF": "-INF"}
@@ -44,9 +45,14 @@ class ValidationError:
         return {"location": self.location, "component": self.component, "value": self.value, "reason": self.reason}
 
 
+StagedRow = tuple[int, str, str, str, str, str, "str | None", "str | None", str]
+"""A checked observation for the staging table: (row, action, series key, period, period start,
+period end, value, attributes JSON, location)."""
+
+
 @dataclass(slots=True)
 class StagedObservation:
-    """A checked observation (or deletion) ready for the store."""
+    """A deletion with a partial key or without a period (expanded against the store)."""
 
     row: int
     action: Action
@@ -101,7 +107,8 @@ class Validator:
     error_count: int = 0
     rows: int = 0
     _series_cache: dict[tuple[str, ...], _SeriesCheck] = field(default_factory=dict)
-    _period_cache: dict[str, Period | str] = field(default_factory=dict)
+    _period_cache: dict[str, tuple[Period, str, str] | str] = field(default_factory=dict)
+    _freq_cache: dict[tuple[str, str], bool] = field(default_factory=dict)
     series_attrs: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)
     group_attrs: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)
     dataset_attrs: dict[str, str] = field(default_factory=dict)
@@ -116,6 +123,17 @@ class Validator:
         self._mandatory_obs = [a.id for a in self._obs_attrs.values() if a.mandatory]
         self._numeric = info.numeric_measure
         self._measure = info.primary_measure
+        # Coded observation-level attributes: the values that pass every check, in one set.
+        self._obs_attr_values: dict[str, frozenset[str]] = {}
+        for a in self._obs_attrs.values():
+            if a.codes is None:
+                continue
+            allowed = set(a.codes)
+            for constraint in info.constraints:
+                for region in constraint.regions:
+                    if region.include and a.id in region.values:
+                        allowed &= region.values[a.id]
+            self._obs_attr_values[a.id] = frozenset(allowed)
 
     def error(self, location: str, component: str, value: str, reason: str) -> None:
         """Report one error."""
@@ -157,24 +175,28 @@ class Validator:
 
     # ------------------------------------------------------------------ observations
 
-    def period(self, text: str, location: str, freq: str | None) -> Period | None:
-        """Parse and check a time period against the series' frequency."""
-        time_id = self.info.time_dimension or "TIME_PERIOD"
+    def period(self, text: str, location: str, freq: str | None) -> tuple[str, str] | None:
+        """Parse and check a time period against the series' frequency; its storage bounds."""
         cached = self._period_cache.get(text)
         if cached is None:
             try:
-                cached = parse_period(text)
+                parsed = parse_period(text)
+                cached = (parsed, *storage_bounds(parsed))
             except PeriodError as exc:
                 cached = str(exc)
             if len(self._period_cache) < 100_000:
                 self._period_cache[text] = cached
         if isinstance(cached, str):
-            self.error(location, time_id, text, f"not a valid time period: {cached}")
+            self.error(location, self.info.time_dimension or "TIME_PERIOD", text, f"not a valid time period: {cached}")
             return None
-        if freq is not None and not frequency_matches(cached, freq):
-            self.error(location, time_id, text, f"does not match the frequency {freq}")
-            return None
-        return cached
+        if freq is not None:
+            ok = self._freq_cache.get((text, freq))
+            if ok is None:
+                ok = self._freq_cache[(text, freq)] = frequency_matches(cached[0], freq)
+            if not ok:
+                self.error(location, self.info.time_dimension or "TIME_PERIOD", text, f"does not match the frequency {freq}")
+                return None
+        return cached[1], cached[2]
 
     def value(self, text: str | None, location: str) -> tuple[bool, str | None]:
         """Check OBS_VALUE; returns (ok, normalised value)."""
@@ -204,8 +226,9 @@ class Validator:
                     return False
         return True
 
-    def observation(self, rec: DataRecord, row: int) -> StagedObservation | None:
-        """Check one observation record; None if it has errors (all reported)."""
+    def observation(self, rec: DataRecord, row: int) -> StagedRow | StagedObservation | None:
+        """Check one observation record: a staging row, a wildcard deletion, or None if it has errors
+        (all of them reported)."""
         self.rows += 1
         loc = rec.location
         for comp_id, value in rec.unknown.items():
@@ -217,10 +240,10 @@ class Validator:
         # Go on after a bad key: the report lists every problem of the row.
         ok = series is not None and not rec.unknown
         freq = series.freq if series is not None else self._freq_of(rec.key)
-        period = None
+        bounds = None
         if rec.period:
-            period = self.period(rec.period, loc, freq)
-            ok = ok and period is not None
+            bounds = self.period(rec.period, loc, freq)
+            ok = ok and bounds is not None
         elif not deleting and self.info.time_dimension:
             self.error(loc, self.info.time_dimension, "", "missing time period")
             ok = False
@@ -230,8 +253,13 @@ class Validator:
         if not ok:
             return None
         if partial or (deleting and not rec.period):
-            return self._staged(rec, row, None, None, obs_attrs)
-        return self._staged(rec, row, period, value, obs_attrs)
+            start, end = bounds or ("", "")
+            return StagedObservation(row=row, action=rec.action, series_key=".".join(rec.key), key=rec.key,
+                                     period=rec.period, period_start=start, period_end=end, value=None,
+                                     attrs=None, location=loc)
+        assert bounds is not None
+        return (row, _ACTION_CODES[rec.action], ".".join(rec.key), rec.period, bounds[0], bounds[1], value,
+                orjson.dumps(obs_attrs, option=orjson.OPT_SORT_KEYS).decode() if obs_attrs else None, loc)
 
     def _freq_of(self, key: tuple[str, ...]) -> str | None:
         if self._freq_index is None or self._freq_index >= len(key):
@@ -243,7 +271,12 @@ class Validator:
     def _split_attributes(self, rec: DataRecord, loc: str, ok: bool, deleting: bool) -> tuple[dict[str, str], bool]:
         obs_attrs: dict[str, str] = {}
         upper: dict[str, dict[str, str]] = {}
+        fast = self._obs_attr_values
         for attr_id, value in rec.attrs.items():
+            allowed = fast.get(attr_id)
+            if allowed is not None and value in allowed:
+                obs_attrs[attr_id] = value  # the common case: a valid coded observation attribute
+                continue
             comp = self.info.attributes.get(attr_id)
             if comp is None:
                 self.error(loc, attr_id, value, f"not an attribute of {self.info.dsd.ref}")
@@ -256,7 +289,7 @@ class Validator:
                 obs_attrs[attr_id] = value
             else:
                 upper.setdefault(comp.level + ":" + (comp.group or ""), {})[attr_id] = value
-        if not deleting:
+        if not deleting and self._mandatory_obs:
             for attr_id in self._mandatory_obs:
                 if attr_id not in obs_attrs and attr_id not in rec.attrs:
                     self.error(loc, attr_id, "", "mandatory attribute missing")
@@ -292,15 +325,6 @@ class Validator:
                 self.error(loc, attr_id, value, f"conflicts with {previous!r} given earlier for {where}")
                 ok = False
         return ok
-
-    def _staged(self, rec: DataRecord, row: int, period: Period | None, value: str | None,
-                obs_attrs: dict[str, str]) -> StagedObservation:
-        start, end = storage_bounds(period) if period is not None else ("", "")
-        return StagedObservation(
-            row=row, action=rec.action, series_key=".".join(rec.key), key=rec.key,
-            period=rec.period, period_start=start, period_end=end, value=value,
-            attrs=orjson.dumps(obs_attrs).decode() if obs_attrs else None, location=rec.location,
-        )
 
     # ------------------------------------------------------------------ other levels
 

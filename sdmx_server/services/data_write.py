@@ -212,7 +212,7 @@ class DataWriteService:
                     staged = validator.observation(rec, row)
                     if staged is None:
                         continue
-                    if staged.action is Action.DELETE and ("" in staged.key or not staged.period_start):
+                    if isinstance(staged, StagedObservation):
                         wildcards.append(staged)
                     else:
                         stager.add(staged)
@@ -255,11 +255,13 @@ class DataWriteService:
         if wildcards or session.execute(text("SELECT 1 FROM stage_obs WHERE action = 'D' LIMIT 1")).first():
             wr.resolve_action_order(session)
         n_dims = len(info.dimensions)
+        first_load = session.execute(text("SELECT 1 FROM data_batch WHERE dataflow_pk = :df AND pk <> :b LIMIT 1"),
+                                     {"df": df_pk, "b": batch.pk}).first() is None and not wildcards
         wr.insert_new_series(session, df_pk, n_dims)
         wr.analyze_if_large(session, stager.count)
         later = session.execute(text("SELECT 1 FROM data_batch WHERE dataflow_pk = :df AND release_at > :r LIMIT 1"),
                                 {"df": df_pk, "r": to_db(session, release)}).first() is not None
-        result.counts = wr.apply_observations(session, df_pk, batch.pk, release, later)
+        result.counts = wr.apply_observations(session, df_pk, batch.pk, release, later, first_load=first_load)
         upper = list(_upper_rows(validator))
         if upper:
             wr.stage_attributes(session, upper)

@@ -23,7 +23,8 @@ refused artefact does not take the others down. The rules:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -131,6 +132,12 @@ class StructureStore:
         self._on_change = on_change
 
     # ------------------------------------------------------------------ API
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A write transaction on the structure store (for small administrative changes)."""
+        with self._factory() as session, session.begin():
+            yield session
 
     def submit(self, artefacts: Sequence[Artefact], *, allow_replace: bool = True,
                progress: Callable[[int], object] | None = None) -> SubmissionReport:

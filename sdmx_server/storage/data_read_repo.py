@@ -155,9 +155,21 @@ def select_sql(f: ObservationFilter, dialect: str, *, ordered: bool = True) -> t
 
 
 def stream_rows(session: Session, f: ObservationFilter) -> Iterator[list[tuple[Any, ...]]]:
-    """Batches of result rows, fetched with a server-side cursor on PostgreSQL."""
+    """Batches of result rows (SQLite: straight from the driver's cursor, which streams)."""
     dialect = session.get_bind().dialect.name
     sql, params = select_sql(f, dialect)
+    if dialect == "sqlite":
+        raw = session.connection().connection.driver_connection
+        cursor = raw.execute(sql, _bind(session, params))  # type: ignore[union-attr]
+        try:
+            while True:
+                rows = cursor.fetchmany(FETCH_ROWS)
+                if not rows:
+                    break
+                yield rows
+        finally:
+            cursor.close()
+        return
     result = session.execute(text(sql).execution_options(stream_results=True, yield_per=FETCH_ROWS),
                              _bind(session, params))
     while True:
@@ -425,3 +437,52 @@ def _parse_copy(copy: Any, history: bool, batch_rows: int) -> Iterator[list[tupl
             batch = []
     if batch:
         yield batch
+
+
+def _csv_quote_sql(expr: str) -> str:
+    """SQLite: quote a CSV cell when it holds a comma, a quote or a line break."""
+    return (f"CASE WHEN {expr} IS NULL THEN '' WHEN instr({expr}, ',') OR instr({expr}, '\"') OR instr({expr}, char(10))"
+            f" OR instr({expr}, char(13)) THEN '\"' || replace({expr}, '\"', '\"\"') || '\"' ELSE {expr} END")
+
+
+def sqlite_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequence[tuple[str, str, str | None]],
+               coded: frozenset[str], numeric: bool, chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
+    """SDMX-CSV 1.0 data lines built by SQLite itself (one string per observation), for the same
+    cases as :func:`copy_csv`. Free-text cells are quoted in SQL; codes, periods and numbers never need it."""
+    params: dict[str, Any] = {}
+    conds = _where(f, params)
+    parts = ["s.series_key", "o.period", "COALESCE(o.value, '')" if numeric else _csv_quote_sql("o.value")]
+    join = ""
+    for attr_id, level, constant in attrs:
+        safe = attr_id.replace("'", "").replace('"', "")
+        if level == "obs":
+            expr = f"json_extract(o.attrs, '$.\"{safe}\"')"
+        elif level == "series":
+            expr = f"json_extract(sa.attrs, '$.\"{safe}\"')"
+            join = (" LEFT JOIN data_attribute_value sa ON sa.dataflow_pk = s.dataflow_pk AND sa.level = 'series'"
+                    " AND sa.series_pk = s.pk AND NOT sa.is_deleted AND sa.valid_from <= :at"
+                    " AND (sa.valid_to IS NULL OR sa.valid_to > :at)")
+        else:
+            key = f"const_{len(params)}"
+            params[key] = constant
+            expr = f":{key}"
+        parts.append(f"COALESCE({expr}, '')" if attr_id in coded else _csv_quote_sql(expr))
+    glue = " || ',' || "
+    sql = (f"SELECT :flow || ',' || replace({parts[0]}, '.', ',') || ',' || {glue.join(parts[1:])}"
+           f" FROM data_series s JOIN data_observation o ON o.series_pk = s.pk{join}"
+           f" WHERE {' AND '.join(conds)} ORDER BY s.series_key, o.period_start")
+    if f.limit is not None:
+        sql += f" LIMIT {int(f.limit)}"
+    if f.offset:
+        sql += (" LIMIT -1" if f.limit is None else "") + f" OFFSET {int(f.offset)}"
+    params["flow"] = flow
+    raw = session.connection().connection.driver_connection
+    cursor = raw.execute(sql, _bind(session, params))  # type: ignore[union-attr]
+    try:
+        while True:
+            rows = cursor.fetchmany(FETCH_ROWS)
+            if not rows:
+                break
+            yield ("\n".join([r[0] for r in rows]) + "\n").encode()
+    finally:
+        cursor.close()

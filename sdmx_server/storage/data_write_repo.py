@@ -25,12 +25,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from sdmx_server.services.data_validation import StagedObservation
+from sdmx_server.services.data_validation import StagedObservation, StagedRow
 from sdmx_server.storage.sqltime import to_db
 from sdmx_server.storage.tables import MAX_KEY_DIMENSIONS
 
 KEYS = [f"k{n}" for n in range(1, MAX_KEY_DIMENSIONS + 1)]
-STAGE_COLUMNS = ["row_no", "action", "series_key", *KEYS, "period", "period_start", "period_end", "value", "attrs", "loc"]
+STAGE_COLUMNS = ["row_no", "action", "series_key", "period", "period_start", "period_end", "value", "attrs", "loc"]
 BATCH_ROWS = 10_000
 
 
@@ -58,17 +58,13 @@ class ObservationStager:
         self._buffer: list[tuple[Any, ...]] = []
         self._copy: Any = None
         self._copy_cm: Any = None
-        keys = ", ".join(f"{k} TEXT" for k in KEYS)
-        ddl = (f"CREATE TEMP TABLE stage_obs (row_no BIGINT, action CHAR(1), series_key TEXT, {keys}, period TEXT, "
-               "period_start TEXT, period_end TEXT, value TEXT, attrs TEXT, loc TEXT)")
+        ddl = ("CREATE TEMP TABLE stage_obs (row_no BIGINT, action CHAR(1), series_key TEXT, period TEXT,"
+               " period_start TEXT, period_end TEXT, value TEXT, attrs TEXT, loc TEXT)")
         session.execute(text("DROP TABLE IF EXISTS stage_obs"))
         session.execute(text(ddl + (" ON COMMIT DROP" if self.pg else "")))
 
-    def add(self, obs: StagedObservation) -> None:
-        """Stage one observation."""
-        keys = list(obs.key) + [None] * (MAX_KEY_DIMENSIONS - len(obs.key))
-        row = (obs.row, obs.action.value, obs.series_key, *[k or None for k in keys], obs.period,
-               obs.period_start, obs.period_end, obs.value, obs.attrs, obs.location)
+    def add(self, row: StagedRow) -> None:
+        """Stage one checked observation (a tuple in STAGE_COLUMNS order)."""
         self.count += 1
         if self.pg:
             if self._copy is None:
@@ -136,12 +132,10 @@ def expand_wildcard_deletes(session: Session, dataflow_pk: int, deletes: Sequenc
         if d.period_start:
             conds.append("o.period_start = :ps AND o.period_end = :pe")
             params.update(ps=d.period_start, pe=d.period_end)
-        keys = ", ".join(f"s.{k}" for k in KEYS)
         session.execute(text(
-            f"INSERT INTO stage_obs (row_no, action, series_key, {', '.join(KEYS)}, period, period_start, period_end,"
-            f" value, attrs, loc) SELECT :row, 'D', s.series_key, {keys}, o.period, o.period_start, o.period_end,"
-            f" NULL, NULL, :loc FROM data_series s JOIN data_observation o ON o.series_pk = s.pk"
-            f" WHERE {' AND '.join(conds)}"), params)
+            f"INSERT INTO stage_obs (row_no, action, series_key, period, period_start, period_end, value, attrs, loc)"
+            f" SELECT :row, 'D', s.series_key, o.period, o.period_start, o.period_end, NULL, NULL, :loc"
+            f" FROM data_series s JOIN data_observation o ON o.series_pk = s.pk WHERE {' AND '.join(conds)}"), params)
 
 
 def resolve_action_order(session: Session) -> None:
@@ -156,19 +150,37 @@ def resolve_action_order(session: Session) -> None:
                          f" WHERE {same} AND s2.action = 'D' AND s2.row_no < stage_obs.row_no)"))
 
 
-def insert_new_series(session: Session, dataflow_pk: int, n_dims: int) -> None:
-    """Create the series that the staged upserts need."""
+def insert_new_series(session: Session, dataflow_pk: int, n_dims: int) -> int:
+    """Create the series that the staged upserts need (dimension columns split from the key here)."""
+    new = session.execute(text(
+        "SELECT DISTINCT st.series_key FROM stage_obs st WHERE st.action <> 'D' AND NOT EXISTS ("
+        " SELECT 1 FROM data_series s WHERE s.dataflow_pk = :df AND s.series_key = st.series_key)"),
+        {"df": dataflow_pk}).scalars().all()
     keys = KEYS[:n_dims]
-    session.execute(text(
-        f"INSERT INTO data_series (dataflow_pk, series_key, obs_count, {', '.join(keys)})"
-        f" SELECT :df, st.series_key, 0, {', '.join(f'MIN(st.{k})' for k in keys)} FROM stage_obs st"
-        f" WHERE st.action <> 'D' AND NOT EXISTS (SELECT 1 FROM data_series s"
-        f" WHERE s.dataflow_pk = :df AND s.series_key = st.series_key) GROUP BY st.series_key"), {"df": dataflow_pk})
+    rows = [{"df": dataflow_pk, "sk": sk, **dict(zip(keys, sk.split("."), strict=True))} for sk in new]
+    for start in range(0, len(rows), BATCH_ROWS):
+        session.execute(text(f"INSERT INTO data_series (dataflow_pk, series_key, obs_count, {', '.join(keys)})"
+                             f" VALUES (:df, :sk, 0, {', '.join(':' + k for k in keys)})"), rows[start:start + BATCH_ROWS])
+    return len(rows)
 
 
 def apply_observations(session: Session, dataflow_pk: int, batch_pk: int, release_at: datetime,
-                       pending_later_releases: bool) -> ApplyCounts:
-    """Insert the new versions and supersede the old ones; returns the counts."""
+                       pending_later_releases: bool, first_load: bool = False) -> ApplyCounts:
+    """Insert the new versions and supersede the old ones; returns the counts.
+
+    ``first_load``: the dataflow holds no observation yet, so there is nothing
+    to compare with or supersede (a simpler, faster insert).
+    """
+    if first_load:
+        session.execute(text(
+            "INSERT INTO data_observation (series_pk, period, period_start, period_end, value, attrs, is_deleted,"
+            " change, batch_pk, valid_from, valid_to)"
+            " SELECT s.pk, st.period, st.period_start, st.period_end, st.value,"
+            f" {'CAST(st.attrs AS JSONB)' if _is_pg(session) else 'st.attrs'}, false, 'I', :batch, :r, NULL"
+            " FROM stage_obs st JOIN data_series s ON s.dataflow_pk = :df AND s.series_key = st.series_key"
+            " WHERE st.action <> 'D'"), {"df": dataflow_pk, "r": to_db(session, release_at), "batch": batch_pk})
+        inserted = int(session.execute(text("SELECT COUNT(*) FROM stage_obs WHERE action <> 'D'")).scalar_one())
+        return ApplyCounts(inserted=inserted)
     pg = _is_pg(session)
     attrs_new = "CAST(st.attrs AS JSONB)" if pg else "st.attrs"
     merged = "p.attrs || COALESCE(CAST(st.attrs AS JSONB), '{}'::jsonb)" if pg else "json_patch(p.attrs, COALESCE(st.attrs, '{}'))"

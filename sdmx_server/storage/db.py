@@ -25,8 +25,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.execute("PRAGMA cache_size=-65536")
+    # Sorts of large answers spill to temporary files rather than to memory, and
+    # each connection's page cache stays small: memory stays flat while streaming.
+    cursor.execute("PRAGMA temp_store=FILE")
+    cursor.execute("PRAGMA cache_size=-16384")
     cursor.close()
 
 

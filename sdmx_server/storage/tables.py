@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -244,3 +245,99 @@ class DataflowState(Base):
     dataflow_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="CASCADE"), primary_key=True)
     summary: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False, default=dict)
     as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+# --------------------------------------------------------------------------- access, audit, submissions
+
+
+class AuthToken(Base):
+    """A bearer token (stored as its SHA-256), bound to a data provider or a role."""
+
+    __tablename__ = "auth_token"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)  # first characters, to recognise a token
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)  # provider | admin | maintainer | reader
+    provider_pk: Mapped[int | None] = mapped_column(ForeignKey("structure_item.pk", ondelete="RESTRICT"))
+    agency: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuthGrant(Base):
+    """Read access of a token to a non-public dataflow."""
+
+    __tablename__ = "auth_grant"
+    __table_args__ = (UniqueConstraint("token_pk", "dataflow_pk", name="uq_auth_grant_token_dataflow"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_pk: Mapped[int] = mapped_column(ForeignKey("auth_token.pk", ondelete="CASCADE"), nullable=False)
+    dataflow_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="CASCADE"), nullable=False)
+
+
+class AuditEvent(Base):
+    """One write attempt: who, when, what, outcome."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+
+    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    principal: Mapped[str] = mapped_column(String(255), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    target: Mapped[str] = mapped_column(String(1024), nullable=False, default="")
+    outcome: Mapped[str] = mapped_column(String(32), nullable=False)
+    status: Mapped[int] = mapped_column(Integer, nullable=False, default=200)
+    request_id: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False, default=dict)
+
+
+class Submission(Base):
+    """A data submission: its report, and the job state when it runs asynchronously."""
+
+    __tablename__ = "submission"
+    __table_args__ = (Index("ix_submission_status", "status", "lease_until"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dataflow: Mapped[str] = mapped_column(String(512), nullable=False, default="")
+    target_type: Mapped[str] = mapped_column(String(32), nullable=False, default="dataflow")
+    target: Mapped[str] = mapped_column(String(512), nullable=False)  # AG,ID,VER of the dataflow or PA in the URL
+    principal: Mapped[str] = mapped_column(String(255), nullable=False)
+    token_pk: Mapped[int | None] = mapped_column(ForeignKey("auth_token.pk", ondelete="SET NULL"))
+    content_type: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    options: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False, default=dict)  # dryRun, releaseDate
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # queued|running|succeeded|invalid|failed
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    report: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False, default=dict)  # counts, no errors
+    error_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    body_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class SubmissionChunk(Base):
+    """The body of a queued submission, in chunks, so that any worker can run the job."""
+
+    __tablename__ = "submission_chunk"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class SubmissionError(Base):
+    """One validation error of a submission (reports are paged from here)."""
+
+    __tablename__ = "submission_error"
+
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    location: Mapped[str] = mapped_column(Text, nullable=False)
+    component: Mapped[str] = mapped_column(String(255), nullable=False)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)

@@ -1,0 +1,158 @@
+"""Producers push data: ``POST /rest/v2/data/{dataflow|provisionagreement}/{agency}/{id}/{version}``.
+
+The SDMX REST specification defines no data-submission path; this one is the
+server's extension, shaped like the v2 data query paths. The body is SDMX-ML
+2.1 (generic or structure-specific), SDMX-ML 3.0 or SDMX-CSV 1.0/2.0, as its
+Content-Type says (or as its first bytes show). Parameters: ``dryRun=true``
+(validate and report, write nothing), ``releaseDate=<ISO 8601 with zone>``
+(embargo). ``Prefer: respond-async`` queues the submission as a job (202).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from sdmx_server.api.deps import ServicesDep
+from sdmx_server.api.middleware import request_id_var
+from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params
+from sdmx_server.domain.clock import utcnow
+from sdmx_server.domain.errors import BadRequestError, RequestTooLargeError, SdmxError
+from sdmx_server.domain.periods import PeriodError, parse_instant
+from sdmx_server.services.auth import Principal, require_authenticated
+from sdmx_server.services.container import Services
+
+router = APIRouter(tags=["data submission (extension)"])
+
+SPOOL_IN_MEMORY = 8 << 20
+
+
+async def read_body(request: Request, limit: int) -> tempfile.SpooledTemporaryFile[bytes]:
+    """The request body, spooled to disk past 8 MB; 413 as soon as it exceeds ``limit``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RequestTooLargeError(f"The body has {declared} bytes; the limit is {limit}")
+    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            spool.close()
+            raise RequestTooLargeError(f"The body exceeds the limit of {limit} bytes")
+        spool.write(chunk)
+    spool.seek(0)
+    if size == 0:
+        spool.close()
+        raise BadRequestError("The request has no body")
+    return spool
+
+
+def _options(request: Request) -> dict[str, Any]:
+    check_params(request.query_params, {"dryRun", "releaseDate"})
+    options: dict[str, Any] = {}
+    dry = request.query_params.get("dryRun", "false").lower()
+    if dry not in ("true", "false"):
+        raise BadRequestError("dryRun must be true or false")
+    options["dryRun"] = dry == "true"
+    raw = request.query_params.get("releaseDate")
+    if raw is not None:
+        text = raw.replace(" ", "+")
+        if not (text.endswith("Z") or "+" in text[10:] or "-" in text[10:]):
+            raise BadRequestError("releaseDate needs a time zone, e.g. 2027-01-15T10:00:00+01:00")
+        try:
+            release = parse_instant(text)
+        except PeriodError as exc:
+            raise BadRequestError(f"releaseDate: {exc}") from None
+        options["releaseDate"] = release.isoformat()
+    return options
+
+
+def _audit(services: Services, principal: Principal, action: str, target: str, outcome: str, status: int,
+           details: dict[str, Any] | None = None) -> None:
+    services.audit.record(principal.label, action, target, outcome, status, details, request_id_var.get())
+
+
+@router.post("/rest/v2/data/{context}/{agency}/{resource_id}/{version}")
+async def submit_data(context: str, agency: str, resource_id: str, version: str, request: Request,
+                      services: ServicesDep) -> Response:
+    """Submit data (extension): validate every row, write all or nothing, return the report."""
+    target_label = f"{context}/{agency},{resource_id},{version}"
+    principal = Principal(kind="anonymous")
+    try:
+        principal = await run_in_threadpool(services.auth.authenticate, request.headers.get("authorization"))
+        require_authenticated(principal)
+        if context not in ("dataflow", "provisionagreement"):
+            raise BadRequestError("Data are submitted to a dataflow or a provision agreement")
+        if not (AGENCY_RE.match(agency) and ID_RE.match(resource_id) and VERSION_RE.match(version)):
+            raise BadRequestError("Invalid agency, id or version")
+        options = _options(request)
+        target = await run_in_threadpool(services.submissions.authorize, principal, context, agency, resource_id,
+                                         version)
+        body = await read_body(request, services.settings.max_body_bytes)
+    except SdmxError as exc:
+        _audit(services, principal, "data.submit", target_label, type(exc).__name__, exc.http_status,
+               {"message": exc.message})
+        raise
+    content_type = request.headers.get("content-type")
+    try:
+        if "respond-async" in (request.headers.get("prefer") or "").lower():
+            job = await run_in_threadpool(services.submissions.enqueue, principal, target, body, content_type, options)
+            _audit(services, principal, "data.submit", target.label, "queued", 202, {"submission": job})
+            location = f"{services.settings.public_url}/rest/v2/submissions/{job}"
+            return JSONResponse({"submission": job, "status": "queued", "statusUrl": location}, status_code=202,
+                                headers={"Location": location, "Preference-Applied": "respond-async"})
+        report = await run_in_threadpool(services.submissions.run, principal.label, principal.token_pk, target,
+                                         body, content_type, options)
+    finally:
+        body.close()
+    status = 200 if report["status"] in ("written", "valid") else 422
+    _audit(services, principal, "data.submit", target.label, report["status"], status,
+           {k: report[k] for k in ("submission", "rows", "inserted", "updated", "deleted", "errorCount", "dryRun",
+                                   "releaseDate")})
+    return JSONResponse(report, status_code=status)
+
+
+@router.get("/rest/v2/submissions/{submission_id}")
+def submission_status(submission_id: str, request: Request, services: ServicesDep) -> Response:
+    """A submission's status and report (its submitter or an administrator)."""
+    principal = services.auth.authenticate(request.headers.get("authorization"))
+    return JSONResponse(services.submissions.status(submission_id, principal))
+
+
+@router.get("/rest/v2/submissions/{submission_id}/errors")
+def submission_errors(submission_id: str, request: Request, services: ServicesDep) -> Response:
+    """One page of a submission's errors: ``offset`` and ``limit`` (at most 10,000)."""
+    check_params(request.query_params, {"offset", "limit"})
+    try:
+        offset = int(request.query_params.get("offset", "0"))
+        limit = min(int(request.query_params.get("limit", "1000")), 10_000)
+    except ValueError:
+        raise BadRequestError("offset and limit must be integers") from None
+    principal = services.auth.authenticate(request.headers.get("authorization"))
+    return JSONResponse(services.submissions.errors(submission_id, principal, max(offset, 0), max(limit, 1)))
+
+
+@router.get("/admin/audit")
+def audit_events(request: Request, services: ServicesDep) -> Response:
+    """The audit trail, newest first (administrators). ``since``, ``action``, ``offset``, ``limit``."""
+    principal = services.auth.authenticate(request.headers.get("authorization"))
+    require_authenticated(principal)
+    if not principal.is_admin:
+        from sdmx_server.domain.errors import ForbiddenError
+
+        raise ForbiddenError("The audit trail is for administrators")
+    check_params(request.query_params, {"since", "action", "offset", "limit"})
+    since = None
+    if "since" in request.query_params:
+        try:
+            since = parse_instant(request.query_params["since"])
+        except PeriodError as exc:
+            raise BadRequestError(f"since: {exc}") from None
+    events = services.audit.events(since, request.query_params.get("action"),
+                                   int(request.query_params.get("offset", "0")),
+                                   min(int(request.query_params.get("limit", "100")), 1000))
+    return JSONResponse({"events": events, "now": utcnow().isoformat()})

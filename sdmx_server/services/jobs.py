@@ -1,0 +1,78 @@
+"""The job runner: a thread in every worker that takes queued submissions from the database.
+
+Jobs are claimed with a lease that the runner renews while the job runs; if
+the worker dies, the lease runs out and another worker takes the job up again
+(the interrupted attempt's transaction was rolled back by the database, so it
+left nothing behind).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+
+from sdmx_server.services.submissions import SubmissionService
+
+log = logging.getLogger(__name__)
+
+
+class JobRunner:
+    """Polls for jobs and runs them one at a time."""
+
+    def __init__(self, submissions: SubmissionService, *, poll_seconds: float = 1.0,
+                 lease_seconds: float = 60.0) -> None:
+        self.submissions = submissions
+        self.poll = poll_seconds
+        self.lease = timedelta(seconds=lease_seconds)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the polling thread (daemon: it never keeps the process alive)."""
+        self._thread = threading.Thread(target=self._loop, name="sdmx-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to stop after the current job."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def run_once(self) -> bool:
+        """Claim and run one job; True if there was one."""
+        job = self.submissions.claim(self.owner, self.lease)
+        if job is None:
+            return False
+        done = threading.Event()
+        heartbeat = threading.Thread(target=self._renew, args=(job, done), daemon=True)
+        heartbeat.start()
+        try:
+            log.info("running job %s", job)
+            self.submissions.run_job(job)
+        finally:
+            done.set()
+            heartbeat.join(timeout=5)
+        return True
+
+    def _renew(self, job: str, done: threading.Event) -> None:
+        interval = max(1.0, self.lease.total_seconds() / 3)
+        while not done.wait(interval):
+            try:
+                if not self.submissions.renew(job, self.owner, self.lease):
+                    log.warning("lost the lease of job %s", job)
+                    return
+            except Exception:  # noqa: BLE001 - try again at the next beat
+                log.exception("could not renew the lease of job %s", job)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.run_once():
+                    continue
+            except Exception:  # noqa: BLE001 - the runner must survive a bad job or a database hiccup
+                log.exception("job runner error")
+            self._stop.wait(self.poll)

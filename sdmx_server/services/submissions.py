@@ -1,0 +1,342 @@
+"""Producers' data submissions: authorisation, reports (stored and paged), jobs.
+
+A submission is validated and written by :class:`DataWriteService` (all or
+nothing). Its errors are spooled to a temporary file while it runs (memory
+stays flat whatever their number) and stored afterwards, so that a report too
+large to return at once is paged from ``submission_error``. Nothing about a
+synchronous submission is written before it has finished: a process killed
+in the middle leaves no trace. An asynchronous submission (a job) is queued
+with its body in the database so that any worker can run it; workers take
+jobs with a lease, and a job whose worker died is taken up again (or failed
+after three attempts).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO, Any, BinaryIO
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from sdmx_server.domain.clock import as_utc, utcnow
+from sdmx_server.domain.errors import ForbiddenError, NoResultsError, SdmxError
+from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
+from sdmx_server.readers.base import DataReadError
+from sdmx_server.services.auth import Principal, require_authenticated
+from sdmx_server.services.data_validation import ValidationError
+from sdmx_server.services.data_write import DataWriteService, SubmissionResult
+from sdmx_server.services.dsd_info import provision_agreements_of, resolve_dataflow
+from sdmx_server.storage import structure_repo as repo
+from sdmx_server.storage.tables import Submission, SubmissionChunk, SubmissionError
+
+log = logging.getLogger(__name__)
+
+FIRST_PAGE = 1000
+CHUNK = 1 << 20
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class Target:
+    """What a submission writes into."""
+
+    dataflow: MaintainableRef
+    provision_agreement: MaintainableRef | None
+    label: str
+
+
+@dataclass
+class ErrorSpool:
+    """Validation errors: the first page in memory, all of them in a temporary file."""
+
+    first: list[ValidationError] = field(default_factory=list)
+    count: int = 0
+    _file: IO[str] = field(default_factory=lambda: tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+"))
+
+    def add(self, err: ValidationError) -> None:
+        """Record one error."""
+        self.count += 1
+        if len(self.first) < FIRST_PAGE:
+            self.first.append(err)
+        self._file.write(json.dumps([err.location, err.component, err.value, err.reason]) + "\n")
+
+    def all(self) -> Iterator[tuple[str, str, str, str]]:
+        """Every error, in order."""
+        self._file.seek(0)
+        for line in self._file:
+            loc, comp, value, reason = json.loads(line)
+            yield loc, comp, value, reason
+
+    def close(self) -> None:
+        """Free the spool."""
+        self._file.close()
+
+
+class SubmissionService:
+    """Runs, queues and reports data submissions."""
+
+    def __init__(self, data_write: DataWriteService, sessions: sessionmaker[Session],
+                 write_sessions: sessionmaker[Session], public_url: str) -> None:
+        self.data_write = data_write
+        self._sessions = sessions
+        self._writes = write_sessions
+        self.public_url = public_url
+
+    # ------------------------------------------------------------------ authorisation
+
+    def authorize(self, principal: Principal, target_type: str, agency: str, resource_id: str,
+                  version: str) -> Target:
+        """The dataflow (and provision agreement) this principal may write; 401/403/404 otherwise."""
+        require_authenticated(principal)
+        if principal.kind not in ("provider", "admin"):
+            raise ForbiddenError(f"{principal.label} may not submit data (producers and administrators may)")
+        with self._sessions() as session:
+            if target_type == "provisionagreement":
+                ref = MaintainableRef(type=ArtefactType.PROVISION_AGREEMENT, agency=agency, id=resource_id,
+                                      version=version)
+                row = repo.get_row(session, ref)
+                if row is None:
+                    raise NoResultsError(f"No provision agreement {ref.triplet}")
+                pa = repo.row_to_artefact(row)
+                assert isinstance(pa.details, ProvisionAgreementDetails)
+                if not principal.is_admin and (principal.provider is None
+                                               or principal.provider != pa.details.data_provider):
+                    raise ForbiddenError(f"{principal.label} is not the data provider of {ref.triplet}")
+                return Target(pa.details.dataflow, ref, ref.triplet)
+            flow_row = resolve_dataflow(session, agency, resource_id, None if version in ("latest", "~") else version)
+            flow = repo.ref_of_row(flow_row)
+            if principal.is_admin:
+                return Target(flow, None, flow.triplet)
+            pas = [pa for pa in provision_agreements_of(session, flow_row)
+                   if isinstance(pa.details, ProvisionAgreementDetails) and pa.details.data_provider == principal.provider]
+            if not pas:
+                raise ForbiddenError(f"{principal.label} has no provision agreement for {flow.triplet}")
+            return Target(flow, pas[0].ref, flow.triplet)
+
+    # ------------------------------------------------------------------ running
+
+    def run(self, principal: str, token_pk: int | None, target: Target, body: BinaryIO, content_type: str | None,
+            options: dict[str, Any], submission_id: str | None = None) -> dict[str, Any]:
+        """Validate and write; store the report; return it (first page of errors).
+
+        ``principal`` is the submitter's audit label and ``token_pk`` its token.
+        """
+        submission_id = submission_id or str(uuid.uuid4())
+        spool = ErrorSpool()
+        release = datetime.fromisoformat(options["releaseDate"]) if options.get("releaseDate") else None
+        try:
+            try:
+                result = self.data_write.submit(
+                    body, content_type=content_type, dataflow=target.dataflow,
+                    provision_agreement=target.provision_agreement, release_at=release,
+                    dry_run=bool(options.get("dryRun")), principal=principal, source=f"submission {submission_id}",
+                    on_error=spool.add, keep_errors=0)
+            except DataReadError as exc:
+                spool.add(ValidationError(exc.location, "", "", exc.message))
+                result = SubmissionResult(dataflow=target.dataflow, format=content_type or "", dry_run=bool(options.get("dryRun")))
+                result.error_count = spool.count
+            report = self._report(submission_id, target, result, spool)
+            self._store(submission_id, principal, token_pk, target, content_type, options, result, report, spool)
+            return report
+        finally:
+            spool.close()
+
+    def _report(self, submission_id: str, target: Target, result: SubmissionResult,
+                spool: ErrorSpool) -> dict[str, Any]:
+        c = result.counts
+        if result.error_count:
+            status = "invalid"
+        else:
+            status = "valid" if result.dry_run else "written"
+        report: dict[str, Any] = {
+            "submission": submission_id, "status": status, "dataflow": target.dataflow.triplet,
+            "provisionAgreement": target.provision_agreement.triplet if target.provision_agreement else None,
+            "format": result.format, "dryRun": result.dry_run, "rows": result.rows,
+            "releaseDate": result.release_at.isoformat() if result.release_at else None,
+            "inserted": c.inserted, "updated": c.updated, "deleted": c.deleted, "unchanged": c.unchanged,
+            "errorCount": result.error_count, "errors": [e.as_dict() for e in spool.first],
+            "statusUrl": f"{self.public_url}/rest/v2/submissions/{submission_id}",
+        }
+        if result.error_count > len(spool.first):
+            report["nextErrors"] = (f"{self.public_url}/rest/v2/submissions/{submission_id}/errors"
+                                    f"?offset={len(spool.first)}&limit={FIRST_PAGE}")
+        return report
+
+    def _store(self, submission_id: str, principal: str, token_pk: int | None, target: Target,
+               content_type: str | None, options: dict[str, Any], result: SubmissionResult, report: dict[str, Any],
+               spool: ErrorSpool) -> None:
+        summary = {k: v for k, v in report.items() if k != "errors"}
+        with self._writes() as session, session.begin():
+            row = session.get(Submission, submission_id)
+            if row is None:
+                row = Submission(id=submission_id, target=target.label, principal=principal,
+                                 token_pk=token_pk, content_type=content_type or "", options=options,
+                                 created_at=utcnow(), status="running")
+                session.add(row)
+            row.dataflow = target.dataflow.triplet
+            row.status = report["status"]
+            row.report = summary
+            row.error_count = result.error_count
+            row.finished_at = utcnow()
+            row.lease_owner = None
+            session.execute(delete(SubmissionError).where(SubmissionError.submission_id == submission_id))
+            session.flush()
+            batch = []
+            for seq, (loc, comp, value, reason) in enumerate(spool.all()):
+                batch.append({"submission_id": submission_id, "seq": seq, "location": loc, "component": comp,
+                              "value": value, "reason": reason})
+                if len(batch) >= 5000:
+                    session.execute(SubmissionError.__table__.insert(), batch)
+                    batch = []
+            if batch:
+                session.execute(SubmissionError.__table__.insert(), batch)
+            session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id))
+
+    # ------------------------------------------------------------------ reports
+
+    def status(self, submission_id: str, principal: Principal) -> dict[str, Any]:
+        """The stored report (without errors) and job state."""
+        with self._sessions() as session:
+            row = self._visible(session, submission_id, principal)
+            return {"submission": row.id, "status": row.status, "target": row.target, "principal": row.principal,
+                    "createdAt": as_utc(row.created_at).isoformat(),
+                    "finishedAt": as_utc(row.finished_at).isoformat() if row.finished_at else None,
+                    "attempts": row.attempts, "errorCount": row.error_count, **row.report,
+                    "errorsUrl": f"{self.public_url}/rest/v2/submissions/{row.id}/errors?offset=0&limit={FIRST_PAGE}"}
+
+    def errors(self, submission_id: str, principal: Principal, offset: int, limit: int) -> dict[str, Any]:
+        """One page of a submission's errors."""
+        with self._sessions() as session:
+            row = self._visible(session, submission_id, principal)
+            errors = session.execute(
+                select(SubmissionError).where(SubmissionError.submission_id == submission_id,
+                                              SubmissionError.seq >= offset)
+                .order_by(SubmissionError.seq).limit(limit)).scalars()
+            page = [{"location": e.location, "component": e.component, "value": e.value, "reason": e.reason}
+                    for e in errors]
+            out: dict[str, Any] = {"submission": row.id, "errorCount": row.error_count, "offset": offset,
+                                   "errors": page}
+            if offset + len(page) < row.error_count:
+                out["next"] = (f"{self.public_url}/rest/v2/submissions/{row.id}/errors"
+                               f"?offset={offset + len(page)}&limit={limit}")
+            return out
+
+    @staticmethod
+    def _visible(session: Session, submission_id: str, principal: Principal) -> Submission:
+        require_authenticated(principal)
+        row = session.get(Submission, submission_id)
+        if row is None:
+            raise NoResultsError(f"No submission {submission_id}")
+        if not principal.is_admin and row.token_pk != principal.token_pk:
+            raise ForbiddenError("Only the submitter and administrators can see this submission")
+        return row
+
+    # ------------------------------------------------------------------ jobs
+
+    def enqueue(self, principal: Principal, target: Target, body: BinaryIO, content_type: str | None,
+                options: dict[str, Any]) -> str:
+        """Queue a submission as a job; its body goes into the database."""
+        submission_id = str(uuid.uuid4())
+        with self._writes() as session, session.begin():
+            session.add(Submission(id=submission_id, target=target.label, dataflow=target.dataflow.triplet,
+                                   target_type="provisionagreement" if target.provision_agreement else "dataflow",
+                                   principal=principal.label, token_pk=principal.token_pk,
+                                   content_type=content_type or "",
+                                   options={**options, "_target": [target.dataflow.model_dump(mode="json"),
+                                            target.provision_agreement.model_dump(mode="json") if target.provision_agreement else None],
+                                            "_principal": principal.label},  # who submitted, for the job runner
+                                   status="queued", created_at=utcnow()))
+            session.flush()
+            seq = 0
+            total = 0
+            while True:
+                chunk = body.read(CHUNK)
+                if not chunk:
+                    break
+                session.add(SubmissionChunk(submission_id=submission_id, seq=seq, data=chunk))
+                seq += 1
+                total += len(chunk)
+                if seq % 16 == 0:
+                    session.flush()
+            session.get(Submission, submission_id).body_bytes = total  # type: ignore[union-attr]
+        return submission_id
+
+    def claim(self, owner: str, lease: timedelta) -> str | None:
+        """Take the oldest queued job, or one whose lease ran out; None if there is none."""
+        now = utcnow()
+        with self._writes() as session, session.begin():
+            stmt = (select(Submission).where(
+                (Submission.status == "queued")
+                | ((Submission.status == "running") & (Submission.lease_until < now)))
+                .order_by(Submission.created_at).limit(1))
+            if session.get_bind().dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            row = session.execute(stmt).scalar_one_or_none()
+            if row is None:
+                return None
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+                row.finished_at = now
+                row.report = {**row.report, "status": "failed",
+                              "reason": f"gave up after {row.attempts} interrupted attempts"}
+                session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == row.id))
+                return None
+            row.status = "running"
+            row.attempts += 1
+            row.lease_owner = owner
+            row.lease_until = now + lease
+            return row.id
+
+    def renew(self, submission_id: str, owner: str, lease: timedelta) -> bool:
+        """Extend a job's lease; False if another worker took it over."""
+        with self._writes() as session, session.begin():
+            row = session.get(Submission, submission_id)
+            if row is None or row.lease_owner != owner or row.status != "running":
+                return False
+            row.lease_until = utcnow() + lease
+            return True
+
+    def run_job(self, submission_id: str) -> None:
+        """Run a claimed job from its stored body."""
+        with self._sessions() as session:
+            row = session.get(Submission, submission_id)
+            if row is None:
+                return
+            options = dict(row.options)
+            flow_json, pa_json = options.pop("_target")
+            label = options.pop("_principal", row.principal)
+            token_pk = row.token_pk
+            content_type = row.content_type
+            body = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+            for (data,) in session.execute(select(SubmissionChunk.data).where(SubmissionChunk.submission_id == submission_id)
+                                           .order_by(SubmissionChunk.seq)):
+                body.write(data)
+        body.seek(0)
+        target = Target(MaintainableRef.model_validate(flow_json),
+                        MaintainableRef.model_validate(pa_json) if pa_json else None, row.target)
+        try:
+            self.run(label, token_pk, target, body, content_type, options, submission_id=submission_id)
+        except SdmxError as exc:
+            self._fail(submission_id, exc.message)
+        except Exception as exc:  # noqa: BLE001 - a job must end with a status, never silently
+            log.exception("job %s failed", submission_id)
+            self._fail(submission_id, f"internal error: {exc}")
+        finally:
+            body.close()
+
+    def _fail(self, submission_id: str, reason: str) -> None:
+        with self._writes() as session, session.begin():
+            row = session.get(Submission, submission_id)
+            if row is not None:
+                row.status = "failed"
+                row.finished_at = utcnow()
+                row.report = {**row.report, "status": "failed", "reason": reason}
+                session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id))
+
