@@ -12,7 +12,7 @@ from sdmx_server.domain.periods import PeriodError, parse_instant, parse_query_b
 from sdmx_server.services.data_query import DataRequest
 
 V1_DATA_PARAMS = {"startPeriod", "endPeriod", "updatedAfter", "firstNObservations", "lastNObservations",
-                  "dimensionAtObservation", "detail", "includeHistory", "asOf", "offset", "limit"}
+                  "dimensionAtObservation", "detail", "includeHistory", "asOf", "offset", "limit", "preview"}
 DATA_DETAILS = ("full", "dataonly", "serieskeysonly", "nodata")
 CODE_RE = re.compile(r"^[A-Za-z0-9_@$\-]+$")
 
@@ -135,6 +135,7 @@ def parse_data_v1(rest: str, params: Mapping[str, str]) -> DataRequest:
         last_n=_positive_int(params, "lastNObservations"), dim_at_obs=dim_at_obs, detail=detail,
         include_history=_bool(params, "includeHistory"), as_of=_instant(params, "asOf"),
         offset=_positive_int(params, "offset", 0), limit=_positive_int(params, "limit", 1), canonical=canonical,
+        preview=_bool(params, "preview"),
     )
 
 

@@ -12,11 +12,12 @@ from starlette.responses import Response, StreamingResponse
 from sdmx_server.api.data_params import parse_range
 from sdmx_server.api.http import VARY, accepts_gzip, is_not_modified, not_modified_response, validator_headers
 from sdmx_server.domain.clock import utcnow
-from sdmx_server.domain.errors import BadRequestError, RangeNotSatisfiableError
+from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, RangeNotSatisfiableError
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType, parse_accept_language
-from sdmx_server.formats.registry import TIME_SERIES_ONLY, data_writer
+from sdmx_server.formats.registry import NO_VERSIONS, TIME_SERIES_ONLY, data_writer
 from sdmx_server.formats.sdmx_csv10 import write_csv10_rows
+from sdmx_server.services.auth import require_preview, require_read
 from sdmx_server.services.container import Services
 from sdmx_server.services.data_query import DataRequest
 
@@ -36,8 +37,15 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     """The full answer to a data query in ``media``."""
     labels = params.get("labels", "id")
     time_format = params.get("timeformat", params.get("timeFormat", "original"))
-    if labels not in ("id", "both", "name") or time_format not in ("original", "normalized"):
-        raise BadRequestError("labels must be id|both and timeFormat original|normalized")
+    csv_keys = params.get("keys", "none")
+    if labels not in ("id", "both") or time_format not in ("original", "normalized") or \
+            csv_keys not in ("none", "series", "obs", "both"):
+        raise BadRequestError("labels must be id|both, timeFormat original|normalized, keys none|series|obs|both")
+    if media.format_id in NO_VERSIONS and (req.updated_after is not None or req.include_history):
+        raise NotAcceptableError(
+            f"{media.content_type} cannot carry deletions or versions, which updatedAfter and includeHistory "
+            "answers need: ask for application/vnd.sdmx.data+csv;version=2.0.0 (its ACTION column carries them), "
+            "SDMX-ML or SDMX-JSON")
     if media.format_id in TIME_SERIES_ONLY and req.dim_at_obs not in (None, "TIME_PERIOD"):
         raise BadRequestError(f"{media.content_type} carries time series only: dimensionAtObservation must be the "
                               "time dimension")
@@ -48,12 +56,17 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     query = services.data_query
     settings = services.settings
     languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
+    principal = services.auth.authenticate(request.headers.get("authorization"))
     session = query.open()
     try:
         _row, info = query.resolve(session, req)
+        require_read(principal, info.dataflow.ref.triplet, info.dataflow_pk, info.is_public, info.provider_pks)
+        if req.preview:
+            req = replace(req, preview_provider=require_preview(principal, info.dataflow.ref.triplet,
+                                                                info.provider_pks))
         if req.dim_at_obs not in (None, "AllDimensions", info.time_dimension) and req.dim_at_obs not in info.dimension_ids:
             raise BadRequestError(f"dimensionAtObservation={req.dim_at_obs} is not a dimension of {info.dsd.ref}")
-        tag = f"{media.format_id}|{labels}|{time_format}|{languages.tag}|{rng}"
+        tag = f"{media.format_id}|{labels}|{time_format}|{csv_keys}|{languages.tag}|{rng}"
         etag, last_modified = query.validators(session, info, req, tag, utcnow())
         if is_not_modified(request, etag, last_modified):
             session.close()
@@ -63,7 +76,8 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
                                  etag=etag, last_modified=last_modified,
                                  paging=req.offset is not None or req.limit is not None,
                                  count_needed=rng is not None, csv_by_database=media.format_id == "data-csv-1.0",
-                                 with_labels=labels == "both" or media.format_id.startswith("data-json"))
+                                 with_labels=labels == "both" or media.format_id.startswith("data-json"),
+                                 csv_keys=csv_keys)
     except BaseException:
         session.close()
         raise
@@ -90,5 +104,7 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     if gz:
         headers["Content-Encoding"] = "gzip"
         body = gzip_stream(body)
-    headers["Vary"] = VARY
+    headers["Vary"] = VARY + (", Authorization" if request.headers.get("authorization") else "")
+    if req.preview or not info.is_public:
+        headers["Cache-Control"] = "private"
     return StreamingResponse(body, status_code=status, media_type=media.content_type, headers=headers)

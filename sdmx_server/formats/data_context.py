@@ -49,6 +49,7 @@ class DataContext:
     series_only: bool = False  # serieskeysonly / nodata: rows carry no observations
     code_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # component -> code -> name
     component_names: dict[str, str] = field(default_factory=dict)  # component -> concept name
+    csv_keys: str = "none"  # SDMX-CSV 2.0: none | series | obs | both
 
     @property
     def with_attributes(self) -> bool:

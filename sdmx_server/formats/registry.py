@@ -37,12 +37,14 @@ DATA_SS_TS21 = MediaType("data-ss-ts-2.1", "application/vnd.sdmx.structurespecif
 DATA_JSON10 = MediaType("data-json-1.0", "application/vnd.sdmx.data+json", "1.0.0", aliases=("application/json",))
 DATA_CSV10 = MediaType("data-csv-1.0", "application/vnd.sdmx.data+csv", "1.0.0", aliases=("text/csv",))
 DATA_JSON10_DRAFT = MediaType("data-json-1.0-draft", "application/vnd.sdmx.draft-sdmx-json+json", "1.0.0")
+DATA_CSV20 = MediaType("data-csv-2.0", "application/vnd.sdmx.data+csv", "2.0.0")
 
 DATA_V1: tuple[MediaType, ...] = (DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10,
-                                  DATA_JSON10_DRAFT)
+                                  DATA_JSON10_DRAFT, DATA_CSV20)
 """Data responses of the v1 API; the first is the default (what sdmx1 parses without a DSD)."""
 
 TIME_SERIES_ONLY = frozenset({"data-generic-ts-2.1", "data-ss-ts-2.1"})
+NO_VERSIONS = frozenset({"data-csv-1.0"})  # cannot carry deletions or versions: updatedAfter/includeHistory -> 406
 
 WRITERS: dict[str, str] = {
     "structure-ml-2.1": "sdmx_server.formats.sdmx_ml21_structure:write_structures",
@@ -53,6 +55,7 @@ WRITERS: dict[str, str] = {
     "data-json-1.0": "sdmx_server.formats.sdmx_json10_data:write_json10",
     "data-json-1.0-draft": "sdmx_server.formats.sdmx_json10_data:write_json10_draft",
     "data-csv-1.0": "sdmx_server.formats.sdmx_csv10:write_csv10",
+    "data-csv-2.0": "sdmx_server.formats.sdmx_csv20:write_csv20",
 }
 
 

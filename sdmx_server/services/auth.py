@@ -190,3 +190,35 @@ def require_structure_writer(principal: Principal, agency: str) -> None:
             agency == principal.agency or agency.startswith(principal.agency + ".")):
         return
     raise ForbiddenError(f"{principal.label} may not write structures of agency {agency}")
+
+
+def may_read(principal: Principal, dataflow_pk: int, is_public: bool, provider_pks: frozenset[int]) -> bool:
+    """Whether ``principal`` may read the data of a dataflow."""
+    if is_public or principal.is_admin:
+        return True
+    if principal.kind == "provider" and principal.provider_pk in provider_pks:
+        return True
+    return dataflow_pk in principal.grants
+
+
+def require_read(principal: Principal, dataflow: str, dataflow_pk: int, is_public: bool,
+                 provider_pks: frozenset[int]) -> None:
+    """401/403 unless ``principal`` may read this dataflow's data."""
+    if may_read(principal, dataflow_pk, is_public, provider_pks):
+        return
+    if principal.kind == "anonymous":
+        raise UnauthorizedError(f"The data of {dataflow} are not public: use a token that grants them")
+    raise ForbiddenError(f"{principal.label} may not read the data of {dataflow}")
+
+
+def require_preview(principal: Principal, dataflow: str, provider_pks: frozenset[int]) -> int | None:
+    """Embargoed data are visible to administrators (all) and the dataflow's producers (their own).
+
+    Returns whose embargoed batches the preview includes (None: every producer's).
+    """
+    require_authenticated(principal)
+    if principal.is_admin:
+        return None
+    if principal.kind == "provider" and principal.provider_pk in provider_pks:
+        return principal.provider_pk
+    raise ForbiddenError(f"{principal.label} may not preview embargoed data of {dataflow}")

@@ -47,7 +47,8 @@ class Services:
         data_write = DataWriteService(writes)
         return cls(settings=settings, engine=engine, session_factory=factory, structure_store=store,
                    structure_query=query, structure_renderer=renderer, data_write=data_write,
-                   data_query=DataQueryService(factory, settings.max_response_observations, settings.public_url),
+                   data_query=DataQueryService(factory, settings.max_response_observations, settings.public_url,
+                                               activate=data_write.activate_due_releases),
                    auth=AuthService(factory, writes), audit=AuditTrail(writes, factory),
                    submissions=SubmissionService(data_write, factory, writes, settings.public_url))
 

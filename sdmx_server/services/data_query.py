@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -62,6 +62,8 @@ class DataRequest:
     offset: int | None = None
     limit: int | None = None
     canonical: str = ""  # the request in canonical text form, for ETags
+    preview: bool = False  # extension: include embargoed data (producers and administrators)
+    preview_provider: int | None = None  # whose embargoed batches (None: all, for administrators)
 
 
 @dataclass
@@ -121,8 +123,10 @@ class PreparedData:
 class DataQueryService:
     """Prepares and streams data queries (read-only transactions)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], max_observations: int, public_url: str) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], max_observations: int, public_url: str,
+                 activate: Callable[[int, int], int] | None = None) -> None:
         self._factory = session_factory
+        self._activate = activate
         self._max = max_observations
         self._public_url = public_url
         # Compiled DSDs per worker, keyed by the structure generations read from the
@@ -157,13 +161,20 @@ class DataQueryService:
 
     def validators(self, session: Session, info: DsdInfo, req: DataRequest, format_tag: str,
                    now: datetime) -> tuple[str, datetime]:
-        """ETag and Last-Modified: change when a release becomes visible or the structure changes."""
-        latest, count, _pending = rr.release_state(session, info.dataflow_pk, now)
+        """ETag and Last-Modified: change when a release becomes visible (even with nothing written
+        then) or the structure changes. Statistics of releases that just became visible are refreshed."""
+        rs = rr.release_state(session, info.dataflow_pk, now)
+        if rs.due and self._activate is not None:
+            self._activate(info.dataflow_pk, len(info.dimensions))
+            session.rollback()  # see what the activation committed
+            rs = rr.release_state(session, info.dataflow_pk, now)
+        latest, count = rs.latest, rs.visible
         state = session.info.get("structure_state") or repo.read_state(session)
         structure_changed = max((c for _, c in state.values()), default=None)
         gens = ",".join(f"{t}={g}" for t, (g, _) in sorted(state.items()))
+        preview = f"|preview:{req.preview_provider}:{rs.pending_signature}" if req.preview else ""
         basis = (f"{info.dataflow.ref}|{latest.isoformat() if latest else '-'}|{count}|{gens}|{req.canonical}|"
-                 f"{format_tag}|{req.as_of.isoformat() if req.as_of else ''}")
+                 f"{format_tag}|{req.as_of.isoformat() if req.as_of else ''}{preview}")
         etag = '"d' + hashlib.sha1(basis.encode()).hexdigest()[:24] + '"'
         moments = [as_utc(m) for m in (latest, structure_changed) if m is not None]
         return etag, max(moments) if moments else datetime.fromisoformat(EPOCH_ISO)
@@ -188,6 +199,10 @@ class DataQueryService:
                 key[n] = frozenset(values)
         mode = "history" if req.include_history else "changes" if req.updated_after is not None else "current"
         at = req.as_of if (req.as_of is not None and mode == "current") else now
+        extra: dict[str, Any] = {}
+        if req.preview and mode == "current":
+            mode = "preview"
+            extra["pending"] = rr.pending_batches(session, info.dataflow_pk, now, req.preview_provider)
         attrs = [a for a in info.attributes if info.attributes[a].level == "obs"]
         order_dims = None
         dim_at_obs = req.dim_at_obs or info.time_dimension or ALL_DIMENSIONS
@@ -198,7 +213,7 @@ class DataQueryService:
             dataflow_pk=info.dataflow_pk, key=key, start=req.start, end=req.end,
             provider_pks=self._provider_pks(session, info, req), mode=mode, at=at, since=req.updated_after,
             first_n=req.first_n, last_n=req.last_n, obs_attrs=attrs, order_dims=order_dims,
-            offset=req.offset, limit=req.limit,
+            offset=req.offset, limit=req.limit, extra=extra,
         )
 
     @staticmethod
@@ -221,7 +236,8 @@ class DataQueryService:
     def prepare(self, session: Session, info: DsdInfo, req: DataRequest, render: RenderContext,
                 dim_at_obs_default: str | None = None, *, labels: str = "id", time_format: str = "original",
                 etag: str = "", last_modified: datetime | None = None, paging: bool = False,
-                count_needed: bool = False, csv_by_database: bool = False, with_labels: bool = False) -> PreparedData:
+                count_needed: bool = False, csv_by_database: bool = False, with_labels: bool = False,
+                csv_keys: str = "none") -> PreparedData:
         """Build the writer context, apply the size limit, fetch the first batch (404 if none)."""
         now = utcnow()
         f = self.build_filter(session, info, req, now)
@@ -237,7 +253,7 @@ class DataQueryService:
         if total and f.offset is not None and f.offset >= total:
             raise RangeNotSatisfiableError(f"The answer has {total} observations",
                                            headers={"Content-Range": f"values */{total}"})
-        ctx = self._context(session, info, req, f, render, labels, time_format)
+        ctx = self._context(session, info, req, f, render, labels, time_format, csv_keys)
         if with_labels:  # before any row is read: the connection then streams and can run nothing else
             add_labels(session, ctx)
         if csv_by_database and self._csv_copy_possible(session, info, req, f, labels, time_format):
@@ -273,7 +289,7 @@ class DataQueryService:
                            labels: str, time_format: str) -> bool:
         """When the database can write the SDMX-CSV 1.0 rows itself (the common, large case)."""
         return (labels == "id" and time_format == "original"
-                and f.mode == "current" and not f.first_n and not f.last_n and f.order_dims is None
+                and f.mode in ("current", "preview") and not f.first_n and not f.last_n and f.order_dims is None
                 and req.detail in ("full", "dataonly")
                 and not any(a.level == "group" for a in info.attributes.values()))
 
@@ -284,7 +300,7 @@ class DataQueryService:
         return [(a, comp.level, ctx.dataset_attrs.get(a)) for a, comp in info.attributes.items()]
 
     def _context(self, session: Session, info: DsdInfo, req: DataRequest, f: rr.ObservationFilter,
-                 render: RenderContext, labels: str, time_format: str) -> DataContext:
+                 render: RenderContext, labels: str, time_format: str, csv_keys: str = "none") -> DataContext:
         at = f.at or utcnow()
         dim_at_obs = req.dim_at_obs or info.time_dimension or ALL_DIMENSIONS
         if req.detail in ("serieskeysonly", "nodata") and info.time_dimension:
@@ -308,7 +324,8 @@ class DataQueryService:
             if f.mode == "changes":
                 return DatasetInfo(action="Delete" if ds_key else "Replace")
             if f.mode == "history":
-                return DatasetInfo(action="Replace", valid_from=from_db(ds_key))
+                stamp, _, kind = str(ds_key).rpartition("|")
+                return DatasetInfo(action="Delete" if kind == "D" else "Replace", valid_from=from_db(stamp))
             return DatasetInfo()
 
         upper: dict[str, dict[str, dict[str, str]]] = {"dataset": {}, "group": {}}
@@ -319,7 +336,7 @@ class DataQueryService:
             dataset_attrs=upper["dataset"].get("", {}), group_attrs=upper["group"],
             series_attr_lookup=lookup, provision_agreements=pas, dataset_info=dataset_info,
             history=f.mode == "history", labels=labels, time_format=time_format,
-            series_only=req.detail in ("serieskeysonly", "nodata"),
+            series_only=req.detail in ("serieskeysonly", "nodata"), csv_keys=csv_keys,
         )
 
 

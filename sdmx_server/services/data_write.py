@@ -159,6 +159,28 @@ class DataWriteService:
                 raise
         return result
 
+    def activate_due_releases(self, dataflow_pk: int, n_dims: int) -> int:
+        """Refresh statistics for embargoed releases whose time has come; returns how many.
+
+        Queries see a release at its release time whatever happens here (they
+        filter on the validity columns); this brings the series statistics and
+        the availability summary in line. Idempotent: any worker may run it.
+        """
+        now = utcnow()
+        with self._factory() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(dataflow_pk)})
+            due = list(session.execute(text(
+                "SELECT pk FROM data_batch WHERE dataflow_pk = :df AND NOT activated AND release_at <= :now"
+                " ORDER BY release_at"), {"df": dataflow_pk, "now": to_db(session, now)}).scalars())
+            for batch_pk in due:
+                wr.refresh_series_stats(session, int(batch_pk), now)
+            if due:
+                refresh_summary(session, dataflow_pk, n_dims, now)
+                session.execute(text("UPDATE data_batch SET activated = true WHERE pk IN ("
+                                     + ", ".join(str(int(p)) for p in due) + ")"))
+            return len(due)
+
     # ------------------------------------------------------------------ internals
 
     def _submit(self, session: Session, stream: BinaryIO, fmt: str, msg: MessageInfo,

@@ -79,6 +79,8 @@ class DsdInfo:
     groups: dict[str, tuple[str, ...]]
     constraints: list[ConstraintInfo]
     freq_dimension: str | None
+    is_public: bool = True
+    provider_pks: frozenset[int] = frozenset()  # data providers with a provision agreement for the dataflow
 
     @property
     def dimension_ids(self) -> tuple[str, ...]:
@@ -210,7 +212,15 @@ def load_dsd_info(session: Session, dataflow_row: StructureArtefact,
     if provision_agreement is not None:
         targets[provision_agreement.pk] = "provisionagreement"
     freq = next((c.id for c in d.key_dimensions if c.id == "FREQ" or (c.concept and c.concept.item_id == "FREQ")), None)
+    providers: set[int] = set()
+    if dataflow.type is ArtefactType.DATAFLOW:
+        for pa in provision_agreements_of(session, dataflow_row):
+            assert isinstance(pa.details, ProvisionAgreementDetails)
+            scheme = repo.get_row(session, pa.details.data_provider.scheme)
+            if scheme is not None:
+                providers.update(repo.item_pks(session, scheme.pk, [pa.details.data_provider.item_id]).values())
     return DsdInfo(
+        is_public=dataflow_row.is_public, provider_pks=frozenset(providers),
         dataflow=dataflow, dsd=dsd, dataflow_pk=dataflow_row.pk, dimensions=dims,
         time_dimension=d.time_dimension.id if d.time_dimension else None, primary_measure=primary,
         attributes=attrs, groups={g.id: tuple(g.dimensions) for g in d.groups},

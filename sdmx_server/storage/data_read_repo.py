@@ -99,7 +99,15 @@ def _where(f: ObservationFilter, params: dict[str, Any]) -> list[str]:
         conds.append("o.batch_pk IN (SELECT pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk IN ("
                      + ", ".join(str(int(p)) for p in f.provider_pks or [-1]) + "))")
     params["at"] = f.at
-    if f.mode == "current":
+    if f.mode == "preview":
+        # the published state overlaid with the given embargoed batches (a producer's or an admin's preview)
+        pending = ", ".join(str(int(b)) for b in f.extra.get("pending", ())) or "-1"
+        seen = f"(w.valid_from <= :at OR w.batch_pk IN ({pending}))"
+        conds.append(f"(o.valid_from <= :at OR o.batch_pk IN ({pending})) AND NOT o.is_deleted AND NOT EXISTS ("
+                     "SELECT 1 FROM data_observation w WHERE w.series_pk = o.series_pk"
+                     " AND w.period_start = o.period_start AND w.period_end = o.period_end"
+                     f" AND w.valid_from > o.valid_from AND {seen})")
+    elif f.mode == "current":
         conds.append("o.valid_from <= :at AND (o.valid_to IS NULL OR o.valid_to > :at) AND NOT o.is_deleted")
     elif f.mode == "changes":
         conds.append("o.valid_from > :since AND o.valid_from <= :at AND (o.valid_to IS NULL OR o.valid_to > :at)")
@@ -117,7 +125,10 @@ def select_sql(f: ObservationFilter, dialect: str, *, ordered: bool = True) -> t
     """The SELECT for ``f`` and its parameters (output columns as in the module docstring)."""
     params: dict[str, Any] = {}
     conds = _where(f, params)
-    ds_key = {"current": "0", "changes": "CASE WHEN o.is_deleted THEN 1 ELSE 0 END", "history": "o.valid_from"}[f.mode]
+    # The data set a row belongs to: one for plain answers; changed values (0) and deletions (1) for
+    # updatedAfter; one per publication and kind (replace or delete) for includeHistory.
+    ds_key = {"current": "0", "preview": "0", "changes": "CASE WHEN o.is_deleted THEN 1 ELSE 0 END",
+              "history": "CAST(o.valid_from AS TEXT) || CASE WHEN o.is_deleted THEN '|D' ELSE '|R' END"}[f.mode]
     cols = [f"{ds_key} AS ds", "s.pk AS spk", "s.series_key AS skey", "o.period AS period", "o.value AS value"]
     cols += [f"{_attr_expr(dialect, a)} AS a{i}" for i, a in enumerate(f.obs_attrs)]
     cols.append("o.period_start AS pstart")
@@ -249,14 +260,39 @@ def series_keys(session: Session, f: ObservationFilter) -> Iterator[list[tuple[A
         yield [tuple(r) for r in rows]
 
 
-def release_state(session: Session, dataflow_pk: int, now: datetime) -> tuple[datetime | None, int, datetime | None]:
-    """(latest visible release, number of visible releases, next pending release) of a dataflow."""
+@dataclass
+class ReleaseState:
+    """The publication state of a dataflow at an instant."""
+
+    latest: datetime | None  # the latest visible release
+    visible: int  # how many releases are visible
+    next_pending: datetime | None  # the next embargoed release, if any
+    due: int  # releases whose time has come but whose statistics are not refreshed yet
+    pending_signature: str  # changes when an embargoed submission is added (for previews)
+
+
+def release_state(session: Session, dataflow_pk: int, now: datetime) -> ReleaseState:
+    """The publication state of a dataflow (one query on ``data_batch``)."""
     params = {"df": dataflow_pk, "now": to_db(session, now)}
-    latest, count, pending = session.execute(text(
+    latest, count, pending, due, n_pending, last_written = session.execute(text(
         "SELECT MAX(CASE WHEN release_at <= :now THEN release_at END),"
         " SUM(CASE WHEN release_at <= :now THEN 1 ELSE 0 END),"
-        " MIN(CASE WHEN release_at > :now THEN release_at END) FROM data_batch WHERE dataflow_pk = :df"), params).one()
-    return from_db(latest), int(count or 0), from_db(pending)
+        " MIN(CASE WHEN release_at > :now THEN release_at END),"
+        " SUM(CASE WHEN release_at <= :now AND NOT activated THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN release_at > :now THEN 1 ELSE 0 END), MAX(pk)"
+        " FROM data_batch WHERE dataflow_pk = :df"), params).one()
+    return ReleaseState(from_db(latest), int(count or 0), from_db(pending), int(due or 0),
+                        f"{int(n_pending or 0)}:{last_written}")
+
+
+def pending_batches(session: Session, dataflow_pk: int, now: datetime, provider_pk: int | None) -> list[int]:
+    """Embargoed batches of a dataflow (of one provider, or all when ``provider_pk`` is None)."""
+    sql = "SELECT pk FROM data_batch WHERE dataflow_pk = :df AND release_at > :now"
+    params: dict[str, Any] = {"df": dataflow_pk, "now": to_db(session, now)}
+    if provider_pk is not None:
+        sql += " AND provider_pk = :p"
+        params["p"] = provider_pk
+    return [int(p) for p in session.execute(text(sql), params).scalars()]
 
 
 MAX_DIMS = MAX_KEY_DIMENSIONS

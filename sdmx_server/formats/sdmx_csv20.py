@@ -1,0 +1,91 @@
+"""SDMX-CSV 2.0 data, streamed (``application/vnd.sdmx.data+csv;version=2.0.0``).
+
+Columns: ``STRUCTURE`` (``dataflow``), ``STRUCTURE_ID`` (``AG:ID(VER)``),
+``ACTION``, every dimension, ``TIME_PERIOD``, ``OBS_VALUE``, every attribute.
+``ACTION`` carries what SDMX-CSV 1.0 cannot: ``I`` for plain answers, ``R``
+for values changed (``updatedAfter``) and ``D`` for deletions; with
+``includeHistory`` every published version is a row, in publication order,
+so that replaying the rows rebuilds the data. Options: ``labels=id|both``,
+``timeFormat=original|normalized``, ``keys=none|series|obs|both``
+(``SERIES_KEY`` / ``OBS_KEY`` columns).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from sdmx_server.formats.data_context import DataContext, Row, chunked
+from sdmx_server.formats.sdmx_csv10 import Csv10Writer, _cell
+
+
+class Csv20Writer(Csv10Writer):
+    """Streams SDMX-CSV 2.0."""
+
+    def header(self) -> str:
+        """The header line."""
+        ctx = self.ctx
+        keys = ctx.csv_keys
+        cols = ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
+        if keys in ("series", "both"):
+            cols.append("SERIES_KEY")
+        if keys in ("obs", "both"):
+            cols.append("OBS_KEY")
+        components = [*ctx.dim_ids, ctx.time_id, ctx.info.primary_measure.id, *self.attr_ids]
+        if ctx.labels == "both":
+            components = [f"{c}: {self.component_names[c]}" if c in self.component_names else c for c in components]
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(cols + components)
+        return buf.getvalue()
+
+    def write(self, batches: Iterator[list[Row]]) -> Iterator[bytes]:
+        """The file as UTF-8 chunks."""
+        return chunked(self._lines20(batches))
+
+    def _action(self, row: Row) -> str:
+        ctx = self.ctx
+        info = ctx.dataset_info(row[0])
+        return {"Delete": "D", "Replace": "R"}.get(info.action or "", "I")
+
+    def _lines20(self, batches: Iterator[list[Row]]) -> Iterator[str]:
+        ctx = self.ctx
+        yield self.header()
+        df = ctx.info.dataflow
+        structure_id = f"{df.agency}:{df.id}({df.version})"
+        if ctx.labels == "both" and df.names:
+            structure_id += ": " + next(iter(ctx.render.languages.select(df.names).values()))
+        lead = "dataflow," + _cell(structure_id) + ","
+        obs_index = {a: i for i, a in enumerate(ctx.obs_attrs)}
+        both = ctx.labels == "both"
+        dims = ctx.dim_ids
+        keys = ctx.csv_keys
+        numeric = ctx.info.numeric_measure
+        for batch in batches:
+            sattrs = ctx.series_attrs_for(batch) if self.attr_ids else {}
+            out = []
+            for row in batch:
+                key = row[2].split(".")
+                cells = [self._action(row)]
+                if keys in ("series", "both"):
+                    cells.append(row[2])
+                if keys in ("obs", "both"):
+                    cells.append(f"{row[2]}.{row[3]}" if row[3] is not None else row[2])
+                cells += [_cell(self._label(d, k)) if both else k for d, k in zip(dims, key, strict=True)]
+                if ctx.with_observations:
+                    value = row[4]
+                    cells += [self._time(row[3]), "" if value is None else value if numeric else _cell(value)]
+                else:
+                    cells += ["", ""]
+                extra = sattrs.get(row[1], {})
+                for a in self.attr_ids:
+                    i = obs_index.get(a)
+                    v = row[5 + i] if i is not None else (extra.get(a) or ctx.dataset_attrs.get(a))
+                    cells.append(_cell(self._label(a, v) if both and v is not None else v))
+                out.append(lead + ",".join(cells))
+            yield "\n".join(out) + "\n"
+
+
+def write_csv20(ctx: DataContext, batches: Iterator[list[Row]]) -> Iterator[bytes]:
+    """SDMX-CSV 2.0 for ``ctx``."""
+    return Csv20Writer(ctx).write(batches)
