@@ -18,7 +18,11 @@ def main() -> int:
         from benchmarks import data_bench
 
         failed += data_bench.main(rest if which != "all" else [])
-    if which not in ("structure", "data", "all"):
+    if which in ("push", "all"):
+        from benchmarks import push_bench
+
+        failed += push_bench.main(rest if which != "all" else [])
+    if which not in ("structure", "data", "push", "all"):
         print(__doc__)
         return 2
     return 1 if failed else 0

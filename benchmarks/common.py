@@ -49,14 +49,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(database_url: str, *, workers: int = 1, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, list[int]]]:
-    """``sdmx-server``'s app under uvicorn in its own process(es); yields (base URL, worker pids)."""
+def server_process(database_url: str, *, workers: int = 1, extra_env: dict[str, str] | None = None,
+                   cli: bool = False) -> Iterator[tuple[str, list[int]]]:
+    """``sdmx-server``'s app under uvicorn in its own process(es); yields (base URL, worker pids).
+
+    ``cli=True`` starts it as operators do, ``sdmx-server serve --workers N``.
+    """
     port = free_port()
     env = dict(os.environ, SDMX_SERVER_DATABASE_URL=database_url, SDMX_SERVER_LOG_LEVEL="WARNING",
                SDMX_SERVER_LOAD_SHIPPED_STRUCTURES="false", SDMX_SERVER_MAX_RESPONSE_OBSERVATIONS="10000000",
                **(extra_env or {}))
     cmd = [sys.executable, "-m", "uvicorn", "sdmx_server.app:app_factory", "--factory", "--host", "127.0.0.1",
            "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    if cli:
+        env.update(SDMX_SERVER_HOST="127.0.0.1", SDMX_SERVER_PORT=str(port), SDMX_SERVER_LOAD_SAMPLE_DATA="false")
+        cmd = [str(Path(sys.executable).with_name("sdmx-server")), "serve", "--workers", str(workers)]
     if workers > 1:
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sdmx-bench-metrics-")
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
@@ -85,7 +92,16 @@ def server_process(database_url: str, *, workers: int = 1, extra_env: dict[str, 
 
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return [int(p) for p in out] or [pid]
+    # multiprocessing's resource tracker is a child too, but serves no requests.
+    workers = [int(p) for p in out if b"resource_tracker" not in _cmdline(int(p))]
+    return workers or [pid]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:

@@ -566,8 +566,19 @@ def _convert(obj: Any, usage: dict[tuple[str, str], str]) -> Artefact:
 
 
 def read_structure_file(path: Path) -> ReadResult:
-    """Read one SDMX-ML structure file."""
-    return read_structure_bytes(path.read_bytes(), source=str(path))
+    """Read one SDMX-ML structure file, with the checks the API applies to a submitted body.
+
+    The hardened pre-parse refuses a DOCTYPE anywhere in the prolog, and
+    constraints whose regions sdmx1 cannot read whole are refused rather than
+    stored wider than they say.
+    """
+    from sdmx_server.domain.errors import SdmxError
+    from sdmx_server.readers.structure_ml import read_structure_message
+
+    try:
+        return read_structure_message(path.read_bytes(), None)
+    except SdmxError as exc:
+        raise NotAStructureMessage(f"{path}: {exc.message}") from None
 
 
 __all__ = ["NotAStructureMessage", "ReadResult", "read_structure_bytes", "read_structure_file"]

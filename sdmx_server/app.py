@@ -9,7 +9,16 @@ from fastapi import FastAPI
 
 from sdmx_server.api.errors import install_error_handlers
 from sdmx_server.api.middleware import ServerMiddleware
-from sdmx_server.api.routes import availability_v1, data_v1, ops, push_v2, schema_v1, structure_v1, v2_other
+from sdmx_server.api.routes import (
+    availability_v1,
+    data_v1,
+    ops,
+    push_v2,
+    schema_v1,
+    structure_v1,
+    structure_write_v2,
+    v2_other,
+)
 from sdmx_server.services.container import Services
 from sdmx_server.settings import Settings, get_settings
 
@@ -22,6 +31,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = None
+        # Keep the structure state in memory, refreshed by the database's notifications (PostgreSQL).
+        app.state.services.structure_renderer.state.start()
         if settings.run_jobs:
             from sdmx_server.services.jobs import JobRunner
 
@@ -30,6 +41,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         yield
         if runner is not None:
             runner.stop()
+        app.state.services.structure_renderer.state.stop()
         if owns_services:
             app.state.services.close()
 
@@ -45,13 +57,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services or Services.build(settings)
     install_error_handlers(app)
     app.include_router(ops.router)
-    # Order matters: specific /rest/... families first, the structure catch-all last.
+    # Structure queries first (the most frequent; their route matches structure resource names
+    # only), then the other /rest families, and a catch-all for unknown resources last.
+    app.include_router(structure_v1.router)
     app.include_router(push_v2.router)
+    app.include_router(structure_write_v2.router)  # before v2_other, which catches GET/HEAD /rest/v2/...
     app.include_router(v2_other.router)
     app.include_router(data_v1.router)
     app.include_router(availability_v1.router)
     app.include_router(schema_v1.router)
-    app.include_router(structure_v1.router)
+    app.include_router(structure_v1.fallback_router)
     app.add_middleware(ServerMiddleware, allow_origins=settings.cors_allow_origins,
                        max_uri_length=settings.max_uri_length)
     return app

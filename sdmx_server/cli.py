@@ -99,6 +99,9 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sdmx-metrics-")
     host, port = host or settings.host, port or settings.port
+    if "SDMX_SERVER_PUBLIC_URL" not in os.environ and host not in ("0.0.0.0", "::"):
+        # Links the workers write (job URLs, schema imports) name the address actually served.
+        os.environ["SDMX_SERVER_PUBLIC_URL"] = f"http://{host}:{port}"
     log.info("serving on http://%s:%s (%d worker%s), database %s", host, port, workers,
              "s" if workers > 1 else "", _safe_url(settings.database_url))
     uvicorn.run("sdmx_server.app:app_factory", factory=True, host=host, port=port, workers=workers,
@@ -248,23 +251,19 @@ def token_command(settings: Settings, args: argparse.Namespace) -> int:
 
 def dataflow_access(settings: Settings, visibility: str, dataflow: str) -> int:
     """``dataflow public|private AG,ID,VER``: who may read its data."""
-    from sdmx_server.domain.model import ArtefactType
+    from sdmx_server.domain.errors import NoResultsError
     from sdmx_server.services.container import Services
-    from sdmx_server.storage import structure_repo as repo
 
     ref = _dataflow_ref(dataflow)
     services = Services.build(settings)
     try:
-        with services.structure_store.write_session() as session:
-            row = repo.get_row(session, ref)  # type: ignore[arg-type]
-            if row is None:
-                print(f"error: no dataflow {dataflow}", file=sys.stderr)
-                return 2
-            row.is_public = visibility == "public"
-            repo.bump_state(session, [ArtefactType.DATAFLOW])
-        print(f"dataflow {dataflow} is now {visibility}")
+        services.auth.set_dataflow_public(ref, visibility == "public")  # type: ignore[arg-type]
+    except NoResultsError:
+        print(f"error: no dataflow {dataflow}", file=sys.stderr)
+        return 2
     finally:
         services.close()
+    print(f"dataflow {dataflow} is now {visibility}")
     return 0
 
 

@@ -67,8 +67,10 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
         if req.dim_at_obs not in (None, "AllDimensions", info.time_dimension) and req.dim_at_obs not in info.dimension_ids:
             raise BadRequestError(f"dimensionAtObservation={req.dim_at_obs} is not a dimension of {info.dsd.ref}")
         tag = f"{media.format_id}|{labels}|{time_format}|{csv_keys}|{languages.tag}|{rng}"
-        etag, last_modified = query.validators(session, info, req, tag, utcnow())
-        if is_not_modified(request, etag, last_modified):
+        now = utcnow()
+        etag, last_modified = query.validators(session, info, req, tag, now)
+        if is_not_modified(request, etag, last_modified,
+                           lambda since: query.unchanged_within(session, info, since, now)):
             session.close()
             return not_modified_response(etag, last_modified, request)
         render = RenderContext(public_url=settings.public_url, languages=languages)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from starlette.requests import Request
@@ -36,8 +37,13 @@ def _etag_matches(header: str, etag: str) -> bool:
     return False
 
 
-def is_not_modified(request: Request, etag: str, last_modified: datetime) -> bool:
-    """RFC 9110: If-None-Match wins over If-Modified-Since (HTTP-date or ISO 8601 accepted)."""
+def is_not_modified(request: Request, etag: str, last_modified: datetime,
+                    unchanged_within: Callable[[datetime], bool] | None = None) -> bool:
+    """RFC 9110: If-None-Match wins over If-Modified-Since (HTTP-date or ISO 8601 accepted).
+
+    ``unchanged_within(since)``: False when the one-second window an HTTP date
+    stands for saw more than one change (the client may hold the earlier one).
+    """
     inm = request.headers.get("if-none-match")
     if inm is not None:
         return _etag_matches(inm, etag)
@@ -45,7 +51,7 @@ def is_not_modified(request: Request, etag: str, last_modified: datetime) -> boo
     if ims:
         since = parse_http_or_iso(ims)
         if since is not None:
-            return last_modified <= since
+            return last_modified <= since and (unchanged_within is None or unchanged_within(since))
     return False
 
 

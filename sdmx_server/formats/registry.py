@@ -46,6 +46,10 @@ DATA_V1: tuple[MediaType, ...] = (DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, 
 TIME_SERIES_ONLY = frozenset({"data-generic-ts-2.1", "data-ss-ts-2.1"})
 NO_VERSIONS = frozenset({"data-csv-1.0"})  # cannot carry deletions or versions: updatedAfter/includeHistory -> 406
 
+# ---------------------------------------------------------------- registry interface
+REGISTRY_ML21 = MediaType("registry-ml-2.1", "application/xml", None)
+"""SubmitStructureResponse of structure writes: SDMX-ML 2.1 only, whatever Accept says (SDMX REST maintenance)."""
+
 WRITERS: dict[str, str] = {
     "structure-ml-2.1": "sdmx_server.formats.sdmx_ml21_structure:write_structures",
     "data-generic-2.1": "sdmx_server.formats.sdmx_ml21_generic:write_generic",
@@ -56,6 +60,7 @@ WRITERS: dict[str, str] = {
     "data-json-1.0-draft": "sdmx_server.formats.sdmx_json10_data:write_json10_draft",
     "data-csv-1.0": "sdmx_server.formats.sdmx_csv10:write_csv10",
     "data-csv-2.0": "sdmx_server.formats.sdmx_csv20:write_csv20",
+    "registry-ml-2.1": "sdmx_server.formats.sdmx_ml21_registry:write_submit_structure_response",
 }
 
 
@@ -73,4 +78,10 @@ def structure_writer(media_type: MediaType) -> StructureWriterFn:
 def data_writer(media_type: MediaType) -> DataWriterFn:
     """The streaming writer for a data format."""
     writer: DataWriterFn = _load(media_type.format_id)
+    return writer
+
+
+def registry_writer(media_type: MediaType = REGISTRY_ML21) -> Callable[..., bytes]:
+    """The writer of SubmitStructureResponse messages: ``(results, ctx, receiver) -> bytes``."""
+    writer: Callable[..., bytes] = _load(media_type.format_id)
     return writer

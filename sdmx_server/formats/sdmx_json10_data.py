@@ -19,7 +19,7 @@ import orjson
 
 from sdmx_server.domain.model import urn_of
 from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, Row, chunked
-from sdmx_server.formats.xml_ns import iso
+from sdmx_server.formats.xml_ns import iso, iso_exact
 
 SCHEMA_URL = "https://raw.githubusercontent.com/sdmx-twg/sdmx-json/master/data-message/tools/schemas/1.0/sdmx-json-data-schema.json"
 
@@ -162,7 +162,7 @@ class Json10Writer:
         ds: dict[str, object] = {"action": info.action or "Information",
                                  "links": [{"rel": "dataflow", "urn": urn_of(ctx.info.dataflow.ref)}]}
         if info.valid_from is not None:
-            ds["validFrom"] = iso(info.valid_from)
+            ds["validFrom"] = iso_exact(info.valid_from)
         if self.ds_attrs:
             ds["attributes"] = [self.attr_values[a].get(ctx.dataset_attrs[a]) if a in ctx.dataset_attrs else None
                                 for a in self.ds_attrs]

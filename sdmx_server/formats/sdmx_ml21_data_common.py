@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sdmx_server.formats.data_context import DataContext, DatasetInfo
-from sdmx_server.formats.xml_ns import NS21, escape_attr, iso
+from sdmx_server.formats.xml_ns import NS21, escape_attr, iso, iso_exact
 
 STRUCTURE_ID = "STR1"
 
@@ -50,7 +50,7 @@ def dataset_attributes(ds: DatasetInfo, prefix: str = "") -> str:
     if ds.action:
         out += f' {prefix}action="{ds.action}"'
     if ds.valid_from is not None:
-        out += f' {prefix}validFromDate="{iso(ds.valid_from)}"'
+        out += f' {prefix}validFromDate="{iso_exact(ds.valid_from)}"'
     if ds.valid_to is not None:
-        out += f' {prefix}validToDate="{iso(ds.valid_to)}"'
+        out += f' {prefix}validToDate="{iso_exact(ds.valid_to)}"'
     return out

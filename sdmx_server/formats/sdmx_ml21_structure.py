@@ -205,6 +205,9 @@ class StructureWriter21:
             E(E(el, STR + "ConceptIdentity"), "Ref", item_ref_attrs(comp.concept))
         if comp.representation is not None:
             self._representation(el, "LocalRepresentation", comp.representation, comp.kind)
+        elif comp.kind == "time":
+            # SDMX-ML 2.1 requires the time dimension's representation; clients (sdmx1) may omit it.
+            E(E(el, STR + "LocalRepresentation"), STR + "TextFormat", {"textType": "ObservationalTimePeriod"})
         return el
 
     def _dsd(self, parent: etree._Element, dsd: Artefact, d: DsdDetails) -> None:

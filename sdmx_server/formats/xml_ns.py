@@ -40,6 +40,15 @@ def iso(value: datetime) -> str:
     return as_utc(value).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def iso_exact(value: datetime) -> str:
+    """xs:dateTime in UTC with a Z suffix, with the fraction of a second when there is one.
+
+    For validity dates of data versions: ``asOf`` with a version's exact
+    ``validFrom`` then selects that very version.
+    """
+    return as_utc(value).isoformat().replace("+00:00", "Z")
+
+
 def escape_attr(value: str) -> str:
     """Escape a string for use inside a double-quoted XML attribute."""
     if not any(c in value for c in '&<>"\n\r\t'):

@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 
 from .base import Action, ComponentRoles, DataReadError, DataRecord, MessageInfo, StructureRefHint
 
-__all__ = ["CSV_FORMATS", "detect_csv_header", "iter_csv_records", "read_csv_info"]
+__all__ = ["CSV_FORMATS", "CsvRows", "detect_csv_header", "iter_csv_records", "open_csv_rows", "read_csv_info"]
 
 CSV_10 = "sdmx-csv-1.0"
 CSV_20 = "sdmx-csv-2.0"
@@ -288,13 +288,12 @@ def read_csv_info(stream: BinaryIO) -> MessageInfo:
             stream.seek(position)
 
 
-def iter_csv_records(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> Iterator[DataRecord]:
-    """Stream the rows of an SDMX-CSV message of format ``fmt`` as ``obs`` records.
+def open_csv_rows(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> CsvRows:
+    """The rows of an SDMX-CSV message of format ``fmt``, raw, with where each part of a record is.
 
-    Raises :class:`DataReadError` before any record if the header lacks a
-    key-dimension or time-dimension column (or STRUCTURE_ID in 2.0), and
-    during the read for invalid UTF-8 or broken quoting; rows with the wrong
-    number of cells do not stop the read (see the module docstring).
+    Raises :class:`DataReadError` if the header lacks a key-dimension or
+    time-dimension column (or STRUCTURE_ID in 2.0). Iterating raises it for
+    invalid UTF-8 or broken quoting.
     """
     if fmt not in CSV_FORMATS:
         raise ValueError(f"not an SDMX-CSV format: {fmt!r}")
@@ -303,8 +302,20 @@ def iter_csv_records(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> Itera
         header = next(reader)
     except csv.Error as exc:
         raise DataReadError("line 1", f"malformed CSV header: {exc}") from None
-    layout = _Layout(header, roles, fmt, sub)
-    return _records(layout, reader, len(roles.dimensions), sub)
+    return CsvRows(_Layout(header, roles, fmt, sub), reader, len(roles.dimensions), sub)
+
+
+def iter_csv_records(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> Iterator[DataRecord]:
+    """Stream the rows of an SDMX-CSV message of format ``fmt`` as ``obs`` records.
+
+    Raises :class:`DataReadError` before any record if the header lacks a
+    key-dimension or time-dimension column (or STRUCTURE_ID in 2.0), and
+    during the read for invalid UTF-8 or broken quoting; rows with the wrong
+    number of cells do not stop the read (see the module docstring).
+    """
+    rows = open_csv_rows(stream, roles, fmt)
+    record = rows.record
+    return (record(location, row) for location, row in rows)
 
 
 def _row_problem(unknown: dict[str, str], problem: str) -> None:
@@ -313,65 +324,83 @@ def _row_problem(unknown: dict[str, str], problem: str) -> None:
     unknown["__row__"] = f"{previous}; {problem}" if previous else problem
 
 
-def _records(layout: _Layout, reader: Any, ndims: int, sub: str) -> Iterator[DataRecord]:
-    width = layout.width
-    key_of = layout.key
-    time_col, measure_col, action_col = layout.time_col, layout.measure_col, layout.action_col
-    attr_cols, unknown_cols = layout.attr_cols, layout.unknown_cols
-    label_cols, multi_cols = layout.label_cols, layout.multi_cols
-    structure_of = _key_getter(layout.structure_cols)
-    actions = _ACTIONS
-    information = Action.INFORMATION
-    blank_key = ("",) * ndims
-    first_structure: tuple[str, ...] | None = None
-    previous_line = reader.line_num
-    try:
-        for row in reader:
-            location = f"line {previous_line + 1}"
-            previous_line = reader.line_num
-            if len(row) != width:
-                if not row:
-                    continue
-                yield DataRecord(
-                    kind="obs", action=information, location=location, key=blank_key,
-                    unknown={"__row__": f"expected {width} cells, got {len(row)}"},
-                )
-                continue
-            if label_cols:
-                for col in label_cols:
-                    row[col] = _strip_label(row[col])
-            for col in multi_cols:
-                row[col] = row[col].replace(sub, ";")
-            unknown = {name: v for name, col in unknown_cols if (v := row[col])} if unknown_cols else {}
-            if action_col is None:
-                action = information
-            else:
-                raw_action = row[action_col]
-                found = actions.get(raw_action)
-                if found is None:
-                    found = actions.get(_strip_label(raw_action).strip().upper())
-                if found is None:
-                    _row_problem(unknown, f"unknown ACTION {raw_action!r} (expected I, A, R, D or M)")
-                    found = information
-                action = found
-            structure = structure_of(row)
-            if first_structure is None:
-                first_structure = structure
-            elif structure != first_structure:
-                _row_problem(
-                    unknown,
-                    f"the row is for {' '.join(structure)}, the first row for {' '.join(first_structure)}",
-                )
-            value = row[measure_col] if measure_col is not None else ""
-            yield DataRecord(
-                kind="obs",
-                action=action,
-                location=location,
-                key=key_of(row),
-                period=row[time_col] if time_col is not None else "",
-                value=value or None,
-                attrs={name: v for name, col in attr_cols if (v := row[col])},
-                unknown=unknown,
+class CsvRows:
+    """The non-empty rows of an SDMX-CSV message as ``(location, cells)``, and how to read them.
+
+    ``record`` turns a row into a :class:`DataRecord`. The column positions
+    are public so that a caller can check the common row (every cell where
+    the header says, nothing to strip or translate: ``plain``) without
+    building a record; any other row must go through ``record``.
+    """
+
+    def __init__(self, layout: _Layout, reader: Any, ndims: int, sub: str) -> None:
+        self._reader = reader
+        self._sub = sub
+        self.width = layout.width
+        self.key_of = layout.key
+        self.dim_cols = [layout.dim_cols[dim] for dim in layout.roles.dimensions]
+        self.time_col, self.measure_col, self.action_col = layout.time_col, layout.measure_col, layout.action_col
+        self.attr_cols = list(layout.attr_cols)
+        self.unknown_cols = list(layout.unknown_cols)
+        self.label_cols, self.multi_cols = list(layout.label_cols), list(layout.multi_cols)
+        self.structure_cols = list(layout.structure_cols)
+        self.structure_of = _key_getter(self.structure_cols)
+        # True when no cell needs more than reading: no labels, no sub-value delimiters, no unknown columns.
+        self.plain = not (self.label_cols or self.multi_cols or self.unknown_cols)
+        # The STRUCTURE/STRUCTURE_ID (or DATAFLOW) cells of the first row; later rows must match.
+        self.first_structure: tuple[str, ...] | None = None
+        self._blank_key = ("",) * ndims
+
+    def __iter__(self) -> Iterator[tuple[str, list[str]]]:
+        reader = self._reader
+        previous_line = reader.line_num
+        try:
+            for row in reader:
+                location = f"line {previous_line + 1}"
+                previous_line = reader.line_num
+                if row:
+                    yield location, row
+        except csv.Error as exc:  # reported where the broken row starts
+            raise DataReadError(f"line {previous_line + 1}", f"malformed CSV: {exc}") from None
+
+    def record(self, location: str, row: list[str]) -> DataRecord:
+        """The ``obs`` record of one row (problems with the row as a whole in ``unknown["__row__"]``)."""
+        if len(row) != self.width:
+            return DataRecord(kind="obs", action=Action.INFORMATION, location=location, key=self._blank_key,
+                              unknown={"__row__": f"expected {self.width} cells, got {len(row)}"})
+        for col in self.label_cols:
+            row[col] = _strip_label(row[col])
+        for col in self.multi_cols:
+            row[col] = row[col].replace(self._sub, ";")
+        unknown = {name: v for name, col in self.unknown_cols if (v := row[col])} if self.unknown_cols else {}
+        if self.action_col is None:
+            action = Action.INFORMATION
+        else:
+            raw_action = row[self.action_col]
+            found = _ACTIONS.get(raw_action)
+            if found is None:
+                found = _ACTIONS.get(_strip_label(raw_action).strip().upper())
+            if found is None:
+                _row_problem(unknown, f"unknown ACTION {raw_action!r} (expected I, A, R, D or M)")
+                found = Action.INFORMATION
+            action = found
+        structure = self.structure_of(row)
+        if self.first_structure is None:
+            self.first_structure = structure
+        elif structure != self.first_structure:
+            _row_problem(
+                unknown,
+                f"the row is for {' '.join(structure)}, the first row for {' '.join(self.first_structure)}",
             )
-    except csv.Error as exc:  # reported where the broken row starts
-        raise DataReadError(f"line {previous_line + 1}", f"malformed CSV: {exc}") from None
+        time_col, measure_col = self.time_col, self.measure_col
+        value = row[measure_col] if measure_col is not None else ""
+        return DataRecord(
+            kind="obs",
+            action=action,
+            location=location,
+            key=self.key_of(row),
+            period=row[time_col] if time_col is not None else "",
+            value=value or None,
+            attrs={name: v for name, col in self.attr_cols if (v := row[col])},
+            unknown=unknown,
+        )

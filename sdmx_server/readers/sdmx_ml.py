@@ -36,8 +36,10 @@ from ._ml_components import (
 )
 from ._xml_common import (
     GENERIC_21,
+    GENERIC_DATA_21,
     LIBXML_MAX_LINE,
     ROOT_FORMATS,
+    SS_21,
     XSI_TYPE,
     XmlFeeder,
     check_root,
@@ -136,6 +138,10 @@ class _MlReader:
     def __init__(self, roles: ComponentRoles, fmt: str) -> None:
         self.fmt = fmt
         self.generic = fmt == GENERIC_21
+        # SDMX-ML 2.1 generic and structure-specific data sets are told apart by their
+        # content's namespace, whatever the root says: sdmx1's to_xml writes generic data
+        # sets under a StructureSpecificData root.
+        self.either_21 = fmt in (GENERIC_21, SS_21)
         self.comps = Components(roles)
         self.measure = roles.primary_measure
         self.obs_dimension = roles.time_dimension or "TIME_PERIOD"
@@ -169,7 +175,11 @@ class _MlReader:
                     start_lines[elem] = feeder.line
                 if name == "DataSet":
                     self._start_dataset(elem)
-                elif name == "Series" and self.ds is not None and elem.getparent() is self.ds:
+                    continue
+                if self.either_21 and self.ds is not None and elem.getparent() is self.ds:
+                    # Generic or structure-specific: the data set's content says (see __init__).
+                    self.generic = tag.startswith("{" + GENERIC_DATA_21 + "}")
+                if name == "Series" and self.ds is not None and elem.getparent() is self.ds:
                     self.series, self.series_sorted = elem, None
                 continue
             if name == "Obs":
@@ -221,6 +231,7 @@ class _MlReader:
     def _start_dataset(self, elem: Any) -> None:
         self.ds_index += 1
         self.ds = elem
+        self.generic = self.fmt == GENERIC_21
         self.ds_pending = True
         self.series = self.series_sorted = None
         location = f"line {self._line(elem)}"

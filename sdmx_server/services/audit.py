@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sdmx_server.domain.clock import utcnow
+from sdmx_server.domain.clock import as_utc, utcnow
 from sdmx_server.storage.tables import AuditEvent
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,6 @@ class AuditTrail:
                 stmt = stmt.where(AuditEvent.at >= since)
             if action is not None:
                 stmt = stmt.where(AuditEvent.action == action)
-            return [{"id": e.pk, "at": e.at.isoformat(), "principal": e.principal, "action": e.action,
+            return [{"id": e.pk, "at": as_utc(e.at).isoformat(), "principal": e.principal, "action": e.action,
                      "target": e.target, "outcome": e.outcome, "status": e.status, "requestId": e.request_id,
                      "details": e.details} for e in session.execute(stmt).scalars()]

@@ -147,6 +147,16 @@ class AuthService:
                 row.revoked_at = utcnow()
             return row
 
+    def set_dataflow_public(self, ref: MaintainableRef, public: bool) -> None:
+        """Make a dataflow's data readable by anyone (``public``) or only by tokens that grant them."""
+        with self._writes() as session, session.begin():
+            row = repo.get_row(session, ref)
+            if row is None or row.type != ArtefactType.DATAFLOW.value:
+                raise NoResultsError(f"No dataflow {ref}")
+            row.is_public = public
+            # Every worker's compiled-DSD cache is keyed by the structure state: bumping it is seen by all.
+            repo.bump_state(session, [ArtefactType.DATAFLOW])
+
     # ------------------------------------------------------------------ checking
 
     def authenticate(self, authorization: str | None) -> Principal:

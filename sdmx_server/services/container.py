@@ -11,9 +11,11 @@ from sdmx_server.services.audit import AuditTrail
 from sdmx_server.services.auth import AuthService
 from sdmx_server.services.data_query import DataQueryService
 from sdmx_server.services.data_write import DataWriteService
+from sdmx_server.services.state_watch import StructureStateCache
 from sdmx_server.services.structure_query import StructureQueryService
 from sdmx_server.services.structure_render import StructureRenderer
 from sdmx_server.services.structure_store import StructureStore
+from sdmx_server.services.structure_write import StructureWriteService
 from sdmx_server.services.submissions import SubmissionService
 from sdmx_server.settings import Settings
 from sdmx_server.storage.db import create_db_engine, make_session_factory
@@ -34,6 +36,7 @@ class Services:
     auth: AuthService
     audit: AuditTrail
     submissions: SubmissionService
+    structure_write: StructureWriteService
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine | None = None) -> Services:
@@ -41,17 +44,21 @@ class Services:
         engine = engine or create_db_engine(settings.database_url, pool_size=settings.db_pool_size)
         factory = make_session_factory(engine)
         query = StructureQueryService(factory)
-        renderer = StructureRenderer(factory, query, settings.public_url, cache_entries=settings.structure_cache_entries)
+        renderer = StructureRenderer(factory, query, settings.public_url, cache_entries=settings.structure_cache_entries,
+                                     state=StructureStateCache(engine, factory))
         writes = make_session_factory(engine, write=True)
         store = StructureStore(writes)
         data_write = DataWriteService(writes)
+        auth, audit = AuthService(factory, writes), AuditTrail(writes, factory)
         return cls(settings=settings, engine=engine, session_factory=factory, structure_store=store,
                    structure_query=query, structure_renderer=renderer, data_write=data_write,
                    data_query=DataQueryService(factory, settings.max_response_observations, settings.public_url,
                                                activate=data_write.activate_due_releases),
-                   auth=AuthService(factory, writes), audit=AuditTrail(writes, factory),
-                   submissions=SubmissionService(data_write, factory, writes, settings.public_url))
+                   auth=auth, audit=audit,
+                   submissions=SubmissionService(data_write, factory, writes, settings.public_url),
+                   structure_write=StructureWriteService(store, auth, audit))
 
     def close(self) -> None:
-        """Release database connections."""
+        """Stop background listeners and release database connections."""
+        self.structure_renderer.state.stop()
         self.engine.dispose()

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -179,6 +179,17 @@ class DataQueryService:
         moments = [as_utc(m) for m in (latest, structure_changed) if m is not None]
         return etag, max(moments) if moments else datetime.fromisoformat(EPOCH_ISO)
 
+    @staticmethod
+    def unchanged_within(session: Session, info: DsdInfo, since: datetime, now: datetime) -> bool:
+        """For If-Modified-Since: at most one release in the second before ``since``.
+
+        Last-Modified has one-second resolution (rounded up); when two releases
+        fall in the same second a client holding the first would get a wrong
+        304 from the date alone, so it gets the answer instead.
+        """
+        since = as_utc(since)
+        return rr.releases_between(session, info.dataflow_pk, since - timedelta(seconds=1), min(since, now)) <= 1
+
     # ------------------------------------------------------------------ preparing
 
     def build_filter(self, session: Session, info: DsdInfo, req: DataRequest, now: datetime) -> rr.ObservationFilter:
@@ -198,7 +209,8 @@ class DataQueryService:
                                         f"{'a code' if len(unknown) == 1 else 'codes'} of {dim.id} ({dim.codelist})")
                 key[n] = frozenset(values)
         mode = "history" if req.include_history else "changes" if req.updated_after is not None else "current"
-        at = req.as_of if (req.as_of is not None and mode == "current") else now
+        # asOf looks back, never ahead: a future instant would reveal embargoed data.
+        at = min(as_utc(req.as_of), now) if req.as_of is not None else now
         extra: dict[str, Any] = {}
         if req.preview and mode == "current":
             mode = "preview"

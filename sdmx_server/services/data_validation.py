@@ -9,7 +9,11 @@ observation level have one value per series/group/data set. Duplicates
 inside a submission are found by the store (in SQL, with flat memory).
 
 Per-series work is cached: a 1-million-row file with 100,000 series checks
-each key once.
+each key once. SDMX-CSV rows take a fast lane (``csv_observations``): the
+common row is checked from its cells against what the general path has
+already accepted (the series, the period for its frequency, attribute
+values), without building a record; any other row takes the general path,
+which reports its errors, so both give the same result.
 """
 
 from __future__ import annotations
@@ -17,18 +21,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import orjson
 
-from sdmx_server.domain.periods import Period, PeriodError, frequency_matches, parse_period, storage_bounds
+from sdmx_server.domain.periods import (
+    Period,
+    PeriodError,
+    frequency_matches,
+    parse_period,
+    storage_bounds,
+)
 from sdmx_server.readers.base import Action, DataRecord
+from sdmx_server.readers.sdmx_csv import CsvRows
 from sdmx_server.services.dsd_info import ComponentInfo, ConstraintInfo, DsdInfo
 
 _ACTION_CODES = {a: a.value for a in Action}
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 _JSON_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 _SPECIAL = {"NaN": "NaN", "INF": "INF", "-INF": "-INF"}
+_SLOW = object()  # the fast lane's "take the general path"
+_NO_ERRORS: list[ValidationError] = []  # shared by every valid series check (never appended to)
+_SERIES_CACHE = 100_000  # series checks kept (about 300 bytes each)
+_STAGE_BATCH = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +108,14 @@ def normalise_number(text: str) -> str | None:
     return repr(value)
 
 
-@dataclass
+@dataclass(slots=True)
 class _SeriesCheck:
     errors: list[ValidationError]
     freq: str | None
+    key_text: str = ""  # the series key as stored ("A.B.C")
+    plain: bool = False  # no errors and every dimension given: the fast lane may take its rows
+    bounds: dict[str, tuple[str, str]] = field(default_factory=dict)  # the validator's periods known for freq
+    upper: Any = None  # SDMX-CSV: higher-level attribute cells of a row of this series already accepted
 
 
 @dataclass
@@ -106,9 +126,11 @@ class Validator:
     on_error: Callable[[ValidationError], None]
     error_count: int = 0
     rows: int = 0
-    _series_cache: dict[tuple[str, ...], _SeriesCheck] = field(default_factory=dict)
+    _series_cache: dict[tuple[Any, ...], _SeriesCheck] = field(default_factory=dict)
     _period_cache: dict[str, tuple[Period, str, str] | str] = field(default_factory=dict)
     _freq_cache: dict[tuple[str, str], bool] = field(default_factory=dict)
+    # Periods that passed every check, by frequency: period -> storage bounds (the fast lane's lookup).
+    _bounds: dict[str | None, dict[str, tuple[str, str]]] = field(default_factory=dict)
     series_attrs: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)
     group_attrs: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)
     dataset_attrs: dict[str, str] = field(default_factory=dict)
@@ -117,6 +139,8 @@ class Validator:
     def __post_init__(self) -> None:
         info = self.info
         self._dims = info.dimensions
+        self._dim_ids = info.dimension_ids
+        self._canonical = {code: code for dim in info.dimensions if dim.codes is not None for code in dim.codes}
         self._dim_index = {d.id: n for n, d in enumerate(self._dims)}
         self._freq_index = self._dim_index.get(info.freq_dimension or "")
         self._obs_attrs = {a.id: a for a in info.attributes.values() if a.level == "obs"}
@@ -151,10 +175,14 @@ class Validator:
                 continue
             if dim.codes is not None and value not in dim.codes:
                 errors.append(ValidationError(location, dim.id, value, f"not a code of {dim.codelist}"))
-        if not errors:
-            errors += self._check_constraints(dict(zip(self.info.dimension_ids, key, strict=True)), location, partial)
+            elif dim.codes is None and "." in value:
+                # '.' separates the values of a series key (stored and in REST paths).
+                errors.append(ValidationError(location, dim.id, value, "a key value cannot contain '.'"))
+        if not errors and self.info.constraints:
+            errors += self._check_constraints(dict(zip(self._dim_ids, key, strict=True)), location, partial)
         freq = key[self._freq_index] if self._freq_index is not None else None
-        return _SeriesCheck(errors, freq or None)
+        return _SeriesCheck(errors or _NO_ERRORS, freq or None, ".".join(key), not errors and "" not in key,
+                            self._bounds.setdefault(freq or None, {}))
 
     def _check_constraints(self, values: dict[str, str], location: str, partial: bool) -> list[ValidationError]:
         errors: list[ValidationError] = []
@@ -162,13 +190,25 @@ class Validator:
             errors += _constraint_errors(constraint, values, location, partial)
         return errors
 
-    def series(self, key: tuple[str, ...], location: str, *, partial: bool = False) -> _SeriesCheck | None:
-        """Check a series key (the check is cached per key; its errors are reported for every row)."""
-        check = self._series_cache.get(key)
+    def _cached_series(self, key: tuple[str, ...], location: str, partial: bool) -> _SeriesCheck:
+        """The check of a series key, from the cache or made and cached now (nothing reported)."""
+        # A partial key is checked differently (wildcards allowed): it has its own cache entry.
+        cache_key: tuple[Any, ...] = (key, True) if partial else key
+        check = self._series_cache.get(cache_key)
         if check is None:
             check = self._check_series(key, location, partial=partial)
-            if len(self._series_cache) < 1_000_000:
-                self._series_cache[key] = check
+            if len(self._series_cache) >= _SERIES_CACHE:
+                # Memory stays bounded; the rows of a series mostly come together, so the keys
+                # that matter next are the ones seen from now on.
+                self._series_cache.clear()
+            # Keyed by the codelists' own strings: the cells of the row that brought the key are freed.
+            self._series_cache[tuple(map(self._canonical.get, cache_key, cache_key)) if not partial
+                               else cache_key] = check
+        return check
+
+    def series(self, key: tuple[str, ...], location: str, *, partial: bool = False) -> _SeriesCheck | None:
+        """Check a series key (the check is cached per key; its errors are reported for every row)."""
+        check = self._cached_series(key, location, partial)
         for e in check.errors:
             self.error(location, e.component, e.value, e.reason)
         return None if check.errors else check
@@ -196,7 +236,11 @@ class Validator:
             if not ok:
                 self.error(location, self.info.time_dimension or "TIME_PERIOD", text, f"does not match the frequency {freq}")
                 return None
-        return cached[1], cached[2]
+        bounds = cached[1], cached[2]
+        known = self._bounds.setdefault(freq, {})
+        if len(known) < 100_000:
+            known[text] = bounds
+        return bounds
 
     def value(self, text: str | None, location: str) -> tuple[bool, str | None]:
         """Check OBS_VALUE; returns (ok, normalised value)."""
@@ -231,9 +275,11 @@ class Validator:
         (all of them reported)."""
         self.rows += 1
         loc = rec.location
-        for comp_id, value in rec.unknown.items():
-            reason = value if comp_id == "__row__" else "not a component of " + str(self.info.dsd.ref)
-            self.error(loc, "" if comp_id == "__row__" else comp_id, "" if comp_id == "__row__" else value, reason)
+        for comp_id, cell in rec.unknown.items():
+            reason = cell if comp_id == "__row__" else "not a component of " + str(self.info.dsd.ref)
+            self.error(loc, "" if comp_id == "__row__" else comp_id, "" if comp_id == "__row__" else cell, reason)
+        if "__row__" in rec.unknown and not rec.period and not any(rec.key):
+            return None  # the row could not be read (wrong cell count): its cells would only add noise
         deleting = rec.action is Action.DELETE
         partial = deleting and "" in rec.key
         series = self.series(rec.key, loc, partial=partial)
@@ -260,6 +306,148 @@ class Validator:
         assert bounds is not None
         return (row, _ACTION_CODES[rec.action], ".".join(rec.key), rec.period, bounds[0], bounds[1], value,
                 orjson.dumps(obs_attrs, option=orjson.OPT_SORT_KEYS).decode() if obs_attrs else None, loc)
+
+    # ------------------------------------------------------------------ SDMX-CSV
+
+    def csv_observations(self, rows: CsvRows, stage: Callable[[list[StagedRow]], None],
+                         wildcards: list[StagedObservation]) -> None:
+        """Check every row of an SDMX-CSV message; hand the staging rows to ``stage`` in batches.
+
+        The common row is checked from its cells against what the general
+        path has learnt (see :meth:`_csv_lane`); every other row, the first
+        of each series included, goes through :meth:`observation`, which
+        reports its errors. Both give the same staging rows.
+        """
+        lane, upper_of = self._csv_lane(rows)
+        series_cache = self._series_cache
+        batch: list[StagedRow] = []
+        n = 0
+        try:
+            for location, row in rows:
+                n += 1
+                staged = lane(location, row, n) if lane is not None else None
+                if staged is None:
+                    rec = rows.record(location, row)
+                    checked = self.observation(rec, n)
+                    if checked is None:
+                        continue
+                    if isinstance(checked, StagedObservation):
+                        wildcards.append(checked)
+                        continue
+                    staged = checked
+                    if upper_of is not None and (check := series_cache.get(rec.key)) is not None:
+                        # Later rows of this series that repeat these cells need no second look.
+                        check.upper = upper_of(row)
+                else:
+                    self.rows += 1
+                batch.append(staged)
+                if len(batch) >= _STAGE_BATCH:
+                    stage(batch)
+                    batch = []
+        finally:
+            if batch:
+                stage(batch)
+
+    def _csv_lane(self, rows: CsvRows) -> tuple[Callable[[str, list[str], int], StagedRow | None] | None,
+                                                Callable[[list[str]], Any] | None]:
+        """A check of the common SDMX-CSV row (None when the layout has none), and the getter of its
+        cells of attributes above the observation level (None when there are none).
+
+        The common row has every cell where the header says (nothing to strip
+        or translate), the first row's structure, an upsert action, a series
+        key already found valid and complete, a period already found valid for
+        the series' frequency, a JSON-compatible number or no value, valid
+        coded observation attributes (the mandatory ones given), and the same
+        cells of higher-level attributes as a row of the same series that the
+        general path accepted (so they are valid and consistent). The check
+        returns its staging row, or None: "take the general path".
+        """
+        obs_cols = [(name, col) for name, col in rows.attr_cols if name in self._obs_attrs]
+        upper_cols = [col for name, col in rows.attr_cols if name not in self._obs_attrs]
+        upper_of = itemgetter(*upper_cols) if upper_cols else None
+        if not rows.plain or rows.time_col is None or any(a not in dict(obs_cols) for a in self._mandatory_obs):
+            return None, upper_of
+        series_cache = self._series_cache
+        width, key_of, time_col, measure_col = rows.width, rows.key_of, rows.time_col, rows.measure_col
+        action_col = rows.action_col
+        actions = {"": "I", "I": "I", "A": "A", "R": "R", "M": "M"}  # D and anything else: general path
+        structure_of = rows.structure_of
+        # SDMX-CSV 1.0 has one structure column (DATAFLOW): compare the cell, not a tuple.
+        structure_col = rows.structure_cols[0] if len(rows.structure_cols) == 1 else None
+        number = _JSON_NUMBER.match if self._numeric else None
+        attrs_of = self._csv_attrs(obs_cols)
+        cached_series = self._cached_series
+        slow = _SLOW
+
+        def lane(location: str, row: list[str], n: int) -> StagedRow | None:
+            first = rows.first_structure
+            if len(row) != width or first is None:
+                return None
+            if (row[structure_col] != first[0]) if structure_col is not None else (structure_of(row) != first):
+                return None
+            code = "I" if action_col is None else actions.get(row[action_col])
+            if code is None:
+                return None
+            key = key_of(row)
+            check = series_cache.get(key)
+            if check is None:
+                check = cached_series(key, location, False)  # a new series: its errors wait for the general path
+            if not check.plain:
+                return None
+            if upper_of is not None and check.upper != upper_of(row):
+                return None
+            period = row[time_col]
+            bounds = check.bounds.get(period)
+            if bounds is None:
+                return None
+            value = row[measure_col] if measure_col is not None else ""
+            if value and (number is None or number(value) is None):
+                return None
+            attrs = attrs_of(row)
+            if attrs is slow:
+                return None
+            return (n, code, check.key_text, period, bounds[0], bounds[1], value or None, attrs, location)  # type: ignore[return-value]
+
+        return lane, upper_of
+
+    def _csv_attrs(self, obs_cols: list[tuple[str, int]]) -> Callable[[list[str]], str | None | object]:
+        """The observation-level attribute cells of a row as JSON (None if none given), or _SLOW.
+
+        _SLOW when a value is not a valid coded value (or a mandatory
+        attribute is missing): the general path checks and reports it.
+        Cached per combination of cells.
+        """
+        if not obs_cols:
+            return lambda row: None
+        names = [name for name, _col in obs_cols]
+        cols = [col for _name, col in obs_cols]
+        getter = itemgetter(*cols)
+        allowed, mandatory = self._obs_attr_values, self._mandatory_obs
+        cache: dict[Any, str | None | object] = {}
+
+        def compute(values: tuple[str, ...]) -> str | None | object:
+            obs: dict[str, str] = {}
+            for name, value in zip(names, values, strict=True):
+                if not value:
+                    continue
+                codes = allowed.get(name)
+                if codes is None or value not in codes:
+                    return _SLOW
+                obs[name] = value
+            if any(a not in obs for a in mandatory):
+                return _SLOW
+            return orjson.dumps(obs, option=orjson.OPT_SORT_KEYS).decode() if obs else None
+
+        def fill(got: Any) -> str | None | object:
+            found = compute((got,) if len(cols) == 1 else got)
+            if len(cache) < 65_536:
+                cache[got] = found
+            return found
+
+        if len(cols) == 1:
+            col = cols[0]
+            return lambda row: cache[cell] if (cell := row[col]) in cache else fill(cell)
+        return lambda row: cache[cells] if (cells := getter(row)) in cache else fill(cells)
 
     def _freq_of(self, key: tuple[str, ...]) -> str | None:
         if self._freq_index is None or self._freq_index >= len(key):

@@ -24,7 +24,7 @@ from sdmx_server.domain.clock import as_utc, next_change_time, utcnow
 from sdmx_server.domain.errors import NoResultsError, SemanticError
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
 from sdmx_server.readers.base import Action, ComponentRoles, DataReadError, DataRecord, MessageInfo, StructureRefHint
-from sdmx_server.readers.sdmx_csv import iter_csv_records, read_csv_info
+from sdmx_server.readers.sdmx_csv import CSV_FORMATS, iter_csv_records, open_csv_rows, read_csv_info
 from sdmx_server.readers.sdmx_ml import iter_ml_records, read_ml_info
 from sdmx_server.readers.sniff import sniff_format
 from sdmx_server.services.data_validation import StagedObservation, ValidationError, Validator
@@ -93,6 +93,13 @@ def _lock_key(dataflow_pk: int) -> int:
     return int.from_bytes(hashlib.blake2b(f"data:{dataflow_pk}".encode(), digest_size=8).digest(), "big", signed=True)
 
 
+def lock_dataflow(session: Session, dataflow_pk: int) -> None:
+    """Serialise the writers of one dataflow's data, and structure changes that affect it, until the
+    transaction ends (PostgreSQL advisory lock; SQLite writers are serialised by ``BEGIN IMMEDIATE``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(dataflow_pk)})
+
+
 class DataWriteService:
     """Validates and writes data messages (owns the write transaction)."""
 
@@ -126,11 +133,15 @@ class DataWriteService:
                provision_agreement: MaintainableRef | None = None, release_at: datetime | None = None,
                dry_run: bool = False, principal: str = "system", source: str = "",
                on_error: Callable[[ValidationError], None] | None = None,
-               keep_errors: int | None = None) -> SubmissionResult:
+               keep_errors: int | None = None,
+               before_commit: Callable[[Session, SubmissionResult], None] | None = None) -> SubmissionResult:
         """Validate and (unless invalid or ``dry_run``) write one data message.
 
         Raises :class:`DataReadError` for unreadable input and SDMX errors for
         an unknown target; every validation problem goes into the result.
+        ``before_commit`` runs in the writing transaction just before it
+        commits (a job records its outcome there, so that data and outcome
+        commit together); whatever it raises rolls everything back.
         """
         head = stream.read(4096)
         stream.seek(0)
@@ -151,6 +162,8 @@ class DataWriteService:
                 self._submit(session, stream, fmt, msg, dataflow, provision_agreement, release_at,
                              principal, source, result, collect)
                 if result.ok and not dry_run:
+                    if before_commit is not None:
+                        before_commit(session, result)
                     session.commit()
                 else:
                     session.rollback()
@@ -196,23 +209,34 @@ class DataWriteService:
             assert isinstance(pa.details, ProvisionAgreementDetails)
             dataflow = pa.details.dataflow
         df_row = self.resolve_target(session, msg.structure, dataflow)
+        # Lock first, then compile: a structure change committed meanwhile is seen (READ COMMITTED).
+        lock_dataflow(session, df_row.pk)
+        fresh = session.get(StructureArtefact, df_row.pk, populate_existing=True)
+        if fresh is None:
+            raise NoResultsError(f"Dataflow {df_row.agency_id}:{df_row.resource_id}({df_row.version}) not found")
+        df_row = fresh
         info = load_dsd_info(session, df_row, pa_row)
         result.dataflow = info.dataflow.ref
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(df_row.pk)})
         validator = Validator(info, collect)
         stager = wr.ObservationStager(session)
         wildcards = self._validate(stream, fmt, info, validator, stager)
         stager.finish()
         result.rows = validator.rows
-        for loc, key, period in wr.duplicates(session):
+        for loc, key, period in stager.duplicates():
             collect(ValidationError(loc, info.time_dimension or "TIME_PERIOD", period,
                                     f"observation {key} {period} is given more than once"))
+        if result.ok and not (validator.rows or wildcards or validator.dataset_attrs or validator.group_attrs
+                              or validator.series_attrs):
+            # An empty message is a mistake (a header only, an empty data set), not a write of nothing.
+            collect(ValidationError("line 1", "", "", "the message holds no data: no observation, deletion or "
+                                                      "attribute value"))
         if not result.ok:
             stager.drop()
             return
         now = utcnow()
-        release = as_utc(release_at) if release_at is not None else now
+        # A release date already past publishes now: a version never becomes visible before it was
+        # written, so asOf answers and Last-Modified never change retroactively.
+        release = max(as_utc(release_at), now) if release_at is not None else now
         result.release_at = release
         self._apply(session, info, validator, stager, wildcards, release, now, principal, source, pa_row, result)
         stager.drop()
@@ -223,6 +247,12 @@ class DataWriteService:
         pending_series: DataRecord | None = None
         inherited: dict[str, str] = {}  # attributes of a cross-sectional "series" for its observations
         row = 0
+        if fmt in CSV_FORMATS:  # one observation per row: the validator's SDMX-CSV loop, with its fast lane
+            try:
+                validator.csv_observations(open_csv_rows(stream, roles_of(info), fmt), stager.add_batch, wildcards)
+            except DataReadError as exc:
+                validator.error(exc.location, "", "", exc.message)
+            return wildcards
         try:
             for rec in _records(fmt, stream, roles_of(info)):
                 row += 1
@@ -280,10 +310,11 @@ class DataWriteService:
         first_load = session.execute(text("SELECT 1 FROM data_batch WHERE dataflow_pk = :df AND pk <> :b LIMIT 1"),
                                      {"df": df_pk, "b": batch.pk}).first() is None and not wildcards
         wr.insert_new_series(session, df_pk, n_dims)
-        wr.analyze_if_large(session, stager.count)
+        wr.analyze_if_large(session, stager.count, observations=False)
         later = session.execute(text("SELECT 1 FROM data_batch WHERE dataflow_pk = :df AND release_at > :r LIMIT 1"),
                                 {"df": df_pk, "r": to_db(session, release)}).first() is not None
-        result.counts = wr.apply_observations(session, df_pk, batch.pk, release, later, first_load=first_load)
+        result.counts = wr.apply_observations(session, df_pk, batch.pk, release, later,
+                                              first_load=first_load and release <= now, restate=release > now)
         upper = list(_upper_rows(validator))
         if upper:
             wr.stage_attributes(session, upper)
@@ -292,7 +323,7 @@ class DataWriteService:
         batch.inserted, batch.updated, batch.deleted = result.counts.inserted, result.counts.updated, result.counts.deleted
         wr.analyze_if_large(session, stager.count)
         if release <= now:
-            wr.refresh_series_stats(session, batch.pk, now)
+            wr.refresh_series_stats(session, batch.pk, now, incremental=not result.counts.deleted)
             refresh_summary(session, df_pk, n_dims, now)
         session.flush()
 

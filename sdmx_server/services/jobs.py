@@ -52,7 +52,7 @@ class JobRunner:
         heartbeat.start()
         try:
             log.info("running job %s", job)
-            self.submissions.run_job(job)
+            self.submissions.run_job(job, self.owner)
         finally:
             done.set()
             heartbeat.join(timeout=5)

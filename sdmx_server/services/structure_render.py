@@ -1,10 +1,12 @@
 """Rendered structure responses with validators that stay right across workers.
 
-Every request reads the per-type generations from ``structure_state`` (one
-small query): the ETag derives from them and from the request, so any worker
-knows at once that a structure changed, with no shared memory and no
-message bus. Rendered bodies are kept per worker in a small LRU keyed by
-that ETag (a body is only ever reused for the exact state it was made from).
+The ETag derives from the per-type generations of ``structure_state`` and
+from the request, so any worker knows that a structure changed with no shared
+memory. The state comes from :class:`StructureStateCache` (on PostgreSQL a
+copy kept fresh by ``LISTEN``/``NOTIFY``; otherwise one small query), so that
+a 304 costs no database round trip. Rendered bodies are kept per worker in a
+small LRU keyed by that ETag (a body is only ever reused for the exact state
+it was made from).
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType
 from sdmx_server.formats.registry import structure_writer
+from sdmx_server.services.state_watch import State, StructureStateCache
 from sdmx_server.services.structure_query import StructureQuery, StructureQueryService
-from sdmx_server.storage import structure_repo as repo
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -42,6 +44,11 @@ class Rendered:
     body: bytes
     _gzip: bytes | None = field(default=None, repr=False)
 
+    @property
+    def has_gzip(self) -> bool:
+        """Whether the gzip form is ready (making it may take milliseconds for a large body)."""
+        return self._gzip is not None
+
     def gzipped(self) -> bytes:
         """The body compressed with gzip (cached)."""
         if self._gzip is None:
@@ -53,19 +60,36 @@ class StructureRenderer:
     """Validators and (cached) bodies for structure queries."""
 
     def __init__(self, session_factory: sessionmaker[Session], queries: StructureQueryService,
-                 public_url: str, sender: str = "SDMX_SERVER", cache_entries: int = 256) -> None:
+                 public_url: str, sender: str = "SDMX_SERVER", cache_entries: int = 256,
+                 *, state: StructureStateCache) -> None:
         self._factory = session_factory
+        self.state = state
         self._queries = queries
         self._public_url = public_url
         self._sender = sender
         self._cache: OrderedDict[str, Rendered] = OrderedDict()
+        self._validators: dict[tuple[str, str, str], tuple[State, Validators]] = {}
         self._max = cache_entries
         self._lock = threading.Lock()
 
-    def validators(self, q: StructureQuery, media: MediaType, languages: Languages) -> Validators:
-        """ETag and Last-Modified for this query in the current state of the store."""
-        with self._factory() as session:
-            state = repo.read_state(session)
+    def validators(self, q: StructureQuery, media: MediaType, languages: Languages,
+                   state: State | None = None) -> Validators:
+        """ETag and Last-Modified for this query in the current state of the store (or in ``state``)."""
+        if state is None:
+            state = self.state.read()
+        memo_key = (q.cache_key(), media.format_id, languages.tag)
+        hit = self._validators.get(memo_key)
+        if hit is not None and hit[0] is state:  # the same snapshot object: nothing changed since
+            return hit[1]
+        validators = self._compute_validators(q, media, languages, state)
+        with self._lock:
+            self._validators[memo_key] = (state, validators)
+            while len(self._validators) > 4 * self._max:
+                self._validators.pop(next(iter(self._validators)))
+        return validators
+
+    def _compute_validators(self, q: StructureQuery, media: MediaType, languages: Languages,
+                            state: State) -> Validators:
         involved = sorted(t.value for t in q.involved_types)
         gens = ",".join(f"{t}={state[t][0]}" for t in involved if t in state)
         changed = [state[t][1] for t in involved if t in state]
@@ -73,13 +97,19 @@ class StructureRenderer:
         etag = '"' + hashlib.sha1(key.encode()).hexdigest()[:24] + '"'
         return Validators(etag=etag, last_modified=max(changed) if changed else EPOCH)
 
-    def render(self, q: StructureQuery, media: MediaType, languages: Languages, etag: str) -> Rendered:
-        """The body for ``q`` (NoResultsError if nothing matches)."""
+    def cached(self, etag: str) -> Rendered | None:
+        """The body already rendered for this ETag, if this worker has it."""
         with self._lock:
             hit = self._cache.get(etag)
             if hit is not None:
                 self._cache.move_to_end(etag)
-                return hit
+            return hit
+
+    def render(self, q: StructureQuery, media: MediaType, languages: Languages, etag: str) -> Rendered:
+        """The body for ``q`` (NoResultsError if nothing matches)."""
+        hit = self.cached(etag)
+        if hit is not None:
+            return hit
         entries = self._queries.query(q)
         ctx = RenderContext(public_url=self._public_url, languages=languages, sender=self._sender)
         rendered = Rendered(structure_writer(media)(entries, ctx))

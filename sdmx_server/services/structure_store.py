@@ -17,7 +17,15 @@ refused artefact does not take the others down. The rules:
   external-reference stub (with a warning) where SDMX allows it
   (categorisations, constraint attachments, concept core representations);
   a DSD whose concepts or codelists are missing is refused, and so is
-  anything that depends on a refused artefact.
+  anything that depends on a refused artefact;
+* a change that would invalidate stored data is refused
+  (:mod:`sdmx_server.services.structure_impact`).
+
+The API submits in *strict* mode: every reference must resolve to a full
+artefact in the message or the store (no external-reference stubs, no
+auto-registered agencies), and an *atomic* submission writes all of its
+artefacts or none. ``delete`` removes one artefact unless it is final,
+referenced, or holds data.
 """
 
 from __future__ import annotations
@@ -40,12 +48,18 @@ from sdmx_server.domain.model import (
     Item,
     MaintainableRef,
 )
+from sdmx_server.services.structure_impact import DataGuard
 from sdmx_server.storage import structure_repo as repo
+from sdmx_server.storage import structure_usage as usage
 from sdmx_server.storage.tables import StructureArtefact, StructureItem
 
 log = logging.getLogger(__name__)
 
-Status = Literal["created", "updated", "kept", "merged", "refused", "stub"]
+Status = Literal["created", "updated", "kept", "merged", "refused", "stub", "not_written", "deleted"]
+
+# Per-artefact codes (SDMX REST maintenance: the HTTP code of each artefact's result).
+CODES: dict[str, int] = {"created": 201, "stub": 201, "updated": 200, "merged": 200, "kept": 200, "deleted": 200,
+                         "refused": 409, "not_written": 424}
 
 TYPE_ORDER = [
     ArtefactType.AGENCY_SCHEME,
@@ -79,11 +93,21 @@ class ArtefactOutcome:
     warnings: list[str] = field(default_factory=list)
     # Other artefact types this submission changed (auto-registered agencies, stubs).
     side_types: set[ArtefactType] = field(default_factory=set, repr=False)
+    # Set for refusals that are not conflicts (404 unknown artefact, 422 wrong kind).
+    refusal_code: int | None = None
+    existed: bool = False
 
     @property
     def ok(self) -> bool:
-        """False only for refused artefacts."""
-        return self.status != "refused"
+        """False for refused artefacts and for those an atomic submission did not write."""
+        return self.status not in ("refused", "not_written")
+
+    @property
+    def code(self) -> int:
+        """The HTTP code of this artefact's result (201 created, 200 changed or kept, 409 conflict, ...)."""
+        if self.status == "refused" and self.refusal_code is not None:
+            return self.refusal_code
+        return CODES[self.status]
 
 
 @dataclass
@@ -103,6 +127,14 @@ class SubmissionReport:
         return sum(1 for o in self.outcomes if o.status == status)
 
 
+class Refusal(StructureLoadError):
+    """A refusal with its own code (404, 422) rather than a conflict (409)."""
+
+    def __init__(self, artefact: str, reason: str, code: int) -> None:
+        super().__init__(artefact, reason)
+        self.code = code
+
+
 def _comparable(artefact: Artefact, *, labels: bool = True) -> dict[str, Any]:
     data = artefact.model_dump(mode="json", exclude_none=True, exclude={"is_partial"})
     if not labels:
@@ -112,6 +144,13 @@ def _comparable(artefact: Artefact, *, labels: bool = True) -> dict[str, Any]:
             for key in ("names", "descriptions", "annotations"):
                 item.pop(key, None)
     return data
+
+
+@dataclass(frozen=True)
+class _Mode:
+    allow_replace: bool = True
+    strict: bool = False
+    must_exist: bool = False
 
 
 def _stub(ref: MaintainableRef, item_ids: Sequence[str] = ()) -> Artefact:
@@ -140,48 +179,168 @@ class StructureStore:
             yield session
 
     def submit(self, artefacts: Sequence[Artefact], *, allow_replace: bool = True,
-               progress: Callable[[int], object] | None = None) -> SubmissionReport:
-        """Store ``artefacts`` (one transaction, one savepoint each) and report per artefact."""
+               progress: Callable[[int], object] | None = None, strict: bool = False, atomic: bool = False,
+               must_exist: bool = False, dry_run: bool = False) -> SubmissionReport:
+        """Store ``artefacts`` (one transaction, one savepoint each) and report per artefact.
+
+        ``strict``: references must resolve to full artefacts and agencies must
+        be known (no stubs, no auto-registration). ``atomic``: if any artefact
+        is refused, nothing is written (the others end as ``not_written``).
+        ``must_exist``: only replace (an unknown artefact is refused with 404).
+        ``dry_run``: check everything, write nothing.
+        """
         report = SubmissionReport()
         ordered = sorted(artefacts, key=lambda a: TYPE_ORDER.index(a.type))
         in_message = {a.ref for a in ordered}
         refused: set[MaintainableRef] = set()
         changed_types: set[ArtefactType] = set()
-        with self._factory() as session, session.begin():
-            for artefact in ordered:
-                outcome = self._submit_one(session, artefact, in_message, refused, allow_replace)
-                report.outcomes.append(outcome)
-                if outcome.status == "refused":
-                    refused.add(artefact.ref)
-                    log.warning("refused %s: %s", artefact.ref, outcome.message)
-                else:
-                    changed_types |= outcome.side_types
-                    if outcome.status != "kept":
-                        changed_types.add(artefact.type)
-                for w in outcome.warnings:
-                    log.warning("%s: %s", artefact.ref, w)
-                if progress is not None:
-                    progress(1)
-            if changed_types:
-                repo.bump_state(session, changed_types)
+        mode = _Mode(allow_replace=allow_replace, strict=strict, must_exist=must_exist)
+        with self._factory() as session:
+            tx = session.begin()
+            try:
+                for artefact in ordered:
+                    outcome = self._submit_one(session, artefact, in_message, refused, mode)
+                    report.outcomes.append(outcome)
+                    if outcome.status == "refused":
+                        refused.add(artefact.ref)
+                        log.warning("refused %s: %s", artefact.ref, outcome.message)
+                    else:
+                        changed_types |= outcome.side_types
+                        if outcome.status != "kept":
+                            changed_types.add(artefact.type)
+                    for w in outcome.warnings:
+                        log.warning("%s: %s", artefact.ref, w)
+                    if progress is not None:
+                        progress(1)
+                if atomic and refused:
+                    tx.rollback()
+                    for outcome in report.outcomes:
+                        if outcome.ok:
+                            outcome.status = "not_written"
+                            outcome.message = "not written: other artefacts of the message were refused"
+                    return report
+                if dry_run:
+                    tx.rollback()
+                    return report
+                if changed_types:
+                    repo.bump_state(session, changed_types)
+                tx.commit()
+            except BaseException:
+                if tx.is_active:
+                    tx.rollback()
+                raise
         if changed_types and self._on_change is not None:
             self._on_change()
         return report
 
+    def delete(self, ref: MaintainableRef) -> ArtefactOutcome:
+        """Delete one artefact: 404 unknown; 409 when final, referenced by another artefact, or holding data."""
+        outcome = ArtefactOutcome(ref=ref, status="deleted", existed=True)
+        with self._factory() as session, session.begin():
+            row = repo.get_row(session, ref)
+            if row is None:
+                outcome.status, outcome.existed = "refused", False
+                outcome.refusal_code, outcome.message = 404, f"{ref} is not stored"
+                return outcome
+            reason = self._deletion_conflict(session, row)
+            if reason:
+                outcome.status, outcome.message = "refused", reason
+                return outcome
+            try:
+                with session.begin_nested():
+                    repo.delete_artefact(session, row.pk)
+            except IntegrityError as exc:  # a dependency the checks above do not know of
+                outcome.status = "refused"
+                outcome.message = f"{ref} is still in use: {str(exc.orig).splitlines()[0]}"
+                return outcome
+            repo.bump_state(session, [ref.type])
+        if self._on_change is not None:
+            self._on_change()
+        return outcome
+
+    def _deletion_conflict(self, session: Session, row: StructureArtefact) -> str | None:
+        """Why this artefact cannot be deleted (None: it can)."""
+        ref = repo.ref_of_row(row)
+        if row.is_final and not row.is_external_reference:
+            return f"{ref} is final (stable): final artefacts are not deleted; publish a new version instead"
+        users = repo.references_to(session, [row.pk]).get(row.pk, set())
+        if users:
+            names = sorted(str(repo.ref_of_row(r)) for r in repo.rows_by_pk(session, users))
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            return f"{ref} is referenced by {', '.join(names[:5])}{more}"
+        guard = DataGuard(session)
+        flows = [row.pk] if row.type in (ArtefactType.DATAFLOW.value, ArtefactType.DATA_STRUCTURE.value) else []
+        if row.type == ArtefactType.PROVISION_AGREEMENT.value:
+            keys = guard.affected(repo.row_to_artefact(row), row, [])
+            guard.lock(keys)
+            for flow, pa in keys:
+                provider = guard.provider_pk(pa) if pa is not None else None
+                batches, held = usage.held(session, flow, guard.now, provider)
+                if batches:
+                    return (f"{ref} covers data already submitted: {batches} submissions, {held.describe()} "
+                            "currently stored")
+        for flow in flows:
+            guard.lock([(flow, None)])
+            batches, held = usage.held(session, flow, guard.now)
+            if batches or held:
+                return f"{ref} holds data: {batches} submissions, {held.describe()} stored"
+        if ArtefactType(row.type).is_organisation_scheme:
+            items = usage.item_pks(session, row.pk)
+            if row.type == ArtefactType.DATA_PROVIDER_SCHEME.value:
+                batches = usage.data_of_providers(session, items)
+                if batches:
+                    return f"the data providers of {ref} have written {batches} submissions"
+                tokens = usage.tokens_of_providers(session, items)
+                if tokens:
+                    return f"{tokens} access tokens are bound to data providers of {ref}"
+            if row.type == ArtefactType.AGENCY_SCHEME.value:
+                maintained = usage.artefacts_maintained_by(session, repo.item_ids(session, row.pk), row.agency_id)
+                if maintained:
+                    return f"agencies of {ref} maintain stored artefacts, e.g. {', '.join(maintained[:5])}"
+        return None
+
     # ------------------------------------------------------------- per artefact
 
     def _submit_one(self, session: Session, artefact: Artefact, in_message: set[MaintainableRef],
-                    refused: set[MaintainableRef], allow_replace: bool) -> ArtefactOutcome:
+                    refused: set[MaintainableRef], mode: _Mode) -> ArtefactOutcome:
         outcome = ArtefactOutcome(ref=artefact.ref, status="kept")
         try:
             with session.begin_nested():
                 self._check_consistency(artefact)
+                row = repo.get_row(session, artefact.ref)
+                outcome.existed = row is not None
+                if row is None and mode.must_exist:
+                    raise Refusal(str(artefact.ref), f"{artefact.ref} is not stored: create it with POST", 404)
+                if artefact.is_external_reference and mode.strict:
+                    if row is None or row.is_external_reference:
+                        raise StructureLoadError(str(artefact.ref), "is only an external reference and is not "
+                                                 "stored: submit the full artefact")
+                    outcome.message = "external reference to a stored artefact: nothing changed"
+                    return outcome
                 defines_itself = (artefact.type is ArtefactType.AGENCY_SCHEME
                                   and any(i.id == artefact.agency for i in artefact.items))
                 if not defines_itself:
-                    self._ensure_agency(session, artefact.agency, outcome)
-                targets = self._resolve_references(session, artefact, in_message, refused, outcome)
-                self._write(session, artefact, targets, outcome, allow_replace)
+                    self._ensure_agency(session, artefact.agency, outcome, mode.strict)
+                targets = self._resolve_references(session, artefact, in_message, refused, outcome, mode.strict)
+                guard = DataGuard(session)
+                before: dict[Any, Any] = {}
+
+                def compile_before() -> None:
+                    # Only for a change of substance: compiling dataflows' structures is not free.
+                    keys = guard.affected(artefact, row, targets)
+                    guard.lock(keys)
+                    before.update(guard.compile(keys))
+
+                self._write(session, artefact, targets, outcome, mode.allow_replace, compile_before)
+                if before:
+                    problems = guard.violations(before)
+                    if problems:
+                        raise StructureLoadError(str(artefact.ref), "would invalidate stored data: "
+                                                 + "; ".join(problems))
+        except Refusal as exc:
+            outcome.status = "refused"
+            outcome.message = exc.reason
+            outcome.refusal_code = exc.code
         except StructureLoadError as exc:
             outcome.status = "refused"
             outcome.message = exc.reason
@@ -217,7 +376,7 @@ class StructureStore:
                 if rel.group is not None and rel.group not in groups:
                     raise StructureLoadError(str(artefact.ref), f"attribute {attr.id} relates to unknown group {rel.group}")
 
-    def _ensure_agency(self, session: Session, agency: str, outcome: ArtefactOutcome) -> None:
+    def _ensure_agency(self, session: Session, agency: str, outcome: ArtefactOutcome, strict: bool = False) -> None:
         parent, _, child = agency.rpartition(".")
         stmt = (
             select(StructureItem.pk)
@@ -228,8 +387,9 @@ class StructureStore:
             stmt = stmt.where(StructureArtefact.agency_id == parent)
         if session.execute(stmt.limit(1)).first() is not None:
             return
-        if parent:
-            raise StructureLoadError(str(outcome.ref), f"unknown maintenance agency {agency}")
+        if parent or strict:
+            raise StructureLoadError(str(outcome.ref), f"unknown maintenance agency {agency}: no agency scheme "
+                                     "stored or in the message defines it")
         row = repo.get_row(session, AGENCIES_REF)
         if row is None:
             scheme = Artefact(type=ArtefactType.AGENCY_SCHEME, agency="SDMX", id="AGENCIES", version="1.0",
@@ -245,7 +405,8 @@ class StructureStore:
         outcome.warnings.append(f"maintenance agency {agency} was unknown: registered in SDMX:AGENCIES(1.0)")
 
     def _resolve_references(self, session: Session, artefact: Artefact, in_message: set[MaintainableRef],
-                            refused: set[MaintainableRef], outcome: ArtefactOutcome) -> list[tuple[str, int, int | None]]:
+                            refused: set[MaintainableRef], outcome: ArtefactOutcome,
+                            strict: bool = False) -> list[tuple[str, int, int | None]]:
         refs = [r for r in artefact.references() if r[1] != artefact.ref]  # self-references need no row
         rows = repo.match_refs(session, [r for _, r, _ in refs])
         needed_items: dict[MaintainableRef, set[str]] = {}
@@ -253,7 +414,7 @@ class StructureStore:
             if ref in refused:
                 raise StructureLoadError(str(artefact.ref), f"depends on {ref}, which was refused")
             row = rows.get(ref)
-            soft = role.startswith(SOFT_ROLES)
+            soft = role.startswith(SOFT_ROLES) and not strict
             if row is None:
                 if not soft:
                     raise StructureLoadError(str(artefact.ref),
@@ -263,19 +424,19 @@ class StructureStore:
                 raise StructureLoadError(str(artefact.ref), f"references {ref}, which is only an external reference")
             if item_id is not None:
                 needed_items.setdefault(ref, set()).add(item_id)
-        item_pk = self._resolve_items(session, artefact, rows, needed_items)
+        item_pk = self._resolve_items(session, artefact, rows, needed_items, strict)
         return [(role, rows[ref].pk, item_pk[(ref, item_id)] if item_id else None) for role, ref, item_id in refs]
 
     @staticmethod
     def _resolve_items(session: Session, artefact: Artefact, rows: dict[MaintainableRef, StructureArtefact],
-                       needed: dict[MaintainableRef, set[str]]) -> dict[tuple[MaintainableRef, str], int]:
+                       needed: dict[MaintainableRef, set[str]], strict: bool = False) -> dict[tuple[MaintainableRef, str], int]:
         """Primary keys of referenced items; stub schemes get the stub items they need."""
         item_pk: dict[tuple[MaintainableRef, str], int] = {}
         for ref, ids in needed.items():
             row = rows[ref]
             found = repo.item_pks(session, row.pk, ids)
             missing = ids - set(found)
-            if missing and row.is_external_reference:
+            if missing and row.is_external_reference and not strict:
                 existing = [repo.row_to_item(i) for i in repo.items_of(session, [row.pk])[row.pk]]
                 repo.sync_items(session, row.pk, existing + [Item(id=i, names={"en": i}) for i in sorted(missing)])
                 found = repo.item_pks(session, row.pk, ids)
@@ -300,9 +461,13 @@ class StructureStore:
     # ------------------------------------------------------------- writing
 
     def _write(self, session: Session, artefact: Artefact, targets: list[tuple[str, int, int | None]],
-               outcome: ArtefactOutcome, allow_replace: bool) -> None:
+               outcome: ArtefactOutcome, allow_replace: bool,
+               before_change: Callable[[], None] = lambda: None) -> None:
+        """Insert or replace ``artefact``; ``before_change`` runs just before a change that is more than labels."""
         row = repo.get_row(session, artefact.ref)
         if row is None:
+            if not artefact.is_external_reference:
+                before_change()
             pk = repo.insert_artefact(session, artefact)
             repo.replace_references(session, pk, targets)
             outcome.status = "stub" if artefact.is_external_reference else "created"
@@ -325,6 +490,8 @@ class StructureStore:
         elif not allow_replace and not merge and not existing.is_external_reference:
             raise StructureLoadError(str(artefact.ref), "already exists")
         self._check_removed_items(session, row.pk, existing, incoming)
+        if _comparable(incoming, labels=False) != _comparable(existing, labels=False):
+            before_change()
         repo.update_artefact_row(session, row.pk, incoming)
         if incoming.type.is_item_scheme:
             repo.sync_items(session, row.pk, incoming.items)

@@ -20,27 +20,32 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.clock import as_utc, utcnow
-from sdmx_server.domain.errors import ForbiddenError, NoResultsError, SdmxError
+from sdmx_server.domain.errors import ForbiddenError, NoResultsError, SdmxError, SemanticError
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
 from sdmx_server.readers.base import DataReadError
+from sdmx_server.services.audit import AuditTrail
 from sdmx_server.services.auth import Principal, require_authenticated
 from sdmx_server.services.data_validation import ValidationError
 from sdmx_server.services.data_write import DataWriteService, SubmissionResult
 from sdmx_server.services.dsd_info import provision_agreements_of, resolve_dataflow
 from sdmx_server.storage import structure_repo as repo
-from sdmx_server.storage.tables import Submission, SubmissionChunk, SubmissionError
+from sdmx_server.storage.tables import AuthToken, Submission, SubmissionChunk, SubmissionError
 
 log = logging.getLogger(__name__)
 
 FIRST_PAGE = 1000
 CHUNK = 1 << 20
 MAX_ATTEMPTS = 3
+
+
+class LeaseLostError(Exception):
+    """A job's lease passed to another worker before its write committed: the write was rolled back."""
 
 
 @dataclass
@@ -88,6 +93,8 @@ class SubmissionService:
         self._sessions = sessions
         self._writes = write_sessions
         self.public_url = public_url
+        # The end of a job is audited too (its request was audited as "queued").
+        self.audit = AuditTrail(write_sessions, sessions)
 
     # ------------------------------------------------------------------ authorisation
 
@@ -123,13 +130,28 @@ class SubmissionService:
     # ------------------------------------------------------------------ running
 
     def run(self, principal: str, token_pk: int | None, target: Target, body: BinaryIO, content_type: str | None,
-            options: dict[str, Any], submission_id: str | None = None) -> dict[str, Any]:
+            options: dict[str, Any], submission_id: str | None = None, base_url: str | None = None,
+            lease_owner: str | None = None) -> dict[str, Any]:
         """Validate and write; store the report; return it (first page of errors).
 
-        ``principal`` is the submitter's audit label and ``token_pk`` its token.
+        ``principal`` is the submitter's audit label and ``token_pk`` its token;
+        ``base_url`` is the server's URL as the client sees it (for the report's links).
+        A written submission's row is stored in the data's own transaction, so
+        that a job is never both written and left "running" (to be run again);
+        with ``lease_owner`` (a job) that transaction commits only while the
+        lease is still this worker's (:class:`LeaseLostError` otherwise).
         """
         submission_id = submission_id or str(uuid.uuid4())
         spool = ErrorSpool()
+        stored: dict[str, Any] = {}
+        base = base_url or self.public_url
+
+        def record_with_data(session: Session, result: SubmissionResult) -> None:
+            report = self._report(submission_id, target, result, spool, base)
+            self._write_row(session, submission_id, principal, token_pk, target, content_type, options, result,
+                            report, spool, lease_owner)
+            stored["report"] = report
+
         release = datetime.fromisoformat(options["releaseDate"]) if options.get("releaseDate") else None
         try:
             try:
@@ -137,19 +159,23 @@ class SubmissionService:
                     body, content_type=content_type, dataflow=target.dataflow,
                     provision_agreement=target.provision_agreement, release_at=release,
                     dry_run=bool(options.get("dryRun")), principal=principal, source=f"submission {submission_id}",
-                    on_error=spool.add, keep_errors=0)
-            except DataReadError as exc:
-                spool.add(ValidationError(exc.location, "", "", exc.message))
+                    on_error=spool.add, keep_errors=0, before_commit=record_with_data)
+            except (DataReadError, SemanticError, NoResultsError) as exc:
+                # Unreadable, or naming another dataflow than the URL's: reported like any other error.
+                spool.add(ValidationError(getattr(exc, "location", "line 1"), "", "", exc.message))
                 result = SubmissionResult(dataflow=target.dataflow, format=content_type or "", dry_run=bool(options.get("dryRun")))
                 result.error_count = spool.count
-            report = self._report(submission_id, target, result, spool)
-            self._store(submission_id, principal, token_pk, target, content_type, options, result, report, spool)
+            if "report" in stored:
+                return dict(stored["report"])
+            report = self._report(submission_id, target, result, spool, base)
+            self._store(submission_id, principal, token_pk, target, content_type, options, result, report, spool,
+                        lease_owner)
             return report
         finally:
             spool.close()
 
     def _report(self, submission_id: str, target: Target, result: SubmissionResult,
-                spool: ErrorSpool) -> dict[str, Any]:
+                spool: ErrorSpool, base: str) -> dict[str, Any]:
         c = result.counts
         if result.error_count:
             status = "invalid"
@@ -162,57 +188,69 @@ class SubmissionService:
             "releaseDate": result.release_at.isoformat() if result.release_at else None,
             "inserted": c.inserted, "updated": c.updated, "deleted": c.deleted, "unchanged": c.unchanged,
             "errorCount": result.error_count, "errors": [e.as_dict() for e in spool.first],
-            "statusUrl": f"{self.public_url}/rest/v2/submissions/{submission_id}",
+            "statusUrl": f"{base}/rest/v2/submissions/{submission_id}",
         }
         if result.error_count > len(spool.first):
-            report["nextErrors"] = (f"{self.public_url}/rest/v2/submissions/{submission_id}/errors"
+            report["nextErrors"] = (f"{base}/rest/v2/submissions/{submission_id}/errors"
                                     f"?offset={len(spool.first)}&limit={FIRST_PAGE}")
         return report
 
     def _store(self, submission_id: str, principal: str, token_pk: int | None, target: Target,
                content_type: str | None, options: dict[str, Any], result: SubmissionResult, report: dict[str, Any],
-               spool: ErrorSpool) -> None:
-        summary = {k: v for k, v in report.items() if k != "errors"}
+               spool: ErrorSpool, lease_owner: str | None) -> None:
         with self._writes() as session, session.begin():
-            row = session.get(Submission, submission_id)
-            if row is None:
-                row = Submission(id=submission_id, target=target.label, principal=principal,
-                                 token_pk=token_pk, content_type=content_type or "", options=options,
-                                 created_at=utcnow(), status="running")
-                session.add(row)
-            row.dataflow = target.dataflow.triplet
-            row.status = report["status"]
-            row.report = summary
-            row.error_count = result.error_count
-            row.finished_at = utcnow()
-            row.lease_owner = None
-            session.execute(delete(SubmissionError).where(SubmissionError.submission_id == submission_id))
-            session.flush()
-            batch = []
-            for seq, (loc, comp, value, reason) in enumerate(spool.all()):
-                batch.append({"submission_id": submission_id, "seq": seq, "location": loc, "component": comp,
-                              "value": value, "reason": reason})
-                if len(batch) >= 5000:
-                    session.execute(SubmissionError.__table__.insert(), batch)
-                    batch = []
-            if batch:
-                session.execute(SubmissionError.__table__.insert(), batch)
-            session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id))
+            self._write_row(session, submission_id, principal, token_pk, target, content_type, options, result,
+                            report, spool, lease_owner)
+
+    @staticmethod
+    def _write_row(session: Session, submission_id: str, principal: str, token_pk: int | None, target: Target,
+                   content_type: str | None, options: dict[str, Any], result: SubmissionResult,
+                   report: dict[str, Any], spool: ErrorSpool, lease_owner: str | None) -> None:
+        summary = {k: v for k, v in report.items() if k != "errors"}
+        row = session.get(Submission, submission_id, with_for_update=lease_owner is not None)
+        if lease_owner is not None and (row is None or row.lease_owner != lease_owner or row.status != "running"):
+            raise LeaseLostError(f"job {submission_id} is no longer leased to {lease_owner}")
+        if row is None:
+            row = Submission(id=submission_id, target=target.label, principal=principal,
+                             token_pk=token_pk, content_type=content_type or "", options=options,
+                             created_at=utcnow(), status="running")
+            session.add(row)
+        row.dataflow = target.dataflow.triplet
+        row.status = report["status"]
+        row.report = summary
+        row.error_count = result.error_count
+        row.finished_at = utcnow()
+        row.lease_owner = None
+        session.execute(delete(SubmissionError).where(SubmissionError.submission_id == submission_id))
+        session.flush()
+        batch = []
+        for seq, (loc, comp, value, reason) in enumerate(spool.all()):
+            batch.append({"submission_id": submission_id, "seq": seq, "location": loc, "component": comp,
+                          "value": value, "reason": reason})
+            if len(batch) >= 5000:
+                session.execute(insert(SubmissionError), batch)
+                batch = []
+        if batch:
+            session.execute(insert(SubmissionError), batch)
+        session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id))
 
     # ------------------------------------------------------------------ reports
 
-    def status(self, submission_id: str, principal: Principal) -> dict[str, Any]:
+    def status(self, submission_id: str, principal: Principal, base_url: str | None = None) -> dict[str, Any]:
         """The stored report (without errors) and job state."""
+        base = base_url or self.public_url
         with self._sessions() as session:
             row = self._visible(session, submission_id, principal)
             return {"submission": row.id, "status": row.status, "target": row.target, "principal": row.principal,
                     "createdAt": as_utc(row.created_at).isoformat(),
                     "finishedAt": as_utc(row.finished_at).isoformat() if row.finished_at else None,
                     "attempts": row.attempts, "errorCount": row.error_count, **row.report,
-                    "errorsUrl": f"{self.public_url}/rest/v2/submissions/{row.id}/errors?offset=0&limit={FIRST_PAGE}"}
+                    "errorsUrl": f"{base}/rest/v2/submissions/{row.id}/errors?offset=0&limit={FIRST_PAGE}"}
 
-    def errors(self, submission_id: str, principal: Principal, offset: int, limit: int) -> dict[str, Any]:
+    def errors(self, submission_id: str, principal: Principal, offset: int, limit: int,
+               base_url: str | None = None) -> dict[str, Any]:
         """One page of a submission's errors."""
+        base = base_url or self.public_url
         with self._sessions() as session:
             row = self._visible(session, submission_id, principal)
             errors = session.execute(
@@ -224,7 +262,7 @@ class SubmissionService:
             out: dict[str, Any] = {"submission": row.id, "errorCount": row.error_count, "offset": offset,
                                    "errors": page}
             if offset + len(page) < row.error_count:
-                out["next"] = (f"{self.public_url}/rest/v2/submissions/{row.id}/errors"
+                out["next"] = (f"{base}/rest/v2/submissions/{row.id}/errors"
                                f"?offset={offset + len(page)}&limit={limit}")
             return out
 
@@ -234,14 +272,19 @@ class SubmissionService:
         row = session.get(Submission, submission_id)
         if row is None:
             raise NoResultsError(f"No submission {submission_id}")
-        if not principal.is_admin and row.token_pk != principal.token_pk:
-            raise ForbiddenError("Only the submitter and administrators can see this submission")
-        return row
+        if principal.is_admin or row.token_pk == principal.token_pk:
+            return row
+        # Any token of the same producer sees its submissions (tokens are rotated; the producer stays).
+        submitter = session.get(AuthToken, row.token_pk) if row.token_pk is not None else None
+        if principal.provider_pk is not None and submitter is not None and \
+                submitter.provider_pk == principal.provider_pk:
+            return row
+        raise ForbiddenError("Only the submitting producer and administrators can see this submission")
 
     # ------------------------------------------------------------------ jobs
 
     def enqueue(self, principal: Principal, target: Target, body: BinaryIO, content_type: str | None,
-                options: dict[str, Any]) -> str:
+                options: dict[str, Any], base_url: str | None = None) -> str:
         """Queue a submission as a job; its body goes into the database."""
         submission_id = str(uuid.uuid4())
         with self._writes() as session, session.begin():
@@ -251,7 +294,8 @@ class SubmissionService:
                                    content_type=content_type or "",
                                    options={**options, "_target": [target.dataflow.model_dump(mode="json"),
                                             target.provision_agreement.model_dump(mode="json") if target.provision_agreement else None],
-                                            "_principal": principal.label},  # who submitted, for the job runner
+                                            "_principal": principal.label,  # who submitted, for the job runner
+                                            "_base_url": base_url or self.public_url},
                                    status="queued", created_at=utcnow()))
             session.flush()
             seq = 0
@@ -271,6 +315,7 @@ class SubmissionService:
     def claim(self, owner: str, lease: timedelta) -> str | None:
         """Take the oldest queued job, or one whose lease ran out; None if there is none."""
         now = utcnow()
+        gave_up: tuple[str, str, str, str] | None = None
         with self._writes() as session, session.begin():
             stmt = (select(Submission).where(
                 (Submission.status == "queued")
@@ -287,12 +332,18 @@ class SubmissionService:
                 row.report = {**row.report, "status": "failed",
                               "reason": f"gave up after {row.attempts} interrupted attempts"}
                 session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == row.id))
-                return None
-            row.status = "running"
-            row.attempts += 1
-            row.lease_owner = owner
-            row.lease_until = now + lease
-            return row.id
+                gave_up = (row.principal, row.target, row.id, row.report["reason"])
+            else:
+                row.status = "running"
+                row.attempts += 1
+                row.lease_owner = owner
+                row.lease_until = now + lease
+                return row.id
+        if gave_up is not None:
+            principal, target, submission_id, reason = gave_up
+            self.audit.record(principal, "data.job", target, "failed", 500, {"submission": submission_id,
+                                                                             "reason": reason})
+        return None
 
     def renew(self, submission_id: str, owner: str, lease: timedelta) -> bool:
         """Extend a job's lease; False if another worker took it over."""
@@ -303,15 +354,19 @@ class SubmissionService:
             row.lease_until = utcnow() + lease
             return True
 
-    def run_job(self, submission_id: str) -> None:
-        """Run a claimed job from its stored body."""
+    def run_job(self, submission_id: str, owner: str | None = None) -> None:
+        """Run a claimed job from its stored body; with ``owner``, only while its lease is that worker's
+        (a worker that stalled past its lease must not run a job another worker took over)."""
         with self._sessions() as session:
             row = session.get(Submission, submission_id)
             if row is None:
                 return
+            if owner is not None and (row.lease_owner != owner or row.status != "running"):
+                log.warning("job %s is no longer leased to %s: not run", submission_id, owner)
+                return
             options = dict(row.options)
-            flow_json, pa_json = options.pop("_target")
             label = options.pop("_principal", row.principal)
+            base_url = options.pop("_base_url", None)
             token_pk = row.token_pk
             content_type = row.content_type
             body = tempfile.SpooledTemporaryFile(max_size=8 << 20)
@@ -319,10 +374,18 @@ class SubmissionService:
                                            .order_by(SubmissionChunk.seq)):
                 body.write(data)
         body.seek(0)
-        target = Target(MaintainableRef.model_validate(flow_json),
-                        MaintainableRef.model_validate(pa_json) if pa_json else None, row.target)
         try:
-            self.run(label, token_pk, target, body, content_type, options, submission_id=submission_id)
+            flow_json, pa_json = options.pop("_target")
+            target = Target(MaintainableRef.model_validate(flow_json),
+                            MaintainableRef.model_validate(pa_json) if pa_json else None, row.target)
+            report = self.run(label, token_pk, target, cast(BinaryIO, body), content_type, options,
+                              submission_id=submission_id, base_url=base_url, lease_owner=owner)
+            self.audit.record(label, "data.job", row.target, report["status"],
+                              200 if report["status"] in ("written", "valid") else 422,
+                              {k: report[k] for k in ("submission", "rows", "inserted", "updated", "deleted",
+                                                      "errorCount", "dryRun", "releaseDate")})
+        except LeaseLostError as exc:
+            log.warning("%s: nothing written; the worker holding the lease runs it", exc)
         except SdmxError as exc:
             self._fail(submission_id, exc.message)
         except Exception as exc:  # noqa: BLE001 - a job must end with a status, never silently
@@ -334,9 +397,12 @@ class SubmissionService:
     def _fail(self, submission_id: str, reason: str) -> None:
         with self._writes() as session, session.begin():
             row = session.get(Submission, submission_id)
-            if row is not None:
-                row.status = "failed"
-                row.finished_at = utcnow()
-                row.report = {**row.report, "status": "failed", "reason": reason}
-                session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id))
+            if row is None:
+                return
+            row.status = "failed"
+            row.finished_at = utcnow()
+            row.report = {**row.report, "status": "failed", "reason": reason}
+            session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id))
+            principal, target = row.principal, row.target
+        self.audit.record(principal, "data.job", target, "failed", 500, {"submission": submission_id, "reason": reason})
 

@@ -112,8 +112,11 @@ def _where(f: ObservationFilter, params: dict[str, Any]) -> list[str]:
     elif f.mode == "changes":
         conds.append("o.valid_from > :since AND o.valid_from <= :at AND (o.valid_to IS NULL OR o.valid_to > :at)")
         params["since"] = f.since
-    else:  # history: every published version
+    else:  # history: every published version (with updatedAfter: those published after it)
         conds.append("o.valid_from <= :at")
+        if f.since is not None:
+            conds.append("o.valid_from > :since")
+            params["since"] = f.since
     return conds
 
 
@@ -283,6 +286,13 @@ def release_state(session: Session, dataflow_pk: int, now: datetime) -> ReleaseS
         " FROM data_batch WHERE dataflow_pk = :df"), params).one()
     return ReleaseState(from_db(latest), int(count or 0), from_db(pending), int(due or 0),
                         f"{int(n_pending or 0)}:{last_written}")
+
+
+def releases_between(session: Session, dataflow_pk: int, after: datetime, until: datetime) -> int:
+    """How many releases of a dataflow fall in ``(after, until]``."""
+    return int(session.execute(text(
+        "SELECT COUNT(*) FROM data_batch WHERE dataflow_pk = :df AND release_at > :a AND release_at <= :b"),
+        {"df": dataflow_pk, "a": to_db(session, after), "b": to_db(session, until)}).scalar_one())
 
 
 def pending_batches(session: Session, dataflow_pk: int, now: datetime, provider_pk: int | None) -> list[int]:

@@ -4,13 +4,18 @@ A submission is first staged (PostgreSQL ``COPY`` into a temporary table;
 SQLite ``executemany`` batches), then applied with a handful of set-based
 statements inside the caller's transaction:
 
-1. duplicates inside the submission (reported, nothing applied);
+1. duplicates inside the submission (reported, nothing applied): a unique
+   index on the staged cells proves there are none in the common case;
 2. wildcard deletions expanded to the current cells they match;
 3. new series inserted;
-4. new observation versions inserted (attributes merged for Append/Merge,
-   unchanged cells skipped) with ``valid_from`` = the release time;
-5. the versions they supersede get ``valid_to`` = the release time;
-6. series statistics refreshed (when the release is already public).
+4. each staged cell joined once to its current version (the "plan"), from
+   which the new versions are inserted (attributes merged for
+   Append/Merge, unchanged cells skipped) with ``valid_from`` = the release
+   time, and the versions they supersede get ``valid_to`` = the release time
+   (one statement on PostgreSQL; a temporary plan table on SQLite); a first
+   load into an empty dataflow just inserts;
+5. series statistics brought up to date (when the release is already
+   public): from the batch's own versions when it deletes nothing.
 
 Nothing is visible to readers before the transaction commits.
 """
@@ -20,9 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, Result, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sdmx_server.services.data_validation import StagedObservation, StagedRow
@@ -32,10 +38,16 @@ from sdmx_server.storage.tables import MAX_KEY_DIMENSIONS
 KEYS = [f"k{n}" for n in range(1, MAX_KEY_DIMENSIONS + 1)]
 STAGE_COLUMNS = ["row_no", "action", "series_key", "period", "period_start", "period_end", "value", "attrs", "loc"]
 BATCH_ROWS = 10_000
+LARGE = 50_000  # staged rows from which a submission counts as large (statistics, memory for joins)
 
 
 def _is_pg(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows written by an INSERT or UPDATE (a cursor result)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 @dataclass
@@ -55,6 +67,7 @@ class ObservationStager:
         self.session = session
         self.pg = _is_pg(session)
         self.count = 0
+        self.unique_cells = False  # known after finish(): no cell is staged twice
         self._buffer: list[tuple[Any, ...]] = []
         self._copy: Any = None
         self._copy_cm: Any = None
@@ -77,6 +90,22 @@ class ObservationStager:
         if len(self._buffer) >= BATCH_ROWS:
             self._flush()
 
+    def add_batch(self, rows: list[StagedRow]) -> None:
+        """Stage checked observations (tuples in STAGE_COLUMNS order)."""
+        if not self.pg:
+            self.count += len(rows)
+            self._buffer.extend(rows)
+            if len(self._buffer) >= BATCH_ROWS:
+                self._flush()
+            return
+        if self._copy is None:
+            self.add(rows[0])
+            rows = rows[1:]
+        self.count += len(rows)
+        write = self._copy.write_row
+        for row in rows:
+            write(row)
+
     def _flush(self) -> None:
         if self._buffer:
             placeholders = ", ".join("?" * len(STAGE_COLUMNS))
@@ -93,9 +122,24 @@ class ObservationStager:
                 self._copy = self._copy_cm = None
         else:
             self._flush()
-        self.session.execute(text("CREATE INDEX ix_stage_obs_cell ON stage_obs (series_key, period_start, period_end)"))
+        # A unique index proves at once that no cell is given twice (the common case); if it cannot
+        # be built, a plain one serves the search for duplicates (and deletions of upserted cells).
+        index = "INDEX ix_stage_obs_cell ON stage_obs (series_key, period_start, period_end)"
+        try:
+            with self.session.begin_nested():
+                self.session.execute(text("CREATE UNIQUE " + index))
+            self.unique_cells = True
+        except IntegrityError:
+            self.session.execute(text("CREATE " + index))
         if self.pg:
             self.session.execute(text("ANALYZE stage_obs"))
+            if self.count >= LARGE:
+                # The set-based statements of a large submission hash and sort in memory, not in temp files.
+                self.session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+    def duplicates(self) -> Iterator[tuple[str, str, str]]:
+        """(location, series key, period) of every observation given more than once (later rows)."""
+        return iter(()) if self.unique_cells else duplicates(self.session)
 
     def drop(self) -> None:
         """Remove the staging table (SQLite keeps temporary tables per connection)."""
@@ -111,8 +155,7 @@ def duplicates(session: Session) -> Iterator[tuple[str, str, str]]:
         " WHERE action <> 'D' GROUP BY series_key, period_start, period_end HAVING COUNT(*) > 1) d"
         " ON d.series_key = st.series_key AND d.period_start = st.period_start AND d.period_end = st.period_end"
         " WHERE st.action <> 'D' AND st.row_no > d.first_row ORDER BY st.row_no"))
-    for loc, key, period in rows:
-        yield loc, key, period
+    yield from rows.tuples()
 
 
 def _current(alias: str) -> str:
@@ -122,6 +165,11 @@ def _current(alias: str) -> str:
 def expand_wildcard_deletes(session: Session, dataflow_pk: int, deletes: Sequence[StagedObservation],
                             release_at: datetime) -> None:
     """Stage one deletion per current cell matched by partial-key (or period-less) deletions."""
+    if deletes:
+        # A cell may now be staged twice (deleted here, upserted by a later row): the staging
+        # index cannot stay unique (resolve_action_order keeps the later action).
+        session.execute(text("DROP INDEX IF EXISTS ix_stage_obs_cell"))
+        session.execute(text("CREATE INDEX ix_stage_obs_cell ON stage_obs (series_key, period_start, period_end)"))
     for d in deletes:
         conds = ["s.dataflow_pk = :df", "NOT o.is_deleted", _current("o")]
         params: dict[str, Any] = {"df": dataflow_pk, "r": to_db(session, release_at), "row": d.row, "loc": d.location}
@@ -152,35 +200,45 @@ def resolve_action_order(session: Session) -> None:
 
 def insert_new_series(session: Session, dataflow_pk: int, n_dims: int) -> int:
     """Create the series that the staged upserts need (dimension columns split from the key here)."""
-    new = session.execute(text(
-        "SELECT DISTINCT st.series_key FROM stage_obs st WHERE st.action <> 'D' AND NOT EXISTS ("
-        " SELECT 1 FROM data_series s WHERE s.dataflow_pk = :df AND s.series_key = st.series_key)"),
-        {"df": dataflow_pk}).scalars().all()
     keys = KEYS[:n_dims]
-    rows = [{"df": dataflow_pk, "sk": sk, **dict(zip(keys, sk.split("."), strict=True))} for sk in new]
-    for start in range(0, len(rows), BATCH_ROWS):
-        session.execute(text(f"INSERT INTO data_series (dataflow_pk, series_key, obs_count, {', '.join(keys)})"
-                             f" VALUES (:df, :sk, 0, {', '.join(':' + k for k in keys)})"), rows[start:start + BATCH_ROWS])
-    return len(rows)
+    new = ("SELECT DISTINCT st.series_key FROM stage_obs st WHERE st.action <> 'D' AND NOT EXISTS ("
+           " SELECT 1 FROM data_series s WHERE s.dataflow_pk = :df AND s.series_key = st.series_key)")
+    if _is_pg(session):
+        # Codes are SDMX ids, which hold no '.': the key splits into its dimension values in SQL.
+        parts = ", ".join(f"split_part(n.series_key, '.', {i})" for i in range(1, n_dims + 1))
+        result = session.execute(text(
+            f"INSERT INTO data_series (dataflow_pk, series_key, obs_count, {', '.join(keys)})"
+            f" SELECT :df, n.series_key, 0, {parts} FROM ({new}) n"), {"df": dataflow_pk})
+        return _rowcount(result)
+    found = session.execute(text(new), {"df": dataflow_pk}).scalars().all()
+    raw = session.connection().connection.driver_connection
+    insert = (f"INSERT INTO data_series (dataflow_pk, series_key, obs_count, {', '.join(keys)})"
+              f" VALUES ({', '.join('?' * (n_dims + 3))})")
+    for start in range(0, len(found), BATCH_ROWS):
+        raw.executemany(insert, [(dataflow_pk, sk, 0, *sk.split(".")) for sk in found[start:start + BATCH_ROWS]])  # type: ignore[union-attr]
+    return len(found)
 
 
 def apply_observations(session: Session, dataflow_pk: int, batch_pk: int, release_at: datetime,
-                       pending_later_releases: bool, first_load: bool = False) -> ApplyCounts:
+                       pending_later_releases: bool, first_load: bool = False, restate: bool = False) -> ApplyCounts:
     """Insert the new versions and supersede the old ones; returns the counts.
 
     ``first_load``: the dataflow holds no observation yet, so there is nothing
     to compare with or supersede (a simpler, faster insert).
+    ``restate`` (an embargoed release): every staged cell becomes a version,
+    also one that changes nothing in the state known now (change ``N``),
+    because a live edit or an earlier release may still change that state
+    before this release, which must then win (publication order, ADR 0006).
     """
     if first_load:
-        session.execute(text(
+        result = session.execute(text(
             "INSERT INTO data_observation (series_pk, period, period_start, period_end, value, attrs, is_deleted,"
             " change, batch_pk, valid_from, valid_to)"
             " SELECT s.pk, st.period, st.period_start, st.period_end, st.value,"
             f" {'CAST(st.attrs AS JSONB)' if _is_pg(session) else 'st.attrs'}, false, 'I', :batch, :r, NULL"
             " FROM stage_obs st JOIN data_series s ON s.dataflow_pk = :df AND s.series_key = st.series_key"
             " WHERE st.action <> 'D'"), {"df": dataflow_pk, "r": to_db(session, release_at), "batch": batch_pk})
-        inserted = int(session.execute(text("SELECT COUNT(*) FROM stage_obs WHERE action <> 'D'")).scalar_one())
-        return ApplyCounts(inserted=inserted)
+        return ApplyCounts(inserted=_rowcount(result))
     pg = _is_pg(session)
     attrs_new = "CAST(st.attrs AS JSONB)" if pg else "st.attrs"
     merged = "p.attrs || COALESCE(CAST(st.attrs AS JSONB), '{}'::jsonb)" if pg else "json_patch(p.attrs, COALESCE(st.attrs, '{}'))"
@@ -193,28 +251,37 @@ def apply_observations(session: Session, dataflow_pk: int, batch_pk: int, releas
                f" OR {attrs_cmp})")
     # Deleting a cell that does not exist (or is already deleted) writes nothing.
     real = "NOT (st.action = 'D' AND (p.pk IS NULL OR p.is_deleted))"
-    session.execute(text(
-        f"INSERT INTO data_observation (series_pk, period, period_start, period_end, value, attrs, is_deleted,"
-        f" change, batch_pk, valid_from, valid_to)"
-        f" SELECT s.pk, st.period, st.period_start, st.period_end,"
-        f" CASE WHEN st.action = 'D' THEN NULL ELSE {new_value} END,"
-        f" CASE WHEN st.action = 'D' THEN NULL ELSE {new_attrs} END, st.action = 'D',"
-        f" CASE WHEN st.action = 'D' THEN 'D' WHEN p.pk IS NULL THEN 'I' WHEN p.is_deleted THEN 'R' ELSE 'U' END,"
-        f" :batch, :r, NULL"
+    restated = f"WHEN NOT ({changed} AND {real}) THEN 'N' " if restate else ""
+    columns = "series_pk, period, period_start, period_end, value, attrs, is_deleted, change"
+    plan = (
+        f"SELECT s.pk AS series_pk, st.period, st.period_start, st.period_end,"
+        f" CASE WHEN st.action = 'D' THEN NULL ELSE {new_value} END AS value,"
+        f" CASE WHEN st.action = 'D' THEN NULL ELSE {new_attrs} END AS attrs, st.action = 'D' AS is_deleted,"
+        f" CASE {restated}WHEN st.action = 'D' THEN 'D' WHEN p.pk IS NULL THEN 'I' WHEN p.is_deleted THEN 'R'"
+        f" ELSE 'U' END AS change, p.pk AS old_pk"
         f" FROM stage_obs st JOIN data_series s ON s.dataflow_pk = :df AND s.series_key = st.series_key"
         f" LEFT JOIN data_observation p ON p.series_pk = s.pk AND p.period_start = st.period_start"
         f" AND p.period_end = st.period_end AND {_current('p')}"
-        f" WHERE {changed} AND {real}"), {"df": dataflow_pk, "r": to_db(session, release_at), "batch": batch_pk})
-    counts = dict(session.execute(text("SELECT change, COUNT(*) FROM data_observation WHERE batch_pk = :batch"
-                                       " GROUP BY change"), {"batch": batch_pk}).tuples().all())
-    if counts.get("U") or counts.get("D") or counts.get("R"):
-        # Only versions that replace an earlier one (U, D, R) close anything: a first load skips this.
-        session.execute(text(
-            f"UPDATE data_observation SET valid_to = :r WHERE pk IN ("
-            f" SELECT o.pk FROM data_observation n JOIN data_observation o ON o.series_pk = n.series_pk"
-            f" AND o.period_start = n.period_start AND o.period_end = n.period_end"
-            f" WHERE n.batch_pk = :batch AND n.change IN ('U', 'D', 'R') AND o.batch_pk <> :batch"
-            f" AND {_current('o')})"), {"r": to_db(session, release_at), "batch": batch_pk})
+        f" WHERE {'1 = 1' if restate else f'{changed} AND {real}'}")
+    params = {"df": dataflow_pk, "r": to_db(session, release_at), "batch": batch_pk}
+    # Each cell's current version is looked up once, both to insert the new version and to close
+    # the one it replaces (the version a U, D, R or N row replaces: ``old_pk``).
+    if pg:
+        counts: dict[str, int] = dict(session.execute(text(
+            f"WITH plan AS MATERIALIZED ({plan}),"
+            f" ins AS (INSERT INTO data_observation ({columns}, batch_pk, valid_from, valid_to)"
+            f" SELECT {columns}, :batch, :r, NULL FROM plan),"
+            f" closed AS (UPDATE data_observation o SET valid_to = :r FROM plan WHERE o.pk = plan.old_pk)"
+            f" SELECT change, COUNT(*) FROM plan GROUP BY change"), params).tuples().all())
+    else:
+        session.execute(text("DROP TABLE IF EXISTS apply_plan"))
+        session.execute(text(f"CREATE TEMP TABLE apply_plan AS {plan}"), params)
+        session.execute(text(f"INSERT INTO data_observation ({columns}, batch_pk, valid_from, valid_to)"
+                             f" SELECT {columns}, :batch, :r, NULL FROM apply_plan"), params)
+        session.execute(text("UPDATE data_observation SET valid_to = :r WHERE pk IN"
+                             " (SELECT old_pk FROM apply_plan WHERE old_pk IS NOT NULL)"), params)
+        counts = dict(session.execute(text("SELECT change, COUNT(*) FROM apply_plan GROUP BY change")).tuples().all())
+        session.execute(text("DROP TABLE apply_plan"))
     if pending_later_releases:
         # An embargoed version published later still wins from its release time on.
         session.execute(text(
@@ -229,12 +296,34 @@ def apply_observations(session: Session, dataflow_pk: int, batch_pk: int, releas
                        unchanged=int(staged_upserts) - inserted - updated)
 
 
-def refresh_series_stats(session: Session, batch_pk: int, now: datetime) -> None:
+def refresh_series_stats(session: Session, batch_pk: int, now: datetime, *, incremental: bool = False) -> None:
     """Recompute obs_count / first / last period of the series a batch touched (published state at ``now``).
 
     The touched series go into a small temporary table first, so that the plan
     stays a hash or index join whatever the statistics of the big tables say.
+    ``incremental``: the batch was just applied, is published at ``now`` and
+    deletes nothing, so its versions only add cells (I, R) or replace values
+    (U): the statistics grow by what the batch adds, without reading the
+    series' other observations. That needs statistics that are exact before
+    the batch: not so while an earlier release is due but not yet activated
+    (its versions are published, not counted), and then they are recomputed.
     """
+    if incremental and session.execute(text(
+            "SELECT 1 FROM data_batch b JOIN data_batch me ON me.pk = :batch AND b.dataflow_pk = me.dataflow_pk"
+            " WHERE b.pk <> :batch AND NOT b.activated AND b.release_at <= :r LIMIT 1"),
+            {"batch": batch_pk, "r": to_db(session, now)}).first() is not None:
+        incremental = False
+    if incremental:
+        session.execute(text(
+            "UPDATE data_series SET obs_count = data_series.obs_count + agg.n,"
+            " first_period = CASE WHEN data_series.first_period IS NULL OR agg.a < data_series.first_period"
+            " THEN agg.a ELSE data_series.first_period END,"
+            " last_period = CASE WHEN data_series.last_period IS NULL OR agg.b > data_series.last_period"
+            " THEN agg.b ELSE data_series.last_period END"
+            " FROM (SELECT series_pk AS sp, SUM(CASE WHEN change IN ('I', 'R') THEN 1 ELSE 0 END) AS n,"
+            " MIN(period_start) AS a, MAX(period_end) AS b FROM data_observation WHERE batch_pk = :batch"
+            " GROUP BY series_pk) agg WHERE data_series.pk = agg.sp"), {"batch": batch_pk})
+        return
     pg = _is_pg(session)
     session.execute(text("DROP TABLE IF EXISTS touched_series"))
     session.execute(text("CREATE TEMP TABLE touched_series AS SELECT DISTINCT series_pk FROM data_observation"
@@ -253,11 +342,15 @@ def refresh_series_stats(session: Session, batch_pk: int, now: datetime) -> None
     session.execute(text("DROP TABLE touched_series"))
 
 
-def analyze_if_large(session: Session, rows: int) -> None:
-    """Refresh PostgreSQL's statistics after a large write (plans of later statements depend on them)."""
-    if _is_pg(session) and rows >= 50_000:
+def analyze_if_large(session: Session, rows: int, *, observations: bool = True) -> None:
+    """Refresh PostgreSQL's statistics after a large write (plans of later statements depend on them).
+
+    ``observations=False`` after new series only: ``data_observation`` has not changed yet.
+    """
+    if _is_pg(session) and rows >= LARGE:
         session.execute(text("ANALYZE data_series"))
-        session.execute(text("ANALYZE data_observation"))
+        if observations:
+            session.execute(text("ANALYZE data_observation"))
 
 
 def dataflow_summary(session: Session, dataflow_pk: int, n_dims: int) -> dict[str, Any]:
@@ -341,4 +434,4 @@ def apply_attributes(session: Session, dataflow_pk: int, batch_pk: int, release_
         " JOIN data_attribute_value o ON o.dataflow_pk = n.dataflow_pk AND o.level = n.level"
         " AND o.target_key = n.target_key AND (o.series_pk = n.series_pk OR (o.series_pk IS NULL AND n.series_pk IS NULL))"
         f" WHERE n.batch_pk = :batch AND o.batch_pk <> :batch AND {_current('o')})"), {"batch": batch_pk, "r": to_db(session, release_at)})
-    return int(result.rowcount or 0)
+    return _rowcount(result)

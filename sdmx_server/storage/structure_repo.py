@@ -22,6 +22,7 @@ from sdmx_server.domain.model import (
     Item,
     MaintainableRef,
 )
+from sdmx_server.storage import state_signal
 from sdmx_server.storage.tables import (
     StructureArtefact,
     StructureItem,
@@ -364,6 +365,7 @@ def bump_state(session: Session, types: Iterable[ArtefactType]) -> None:
             row.generation = row.generation + 1
             row.changed_at = next_change_time(row.changed_at, now)
     session.flush()
+    state_signal.announce(session)
 
 
 def count_artefacts(session: Session) -> dict[str, int]:

@@ -276,7 +276,15 @@ def test_etag_last_modified_and_304(dhttp: httpx.Client) -> None:
     r = dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A")
     etag, lm = r.headers["etag"], r.headers["last-modified"]
     assert dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"If-None-Match": etag}).status_code == 304
-    assert dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"If-Modified-Since": lm}).status_code == 304
+    # A date at least a second after the last release: 304. (The fixture's two loads may share the second
+    # Last-Modified names; the date alone cannot tell them apart, so that exact date gets 200 then: ADR 0006.)
+    from datetime import timedelta
+    from email.utils import format_datetime, parsedate_to_datetime
+
+    later = format_datetime(parsedate_to_datetime(lm) + timedelta(seconds=1), usegmt=True)
+    assert dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"If-Modified-Since": later}).status_code == 304
+    earlier = format_datetime(parsedate_to_datetime(lm) - timedelta(seconds=1), usegmt=True)
+    assert dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"If-Modified-Since": earlier}).status_code == 200
     other = dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"Accept": CSV10})
     assert other.headers["etag"] != etag
 

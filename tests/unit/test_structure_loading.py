@@ -218,3 +218,35 @@ def test_structure_change_bumps_cache_state(services: Services) -> None:
     load_structure_files([fixtures.ECB_FULL], services.structure_store)  # nothing changes
     with services.session_factory() as s:
         assert repo.read_state(s)["codelist"][0] == 1
+
+
+def _with_pa_constraint() -> bytes:
+    """The ECB EXR structures plus an Allowed constraint attached to a provision agreement."""
+    constraint = (b'<str:Constraints><str:ContentConstraint id="C_PA" agencyID="ECB" version="1.0" type="Allowed">'
+                  b'<com:Name xml:lang="en">PA limits</com:Name><str:ConstraintAttachment><str:ProvisionAgreement>'
+                  b'<Ref id="EXR_ECB" version="1.0" agencyID="ECB" class="ProvisionAgreement" package="registry"/>'
+                  b'</str:ProvisionAgreement></str:ConstraintAttachment><str:CubeRegion include="true">'
+                  b'<com:KeyValue id="CURRENCY"><com:Value>USD</com:Value></com:KeyValue></str:CubeRegion>'
+                  b'</str:ContentConstraint></str:Constraints>')
+    data = fixtures.ECB_FULL.read_bytes()
+    end = data.rindex(b"</mes:Structures>")
+    return data[:end] + constraint + data[end:]
+
+
+def test_a_constraint_sdmx1_cannot_read_whole_is_refused_by_the_loader(tmp_path: Path) -> None:
+    # sdmx1 drops the regions of a constraint attached to a provision agreement: stored, it would allow everything.
+    path = tmp_path / "pa-constraint.xml"
+    path.write_bytes(_with_pa_constraint())
+    result = read_structure_file(path)
+    refused = dict(result.refused)
+    assert "ContentConstraint ECB:C_PA(1.0)" in refused and "allow more" in refused["ContentConstraint ECB:C_PA(1.0)"]
+    assert not any(a.id == "C_PA" for a in result.artefacts)
+    assert any(a.id == "EXR" for a in result.artefacts)  # the rest of the file is read
+
+
+def test_a_doctype_after_a_long_comment_is_refused_by_the_loader(tmp_path: Path) -> None:
+    path = tmp_path / "late-doctype.xml"
+    path.write_bytes(b"<?xml version='1.0'?><!--" + b"x" * 10_000 + b"-->"
+                     b"<!DOCTYPE s [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><s>&e;</s>")
+    with pytest.raises(NotAStructureMessage, match="DOCTYPE"):
+        read_structure_file(path)

@@ -14,6 +14,7 @@ from sdmx_server.domain.errors import BadRequestError
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import negotiate, parse_accept_language
 from sdmx_server.formats.registry import STRUCTURE_V1, structure_writer
+from sdmx_server.services.auth import require_read
 from sdmx_server.services.availability import AvailabilityService
 from sdmx_server.services.structure_render import Rendered
 
@@ -43,15 +44,18 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
     settings = services.settings
     languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
     query = services.data_query
+    principal = services.auth.authenticate(request.headers.get("authorization"))
     session = query.open()
     try:
         _pk, info = query.resolve(session, req)
+        # Availability reveals which data exist: it follows the dataflow's read rights.
+        require_read(principal, info.dataflow.ref.triplet, info.dataflow_pk, info.is_public, info.provider_pks)
         if component is not None and component not in info.dimension_ids:
             raise BadRequestError(f"{component} is not a dimension of {info.dsd.ref}")
         now = utcnow()
         etag, last_modified = query.validators(
             session, info, req, f"availability|{mode}|{references}|{component}|{languages.tag}", now)
-        if is_not_modified(request, etag, last_modified):
+        if is_not_modified(request, etag, last_modified, lambda since: query.unchanged_within(session, info, since, now)):
             return not_modified_response(etag, last_modified, request)
         service = AvailabilityService(query)
         avail = service.compute(session, info, req, mode, component, now)
@@ -60,5 +64,7 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
         session.close()
     body = structure_writer(media)(entries, RenderContext(public_url=settings.public_url, languages=languages))
     gz = accepts_gzip(request)
-    return bytes_response(request, body, Rendered(body).gzipped() if gz else None, media.content_type,
-                          validator_headers(etag, last_modified, gz=gz))
+    headers = validator_headers(etag, last_modified, gz=gz)
+    if not info.is_public:
+        headers["Cache-Control"] = "private"
+    return bytes_response(request, body, Rendered(body).gzipped() if gz else None, media.content_type, headers)

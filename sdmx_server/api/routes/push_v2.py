@@ -10,46 +10,23 @@ Content-Type says (or as its first bytes show). Parameters: ``dryRun=true``
 
 from __future__ import annotations
 
-import tempfile
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
+from sdmx_server.api.bodies import read_body
 from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.middleware import request_id_var
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params
 from sdmx_server.domain.clock import utcnow
-from sdmx_server.domain.errors import BadRequestError, RequestTooLargeError, SdmxError
+from sdmx_server.domain.errors import BadRequestError, SdmxError
 from sdmx_server.domain.periods import PeriodError, parse_instant
 from sdmx_server.services.auth import Principal, require_authenticated
 from sdmx_server.services.container import Services
 
 router = APIRouter(tags=["data submission (extension)"])
-
-SPOOL_IN_MEMORY = 8 << 20
-
-
-async def read_body(request: Request, limit: int) -> tempfile.SpooledTemporaryFile[bytes]:
-    """The request body, spooled to disk past 8 MB; 413 as soon as it exceeds ``limit``."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise RequestTooLargeError(f"The body has {declared} bytes; the limit is {limit}")
-    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            spool.close()
-            raise RequestTooLargeError(f"The body exceeds the limit of {limit} bytes")
-        spool.write(chunk)
-    spool.seek(0)
-    if size == 0:
-        spool.close()
-        raise BadRequestError("The request has no body")
-    return spool
-
 
 def _options(request: Request) -> dict[str, Any]:
     check_params(request.query_params, {"dryRun", "releaseDate"})
@@ -69,6 +46,13 @@ def _options(request: Request) -> dict[str, Any]:
             raise BadRequestError(f"releaseDate: {exc}") from None
         options["releaseDate"] = release.isoformat()
     return options
+
+
+def base_url(request: Request, services: Services) -> str:
+    """The server's URL for links: ``SDMX_SERVER_PUBLIC_URL`` when set, else as the client reached us."""
+    if "public_url" in services.settings.model_fields_set:
+        return services.settings.public_url
+    return str(request.base_url).rstrip("/")
 
 
 def _audit(services: Services, principal: Principal, action: str, target: str, outcome: str, status: int,
@@ -100,13 +84,21 @@ async def submit_data(context: str, agency: str, resource_id: str, version: str,
     content_type = request.headers.get("content-type")
     try:
         if "respond-async" in (request.headers.get("prefer") or "").lower():
-            job = await run_in_threadpool(services.submissions.enqueue, principal, target, body, content_type, options)
+            base = base_url(request, services)
+            job = await run_in_threadpool(services.submissions.enqueue, principal, target, cast(BinaryIO, body),
+                                          content_type, options, base)
             _audit(services, principal, "data.submit", target.label, "queued", 202, {"submission": job})
-            location = f"{services.settings.public_url}/rest/v2/submissions/{job}"
+            location = f"{base}/rest/v2/submissions/{job}"
             return JSONResponse({"submission": job, "status": "queued", "statusUrl": location}, status_code=202,
                                 headers={"Location": location, "Preference-Applied": "respond-async"})
         report = await run_in_threadpool(services.submissions.run, principal.label, principal.token_pk, target,
-                                         body, content_type, options)
+                                         cast(BinaryIO, body), content_type, options, None,
+                                         base_url(request, services))
+    except Exception as exc:  # a failed write is audited too, then answered by the error handlers
+        status = exc.http_status if isinstance(exc, SdmxError) else 500
+        _audit(services, principal, "data.submit", target.label, type(exc).__name__, status,
+               {"message": exc.message if isinstance(exc, SdmxError) else "internal error"})
+        raise
     finally:
         body.close()
     status = 200 if report["status"] in ("written", "valid") else 422
@@ -120,7 +112,7 @@ async def submit_data(context: str, agency: str, resource_id: str, version: str,
 def submission_status(submission_id: str, request: Request, services: ServicesDep) -> Response:
     """A submission's status and report (its submitter or an administrator)."""
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    return JSONResponse(services.submissions.status(submission_id, principal))
+    return JSONResponse(services.submissions.status(submission_id, principal, base_url(request, services)))
 
 
 @router.get("/rest/v2/submissions/{submission_id}/errors")
@@ -133,7 +125,8 @@ def submission_errors(submission_id: str, request: Request, services: ServicesDe
     except ValueError:
         raise BadRequestError("offset and limit must be integers") from None
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    return JSONResponse(services.submissions.errors(submission_id, principal, max(offset, 0), max(limit, 1)))
+    return JSONResponse(services.submissions.errors(submission_id, principal, max(offset, 0), max(limit, 1),
+                                                    base_url(request, services)))
 
 
 @router.get("/admin/audit")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from urllib.parse import parse_qsl
+
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response
 
-from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.http import (
     accepts_gzip,
     bytes_response,
@@ -13,42 +17,89 @@ from sdmx_server.api.http import (
     not_modified_response,
     validator_headers,
 )
-from sdmx_server.api.paths import parse_structure_v1
+from sdmx_server.api.paths import V1_NOT_IMPLEMENTED, V1_RESOURCES, parse_structure_v1
 from sdmx_server.formats.common import Languages
 from sdmx_server.formats.media_types import negotiate, parse_accept_language
 from sdmx_server.formats.registry import STRUCTURE_V1
+from sdmx_server.services.container import Services
+from sdmx_server.services.structure_query import StructureQuery
 
 router = APIRouter(tags=["structure (SDMX 2.1)"])
 
+# The structure resources this router answers first (before the data, availability and schema
+# routers); anything else under /rest falls through to ``fallback_router`` at the end, which
+# answers unknown resources with an SDMX error.
+STRUCTURE_RESOURCES = "|".join(sorted(set(V1_RESOURCES) | V1_NOT_IMPLEMENTED, key=len, reverse=True))
 
-def answer_structure(request: Request, services: ServicesDep, resource: str, rest: str) -> Response:
-    """Parse, negotiate, then answer from the renderer (304 when the client is current)."""
+
+class StructureResourceConvertor(Convertor[str]):
+    """Matches only structure resource names, so that this router can come first."""
+
+    regex = f"(?:{STRUCTURE_RESOURCES})"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("structure_resource", StructureResourceConvertor())
+
+
+@lru_cache(maxsize=4096)
+def _parse(resource: str, rest: str, query_string: str, source_alias: str) -> StructureQuery:
+    # Parsing is a pure function of the request line: repeated requests (harvesters, 304s) skip it.
+    return parse_structure_v1(resource, rest, dict(parse_qsl(query_string, keep_blank_values=True)), source_alias)
+
+
+async def answer_structure(request: Request, resource: str, rest: str) -> Response:
+    """Parse, negotiate, then answer from the renderer (304 when the client is current).
+
+    Runs on the event loop while it needs no I/O (validators from the in-memory
+    structure state, a body this worker already rendered); database work goes
+    to the thread pool.
+    """
+    services: Services = request.app.state.services  # no dependency injection: this path is hot
     settings = services.settings
-    query = parse_structure_v1(resource, rest, request.query_params, settings.source_alias)
+    query_string = request.scope.get("query_string", b"").decode("latin-1")
+    query = _parse(resource, rest, query_string, settings.source_alias)
     media, _ = negotiate(request.headers.get("accept"), STRUCTURE_V1)
     languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
     renderer = services.structure_renderer
-    validators = renderer.validators(query, media, languages)
+    state = renderer.state.snapshot()
+    if state is not None:
+        validators = renderer.validators(query, media, languages, state)
+    else:
+        validators = await run_in_threadpool(renderer.validators, query, media, languages)
     if is_not_modified(request, validators.etag, validators.last_modified):
         return not_modified_response(validators.etag, validators.last_modified, request)
-    rendered = renderer.render(query, media, languages, validators.etag)
+    rendered = renderer.cached(validators.etag)
+    if rendered is None:
+        rendered = await run_in_threadpool(renderer.render, query, media, languages, validators.etag)
     gz = accepts_gzip(request)
     headers = validator_headers(validators.etag, validators.last_modified, gz=gz)
-    return bytes_response(request, rendered.body, rendered.gzipped() if gz else None, media.content_type, headers)
+    gz_body = None
+    if gz:
+        gz_body = rendered.gzipped() if rendered.has_gzip else await run_in_threadpool(rendered.gzipped)
+    return bytes_response(request, rendered.body, gz_body, media.content_type, headers)
 
 
-@router.api_route("/rest/{resource}", methods=["GET", "HEAD"], include_in_schema=False)
-def structure_bare(resource: str, request: Request, services: ServicesDep) -> Response:
-    """``/rest/{resource}``: every artefact of that type (latest versions)."""
-    return answer_structure(request, services, resource, "")
-
-
-@router.api_route("/rest/{resource}/{rest:path}", methods=["GET", "HEAD"])
-def structure(resource: str, rest: str, request: Request, services: ServicesDep) -> Response:
+async def structure(request: Request) -> Response:
     """Structure query: ``/rest/{resource}/{agencyID}/{resourceID}/{version}/{itemID}``.
 
     ``references``: none, parents, parentsandsiblings, children, descendants,
     all, or a resource type. ``detail``: full, allstubs, referencestubs,
     referencepartial, allcompletestubs, referencecompletestubs.
     """
-    return answer_structure(request, services, resource, rest)
+    params = request.path_params
+    return await answer_structure(request, params["resource"], params.get("rest", ""))
+
+
+# Plain Starlette routes: FastAPI's per-request parameter validation would cost more than a 304.
+for _path in ("/rest/{resource:structure_resource}", "/rest/{resource:structure_resource}/{rest:path}"):
+    router.add_route(_path, structure, methods=["GET", "HEAD"], include_in_schema=False)
+
+fallback_router = APIRouter()
+for _path in ("/rest/{resource}", "/rest/{resource}/{rest:path}"):  # unknown resources: the parser's SDMX error
+    fallback_router.add_route(_path, structure, methods=["GET", "HEAD"], include_in_schema=False)

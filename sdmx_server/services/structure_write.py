@@ -1,0 +1,276 @@
+"""Structure submission: ``POST``, ``PUT`` and ``DELETE`` of structures (SDMX REST v2 maintenance).
+
+Who may write is checked before anything is read or written: administrators
+write everything, maintainers the artefacts of their agency (and its
+sub-agencies). A message is read safely
+(:mod:`sdmx_server.readers.structure_ml`), then stored by
+:class:`~sdmx_server.services.structure_store.StructureStore` in *strict*
+and *atomic* mode: every reference must resolve (409 otherwise, no
+external-reference stubs), and one refused artefact means nothing is
+written. Every attempt, refused or not, is recorded in the audit trail.
+
+HTTP status of the whole answer: 201 when something was created, 200 when
+everything was replaced, kept or deleted; otherwise the most telling
+per-artefact code: 403 (an artefact of an agency the token may not write),
+422 (the body does not hold what the URL names, or a construct this server
+does not store), 404 (PUT or DELETE of an unknown artefact), 409 (conflicts:
+final artefacts, missing references, deletion of something referenced or
+holding data, changes that would invalidate stored data).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sdmx_server.domain.errors import (
+    BadRequestError,
+    ForbiddenError,
+    NotImplementedYetError,
+    SdmxError,
+)
+from sdmx_server.domain.model import Artefact, ArtefactType, MaintainableRef
+from sdmx_server.readers.structure_ml import read_structure_message
+from sdmx_server.services.audit import AuditTrail
+from sdmx_server.services.auth import (
+    AuthService,
+    Principal,
+    require_authenticated,
+    require_structure_writer,
+)
+from sdmx_server.services.structure_store import ArtefactOutcome, StructureStore
+
+# SDMX REST v2 structure types this server stores (plus the v1 name of constraints).
+WRITE_TYPES: dict[str, ArtefactType] = {
+    **{t.info.v3_resource: t for t in ArtefactType if t.info.v3_resource},
+    "contentconstraint": ArtefactType.CONTENT_CONSTRAINT,
+}
+# SDMX REST v2 structure types that exist but are not stored here: 501.
+NOT_STORED_TYPES = frozenset({
+    "hierarchy", "hierarchyassociation", "valuelist", "metadatastructure", "metadataflow", "metadataconstraint",
+    "metadataproviderscheme", "metadataprovisionagreement", "structuremap", "representationmap", "conceptschememap",
+    "categoryschememap", "organisationschememap", "reportingtaxonomymap", "process", "reportingtaxonomy",
+    "transformationscheme", "rulesetscheme", "userdefinedoperatorscheme", "customtypescheme",
+    "namepersonalisationscheme", "vtlmappingscheme", "hierarchicalcodelist", "structureset",
+})
+
+# Packages of constructs sdmx1 reads but the store does not model (for their URNs).
+_PACKAGES = {
+    "HierarchicalCodelist": "codelist", "ValueList": "codelist", "GeographicCodelist": "codelist",
+    "GeoGridCodelist": "codelist", "Hierarchy": "codelist", "HierarchyAssociation": "codelist",
+    "StructureSet": "mapping", "MetadataStructureDefinition": "metadatastructure",
+    "MetadataflowDefinition": "metadatastructure", "Metadataflow": "metadatastructure",
+    "MetadataConstraint": "registry", "MetadataProviderScheme": "base", "ReportingTaxonomy": "categoryscheme",
+    "Process": "process",
+}
+_LABEL = re.compile(r"^(?P<cls>\w+) (?P<agency>[^:\s]+):(?P<id>[^()\s]+)\((?P<version>[^()]*)\)$")
+_CODE_ORDER = (403, 422, 404, 409, 424)
+_OUTCOMES = {200: "written", 201: "written", 403: "ForbiddenError", 404: "NoResultsError", 409: "ConflictError",
+             422: "UnprocessableError"}
+
+
+@dataclass(frozen=True)
+class ArtefactResult:
+    """One ``SubmissionResult``: the artefact, the action, the status and why."""
+
+    ref: MaintainableRef | None
+    action: str  # Append | Replace | Delete
+    status: str  # Success | Warning | Failure
+    code: int
+    texts: tuple[str, ...] = ()
+    urn: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """Audit form."""
+        return {"artefact": str(self.ref) if self.ref else self.urn, "action": self.action, "status": self.status,
+                "code": self.code, "message": " | ".join(self.texts)[:500]}
+
+
+@dataclass
+class WriteAnswer:
+    """The HTTP status and the per-artefact results of one structure write."""
+
+    status: int
+    results: list[ArtefactResult]
+    receiver: str = "ANONYMOUS"
+    created: list[MaintainableRef] = field(default_factory=list)
+
+
+def parse_type(name: str) -> ArtefactType:
+    """A structure type of a write path: 400 unknown, 501 known but not stored here."""
+    key = name.lower()
+    if key in WRITE_TYPES:
+        return WRITE_TYPES[key]
+    if key in NOT_STORED_TYPES:
+        raise NotImplementedYetError(f"This server does not store {name} structures")
+    raise BadRequestError(f"'{name}' is not an SDMX structure type; use one of {', '.join(sorted(WRITE_TYPES))}")
+
+
+def _receiver(principal: Principal) -> str:
+    name = principal.agency or (principal.provider.item_id if principal.provider else principal.kind.upper())
+    return re.sub(r"[^A-Za-z0-9_@$\-]", "_", name) or "ANONYMOUS"
+
+
+def _result(outcome: ArtefactOutcome, delete: bool = False) -> ArtefactResult:
+    action = "Delete" if delete else ("Replace" if outcome.existed else "Append")
+    if not outcome.ok:
+        return ArtefactResult(outcome.ref, action, "Failure", outcome.code, (outcome.message,))
+    texts = {
+        "created": "created", "stub": "created", "updated": "replaced", "merged": "merged with the stored items",
+        "kept": "unchanged", "deleted": "deleted",
+    }[outcome.status]
+    if outcome.message:
+        texts = f"{texts}: {outcome.message}" if outcome.status != "kept" else outcome.message
+    status = "Warning" if outcome.warnings else "Success"
+    return ArtefactResult(outcome.ref, action, status, outcome.code, (texts, *outcome.warnings))
+
+
+def _unsupported(label: str, reason: str) -> ArtefactResult:
+    """A construct sdmx1 read but the store does not model."""
+    from loaders.structures import CLASS_TYPES
+
+    m = _LABEL.match(label)
+    if m and m["cls"] in CLASS_TYPES:
+        ref = MaintainableRef(type=CLASS_TYPES[m["cls"]], agency=m["agency"], id=m["id"], version=m["version"] or "1.0")
+        return ArtefactResult(ref, "Append", "Failure", 422, (reason,))
+    if m:
+        urn = (f"urn:sdmx:org.sdmx.infomodel.{_PACKAGES.get(m['cls'], 'base')}.{m['cls']}="
+               f"{m['agency']}:{m['id']}({m['version'] or '1.0'})")
+    else:
+        urn = "urn:sdmx:org.sdmx.infomodel.base.Unknown=" + re.sub(r"[^A-Za-z0-9_.:()\-]", "_", label)
+    return ArtefactResult(None, "Append", "Failure", 422, (f"{label}: {reason}",), urn=urn)
+
+
+def _status(results: Sequence[ArtefactResult], created: bool) -> int:
+    failed = {r.code for r in results if r.status == "Failure"}
+    for code in _CODE_ORDER:
+        if code in failed:
+            return code if code != 424 else 409
+    if failed:
+        return max(failed)
+    return 201 if created else 200
+
+
+class StructureWriteService:
+    """Authorises, reads, stores (all or nothing) and audits structure writes."""
+
+    def __init__(self, store: StructureStore, auth: AuthService, audit: AuditTrail) -> None:
+        self._store = store
+        self._auth = auth
+        self._audit = audit
+
+    # ------------------------------------------------------------------ before the body is read
+
+    def authorize(self, authorization: str | None, action: str, target: str, agency: str | None,
+                  request_id: str = "") -> Principal:
+        """The caller, if it may write structures at all (of ``agency`` when known): 401/403 otherwise."""
+        principal = Principal(kind="anonymous")
+        try:
+            principal = self._auth.authenticate(authorization)
+            require_authenticated(principal)
+            if not principal.is_admin and principal.kind != "maintainer":
+                raise ForbiddenError(f"{principal.label} may not write structures "
+                                     "(administrators and agency maintainers may)")
+            if agency is not None:
+                require_structure_writer(principal, agency)
+        except SdmxError as exc:
+            self.refused(principal, action, target, exc, request_id)
+            raise
+        return principal
+
+    def refused(self, principal: Principal, action: str, target: str, exc: SdmxError, request_id: str = "") -> None:
+        """Record a write refused before the store saw it (credentials, body size, unreadable message)."""
+        self._audit.record(principal.label, action, target, type(exc).__name__, exc.http_status,
+                           {"message": exc.message[:1000]}, request_id)
+
+    # ------------------------------------------------------------------ writes
+
+    def submit(self, principal: Principal, body: bytes, content_type: str | None,
+               path_type: ArtefactType | None = None, request_id: str = "") -> WriteAnswer:
+        """``POST /structure[/{type}]``: create or replace every artefact of a message, all or nothing."""
+        action, target = "structure.submit", f"structure/{path_type.info.v3_resource if path_type else '*'}"
+        try:
+            read = read_structure_message(body, content_type)
+        except SdmxError as exc:
+            self.refused(principal, action, target, exc, request_id)
+            raise
+        results = [_unsupported(label, reason) for label, reason in read.refused]
+        fitting = [a for a in read.artefacts if path_type is None or a.type is path_type]
+        if path_type is not None:
+            results += [ArtefactResult(a.ref, "Append", "Failure", 422,
+                                       (f"is a {a.type.info.cls}, but the URL names {path_type.info.cls} structures",))
+                        for a in read.artefacts if a.type is not path_type]
+        answer = self._store_all(principal, fitting, results, must_exist=False)
+        self._record(principal, action, target, answer, request_id)
+        return answer
+
+    def replace(self, principal: Principal, ref: MaintainableRef, body: bytes, content_type: str | None,
+                request_id: str = "") -> WriteAnswer:
+        """``PUT /structure/{type}/{agency}/{id}/{version}``: replace exactly that artefact."""
+        action, target = "structure.replace", _path(ref)
+        try:
+            read = read_structure_message(body, content_type)
+        except SdmxError as exc:
+            self.refused(principal, action, target, exc, request_id)
+            raise
+        results = [_unsupported(label, reason) for label, reason in read.refused]
+        matching = [a for a in read.artefacts if a.ref == ref]
+        others = [a for a in read.artefacts if a.ref != ref]
+        results += [ArtefactResult(a.ref, "Replace", "Failure", 422,
+                                   (f"the URL names {ref}: a PUT body holds exactly that artefact",)) for a in others]
+        if not matching:
+            results.append(ArtefactResult(ref, "Replace", "Failure", 422,
+                                          (f"the body does not hold {ref}, which the URL names",)))
+        answer = self._store_all(principal, matching, results, must_exist=True)
+        self._record(principal, action, target, answer, request_id)
+        return answer
+
+    def delete(self, principal: Principal, ref: MaintainableRef, request_id: str = "") -> WriteAnswer:
+        """``DELETE /structure/{type}/{agency}/{id}/{version}``: 404 unknown, 409 final, referenced or holding data."""
+        outcome = self._store.delete(ref)
+        result = _result(outcome, delete=True)
+        answer = WriteAnswer(_status([result], False), [result], _receiver(principal))
+        self._record(principal, "structure.delete", _path(ref), answer, request_id)
+        return answer
+
+    # ------------------------------------------------------------------ internals
+
+    def _store_all(self, principal: Principal, artefacts: list[Artefact], results: list[ArtefactResult],
+                   *, must_exist: bool) -> WriteAnswer:
+        receiver = _receiver(principal)
+        forbidden = []
+        for artefact in artefacts:
+            try:
+                require_structure_writer(principal, artefact.agency)
+            except ForbiddenError as exc:
+                forbidden.append(ArtefactResult(artefact.ref, "Append", "Failure", 403, (exc.message,)))
+        if forbidden:
+            denied = {r.ref for r in forbidden}
+            others = [ArtefactResult(a.ref, "Append", "Failure", 424,
+                                     ("not written: the message holds artefacts this token may not write",))
+                      for a in artefacts if a.ref not in denied]
+            return WriteAnswer(403, results + forbidden + others, receiver)
+        if not artefacts:
+            return WriteAnswer(_status(results, False), results, receiver)
+        # Refusals found before the store (wrong type, unsupported constructs) still get every artefact checked.
+        report = self._store.submit(artefacts, strict=True, atomic=True, must_exist=must_exist, dry_run=bool(results))
+        stored = [_result(o) for o in report.outcomes]
+        if results:
+            stored = [r if r.status == "Failure" else
+                      ArtefactResult(r.ref, r.action, "Failure", 424,
+                                     ("not written: other artefacts of the message were refused",)) for r in stored]
+        created = [o.ref for o in report.outcomes if o.status in ("created", "stub")] if not results else []
+        all_results = results + stored
+        return WriteAnswer(_status(all_results, bool(created)), all_results, receiver, created)
+
+    def _record(self, principal: Principal, action: str, target: str, answer: WriteAnswer,
+                request_id: str) -> None:
+        # Refusals are named like the errors raised before the store saw the message (401, 400, 413 ...).
+        outcome = _OUTCOMES.get(answer.status, "refused")
+        self._audit.record(principal.label, action, target, outcome, answer.status,
+                           {"artefacts": [r.as_dict() for r in answer.results[:200]]}, request_id)
+
+
+def _path(ref: MaintainableRef) -> str:
+    return f"structure/{ref.type.info.v3_resource}/{ref.agency}/{ref.id}/{ref.version}"
