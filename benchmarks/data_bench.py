@@ -33,7 +33,15 @@ import httpx
 from sqlalchemy import text
 
 from benchmarks import synthetic
-from benchmarks.common import Report, fresh_database, median, percentile, reset_peak, rss_mb, server_process
+from benchmarks.common import (
+    Report,
+    fresh_database,
+    median,
+    percentile,
+    reset_peak,
+    rss_mb,
+    server_process,
+)
 from sdmx_server.domain.model import ArtefactType, MaintainableRef
 from sdmx_server.services.container import Services
 from sdmx_server.settings import Settings

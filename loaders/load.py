@@ -87,7 +87,8 @@ def is_structure_file(path: Path) -> bool:
 
 def split_by_kind(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """(structure files, data files) among ``paths`` (folders walked for .xml and .csv)."""
-    structures, data = [], []
+    structures: list[Path] = []
+    data: list[Path] = []
     for path in iter_files(paths, suffixes=(".xml", ".csv")):
         (structures if is_structure_file(path) else data).append(path)
     return structures, data

@@ -467,7 +467,8 @@ def _constraint(obj: Any) -> Artefact:
         attachments.append(ConstraintAttachmentRef(ref=_maintainable_ref(target, type_)))
     regions = []
     for region in obj.data_content_region or []:
-        keys, attrs = [], []
+        keys: list[KeyValue] = []
+        attrs: list[KeyValue] = []
         for comp, sel in region.member.items():
             (attrs if isinstance(comp, common.DataAttribute) else keys).append(_selection(sel))
         regions.append(CubeRegion(include=bool(region.included), key_values=keys, attributes=attrs))
@@ -536,7 +537,7 @@ def read_structure_bytes(data: bytes, source: str = "<bytes>") -> ReadResult:
 
 
 def _all_objects(msg: Any) -> list[Any]:
-    out = []
+    out: list[Any] = []
     for attr in sorted(vars(msg)):
         if not attr.startswith("_") or attr == "_collections":
             continue

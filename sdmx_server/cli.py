@@ -111,7 +111,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 
 def load(settings: Settings, paths: list[Path], dataflow: str | None) -> int:
     """Load files or folders: structures first (one submission), then each data file (all or nothing)."""
-    from loaders.load import load_data_file, load_structure_files, split_by_kind
+    from loaders.load import load_structure_files, split_by_kind
     from sdmx_server.services.container import Services
     from sdmx_server.storage.schema import upgrade_to_head
 
@@ -184,7 +184,9 @@ def _print_structure_report(report: object) -> bool:
         print(line)
         for w in o.warnings:
             print(f"         warning: {w}")
-    refused = len(sub.refused) + sum(len(f.refused) + bool(f.error) for f in report.files)  # type: ignore[attr-defined]
+    refused = len(sub.refused)
+    for f in report.files:  # type: ignore[attr-defined]
+        refused += len(f.refused) + (1 if f.error else 0)
     print(f"{sub.count('created')} created, {sub.count('updated') + sub.count('merged')} updated, "
           f"{sub.count('kept')} kept, {refused} refused")
     return bool(report.ok)  # type: ignore[attr-defined]

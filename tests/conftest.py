@@ -260,19 +260,21 @@ def add_providers(services: Services) -> None:
 def synthetic_exr_csv(folder: Path) -> Path:
     """Quarterly, annual and daily USD series and a monthly JPY series, as SDMX-CSV 1.0."""
     rows = ["DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
-            "TIME_FORMAT,COLLECTION,TITLE"]
+            "TIME_FORMAT,COLLECTION,TITLE,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT"]
     flow = "ECB:EXR(1.0)"
+    usd = "4,US dollar (USD) per euro,USD,0"  # DECIMALS, TITLE_COMPL, UNIT, UNIT_MULT (mandatory)
     for year in (2019, 2020, 2021):
         for q in range(1, 5):
-            rows.append(f"{flow},Q,USD,EUR,SP00,A,{year}-Q{q},{1 + year % 10 / 10 + q / 100:.4f},A,P3M,A,Quarterly USD")
+            rows.append(f"{flow},Q,USD,EUR,SP00,A,{year}-Q{q},{1 + year % 10 / 10 + q / 100:.4f},A,P3M,A,Quarterly USD,{usd}")
     for year in range(2015, 2022):
-        rows.append(f"{flow},A,USD,EUR,SP00,A,{year},{1 + year % 100 / 100:.4f},A,P1Y,A,Annual USD")
+        rows.append(f"{flow},A,USD,EUR,SP00,A,{year},{1 + year % 100 / 100:.4f},A,P1Y,A,Annual USD,{usd}")
     for day in range(1, 11):
-        rows.append(f"{flow},D,USD,EUR,SP00,A,2020-01-{day:02d},{1.1 + day / 1000:.4f},A,P1D,A,Daily USD")
+        rows.append(f"{flow},D,USD,EUR,SP00,A,2020-01-{day:02d},{1.1 + day / 1000:.4f},A,P1D,A,Daily USD,{usd}")
     for year in (2019, 2020):
         for month in range(1, 13):
             status = "E" if (year, month) == (2020, 12) else "A"
-            rows.append(f"{flow},M,JPY,EUR,SP00,A,{year}-{month:02d},{120 + month / 10:.2f},{status},P1M,A,\"Yen, per euro\"")
+            rows.append(f"{flow},M,JPY,EUR,SP00,A,{year}-{month:02d},{120 + month / 10:.2f},{status},P1M,A,\"Yen, per euro\","
+                        "2,Japanese yen (JPY) per euro,JPY,0")
     path = folder / "synthetic-exr.csv"
     path.write_text("\n".join(rows) + "\n")
     return path

@@ -10,13 +10,18 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from sdmx_server.api.data_params import parse_range
-from sdmx_server.api.http import VARY, accepts_gzip, is_not_modified, not_modified_response, validator_headers
+from sdmx_server.api.http import (
+    VARY,
+    accepts_gzip,
+    is_not_modified,
+    not_modified_response,
+    validator_headers,
+)
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, RangeNotSatisfiableError
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType, parse_accept_language
-from sdmx_server.formats.registry import NO_VERSIONS, TIME_SERIES_ONLY, data_writer
-from sdmx_server.formats.sdmx_csv10 import write_csv10_rows
+from sdmx_server.formats.registry import NO_VERSIONS, TIME_SERIES_ONLY, data_writer, raw_data_writer
 from sdmx_server.services.auth import require_preview, require_read
 from sdmx_server.services.container import Services
 from sdmx_server.services.data_query import DataRequest
@@ -77,7 +82,7 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
         prepared = query.prepare(session, info, req, render, labels=labels, time_format=time_format,
                                  etag=etag, last_modified=last_modified,
                                  paging=req.offset is not None or req.limit is not None,
-                                 count_needed=rng is not None, csv_by_database=media.format_id == "data-csv-1.0",
+                                 count_needed=rng is not None, csv_by_database=raw_data_writer(media) is not None,
                                  with_labels=labels == "both" or media.format_id.startswith("data-json"),
                                  csv_keys=csv_keys)
     except BaseException:
@@ -99,8 +104,9 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     if request.method == "HEAD":
         prepared.close()
         return Response(status_code=status, media_type=media.content_type, headers=headers)
-    if prepared.csv_chunks is not None:
-        body = write_csv10_rows(prepared.context, prepared.raw_chunks())
+    raw_writer = raw_data_writer(media) if prepared.csv_chunks is not None else None
+    if raw_writer is not None:
+        body = raw_writer(prepared.context, prepared.raw_chunks())
     else:
         body = data_writer(media)(prepared.context, prepared.batches())
     if gz:

@@ -45,7 +45,9 @@ class AcceptRange:
 
 
 def _split_params(text: str) -> list[str]:
-    parts, buf, quoted = [], [], False
+    parts: list[str] = []
+    buf: list[str] = []
+    quoted = False
     for ch in text:
         if ch == '"':
             quoted = not quoted

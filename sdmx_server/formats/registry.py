@@ -59,6 +59,7 @@ WRITERS: dict[str, str] = {
     "data-json-1.0": "sdmx_server.formats.sdmx_json10_data:write_json10",
     "data-json-1.0-draft": "sdmx_server.formats.sdmx_json10_data:write_json10_draft",
     "data-csv-1.0": "sdmx_server.formats.sdmx_csv10:write_csv10",
+    "data-csv-1.0-raw": "sdmx_server.formats.sdmx_csv10:write_csv10_rows",
     "data-csv-2.0": "sdmx_server.formats.sdmx_csv20:write_csv20",
     "registry-ml-2.1": "sdmx_server.formats.sdmx_ml21_registry:write_submit_structure_response",
 }
@@ -78,6 +79,14 @@ def structure_writer(media_type: MediaType) -> StructureWriterFn:
 def data_writer(media_type: MediaType) -> DataWriterFn:
     """The streaming writer for a data format."""
     writer: DataWriterFn = _load(media_type.format_id)
+    return writer
+
+
+def raw_data_writer(media_type: MediaType) -> Callable[..., Iterator[bytes]] | None:
+    """The writer of a format from CSV lines the database wrote itself (a fast path), if it has one."""
+    if f"{media_type.format_id}-raw" not in WRITERS:
+        return None
+    writer: Callable[..., Iterator[bytes]] = _load(f"{media_type.format_id}-raw")
     return writer
 
 

@@ -36,7 +36,7 @@ class Csv10Writer:
         self.labels = ctx.code_labels
         self.component_names = ctx.component_names
         info = ctx.info
-        self.attr_ids = [a for a in info.attributes] if ctx.with_attributes else []
+        self.attr_ids = list(info.attributes) if ctx.with_attributes else []
 
     def header(self) -> str:
         """The header line."""

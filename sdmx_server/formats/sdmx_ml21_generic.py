@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, Row, chunked
-from sdmx_server.formats.sdmx_ml21_data_common import STRUCTURE_ID, dataset_attributes, header, root_open
+from sdmx_server.formats.sdmx_ml21_data_common import (
+    STRUCTURE_ID,
+    dataset_attributes,
+    header,
+    root_open,
+)
 from sdmx_server.formats.xml_ns import NS21, escape_attr
 
 

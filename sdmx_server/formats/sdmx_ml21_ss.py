@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, Row, chunked
-from sdmx_server.formats.sdmx_ml21_data_common import STRUCTURE_ID, dataset_attributes, header, root_open
+from sdmx_server.formats.sdmx_ml21_data_common import (
+    STRUCTURE_ID,
+    dataset_attributes,
+    header,
+    root_open,
+)
 from sdmx_server.formats.xml_ns import NS21, escape_attr
 
 _START = object()
@@ -43,7 +48,7 @@ class StructureSpecificWriter:
         """The message as UTF-8 chunks."""
         return chunked(self._parts(batches))
 
-    def _parts(self, batches: Iterator[list[Row]]) -> Iterator[str]:
+    def _parts(self, batches: Iterator[list[Row]]) -> Iterator[str]:  # noqa: C901 - the hot loop, inlined for speed
         ctx = self.ctx
         name = "StructureSpecificTimeSeriesData" if self.timeseries else "StructureSpecificData"
         ns = ss_namespace(ctx)

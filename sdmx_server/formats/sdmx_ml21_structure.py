@@ -8,7 +8,6 @@ Ordered like SDMXStructure*.xsd. Every ``Ref`` carries ``class`` and
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
 from lxml import etree
 
@@ -104,8 +103,16 @@ class StructureWriter21:
 
     def _maintainable(self, parent: etree._Element, entry: StructureEntry) -> None:
         a = entry.artefact
-        info = a.type.info
         stub = entry.mode != "full" or a.is_external_reference
+        el = E(parent, STR + a.type.info.cls, self._maintainable_attrs(a, stub))
+        if entry.mode != "stub":
+            self._annotations(el, a.annotations)
+        self._names(el, a.names, a.descriptions, a.id, with_descriptions=entry.mode != "stub")
+        if not stub:
+            self._body(el, a)
+
+    def _maintainable_attrs(self, a: Artefact, stub: bool) -> dict[str, str]:
+        """XML attributes of a maintainable, in the schema's order."""
         attrs = {"id": a.id, "urn": urn_of(a.ref)}
         if a.uri:
             attrs["uri"] = a.uri
@@ -123,15 +130,12 @@ class StructureWriter21:
             attrs["structureURL"] = a.structure_url or self.ctx.structure_url(a)
         elif a.structure_url:
             attrs["structureURL"] = a.structure_url
-        if a.type.is_item_scheme and not stub and a.type is not ArtefactType.CATEGORY_SCHEME or (
-                a.type is ArtefactType.CATEGORY_SCHEME and not stub):
+        if a.type.is_item_scheme and not stub:
             attrs["isPartial"] = bool_attr(a.is_partial)
-        el = E(parent, STR + info.cls, attrs)
-        if entry.mode != "stub":
-            self._annotations(el, a.annotations)
-        self._names(el, a.names, a.descriptions, a.id, with_descriptions=entry.mode != "stub")
-        if stub:
-            return
+        return attrs
+
+    def _body(self, el: etree._Element, a: Artefact) -> None:
+        """What a full (not stub) maintainable holds beyond its names."""
         if a.type.is_item_scheme:
             self._items(el, a)
         elif isinstance(a.details, DsdDetails):
@@ -365,4 +369,4 @@ def write_structures(entries: Sequence[StructureEntry], ctx: RenderContext) -> b
     return StructureWriter21(ctx).write(entries)
 
 
-__all__ = ["StructureWriter21", "write_structures", "ref_attrs", "item_ref_attrs", "write_header", "datetime"]
+__all__ = ["StructureWriter21", "write_structures", "ref_attrs", "item_ref_attrs", "write_header"]

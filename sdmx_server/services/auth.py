@@ -20,7 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.clock import as_utc, utcnow
-from sdmx_server.domain.errors import ForbiddenError, NoResultsError, SemanticError, UnauthorizedError
+from sdmx_server.domain.errors import (
+    ForbiddenError,
+    NoResultsError,
+    SemanticError,
+    UnauthorizedError,
+)
 from sdmx_server.domain.model import ArtefactType, ItemRef, MaintainableRef
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import AuthGrant, AuthToken, StructureArtefact, StructureItem
@@ -129,10 +134,10 @@ class AuthService:
         """Every token with its provider id (if any), oldest first."""
         with self._sessions() as session:
             rows = list(session.execute(select(AuthToken).order_by(AuthToken.pk)).scalars())
-            out = []
+            out: list[tuple[AuthToken, str | None]] = []
             for row in rows:
-                provider = session.get(StructureItem, row.provider_pk).item_id if row.provider_pk else None
-                out.append((row, provider))
+                item = session.get(StructureItem, row.provider_pk) if row.provider_pk else None
+                out.append((row, item.item_id if item is not None else None))
             return out
 
     def revoke(self, key: str) -> AuthToken:
@@ -174,12 +179,12 @@ class AuthService:
                 raise UnauthorizedError("This token has been revoked")
             if row.expires_at is not None and as_utc(row.expires_at) <= utcnow():
                 raise UnauthorizedError("This token has expired")
-            provider = None
+            provider: ItemRef | None = None
             if row.provider_pk is not None:
                 item = session.get(StructureItem, row.provider_pk)
-                scheme = session.get(StructureArtefact, item.artefact_pk) if item else None
-                if item is not None and scheme is not None:
-                    provider = ItemRef(scheme=repo.ref_of_row(scheme), item_id=item.item_id)
+                scheme_row = session.get(StructureArtefact, item.artefact_pk) if item else None
+                if item is not None and scheme_row is not None:
+                    provider = ItemRef(scheme=repo.ref_of_row(scheme_row), item_id=item.item_id)
             grants = frozenset(session.execute(select(AuthGrant.dataflow_pk).where(AuthGrant.token_pk == row.pk)).scalars())
             return Principal(kind=row.role, name=row.name, token_pk=row.pk, provider_pk=row.provider_pk,
                              provider=provider, agency=row.agency, grants=grants)

@@ -31,17 +31,18 @@ def add_labels(session: Session, ctx: DataContext) -> None:
     assert isinstance(details, DsdDetails)
     all_comps = details.dimensions + details.attributes + ([details.primary_measure] if details.primary_measure else [])
     schemes: dict[str, dict[str, str]] = {}
-    for comp in all_comps:
-        if comp.concept is None:
+    for component in all_comps:
+        if component.concept is None:
             continue
-        key = str(comp.concept.scheme)
+        key = str(component.concept.scheme)
         if key not in schemes:
-            row = repo.get_row(session, comp.concept.scheme)
-            schemes[key] = ({i.item_id: _first(select(i.names)) for i in repo.items_of(session, [row.pk])[row.pk]}
-                            if row is not None else {})
-        name = schemes[key].get(comp.concept.item_id)
+            scheme_row = repo.get_row(session, component.concept.scheme)
+            schemes[key] = ({i.item_id: _first(select(i.names))
+                             for i in repo.items_of(session, [scheme_row.pk])[scheme_row.pk]}
+                            if scheme_row is not None else {})
+        name = schemes[key].get(component.concept.item_id)
         if name:
-            ctx.component_names[comp.id] = name
+            ctx.component_names[component.id] = name
 
 
 def _first(texts: dict[str, str]) -> str:

@@ -29,14 +29,18 @@ from sdmx_server.domain.errors import (
     SemanticError,
 )
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
-from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, DatasetInfo, Row
 from sdmx_server.formats.common import RenderContext
+from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, DatasetInfo, Row
 from sdmx_server.services.data_labels import add_labels
-from sdmx_server.services.dsd_info import DsdInfo, load_dsd_info, provision_agreements_of, resolve_dataflow
+from sdmx_server.services.dsd_info import (
+    DsdInfo,
+    load_dsd_info,
+    provision_agreements_of,
+    resolve_dataflow,
+)
 from sdmx_server.storage import data_read_repo as rr
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.sqltime import from_db
-from sdmx_server.storage.tables import StructureArtefact
 
 EPOCH_ISO = "2000-01-01T00:00:00Z"
 
@@ -98,8 +102,7 @@ class PreparedData:
         try:
             if self.first:
                 yield self.first
-            for batch in self._rest:
-                yield batch
+            yield from self._rest
         finally:
             self.close()
 
@@ -282,6 +285,7 @@ class DataQueryService:
                                     session=session, total=total, mode=f.mode)
             prepared.first_chunk, prepared.csv_chunks = first_chunk, chunks
             return prepared
+        rows: Iterator[list[Row]]
         if req.detail in ("serieskeysonly", "nodata"):
             rows = (_pad(batch, len(f.obs_attrs)) for batch in rr.series_keys(session, f))
         elif session.get_bind().dialect.name == "postgresql":

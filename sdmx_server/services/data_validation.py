@@ -36,6 +36,7 @@ from sdmx_server.domain.periods import (
 from sdmx_server.readers.base import Action, DataRecord
 from sdmx_server.readers.sdmx_csv import CsvRows
 from sdmx_server.services.dsd_info import ComponentInfo, ConstraintInfo, DsdInfo
+from sdmx_server.storage.staged import StagedAttributes, StagedObservation, StagedRow
 
 _ACTION_CODES = {a: a.value for a in Action}
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
@@ -59,38 +60,6 @@ class ValidationError:
     def as_dict(self) -> dict[str, str]:
         """JSON form for reports."""
         return {"location": self.location, "component": self.component, "value": self.value, "reason": self.reason}
-
-
-StagedRow = tuple[int, str, str, str, str, str, "str | None", "str | None", str]
-"""A checked observation for the staging table: (row, action, series key, period, period start,
-period end, value, attributes JSON, location)."""
-
-
-@dataclass(slots=True)
-class StagedObservation:
-    """A deletion with a partial key or without a period (expanded against the store)."""
-
-    row: int
-    action: Action
-    series_key: str
-    key: tuple[str, ...]
-    period: str
-    period_start: str
-    period_end: str
-    value: str | None
-    attrs: str | None  # JSON text of observation-level attributes
-    location: str
-
-
-@dataclass(slots=True)
-class StagedAttributes:
-    """Attributes above the observation level: level, target key, values."""
-
-    level: str  # dataset | group | series
-    action: Action
-    target_key: str  # "" for dataset; "GROUP:k1.k2.." for groups; the series key for series
-    attrs: dict[str, str]
-    location: str
 
 
 def normalise_number(text: str) -> str | None:

@@ -23,15 +23,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from sdmx_server.domain.clock import as_utc, next_change_time, utcnow
 from sdmx_server.domain.errors import NoResultsError, SemanticError
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
-from sdmx_server.readers.base import Action, ComponentRoles, DataReadError, DataRecord, MessageInfo, StructureRefHint
+from sdmx_server.readers.base import (
+    Action,
+    ComponentRoles,
+    DataReadError,
+    DataRecord,
+    MessageInfo,
+    StructureRefHint,
+)
 from sdmx_server.readers.sdmx_csv import CSV_FORMATS, iter_csv_records, open_csv_rows, read_csv_info
 from sdmx_server.readers.sdmx_ml import iter_ml_records, read_ml_info
 from sdmx_server.readers.sniff import sniff_format
-from sdmx_server.services.data_validation import StagedObservation, ValidationError, Validator
+from sdmx_server.services.data_validation import ValidationError, Validator
 from sdmx_server.services.dsd_info import DsdInfo, load_dsd_info, resolve_dataflow
 from sdmx_server.storage import data_write_repo as wr
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.sqltime import to_db
+from sdmx_server.storage.staged import StagedObservation
 from sdmx_server.storage.tables import DataBatch, DataflowState, StructureArtefact
 
 log = logging.getLogger(__name__)
@@ -230,6 +238,8 @@ class DataWriteService:
             # An empty message is a mistake (a header only, an empty data set), not a write of nothing.
             collect(ValidationError("line 1", "", "", "the message holds no data: no observation, deletion or "
                                                       "attribute value"))
+        if result.ok:
+            self._check_mandatory_upper(session, info, validator, collect)
         if not result.ok:
             stager.drop()
             return
@@ -238,8 +248,53 @@ class DataWriteService:
         # written, so asOf answers and Last-Modified never change retroactively.
         release = max(as_utc(release_at), now) if release_at is not None else now
         result.release_at = release
-        self._apply(session, info, validator, stager, wildcards, release, now, principal, source, pa_row, result)
+        self._apply(session, info, validator, stager, wildcards, release, now, principal, source, pa_row, result,
+                    collect)
         stager.drop()
+
+    @staticmethod
+    def _check_mandatory_upper(session: Session, info: DsdInfo, validator: Validator,
+                               collect: Callable[[ValidationError], None]) -> None:
+        """Mandatory series- and dataset-level attributes: given in the message or already stored.
+
+        A series the message adds observations to needs a value for every
+        mandatory series attribute, from this message or from what is stored
+        (an append to a known series need not repeat them); likewise the data
+        set for mandatory dataset attributes. (Observation-level ones are
+        checked row by row; group-level ones are not checked.)
+        """
+        by_level: dict[str, list[str]] = {}
+        for attr in info.attributes.values():
+            if attr.mandatory and attr.level in ("series", "dataset"):
+                by_level.setdefault(attr.level, []).append(attr.id)
+        if not by_level:
+            return
+        series_mandatory = by_level.get("series", [])
+        lacking: list[tuple[str, str, list[str]]] = []
+        any_series = False
+        for key, loc in wr.staged_series(session):
+            any_series = True
+            given = validator.series_attrs.get(key)
+            missing = [a for a in series_mandatory if given is None or a not in given[0]]
+            if missing:
+                lacking.append((key, loc, missing))
+        if lacking:
+            stored = wr.stored_upper_attributes(session, info.dataflow_pk, "series", [k for k, _l, _m in lacking])
+            for key, loc, missing in lacking:
+                still = [a for a in missing if a not in stored.get(key, {})]
+                if still:
+                    for attr_id in still:
+                        collect(ValidationError(loc, attr_id, "", f"mandatory series attribute missing for series "
+                                                f"{key}: neither given nor stored"))
+        dataset_mandatory = by_level.get("dataset", [])
+        if dataset_mandatory and any_series:
+            missing = [a for a in dataset_mandatory if a not in validator.dataset_attrs]
+            if missing:
+                stored_ds = wr.stored_upper_attributes(session, info.dataflow_pk, "dataset").get("", {})
+                for attr_id in missing:
+                    if attr_id not in stored_ds:
+                        collect(ValidationError("data set", attr_id, "", "mandatory data set attribute missing: "
+                                                "neither given nor stored"))
 
     def _validate(self, stream: BinaryIO, fmt: str, info: DsdInfo, validator: Validator,
                   stager: wr.ObservationStager) -> list[StagedObservation]:
@@ -288,7 +343,8 @@ class DataWriteService:
 
     def _apply(self, session: Session, info: DsdInfo, validator: Validator, stager: wr.ObservationStager,
                wildcards: list[StagedObservation], release: datetime, now: datetime, principal: str,
-               source: str, pa_row: StructureArtefact | None, result: SubmissionResult) -> None:
+               source: str, pa_row: StructureArtefact | None, result: SubmissionResult,
+               collect: Callable[[ValidationError], None]) -> None:
         df_pk = info.dataflow_pk
         provider_pk = None
         if pa_row is not None:
@@ -304,6 +360,14 @@ class DataWriteService:
         result.batch_pk = batch.pk
         if wildcards:
             wr.expand_wildcard_deletes(session, df_pk, wildcards, release)
+        if provider_pk is not None and len(info.provider_pks) > 1:
+            # Producers sharing a dataflow: each changes only the cells it reported (or new ones).
+            for loc, key, period, other in wr.cells_of_other_providers(session, df_pk, provider_pk):
+                collect(ValidationError(loc, info.time_dimension or "TIME_PERIOD", period,
+                                        f"observation {key} {period} was reported by {other}: only {other} "
+                                        "may change or delete it"))
+            if result.error_count:
+                return
         if wildcards or session.execute(text("SELECT 1 FROM stage_obs WHERE action = 'D' LIMIT 1")).first():
             wr.resolve_action_order(session)
         n_dims = len(info.dimensions)
@@ -319,7 +383,7 @@ class DataWriteService:
         if upper:
             wr.stage_attributes(session, upper)
             wr.insert_attribute_series(session, df_pk, n_dims)
-            wr.apply_attributes(session, df_pk, batch.pk, release)
+            wr.apply_attributes(session, df_pk, batch.pk, release, later)
         batch.inserted, batch.updated, batch.deleted = result.counts.inserted, result.counts.updated, result.counts.deleted
         wr.analyze_if_large(session, stager.count)
         if release <= now:

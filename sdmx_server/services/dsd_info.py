@@ -185,6 +185,7 @@ def load_dsd_info(session: Session, dataflow_row: StructureArtefact,
     alone (``/schema/datastructure/...``), with only the DSD's constraints.
     """
     dataflow = repo.row_to_artefact(dataflow_row)
+    dsd_row: StructureArtefact | None
     if dataflow.type is ArtefactType.DATA_STRUCTURE:
         dsd_row = dataflow_row
     else:

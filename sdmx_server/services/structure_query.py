@@ -103,7 +103,7 @@ class StructureQueryService:
         by_artefact: dict[tuple[str, str, str], list[StructureArtefact]] = defaultdict(list)
         for r in rows:
             by_artefact[(r.type, r.agency_id, r.resource_id)].append(r)
-        out = []
+        out: list[StructureArtefact] = []
         for group in by_artefact.values():
             versions_ = [r.version for r in group]
             finals = {r.version: r.is_final for r in group}
@@ -255,4 +255,4 @@ def _allowed_values(context: list[Artefact]) -> dict[str, set[str]]:
     return allowed
 
 
-__all__ = ["StructureQuery", "StructureQueryService", "Item"]
+__all__ = ["StructureQuery", "StructureQueryService"]

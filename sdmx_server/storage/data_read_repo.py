@@ -173,16 +173,7 @@ def stream_rows(session: Session, f: ObservationFilter) -> Iterator[list[tuple[A
     dialect = session.get_bind().dialect.name
     sql, params = select_sql(f, dialect)
     if dialect == "sqlite":
-        raw = session.connection().connection.driver_connection
-        cursor = raw.execute(sql, _bind(session, params))  # type: ignore[union-attr]
-        try:
-            while True:
-                rows = cursor.fetchmany(FETCH_ROWS)
-                if not rows:
-                    break
-                yield rows
-        finally:
-            cursor.close()
+        yield from _sqlite_batches(session, sql, params)
         return
     result = session.execute(text(sql).execution_options(stream_results=True, yield_per=FETCH_ROWS),
                              _bind(session, params))
@@ -191,6 +182,20 @@ def stream_rows(session: Session, f: ObservationFilter) -> Iterator[list[tuple[A
         if not rows:
             break
         yield [tuple(r) for r in rows]
+
+
+def _sqlite_batches(session: Session, sql: str, params: dict[str, Any]) -> Iterator[list[tuple[Any, ...]]]:
+    """Row batches straight from the sqlite3 cursor (it streams; SQLAlchemy's row objects cost more)."""
+    raw = session.connection().connection.driver_connection
+    cursor = raw.execute(sql, _bind(session, params))  # type: ignore[union-attr]
+    try:
+        while True:
+            rows = cursor.fetchmany(FETCH_ROWS)
+            if not rows:
+                break
+            yield rows
+    finally:
+        cursor.close()
 
 
 def count_rows(session: Session, f: ObservationFilter) -> int:
@@ -453,10 +458,10 @@ def _unpack_series(copy: Any, history: bool, batch_rows: int) -> Iterator[list[t
         ds, spk, skey, blob = line.split("\t", 3)
         head = (ds if history else int(ds), int(spk), skey)
         for obs in blob.split(OBS_SEP):
-            parts = obs.split(FIELD_SEP)
             if NULL_MARK in obs:
-                parts = [None if p == NULL_MARK else p for p in parts]
-            batch.append(head + tuple(parts))
+                batch.append(head + tuple(None if p == NULL_MARK else p for p in obs.split(FIELD_SEP)))
+            else:
+                batch.append(head + tuple(obs.split(FIELD_SEP)))
         if len(batch) >= batch_rows:
             yield batch
             batch = []
@@ -522,13 +527,5 @@ def sqlite_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequenc
     if f.offset:
         sql += (" LIMIT -1" if f.limit is None else "") + f" OFFSET {int(f.offset)}"
     params["flow"] = flow
-    raw = session.connection().connection.driver_connection
-    cursor = raw.execute(sql, _bind(session, params))  # type: ignore[union-attr]
-    try:
-        while True:
-            rows = cursor.fetchmany(FETCH_ROWS)
-            if not rows:
-                break
-            yield ("\n".join([r[0] for r in rows]) + "\n").encode()
-    finally:
-        cursor.close()
+    for rows in _sqlite_batches(session, sql, params):
+        yield ("\n".join([r[0] for r in rows]) + "\n").encode()

@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import CursorResult, Result, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sdmx_server.services.data_validation import StagedObservation, StagedRow
 from sdmx_server.storage.sqltime import to_db
+from sdmx_server.storage.staged import StagedObservation, StagedRow
 from sdmx_server.storage.tables import MAX_KEY_DIMENSIONS
 
 KEYS = [f"k{n}" for n in range(1, MAX_KEY_DIMENSIONS + 1)]
@@ -408,8 +409,14 @@ def insert_attribute_series(session: Session, dataflow_pk: int, n_dims: int) -> 
         f" WHERE s.dataflow_pk = :df AND s.series_key = sa.series_key) GROUP BY sa.series_key"), {"df": dataflow_pk})
 
 
-def apply_attributes(session: Session, dataflow_pk: int, batch_pk: int, release_at: datetime) -> int:
-    """New versions of dataset-, group- and series-level attributes; returns how many changed."""
+def apply_attributes(session: Session, dataflow_pk: int, batch_pk: int, release_at: datetime,
+                     pending_later_releases: bool = False) -> int:
+    """New versions of dataset-, group- and series-level attributes; returns how many changed.
+
+    ``pending_later_releases``: as for observations, a version released later
+    (embargoed) still wins from its release time on (ADR 0006), so the new
+    versions end there rather than overlap it.
+    """
     pg = _is_pg(session)
     attrs_new = "CAST(sa.attrs AS JSONB)" if pg else "sa.attrs"
     merged = "p.attrs || CAST(sa.attrs AS JSONB)" if pg else "json_patch(p.attrs, sa.attrs)"
@@ -434,4 +441,69 @@ def apply_attributes(session: Session, dataflow_pk: int, batch_pk: int, release_
         " JOIN data_attribute_value o ON o.dataflow_pk = n.dataflow_pk AND o.level = n.level"
         " AND o.target_key = n.target_key AND (o.series_pk = n.series_pk OR (o.series_pk IS NULL AND n.series_pk IS NULL))"
         f" WHERE n.batch_pk = :batch AND o.batch_pk <> :batch AND {_current('o')})"), {"batch": batch_pk, "r": to_db(session, release_at)})
+    if pending_later_releases:
+        session.execute(text(
+            "UPDATE data_attribute_value SET valid_to = (SELECT MIN(o2.valid_from) FROM data_attribute_value o2"
+            " WHERE o2.dataflow_pk = data_attribute_value.dataflow_pk AND o2.level = data_attribute_value.level"
+            " AND o2.target_key = data_attribute_value.target_key AND (o2.series_pk = data_attribute_value.series_pk"
+            " OR (o2.series_pk IS NULL AND data_attribute_value.series_pk IS NULL)) AND o2.valid_from > :r)"
+            " WHERE batch_pk = :batch"), {"r": to_db(session, release_at), "batch": batch_pk})
     return _rowcount(result)
+
+
+def staged_series(session: Session) -> Iterator[tuple[str, str]]:
+    """(series key, location of its first record) of every series the staged rows add or change (not
+    delete), in message order. One query: a lookup per series would scan the staging table each time."""
+    rows = session.execute(text(
+        "SELECT st.series_key, st.row_no, st.loc FROM stage_obs st JOIN (SELECT series_key, MIN(row_no) AS first_row"
+        " FROM stage_obs WHERE action <> 'D' GROUP BY series_key) f"
+        " ON f.series_key = st.series_key AND st.row_no = f.first_row ORDER BY st.row_no"))
+    for key, row_no, loc in rows:
+        yield str(key), str(loc) if loc else f"record {row_no}"
+
+
+def stored_upper_attributes(session: Session, dataflow_pk: int, level: str,
+                            series_keys: Sequence[str] = ()) -> dict[str, dict[str, str]]:
+    """The latest stored (not deleted) attribute values of ``level``: by series key, or under "" for the data set.
+
+    Embargoed versions count: an attribute given in a pending release is given.
+    """
+    out: dict[str, dict[str, str]] = {}
+    base = ("SELECT {key}, p.attrs FROM data_attribute_value p {join} WHERE p.dataflow_pk = :df AND p.level = :level"
+            " AND p.valid_to IS NULL AND NOT p.is_deleted")
+    if level != "series":
+        for _key, attrs in session.execute(text(base.format(key="''", join="")), {"df": dataflow_pk, "level": level}):
+            out.setdefault("", {}).update(_json(attrs))
+        return out
+    keys = list(series_keys)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        params: dict[str, Any] = {"df": dataflow_pk, "level": level}
+        params.update({f"k{n}": k for n, k in enumerate(chunk)})
+        sql = base.format(key="s.series_key", join="JOIN data_series s ON s.pk = p.series_pk") + \
+            " AND s.series_key IN (" + ", ".join(f":k{n}" for n in range(len(chunk))) + ")"
+        for key, attrs in session.execute(text(sql), params):
+            out.setdefault(str(key), {}).update(_json(attrs))
+    return out
+
+
+def _json(value: Any) -> dict[str, str]:
+    return dict(value) if isinstance(value, dict) else dict(orjson.loads(value))
+
+
+def cells_of_other_providers(session: Session, dataflow_pk: int, provider_pk: int) -> Iterator[tuple[str, str, str, str]]:
+    """(location, series key, period, provider id) of every staged cell whose latest version another provider wrote.
+
+    The latest version counts whatever its release (a pending embargo
+    included); a cell another provider deleted is free to report again.
+    """
+    rows = session.execute(text(
+        "SELECT st.loc, st.series_key, st.period, i.item_id FROM stage_obs st"
+        " JOIN data_series s ON s.dataflow_pk = :df AND s.series_key = st.series_key"
+        " JOIN data_observation o ON o.series_pk = s.pk AND o.period_start = st.period_start"
+        " AND o.period_end = st.period_end AND o.valid_to IS NULL AND NOT o.is_deleted"
+        " JOIN data_batch b ON b.pk = o.batch_pk"
+        " JOIN structure_item i ON i.pk = b.provider_pk"
+        " WHERE b.provider_pk <> :me ORDER BY st.row_no"), {"df": dataflow_pk, "me": provider_pk})
+    for loc, key, period, provider in rows:
+        yield str(loc), str(key), str(period), str(provider)

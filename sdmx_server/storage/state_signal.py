@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import weakref
 from typing import Protocol
+
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 

@@ -14,7 +14,14 @@ import pytest
 from sdmx_server.domain.model import ArtefactType, MaintainableRef
 from sdmx_server.services.container import Services
 from tests import fixtures
-from tests.conftest import LiveServer, add_providers, load_data, load_files, pa_ref, synthetic_exr_csv
+from tests.conftest import (
+    LiveServer,
+    add_providers,
+    load_data,
+    load_files,
+    pa_ref,
+    synthetic_exr_csv,
+)
 
 EXR = MaintainableRef(type=ArtefactType.DATAFLOW, agency="ECB", id="EXR", version="1.0")
 CSV = {"Accept": "application/vnd.sdmx.data+csv;version=1.0.0"}

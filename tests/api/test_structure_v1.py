@@ -212,7 +212,7 @@ def test_detail_referencepartial_keeps_only_allowed_codes(http: httpx.Client) ->
     assert 0 < len(some_codes) < len(all_codes)
     assert "MAD" in some_codes and "USD" in some_codes
     # concept scheme keeps only the concepts the DSD uses
-    concepts = [c for c in doc(part).iter(f"{{{NS['str']}}}Concept")]
+    concepts = list(doc(part).iter(f"{{{NS['str']}}}Concept"))
     assert 0 < len(concepts) < 340
 
 

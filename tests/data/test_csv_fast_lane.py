@@ -18,14 +18,10 @@ import pytest
 from sdmx_server.readers.base import DataRecord
 from sdmx_server.readers.sdmx_csv import iter_csv_records, open_csv_rows
 from sdmx_server.services.container import Services
-from sdmx_server.services.data_validation import (
-    StagedObservation,
-    StagedRow,
-    ValidationError,
-    Validator,
-)
+from sdmx_server.services.data_validation import ValidationError, Validator
 from sdmx_server.services.data_write import roles_of
 from sdmx_server.services.dsd_info import DsdInfo, load_dsd_info, resolve_dataflow
+from sdmx_server.storage.staged import StagedObservation, StagedRow
 
 HEADER = ("FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,OBS_CONF,OBS_COM,"
           "COLLECTION,TITLE,UNIT_MULT")

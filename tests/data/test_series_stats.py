@@ -20,12 +20,20 @@ from sdmx_server.storage.sqltime import to_db
 from tests import fixtures
 from tests.conftest import load_files, synthetic_exr_csv
 
-HEADER = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS"
+HEADER = ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
+          "TIME_FORMAT,COLLECTION,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT")
+TIME_FORMATS = {"A": "P1Y", "Q": "P3M", "M": "P1M", "D": "P1D"}
+
+
+def _with_series_attrs(row: str) -> str:
+    """The row with EXR's mandatory series attributes (ignored on deletions)."""
+    _action, freq, currency = row.split(",")[:3]
+    return f"{row},{TIME_FORMATS[freq]},A,4,{currency} per euro,{currency},0"
 CSV20 = "application/vnd.sdmx.data+csv;version=2.0.0"
 
 
 def _push(services: Services, rows: list[str]) -> None:
-    body = "\n".join([HEADER, *(f"dataflow,ECB:EXR(1.0),{r}" for r in rows)]) + "\n"
+    body = "\n".join([HEADER, *(f"dataflow,ECB:EXR(1.0),{_with_series_attrs(r)}" for r in rows)]) + "\n"
     result = services.data_write.submit(io.BytesIO(body.encode()), content_type=CSV20)
     assert result.ok, [e.as_dict() for e in result.errors[:5]]
 

@@ -318,9 +318,37 @@ def lmis_env(make_lmis_env: Callable[..., PushEnv]) -> PushEnv:
     return make_lmis_env()
 
 
-def exr_csv(rows: list[str], header: str = "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,"
-            "OBS_VALUE,OBS_STATUS") -> str:
-    """An SDMX-CSV 1.0 message for ECB:EXR(1.0): each row without its DATAFLOW cell."""
+EXR_HEADER = "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS"
+# EXR's mandatory series attributes, appended to rows written with the default header.
+SERIES_ATTRS = "TIME_FORMAT,COLLECTION,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT"
+TIME_FORMATS = {"A": "P1Y", "Q": "P3M", "M": "P1M", "D": "P1D", "W": "P7D", "H": "P6M", "B": "P1D"}
+
+
+def exr_series_attrs(freq: str, currency: str) -> str:
+    """Values of EXR's mandatory series attributes for one series (SDMX-CSV cells, SERIES_ATTRS order).
+
+    The unit of a rate is its currency; a key value that is no currency code (a
+    test's deliberate mistake) gets the unit ``_Z``, so that the row's only error
+    is the one the test made.
+    """
+    unit = currency if len(currency) == 3 and currency.isalpha() and currency.isupper() else "_Z"
+    return f"{TIME_FORMATS.get(freq, 'P1M')},A,4,{currency} per euro,{unit},0"
+
+
+def exr_series_attr_values(freq: str, currency: str) -> dict[str, str]:
+    """The same as :func:`exr_series_attrs`, by attribute id."""
+    return dict(zip(SERIES_ATTRS.split(","), exr_series_attrs(freq, currency).split(","), strict=True))
+
+
+def exr_csv(rows: list[str], header: str = EXR_HEADER) -> str:
+    """An SDMX-CSV 1.0 message for ECB:EXR(1.0): each row without its DATAFLOW cell.
+
+    With the default header, each row gets its series' mandatory attributes
+    (SDMX-CSV 1.0 has no ACTION column: every row is an upsert).
+    """
+    if header == EXR_HEADER:
+        header = f"{EXR_HEADER},{SERIES_ATTRS}"
+        rows = [f"{r},{exr_series_attrs(*r.split(',')[:2])}" for r in rows]
     return "\n".join([header, *(f"{EXR},{r}" for r in rows)]) + "\n"
 
 

@@ -210,10 +210,12 @@ def test_constraint_of_the_provision_agreement(exr_env: PushEnv) -> None:
     # The same cells are fine for a producer whose agreement has no such constraint...
     r = exr_env.push(body, who="BIS")
     assert r.status_code == 200 and r.json()["inserted"] == 4
-    # ... and IMF may write what it is allowed.
-    r = exr_env.push(exr_csv(["M,GBP,EUR,SP00,A,2031-01,0.9,A", "M,CHF,EUR,SP00,A,2031-01,0.95,A"]), who="IMF")
+    # ... and IMF may write what it is allowed (other than the cells BIS has just reported).
+    r = exr_env.push(exr_csv(["M,GBP,EUR,SP00,A,2031-02,0.9,A", "M,CHF,EUR,SP00,A,2031-01,0.95,A"]), who="IMF")
     assert r.status_code == 200, r.text
-    assert (r.json()["inserted"], r.json()["unchanged"]) == (1, 1), "GBP 2031-01 0.9 was already written by BIS"
+    assert r.json()["inserted"] == 2
+    r = exr_env.push(exr_csv(["M,GBP,EUR,SP00,A,2031-01,0.91,A"]), who="IMF")
+    assert r.status_code == 422 and "reported by BIS" in r.json()["errors"][0]["reason"]
 
 
 def test_pushing_to_an_unknown_dataflow_or_agreement(exr_env: PushEnv) -> None:

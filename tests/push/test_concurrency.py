@@ -37,7 +37,14 @@ from sqlalchemy import text
 
 from tests import fixtures
 from tests.conftest import TEST_DB, free_port
-from tests.push.conftest import EXR, PushEnv, exr_observations, snapshot
+from tests.push.conftest import (
+    EXR,
+    SERIES_ATTRS,
+    PushEnv,
+    exr_observations,
+    exr_series_attrs,
+    snapshot,
+)
 from tests.push.test_history import CSV10, CSV20, GENERIC, JSON10, SS, plain_cells
 from tests.sdmx_validation import httpx_hooks
 
@@ -153,9 +160,12 @@ def submission(group: tuple[str, ...], gen: int) -> tuple[str, str]:
     """(content type, body) setting ``group`` to generation ``gen``."""
     keep = kept(gen)
     if len(keep) == len(MONTHS):
-        rows = ["DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS"]
-        rows += [f"{EXR},M,{c},EUR,SP00,A,{m},{gen},A" for c in group for m in MONTHS]
+        # With the series' mandatory attributes: a group's first submission (generation 1 or 2) creates it.
+        rows = [f"DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
+                f"{SERIES_ATTRS}"]
+        rows += [f"{EXR},M,{c},EUR,SP00,A,{m},{gen},A,{exr_series_attrs('M', c)}" for c in group for m in MONTHS]
         return CSV10, "\n".join(rows) + "\n"
+    # Later generations change existing series: their stored attributes stand.
     rows = ["STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,"
             "OBS_STATUS"]
     rows += [f"dataflow,{EXR},R,M,{c},EUR,SP00,A,{m},{gen},A" if m in keep else
@@ -323,9 +333,10 @@ def large_csv(n_series: int = 30, n_days: int = 10_000) -> tuple[bytes, int]:
 
     days = [(date(1990, 1, 1) + timedelta(days=d)).isoformat() for d in range(n_days)]
     rng = random.Random(5)
-    lines = ["DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS"]
+    lines = [f"DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,{SERIES_ATTRS}"]
     for cur in currencies(n_series):
-        lines += [f"{EXR},D,{cur},EUR,SP00,A,{d},{rng.uniform(0.5, 2):.4f},A" for d in days]
+        attrs = exr_series_attrs("D", cur)  # new series: their mandatory attributes, on every row
+        lines += [f"{EXR},D,{cur},EUR,SP00,A,{d},{rng.uniform(0.5, 2):.4f},A,{attrs}" for d in days]
     return ("\n".join(lines) + "\n").encode(), n_series * n_days
 
 
@@ -402,6 +413,9 @@ def test_sigkill_during_a_large_submission_leaves_no_trace(make_exr_env: Callabl
     assert busy < took, f"killed after {busy:.1f} s, but a whole submission takes {took:.1f} s"
     assert _count(env, "SELECT COUNT(*) FROM data_observation o JOIN data_series s ON s.pk = o.series_pk"
                        " WHERE s.series_key LIKE 'D.%' AND s.series_key <> 'D.USD.EUR.SP00.A'") == n_obs
+    # And one version of the series attributes per new series (written once, with the observations).
+    assert _count(env, "SELECT COUNT(*) FROM data_attribute_value a JOIN data_series s ON s.pk = a.series_pk"
+                       " WHERE s.series_key LIKE 'D.%' AND s.series_key <> 'D.USD.EUR.SP00.A'") == 30
 
 
 def test_a_job_killed_mid_run_is_taken_up_again_and_completes_once(make_exr_env: Callable[..., PushEnv],

@@ -27,7 +27,7 @@ from lxml import etree
 from sqlalchemy import text
 
 from tests.data_parsers import parse_csv10, parse_generic, parse_json10, parse_structure_specific
-from tests.push.conftest import EXR, EXR_DIMS, PushEnv
+from tests.push.conftest import EXR, EXR_DIMS, SERIES_ATTRS, PushEnv, exr_series_attrs
 from tests.ss_validation import ss_errors
 
 GENERIC = "application/vnd.sdmx.genericdata+xml;version=2.1"
@@ -49,14 +49,23 @@ Cells = dict[tuple[str, str], float | None]  # (series key, period) -> value (No
 
 
 def csv10(cells: dict[tuple[str, str], float]) -> str:
-    """SDMX-CSV 1.0 upserts of annual EXR cells: (currency, year) -> value."""
-    head = "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS"
-    return "\n".join([head] + [f"{EXR},A,{cur},EUR,SP00,A,{year},{value},A"
+    """SDMX-CSV 1.0 upserts of annual EXR cells: (currency, year) -> value.
+
+    Each row carries its series' mandatory attributes (the same every time), so
+    that any of these messages may create the series.
+    """
+    head = f"DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,{SERIES_ATTRS}"
+    return "\n".join([head] + [f"{EXR},A,{cur},EUR,SP00,A,{year},{value},A,{exr_series_attrs('A', cur)}"
                                for (cur, year), value in cells.items()]) + "\n"
 
 
 def csv20(rows: list[tuple[str, str, str, float | None]]) -> str:
-    """SDMX-CSV 2.0 rows (action, currency, year, value) of annual EXR cells."""
+    """SDMX-CSV 2.0 rows (action, currency, year, value) of annual EXR cells.
+
+    No series attributes: these messages change series that earlier ones created
+    (their stored attributes stand), and an attribute value on a D row would
+    mean "delete that value" (SDMX 3.0).
+    """
     lines = [CSV20_HEADER]
     for action, cur, year, value in rows:
         cells = ("", "") if value is None else (str(value), "A")

@@ -12,6 +12,10 @@
   a slice atomically: readers querying all along never see it empty or half
   replaced.
 
+Upserting series carry EXR's mandatory series attributes (the server refuses
+a new series without them); deletions carry none, because an attribute value
+in a deletion means "delete this value" (SDMX 3.0).
+
 Every report's inserted / updated / deleted / unchanged counts are checked
 exactly against the stored state before and after.
 """
@@ -30,9 +34,12 @@ from tests.push.conftest import (
     CSV10_TYPE,
     CSV20_TYPE,
     ML30_TYPE,
+    SERIES_ATTRS,
     SS21_TYPE,
     PushEnv,
     exr_observations,
+    exr_series_attr_values,
+    exr_series_attrs,
 )
 
 GENERIC21 = "application/vnd.sdmx.genericdata+xml;version=2.1"
@@ -53,6 +60,14 @@ def _key_attrs(key: str) -> dict[str, str]:
     return {d: v for d, v in zip(DIMS, key.split("."), strict=True) if v}
 
 
+def _series_attrs(action: str | None, key: str) -> dict[str, str]:
+    """The mandatory series attributes that an upserted series carries (none in a deletion)."""
+    if action == "Delete" or "" in key.split("."):
+        return {}
+    freq, currency = key.split(".")[:2]
+    return exr_series_attr_values(freq, currency)
+
+
 def ss21(*datasets: tuple[str | None, list[Series]], header_action: str | None = None) -> str:
     """An SDMX-ML 2.1 structure-specific message: one DataSet per (action, series)."""
     body = []
@@ -60,7 +75,7 @@ def ss21(*datasets: tuple[str | None, list[Series]], header_action: str | None =
         act = f' action="{action}"' if action else ""
         body.append(f'<mes:DataSet ss:structureRef="EXR" xsi:type="ns1:DataSetType"{act}>')
         for key, observations in series:
-            body.append(f"<Series{_attrs(_key_attrs(key))}>")
+            body.append(f"<Series{_attrs(_key_attrs(key))}{_attrs(_series_attrs(action or header_action, key))}>")
             body += [f'<Obs TIME_PERIOD="{p}"{_attrs({"OBS_VALUE": v} if v else {})}{_attrs(a)}/>'
                      for p, v, a in observations]
             body.append("</Series>")
@@ -86,7 +101,9 @@ def generic21(*datasets: tuple[str | None, list[Series]]) -> str:
         body.append(f'<mes:DataSet structureRef="EXR"{act}>')
         for key, observations in series:
             values = "".join(f'<gen:Value id="{d}" value="{v}"/>' for d, v in _key_attrs(key).items())
-            body.append(f"<gen:Series><gen:SeriesKey>{values}</gen:SeriesKey>")
+            series_attrs = "".join(f'<gen:Value id="{a}" value="{v}"/>' for a, v in _series_attrs(action, key).items())
+            body.append(f"<gen:Series><gen:SeriesKey>{values}</gen:SeriesKey>"
+                        + (f"<gen:Attributes>{series_attrs}</gen:Attributes>" if series_attrs else ""))
             for p, v, a in observations:
                 value = f'<gen:ObsValue value="{v}"/>' if v else ""
                 attrs = ("<gen:Attributes>" + "".join(f'<gen:Value id="{k}" value="{x}"/>' for k, x in a.items())
@@ -174,12 +191,14 @@ def test_ml21_wildcard_delete(exr_env: PushEnv, flavour: str) -> None:
     jan_2019 = {k for k in monthly if k[1] == "2019-01"}
     assert len(monthly) == 252 + 24 and len(jan_2019) == 2  # USD (ECB, 1999-2019) and JPY (BIS, 2019-2020)
     # A partial key (no CURRENCY) with an observation: that period of every matching series.
-    r = exr_env.push(write(("Delete", [("M..EUR.SP00.A", [("2019-01", "", {})])])), content_type=ctype)
+    # The slice holds ECB's and BIS's cells: an administrator's token (no data provider) may delete both.
+    r = exr_env.push(write(("Delete", [("M..EUR.SP00.A", [("2019-01", "", {})])])), who="admin",
+                     content_type=ctype)
     assert counts(r) == (0, 0, 2, 0)
     after = exr_observations(exr_env.services)
     assert set(before) - set(after) == jan_2019
     # A partial key without observations: every matching series, whole.
-    r = exr_env.push(write(("Delete", [("M..EUR.SP00.A", [])])), content_type=ctype)
+    r = exr_env.push(write(("Delete", [("M..EUR.SP00.A", [])])), who="admin", content_type=ctype)
     assert counts(r) == (0, 0, len(monthly) - 2, 0)
     after = exr_observations(exr_env.services)
     assert set(after) == set(before) - monthly
@@ -196,7 +215,7 @@ def test_ml21_delete_then_append_in_one_message(exr_env: PushEnv) -> None:
                for n, p in enumerate(keep)]
     message = ss21(("Delete", [("M.JPY.EUR.SP00.", [])]),
                    ("Append", [("M.JPY.EUR.SP00.A", new_obs), ("M.GBP.EUR.SP00.A", [("2019-01", "0.88", A)])]))
-    r = exr_env.push(message, content_type=SS21_TYPE)
+    r = exr_env.push(message, who="BIS", content_type=SS21_TYPE)  # BIS reported the yen series
     # 12 cells of 2020 deleted, 6 of 2019 updated, 6 unchanged, GBP inserted.
     assert counts(r) == (1, 6, 12, 6)
     after = {p: v for (k, p), v in exr_observations(exr_env.services).items() if k == "M.JPY.EUR.SP00.A"}
@@ -235,8 +254,20 @@ CSV20_HEADER = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_T
 
 
 def csv20(rows: list[str], header: str = CSV20_HEADER) -> str:
-    """SDMX-CSV 2.0 for ECB:EXR(1.0); each row starts at the ACTION cell (or after it, without one)."""
-    return "\n".join([header, *(f"dataflow,ECB:EXR(1.0),{r}" for r in rows)]) + "\n"
+    """SDMX-CSV 2.0 for ECB:EXR(1.0); each row starts at the ACTION cell (or after it, without one).
+
+    Columns of EXR's mandatory series attributes follow: an upsert row of a full
+    series key carries its series' values, a deletion row leaves them empty (a
+    value there would ask to delete it).
+    """
+    with_action = ",ACTION," in header
+    lines = [f"{header},{SERIES_ATTRS}"]
+    for row in rows:
+        cells = row.split(",")
+        action, freq, currency = (cells[0], cells[1], cells[2]) if with_action else ("", cells[0], cells[1])
+        attrs = "," * (SERIES_ATTRS.count(",")) if action == "D" or not currency else exr_series_attrs(freq, currency)
+        lines.append(f"dataflow,ECB:EXR(1.0),{row},{attrs}")
+    return "\n".join(lines) + "\n"
 
 
 def test_csv20_action_column(exr_env: PushEnv) -> None:
@@ -265,7 +296,7 @@ def test_csv20_action_column(exr_env: PushEnv) -> None:
     r = exr_env.push(csv20(["D,M,CHF,EUR,SP00,A,,,,"]), content_type=CSV20_TYPE)
     assert counts(r) == (0, 0, 5, 0)
     daily = {k for k in exr_observations(exr_env.services) if k[0].startswith("D.")}
-    r = exr_env.push(csv20(["D,D,,,,,,,,"]), content_type=CSV20_TYPE)
+    r = exr_env.push(csv20(["D,D,,,,,,,,"]), who="BIS", content_type=CSV20_TYPE)  # BIS's daily series
     assert counts(r) == (0, 0, len(daily), 0) and len(daily) == 10
     assert not any(k[0].startswith("D.") for k in exr_observations(exr_env.services))
 
@@ -322,11 +353,11 @@ def test_slice_replacement_is_atomic(exr_env: PushEnv) -> None:
     thread = threading.Thread(target=reader)
     thread.start()
     try:
-        r = exr_env.push(message(1), content_type=CSV20_TYPE)
+        r = exr_env.push(message(1), who="BIS", content_type=CSV20_TYPE)  # BIS reported Q.USD
         # 2019 of USD deleted (4), 2020-2021 of USD updated (8), GBP and CHF inserted (16).
         assert counts(r) == (16, 8, 4, 0)
         for n in range(8):
-            r = exr_env.push(message(2 - n % 2), content_type=CSV20_TYPE)
+            r = exr_env.push(message(2 - n % 2), who="BIS", content_type=CSV20_TYPE)
             assert counts(r) == (0, 24, 0, 0)
             time.sleep(0.05)
     finally:

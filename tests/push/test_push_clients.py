@@ -32,13 +32,15 @@ Row = tuple[str, str, float, frozenset[tuple[str, str]]]  # series key, period, 
 
 # No ", ', & or < here: pysdmx's XML writers do not escape them in attributes (and turn ' into "),
 # and the server rightly refuses the malformed XML that results. See sent_rows(special=True).
+# Every mandatory series attribute of ECB_EXR1 is here (TIME_FORMAT, COLLECTION, DECIMALS, TITLE_COMPL,
+# UNIT, UNIT_MULT): the server refuses a new series without them.
 SERIES_ATTRS = {
     "M.CHF.EUR.SP00.A": {"TITLE": "Franc suisse/euro (é, ü)", "DECIMALS": "4", "UNIT_MULT": "0", "COLLECTION": "A",
-                         "UNIT": "CHF"},
+                         "UNIT": "CHF", "TIME_FORMAT": "P1M", "TITLE_COMPL": "Swiss franc (CHF) per euro; monthly"},
     "M.GBP.EUR.SP00.A": {"TITLE": "Pound sterling/euro, 2:15 pm (C.E.T.)", "DECIMALS": "5", "UNIT_MULT": "0", "COLLECTION": "E",
-                         "UNIT": "GBP"},
+                         "UNIT": "GBP", "TIME_FORMAT": "P1M", "TITLE_COMPL": "UK pound sterling (GBP) per euro"},
     "A.CHF.EUR.SP00.A": {"TITLE": "Annual franc", "DECIMALS": "2", "UNIT_MULT": "3", "COLLECTION": "A",
-                         "UNIT": "CHF"},
+                         "UNIT": "CHF", "TIME_FORMAT": "P1Y", "TITLE_COMPL": "Swiss franc (CHF) per euro; annual"},
 }
 PERIODS = {"M": [f"2031-{m:02d}" for m in range(1, 7)], "A": ["2029", "2030", "2031"]}
 STATUSES = ["A", "E", "P", "A", "F", "A"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.push.conftest import PushEnv, db_text, sdmx_error
+from tests.push.conftest import PushEnv, db_text, exr_csv, sdmx_error
 
 CLI = str(Path(sys.executable).with_name("sdmx-server"))
 TOKEN = re.compile(r"^sdmx_[A-Za-z0-9_\-]{43}$")
@@ -93,8 +93,7 @@ def test_ambiguous_bare_provider(exr_env: PushEnv) -> None:
     assert done.returncode != 0
     assert "not unique" in done.stderr and "ECB:DATA_PROVIDERS(1.0).ECB" in done.stderr, done.stderr
     token = create(exr_env, "--provider", "ECB:DATA_PROVIDERS(1.0).ECB")
-    assert push(exr_env, token, "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,"
-                "OBS_STATUS\nECB:EXR(1.0),M,CHF,EUR,SP00,A,2031-01,1,A\n", "dataflow/ECB/EXR/1.0") == 200
+    assert push(exr_env, token, exr_csv(["M,CHF,EUR,SP00,A,2031-01,1,A"]), "dataflow/ECB/EXR/1.0") == 200
 
 
 def test_roles(lmis_env: PushEnv) -> None:

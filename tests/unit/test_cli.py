@@ -61,8 +61,9 @@ def test_load_data_with_errors_lists_them_and_writes_nothing(db_url: str, tmp_pa
 def test_load_with_explicit_dataflow_and_refused_file(db_url: str, tmp_path: Path) -> None:
     assert run_cli(db_url, "load", str(fixtures.ECB_FULL)).returncode == 0
     csv = tmp_path / "no-flow.csv"
-    csv.write_text("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n"
-                   "dataflow,ECB:EXR(1.0),I,M,USD,EUR,SP00,A,2021-01,1.2,A\n")
+    csv.write_text("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,"
+                   "OBS_STATUS,TIME_FORMAT,COLLECTION,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT\n"
+                   "dataflow,ECB:EXR(1.0),I,M,USD,EUR,SP00,A,2021-01,1.2,A,P1M,A,4,US dollar per euro,USD,0\n")
     r = run_cli(db_url, "load", str(csv), "--dataflow", "ECB,EXR,1.0")
     assert r.returncode == 0 and "1 inserted" in r.stdout
     broken = tmp_path / "broken.xml"

@@ -7,7 +7,13 @@ from starlette.responses import Response
 
 from sdmx_server.api.data_params import parse_data_v1
 from sdmx_server.api.deps import ServicesDep
-from sdmx_server.api.http import accepts_gzip, bytes_response, is_not_modified, not_modified_response, validator_headers
+from sdmx_server.api.http import (
+    accepts_gzip,
+    bytes_response,
+    is_not_modified,
+    not_modified_response,
+    validator_headers,
+)
 from sdmx_server.api.paths import ID_RE, check_params, split_path
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError

@@ -10,7 +10,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from sdmx_server.api.deps import ServicesDep
-from sdmx_server.api.http import accepts_gzip, bytes_response, is_not_modified, not_modified_response, validator_headers
+from sdmx_server.api.http import (
+    accepts_gzip,
+    bytes_response,
+    is_not_modified,
+    not_modified_response,
+    validator_headers,
+)
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params, split_path
 from sdmx_server.domain.errors import BadRequestError, NoResultsError, NotImplementedYetError
 from sdmx_server.formats.media_types import MediaType, negotiate

@@ -42,11 +42,11 @@ sdmx.add_source({
 class TestOurServer(DataSourceTest):
     source_id = SOURCE
     endpoint_args = {
-        "data": dict(resource_id="EXR", key="M.USD.EUR.SP00.A", params=dict(startPeriod="2010", endPeriod="2012")),
-        "availableconstraint": dict(resource_id="EXR", key="M.USD.EUR.SP00.A"),
-        "codelist": dict(resource_id="CL_FREQ"),
-        "dataflow": dict(resource_id="EXR"),
-        "schema": dict(context="dataflow", agency_id="ECB", resource_id="EXR"),
+        "data": {"resource_id": "EXR", "key": "M.USD.EUR.SP00.A", "params": {"startPeriod": "2010", "endPeriod": "2012"}},
+        "availableconstraint": {"resource_id": "EXR", "key": "M.USD.EUR.SP00.A"},
+        "codelist": {"resource_id": "CL_FREQ"},
+        "dataflow": {"resource_id": "EXR"},
+        "schema": {"context": "dataflow", "agency_id": "ECB", "resource_id": "EXR"},
     }
     xfail = {
         # The server answers with a correct XSD, but sdmx1 has no XSD reader (clients.md §1c).
