@@ -360,7 +360,8 @@ class DataWriteService:
         result.batch_pk = batch.pk
         if wildcards:
             wr.expand_wildcard_deletes(session, df_pk, wildcards, release)
-        if provider_pk is not None and len(info.provider_pks) > 1:
+        shared = provider_pk is not None and len(info.provider_pks) > 1
+        if shared and provider_pk is not None:
             # Producers sharing a dataflow: each changes only the cells it reported (or new ones).
             for loc, key, period, other in wr.cells_of_other_providers(session, df_pk, provider_pk):
                 collect(ValidationError(loc, info.time_dimension or "TIME_PERIOD", period,
@@ -382,6 +383,10 @@ class DataWriteService:
         upper = list(_upper_rows(validator))
         if upper:
             wr.stage_attributes(session, upper)
+            if shared and provider_pk is not None:
+                self._check_attribute_owners(session, df_pk, provider_pk, validator, collect)
+                if result.error_count:
+                    return
             wr.insert_attribute_series(session, df_pk, n_dims)
             wr.apply_attributes(session, df_pk, batch.pk, release, later)
         batch.inserted, batch.updated, batch.deleted = result.counts.inserted, result.counts.updated, result.counts.deleted
@@ -390,6 +395,21 @@ class DataWriteService:
             wr.refresh_series_stats(session, batch.pk, now, incremental=not result.counts.deleted)
             refresh_summary(session, df_pk, n_dims, now)
         session.flush()
+
+    @staticmethod
+    def _check_attribute_owners(session: Session, df_pk: int, provider_pk: int, validator: Validator,
+                                collect: Callable[[ValidationError], None]) -> None:
+        """Attribute values above the observation level belong, like cells, to the producer that
+        reported their latest version: another may repeat them, not change them."""
+        for level, target, key, other in wr.attributes_of_other_providers(session, df_pk, provider_pk):
+            if level == "series":
+                loc, what = validator.series_attrs[key][1], f"series {key}"
+            elif level == "group":
+                loc, what = validator.group_attrs[target][1], f"group {target}"
+            else:
+                loc, what = "data set", "the data set"
+            collect(ValidationError(loc, "", "", f"the attributes of {what} were reported by {other}: only {other} "
+                                    "may change them"))
 
 
 def _whole_series_delete(rec: DataRecord, row: int) -> StagedObservation:

@@ -418,17 +418,9 @@ def apply_attributes(session: Session, dataflow_pk: int, batch_pk: int, release_
     versions end there rather than overlap it.
     """
     pg = _is_pg(session)
-    attrs_new = "CAST(sa.attrs AS JSONB)" if pg else "sa.attrs"
-    merged = "p.attrs || CAST(sa.attrs AS JSONB)" if pg else "json_patch(p.attrs, sa.attrs)"
-    new_attrs = f"CASE WHEN sa.action IN ('A', 'I', 'M') AND p.pk IS NOT NULL AND NOT p.is_deleted THEN {merged} ELSE {attrs_new} END"
-    distinct = "IS DISTINCT FROM" if pg else "IS NOT"
-    attrs_cmp = f"p.attrs {distinct} ({new_attrs})" if pg else f"json(p.attrs) {distinct} json({new_attrs})"
+    new_attrs, attrs_cmp = _staged_attr_sql(pg)
     changed = f"(p.pk IS NULL OR p.is_deleted <> (sa.action = 'D') OR {attrs_cmp})"
-    join = (" FROM stage_attr sa LEFT JOIN data_series s ON sa.level = 'series' AND s.dataflow_pk = :df"
-            " AND s.series_key = sa.series_key"
-            " LEFT JOIN data_attribute_value p ON p.dataflow_pk = :df AND p.level = sa.level"
-            " AND p.target_key = sa.target_key AND (p.series_pk = s.pk OR (p.series_pk IS NULL AND s.pk IS NULL))"
-            f" AND {_current('p')}")
+    join = _staged_attr_join(_current("p"))
     result = session.execute(text(
         "INSERT INTO data_attribute_value (dataflow_pk, level, series_pk, target_key, attrs, is_deleted, batch_pk,"
         f" valid_from, valid_to) SELECT :df, sa.level, s.pk, sa.target_key,"
@@ -485,6 +477,43 @@ def stored_upper_attributes(session: Session, dataflow_pk: int, level: str,
         for key, attrs in session.execute(text(sql), params):
             out.setdefault(str(key), {}).update(_json(attrs))
     return out
+
+
+def _staged_attr_sql(pg: bool) -> tuple[str, str]:
+    """(the attribute values a staged row ``sa`` leaves on version ``p``, "they differ from p's").
+
+    Append-like actions merge into the previous version; others replace it.
+    """
+    attrs_new = "CAST(sa.attrs AS JSONB)" if pg else "sa.attrs"
+    merged = "p.attrs || CAST(sa.attrs AS JSONB)" if pg else "json_patch(p.attrs, sa.attrs)"
+    new_attrs = f"CASE WHEN sa.action IN ('A', 'I', 'M') AND p.pk IS NOT NULL AND NOT p.is_deleted THEN {merged} ELSE {attrs_new} END"
+    distinct = "IS DISTINCT FROM" if pg else "IS NOT"
+    attrs_cmp = f"p.attrs {distinct} ({new_attrs})" if pg else f"json(p.attrs) {distinct} json({new_attrs})"
+    return new_attrs, attrs_cmp
+
+
+def _staged_attr_join(version_condition: str) -> str:
+    """FROM staged attribute rows ``sa``, their series ``s`` and the stored version ``p`` meeting the condition."""
+    return (" FROM stage_attr sa LEFT JOIN data_series s ON sa.level = 'series' AND s.dataflow_pk = :df"
+            " AND s.series_key = sa.series_key"
+            " LEFT JOIN data_attribute_value p ON p.dataflow_pk = :df AND p.level = sa.level"
+            " AND p.target_key = sa.target_key AND (p.series_pk = s.pk OR (p.series_pk IS NULL AND s.pk IS NULL))"
+            f" AND {version_condition}")
+
+
+def attributes_of_other_providers(session: Session, dataflow_pk: int,
+                                  provider_pk: int) -> Iterator[tuple[str, str, str, str]]:
+    """(level, group key, series key, provider id) of every staged attribute row that would change
+    values whose latest version another provider wrote (the same values again change nothing)."""
+    _new, attrs_cmp = _staged_attr_sql(_is_pg(session))
+    rows = session.execute(text(
+        "SELECT sa.level, sa.target_key, sa.series_key, i.item_id"
+        + _staged_attr_join("p.valid_to IS NULL")
+        + " JOIN data_batch b ON b.pk = p.batch_pk JOIN structure_item i ON i.pk = b.provider_pk"
+        f" WHERE NOT p.is_deleted AND b.provider_pk <> :me AND {attrs_cmp}"),
+        {"df": dataflow_pk, "me": provider_pk})
+    for level, target, key, provider in rows:
+        yield str(level), str(target or ""), str(key or ""), str(provider)
 
 
 def _json(value: Any) -> dict[str, str]:

@@ -195,15 +195,16 @@ def test_credentials_are_checked_before_the_body(make_exr_env) -> None:
 def test_constraint_of_the_provision_agreement(exr_env: PushEnv) -> None:
     """IMF's provision agreement allows CURRENCY GBP and CHF only: anything else is 422, every row listed."""
     before = exr_env.snapshot()
-    body = exr_csv(["M,GBP,EUR,SP00,A,2031-01,0.9,A", "M,USD,EUR,SP00,A,2031-01,1.1,A",
-                    "M,JPY,EUR,SP00,A,2031-01,150,A", "M,USD,EUR,SP00,A,2031-02,1.2,A"])
+    # (Series nobody has reported yet: the stored ones belong to ECB and BIS, see test_shared_dataflow.)
+    body = exr_csv(["M,GBP,EUR,SP00,A,2031-01,0.9,A", "M,NOK,EUR,SP00,A,2031-01,11.1,A",
+                    "M,SEK,EUR,SP00,A,2031-01,11.5,A", "M,NOK,EUR,SP00,A,2031-02,11.2,A"])
     for target in (FLOW, "provisionagreement/ECB/EXR_IMF/1.0"):
         r = exr_env.push(body, who="IMF", target=target)
         assert r.status_code == 422, r.text
         report = r.json()
         assert report["status"] == "invalid" and report["errorCount"] == 3
         assert [(e["location"], e["component"], e["value"]) for e in report["errors"]] == [
-            ("line 3", "CURRENCY", "USD"), ("line 4", "CURRENCY", "JPY"), ("line 5", "CURRENCY", "USD")]
+            ("line 3", "CURRENCY", "NOK"), ("line 4", "CURRENCY", "SEK"), ("line 5", "CURRENCY", "NOK")]
         assert all("EXR_IMF_CONSTRAINT" in e["reason"] for e in report["errors"])
         assert report["inserted"] == 0
     assert exr_env.snapshot() == before
