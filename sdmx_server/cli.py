@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sdmx_server.logging_setup import configure_logging
@@ -102,6 +102,9 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     if "SDMX_SERVER_PUBLIC_URL" not in os.environ and host not in ("0.0.0.0", "::"):
         # Links the workers write (job URLs, schema imports) name the address actually served.
         os.environ["SDMX_SERVER_PUBLIC_URL"] = f"http://{host}:{port}"
+        # One worker runs in this process: its app factory must not reuse settings read before.
+        from sdmx_server.settings import get_settings
+        get_settings.cache_clear()
     log.info("serving on http://%s:%s (%d worker%s), database %s", host, port, workers,
              "s" if workers > 1 else "", _safe_url(settings.database_url))
     uvicorn.run("sdmx_server.app:app_factory", factory=True, host=host, port=port, workers=workers,
@@ -126,8 +129,12 @@ def load(settings: Settings, paths: list[Path], dataflow: str | None) -> int:
     try:
         upgrade_to_head(services.engine)
         if structure_files:
-            ok = _print_structure_report(load_structure_files(structure_files, services.structure_store,
-                                                              progress=sys.stderr.isatty()))
+            report = load_structure_files(structure_files, services.structure_store, progress=sys.stderr.isatty())
+            ok = _print_structure_report(report)
+            sub = report.submission
+            _audit(services, "structure.load", ", ".join(str(p) for p in structure_files)[:1000],
+                   "written" if ok else "partly refused", 200 if ok else 409,
+                   {k: sub.count(k) for k in ("created", "updated", "merged", "kept")} | {"refused": len(sub.refused)})
         for path in data_files:
             ok = _load_one_data_file(services, path, target) and ok
     finally:
@@ -159,9 +166,16 @@ def _load_one_data_file(services: object, path: Path, target: object) -> bool:
     try:
         result = load_data_file(path, services.data_write, target, on_error=show)  # type: ignore[attr-defined]
     except (DataReadError, SdmxError) as exc:
-        print(f"refused  {path}: {getattr(exc, 'message', exc)}")
+        message = getattr(exc, "message", str(exc))
+        print(f"refused  {path}: {message}")
+        _audit(services, "data.load", str(path), type(exc).__name__, getattr(exc, "http_status", 400),
+               {"message": message})
         return False
     c = result.counts  # type: ignore[attr-defined]
+    _audit(services, "data.load", f"{path} -> {result.dataflow.triplet if result.dataflow else '?'}",  # type: ignore[attr-defined]
+           "written" if result.ok else "invalid", 200 if result.ok else 422,  # type: ignore[attr-defined]
+           {"rows": result.rows, "inserted": c.inserted, "updated": c.updated, "deleted": c.deleted,  # type: ignore[attr-defined]
+            "errorCount": result.error_count})  # type: ignore[attr-defined]
     if result.ok:  # type: ignore[attr-defined]
         print(f"loaded   {path}: {result.rows} rows into {result.dataflow.triplet}: "  # type: ignore[attr-defined]
               f"{c.inserted} inserted, {c.updated} updated, {c.deleted} deleted, {c.unchanged} unchanged")
@@ -203,9 +217,12 @@ def _expiry(text: str | None) -> object:
     if text.isdigit():
         return utcnow() + timedelta(days=int(text))
     try:
-        return parse_instant(text)
+        expires = parse_instant(text)
     except PeriodError as exc:
         raise SystemExit(f"--expires: {exc}") from None
+    if expires <= utcnow():
+        raise SystemExit(f"--expires: {text} is in the past; a token must expire later than now")
+    return expires
 
 
 def token_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -231,6 +248,9 @@ def token_command(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"error: {exc.message}", file=sys.stderr)
                 return 2
             expiry = row.expires_at.isoformat() if row.expires_at else "never"
+            _audit(services, "token.create", f"token {row.pk} ({row.prefix})", "created", 201,
+                   {"role": row.role, "provider": args.provider, "agency": args.agency, "name": row.name,
+                    "expires": expiry})
             print(f"token {row.pk} ({row.name}, role {row.role}, expires {expiry}); store it now, it is not shown again:")
             print(token)
         elif args.token_command == "list":
@@ -245,6 +265,7 @@ def token_command(settings: Settings, args: argparse.Namespace) -> int:
             except SdmxError as exc:
                 print(f"error: {exc.message}", file=sys.stderr)
                 return 2
+            _audit(services, "token.revoke", f"token {row.pk} ({row.prefix})", "revoked", 200, {"name": row.name})
             print(f"token {row.pk} ({row.name}) revoked")
     finally:
         services.close()
@@ -260,6 +281,7 @@ def dataflow_access(settings: Settings, visibility: str, dataflow: str) -> int:
     services = Services.build(settings)
     try:
         services.auth.set_dataflow_public(ref, visibility == "public")  # type: ignore[arg-type]
+        _audit(services, f"dataflow.{visibility}", dataflow, visibility, 200)
     except NoResultsError:
         print(f"error: no dataflow {dataflow}", file=sys.stderr)
         return 2
@@ -267,6 +289,24 @@ def dataflow_access(settings: Settings, visibility: str, dataflow: str) -> int:
         services.close()
     print(f"dataflow {dataflow} is now {visibility}")
     return 0
+
+
+def _cli_principal() -> str:
+    """Who runs the command, as the audit trail names it."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name (a container): the uid will do
+        user = f"uid {os.getuid()}"
+    return f"command line ({user}@{socket.gethostname()})"
+
+
+def _audit(services: object, action: str, target: str, outcome: str, status: int,
+           details: Mapping[str, object] | None = None) -> None:
+    services.audit.record(_cli_principal(), action, target, outcome, status,  # type: ignore[attr-defined]
+                          dict(details or {}))
 
 
 def _safe_url(url: str) -> str:

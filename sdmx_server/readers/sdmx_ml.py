@@ -310,7 +310,9 @@ class _MlReader:
             location = f"line {self._line(elem)}"
         else:
             s = self.comps.sort(pairs, series.key, series.period, skip)
-            location = f"line {self._line(elem)}{self.series_suffix}"
+            # Name the observation: XML written on one line gives every observation the same line.
+            location = (f"line {self._line(elem)} (series {'.'.join(s.key)}, {s.period})" if s.period
+                        else f"line {self._line(elem)}{self.series_suffix}")
         return self._record("obs", location, s)
 
     def _group(self, elem: Any, name: str) -> DataRecord:

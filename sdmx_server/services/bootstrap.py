@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 from pathlib import Path
 
-from sdmx_server.domain.model import ArtefactType, MaintainableRef
+from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
 from sdmx_server.services.container import Services
 from sdmx_server.services.dsd_info import provision_agreements_of, resolve_dataflow
 from sdmx_server.storage import structure_repo as repo
@@ -39,26 +41,65 @@ def load_shipped_content(services: Services) -> bool:
 
 
 def load_sample_data(services: Services, folder: Path) -> None:
-    """Load every sample CSV through its dataflow's provision agreement (when there is exactly one)."""
+    """Load every sample CSV through its dataflow's provision agreement(s).
+
+    Where several producers share a dataflow, each row goes through the
+    agreement of the producer its ``SOURCE`` code names (``SRC_<PRODUCER>...``,
+    the shipped sources' naming convention), so that provider queries and the
+    ownership of cells work on the samples as on pushed data; rows of a source
+    no agreement's producer names (e.g. a destination country's office) are
+    loaded without one.
+    """
     for path in sorted(folder.glob("*.csv")):
-        pa = _single_provision_agreement(services, path.stem)
-        with path.open("rb") as stream:
-            result = services.data_write.submit(stream, provision_agreement=pa, source=str(path),
-                                                principal="bootstrap", keep_errors=20)
-        if result.ok:
-            log.info("sample data %s: %d observations", path.name, result.counts.inserted)
-        else:
-            log.error("sample data %s refused: %s", path.name, [e.as_dict() for e in result.errors])
+        pas = _agreements_by_producer(services, path.stem)
+        if len(pas) <= 1:
+            _load_sample(services, path, path.read_bytes(), next(iter(pas.values()), None))
+            continue
+        for pa, body in _split_by_producer(path, pas):
+            _load_sample(services, path, body, pa)
 
 
-def _single_provision_agreement(services: Services, flow_id: str) -> MaintainableRef | None:
+def _load_sample(services: Services, path: Path, body: bytes, pa: MaintainableRef | None) -> None:
+    result = services.data_write.submit(io.BytesIO(body), provision_agreement=pa, source=str(path),
+                                        principal="bootstrap", keep_errors=20)
+    through = f" through {pa.id}" if pa else ""
+    if result.ok:
+        log.info("sample data %s%s: %d observations", path.name, through, result.counts.inserted)
+    else:
+        log.error("sample data %s%s refused: %s", path.name, through, [e.as_dict() for e in result.errors])
+
+
+def _split_by_producer(path: Path, pas: dict[str, MaintainableRef]) -> list[tuple[MaintainableRef | None, bytes]]:
+    """The file's rows, one SDMX-CSV body per producer named by their SOURCE code (header repeated)."""
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    source = header.index("SOURCE") if "SOURCE" in header else None
+    groups: dict[str | None, list[list[str]]] = {}
+    for row in body:
+        code = row[source] if source is not None and source < len(row) else ""
+        producer = next((p for p in sorted(pas, key=len, reverse=True)
+                         if code == f"SRC_{p}" or code.startswith(f"SRC_{p}_")), None)
+        groups.setdefault(producer, []).append(row)
+    out: list[tuple[MaintainableRef | None, bytes]] = []
+    for producer, group in groups.items():
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows([header, *group])
+        out.append((pas[producer] if producer else None, text.getvalue().encode()))
+    return out
+
+
+def _agreements_by_producer(services: Services, flow_id: str) -> dict[str, MaintainableRef]:
+    """The provision agreements of a dataflow (its id), by data provider id."""
     with services.session_factory() as session:
         try:
             row = resolve_dataflow(session, None, flow_id, None)
         except Exception:  # noqa: BLE001 - no such dataflow: the message names its own
-            return None
+            return {}
         pas = provision_agreements_of(session, row)
-    if len(pas) != 1:
-        return None
-    return MaintainableRef(type=ArtefactType.PROVISION_AGREEMENT, agency=pas[0].agency, id=pas[0].id,
-                           version=pas[0].version)
+    out: dict[str, MaintainableRef] = {}
+    for pa in pas:
+        assert isinstance(pa.details, ProvisionAgreementDetails)
+        out[pa.details.data_provider.item_id] = MaintainableRef(type=ArtefactType.PROVISION_AGREEMENT,
+                                                               agency=pa.agency, id=pa.id, version=pa.version)
+    return out

@@ -19,7 +19,7 @@ which reports its errors, so both give the same result.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -104,6 +104,9 @@ class Validator:
     group_attrs: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)
     dataset_attrs: dict[str, str] = field(default_factory=dict)
     upper_attrs: list[StagedAttributes] = field(default_factory=list)
+    # (series key, or "" for the data set; attribute) given with an invalid value: already an error,
+    # so not reported again as missing.
+    invalid_upper: set[tuple[str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         info = self.info
@@ -440,6 +443,7 @@ class Validator:
                 ok = False
                 continue
             if not self.attribute(comp, value, loc):
+                self._note_invalid(comp.level, rec.key, attr_id)
                 ok = False
                 continue
             if comp.level == "obs":
@@ -500,6 +504,14 @@ class Validator:
                 if level == "obs":
                     continue  # presented above its level: the observations carry it
                 self._upper(level + ":" + (comp.group or ""), {attr_id: value}, rec, rec.location)
+            else:
+                self._note_invalid(comp.level, rec.key, attr_id)
+
+    def _note_invalid(self, level: str, key: Sequence[str], attr_id: str) -> None:
+        if level == "series":
+            self.invalid_upper.add((".".join(key), attr_id))
+        elif level == "dataset":
+            self.invalid_upper.add(("", attr_id))
 
 
 def _check_text(v: Validator, comp: ComponentInfo, value: str, location: str) -> bool:

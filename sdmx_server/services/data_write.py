@@ -238,9 +238,13 @@ class DataWriteService:
             # An empty message is a mistake (a header only, an empty data set), not a write of nothing.
             collect(ValidationError("line 1", "", "", "the message holds no data: no observation, deletion or "
                                                       "attribute value"))
-        if result.ok:
-            self._check_mandatory_upper(session, info, validator, collect)
+        # The checks against the store run whatever the rows' errors, so that one report lists every
+        # error (on the valid staged rows; wildcard deletions are expanded only for a valid message).
+        self._check_mandatory_upper(session, info, validator, collect)
         if not result.ok:
+            provider_pk = _provider_pk(session, pa_row)
+            if provider_pk is not None and len(info.provider_pks) > 1:
+                self._check_cell_owners(session, info, provider_pk, collect)
             stager.drop()
             return
         now = utcnow()
@@ -261,7 +265,8 @@ class DataWriteService:
         mandatory series attribute, from this message or from what is stored
         (an append to a known series need not repeat them); likewise the data
         set for mandatory dataset attributes. (Observation-level ones are
-        checked row by row; group-level ones are not checked.)
+        checked row by row; group-level ones are not checked.) One given with
+        an invalid value already has its error: it is not reported again.
         """
         by_level: dict[str, list[str]] = {}
         for attr in info.attributes.values():
@@ -275,7 +280,8 @@ class DataWriteService:
         for key, loc in wr.staged_series(session):
             any_series = True
             given = validator.series_attrs.get(key)
-            missing = [a for a in series_mandatory if given is None or a not in given[0]]
+            missing = [a for a in series_mandatory if (given is None or a not in given[0])
+                       and (key, a) not in validator.invalid_upper]
             if missing:
                 lacking.append((key, loc, missing))
         if lacking:
@@ -288,7 +294,8 @@ class DataWriteService:
                                                 f"{key}: neither given nor stored"))
         dataset_mandatory = by_level.get("dataset", [])
         if dataset_mandatory and any_series:
-            missing = [a for a in dataset_mandatory if a not in validator.dataset_attrs]
+            missing = [a for a in dataset_mandatory if a not in validator.dataset_attrs
+                       and ("", a) not in validator.invalid_upper]
             if missing:
                 stored_ds = wr.stored_upper_attributes(session, info.dataflow_pk, "dataset").get("", {})
                 for attr_id in missing:
@@ -346,13 +353,7 @@ class DataWriteService:
                source: str, pa_row: StructureArtefact | None, result: SubmissionResult,
                collect: Callable[[ValidationError], None]) -> None:
         df_pk = info.dataflow_pk
-        provider_pk = None
-        if pa_row is not None:
-            pa = repo.row_to_artefact(pa_row)
-            assert isinstance(pa.details, ProvisionAgreementDetails)
-            prov = pa.details.data_provider
-            scheme = repo.get_row(session, prov.scheme)
-            provider_pk = repo.item_pks(session, scheme.pk, [prov.item_id]).get(prov.item_id) if scheme else None
+        provider_pk = _provider_pk(session, pa_row)
         batch = DataBatch(dataflow_pk=df_pk, provider_pk=provider_pk, written_at=now, release_at=release,
                           activated=release <= now, principal=principal, source=source[:1024])
         session.add(batch)
@@ -363,10 +364,7 @@ class DataWriteService:
         shared = provider_pk is not None and len(info.provider_pks) > 1
         if shared and provider_pk is not None:
             # Producers sharing a dataflow: each changes only the cells it reported (or new ones).
-            for loc, key, period, other in wr.cells_of_other_providers(session, df_pk, provider_pk):
-                collect(ValidationError(loc, info.time_dimension or "TIME_PERIOD", period,
-                                        f"observation {key} {period} was reported by {other}: only {other} "
-                                        "may change or delete it"))
+            self._check_cell_owners(session, info, provider_pk, collect)
             if result.error_count:
                 return
         if wildcards or session.execute(text("SELECT 1 FROM stage_obs WHERE action = 'D' LIMIT 1")).first():
@@ -397,6 +395,15 @@ class DataWriteService:
         session.flush()
 
     @staticmethod
+    def _check_cell_owners(session: Session, info: DsdInfo, provider_pk: int,
+                           collect: Callable[[ValidationError], None]) -> None:
+        """Staged cells whose latest version another producer of a shared dataflow wrote."""
+        for loc, key, period, other in wr.cells_of_other_providers(session, info.dataflow_pk, provider_pk):
+            collect(ValidationError(loc, info.time_dimension or "TIME_PERIOD", period,
+                                    f"observation {key} {period} was reported by {other}: only {other} "
+                                    "may change or delete it"))
+
+    @staticmethod
     def _check_attribute_owners(session: Session, df_pk: int, provider_pk: int, validator: Validator,
                                 collect: Callable[[ValidationError], None]) -> None:
         """Attribute values above the observation level belong, like cells, to the producer that
@@ -410,6 +417,17 @@ class DataWriteService:
                 loc, what = "data set", "the data set"
             collect(ValidationError(loc, "", "", f"the attributes of {what} were reported by {other}: only {other} "
                                     "may change them"))
+
+
+def _provider_pk(session: Session, pa_row: StructureArtefact | None) -> int | None:
+    """The data provider (item pk) of a provision agreement, if any."""
+    if pa_row is None:
+        return None
+    pa = repo.row_to_artefact(pa_row)
+    assert isinstance(pa.details, ProvisionAgreementDetails)
+    prov = pa.details.data_provider
+    scheme = repo.get_row(session, prov.scheme)
+    return repo.item_pks(session, scheme.pk, [prov.item_id]).get(prov.item_id) if scheme else None
 
 
 def _whole_series_delete(rec: DataRecord, row: int) -> StagedObservation:

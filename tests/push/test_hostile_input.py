@@ -17,6 +17,7 @@ import pytest
 from tests.push.conftest import (
     CSV10_TYPE,
     CSV20_TYPE,
+    GENERIC21_TYPE,
     SS21_TYPE,
     PushEnv,
     db_text,
@@ -291,3 +292,46 @@ def test_thousands_of_errors_are_all_listed(exr_env: PushEnv, n: int) -> None:
     assert [(e["location"], e["component"], e["value"]) for e in everything] == \
         [(f"line {i + 2}", "OBS_VALUE", f"oops{i}") for i in range(n)]
     assert all(e["reason"] == "not a number" for e in everything)
+
+
+def test_errors_in_xml_written_on_one_line_name_their_observation(exr_env: PushEnv) -> None:
+    """Most tools write SDMX-ML on one line: every error must still say which observation it is."""
+    obs = "".join(f'<gen:Obs><gen:ObsDimension value="2031-0{m}"/><gen:ObsValue value="x{m}"/><gen:Attributes>'
+                  '<gen:Value id="OBS_STATUS" value="A"/></gen:Attributes></gen:Obs>' for m in (1, 2, 3))
+    body = ('<?xml version="1.0" encoding="UTF-8"?><mes:GenericData '
+            'xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
+            'xmlns:gen="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic" '
+            'xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"><mes:Header><mes:ID>E</mes:ID>'
+            '<mes:Test>false</mes:Test><mes:Prepared>2026-01-01T00:00:00Z</mes:Prepared><mes:Sender id="ECB"/>'
+            '<mes:Structure structureID="S" dimensionAtObservation="TIME_PERIOD"><com:StructureUsage>'
+            '<Ref agencyID="ECB" id="EXR" version="1.0"/></com:StructureUsage></mes:Structure></mes:Header>'
+            '<mes:DataSet structureRef="S"><gen:Series><gen:SeriesKey><gen:Value id="FREQ" value="M"/>'
+            '<gen:Value id="CURRENCY" value="USD"/><gen:Value id="CURRENCY_DENOM" value="EUR"/>'
+            '<gen:Value id="EXR_TYPE" value="SP00"/><gen:Value id="EXR_SUFFIX" value="A"/></gen:SeriesKey>'
+            f'{obs}</gen:Series></mes:DataSet></mes:GenericData>')
+    r = refused(exr_env, body, content_type=GENERIC21_TYPE)
+    assert errors(r) == [(f"line 1 (series M.USD.EUR.SP00.A, 2031-0{m})", "OBS_VALUE", f"x{m}") for m in (1, 2, 3)]
+
+
+def test_gzip_encoded_bodies(make_exr_env) -> None:
+    """Content-Encoding gzip is decompressed (the limit applies to what it expands to); others are 415."""
+    import gzip
+    import zlib
+
+    env: PushEnv = make_exr_env(max_body_bytes=20_000)
+    ok = exr_csv([f"M,CHF,EUR,SP00,A,2031-{m:02d},1.{m},A" for m in range(1, 13)])
+    r = env.push(gzip.compress(ok.encode()), headers={"Content-Encoding": "gzip"})
+    assert r.status_code == 200 and r.json()["inserted"] == 12, r.text[:500]
+    before = env.snapshot()
+    # A compression bomb: 2 kB that expand to 10 MB, far over the 20 kB limit.
+    bomb = gzip.compress(ok.encode() + b"0" * 10_000_000)
+    assert len(bomb) < 20_000
+    r = env.push(bomb, headers={"Content-Encoding": "gzip"})
+    assert r.status_code == 413 and sdmx_error(r)[0] == 130 and "decompressed" in sdmx_error(r)[1]
+    r = env.push(gzip.compress(ok.encode())[:-30], headers={"Content-Encoding": "gzip"})
+    assert r.status_code == 400 and "truncated" in sdmx_error(r)[1]
+    r = env.push(b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    assert r.status_code == 400 and sdmx_error(r)[0] == 140
+    r = env.push(zlib.compress(ok.encode()), headers={"Content-Encoding": "deflate"})
+    assert r.status_code == 415 and "deflate" in sdmx_error(r)[1]
+    assert env.snapshot() == before

@@ -145,6 +145,20 @@ def test_a_new_series_without_its_mandatory_attributes_is_refused_whole(exr_env:
     assert series_attributes(exr_env, CHF) == CHF_ATTRS and series_attributes(exr_env, GBP) == GBP_ATTRS
 
 
+def test_missing_attributes_are_reported_with_the_rows_errors(exr_env: PushEnv) -> None:
+    """One report lists every error: a bad row does not hide the attributes a new series lacks,
+    and an attribute with an invalid value is not also reported as missing."""
+    bad_unit = {**CHF_ATTRS, "UNIT": "NOT_A_CURRENCY"}
+    r = refused(exr_env, csv10([(USD, "2031-01", "abc", {}),      # not a number
+                                (GBP, "2031-01", "0.8", {}),      # new, every attribute missing
+                                (CHF, "2031-01", "0.9", bad_unit)]))  # new, one invalid attribute
+    found = {(e["location"], e["component"]) for e in r.json()["errors"]}
+    assert ("line 2", "OBS_VALUE") in found
+    assert {("line 3", a) for a in MANDATORY} <= found
+    assert ("line 4", "UNIT") in found
+    assert r.json()["errorCount"] == 1 + len(MANDATORY) + 1, r.json()["errors"]
+
+
 def test_an_append_to_a_stored_series_need_not_repeat_them(exr_env: PushEnv) -> None:
     stored_usd = series_attributes(exr_env, USD)
     assert set(MANDATORY) <= set(stored_usd)  # loaded with the ECB's own message

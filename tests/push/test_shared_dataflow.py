@@ -93,3 +93,12 @@ def test_series_attributes_belong_to_the_producer_that_reported_them(exr_env: Pu
         got = client.get("/rest/data/ECB,EXR,1.0/M.JPY.EUR.SP00.A", params={"detail": "nodata"},
                          headers={"Accept": "application/vnd.sdmx.genericdata+xml;version=2.1"})
     assert got.status_code == 200 and "Yen, revised by BIS" in got.text
+
+
+def test_another_producers_cells_are_reported_with_the_rows_errors(exr_env: PushEnv) -> None:
+    r = exr_env.push(jpy_month("2020-01", "999") + 'ECB:EXR(1.0),M,JPY,EUR,SP00,A,2020-02,abc,A,P1M,A,'
+                     '"Yen, per euro",2,Japanese yen (JPY) per euro,JPY,0\n', who="ECB")
+    assert r.status_code == 422
+    found = {(e["location"], e["component"]): e["reason"] for e in r.json()["errors"]}
+    assert "reported by BIS" in found[("line 2", "TIME_PERIOD")]
+    assert ("line 3", "OBS_VALUE") in found and len(found) == 2

@@ -81,3 +81,34 @@ def test_migrate_creates_schema(db_url: str) -> None:
     r = run_cli(db_url, "migrate")
     assert r.returncode == 0 and "schema is current" in r.stdout
     assert count(db_url, "structure_artefact") == 0
+
+
+def test_serve_with_one_worker_writes_links_to_the_address_it_serves(db_url: str) -> None:
+    """Without SDMX_SERVER_PUBLIC_URL, the links a single-worker server writes name its own port."""
+    import time
+
+    import httpx
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("SDMX_SERVER_PUBLIC_URL", "SDMX_SERVER_PORT")}
+    env.update(SDMX_SERVER_DATABASE_URL=db_url, SDMX_SERVER_LOG_LEVEL="WARNING", SDMX_SERVER_LOAD_SAMPLE_DATA="false")
+    proc = subprocess.Popen([sys.executable, "-m", "sdmx_server.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.3)
+        r = httpx.get(f"http://127.0.0.1:{port}/rest/schema/dataflow/MA_LMIS/DF_LFS_CORE/1.0", timeout=30)
+        assert r.status_code == 200, r.text[:500]
+        assert f'schemaLocation="http://127.0.0.1:{port}/' in r.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

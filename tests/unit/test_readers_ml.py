@@ -137,9 +137,9 @@ class TestEcbMonthlyUsd:
             ("M", "USD", "EUR", "SP00", "A"), "1999-01", "1.16078",
         )
         assert first.attrs == {"OBS_STATUS": "A"} and first.unknown == {}
-        assert first.location == "line 32 (series M.USD.EUR.SP00.A)"
+        assert first.location == "line 32 (series M.USD.EUR.SP00.A, 1999-01)"
         assert (last.period, last.value, last.location) == (
-            "2019-12", "1.111345", "line 1789 (series M.USD.EUR.SP00.A)",
+            "2019-12", "1.111345", "line 1789 (series M.USD.EUR.SP00.A, 2019-12)",
         )
         assert [o.period for o in obs] == [f"{y}-{m:02d}" for y in range(1999, 2020) for m in range(1, 13)]
         assert all(not r.unknown for r in records)
@@ -303,7 +303,7 @@ def test_v3_exchange_rates() -> None:
     assert series.attrs["TITLE"] == "Canadian dollar/Euro" and series.attrs["UNIT_MULT"] == "0"
     obs = records[2]
     assert (obs.period, obs.value, obs.attrs) == ("1999", "1.583993822393823", {"OBS_STATUS": "A"})
-    assert obs.location == "line 20 (series A.CAD.EUR.SP00.A)"
+    assert obs.location == "line 20 (series A.CAD.EUR.SP00.A, 1999)"
     # and sdmx1 finds the same observations
     message = sdmx.read_sdmx(path, structure=read_structure(V3_XML / "ECB_EXR1.xml"))
     theirs = {
@@ -702,7 +702,7 @@ def test_memory_stays_flat(tmp_path: Path, writer: object, fmt: str, series: int
     assert last is not None and last.key == ("M", f"A{series - 1:04d}", "F") and last.period == "2014-12"
     # beyond line 65535, where libxml2 stops counting for elements
     last_line = header_lines + (series - 1) * 302 + 1 + 300
-    assert last.location == f"line {last_line} (series M.A{series - 1:04d}.F)"
+    assert last.location == f"line {last_line} (series M.A{series - 1:04d}.F, 2014-12)"
 
 
 def test_locations_are_exact_beyond_line_65535(tmp_path: Path) -> None:
