@@ -16,15 +16,17 @@ from loaders.content.common import (
     ILO,
     NATIONAL_FINAL,
     VERSION,
+    annotation,
     codelist_ref,
     concept_ref,
     ref,
     text,
 )
 from loaders.content.ilo import ilo_codelist
-from loaders.content.national import national_codelists
+from loaders.content.national import MEASURES, national_codelists
 from loaders.content.sources.structures import DSDS, TOTALS, DataflowSpec, DsdSpec
 from sdmx_server.domain.model import (
+    Annotation,
     Artefact,
     ArtefactType,
     AttributeRelationship,
@@ -163,7 +165,29 @@ def dataflow_artefact(spec: DataflowSpec) -> Artefact:
     """One dataflow from its spec."""
     return Artefact(type=ArtefactType.DATAFLOW, agency=AGENCY, id=spec.id, version=VERSION, is_final=NATIONAL_FINAL,
                     names=text(spec.fr, spec.en), descriptions=text(spec.desc_fr, spec.desc_en),
+                    annotations=measure_definitions(spec),
                     details=DataflowDetails(structure=ref(ArtefactType.DATA_STRUCTURE, spec.dsd)))
+
+
+def measure_definitions(spec: DataflowSpec) -> list[Annotation]:
+    """Where the structure enumerates MEASURE with the ILO's own (unchangeable) CL_MEASURE, the
+    dataflow carries the definitions of the measures it allows, so that its users see them: one
+    MEASURE_DEFINITION annotation per measure (fr, en), and where the rest is (MA_LMIS:CL_MEASURE)."""
+    dsd = next(d for d in DSDS if d.id == spec.dsd)
+    owner = dict(dsd.dimensions).get("MEASURE")
+    if owner is None or dimension_codelist("MEASURE", owner)[0] != ILO:
+        return []
+    measures = list(dict.fromkeys(m for region in allowed_regions(spec) for m in region["MEASURE"]))
+    out = [annotation("MEASURE_METADATA",
+                      "Définitions, méthodes de calcul, unités, sources et normes de ces mesures : "
+                      "MA_LMIS:CL_MEASURE(1.0).",
+                      "Definitions, calculation methods, units, sources and standards of these measures: "
+                      "MA_LMIS:CL_MEASURE(1.0).",
+                      title="urn:sdmx:org.sdmx.infomodel.codelist.Codelist=MA_LMIS:CL_MEASURE(1.0)")]
+    for mid in measures:
+        m = MEASURES[mid]
+        out.append(annotation("MEASURE_DEFINITION", m.def_fr, m.def_en, title=mid))
+    return out
 
 
 @cache
