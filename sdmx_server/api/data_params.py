@@ -71,13 +71,26 @@ def parse_providers(text: str | None) -> tuple[tuple[str | None, str], ...] | No
     return tuple(out)
 
 
-def _positive_int(params: Mapping[str, str], name: str, minimum: int = 1) -> int | None:
+# The largest offset, limit, observation count or Range bound accepted: any sum of two still fits the
+# 64-bit integers of the databases (larger values are refused with 400, never passed on).
+MAX_INDEX = 10**18
+DIGITS_RE = re.compile(r"[0-9]{1,19}")
+
+
+def int_param(params: Mapping[str, str], name: str, default: int | None = None, *, minimum: int = 0,
+              maximum: int = MAX_INDEX) -> int | None:
+    """An integer query parameter in ``[minimum, maximum]`` (``default`` when absent); 400 (code 140) for
+    anything else: signs, decimals, non-ASCII digits, or values too large for the database."""
     raw = params.get(name)
     if raw is None:
-        return None
-    if not raw.isdigit() or int(raw) < minimum:
-        raise BadRequestError(f"{name} must be an integer >= {minimum}, not '{raw}'")
+        return default
+    if DIGITS_RE.fullmatch(raw) is None or not minimum <= int(raw) <= maximum:
+        raise BadRequestError(f"{name} must be an integer from {minimum} to {maximum}, not '{raw[:40]}'")
     return int(raw)
+
+
+def _positive_int(params: Mapping[str, str], name: str, minimum: int = 1) -> int | None:
+    return int_param(params, name, minimum=minimum)
 
 
 def _bool(params: Mapping[str, str], name: str) -> bool:
@@ -143,9 +156,11 @@ def parse_range(header: str | None) -> tuple[int, int | None] | None:
     """``Range: values=a-b`` (``.Stat Suite`` paging) -> (first, last) observation index, 0-based inclusive."""
     if not header:
         return None
-    m = re.fullmatch(r"\s*values\s*=\s*(\d+)\s*-\s*(\d*)\s*", header)
+    m = re.fullmatch(r"\s*values\s*=\s*([0-9]+)\s*-\s*([0-9]*)\s*", header)
     if m is None:
         return None  # other range units are ignored, as HTTP allows
+    if any(len(g) > 19 or int(g) > MAX_INDEX for g in m.groups() if g):
+        raise BadRequestError(f"Range: values must be integers from 0 to {MAX_INDEX}")
     first = int(m.group(1))
     last = int(m.group(2)) if m.group(2) else None
     if last is not None and last < first:

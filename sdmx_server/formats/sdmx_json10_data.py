@@ -128,13 +128,15 @@ class Json10Writer:
                     out.append(("" if first_obs else ",") + f'"{idx}":' + self._obs(row, extra, numeric, n_attrs, obs_attr_pos))
                     first_obs = False
                     continue
+                # Series-only rows (serieskeysonly, nodata) have no observation: no value is
+                # recorded for the observation dimension, whose value list then stays empty.
                 if self.layout == "time":
                     sid: object = row[1]
-                    obs_key = str(tv.get(row[3]))
+                    obs_key = str(tv.get(row[3])) if with_obs else ""
                 else:
                     assert x is not None
                     sid = (tuple(k for i, k in enumerate(key) if i != x), row[3])
-                    obs_key = str(self.values[dims[x]].get(key[x]))
+                    obs_key = str(self.values[dims[x]].get(key[x])) if with_obs else ""
                 if sid != open_series:
                     if open_series is not None:
                         out.append("}},")

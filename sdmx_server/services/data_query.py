@@ -3,7 +3,7 @@
 The flow for one request: resolve the dataflow and compile its DSD, check
 the key against it, compute ETag/Last-Modified from the publication state
 (so that a 304 costs two small queries), decide whether the answer is too
-large (413 unless the client pages), then stream rows in batches from one
+large (413 past the limit, for the whole answer or for the page asked for), then stream rows in batches from one
 read transaction. The first batch is fetched before the response starts,
 so that an empty answer is a clean 404.
 """
@@ -256,17 +256,9 @@ class DataQueryService:
         """Build the writer context, apply the size limit, fetch the first batch (404 if none)."""
         now = utcnow()
         f = self.build_filter(session, info, req, now)
-        total: int | None = None
-        if count_needed or not paging:
-            bound = rr.upper_bound_rows(session, f) if f.mode == "current" and not f.provider_pks else None
-            if count_needed or bound is None or bound > self._max:
-                total = rr.count_rows(session, f)
-            if not paging and (total if total is not None else bound or 0) > self._max:
-                raise ResponseTooLargeError(
-                    f"The answer has {total} observations; the limit is {self._max}. Narrow the query, or page "
-                    "with the Range header (values=0-99999) or the offset and limit parameters.")
+        total = self._check_size(session, f, req, paging=paging, count_needed=count_needed)
         if total and f.offset is not None and f.offset >= total:
-            raise RangeNotSatisfiableError(f"The answer has {total} observations",
+            raise RangeNotSatisfiableError(f"The answer has {total} {_unit(req)}",
                                            headers={"Content-Range": f"values */{total}"})
         ctx = self._context(session, info, req, f, render, labels, time_format, csv_keys)
         if with_labels:  # before any row is read: the connection then streams and can run nothing else
@@ -286,7 +278,7 @@ class DataQueryService:
             prepared.first_chunk, prepared.csv_chunks = first_chunk, chunks
             return prepared
         rows: Iterator[list[Row]]
-        if req.detail in ("serieskeysonly", "nodata"):
+        if _series_only(req):
             rows = (_pad(batch, len(f.obs_attrs)) for batch in rr.series_keys(session, f))
         elif session.get_bind().dialect.name == "postgresql":
             rows = rr.copy_rows(session, f)
@@ -299,6 +291,42 @@ class DataQueryService:
                                 session=session, first=first, total=total, mode=f.mode)
         prepared._rest = rows
         return prepared
+
+    def _check_size(self, session: Session, f: rr.ObservationFilter, req: DataRequest, *, paging: bool,
+                    count_needed: bool) -> int | None:
+        """413 when the answer, or the page asked for, holds more rows than the limit; the exact row
+        count when it was needed (``count_needed``) or computed anyway.
+
+        Rows are observations, or series for ``detail=serieskeysonly|nodata``. A page is
+        ``limit`` rows (or ``Range: values=a-b``) from ``offset``, or everything from ``offset`` when
+        open-ended; its size is what it would actually hold, so that a page larger than the limit is
+        refused only when the answer has that many rows left.
+        """
+        series_only = _series_only(req)
+        offset = f.offset or 0
+        if not count_needed and paging and f.limit is not None and f.limit <= self._max:
+            return None  # a page within the limit: no count needed
+        bound = None
+        if f.mode == "current" and not f.provider_pks:
+            bound = rr.upper_bound_rows(session, f, series=series_only)
+        total: int | None = None
+        if count_needed or bound is None or _page(bound, offset, f.limit) > self._max:
+            total = rr.count_series(session, f) if series_only else rr.count_rows(session, f)
+        size = total if total is not None else bound or 0
+        unit, limit = _unit(req), self._max
+        if not paging and size > limit:
+            raise ResponseTooLargeError(
+                f"The answer has {size} {unit}; the limit is {limit}. Narrow the query, or page with the "
+                f"Range header (values=0-{limit - 1}, then values={limit}-{2 * limit - 1}, ...) or the offset "
+                f"and limit parameters (limit at most {limit}).")
+        page = _page(size, offset, f.limit)
+        if paging and page > limit:
+            asked = "from offset " + str(offset) + (f" (limit {f.limit})" if f.limit is not None else " to the end")
+            raise ResponseTooLargeError(
+                f"The page asked for holds {page} {unit} ({asked}); the maximum page size is {limit} {unit}. "
+                f"Ask for at most {limit} per page: Range: values={offset}-{offset + limit - 1}, or "
+                f"offset={offset}&limit={limit}.")
+        return total
 
     @staticmethod
     def _csv_copy_possible(session: Session, info: DsdInfo, req: DataRequest, f: rr.ObservationFilter,
@@ -341,7 +369,7 @@ class DataQueryService:
                 return DatasetInfo(action="Delete" if ds_key else "Replace")
             if f.mode == "history":
                 stamp, _, kind = str(ds_key).rpartition("|")
-                return DatasetInfo(action="Delete" if kind == "D" else "Replace", valid_from=from_db(stamp))
+                return DatasetInfo(action="Delete" if kind == "D" else "Replace", valid_from=from_db(stamp or None))
             return DatasetInfo()
 
         upper: dict[str, dict[str, dict[str, str]]] = {"dataset": {}, "group": {}}
@@ -357,8 +385,24 @@ class DataQueryService:
 
 
 def _pad(batch: list[Row], n_attrs: int) -> list[Row]:
+    """Series-only rows ``(ds, spk, skey)`` in the row layout writers read (no period, value, attributes)."""
     filler = (None,) * (2 + n_attrs)
-    return [(0, spk, skey) + filler for spk, skey in batch]
+    return [(ds, spk, skey) + filler for ds, spk, skey in batch]
+
+
+def _series_only(req: DataRequest) -> bool:
+    return req.detail in ("serieskeysonly", "nodata")
+
+
+def _unit(req: DataRequest) -> str:
+    """What the rows of an answer are, in messages."""
+    return "series" if _series_only(req) else "observations"
+
+
+def _page(size: int, offset: int, limit: int | None) -> int:
+    """How many of ``size`` rows a page from ``offset`` (at most ``limit`` rows) holds."""
+    left = max(0, size - offset)
+    return left if limit is None else min(left, limit)
 
 
 def _flow_pas(session: Session, info: DsdInfo) -> list[Any]:

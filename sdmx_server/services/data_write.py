@@ -386,7 +386,17 @@ class DataWriteService:
                 if result.error_count:
                     return
             wr.insert_attribute_series(session, df_pk, n_dims)
-            wr.apply_attributes(session, df_pk, batch.pk, release, later)
+            attribute_changes = wr.apply_attributes(session, df_pk, batch.pk, release, later)
+        else:
+            attribute_changes = 0
+        c = result.counts
+        if not (c.inserted or c.updated or c.deleted or attribute_changes):
+            # Nothing changed (every value as stored): no batch, so validators (ETag, Last-Modified)
+            # and updatedAfter do not move for a re-sent file.
+            session.delete(batch)
+            session.flush()
+            result.batch_pk = None
+            return
         batch.inserted, batch.updated, batch.deleted = result.counts.inserted, result.counts.updated, result.counts.deleted
         wr.analyze_if_large(session, stager.count)
         if release <= now:

@@ -206,12 +206,14 @@ def count_rows(session: Session, f: ObservationFilter) -> int:
     return int(session.execute(text(f"SELECT COUNT(*) FROM ({sql}) c"), _bind(session, params)).scalar_one())
 
 
-def upper_bound_rows(session: Session, f: ObservationFilter) -> int:
-    """A cheap upper bound of the current-state row count (from series statistics)."""
+def upper_bound_rows(session: Session, f: ObservationFilter, *, series: bool = False) -> int:
+    """A cheap upper bound of the current-state row count (from series statistics): observations, or
+    with ``series`` the series (rows of :func:`series_keys`)."""
     params: dict[str, Any] = {}
     conds = [c for c in _where(f, params) if not c.startswith("o.") and "o.batch_pk" not in c]
     params = {k: v for k, v in params.items() if not k.startswith(("start", "end", "since"))}
-    return int(session.execute(text(f"SELECT COALESCE(SUM(s.obs_count), 0) FROM data_series s WHERE {' AND '.join(conds)}"),
+    what = "COUNT(*)" if series else "COALESCE(SUM(s.obs_count), 0)"
+    return int(session.execute(text(f"SELECT {what} FROM data_series s WHERE {' AND '.join(conds)}"),
                                params).scalar_one())
 
 
@@ -254,18 +256,39 @@ def _as_dict(value: Any) -> dict[str, str]:
     return dict(value)
 
 
-def series_keys(session: Session, f: ObservationFilter) -> Iterator[list[tuple[Any, ...]]]:
-    """(series_pk, series_key) of series with at least one selected observation."""
-    dialect = session.get_bind().dialect.name
+def _series_sql(f: ObservationFilter, dialect: str) -> tuple[str, dict[str, Any]]:
+    """(data set, series_pk, series_key) of series with at least one selected observation, one row per
+    series and data set (with updatedAfter and includeHistory a series is in every data set it changed in)."""
     g = ObservationFilter(**{**f.__dict__, "first_n": None, "last_n": None, "obs_attrs": (), "order_dims": None,
                              "offset": None, "limit": None})
     inner, params = select_sql(g, dialect, ordered=False)
-    result = session.execute(text(f"SELECT DISTINCT spk, skey FROM ({inner}) x ORDER BY skey"), _bind(session, params))
+    return f"SELECT DISTINCT ds, spk, skey FROM ({inner}) x", params
+
+
+def series_keys(session: Session, f: ObservationFilter) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows ``(dataset_key, series_pk, series_key)`` of series with at least one selected observation,
+    ordered by data set and series key; ``f.offset``/``f.limit`` page these rows."""
+    dialect = session.get_bind().dialect.name
+    sql, params = _series_sql(f, dialect)
+    sql += " ORDER BY ds, skey"
+    if f.limit is not None:
+        sql += f" LIMIT {int(f.limit)}"
+    if f.offset:
+        if f.limit is None and dialect == "sqlite":
+            sql += " LIMIT -1"
+        sql += f" OFFSET {int(f.offset)}"
+    result = session.execute(text(sql), _bind(session, params))
     while True:
         rows = result.fetchmany(FETCH_ROWS)
         if not rows:
             break
         yield [tuple(r) for r in rows]
+
+
+def count_series(session: Session, f: ObservationFilter) -> int:
+    """How many rows :func:`series_keys` gives (before offset/limit)."""
+    sql, params = _series_sql(f, session.get_bind().dialect.name)
+    return int(session.execute(text(f"SELECT COUNT(*) FROM ({sql}) c"), _bind(session, params)).scalar_one())
 
 
 @dataclass
@@ -422,7 +445,8 @@ def copy_rows(session: Session, f: ObservationFilter, batch_rows: int = FETCH_RO
     series; the rows are unpacked here, in the order the writers expect.
     """
     sql, params = select_sql(f, "postgresql")
-    aggregate = f.order_dims is None
+    # A page (offset/limit) counts observations: the rows are then read one by one, as selected.
+    aggregate = f.order_dims is None and f.limit is None and not f.offset
     if aggregate:
         fields = ["period", "value"] + [f"a{i}" for i in range(len(f.obs_attrs))]
         if f.mode == "history":

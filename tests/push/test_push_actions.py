@@ -26,6 +26,7 @@ import csv
 import io
 import threading
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -369,3 +370,24 @@ def test_slice_replacement_is_atomic(exr_env: PushEnv) -> None:
     bad = [s for s in seen if s not in allowed]
     assert not bad, f"{len(bad)} of {len(seen)} reads saw a partial slice, e.g. {sorted(bad[0])[:5]}"
     assert _slice(exr_env) == states[1]
+
+
+def test_resending_the_same_data_changes_nothing_visible(exr_env: PushEnv) -> None:
+    """A file sent again (every value as stored) writes no version: the ETag, Last-Modified and
+    updatedAfter answers stay as they were, and the report counts it unchanged."""
+    body = csv20([f"A,M,CHF,EUR,SP00,A,2031-0{m},1.{m},A," for m in range(1, 4)])
+    assert counts(exr_env.push(body, content_type=CSV20_TYPE)) == (3, 0, 0, 0)
+    with exr_env.client() as client:
+        first = client.get("/rest/data/ECB,EXR,1.0/M.CHF.EUR.SP00.A")
+    assert first.status_code == 200
+    time.sleep(1.1)  # Last-Modified has a one-second resolution
+    since = datetime.now(UTC).isoformat()
+    before = exr_env.snapshot()
+    assert counts(exr_env.push(body, content_type=CSV20_TYPE)) == (0, 0, 0, 3)
+    assert exr_env.snapshot() == before
+    with exr_env.client() as client:
+        again = client.get("/rest/data/ECB,EXR,1.0/M.CHF.EUR.SP00.A")
+        changes = client.get("/rest/data/ECB,EXR,1.0/M.CHF.EUR.SP00.A", params={"updatedAfter": since})
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["last-modified"] == first.headers["last-modified"]
+    assert changes.status_code == 404, changes.text[:300]

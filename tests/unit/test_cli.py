@@ -54,7 +54,9 @@ def test_load_data_with_errors_lists_them_and_writes_nothing(db_url: str, tmp_pa
     r = run_cli(db_url, "load", str(bad))
     assert r.returncode == 1
     assert "line 3: CURRENCY 'XYZ'" in r.stdout and "line 4: TIME_PERIOD '2020-13'" in r.stdout
-    assert "2 error(s)" in r.stdout and "nothing was written" in r.stdout
+    # ... and, in the same report, the six mandatory series attributes the new series M.USD lacks.
+    assert r.stdout.count("mandatory series attribute missing for series M.USD.EUR.SP00.A") == 6
+    assert "8 error(s)" in r.stdout and "nothing was written" in r.stdout
     assert count(db_url, "data_observation") == 0
 
 

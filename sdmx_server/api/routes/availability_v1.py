@@ -56,7 +56,8 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
         _pk, info = query.resolve(session, req)
         # Availability reveals which data exist: it follows the dataflow's read rights.
         require_read(principal, info.dataflow.ref.triplet, info.dataflow_pk, info.is_public, info.provider_pks)
-        if component is not None and component not in info.dimension_ids:
+        # The time dimension is a dimension too (SDMX 2.1): its availability is the TimeRange alone.
+        if component is not None and component not in info.dimension_ids and component != info.time_dimension:
             raise BadRequestError(f"{component} is not a dimension of {info.dsd.ref}")
         now = utcnow()
         etag, last_modified = query.validators(

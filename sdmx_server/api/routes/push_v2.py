@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from sdmx_server.api.bodies import read_body
+from sdmx_server.api.data_params import int_param
 from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.middleware import request_id_var
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params
@@ -119,13 +120,11 @@ def submission_status(submission_id: str, request: Request, services: ServicesDe
 def submission_errors(submission_id: str, request: Request, services: ServicesDep) -> Response:
     """One page of a submission's errors: ``offset`` and ``limit`` (at most 10,000)."""
     check_params(request.query_params, {"offset", "limit"})
-    try:
-        offset = int(request.query_params.get("offset", "0"))
-        limit = min(int(request.query_params.get("limit", "1000")), 10_000)
-    except ValueError:
-        raise BadRequestError("offset and limit must be integers") from None
+    # errors are numbered with 32-bit integers (submission_error.seq)
+    offset = int_param(request.query_params, "offset", 0, maximum=2**31 - 1) or 0
+    limit = min(int_param(request.query_params, "limit", 1000, minimum=1) or 1000, 10_000)
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    return JSONResponse(services.submissions.errors(submission_id, principal, max(offset, 0), max(limit, 1),
+    return JSONResponse(services.submissions.errors(submission_id, principal, offset, limit,
                                                     base_url(request, services)))
 
 
@@ -145,7 +144,7 @@ def audit_events(request: Request, services: ServicesDep) -> Response:
             since = parse_instant(request.query_params["since"])
         except PeriodError as exc:
             raise BadRequestError(f"since: {exc}") from None
-    events = services.audit.events(since, request.query_params.get("action"),
-                                   int(request.query_params.get("offset", "0")),
-                                   min(int(request.query_params.get("limit", "100")), 1000))
+    offset = int_param(request.query_params, "offset", 0) or 0
+    limit = min(int_param(request.query_params, "limit", 100, minimum=1) or 100, 1000)
+    events = services.audit.events(since, request.query_params.get("action"), offset, limit)
     return JSONResponse({"events": events, "now": utcnow().isoformat()})
