@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sdmx_server.api.errors import error_response
 from sdmx_server.api.metrics import observe_request
+from sdmx_server.api.paths import V1_NOT_IMPLEMENTED, V1_RESOURCES
 from sdmx_server.domain.errors import InternalError, UriTooLongError
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -30,14 +31,27 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 WRITE_PREFIXES = ("/rest/v2/data", "/rest/v2/structure", "/admin")
 
 
+_TOP_FAMILIES = frozenset({"health", "ready", "metrics", "schemas", "admin", "docs", "openapi.json", "favicon.ico"})
+_REST_FAMILIES = frozenset(V1_RESOURCES) | V1_NOT_IMPLEMENTED | {"data", "availableconstraint", "schema"}
+_V2_FAMILIES = frozenset({"structure", "data", "availability", "schema", "metadata", "submissions"})
+
+
 def _family(path: str) -> str:
-    """Low-cardinality label for metrics."""
-    if not path.startswith("/rest"):
-        return path.split("/")[1] if path.count("/") >= 1 and len(path) > 1 else "root"
+    """Low-cardinality label for metrics: a known path family, or ``other``
+    (a label per arbitrary path segment would grow the series without bound)."""
     parts = path.split("/")
-    if len(parts) > 2 and parts[2] == "v2":
-        return "v2/" + (parts[3] if len(parts) > 3 else "")
-    return parts[2] if len(parts) > 2 else "rest"
+    first = parts[1] if len(parts) > 1 else ""
+    if first != "rest":
+        if not first:
+            return "root"
+        return first if first in _TOP_FAMILIES else "other"
+    second = parts[2] if len(parts) > 2 else ""
+    if not second:
+        return "rest"
+    if second == "v2":
+        third = parts[3] if len(parts) > 3 else ""
+        return "v2/" + (third if third in _V2_FAMILIES else "other" if third else "")
+    return second if second in _REST_FAMILIES else "other"
 
 
 class ServerMiddleware:

@@ -23,15 +23,27 @@ SS = NS21["ss"]
 
 
 def _allowed(info: DsdInfo, comp: ComponentInfo) -> list[str] | None:
+    """The codes a component may take under the Allowed constraints.
+
+    The include regions of one constraint are a union (a region that does not
+    name the component allows all its codes); constraints intersect; an
+    exclude region that names only this component removes its values.
+    """
     if comp.codes is None:
         return None
-    allowed = set(comp.codes)
+    codes = frozenset(comp.codes)
+    allowed = set(codes)
     for constraint in info.constraints:
+        includes = [r for r in constraint.regions if r.include]
+        if includes:
+            union: set[str] = set()
+            for region in includes:
+                union |= region.values.get(comp.id, codes) - region.excluded.get(comp.id, frozenset())
+            allowed &= union
         for region in constraint.regions:
-            if region.include and comp.id in region.values:
-                allowed &= region.values[comp.id]
-            if comp.id in region.excluded:
-                allowed -= region.excluded[comp.id]
+            if (not region.include and set(region.values) == {comp.id} and not region.excluded
+                    and region.time_start is None and region.time_end is None):
+                allowed -= region.values[comp.id]
     return sorted(allowed)
 
 

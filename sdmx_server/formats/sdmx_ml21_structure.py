@@ -110,6 +110,8 @@ class StructureWriter21:
         self._names(el, a.names, a.descriptions, a.id, with_descriptions=entry.mode != "stub")
         if not stub:
             self._body(el, a)
+        else:
+            self._stub_body(el, a)
 
     def _maintainable_attrs(self, a: Artefact, stub: bool) -> dict[str, str]:
         """XML attributes of a maintainable, in the schema's order."""
@@ -133,6 +135,16 @@ class StructureWriter21:
         if a.type.is_item_scheme and not stub:
             attrs["isPartial"] = bool_attr(a.is_partial)
         return attrs
+
+    @staticmethod
+    def _stub_body(el: etree._Element, a: Artefact) -> None:
+        """What a stub must still carry: the schema's required children and
+        the constraint type (its default, Actual, would misstate Allowed ones)."""
+        if a.type is ArtefactType.CONTENT_CONSTRAINT:
+            el.set("type", a.details.role if isinstance(a.details, ConstraintDetails) else "Actual")
+        elif isinstance(a.details, ProvisionAgreementDetails):
+            E(E(el, STR + "StructureUsage"), "Ref", ref_attrs(a.details.dataflow))
+            E(E(el, STR + "DataProvider"), "Ref", item_ref_attrs(a.details.data_provider))
 
     def _body(self, el: etree._Element, a: Artefact) -> None:
         """What a full (not stub) maintainable holds beyond its names."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from sdmx_server.domain.errors import BadRequestError, UnsupportedMediaTypeError
-from sdmx_server.domain.model import ConstraintDetails
+from sdmx_server.domain.model import ArtefactType, ConstraintDetails
 
 from ._xml_common import MES_21, MES_30, check_prolog, localname, namespace
 from .base import DataReadError
@@ -105,6 +105,7 @@ def read_structure_message(body: bytes, content_type: str | None) -> ReadResult:
     if not result.artefacts and not result.refused:
         raise BadRequestError("The message holds no structures")
     _refuse_incomplete_constraints(result, root)
+    _refuse_complex_components(result, root)
     return result
 
 
@@ -143,6 +144,42 @@ def _refuse_incomplete_constraints(result: ReadResult, root: etree._Element) -> 
                                    "its cube regions or key sets cannot be read completely (constraints attached to "
                                    "provision agreements or data providers, or naming unknown components, are not "
                                    "supported): stored, it would allow more than it says"))
+            continue
+        kept.append(artefact)
+    result.artefacts[:] = kept
+
+
+def _is_multi_valued(representation: etree._Element) -> bool:
+    value = (representation.get("maxOccurs") or "1").strip()
+    return value == "unbounded" or (value.isdigit() and int(value) > 1)
+
+
+def _refuse_complex_components(result: ReadResult, root: etree._Element) -> None:
+    """Refuse DSDs with SDMX 3.0 complex attributes or measures (a representation with
+    ``maxOccurs`` above 1): sdmx1 reads them as single values, and the store would flatten
+    their arrays silently."""
+    complex_: dict[tuple[str | None, str | None, str], list[str]] = {}
+    for dsd in root.iter():
+        if localname(dsd.tag) not in ("DataStructure", "DataStructureDefinition"):
+            continue
+        found: list[str] = []
+        for comp in dsd.iter():
+            kind = localname(comp.tag)
+            if kind not in ("Attribute", "Measure"):
+                continue
+            if any(localname(rep.tag) == "LocalRepresentation" and _is_multi_valued(rep) for rep in comp):
+                found.append(f"complex {kind.lower()} {comp.get('id')}")
+        if found:
+            complex_[(dsd.get("agencyID"), dsd.get("id"), dsd.get("version") or "1.0")] = found
+    if not complex_:
+        return
+    kept = []
+    for artefact in result.artefacts:
+        named = complex_.get((artefact.agency, artefact.id, artefact.version))
+        if artefact.type is ArtefactType.DATA_STRUCTURE and named:
+            result.refused.append((f"DataStructureDefinition {artefact.agency}:{artefact.id}({artefact.version})",
+                                   f"{', '.join(named)}: complex components (SDMX 3.0, several values per "
+                                   "component) are not supported by this server"))
             continue
         kept.append(artefact)
     result.artefacts[:] = kept

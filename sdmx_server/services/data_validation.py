@@ -119,16 +119,23 @@ class Validator:
         self._mandatory_obs = [a.id for a in self._obs_attrs.values() if a.mandatory]
         self._numeric = info.numeric_measure
         self._measure = info.primary_measure
+        # Per attribute, what each constraint allows: the union of its include regions (a region that
+        # does not name the attribute allows every value); constraints apply together.
+        self._attr_allowed: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        for a in info.attributes.values():
+            for constraint in info.constraints:
+                includes = [r for r in constraint.regions if r.include]
+                if includes and all(a.id in r.values for r in includes):
+                    union = frozenset().union(*(r.values[a.id] for r in includes))
+                    self._attr_allowed.setdefault(a.id, []).append((str(constraint.ref), union))
         # Coded observation-level attributes: the values that pass every check, in one set.
         self._obs_attr_values: dict[str, frozenset[str]] = {}
         for a in self._obs_attrs.values():
             if a.codes is None:
                 continue
             allowed = set(a.codes)
-            for constraint in info.constraints:
-                for region in constraint.regions:
-                    if region.include and a.id in region.values:
-                        allowed &= region.values[a.id]
+            for _ref, values in self._attr_allowed.get(a.id, ()):
+                allowed &= values
             self._obs_attr_values[a.id] = frozenset(allowed)
 
     def error(self, location: str, component: str, value: str, reason: str) -> None:
@@ -234,12 +241,10 @@ class Validator:
                 return False
         elif not _check_text(self, comp, value, location):
             return False
-        for constraint in self.info.constraints:
-            for region in constraint.regions:
-                allowed = region.values.get(comp.id)
-                if region.include and allowed is not None and value not in allowed:
-                    self.error(location, comp.id, value, f"not allowed by constraint {constraint.ref}")
-                    return False
+        for ref, allowed in self._attr_allowed.get(comp.id, ()):
+            if value not in allowed:
+                self.error(location, comp.id, value, f"not allowed by constraint {ref}")
+                return False
         return True
 
     def observation(self, rec: DataRecord, row: int) -> StagedRow | StagedObservation | None:

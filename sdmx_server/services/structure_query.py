@@ -126,6 +126,7 @@ class StructureQueryService:
 
     def _references(self, session: Session, q: StructureQuery, rows: list[StructureArtefact]) -> set[int]:
         base = {r.pk for r in rows}
+        parents = self._parents(session, q, base)
         out: set[int] = set()
         for ref in q.references:
             if ref == "none":
@@ -135,23 +136,34 @@ class StructureQueryService:
             elif ref == "descendants":
                 out |= self._closure(session, base, down=True)
             elif ref == "parents":
-                out |= {s for ss in repo.references_to(session, base).values() for s in ss}
+                out |= parents
             elif ref == "ancestors":
-                out |= self._closure(session, base, down=False)
+                out |= parents | self._closure(session, parents, down=False)
             elif ref == "parentsandsiblings":
-                out |= self._parents_and_siblings(session, base)
+                out |= self._parents_and_siblings(session, parents)
             elif ref == "all":
-                out |= self._parents_and_siblings(session, base) | self._closure(session, base, down=True)
-            else:  # a type: referenced or referencing artefacts of that type
+                out |= self._parents_and_siblings(session, parents) | self._closure(session, base, down=True)
+            else:  # a type: artefacts of that type referencing or referenced by the matches (no siblings)
                 wanted = ArtefactType(ref)
-                candidates = (self._parents_and_siblings(session, base) | self._closure(session, base, down=True)
-                              | self._closure(session, base, down=False))
+                candidates = (parents | self._closure(session, parents, down=False)
+                              | self._closure(session, base, down=True))
                 out |= {r.pk for r in repo.rows_by_pk(session, candidates) if r.type == wanted.value}
         return out - base
 
     @staticmethod
-    def _parents_and_siblings(session: Session, base: set[int]) -> set[int]:
+    def _parents(session: Session, q: StructureQuery, base: set[int]) -> set[int]:
+        """Artefacts referencing the matches; for an item query, only those whose item-level
+        references into a matched scheme name one of the requested items (an artefact that
+        references the scheme as a whole, like a DSD its codelist, stays)."""
         parents = {s for ss in repo.references_to(session, base).values() for s in ss}
+        if q.item_ids is None or not parents:
+            return parents
+        wanted = set(q.item_ids)
+        item_refs = repo.item_references_to(session, base)
+        return {p for p in parents if p not in item_refs or item_refs[p] & wanted}
+
+    @staticmethod
+    def _parents_and_siblings(session: Session, parents: set[int]) -> set[int]:
         siblings = {t for ts in repo.references_from(session, parents).values() for t in ts}
         return parents | siblings
 

@@ -226,6 +226,22 @@ def referenced_item_ids(session: Session, source_pks: Sequence[int], target_pk: 
     return set(session.execute(stmt).scalars())
 
 
+def item_references_to(session: Session, target_pks: Iterable[int]) -> dict[int, set[str]]:
+    """Item-level references into ``target_pks``: source pk -> ids of the items it references there."""
+    out: dict[int, set[str]] = defaultdict(set)
+    target_pks = list(target_pks)
+    if not target_pks:
+        return out
+    stmt = (
+        select(StructureReference.source_pk, StructureItem.item_id)
+        .join(StructureItem, StructureReference.target_item_pk == StructureItem.pk)
+        .where(StructureReference.target_pk.in_(target_pks))
+    )
+    for src, item_id in session.execute(stmt):
+        out[src].add(item_id)
+    return out
+
+
 def item_pks(session: Session, artefact_pk: int, item_ids: Iterable[str]) -> dict[str, int]:
     """Primary keys of items by id within one scheme."""
     ids = list(set(item_ids))

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from sdmx_server.domain.clock import utcnow
+from tests.conftest import pa_ref
 from tests.push.conftest import (
     CSV10_TYPE,
     PushEnv,
@@ -337,3 +338,34 @@ def test_audit_trail_is_for_admins_and_lists_every_write(exr_env: PushEnv) -> No
         assert since <= datetime.fromisoformat(event["at"]) <= utcnow()
     assert by_request[ok.headers["x-request-id"]]["details"]["inserted"] == 1
     assert by_request[bad.headers["x-request-id"]]["details"]["errorCount"] == 1
+
+
+def test_attribute_values_allowed_by_any_include_region(exr_env: PushEnv) -> None:
+    """A constraint's include regions are a union: an attribute value one of them allows is allowed
+    (and a value none allows is refused), also when the regions allow different values."""
+    from sdmx_server.domain.model import (
+        Artefact,
+        ArtefactType,
+        ConstraintAttachmentRef,
+        ConstraintDetails,
+        CubeRegion,
+        KeyValue,
+    )
+
+    pa = pa_ref("EXR_IMF")
+    constraint = Artefact(
+        type=ArtefactType.CONTENT_CONSTRAINT, agency="ECB", id="EXR_IMF_CONSTRAINT", version="1.0",
+        names={"en": "What IMF may report"},
+        details=ConstraintDetails(role="Allowed", attachments=[ConstraintAttachmentRef(ref=pa)], cube_regions=[
+            CubeRegion(include=True, key_values=[KeyValue(id="CURRENCY", values=["GBP"]),
+                                                 KeyValue(id="OBS_STATUS", values=["A"])]),
+            CubeRegion(include=True, key_values=[KeyValue(id="CURRENCY", values=["CHF"]),
+                                                 KeyValue(id="OBS_STATUS", values=["E"])])]))
+    report = exr_env.services.structure_store.submit([constraint])
+    assert not report.refused, report.refused
+    r = exr_env.push(exr_csv(["M,GBP,EUR,SP00,A,2031-01,0.9,A", "M,CHF,EUR,SP00,A,2031-01,0.95,E"]), who="IMF")
+    assert r.status_code == 200 and r.json()["inserted"] == 2, r.text[:500]
+    r = exr_env.push(exr_csv(["M,GBP,EUR,SP00,A,2031-02,0.9,P"]), who="IMF")
+    assert r.status_code == 422, r.text[:500]
+    assert [(e["component"], e["value"]) for e in r.json()["errors"]] == [("OBS_STATUS", "P")]
+    assert "EXR_IMF_CONSTRAINT" in r.json()["errors"][0]["reason"]

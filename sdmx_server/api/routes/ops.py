@@ -40,3 +40,8 @@ def metrics() -> Response:
     """Prometheus metrics."""
     body, content_type = render_metrics()
     return Response(body, media_type=content_type)
+
+
+# HEAD too (load balancers and probes use it); undocumented, so that OpenAPI keeps one operation each.
+for _path, _endpoint in (("/health", health), ("/ready", ready), ("/metrics", metrics)):
+    router.add_api_route(_path, _endpoint, methods=["HEAD"], include_in_schema=False)

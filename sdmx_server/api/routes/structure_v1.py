@@ -72,9 +72,11 @@ async def answer_structure(request: Request, resource: str, rest: str) -> Respon
         validators = renderer.validators(query, media, languages, state)
     else:
         validators = await run_in_threadpool(renderer.validators, query, media, languages)
-    if is_not_modified(request, validators.etag, validators.last_modified):
-        return not_modified_response(validators.etag, validators.last_modified, request)
     rendered = renderer.cached(validators.etag)
+    if is_not_modified(request, validators.etag, validators.last_modified):
+        if rendered is None:  # a query with no result is 404 whatever the client holds
+            await run_in_threadpool(renderer.render, query, media, languages, validators.etag)
+        return not_modified_response(validators.etag, validators.last_modified, request)
     if rendered is None:
         rendered = await run_in_threadpool(renderer.render, query, media, languages, validators.etag)
     gz = accepts_gzip(request)
