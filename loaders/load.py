@@ -94,11 +94,13 @@ def split_by_kind(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return structures, data
 
 
-def load_data_file(path: Path, service: object, dataflow: object = None, *, on_error: object = None) -> object:
-    """Validate and write one data file through the shared write service (all or nothing)."""
+def load_data_file(path: Path, service: object, dataflow: object = None, *, on_error: object = None,
+                   provision_agreement: object = None) -> object:
+    """Validate and write one data file through the shared write service (all or nothing); through a
+    provision agreement when given (its producer then owns the cells, its constraints apply)."""
     from sdmx_server.services.data_write import DataWriteService
 
     assert isinstance(service, DataWriteService)
     with path.open("rb") as stream:
         return service.submit(stream, dataflow=dataflow, source=str(path), on_error=on_error,  # type: ignore[arg-type]
-                              keep_errors=1000)
+                              keep_errors=1000, provision_agreement=provision_agreement)  # type: ignore[arg-type]

@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     load = sub.add_parser("load", help="load SDMX structure or data messages (files or folders)")
     load.add_argument("paths", nargs="+", type=Path)
     load.add_argument("--dataflow", default=None, help="AGENCY,ID,VERSION of the dataflow for data messages")
+    load.add_argument("--provision-agreement", default=None,
+                      help="AGENCY,ID,VERSION: load data messages on behalf of this agreement's producer")
     sub.add_parser("migrate", help="create or upgrade the database schema")
     token = sub.add_parser("token", help="manage bearer tokens")
     tsub = token.add_subparsers(dest="token_command", required=True)
@@ -60,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return serve(settings, args.host, args.port, args.workers)
     if args.command == "load":
-        return load(settings, args.paths, args.dataflow)
+        return load(settings, args.paths, args.dataflow, args.provision_agreement)
     if args.command == "token":
         return token_command(settings, args)
     if args.command == "dataflow":
@@ -112,7 +114,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     return 0
 
 
-def load(settings: Settings, paths: list[Path], dataflow: str | None) -> int:
+def load(settings: Settings, paths: list[Path], dataflow: str | None, agreement: str | None = None) -> int:
     """Load files or folders: structures first (one submission), then each data file (all or nothing)."""
     from loaders.load import load_structure_files, split_by_kind
     from sdmx_server.services.container import Services
@@ -123,6 +125,7 @@ def load(settings: Settings, paths: list[Path], dataflow: str | None) -> int:
         print(f"error: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
     target = _dataflow_ref(dataflow) if dataflow else None
+    pa = _maintainable_ref(agreement, "PROVISION_AGREEMENT", "--provision-agreement") if agreement else None
     structure_files, data_files = split_by_kind(paths)
     services = Services.build(settings)
     ok = True
@@ -136,22 +139,26 @@ def load(settings: Settings, paths: list[Path], dataflow: str | None) -> int:
                    "written" if ok else "partly refused", 200 if ok else 409,
                    {k: sub.count(k) for k in ("created", "updated", "merged", "kept")} | {"refused": len(sub.refused)})
         for path in data_files:
-            ok = _load_one_data_file(services, path, target) and ok
+            ok = _load_one_data_file(services, path, target, pa) and ok
     finally:
         services.close()
     return 0 if ok else 1
 
 
 def _dataflow_ref(text: str) -> object:
+    return _maintainable_ref(text, "DATAFLOW", "--dataflow")
+
+
+def _maintainable_ref(text: str, type_name: str, option: str) -> object:
     from sdmx_server.domain.model import ArtefactType, MaintainableRef
 
     parts = text.split(",")
     if len(parts) != 3:
-        raise SystemExit("--dataflow must be AGENCY,ID,VERSION")
-    return MaintainableRef(type=ArtefactType.DATAFLOW, agency=parts[0], id=parts[1], version=parts[2])
+        raise SystemExit(f"{option} must be AGENCY,ID,VERSION")
+    return MaintainableRef(type=ArtefactType[type_name], agency=parts[0], id=parts[1], version=parts[2])
 
 
-def _load_one_data_file(services: object, path: Path, target: object) -> bool:
+def _load_one_data_file(services: object, path: Path, target: object, pa: object = None) -> bool:
     from loaders.load import load_data_file
     from sdmx_server.domain.errors import SdmxError
     from sdmx_server.readers.base import DataReadError
@@ -164,7 +171,8 @@ def _load_one_data_file(services: object, path: Path, target: object) -> bool:
         print(f"  {err.location}: {err.component} {err.value!r}: {err.reason}")  # type: ignore[attr-defined]
 
     try:
-        result = load_data_file(path, services.data_write, target, on_error=show)  # type: ignore[attr-defined]
+        result = load_data_file(path, services.data_write, target, on_error=show,  # type: ignore[attr-defined]
+                                provision_agreement=pa)
     except (DataReadError, SdmxError) as exc:
         message = getattr(exc, "message", str(exc))
         print(f"refused  {path}: {message}")

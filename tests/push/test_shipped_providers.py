@@ -47,3 +47,29 @@ def test_a_producer_cannot_replace_another_producers_sample_rows(lmis_env: PushE
     assert lmis_env.snapshot() == before
     r = lmis_env.push(text.getvalue(), who="HCP", target="dataflow/MA_LMIS/DF_MIG_OUTFLOW/1.0")
     assert r.status_code == 200 and r.json()["updated"] == 1, r.text[:500]
+
+
+def test_an_administrator_loads_on_behalf_of_a_producer(lmis_env: PushEnv, tmp_path: Path) -> None:
+    """``sdmx-server load --provision-agreement``: the producer owns what was loaded for it."""
+    from tests.push.test_token_cli import cli
+
+    with (SAMPLE / "DF_MIG_OUTFLOW.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    row = {**next(r for r in rows if r["SOURCE"] == "SRC_HCP_ENMI"), "TIME_PERIOD": "2035"}
+    path = tmp_path / "hcp-2035.csv"
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(row), lineterminator="\n")
+        writer.writeheader()
+        writer.writerow(row)
+    refused = cli(lmis_env, "load", str(path), "--provision-agreement", "MA_LMIS,NOPE,1.0")
+    assert refused.returncode == 1 and "NOPE" in refused.stdout
+    done = cli(lmis_env, "load", str(path), "--provision-agreement", "MA_LMIS,PA_HCP_MIG_OUTFLOW,1.0")
+    assert done.returncode == 0, done.stdout + done.stderr
+    hcp = sources(lmis_env, "/rest/data/MA_LMIS,DF_MIG_OUTFLOW,1.0/all/MA_LMIS,HCP?startPeriod=2035")
+    assert hcp == Counter({"SRC_HCP_ENMI": 1})
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(row), lineterminator="\n")
+    writer.writeheader()
+    writer.writerow({**row, "OBS_VALUE": "1"})
+    r = lmis_env.push(text.getvalue(), who="MIN_EMPLOI", target="dataflow/MA_LMIS/DF_MIG_OUTFLOW/1.0")
+    assert r.status_code == 422 and "reported by HCP" in r.json()["errors"][0]["reason"], r.text[:500]
