@@ -349,6 +349,8 @@ class DataQueryService:
         dim_at_obs = req.dim_at_obs or info.time_dimension or ALL_DIMENSIONS
         if req.detail in ("serieskeysonly", "nodata") and info.time_dimension:
             dim_at_obs = info.time_dimension
+        # A preview shows the embargoed attribute values with the embargoed observations.
+        pending = rr.pending_of(f)
         has_series_attrs = any(a.level == "series" for a in info.attributes.values())
         lookup = None
         if has_series_attrs:
@@ -357,7 +359,7 @@ class DataQueryService:
             def lookup(pks: list[int]) -> dict[int, dict[str, str]]:
                 # Its own connection: the main one may be busy streaming a COPY.
                 with factory() as side:
-                    return rr.series_attributes(side, info.dataflow_pk, pks, at)
+                    return rr.series_attributes(side, info.dataflow_pk, pks, at, pending)
         pas = []
         if req.providers is not None:
             wanted = {p for _, p in req.providers}
@@ -374,7 +376,7 @@ class DataQueryService:
 
         upper: dict[str, dict[str, dict[str, str]]] = {"dataset": {}, "group": {}}
         if any(a.level in ("dataset", "group") for a in info.attributes.values()):
-            upper = rr.upper_attributes(session, info.dataflow_pk, at)
+            upper = rr.upper_attributes(session, info.dataflow_pk, at, pending)
         return DataContext(
             info=info, render=render, dim_at_obs=dim_at_obs, detail=req.detail, obs_attrs=list(f.obs_attrs),
             dataset_attrs=upper["dataset"].get("", {}), group_attrs=upper["group"],

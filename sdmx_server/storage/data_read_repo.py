@@ -217,28 +217,49 @@ def upper_bound_rows(session: Session, f: ObservationFilter, *, series: bool = F
                                params).scalar_one())
 
 
-def series_attributes(session: Session, dataflow_pk: int, series_pks: Sequence[int], at: datetime) -> dict[int, dict[str, str]]:
-    """Series-level attribute values (published at ``at``) of these series."""
+def _attr_visible(pending: Sequence[int], alias: str = "p", at: str = ":at") -> str:
+    """SQL: attribute version ``alias`` is the one seen at ``at``, or, in a preview, the latest of those
+    published at ``at`` and those of the ``pending`` (embargoed) batches, as for observations."""
+    p = alias
+    if not pending:
+        return f"NOT {p}.is_deleted AND {p}.valid_from <= {at} AND ({p}.valid_to IS NULL OR {p}.valid_to > {at})"
+    batches = ", ".join(str(int(b)) for b in pending)
+    seen = f"(w.valid_from <= {at} OR w.batch_pk IN ({batches}))"
+    return (f"NOT {p}.is_deleted AND ({p}.valid_from <= {at} OR {p}.batch_pk IN ({batches})) AND NOT EXISTS ("
+            f"SELECT 1 FROM data_attribute_value w WHERE w.dataflow_pk = {p}.dataflow_pk AND w.level = {p}.level"
+            f" AND w.target_key = {p}.target_key AND (w.series_pk = {p}.series_pk OR (w.series_pk IS NULL AND"
+            f" {p}.series_pk IS NULL)) AND w.valid_from > {p}.valid_from AND {seen})")
+
+
+def pending_of(f: ObservationFilter) -> tuple[int, ...]:
+    """The embargoed batches a preview overlays (none otherwise)."""
+    return tuple(f.extra.get("pending", ())) if f.mode == "preview" else ()
+
+
+def series_attributes(session: Session, dataflow_pk: int, series_pks: Sequence[int], at: datetime,
+                      pending: Sequence[int] = ()) -> dict[int, dict[str, str]]:
+    """Series-level attribute values (published at ``at``, overlaid with ``pending`` batches) of these series."""
     if not series_pks:
         return {}
     out: dict[int, dict[str, str]] = {}
     for start in range(0, len(series_pks), 900):
         chunk = ", ".join(str(int(p)) for p in series_pks[start:start + 900])
         rows = session.execute(text(
-            f"SELECT series_pk, attrs FROM data_attribute_value WHERE dataflow_pk = :df AND level = 'series'"
-            f" AND series_pk IN ({chunk}) AND NOT is_deleted AND valid_from <= :at AND (valid_to IS NULL OR valid_to > :at)"),
+            f"SELECT p.series_pk, p.attrs FROM data_attribute_value p WHERE p.dataflow_pk = :df AND p.level = 'series'"
+            f" AND p.series_pk IN ({chunk}) AND {_attr_visible(pending)}"),
             {"df": dataflow_pk, "at": to_db(session, at)})
         for spk, attrs in rows:
             out[int(spk)] = _as_dict(attrs)
     return out
 
 
-def upper_attributes(session: Session, dataflow_pk: int, at: datetime) -> dict[str, dict[str, dict[str, str]]]:
-    """Dataset- ("" key) and group-level attribute values published at ``at``: level -> target key -> values."""
+def upper_attributes(session: Session, dataflow_pk: int, at: datetime,
+                     pending: Sequence[int] = ()) -> dict[str, dict[str, dict[str, str]]]:
+    """Dataset- ("" key) and group-level attribute values published at ``at`` (overlaid with ``pending``
+    batches): level -> target key -> values."""
     rows = session.execute(text(
-        "SELECT level, target_key, attrs FROM data_attribute_value WHERE dataflow_pk = :df"
-        " AND level IN ('dataset', 'group')"
-        " AND NOT is_deleted AND valid_from <= :at AND (valid_to IS NULL OR valid_to > :at)"),
+        "SELECT p.level, p.target_key, p.attrs FROM data_attribute_value p WHERE p.dataflow_pk = :df"
+        f" AND p.level IN ('dataset', 'group') AND {_attr_visible(pending)}"),
         {"df": dataflow_pk, "at": to_db(session, at)})
     out: dict[str, dict[str, dict[str, str]]] = {"dataset": {}, "group": {}}
     for level, k, a in rows:
@@ -357,8 +378,7 @@ def copy_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequence[
         elif level == "series":
             cols.append(f"sa.attrs ->> '{safe}'")
             join = (" LEFT JOIN data_attribute_value sa ON sa.dataflow_pk = s.dataflow_pk AND sa.level = 'series'"
-                    " AND sa.series_pk = s.pk AND NOT sa.is_deleted AND sa.valid_from <= %(at)s"
-                    " AND (sa.valid_to IS NULL OR sa.valid_to > %(at)s)")
+                    f" AND sa.series_pk = s.pk AND {_attr_visible(pending_of(f), 'sa', '%(at)s')}")
         else:
             key = f"const_{len(params)}"
             params[key] = constant
@@ -535,8 +555,7 @@ def sqlite_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequenc
         elif level == "series":
             expr = f"json_extract(sa.attrs, '$.\"{safe}\"')"
             join = (" LEFT JOIN data_attribute_value sa ON sa.dataflow_pk = s.dataflow_pk AND sa.level = 'series'"
-                    " AND sa.series_pk = s.pk AND NOT sa.is_deleted AND sa.valid_from <= :at"
-                    " AND (sa.valid_to IS NULL OR sa.valid_to > :at)")
+                    f" AND sa.series_pk = s.pk AND {_attr_visible(pending_of(f), 'sa')}")
         else:
             key = f"const_{len(params)}"
             params[key] = constant

@@ -310,3 +310,27 @@ def test_release_date_in_the_past_publishes_now(exr_env: PushEnv) -> None:
         r = client.get(f"/rest/data/ECB,EXR,1.0/{KEY}", headers={"If-Modified-Since": seen.headers["last-modified"]})
         assert r.status_code == 200 and plain_cells(r) == {(SEK, "2015"): 2.0}
         assert r.headers["last-modified"] != seen.headers["last-modified"]
+
+
+def test_a_preview_shows_embargoed_attribute_values_too(exr_env: PushEnv) -> None:
+    """An embargoed release that changes a series attribute: the public sees the old value, the
+    producer's preview the new one (with the release's observations), in every format."""
+    from tests.push.conftest import exr_csv, exr_series_attr_values
+
+    key = "M.CHF.EUR.SP00.A"
+    assert exr_env.push(exr_csv(["M,CHF,EUR,SP00,A,2031-01,0.9,A"])).status_code == 200
+    old_title = exr_series_attr_values("M", "CHF")["TITLE_COMPL"]
+    attrs = exr_series_attr_values("M", "CHF") | {"TITLE_COMPL": "Swiss franc embargoed title"}
+    header = "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS," \
+             + ",".join(attrs)
+    body = f"{header}\nECB:EXR(1.0),M,CHF,EUR,SP00,A,2031-02,0.91,A,{','.join(attrs.values())}\n"
+    release = release_in(3600)
+    r = exr_env.push(body, params={"releaseDate": release.isoformat()})
+    assert r.status_code == 200, r.text
+    for fmt, accept in FORMATS.items():
+        with exr_env.client(None) as public, exr_env.client("ECB") as producer:
+            seen = public.get(f"/rest/data/ECB,EXR,1.0/{key}", headers={"Accept": accept}).text
+            preview = producer.get(f"/rest/data/ECB,EXR,1.0/{key}", params={"preview": "true"},
+                                   headers={"Accept": accept}).text
+        assert old_title in seen and "embargoed title" not in seen, fmt
+        assert "embargoed title" in preview and "2031-02" in preview, fmt
