@@ -448,7 +448,7 @@ class Validator:
                 ok = False
                 continue
             if not self.attribute(comp, value, loc):
-                self._note_invalid(comp.level, rec.key, attr_id)
+                self._note_invalid(comp, rec.key, attr_id)
                 ok = False
                 continue
             if comp.level == "obs":
@@ -510,13 +510,18 @@ class Validator:
                     continue  # presented above its level: the observations carry it
                 self._upper(level + ":" + (comp.group or ""), {attr_id: value}, rec, rec.location)
             else:
-                self._note_invalid(comp.level, rec.key, attr_id)
+                self._note_invalid(comp, rec.key, attr_id)
 
-    def _note_invalid(self, level: str, key: Sequence[str], attr_id: str) -> None:
-        if level == "series":
+    def _note_invalid(self, comp: ComponentInfo, key: Sequence[str], attr_id: str) -> None:
+        if comp.level == "series":
             self.invalid_upper.add((".".join(key), attr_id))
-        elif level == "dataset":
+        elif comp.level == "dataset":
             self.invalid_upper.add(("", attr_id))
+        elif comp.level == "group" and comp.group:
+            dims = self.info.groups.get(comp.group, ())
+            if len(key) == len(self._dims):
+                gkey = ".".join(key[self._dim_index[d]] for d in dims if d in self._dim_index)
+                self.invalid_upper.add((comp.group + ":" + gkey, attr_id))
 
 
 def _check_text(v: Validator, comp: ComponentInfo, value: str, location: str) -> bool:

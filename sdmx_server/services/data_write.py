@@ -36,6 +36,7 @@ from sdmx_server.readers.sdmx_ml import iter_ml_records, read_ml_info
 from sdmx_server.readers.sniff import sniff_format
 from sdmx_server.services.data_validation import ValidationError, Validator
 from sdmx_server.services.dsd_info import DsdInfo, load_dsd_info, resolve_dataflow
+from sdmx_server.services.mandatory_attributes import check_mandatory_upper
 from sdmx_server.storage import data_write_repo as wr
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.sqltime import to_db
@@ -240,7 +241,7 @@ class DataWriteService:
                                                       "attribute value"))
         # The checks against the store run whatever the rows' errors, so that one report lists every
         # error (on the valid staged rows; wildcard deletions are expanded only for a valid message).
-        self._check_mandatory_upper(session, info, validator, collect)
+        check_mandatory_upper(session, info, validator, collect)
         if not result.ok:
             provider_pk = _provider_pk(session, pa_row)
             if provider_pk is not None and len(info.provider_pks) > 1:
@@ -255,53 +256,6 @@ class DataWriteService:
         self._apply(session, info, validator, stager, wildcards, release, now, principal, source, pa_row, result,
                     collect)
         stager.drop()
-
-    @staticmethod
-    def _check_mandatory_upper(session: Session, info: DsdInfo, validator: Validator,
-                               collect: Callable[[ValidationError], None]) -> None:
-        """Mandatory series- and dataset-level attributes: given in the message or already stored.
-
-        A series the message adds observations to needs a value for every
-        mandatory series attribute, from this message or from what is stored
-        (an append to a known series need not repeat them); likewise the data
-        set for mandatory dataset attributes. (Observation-level ones are
-        checked row by row; group-level ones are not checked.) One given with
-        an invalid value already has its error: it is not reported again.
-        """
-        by_level: dict[str, list[str]] = {}
-        for attr in info.attributes.values():
-            if attr.mandatory and attr.level in ("series", "dataset"):
-                by_level.setdefault(attr.level, []).append(attr.id)
-        if not by_level:
-            return
-        series_mandatory = by_level.get("series", [])
-        lacking: list[tuple[str, str, list[str]]] = []
-        any_series = False
-        for key, loc in wr.staged_series(session):
-            any_series = True
-            given = validator.series_attrs.get(key)
-            missing = [a for a in series_mandatory if (given is None or a not in given[0])
-                       and (key, a) not in validator.invalid_upper]
-            if missing:
-                lacking.append((key, loc, missing))
-        if lacking:
-            stored = wr.stored_upper_attributes(session, info.dataflow_pk, "series", [k for k, _l, _m in lacking])
-            for key, loc, missing in lacking:
-                still = [a for a in missing if a not in stored.get(key, {})]
-                if still:
-                    for attr_id in still:
-                        collect(ValidationError(loc, attr_id, "", f"mandatory series attribute missing for series "
-                                                f"{key}: neither given nor stored"))
-        dataset_mandatory = by_level.get("dataset", [])
-        if dataset_mandatory and any_series:
-            missing = [a for a in dataset_mandatory if a not in validator.dataset_attrs
-                       and ("", a) not in validator.invalid_upper]
-            if missing:
-                stored_ds = wr.stored_upper_attributes(session, info.dataflow_pk, "dataset").get("", {})
-                for attr_id in missing:
-                    if attr_id not in stored_ds:
-                        collect(ValidationError("data set", attr_id, "", "mandatory data set attribute missing: "
-                                                "neither given nor stored"))
 
     def _validate(self, stream: BinaryIO, fmt: str, info: DsdInfo, validator: Validator,
                   stager: wr.ObservationStager) -> list[StagedObservation]:

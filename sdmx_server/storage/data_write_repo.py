@@ -456,24 +456,28 @@ def staged_series(session: Session) -> Iterator[tuple[str, str]]:
 
 def stored_upper_attributes(session: Session, dataflow_pk: int, level: str,
                             series_keys: Sequence[str] = ()) -> dict[str, dict[str, str]]:
-    """The latest stored (not deleted) attribute values of ``level``: by series key, or under "" for the data set.
+    """The latest stored (not deleted) attribute values of ``level``: by series key (``series_keys``), by
+    group target key (``GROUP:key``, passed as ``series_keys``), or under "" for the data set.
 
     Embargoed versions count: an attribute given in a pending release is given.
     """
     out: dict[str, dict[str, str]] = {}
     base = ("SELECT {key}, p.attrs FROM data_attribute_value p {join} WHERE p.dataflow_pk = :df AND p.level = :level"
             " AND p.valid_to IS NULL AND NOT p.is_deleted")
-    if level != "series":
+    if level == "dataset":
         for _key, attrs in session.execute(text(base.format(key="''", join="")), {"df": dataflow_pk, "level": level}):
             out.setdefault("", {}).update(_json(attrs))
         return out
+    # series: by series key; group: by target key ("GROUP:key")
+    key_col = "s.series_key" if level == "series" else "p.target_key"
+    join = "JOIN data_series s ON s.pk = p.series_pk" if level == "series" else ""
     keys = list(series_keys)
     for start in range(0, len(keys), 500):
         chunk = keys[start:start + 500]
         params: dict[str, Any] = {"df": dataflow_pk, "level": level}
         params.update({f"k{n}": k for n, k in enumerate(chunk)})
-        sql = base.format(key="s.series_key", join="JOIN data_series s ON s.pk = p.series_pk") + \
-            " AND s.series_key IN (" + ", ".join(f":k{n}" for n in range(len(chunk))) + ")"
+        sql = base.format(key=key_col, join=join) + \
+            f" AND {key_col} IN (" + ", ".join(f":k{n}" for n in range(len(chunk))) + ")"
         for key, attrs in session.execute(text(sql), params):
             out.setdefault(str(key), {}).update(_json(attrs))
     return out

@@ -14,12 +14,25 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import text
 
+from sdmx_server.services.container import Services
+from sdmx_server.services.data_write import SubmissionResult
+from sdmx_server.storage.schema import upgrade_to_head
+from tests import fixtures
+from tests.conftest import (
+    DatabaseFactory,
+    add_dataflow,
+    load_data,
+    load_files,
+    make_settings,
+    sample_flow,
+)
 from tests.push.conftest import (
     CSV10_TYPE,
     GENERIC21_TYPE,
@@ -28,6 +41,7 @@ from tests.push.conftest import (
     PushEnv,
     exr_observations,
     exr_series_attr_values,
+    snapshot,
 )
 from tests.push.test_embargo import release_in, still_before, wait_until
 from tests.push.test_hostile_input import errors, refused
@@ -300,3 +314,51 @@ def test_a_mandatory_data_set_attribute(exr_env: PushEnv) -> None:
             "SELECT p.attrs FROM data_attribute_value p JOIN structure_artefact a ON a.pk = p.dataflow_pk"
             " WHERE a.resource_id = 'EXR_DS' AND p.level = 'dataset' AND p.valid_to IS NULL")).scalars().all()
     assert (json.loads(attrs) if isinstance(attrs, str) else attrs) == {"COLLECTION": "A"}
+
+
+# ------------------------------------------------------------------ group level
+
+RG_FLOW = sample_flow("rg")
+RG_HEADER = "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_VAR,TIME_PERIOD,OBS_VALUE,OBS_STATUS"
+RG_GROUP = ["DECIMALS", "UNIT_MEASURE", "UNIT_MULT", "TITLE"]
+
+
+@pytest.fixture
+def sibling_group_store(db_factory: DatabaseFactory) -> Iterator[Services]:
+    """The SDMX 2.1 sample DSD with a sibling group whose attributes DECIMALS, UNIT_MEASURE, UNIT_MULT
+    and TITLE are mandatory, and its sample data (monthly CHF, GBP, JPY, USD)."""
+    services = Services.build(make_settings(db_factory.new_url(), source_alias="TESTSRC"))
+    upgrade_to_head(services.engine)
+    load_files(services, [fixtures.SDMX / "ECB_EXR" / "rg-structure-full.xml"])
+    add_dataflow(services, "ECB", "EXR_RG", "ECB_EXR_CG")
+    assert load_data(services, fixtures.SDMX / "ECB_EXR" / "rg-ts.xml", dataflow=RG_FLOW).ok  # type: ignore[attr-defined]
+    yield services
+    services.close()
+
+
+def test_a_new_group_without_its_mandatory_attributes_is_refused(sibling_group_store: Services) -> None:
+    services = sibling_group_store
+    before = snapshot(services)
+
+    def submit(body: str) -> SubmissionResult:
+        return services.data_write.submit(io.BytesIO(body.encode()), dataflow=RG_FLOW)  # type: ignore[arg-type]
+
+    # CHF end of period (variation P): a new sibling group (currency, denominator, type, variation),
+    # nothing given or stored.
+    result = submit(f"{RG_HEADER}\nECB:EXR_RG(1.0),M,CHF,EUR,SP00,P,2010-08,1.31,A\n")
+    assert not result.ok
+    assert sorted((e.location, e.component) for e in result.errors) == sorted(("line 2", a) for a in RG_GROUP)
+    assert all("mandatory group attribute missing for group SiblingGroup:CHF.EUR.SP00.P" in e.reason
+               for e in result.errors)
+    assert snapshot(services) == before
+    # Given on the row, the group's attributes are fine.
+    result = submit(f"{RG_HEADER},{','.join(RG_GROUP)}\n"
+                    "ECB:EXR_RG(1.0),M,CHF,EUR,SP00,P,2010-08,1.31,A,4,CHF,0,Swiss franc/Euro (end of period)\n")
+    assert result.ok, [e.as_dict() for e in result.errors]
+    # A new series of a stored group (quarterly CHF: the sibling group has no FREQ) needs none of them.
+    result = submit(f"{RG_HEADER}\nECB:EXR_RG(1.0),Q,CHF,EUR,SP00,E,2010-Q3,1.3,A\n")
+    assert result.ok, [e.as_dict() for e in result.errors]
+    # An invalid value is one error, not also "missing".
+    result = submit(f"{RG_HEADER},{','.join(RG_GROUP)}\n"
+                    "ECB:EXR_RG(1.0),M,GBP,EUR,SP00,P,2010-08,0.8,A,4,XXX,0,Pound sterling/Euro\n")
+    assert [(e.component, e.value) for e in result.errors] == [("UNIT_MEASURE", "XXX")]
