@@ -300,6 +300,10 @@ def test_head_gives_headers_only(dhttp: httpx.Client) -> None:
     r = dhttp.head("/rest/data/EXR/M.JPY.EUR.SP00.A")
     assert r.status_code == 200 and r.content == b"" and r.headers["content-type"] == GENERIC
     assert dhttp.head("/rest/data/EXR/M.GBP.EUR.SP00.A").status_code == 404
+    for path in ("/rest/availableconstraint/EXR/M.JPY.EUR.SP00.A", "/rest/schema/dataflow/ECB/EXR/1.0"):
+        got, head = dhttp.get(path), dhttp.head(path)
+        assert got.status_code == head.status_code == 200 and head.content == b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
 
 
 def test_range_paging_with_content_range(dhttp: httpx.Client) -> None:

@@ -71,8 +71,14 @@ def test_public_url_is_used_in_links(make_services, serve) -> None:
 
 
 def test_openapi_document_is_served(http: httpx.Client) -> None:
-    doc = http.get("/openapi.json").json()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. duplicate operation ids (a GET and a HEAD on one route)
+        doc = http.get("/openapi.json").json()
     assert any(p.startswith("/rest/data") for p in doc["paths"])
+    ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
 
 
 def test_unknown_paths_are_sdmx_404(http: httpx.Client) -> None:

@@ -29,7 +29,8 @@ router = APIRouter(tags=["availability (SDMX 2.1)"])
 PARAMS = {"mode", "startPeriod", "endPeriod", "updatedAfter", "references"}
 
 
-@router.api_route("/rest/availableconstraint/{rest:path}", methods=["GET", "HEAD"])
+@router.get("/rest/availableconstraint/{rest:path}")
+@router.head("/rest/availableconstraint/{rest:path}", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
 def availableconstraint(rest: str, request: Request, services: ServicesDep) -> Response:
     """An Actual content constraint of the data present, with series and observation counts
     (annotations of type ``sdmx_metrics``). ``mode=exact|available``, periods, ``references``."""

