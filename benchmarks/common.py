@@ -18,6 +18,8 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from sdmx_server.services.container import Services
+
 PG_URL = os.environ.get("SDMX_SERVER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -152,3 +154,10 @@ class Report:
 
     def header(self) -> None:
         print(f"\n== {self.title}", flush=True)
+
+
+def dataflow_pks(services: Services) -> dict[str, int]:
+    """The stored dataflows' primary keys by id (the benchmarks' baselines write rows for them)."""
+    with services.session_factory() as s:
+        return {r.resource_id: r.pk for r in s.execute(text(
+            "SELECT pk, resource_id FROM structure_artefact WHERE type = 'dataflow'")).mappings()}

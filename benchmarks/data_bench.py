@@ -35,6 +35,7 @@ from sqlalchemy import text
 from benchmarks import synthetic
 from benchmarks.common import (
     Report,
+    dataflow_pks,
     fresh_database,
     median,
     percentile,
@@ -211,9 +212,7 @@ def run(kind: str, n_series: int, periods: int) -> int:
         services = Services.build(Settings(database_url=url, load_shipped_structures=False))
         upgrade_to_head(services.engine)
         assert not services.structure_store.submit(synthetic.build_structures()).refused
-        with services.session_factory() as s:
-            flow_pk = {r.resource_id: r.pk for r in s.execute(text(
-                "SELECT pk, resource_id FROM structure_artefact WHERE type = 'dataflow'")).mappings()}
+        flow_pk = dataflow_pks(services)
         pg = kind == "postgres"
 
         base = baseline_load(services, keys, periods, flow_pk["LOADTEST"])

@@ -32,11 +32,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from sqlalchemy import text
 
 from benchmarks import synthetic
 from benchmarks.common import (
     Report,
+    dataflow_pks,
     fresh_database,
     median,
     percentile,
@@ -184,9 +184,7 @@ def run(kind: str, n_obs: int) -> int:
         upgrade_to_head(services.engine)
         refused = services.structure_store.submit([*synthetic.build_structures(), *producer_structures()]).refused
         assert not refused, refused
-        with services.session_factory() as s:
-            flow_pk = {r.resource_id: r.pk for r in s.execute(text(
-                "SELECT pk, resource_id FROM structure_artefact WHERE type = 'dataflow'")).mappings()}
+        flow_pk = dataflow_pks(services)
         pg = kind == "postgres"
         base = baseline_load(services, keys, PERIODS, flow_pk["LOADTEST"])
         first = Path(tmp) / "first.csv"

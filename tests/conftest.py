@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import threading
 import time
 import uuid
@@ -50,11 +51,27 @@ class DatabaseFactory:
         """A new, empty database."""
         if TEST_DB == "sqlite":
             return f"sqlite:///{self.tmp / (uuid.uuid4().hex[:12] + '.sqlite')}"
+        return self._create_pg("")
+
+    def clone(self, url: str) -> str:
+        """A new database holding a copy of the one at ``url`` (a template: nothing may be connected to it)."""
+        if TEST_DB == "sqlite":
+            source = make_url(url).database
+            assert source is not None
+            target = Path(source).with_name(uuid.uuid4().hex[:12] + ".sqlite")
+            with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+                src.backup(dst)
+            return f"sqlite:///{target}"
+        return self._create_pg(f' TEMPLATE "{make_url(url).database}"')
+
+    def _create_pg(self, options: str) -> str:
         name = "sdmx_t_" + uuid.uuid4().hex[:16]
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"{options}'))
+        finally:
+            admin.dispose()
         self.created.append(name)
         return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sdmx_server.domain.errors import (
     BadRequestError,
@@ -40,6 +41,9 @@ from sdmx_server.services.auth import (
     require_structure_writer,
 )
 from sdmx_server.services.structure_store import ArtefactOutcome, StructureStore
+
+if TYPE_CHECKING:
+    from loaders.structures import ReadResult
 
 # SDMX REST v2 structure types this server stores (plus the v1 name of constraints).
 WRITE_TYPES: dict[str, ArtefactType] = {
@@ -186,16 +190,22 @@ class StructureWriteService:
 
     # ------------------------------------------------------------------ writes
 
-    def submit(self, principal: Principal, body: bytes, content_type: str | None,
-               path_type: ArtefactType | None = None, request_id: str = "") -> WriteAnswer:
-        """``POST /structure[/{type}]``: create or replace every artefact of a message, all or nothing."""
-        action, target = "structure.submit", f"structure/{path_type.info.v3_resource if path_type else '*'}"
+    def _read(self, principal: Principal, action: str, target: str, body: bytes, content_type: str | None,
+              request_id: str) -> tuple[ReadResult, list[ArtefactResult]]:
+        """The message's artefacts and a Failure result per construct it holds that cannot be stored;
+        an unreadable message is audited, then raised."""
         try:
             read = read_structure_message(body, content_type)
         except SdmxError as exc:
             self.refused(principal, action, target, exc, request_id)
             raise
-        results = [_unsupported(label, reason) for label, reason in read.refused]
+        return read, [_unsupported(label, reason) for label, reason in read.refused]
+
+    def submit(self, principal: Principal, body: bytes, content_type: str | None,
+               path_type: ArtefactType | None = None, request_id: str = "") -> WriteAnswer:
+        """``POST /structure[/{type}]``: create or replace every artefact of a message, all or nothing."""
+        action, target = "structure.submit", f"structure/{path_type.info.v3_resource if path_type else '*'}"
+        read, results = self._read(principal, action, target, body, content_type, request_id)
         fitting = [a for a in read.artefacts if path_type is None or a.type is path_type]
         if path_type is not None:
             results += [ArtefactResult(a.ref, "Append", "Failure", 422,
@@ -209,12 +219,7 @@ class StructureWriteService:
                 request_id: str = "") -> WriteAnswer:
         """``PUT /structure/{type}/{agency}/{id}/{version}``: replace exactly that artefact."""
         action, target = "structure.replace", _path(ref)
-        try:
-            read = read_structure_message(body, content_type)
-        except SdmxError as exc:
-            self.refused(principal, action, target, exc, request_id)
-            raise
-        results = [_unsupported(label, reason) for label, reason in read.refused]
+        read, results = self._read(principal, action, target, body, content_type, request_id)
         matching = [a for a in read.artefacts if a.ref == ref]
         others = [a for a in read.artefacts if a.ref != ref]
         results += [ArtefactResult(a.ref, "Replace", "Failure", 422,

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterator
 
 import httpx
 import pytest
 import sdmx
 from lxml import etree
 
-from tests.conftest import DatabaseFactory, LiveServer
 from tests.sdmx_validation import xml_errors
-from tests.shipped_content import shipped_services
 
 STR = "{http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure}"
 STUB_DETAILS = ("allstubs", "allcompletestubs")
@@ -24,22 +21,6 @@ REFERENCE_STUB_DETAILS = ("referencestubs", "referencecompletestubs")
 RESOURCES = ("structure", "agencyscheme", "dataproviderscheme", "organisationscheme", "codelist", "conceptscheme",
              "categoryscheme", "categorisation", "datastructure", "dataflow", "contentconstraint",
              "allowedconstraint", "provisionagreement")
-
-
-@pytest.fixture(scope="module")
-def shipped_server(db_factory: DatabaseFactory) -> Iterator[LiveServer]:
-    services = shipped_services(db_factory)
-    try:
-        with LiveServer(services) as server:
-            yield server
-    finally:
-        services.close()
-
-
-@pytest.fixture
-def client(shipped_server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=shipped_server.url, timeout=60) as c:
-        yield c
 
 
 def read_with_sdmx1(body: bytes) -> sdmx.message.StructureMessage:
@@ -69,8 +50,8 @@ def names(r: httpx.Response) -> set[str]:
     return {f"{cls}={el.get('id')}" for cls, els in maintainables(r.content).items() for el in els}
 
 
-def dataflows(client: httpx.Client) -> list[str]:
-    r = client.get("/rest/dataflow/all/all/latest", params={"detail": "allstubs"})
+def dataflows(shipped_client: httpx.Client) -> list[str]:
+    r = shipped_client.get("/rest/dataflow/all/all/latest", params={"detail": "allstubs"})
     return [el.get("id") for el in maintainables(r.content)["Dataflow"]]
 
 
@@ -79,9 +60,9 @@ def dataflows(client: httpx.Client) -> list[str]:
 
 @pytest.mark.parametrize("detail", STUB_DETAILS)
 @pytest.mark.parametrize("resource", RESOURCES)
-def test_stubs_of_every_shipped_type_are_valid_and_read_by_sdmx1(client: httpx.Client, resource: str,
+def test_stubs_of_every_shipped_type_are_valid_and_read_by_sdmx1(shipped_client: httpx.Client, resource: str,
                                                                  detail: str) -> None:
-    r = client.get(f"/rest/{resource}", params={"detail": detail})
+    r = shipped_client.get(f"/rest/{resource}", params={"detail": detail})
     msg = check_structure_answer(r)
     found = maintainables(r.content)
     assert found and all(el.get("isExternalReference") == "true" for els in found.values() for el in els)
@@ -98,19 +79,19 @@ def test_stubs_of_every_shipped_type_are_valid_and_read_by_sdmx1(client: httpx.C
         assert pa.structure_usage is not None and pa.data_provider is not None
 
 
-def test_whole_store_stubs_hold_every_shipped_type(client: httpx.Client) -> None:
-    found = maintainables(client.get("/rest/structure", params={"detail": "allstubs"}).content)
+def test_whole_store_stubs_hold_every_shipped_type(shipped_client: httpx.Client) -> None:
+    found = maintainables(shipped_client.get("/rest/structure", params={"detail": "allstubs"}).content)
     assert {"AgencyScheme", "DataProviderScheme", "Codelist", "ConceptScheme", "CategoryScheme", "Categorisation",
             "DataStructure", "Dataflow", "ContentConstraint", "ProvisionAgreement"} <= set(found)
 
 
 @pytest.mark.parametrize("detail", REFERENCE_STUB_DETAILS)
-def test_reference_stubs_of_every_shipped_dataflow_are_valid_and_read_by_sdmx1(client: httpx.Client,
+def test_reference_stubs_of_every_shipped_dataflow_are_valid_and_read_by_sdmx1(shipped_client: httpx.Client,
                                                                                detail: str) -> None:
-    flows = dataflows(client)
+    flows = dataflows(shipped_client)
     assert len(flows) >= 10
     for flow in flows:
-        r = client.get(f"/rest/dataflow/MA_LMIS/{flow}", params={"references": "all", "detail": detail})
+        r = shipped_client.get(f"/rest/dataflow/MA_LMIS/{flow}", params={"references": "all", "detail": detail})
         msg = check_structure_answer(r)
         assert flow in {df.id for df in msg.dataflow.values()}
         found = maintainables(r.content)
@@ -118,8 +99,8 @@ def test_reference_stubs_of_every_shipped_dataflow_are_valid_and_read_by_sdmx1(c
         assert all(el.get("type") == "Allowed" for el in found["ContentConstraint"])
 
 
-def test_full_answers_keep_the_constraint_type(client: httpx.Client) -> None:
-    r = client.get("/rest/contentconstraint")
+def test_full_answers_keep_the_constraint_type(shipped_client: httpx.Client) -> None:
+    r = shipped_client.get("/rest/contentconstraint")
     msg = check_structure_answer(r)
     assert msg.constraint and all(c.role.role is sdmx.model.common.ConstraintRoleType.allowable
                                   for c in msg.constraint.values())
@@ -128,47 +109,47 @@ def test_full_answers_keep_the_constraint_type(client: httpx.Client) -> None:
 # ------------------------------------------------------------------ references
 
 
-def test_item_query_references_only_artefacts_of_those_items(client: httpx.Client) -> None:
+def test_item_query_references_only_artefacts_of_those_items(shipped_client: httpx.Client) -> None:
     # the SDMX REST specification's own example: the categorisations of one category
-    r = client.get("/rest/categoryscheme/MA_LMIS/LMIS_THEMES/1.0/REM", params={"references": "categorisation"})
+    r = shipped_client.get("/rest/categoryscheme/MA_LMIS/LMIS_THEMES/1.0/REM", params={"references": "categorisation"})
     check_structure_answer(r)
     got = maintainables(r.content)
     cats = got["Categorisation"]
     assert cats
     assert all(el.find(f"{STR}Target/Ref").get("id") == "REM" for el in cats)
-    everything = maintainables(client.get("/rest/categoryscheme/MA_LMIS/LMIS_THEMES/1.0",
+    everything = maintainables(shipped_client.get("/rest/categoryscheme/MA_LMIS/LMIS_THEMES/1.0",
                                           params={"references": "categorisation"}).content)["Categorisation"]
     assert len(cats) < len(everything)
     assert {el.get("id") for el in cats} == {el.get("id") for el in everything
                                              if el.find(f"{STR}Target/Ref").get("id") == "REM"}
     # parents likewise; the dataflows categorised under REM are reached through them
-    r = client.get("/rest/categoryscheme/MA_LMIS/LMIS_THEMES/1.0/REM", params={"references": "parentsandsiblings"})
+    r = shipped_client.get("/rest/categoryscheme/MA_LMIS/LMIS_THEMES/1.0/REM", params={"references": "parentsandsiblings"})
     assert {el.get("id") for el in maintainables(r.content)["Categorisation"]} == {el.get("id") for el in cats}
     flows = {el.get("id") for el in maintainables(r.content)["Dataflow"]}
     assert flows == {el.find(f"{STR}Source/Ref").get("id") for el in cats}
 
 
-def test_item_query_of_codes_keeps_scheme_level_references(client: httpx.Client) -> None:
+def test_item_query_of_codes_keeps_scheme_level_references(shipped_client: httpx.Client) -> None:
     # DSDs reference a codelist as a whole (no item-level reference): an item query keeps them
-    whole = names(client.get("/rest/codelist/ILO/CL_SEX/1.0", params={"references": "datastructure"}))
-    items = names(client.get("/rest/codelist/ILO/CL_SEX/1.0/SEX_F", params={"references": "datastructure"}))
+    whole = names(shipped_client.get("/rest/codelist/ILO/CL_SEX/1.0", params={"references": "datastructure"}))
+    items = names(shipped_client.get("/rest/codelist/ILO/CL_SEX/1.0/SEX_F", params={"references": "datastructure"}))
     assert items == whole and any(n.startswith("DataStructure=") for n in whole)
 
 
-def test_type_reference_excludes_siblings(client: httpx.Client) -> None:
+def test_type_reference_excludes_siblings(shipped_client: httpx.Client) -> None:
     # other codelists are siblings of CL_SEX (through the DSDs), neither its parents nor its children
-    r = client.get("/rest/codelist/ILO/CL_SEX", params={"references": "codelist"})
+    r = shipped_client.get("/rest/codelist/ILO/CL_SEX", params={"references": "codelist"})
     check_structure_answer(r)
     assert names(r) == {"Codelist=CL_SEX"}
-    siblings = names(client.get("/rest/codelist/ILO/CL_SEX", params={"references": "parentsandsiblings"}))
+    siblings = names(shipped_client.get("/rest/codelist/ILO/CL_SEX", params={"references": "parentsandsiblings"}))
     assert sum(n.startswith("Codelist=") for n in siblings) > 10
     # parents and descendants of the type are still found
-    dsds = names(client.get("/rest/codelist/ILO/CL_SEX", params={"references": "datastructure"}))
+    dsds = names(shipped_client.get("/rest/codelist/ILO/CL_SEX", params={"references": "datastructure"}))
     assert "DataStructure=DSD_LFS" in dsds and not any(n.startswith("Codelist=") and n != "Codelist=CL_SEX"
                                                        for n in dsds)
-    flows = names(client.get("/rest/codelist/ILO/CL_SEX", params={"references": "dataflow"}))
+    flows = names(shipped_client.get("/rest/codelist/ILO/CL_SEX", params={"references": "dataflow"}))
     assert "Dataflow=DF_LFS_CORE" in flows  # an ancestor (through its DSD)
-    codelists = names(client.get("/rest/dataflow/MA_LMIS/DF_LFS_CORE", params={"references": "codelist"}))
+    codelists = names(shipped_client.get("/rest/dataflow/MA_LMIS/DF_LFS_CORE", params={"references": "codelist"}))
     assert "Codelist=CL_SEX" in codelists  # a descendant (through the DSD)
 
 
@@ -177,16 +158,16 @@ def test_type_reference_excludes_siblings(client: httpx.Client) -> None:
 
 @pytest.mark.parametrize("headers", [{"If-None-Match": "*"}, {"If-Modified-Since": "Tue, 01 Jan 2036 00:00:00 GMT"},
                                      {"If-None-Match": '"whatever"'}])
-def test_conditional_get_of_a_query_without_result_is_404(client: httpx.Client, headers: dict[str, str]) -> None:
+def test_conditional_get_of_a_query_without_result_is_404(shipped_client: httpx.Client, headers: dict[str, str]) -> None:
     for path in ("/rest/codelist/ILO/NOPE", "/rest/codelist/ILO/CL_SEX/1.0/NOPE"):
-        r = client.get(path, headers=headers)
+        r = shipped_client.get(path, headers=headers)
         assert r.status_code == 404, (path, headers)
         err = etree.fromstring(r.content).find("{*}ErrorMessage")
         assert err is not None and err.get("code") == "100"
 
 
-def test_conditional_get_of_an_existing_query_is_still_304(client: httpx.Client) -> None:
-    r = client.get("/rest/codelist/ILO/CL_SEX")
+def test_conditional_get_of_an_existing_query_is_still_304(shipped_client: httpx.Client) -> None:
+    r = shipped_client.get("/rest/codelist/ILO/CL_SEX")
     assert r.status_code == 200
-    assert client.get("/rest/codelist/ILO/CL_SEX", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
-    assert client.get("/rest/codelist/ILO/CL_SEX", headers={"If-None-Match": "*"}).status_code == 304
+    assert shipped_client.get("/rest/codelist/ILO/CL_SEX", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+    assert shipped_client.get("/rest/codelist/ILO/CL_SEX", headers={"If-None-Match": "*"}).status_code == 304

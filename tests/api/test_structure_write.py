@@ -13,11 +13,9 @@ from __future__ import annotations
 import io
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,8 +28,7 @@ import sdmx
 from lxml import etree
 from sdmx.message import StructureMessage
 from sdmx.model import common, v21
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.model import Artefact as ModelArtefact
@@ -47,8 +44,6 @@ from sdmx_server.services.container import Services
 from sdmx_server.storage.schema import upgrade_to_head
 from tests import fixtures
 from tests.conftest import (
-    PG_URL,
-    TEST_DB,
     DatabaseFactory,
     LiveServer,
     add_providers,
@@ -196,22 +191,7 @@ class Template:
 
     def clone(self) -> str:
         """A new database holding a copy of the template."""
-        if TEST_DB == "sqlite":
-            source = make_url(self.url).database
-            assert source is not None
-            target = Path(source).with_name(uuid.uuid4().hex[:12] + ".sqlite")
-            with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-                src.backup(dst)
-            return f"sqlite:///{target}"
-        name = "sdmx_t_" + uuid.uuid4().hex[:16]
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(self.url).database}"'))
-        finally:
-            admin.dispose()
-        self.factory.created.append(name)
-        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        return self.factory.clone(self.url)
 
 
 @pytest.fixture(scope="session")

@@ -23,8 +23,6 @@ links are derived from the request.
 
 from __future__ import annotations
 
-import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -33,8 +31,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.services.container import Services
@@ -42,8 +39,6 @@ from sdmx_server.settings import Settings
 from sdmx_server.storage.schema import upgrade_to_head
 from tests import fixtures
 from tests.conftest import (
-    PG_URL,
-    TEST_DB,
     DatabaseFactory,
     LiveServer,
     add_providers,
@@ -109,23 +104,7 @@ class TemplateStore:
 
     def clone(self) -> str:
         """The URL of a new database holding a copy of the template."""
-        if TEST_DB == "sqlite":
-            source = make_url(self.url).database
-            assert source is not None
-            target = Path(source).with_name(uuid.uuid4().hex[:12] + ".sqlite")
-            with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-                src.backup(dst)
-            return f"sqlite:///{target}"
-        name = "sdmx_t_" + uuid.uuid4().hex[:16]
-        template = make_url(self.url).database
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        finally:
-            admin.dispose()
-        self.factory.created.append(name)
-        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        return self.factory.clone(self.url)
 
 
 @dataclass
@@ -248,6 +227,21 @@ def _build_exr(folder: Path) -> Callable[[Services], None]:
     return build
 
 
+def _env_factory(template: TemplateStore, agency: str, producers: list[str]) -> Iterator[Callable[..., PushEnv]]:
+    """Yield a factory of ``PushEnv`` on fresh copies of ``template`` with the standard tokens; close them after."""
+    made: list[PushEnv] = []
+
+    def make(**overrides: object) -> PushEnv:
+        env = PushEnv(Services.build(push_settings(template.clone(), **overrides)))
+        add_standard_tokens(env, agency, producers)
+        made.append(env)
+        return env
+
+    yield make
+    for env in made:
+        env.close()
+
+
 @pytest.fixture(scope="session")
 def exr_template(db_factory: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) -> TemplateStore:
     """The ECB EXR chain with four producers, built once (clone it; never write into it)."""
@@ -257,17 +251,7 @@ def exr_template(db_factory: DatabaseFactory, tmp_path_factory: pytest.TempPathF
 @pytest.fixture
 def make_exr_env(exr_template: TemplateStore) -> Iterator[Callable[..., PushEnv]]:
     """Factory of ``PushEnv`` on fresh copies of the EXR template (settings overridable)."""
-    made: list[PushEnv] = []
-
-    def make(**overrides: object) -> PushEnv:
-        env = PushEnv(Services.build(push_settings(exr_template.clone(), **overrides)))
-        add_standard_tokens(env, "ECB", EXR_PRODUCERS)
-        made.append(env)
-        return env
-
-    yield make
-    for env in made:
-        env.close()
+    yield from _env_factory(exr_template, "ECB", EXR_PRODUCERS)
 
 
 @pytest.fixture
@@ -299,17 +283,7 @@ def lmis_template(db_factory: DatabaseFactory) -> TemplateStore:
 @pytest.fixture
 def make_lmis_env(lmis_template: TemplateStore) -> Iterator[Callable[..., PushEnv]]:
     """Factory of ``PushEnv`` on fresh copies of the shipped content."""
-    made: list[PushEnv] = []
-
-    def make(**overrides: object) -> PushEnv:
-        env = PushEnv(Services.build(push_settings(lmis_template.clone(), **overrides)))
-        add_standard_tokens(env, "MA_LMIS", LMIS_PRODUCERS)
-        made.append(env)
-        return env
-
-    yield make
-    for env in made:
-        env.close()
+    yield from _env_factory(lmis_template, "MA_LMIS", LMIS_PRODUCERS)
 
 
 @pytest.fixture
