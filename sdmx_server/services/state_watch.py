@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 
 State = dict[str, tuple[int, datetime]]
 LISTENER_NAME = "sdmx-server structure-state listener"
+# How long the listener waits for a notification before checking whether it was
+# asked to stop: stop() (every test teardown, every worker shutdown) waits at most this.
+_POLL_SECONDS = 0.2
+
 
 class StructureStateCache:
     """The current ``structure_state``, from memory when a listener keeps it fresh."""
@@ -143,7 +147,7 @@ class StructureStateCache:
                     self._reload(conn)
                     while not self._stop.is_set():
                         changed = False
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                        for _ in conn.notifies(timeout=_POLL_SECONDS, stop_after=1):
                             changed = True
                         if changed or self._state is None:
                             self._reload(conn)
