@@ -125,7 +125,7 @@ def services(make_services: Callable[..., Services]) -> Services:
 
 def load_files(services: Services, paths: list[Path]) -> None:
     """Load structure files through the same path as ``sdmx-server load``."""
-    from loaders.load import load_structure_files
+    from sdmx_server.services.file_loading import load_structure_files
 
     report = load_structure_files(paths, services.structure_store)
     assert not report.submission.refused, [(o.ref, o.message) for o in report.submission.refused]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from lxml import etree
 
@@ -132,7 +133,7 @@ def structure_file(artefacts: Sequence[Artefact], message_id: str, comment: str)
     root.addprevious(etree.Comment(_comment_text(comment)))
     etree.indent(root, space=" ")
     tree = root.getroottree()
-    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return cast(bytes, etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def _comment_text(comment: str) -> str:

@@ -20,9 +20,9 @@ from loaders.content.common import (
     message_id,
     structure_file,
 )
-from loaders.structures import read_structure_file
 from sdmx_server.domain.model import Artefact, ArtefactType
 from sdmx_server.formats.xml_ns import STR
+from sdmx_server.readers.sdmx1_structures import read_structure_file
 
 
 @cache

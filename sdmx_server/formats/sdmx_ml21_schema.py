@@ -10,11 +10,13 @@ drops them, still validates); dimensions are required.
 
 from __future__ import annotations
 
+from typing import cast
+
 from lxml import etree
 
+from sdmx_server.domain.dsd_info import ComponentInfo, DsdInfo
 from sdmx_server.formats.data_context import ALL_DIMENSIONS
 from sdmx_server.formats.xml_ns import NS21
-from sdmx_server.services.dsd_info import ComponentInfo, DsdInfo
 
 XS = "http://www.w3.org/2001/XMLSchema"
 _X = "{" + XS + "}"
@@ -71,7 +73,7 @@ class SchemaWriter:
         if self.dim_at_obs != ALL_DIMENSIONS:
             self._series()
         self._obs()
-        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        return cast(bytes, etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
     # ------------------------------------------------------------------ helpers
 
