@@ -1,6 +1,6 @@
 """The ILO's own codelists and concept schemes, reproduced unchanged from the ILOSTAT fixture.
 
-Source: ``shared/fixtures/sdmx/ILO/ILO-structure-IMF_ILOSTAT-CL_ECO-parentsandsiblings.xml``,
+Source: ``loaders/content/sources/ilostat/ILO-structure-IMF_ILOSTAT-CL_ECO-parentsandsiblings.xml``,
 the answer of ILOSTAT's SDMX API (CC BY 4.0). Every ILO codelist (46) and concept
 scheme (3) is written to its own file; the ILO's DSD ``IMF_ILOSTAT`` is not shipped.
 """
