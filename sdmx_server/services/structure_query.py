@@ -28,7 +28,11 @@ from sdmx_server.domain.model import (
 from sdmx_server.domain.versions import VersionSelector, version_key
 from sdmx_server.formats.common import RenderMode, StructureEntry
 from sdmx_server.services.dsd_info import ConstraintInfo, attached_constraints
-from sdmx_server.services.structure_references import GENERAL_REFERENCES, is_reference_kind, resolve_references
+from sdmx_server.services.structure_references import (
+    GENERAL_REFERENCES,
+    is_reference_kind,
+    resolve_references,
+)
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import StructureArtefact
 

@@ -92,10 +92,9 @@ V1_TYPE_REFERENCES: dict[str, TypeReference] = {
 # SDMX REST v2 structure types that v1 does not name (for the v2 structure queries).
 V2_TYPE_REFERENCES: dict[str, TypeReference] = {
     "dataconstraint": TypeReference(_CONSTRAINT),
-    **{t: _NOT_STORED for t in ("metadataconstraint", "metadataprovisionagreement", "hierarchy",
-                                "hierarchyassociation", "valuelist", "structuremap", "representationmap",
-                                "conceptschememap", "categoryschememap", "organisationschememap",
-                                "reportingtaxonomymap", "vtlmappingscheme")},
+    **dict.fromkeys(("metadataconstraint", "metadataprovisionagreement", "hierarchy", "hierarchyassociation",
+                     "valuelist", "structuremap", "representationmap", "conceptschememap", "categoryschememap",
+                     "organisationschememap", "reportingtaxonomymap", "vtlmappingscheme"), _NOT_STORED),
 }
 
 TYPE_REFERENCES: dict[str, TypeReference] = {**V1_TYPE_REFERENCES, **V2_TYPE_REFERENCES}
