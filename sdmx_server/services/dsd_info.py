@@ -107,6 +107,12 @@ def _attached_constraints(session: Session, target_pks: dict[int, str]) -> list[
     return out
 
 
+def attached_constraints(session: Session, target_pks: dict[int, str]) -> list[ConstraintInfo]:
+    """Allowed constraints attached to any of ``target_pks`` (pk -> level name: datastructure,
+    dataflow, provisionagreement)."""
+    return _attached_constraints(session, target_pks)
+
+
 def load_dsd_info(session: Session, dataflow_row: StructureArtefact,
                   provision_agreement: StructureArtefact | None = None) -> DsdInfo:
     """Compile the DSD of ``dataflow_row`` with the constraints that apply.

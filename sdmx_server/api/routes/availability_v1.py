@@ -67,7 +67,7 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
             return not_modified_response(etag, last_modified, request)
         service = AvailabilityService(query)
         avail = service.compute(session, info, req, mode, component, now)
-        entries = service.entries(session, info, avail, references, mode)
+        entries = service.entries(session, info, avail, references, mode, req, now)
     finally:
         session.close()
     body = structure_writer(media)(entries, RenderContext(public_url=settings.public_url, languages=languages))

@@ -110,6 +110,7 @@ async def submit_data(context: str, agency: str, resource_id: str, version: str,
 
 
 @router.get("/rest/v2/submissions/{submission_id}")
+@router.head("/rest/v2/submissions/{submission_id}", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
 def submission_status(submission_id: str, request: Request, services: ServicesDep) -> Response:
     """A submission's status and report (its submitter or an administrator)."""
     principal = services.auth.authenticate(request.headers.get("authorization"))
@@ -117,6 +118,7 @@ def submission_status(submission_id: str, request: Request, services: ServicesDe
 
 
 @router.get("/rest/v2/submissions/{submission_id}/errors")
+@router.head("/rest/v2/submissions/{submission_id}/errors", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
 def submission_errors(submission_id: str, request: Request, services: ServicesDep) -> Response:
     """One page of a submission's errors: ``offset`` and ``limit`` (at most 10,000)."""
     check_params(request.query_params, {"offset", "limit"})
@@ -129,6 +131,7 @@ def submission_errors(submission_id: str, request: Request, services: ServicesDe
 
 
 @router.get("/admin/audit")
+@router.head("/admin/audit", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
 def audit_events(request: Request, services: ServicesDep) -> Response:
     """The audit trail, newest first (administrators). ``since``, ``action``, ``offset``, ``limit``."""
     principal = services.auth.authenticate(request.headers.get("authorization"))

@@ -63,6 +63,7 @@ def schema(rest: str, request: Request, services: ServicesDep) -> Response:
 
 
 @router.get("/schemas/v2_1/{name}", include_in_schema=False)
+@router.head("/schemas/v2_1/{name}", include_in_schema=False)
 def official_schema(name: str) -> Response:
     """The official SDMX-ML 2.1 XSD files, so that generated schemas resolve their imports."""
     path = XSD_DIR / name
