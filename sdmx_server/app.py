@@ -18,6 +18,7 @@ from sdmx_server.api.routes import (
     push_v2,
     schema_v1,
     structure_v1,
+    structure_v2,
     structure_write_v2,
     v2_other,
 )
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # only), then the other /rest families, and a catch-all for unknown resources last.
     app.include_router(structure_v1.router)
     app.include_router(push_v2.router)
+    app.include_router(structure_v2.router)  # GET/HEAD /rest/v2/structure/..., /metadata, /registration only
     app.include_router(structure_write_v2.router)  # before v2_other, which catches GET/HEAD /rest/v2/...
     app.include_router(v2_other.router)
     app.include_router(data_v1.router)
