@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.clock import as_utc, utcnow
+from sdmx_server.domain.safe_text import safe_json
 from sdmx_server.storage.tables import AuditEvent
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class AuditTrail:
             with self._writes() as session, session.begin():
                 session.add(AuditEvent(at=utcnow(), principal=principal[:255], action=action, target=target[:1024],
                                        outcome=outcome, status=status, request_id=request_id[:64],
-                                       details=details or {}))
+                                       details=safe_json(details or {})))
         except Exception:  # noqa: BLE001 - logged; the answer to the client is not affected
             log.exception("could not record audit event %s %s %s", principal, action, target)
 
