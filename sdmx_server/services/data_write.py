@@ -361,6 +361,10 @@ class DataWriteService:
         n_dims = len(info.dimensions)
         first_load = session.execute(text("SELECT 1 FROM data_batch WHERE dataflow_pk = :df AND pk <> :b LIMIT 1"),
                                      {"df": df_pk, "b": batch.pk}).first() is None and not wildcards
+        # Everything below is undone if it changes nothing: an embargoed batch restates every cell
+        # (change N) and closes the versions it restates, so deleting such a batch afterwards would take
+        # the closed versions' successors with it (ON DELETE CASCADE) and lose the data at the release.
+        writes = session.begin_nested()
         wr.insert_new_series(session, df_pk, n_dims)
         wr.analyze_if_large(session, stager.count, observations=False)
         later = session.execute(text("SELECT 1 FROM data_batch WHERE dataflow_pk = :df AND release_at > :r LIMIT 1"),
@@ -380,12 +384,15 @@ class DataWriteService:
             attribute_changes = 0
         c = result.counts
         if not (c.inserted or c.updated or c.deleted or attribute_changes):
-            # Nothing changed (every value as stored): no batch, so validators (ETag, Last-Modified)
-            # and updatedAfter do not move for a re-sent file.
+            # Nothing changed (every value as stored), embargoed or not: nothing is written, no batch, so
+            # validators (ETag, Last-Modified) and updatedAfter do not move for a re-sent file, and a
+            # re-send can never remove data (ADR 0011).
+            writes.rollback()
             session.delete(batch)
             session.flush()
             result.batch_pk = None
             return
+        writes.commit()
         batch.inserted, batch.updated, batch.deleted = result.counts.inserted, result.counts.updated, result.counts.deleted
         wr.analyze_if_large(session, stager.count)
         if release <= now:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from sdmx_server.domain.authority import has_authority
 from sdmx_server.domain.dsd_info import (
     NUMERIC_TYPES,
     ComponentInfo,
@@ -92,11 +93,23 @@ def _constraint_info(art: Artefact, level: str) -> ConstraintInfo:
     return ConstraintInfo(ref=art.ref, level=level, regions=regions, key_sets=key_sets)
 
 
-def _attached_constraints(session: Session, target_pks: dict[int, str]) -> list[ConstraintInfo]:
-    """Allowed constraints attached to any of ``target_pks`` (pk -> level name)."""
+def _attached_constraints(session: Session, target_pks: dict[int, str],
+                          agencies: dict[int, str] | None = None) -> list[ConstraintInfo]:
+    """Allowed constraints attached to any of ``target_pks`` (pk -> level name).
+
+    ``agencies`` (pk -> agency): a constraint counts for a target only if it has authority over that
+    agency (ADR 0011): another agency's constraint on a dataflow restricts nothing.
+    """
     parents = repo.references_to(session, target_pks)
     constraint_pks = {p for ps in parents.values() for p in ps}
     rows = [r for r in repo.rows_by_pk(session, constraint_pks) if r.type == ArtefactType.CONTENT_CONSTRAINT.value]
+    if agencies is not None:
+        by_pk = {r.pk: r for r in rows}
+        parents = {t: {p for p in srcs if p in by_pk and has_authority(by_pk[p].agency_id, by_pk[p].authority,
+                                                                      agencies[t])}
+                   for t, srcs in parents.items()}
+        kept = {p for ps in parents.values() for p in ps}
+        rows = [r for r in rows if r.pk in kept]
     out = []
     for row in sorted(rows, key=lambda r: (r.agency_id, r.resource_id, r.version)):
         art = repo.row_to_artefact(row)
@@ -146,8 +159,12 @@ def load_dsd_info(session: Session, dataflow_row: StructureArtefact,
     pm = d.primary_measure
     primary = _component_info(session, pm, cache) if pm is not None else ComponentInfo(id="OBS_VALUE")
     targets = {dataflow_row.pk: "dataflow", dsd_row.pk: "datastructure"}
+    # Whose constraints count (ADR 0011): the dataflow's agency speaks for the dataflow and its
+    # agreements, the DSD's for the DSD.
+    agencies = {dataflow_row.pk: dataflow_row.agency_id, dsd_row.pk: dsd_row.agency_id}
     if provision_agreement is not None:
         targets[provision_agreement.pk] = "provisionagreement"
+        agencies[provision_agreement.pk] = dataflow_row.agency_id
     freq = next((c.id for c in d.key_dimensions if c.id == "FREQ" or (c.concept and c.concept.item_id == "FREQ")), None)
     providers: set[int] = set()
     if dataflow.type is ArtefactType.DATAFLOW:
@@ -161,14 +178,16 @@ def load_dsd_info(session: Session, dataflow_row: StructureArtefact,
         dataflow=dataflow, dsd=dsd, dataflow_pk=dataflow_row.pk, dimensions=dims,
         time_dimension=d.time_dimension.id if d.time_dimension else None, primary_measure=primary,
         attributes=attrs, groups={g.id: tuple(g.dimensions) for g in d.groups},
-        constraints=_attached_constraints(session, targets), freq_dimension=freq,
+        constraints=_attached_constraints(session, targets, agencies), freq_dimension=freq,
     )
 
 
 def provision_agreements_of(session: Session, dataflow_row: StructureArtefact) -> list[Artefact]:
-    """Provision agreements that reference this dataflow."""
+    """Provision agreements that reference this dataflow and have authority over it (ADR 0011): an
+    agreement another agency wrote without rights on the dataflow's agency entitles nobody."""
     parents = repo.references_to(session, [dataflow_row.pk]).get(dataflow_row.pk, set())
-    rows = [r for r in repo.rows_by_pk(session, parents) if r.type == ArtefactType.PROVISION_AGREEMENT.value]
+    rows = [r for r in repo.rows_by_pk(session, parents) if r.type == ArtefactType.PROVISION_AGREEMENT.value
+            and has_authority(r.agency_id, r.authority, dataflow_row.agency_id)]
     return [a for a in (repo.row_to_artefact(r) for r in rows) if isinstance(a.details, ProvisionAgreementDetails)]
 
 

@@ -40,6 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sdmx_server.domain.authority import ANY_AGENCY
 from sdmx_server.domain.errors import StructureLoadError
 from sdmx_server.domain.model import (
     Artefact,
@@ -151,6 +152,7 @@ class _Mode:
     allow_replace: bool = True
     strict: bool = False
     must_exist: bool = False
+    authority: str = ANY_AGENCY
 
 
 def _stub(ref: MaintainableRef, item_ids: Sequence[str] = ()) -> Artefact:
@@ -180,7 +182,7 @@ class StructureStore:
 
     def submit(self, artefacts: Sequence[Artefact], *, allow_replace: bool = True,
                progress: Callable[[int], object] | None = None, strict: bool = False, atomic: bool = False,
-               must_exist: bool = False, dry_run: bool = False) -> SubmissionReport:
+               must_exist: bool = False, dry_run: bool = False, authority: str = ANY_AGENCY) -> SubmissionReport:
         """Store ``artefacts`` (one transaction, one savepoint each) and report per artefact.
 
         ``strict``: references must resolve to full artefacts and agencies must
@@ -188,13 +190,16 @@ class StructureStore:
         is refused, nothing is written (the others end as ``not_written``).
         ``must_exist``: only replace (an unknown artefact is refused with 404).
         ``dry_run``: check everything, write nothing.
+        ``authority``: the rights of the writer, recorded on every artefact it writes (``*``: an
+        administrator or the command line; else a maintainer's agency): what an agreement or a
+        constraint grants depends on it (:mod:`sdmx_server.domain.authority`).
         """
         report = SubmissionReport()
         ordered = sorted(artefacts, key=lambda a: TYPE_ORDER.index(a.type))
         in_message = {a.ref for a in ordered}
         refused: set[MaintainableRef] = set()
         changed_types: set[ArtefactType] = set()
-        mode = _Mode(allow_replace=allow_replace, strict=strict, must_exist=must_exist)
+        mode = _Mode(allow_replace=allow_replace, strict=strict, must_exist=must_exist, authority=authority)
         with self._factory() as session:
             tx = session.begin()
             try:
@@ -232,6 +237,12 @@ class StructureStore:
         if changed_types and self._on_change is not None:
             self._on_change()
         return report
+
+    def stored(self, ref: MaintainableRef) -> Artefact | None:
+        """The stored artefact ``ref`` (without its items), if any."""
+        with self._factory() as session:
+            row = repo.get_row(session, ref)
+            return repo.row_to_artefact(row) if row is not None else None
 
     def delete(self, ref: MaintainableRef) -> ArtefactOutcome:
         """Delete one artefact: 404 unknown; 409 when final, referenced by another artefact, or holding data."""
@@ -332,6 +343,7 @@ class StructureStore:
                     before.update(guard.compile(keys))
 
                 self._write(session, artefact, targets, outcome, mode.allow_replace, compile_before)
+                self._record_authority(session, artefact, outcome, mode.authority)
                 if before:
                     problems = guard.violations(before)
                     if problems:
@@ -348,6 +360,18 @@ class StructureStore:
             outcome.status = "refused"
             outcome.message = f"conflicts with stored content: {str(exc.orig).splitlines()[0]}"
         return outcome
+
+    @staticmethod
+    def _record_authority(session: Session, artefact: Artefact, outcome: ArtefactOutcome, authority: str) -> None:
+        """Record the writer's rights on the artefact (also on an unchanged one: they decide what it grants)."""
+        if artefact.is_external_reference:
+            return
+        row = repo.get_row(session, artefact.ref)
+        if row is not None and row.authority != authority:
+            row.authority = authority
+            session.flush()
+            # What the artefact grants may change: every worker's compiled structures must see it.
+            outcome.side_types.add(artefact.type)
 
     def _check_consistency(self, artefact: Artefact) -> None:
         ids = [i.id for i in artefact.items]

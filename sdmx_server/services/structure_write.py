@@ -25,13 +25,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sdmx_server.domain.authority import ANY_AGENCY
 from sdmx_server.domain.errors import (
     BadRequestError,
     ForbiddenError,
     NotImplementedYetError,
     SdmxError,
 )
-from sdmx_server.domain.model import Artefact, ArtefactType, MaintainableRef
+from sdmx_server.domain.model import (
+    Artefact,
+    ArtefactType,
+    ConstraintDetails,
+    MaintainableRef,
+    ProvisionAgreementDetails,
+)
 from sdmx_server.readers.structure_ml import read_structure_message
 from sdmx_server.services.audit import AuditTrail
 from sdmx_server.services.auth import (
@@ -245,9 +252,17 @@ class StructureWriteService:
                    *, must_exist: bool) -> WriteAnswer:
         receiver = _receiver(principal)
         forbidden = []
+        in_message = {a.ref: a for a in artefacts}
         for artefact in artefacts:
             try:
                 require_structure_writer(principal, artefact.agency)
+                for agency, why in self._governed_agencies(artefact, in_message):
+                    try:
+                        require_structure_writer(principal, agency)
+                    except ForbiddenError:
+                        raise ForbiddenError(f"{principal.label} may not write {artefact.ref}: it {why}, and "
+                                             f"only administrators and maintainers of agency {agency} may grant "
+                                             "or restrict rights on it") from None
             except ForbiddenError as exc:
                 forbidden.append(ArtefactResult(artefact.ref, "Append", "Failure", 403, (exc.message,)))
         if forbidden:
@@ -259,7 +274,8 @@ class StructureWriteService:
         if not artefacts:
             return WriteAnswer(_status(results, False), results, receiver)
         # Refusals found before the store (wrong type, unsupported constructs) still get every artefact checked.
-        report = self._store.submit(artefacts, strict=True, atomic=True, must_exist=must_exist, dry_run=bool(results))
+        report = self._store.submit(artefacts, strict=True, atomic=True, must_exist=must_exist, dry_run=bool(results),
+                                    authority=ANY_AGENCY if principal.is_admin else principal.agency or "")
         stored = [_result(o) for o in report.outcomes]
         if results:
             stored = [r if r.status == "Failure" else
@@ -268,6 +284,29 @@ class StructureWriteService:
         created = [o.ref for o in report.outcomes if o.status in ("created", "stub")] if not results else []
         all_results = results + stored
         return WriteAnswer(_status(all_results, bool(created)), all_results, receiver, created)
+
+    def _governed_agencies(self, artefact: Artefact,
+                           in_message: dict[MaintainableRef, Artefact]) -> list[tuple[str, str]]:
+        """(agency, why) of every agency whose rights an agreement or a constraint grants or restricts
+        (ADR 0011): the dataflow an agreement entitles to, what a constraint is attached to (and the
+        dataflow of an agreement it is attached to)."""
+        details = artefact.details
+        out: list[tuple[str, str]] = []
+        if isinstance(details, ProvisionAgreementDetails):
+            out.append((details.dataflow.agency, f"entitles a data provider to {details.dataflow}"))
+        elif isinstance(details, ConstraintDetails):
+            for attachment in details.attachments:
+                ref = attachment.ref
+                if ref is None or ref.type not in (ArtefactType.DATAFLOW, ArtefactType.DATA_STRUCTURE,
+                                                   ArtefactType.PROVISION_AGREEMENT):
+                    continue
+                out.append((ref.agency, f"is attached to {ref}"))
+                if ref.type is ArtefactType.PROVISION_AGREEMENT:
+                    pa = in_message.get(ref) or self._store.stored(ref)
+                    if pa is not None and isinstance(pa.details, ProvisionAgreementDetails):
+                        out.append((pa.details.dataflow.agency,
+                                    f"is attached to {ref}, which covers {pa.details.dataflow}"))
+        return out
 
     def _record(self, principal: Principal, action: str, target: str, answer: WriteAnswer,
                 request_id: str) -> None:

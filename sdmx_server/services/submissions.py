@@ -25,6 +25,7 @@ from typing import IO, Any, BinaryIO, cast
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sdmx_server.domain.authority import has_authority
 from sdmx_server.domain.clock import as_utc, utcnow
 from sdmx_server.domain.errors import ForbiddenError, NoResultsError, SdmxError, SemanticError
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
@@ -116,6 +117,10 @@ class SubmissionService:
                 if not principal.is_admin and (principal.provider is None
                                                or principal.provider != pa.details.data_provider):
                     raise ForbiddenError(f"{principal.label} is not the data provider of {ref.triplet}")
+                if not has_authority(row.agency_id, row.authority, pa.details.dataflow.agency):
+                    # An agreement without authority over its dataflow entitles nobody (ADR 0011).
+                    raise ForbiddenError(f"{ref.triplet} grants nothing: it was not written with rights on agency "
+                                         f"{pa.details.dataflow.agency}, which maintains {pa.details.dataflow.triplet}")
                 return Target(pa.details.dataflow, ref, ref.triplet)
             flow_row = resolve_dataflow(session, agency, resource_id, None if version in ("latest", "~") else version)
             flow = repo.ref_of_row(flow_row)

@@ -79,6 +79,9 @@ class StructureArtefact(Base):
     item_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # Data access: a non-public dataflow is readable only with a token that grants it.
     is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # The rights of whoever last wrote it: "*" (an administrator, the command line) or a maintainer's
+    # agency; NULL when unknown (written before 0004). Decides what the artefact grants (ADR 0011).
+    authority: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
