@@ -19,7 +19,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sdmx_server.api.errors import error_response
+from sdmx_server.api.errors import database_error, error_response
+from sdmx_server.api.http import ARRIVED
 from sdmx_server.api.metrics import observe_request
 from sdmx_server.api.paths import V1_NOT_IMPLEMENTED, V1_RESOURCES
 from sdmx_server.domain.errors import BadRequestError, InternalError, UriTooLongError
@@ -88,6 +89,7 @@ class ServerMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        scope[ARRIVED] = start
         rid = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
         if not _SAFE_ID.match(rid):
             rid = secrets.token_hex(8)
@@ -121,12 +123,15 @@ class ServerMiddleware:
                 await self._options(scope, send_wrapper)
             else:
                 await self.app(scope, receive, send_wrapper)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), path)
+        except Exception as exc:
+            unavailable = database_error(Request(scope), exc)  # logged once per outage, not per request
+            if unavailable is None:
+                log.exception("unhandled error on %s %s", scope.get("method"), path)
             if not started:
-                await error_response(Request(scope), InternalError())(scope, receive, send_wrapper)
-            else:
+                await error_response(Request(scope), unavailable or InternalError())(scope, receive, send_wrapper)
+            elif unavailable is None:
                 raise
+            # else: the database went away mid-answer; the answer ends unfinished (the client sees it cut)
         finally:
             elapsed = time.perf_counter() - start
             family = _family(path)
