@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from sdmx_server.domain import errors as E
 from sdmx_server.formats.errors import JSON_ERROR_TYPE, XML_ERROR_TYPE, error_json, error_xml
-from sdmx_server.storage.db_health import RETRY_AFTER, DbHealth, unavailability
+from sdmx_server.services.health import RETRY_AFTER, DbHealth, unavailability
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ namespaces.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from lxml import etree
 
@@ -117,7 +118,7 @@ class StructureWriter3:
             parent = E(structures, self.STR + container)
             for entry in selected:
                 self._maintainable(parent, tag, entry)
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        return cast(bytes, etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
     # ------------------------------------------------------------------ common
 

@@ -7,7 +7,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from sdmx_server.storage.db_health import RETRY_AFTER, DbHealth, Unavailability, unavailability
 from sdmx_server.storage.schema import current_revision, head_revision
+
+# Routes classify database failures through this module (they never import storage).
+__all__ = ["RETRY_AFTER", "DbHealth", "Unavailability", "readiness", "unavailability"]
 
 
 def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:

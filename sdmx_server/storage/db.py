@@ -91,7 +91,10 @@ def _reset_on_return(dbapi_connection: Any, _record: Any, state: Any) -> None:
 
 def _pg_connect_args(url: str, limits: DbLimits) -> dict[str, Any]:
     """libpq parameters: connection and statement timeouts, keepalives (merged with the URL's ``options``)."""
-    ms = lambda seconds: max(0, int(seconds * 1000))  # noqa: E731 - local shorthand
+
+    def ms(seconds: float) -> int:
+        return max(0, int(seconds * 1000))
+
     options = [f"-c statement_timeout={ms(limits.statement_timeout)}",
                f"-c idle_in_transaction_session_timeout={ms(limits.idle_in_transaction_timeout)}"]
     given = make_url(url).query.get("options")

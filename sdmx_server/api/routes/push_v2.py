@@ -26,7 +26,7 @@ from sdmx_server.domain.errors import BadRequestError, SdmxError
 from sdmx_server.domain.periods import PeriodError, parse_instant
 from sdmx_server.services.auth import Principal, require_authenticated
 from sdmx_server.services.container import Services
-from sdmx_server.storage.db_health import unavailability
+from sdmx_server.services.health import unavailability
 
 router = APIRouter(tags=["data submission (extension)"])
 
