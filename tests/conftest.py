@@ -306,7 +306,7 @@ def sample_services(db_factory: DatabaseFactory) -> Iterator[Services]:
     load_files(services, [fixtures.SDMX / "ECB_EXR" / f"{p}-structure-full.xml" for p in SAMPLE_FLOWS])
     for prefix, dsd in SAMPLE_FLOWS.items():
         add_dataflow(services, "ECB", f"EXR_{prefix.upper()}", dsd)
-        load_data(services, fixtures.SDMX / "ECB_EXR" / f"{prefix}-ts.xml", dataflow=sample_flow(prefix))
+        load_data(services, fixtures.sample_data_file(prefix, f"{prefix}-ts", db_factory.tmp), dataflow=sample_flow(prefix))
     yield services
     services.close()
 

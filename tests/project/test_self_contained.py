@@ -74,7 +74,7 @@ def test_a_fresh_clone_needs_nothing_outside_the_repository(tmp_path: Path) -> N
         return subprocess.run([sys.executable, *args], cwd=clone, env=env, capture_output=True, text=True,
                               timeout=600)
 
-    where = run("-c", "import sdmx_server.cli, loaders.load, tests.fixtures as f; print(sdmx_server.cli.__file__, loaders.load.__file__, f.__file__)")
+    where = run("-c", "import sdmx_server.cli, loaders.content, tests.fixtures as f; print(sdmx_server.cli.__file__, loaders.content.__file__, f.__file__)")
     assert where.returncode == 0, where.stderr
     assert all(Path(p).is_relative_to(clone) for p in where.stdout.split()), where.stdout
 
