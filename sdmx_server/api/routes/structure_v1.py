@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -18,6 +18,7 @@ from sdmx_server.api.http import (
     validator_headers,
 )
 from sdmx_server.api.paths import V1_NOT_IMPLEMENTED, V1_RESOURCES, parse_structure_v1
+from sdmx_server.api.public_url import public_base_url
 from sdmx_server.formats.common import Languages
 from sdmx_server.formats.media_types import negotiate, parse_accept_language
 from sdmx_server.formats.registry import STRUCTURE_V1
@@ -67,18 +68,19 @@ async def answer_structure(request: Request, resource: str, rest: str) -> Respon
     media, _ = negotiate(request.headers.get("accept"), STRUCTURE_V1)
     languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
     renderer = services.structure_renderer
+    base = public_base_url(request, settings)
     state = renderer.state.snapshot()
     if state is not None:
-        validators = renderer.validators(query, media, languages, state)
+        validators = renderer.validators(query, media, languages, state, public_url=base)
     else:
-        validators = await run_in_threadpool(renderer.validators, query, media, languages)
+        validators = await run_in_threadpool(partial(renderer.validators, public_url=base), query, media, languages)
     rendered = renderer.cached(validators.etag)
     if is_not_modified(request, validators.etag, validators.last_modified):
         if rendered is None:  # a query with no result is 404 whatever the client holds
-            await run_in_threadpool(renderer.render, query, media, languages, validators.etag)
+            await run_in_threadpool(renderer.render, query, media, languages, validators.etag, base)
         return not_modified_response(validators.etag, validators.last_modified, request)
     if rendered is None:
-        rendered = await run_in_threadpool(renderer.render, query, media, languages, validators.etag)
+        rendered = await run_in_threadpool(renderer.render, query, media, languages, validators.etag, base)
     gz = accepts_gzip(request)
     headers = validator_headers(validators.etag, validators.last_modified, gz=gz)
     gz_body = None
