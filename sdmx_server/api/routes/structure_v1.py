@@ -20,8 +20,8 @@ from sdmx_server.api.http import (
 from sdmx_server.api.paths import V1_NOT_IMPLEMENTED, V1_RESOURCES, parse_structure_v1
 from sdmx_server.api.public_url import public_base_url
 from sdmx_server.formats.common import Languages
-from sdmx_server.formats.media_types import negotiate, parse_accept_language
-from sdmx_server.formats.registry import STRUCTURE_V1
+from sdmx_server.formats.media_types import parse_accept_language
+from sdmx_server.formats.registry import STRUCTURE_V1, negotiate_request
 from sdmx_server.services.container import Services
 from sdmx_server.services.structure_query import StructureQuery
 
@@ -65,7 +65,7 @@ async def answer_structure(request: Request, resource: str, rest: str) -> Respon
     settings = services.settings
     query_string = request.scope.get("query_string", b"").decode("latin-1")
     query = _parse(resource, rest, query_string, settings.source_alias)
-    media, _ = negotiate(request.headers.get("accept"), STRUCTURE_V1)
+    media, _ = negotiate_request(request.headers.get("accept"), request.query_params.get("format"), STRUCTURE_V1)
     languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
     renderer = services.structure_renderer
     base = public_base_url(request, settings)
