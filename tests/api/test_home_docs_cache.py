@@ -30,8 +30,10 @@ EXR = MaintainableRef(type=ArtefactType.DATAFLOW, agency="ECB", id="EXR", versio
 def test_root_is_an_html_page_for_browsers(http: httpx.Client) -> None:
     r = http.get("/", headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    for path in ("/rest", "/rest/v2", "/docs", "/portal"):
+    for path in ("/rest/dataflow", "/docs", "/portal", "/redoc", "/openapi.json"):
         assert f'href="{PUBLIC}{path}"' in r.text, path
+    assert f"<code>{PUBLIC}/rest</code>" in r.text and f"<code>{PUBLIC}/rest/v2</code>" in r.text
+    assert http.get("/rest/dataflow").status_code == 200  # the v1 link leads somewhere
     assert "SDMX REST API v1" in r.text and "SDMX REST API v2" in r.text
     assert http.head("/").status_code == 200
 

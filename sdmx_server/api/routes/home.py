@@ -36,14 +36,23 @@ def wants_json(accept: str | None) -> bool:
     return False
 
 
+# The API roots are prefixes, not pages: the page links a listing (v1) or the docs (v2) instead.
+BROWSE = {"api_v1": "/rest/dataflow", "api_v2": "/docs"}
+
+
+def _item(base: str, key: str, path: str, text: str) -> str:
+    href = base + BROWSE.get(key, path)
+    label = f"<code>{escape(base + path)}</code>"
+    return f'    <li><a href="{escape(href)}">{label}</a>: {escape(text)}</li>'
+
+
 @router.get("/", summary="Service root")
 async def home(request: Request) -> Response:
     """Name the API (v1 under /rest, v2 under /rest/v2), the documentation and the portal."""
     base = public_base_url(request)
     if wants_json(request.headers.get("accept")):
         return JSONResponse({"name": TITLE, "links": {key: base + path for key, path, _ in LINKS}})
-    items = "\n".join(f'    <li><a href="{escape(base + path)}">{escape(path)}</a>: {escape(text)}</li>'
-                      for _, path, text in LINKS)
+    items = "\n".join(_item(base, key, path, text) for key, path, text in LINKS)
     page = (f'<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{TITLE}</title></head>\n'
             f"<body>\n  <h1>{TITLE}</h1>\n  <ul>\n{items}\n  </ul>\n</body>\n</html>\n")
     return HTMLResponse(page)
