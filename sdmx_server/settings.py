@@ -6,6 +6,7 @@ Nothing is read at import time: call :func:`get_settings` (cached) or build a
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,7 +15,26 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sdmx_server.storage.db import DbLimits
 
-DEFAULT_DB_PATH = Path("var") / "sdmx-server.sqlite"
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+DB_FILE = "sdmx-server.sqlite"
+
+
+def default_database_path() -> Path:
+    """Where the default SQLite database lives, whatever the working directory.
+
+    From a checkout (the package sits beside ``pyproject.toml``): the
+    repository's ``var/`` folder. Installed elsewhere: the user's data folder,
+    ``$XDG_DATA_HOME/sdmx-server`` (``~/.local/share/sdmx-server``).
+    """
+    if (PACKAGE_PARENT / "pyproject.toml").is_file():
+        return PACKAGE_PARENT / "var" / DB_FILE
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home).resolve() / "sdmx-server" / DB_FILE
+
+
+def default_database_url() -> str:
+    """The SQLAlchemy URL of :func:`default_database_path` (an absolute path)."""
+    return f"sqlite:///{default_database_path()}"
 
 
 class Settings(BaseSettings):
@@ -23,17 +43,24 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SDMX_SERVER_", extra="ignore")
 
     database_url: str = Field(
-        default=f"sqlite:///{DEFAULT_DB_PATH}",
-        description="SQLAlchemy URL. SQLite by default; postgresql+psycopg://user@host/db in production.",
+        default_factory=default_database_url,
+        description="SQLAlchemy URL. SQLite by default (var/sdmx-server.sqlite of the checkout, else "
+        "~/.local/share/sdmx-server/); postgresql+psycopg://user@host/db in production.",
     )
-    public_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="Public base URL (scheme://host[:port][/prefix]) used in every link the server writes.",
+    public_url: str | None = Field(
+        default=None,
+        description="Public base URL (scheme://host[:port][/prefix]) used in every link the server writes; "
+        "unset: derived from each request's Host (and X-Forwarded-Proto from trusted proxies).",
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
-    log_level: str = "INFO"
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated proxy addresses whose X-Forwarded-For/-Proto headers are trusted "
+        "('*' trusts anyone: only behind a proxy that overwrites them).",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface `serve` binds.")
+    port: int = Field(default=8000, description="Port `serve` binds.")
+    workers: int = Field(default=1, description="Worker processes `serve` starts (each with its own pool).")
+    log_level: str = Field(default="INFO", description="Python logging level.")
     log_format: str = Field(default="text", description="'text' for people, 'json' for log shippers.")
     default_language: str = Field(default="en", description="Fallback language for names and descriptions.")
     source_alias: str = Field(
@@ -45,7 +72,9 @@ class Settings(BaseSettings):
         default=True, description="Load dsd/ and codelists/ into an empty database on `serve`."
     )
     load_sample_data: bool = Field(
-        default=True, description="Load the shipped sample data into an empty database on `serve`."
+        default=False,
+        description="Load the shipped (partly illustrative) sample data into an empty database on `serve` "
+        "(`serve --demo` and `./dev run` set it).",
     )
     content_dir: Path | None = Field(
         default=None,
@@ -83,11 +112,14 @@ class Settings(BaseSettings):
                         statement_timeout=self.db_statement_timeout,
                         write_statement_timeout=self.db_write_statement_timeout,
                         idle_in_transaction_timeout=self.db_idle_in_transaction_timeout)
+    db_pool_size: int = Field(default=8, description="Database connections per worker.")
 
     @field_validator("public_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _strip_slash(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return value.rstrip("/") or None
 
     @property
     def is_sqlite(self) -> bool:

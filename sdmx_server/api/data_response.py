@@ -20,6 +20,7 @@ from sdmx_server.api.http import (
     validator_headers,
 )
 from sdmx_server.api.streaming import ReleasingStreamingResponse
+from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, RangeNotSatisfiableError
 from sdmx_server.formats.common import Languages, RenderContext
@@ -80,14 +81,15 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
                                                                 info.provider_pks))
         if req.dim_at_obs not in (None, "AllDimensions", info.time_dimension) and req.dim_at_obs not in info.dimension_ids:
             raise BadRequestError(f"dimensionAtObservation={req.dim_at_obs} is not a dimension of {info.dsd.ref}")
-        tag = f"{media.format_id}|{labels}|{time_format}|{csv_keys}|{languages.tag}|{rng}"
+        base = public_base_url(request, settings)  # links in SDMX-JSON: part of the ETag
+        tag = f"{media.format_id}|{labels}|{time_format}|{csv_keys}|{languages.tag}|{rng}|{base}"
         now = utcnow()
         etag, last_modified = query.validators(session, info, req, tag, now)
         if is_not_modified(request, etag, last_modified,
                            lambda since: query.unchanged_within(session, info, since, now)):
             session.close()
             return not_modified_response(etag, last_modified, request)
-        render = RenderContext(public_url=settings.public_url, languages=languages)
+        render = RenderContext(public_url=base, languages=languages)
         prepared = query.prepare(session, info, req, render, labels=labels, time_format=time_format,
                                  etag=etag, last_modified=last_modified,
                                  paging=req.offset is not None or req.limit is not None,

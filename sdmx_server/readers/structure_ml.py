@@ -41,12 +41,19 @@ _OTHER_ROOTS = {
 
 
 def declared_version(content_type: str | None) -> str | None:
-    """The SDMX-ML version a Content-Type names (None: look at the body); 415 for other formats."""
+    """The SDMX-ML version a Content-Type names (None: look at the body); 415 for other SDMX formats.
+
+    Like data pushes, a missing or generic Content-Type (``application/xml``,
+    ``application/octet-stream``, the ``application/x-www-form-urlencoded``
+    that ``curl --data-binary`` sends, ...) leaves the format to the body's
+    first bytes; only a type that names another format (SDMX data, JSON,
+    CSV) is refused here.
+    """
     if not content_type or not content_type.strip():
         return None
     main, *params = content_type.split(";")
     media = main.strip().lower()
-    if media in GENERIC_TYPES:
+    if media in GENERIC_TYPES or not _names_another_format(media):
         return None
     if media != STRUCTURE_TYPE:
         raise UnsupportedMediaTypeError(
@@ -61,6 +68,12 @@ def declared_version(content_type: str | None) -> str | None:
                                                 "(2.1 and 3.0.0 are)")
             return version
     return None
+
+
+def _names_another_format(media: str) -> bool:
+    """True for media types that say the body is something else than an SDMX-ML structure message."""
+    return (media.startswith("application/vnd.sdmx.") or media.endswith(("+json", "/json", "/csv", "+csv"))
+            or media in ("text/csv", "application/zip", "application/gzip"))
 
 
 def check_structure_xml(body: bytes) -> tuple[str, etree._Element]:

@@ -49,7 +49,7 @@ class Services:
         health = DbHealth()
         health.watch(engine)
         query = StructureQueryService(factory)
-        renderer = StructureRenderer(factory, query, settings.public_url, cache_entries=settings.structure_cache_entries,
+        renderer = StructureRenderer(factory, query, cache_entries=settings.structure_cache_entries,
                                      state=StructureStateCache(engine, factory))
         writes = make_session_factory(engine, write=True)
         store = StructureStore(writes)
@@ -57,10 +57,11 @@ class Services:
         auth, audit = AuthService(factory, writes), AuditTrail(writes, factory)
         return cls(settings=settings, engine=engine, session_factory=factory, structure_store=store,
                    structure_query=query, structure_renderer=renderer, data_write=data_write,
-                   data_query=DataQueryService(factory, settings.max_response_observations, settings.public_url,
+                   data_query=DataQueryService(factory, settings.max_response_observations,
                                                activate=data_write.activate_due_releases),
                    auth=auth, audit=audit,
-                   submissions=SubmissionService(data_write, factory, writes, settings.public_url),
+                   submissions=SubmissionService(data_write, factory, writes,
+                                                 settings.public_url or f"http://{settings.host}:{settings.port}"),
                    structure_write=StructureWriteService(store, auth, audit), db_health=health)
 
     def close(self) -> None:
