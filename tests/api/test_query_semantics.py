@@ -15,6 +15,7 @@ NS = {"mes": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
       "str": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure",
       "com": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"}
 STR = "{" + NS["str"] + "}"
+COM = "{" + NS["com"] + "}"
 
 # The ReferencesType of the SDMX REST v1.5.0 OpenAPI (components/parameters/references), verbatim.
 SPEC_REFERENCES = (
@@ -153,7 +154,7 @@ def test_referencepartial_applies_the_dataflows_constraint_without_returning_it(
     assert not any(a.startswith("ContentConstraint=") for a in artefacts(part))
     constraint = http.get("/rest/contentconstraint/ECB/EXR_CONSTRAINTS/1.0")
     allowed = {kv.get("id"): {v.text for v in kv.findall("com:Value", NS)}
-               for kv in etree.fromstring(constraint.content).iter("{%s}KeyValue" % NS["com"])}
+               for kv in etree.fromstring(constraint.content).iter(COM + "KeyValue")}
     lists = elements(part, "Codelist")
     assert set(item_ids(lists["CL_FREQ"], "Code")) == allowed["FREQ"] == {"A", "D", "H", "M", "Q"}
     assert set(item_ids(lists["CL_EXR_TYPE"], "Code")) == allowed["EXR_TYPE"]
@@ -195,7 +196,7 @@ def test_availability_references_conceptscheme_holds_the_constrained_dimensions(
     schemes = elements(r, "ConceptScheme")
     assert set(schemes) == {"ECB_CONCEPTS"} and schemes["ECB_CONCEPTS"].get("isPartial") == "true"
     cc = etree.fromstring(r.content).find(".//str:ContentConstraint", NS)
-    constrained = {kv.get("id") for kv in cc.iter("{%s}KeyValue" % NS["com"])}
+    constrained = {kv.get("id") for kv in cc.iter(COM + "KeyValue")}
     assert constrained == {"FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX", "TIME_PERIOD"}
     assert set(item_ids(schemes["ECB_CONCEPTS"], "Concept")) == constrained  # no attribute or measure concepts
     # one dimension asked for: its concept (and the time range's), no other dimension's
