@@ -24,7 +24,7 @@ from fastapi.openapi.utils import get_openapi
 from sdmx_server.api.route_table import RouteEntry, routes_of, sort_methods
 from sdmx_server.formats.errors import JSON_ERROR_TYPE, XML_ERROR_TYPE
 from sdmx_server.formats.media_types import MediaType
-from sdmx_server.formats.registry import DATA_V1, STRUCTURE_V1
+from sdmx_server.formats.registry import DATA_V1, STRUCTURE_QUERY_V1, STRUCTURE_QUERY_V2, STRUCTURE_V1
 
 SCHEMA_XSD_TYPE = "application/vnd.sdmx.schema+xml;version=2.1"
 JSON = "application/json"
@@ -53,7 +53,7 @@ def _types(offers: tuple[MediaType, ...]) -> tuple[str, ...]:
 
 
 _READ = frozenset({"GET", "HEAD"})
-_WRITE = frozenset({"POST", "PUT", "DELETE"})
+_WRITE = frozenset({"POST", "PUT"})
 
 # First match wins. Statuses are those the route's code (and the middleware: 400 for a control
 # character in the path, 414, 500) can answer; error bodies are SDMX error messages.
@@ -74,9 +74,16 @@ FAMILIES: tuple[Family, ...] = (
     Family(r"/admin/audit", _READ, (200,), lambda: (JSON,), (400, 401, 403, 414, 500, 503), "The audit trail"),
     Family(r"/rest/v2/structure.*", _WRITE, (200, 201), lambda: (XML_ERROR_TYPE,),
            (400, 401, 403, 404, 409, 413, 415, 422, 500, 503), "Structure submission (SDMX REST v2 maintenance)"),
+    Family(r"/rest/v2/structure.*", frozenset({"DELETE"}), (200,), lambda: (XML_ERROR_TYPE,),
+           (400, 401, 403, 404, 409, 500, 503), "Structure deletion (SDMX REST v2 maintenance)"),
+    Family(r"/rest/v2/structure(/|/\{rest\})?", _READ, (200, *_CONDITIONAL), lambda: _types(STRUCTURE_QUERY_V2),
+           (400, 404, 406, 414, 500, 501, 503),
+           "SDMX REST v2 structure query /structure/{structureType}/{agencyID}/{resourceID}/{version}/{itemID}"),
+    Family(r"/rest/v2/(metadata|registration)(/\{rest\})?", _READ, (), lambda: (), (400, 414, 500, 501),
+           "Reference metadata and registrations: not served yet (501)"),
     Family(r"/rest/v2/\{rest\}", _READ, (), lambda: (), (400, 404, 414, 500, 501),
            "SDMX REST v2 paths this server does not implement yet (501)"),
-    Family(r"/rest/\{resource\}(/\{rest\})?", _READ, (200, *_CONDITIONAL), lambda: _types(STRUCTURE_V1),
+    Family(r"/rest/\{resource\}(/\{rest\})?", _READ, (200, *_CONDITIONAL), lambda: _types(STRUCTURE_QUERY_V1),
            (400, 404, 406, 414, 500, 501, 503),
            "SDMX REST v1 structure query /{resource}/{agencyID}/{resourceID}/{version}/{itemID}"),
     Family(r"/health", _READ, (200,), lambda: (JSON,), (500,), "Liveness"),
@@ -117,10 +124,19 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
 
 def _query_parameters(path: str) -> list[dict[str, Any]]:
     """Query parameters and headers of the structure queries (plain Starlette routes FastAPI cannot see)."""
-    if not re.fullmatch(r"/rest/\{resource\}(/\{rest\})?", path):
-        return []
     from sdmx_server.services.structure_query import DETAILS
     from sdmx_server.services.structure_references import V1_REFERENCES
+
+    if re.fullmatch(r"/rest/v2/structure(/|/\{rest\})?", path):
+        return [
+            {"name": "references", "in": "query", "required": False,
+             "description": "none, parents, parentsandsiblings, ancestors, children, descendants, all or a "
+                            "structure type; several comma-separated", "schema": {"type": "string"}},
+            {"name": "detail", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": list(DETAILS), "default": "full"}},
+        ]
+    if not re.fullmatch(r"/rest/\{resource\}(/\{rest\})?", path):
+        return []
 
     return [
         {"name": "references", "in": "query", "required": False,
