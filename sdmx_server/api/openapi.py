@@ -24,7 +24,12 @@ from fastapi.openapi.utils import get_openapi
 from sdmx_server.api.route_table import RouteEntry, routes_of, sort_methods
 from sdmx_server.formats.errors import JSON_ERROR_TYPE, XML_ERROR_TYPE
 from sdmx_server.formats.media_types import MediaType
-from sdmx_server.formats.registry import DATA_V1, STRUCTURE_QUERY_V1, STRUCTURE_QUERY_V2, STRUCTURE_V1
+from sdmx_server.formats.registry import (
+    DATA_V1,
+    STRUCTURE_QUERY_V1,
+    STRUCTURE_QUERY_V2,
+    STRUCTURE_V1,
+)
 
 SCHEMA_XSD_TYPE = "application/vnd.sdmx.schema+xml;version=2.1"
 JSON = "application/json"
