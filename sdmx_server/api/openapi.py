@@ -57,6 +57,7 @@ def _types(offers: tuple[MediaType, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.content_type for m in offers))
 
 
+_OPERATIONS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
 _READ = frozenset({"GET", "HEAD"})
 _WRITE = frozenset({"POST", "PUT"})
 
@@ -161,9 +162,10 @@ def _slug(path: str) -> str:
 
 
 def _summary(entry: RouteEntry, family: Family) -> str:
-    doc = (getattr(entry.route, "endpoint", None).__doc__ or "") if hasattr(entry.route, "endpoint") else ""
-    first = doc.strip().splitlines()[0].strip() if doc.strip() else ""
-    return first or family.summary or entry.name
+    """The first line of the endpoint's docstring, else the family's summary."""
+    endpoint = getattr(entry.route, "endpoint", None)
+    doc = (getattr(endpoint, "__doc__", None) or "").strip()
+    return (doc.splitlines()[0].strip() if doc else "") or family.summary or entry.name
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
@@ -171,9 +173,29 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     doc = get_openapi(title=app.title, version=app.version, description=app.description,
                       routes=app.routes, openapi_version=app.openapi_version)
     paths: dict[str, dict[str, Any]] = doc.setdefault("paths", {})
-    entries = routes_of(app)
-    used_ids: set[str] = {op.get("operationId", "") for ops in paths.values() for op in ops.values()
-                          if isinstance(op, dict)}
+    _add_missing_operations(paths, routes_of(app))
+    # HEAD operations mirror their GET (same parameters), without bodies.
+    for item in paths.values():
+        if "get" in item and "head" in item and not item["head"].get("parameters"):
+            item["head"]["parameters"] = copy.deepcopy(item["get"].get("parameters", []))
+    for path, item in paths.items():
+        for key, op in item.items():
+            if isinstance(op, dict) and key.upper() in _OPERATIONS:
+                _complete(path, key.upper(), op)
+    # FastAPI's validation-error schemas describe a 422 this server never sends (it answers 400).
+    schemas = doc.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    if "components" in doc and not schemas:
+        doc["components"].pop("schemas", None)
+        if not doc["components"]:
+            doc.pop("components")
+    return doc
+
+
+def _add_missing_operations(paths: dict[str, dict[str, Any]], entries: list[RouteEntry]) -> None:
+    """An operation for every route and method FastAPI left out (plain routes, HEAD, hidden ones)."""
+    used_ids = {op.get("operationId", "") for ops in paths.values() for op in ops.values() if isinstance(op, dict)}
     for entry in entries:
         item = paths.setdefault(entry.path, {})
         for method in sort_methods(entry.methods):
@@ -184,8 +206,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             tags = list(getattr(entry.route, "tags", None) or [])
             if tags:
                 op["tags"] = tags
-            family = family_of(entry.path, method)
-            op["summary"] = _summary(entry, family)
+            op["summary"] = _summary(entry, family_of(entry.path, method))
             op_id = f"{entry.name or 'route'}_{_slug(entry.path)}_{key}"
             while op_id in used_ids:
                 op_id += "_"
@@ -193,29 +214,16 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             op["operationId"] = op_id
             op["parameters"] = _path_parameters(entry.path) + _query_parameters(entry.path)
             item[key] = op
-    # HEAD operations mirror their GET (same parameters), without bodies.
-    for item in paths.values():
-        if "get" in item and "head" in item and not item["head"].get("parameters"):
-            item["head"]["parameters"] = copy.deepcopy(item["get"].get("parameters", []))
-    for path, item in paths.items():
-        for key, op in item.items():
-            if not isinstance(op, dict) or key.upper() not in {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}:
-                continue
-            method = key.upper()
-            op["responses"] = _responses(family_of(path, method), method)
-            op.pop("requestBody", None) if method in ("GET", "HEAD", "DELETE") else None
-            if method in ("POST", "PUT") and "requestBody" not in op:
-                op["requestBody"] = {"required": True, "content": {
-                    m: {"schema": {"type": "string", "format": "binary"}} for m in _request_media(path)}}
-    # FastAPI's validation-error schemas describe a 422 this server never sends (it answers 400).
-    schemas = doc.get("components", {}).get("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(name, None)
-    if "components" in doc and not schemas:
-        doc["components"].pop("schemas", None)
-        if not doc["components"]:
-            doc.pop("components")
-    return doc
+
+
+def _complete(path: str, method: str, op: dict[str, Any]) -> None:
+    """Statuses and media types of the operation's family; request bodies of writes."""
+    op["responses"] = _responses(family_of(path, method), method)
+    if method in ("GET", "HEAD", "DELETE"):
+        op.pop("requestBody", None)
+    elif "requestBody" not in op:
+        op["requestBody"] = {"required": True, "content": {
+            m: {"schema": {"type": "string", "format": "binary"}} for m in _request_media(path)}}
 
 
 def _request_media(path: str) -> tuple[str, ...]:
