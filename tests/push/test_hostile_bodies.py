@@ -67,11 +67,14 @@ def test_gzip_members_count_against_the_limit_together(make_exr_env) -> None:
 def test_invalid_schema_file_names_are_404(exr_env: PushEnv) -> None:
     with exr_env.client(None, validate=False) as client:
         assert client.get("/schemas/v2_1/SDMXMessage.xsd").status_code == 200
-        for name in ("A" * 300 + ".xsd", "B" * 5000 + ".xsd", "%00.xsd", "..%2F..%2Fetc%2Fpasswd", "SDMXMessage.xml",
+        for name in ("A" * 300 + ".xsd", "B" * 5000 + ".xsd", "..%2F..%2Fetc%2Fpasswd", "SDMXMessage.xml",
                      "%2E%2E.xsd", "sdmxmessage.xsd"):
             r = client.get(f"/schemas/v2_1/{name}")
             assert r.status_code == 404, (name[:20], r.status_code)
             assert sdmx_error(r)[0] == 100 and len(r.content) < 2000
+        # a control character in any path is a syntax error before routing (ADR 0009)
+        r = client.get("/schemas/v2_1/%00.xsd")
+        assert r.status_code == 400 and sdmx_error(r)[0] == 140 and len(r.content) < 2000
 
 
 # --------------------------------------------------------------------------- clients that go away
