@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from sdmx_server.domain.errors import BadRequestError, UnsupportedMediaTypeError
-from sdmx_server.domain.model import ArtefactType, ConstraintDetails
+from sdmx_server.domain.model import Artefact, ArtefactType, ConstraintDetails
+from sdmx_server.domain.safe_text import safe_text
 
 from ._xml_common import MES_21, MES_30, check_prolog, localname, namespace
 from .base import DataReadError
@@ -104,9 +105,60 @@ def read_structure_message(body: bytes, content_type: str | None) -> ReadResult:
         raise BadRequestError(str(exc)) from None
     if not result.artefacts and not result.refused:
         raise BadRequestError("The message holds no structures")
+    _refuse_duplicate_items(result, root)
     _refuse_incomplete_constraints(result, root)
     _refuse_complex_components(result, root)
     return result
+
+
+# Item schemes and their items (SDMX-ML 2.1 and 3.0 element names).
+_ITEM_SCHEMES = {
+    "Codelist": ("Code",), "ConceptScheme": ("Concept",), "CategoryScheme": ("Category",),
+    "AgencyScheme": ("Agency",), "DataProviderScheme": ("DataProvider",), "DataConsumerScheme": ("DataConsumer",),
+    "OrganisationUnitScheme": ("OrganisationUnit",),
+}
+
+
+def _duplicates(parent: etree._Element, item_names: tuple[str, ...], path: str = "") -> list[str]:
+    """Item ids given more than once among ``parent``'s items (nested categories: per level, as paths)."""
+    seen: dict[str, int] = {}
+    found: list[str] = []
+    for child in parent:
+        if localname(child.tag) not in item_names:
+            continue
+        item_id = child.get("id") or ""
+        seen[item_id] = seen.get(item_id, 0) + 1
+        if seen[item_id] == 2:
+            found.append(path + item_id)
+        found += _duplicates(child, item_names, f"{path}{item_id}.")  # nested items (categories)
+    return found
+
+
+def _refuse_duplicate_items(result: ReadResult, root: etree._Element) -> None:
+    """Refuse item schemes that give an item id twice: sdmx1 keeps one of them silently, so the
+    scheme would be stored with fewer items than sent (and maybe the wrong one)."""
+    duplicated: dict[tuple[str, str | None, str | None, str], list[str]] = {}
+    for elem in root.iter():
+        name = localname(elem.tag)
+        items = _ITEM_SCHEMES.get(name)
+        if items is None or elem.get("id") is None:
+            continue
+        found = _duplicates(elem, items)
+        if found:
+            duplicated[(name, elem.get("agencyID"), elem.get("id"), elem.get("version") or "1.0")] = found
+    if not duplicated:
+        return
+    kept: list[Artefact] = []
+    for artefact in result.artefacts:
+        dupes = duplicated.get((artefact.type.info.cls, artefact.agency, artefact.id, artefact.version))
+        if dupes is None:
+            kept.append(artefact)
+            continue
+        shown = ", ".join(safe_text(f, 100) for f in dupes[:10]) + (f" and {len(dupes) - 10} more" if len(dupes) > 10
+                                                                      else "")
+        result.refused.append((f"{artefact.type.info.cls} {artefact.agency}:{artefact.id}({artefact.version})",
+                               f"duplicate item id {shown}: the ids of an item scheme's items must be unique"))
+    result.artefacts[:] = kept
 
 
 def _selections(elem: etree._Element) -> int:

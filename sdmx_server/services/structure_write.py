@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from sdmx_server.domain.errors import (
     BadRequestError,
@@ -31,6 +32,7 @@ from sdmx_server.domain.errors import (
     NotImplementedYetError,
     SdmxError,
 )
+from sdmx_server.domain.identifiers import ref_problems
 from sdmx_server.domain.model import Artefact, ArtefactType, MaintainableRef
 from sdmx_server.readers.structure_ml import read_structure_message
 from sdmx_server.services.audit import AuditTrail
@@ -119,6 +121,13 @@ def _receiver(principal: Principal) -> str:
 def _result(outcome: ArtefactOutcome, delete: bool = False) -> ArtefactResult:
     action = "Delete" if delete else ("Replace" if outcome.existed else "Append")
     if not outcome.ok:
+        if any(ref_problems(outcome.ref, "")):
+            # An id the SDMX grammar refuses cannot go into a Ref: named by a URN, its parts percent-encoded.
+            ref = outcome.ref
+            parts = [quote(p, safe="") for p in (ref.agency, ref.id, ref.version)]
+            urn = (f"urn:sdmx:org.sdmx.infomodel.{ref.type.info.package}.{ref.type.info.cls}="
+                   f"{parts[0]}:{parts[1]}({parts[2]})")
+            return ArtefactResult(None, action, "Failure", outcome.code, (outcome.message,), urn=urn)
         return ArtefactResult(outcome.ref, action, "Failure", outcome.code, (outcome.message,))
     texts = {
         "created": "created", "stub": "created", "updated": "replaced", "merged": "merged with the stored items",

@@ -256,3 +256,43 @@ def test_sdmx_ml_header_structure_must_be_the_dataflow_dsd(exr_env: PushEnv) -> 
     assert "for dataflow BIS:EXR(1.0)" in reasons(r)
     r = exr_env.push(ss21(obs, _header_structure("Structure", "ECB", "ECB_EXR1", "1.0")), content_type=SS21_TYPE)
     assert r.status_code == 200 and r.json()["inserted"] == 1, r.text[:500]
+
+
+# --------------------------------------------------------------------------- observations without a value
+
+
+def test_observation_without_value_needs_a_reason(exr_env: PushEnv) -> None:
+    from tests.push.conftest import (
+        CSV20_TYPE,
+        EXR_HEADER,
+        SERIES_ATTRS,
+        SS21_TYPE,
+        exr_series_attrs,
+    )
+    from tests.push.test_hostile_input import errors, reasons, refused
+
+    ok = [f"M,CHF,EUR,SP00,A,{2040 + n // 12}-{n % 12 + 1:02d},1.5,A" for n in range(30)]
+    # Empty cells, after rows that put the series on the fast lane, and in a new series.
+    r = refused(exr_env, exr_csv(ok + ["M,CHF,EUR,SP00,A,2031-01,,A", "M,JPY,EUR,SP00,A,2031-01,,A"]))
+    assert errors(r) == [("line 32", "OBS_VALUE", ""), ("line 33", "OBS_VALUE", "")]
+    assert "missing observation value" in reasons(r) and "OBS_STATUS" in reasons(r)
+    # No OBS_VALUE column at all: every row is named.
+    header = EXR_HEADER.replace(",OBS_VALUE", "") + "," + SERIES_ATTRS
+    body = header + "\n" + "".join(f"ECB:EXR(1.0),M,CHF,EUR,SP00,A,2031-0{m},A,{exr_series_attrs('M', 'CHF')}\n"
+                                   for m in (1, 2, 3))
+    r = refused(exr_env, body)
+    assert errors(r) == [(f"line {n}", "OBS_VALUE", "") for n in (2, 3, 4)]
+    # SDMX-ML: an Obs without OBS_VALUE.
+    xml = ss21([("2031-01", "1")]).replace('OBS_VALUE="1" ', "")
+    r = refused(exr_env, xml, SS21_TYPE)
+    assert [c for _l, c, _v in errors(r)] == ["OBS_VALUE"]
+    # A status saying why (M: missing, data cannot exist; L: not collected) makes it valid; so does a deletion.
+    r = exr_env.push(exr_csv(["M,CHF,EUR,SP00,A,2031-01,,M", "M,CHF,EUR,SP00,A,2031-02,,L",
+                              "M,CHF,EUR,SP00,A,2031-03,2.5,A"]))
+    assert r.status_code == 200 and r.json()["inserted"] == 3, r.text[:500]
+    r = exr_env.push(xml.replace('OBS_STATUS="A"', 'OBS_STATUS="M"'), content_type=SS21_TYPE)
+    assert r.status_code == 200, r.text[:500]
+    csv20 = ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,"
+             "OBS_STATUS\ndataflow,ECB:EXR(1.0),D,M,CHF,EUR,SP00,A,2031-03,,\n")
+    r = exr_env.push(csv20, content_type=CSV20_TYPE)
+    assert r.status_code == 200 and r.json()["deleted"] == 1, r.text[:500]
