@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=256 * 1024 * 1024, description="Largest accepted request body.")
     max_uri_length: int = Field(default=8192, description="Longer request URIs get 414.")
+    xml_max_attributes: int = Field(
+        default=1000, description="Most attributes one element of an SDMX-ML message may carry (more: refused)."
+    )
+    xml_max_tag_bytes: int = Field(
+        default=256 << 10,
+        description="Longest start tag, or run of text, in an SDMX-ML message, in bytes (longer: refused).",
+    )
     structure_cache_entries: int = Field(
         default=256, description="Rendered structure responses kept per worker (keyed by ETag)."
     )

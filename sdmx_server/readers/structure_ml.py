@@ -19,7 +19,17 @@ from sdmx_server.domain.errors import BadRequestError, UnsupportedMediaTypeError
 from sdmx_server.domain.model import Artefact, ArtefactType, ConstraintDetails
 from sdmx_server.domain.safe_text import safe_text
 
-from ._xml_common import MES_21, MES_30, check_prolog, localname, namespace
+from ._xml_common import (
+    DEFAULT_XML_LIMITS,
+    MES_21,
+    MES_30,
+    MarkupGaps,
+    XmlLimits,
+    check_attribute_count,
+    check_prolog,
+    localname,
+    namespace,
+)
 from .base import DataReadError
 
 if TYPE_CHECKING:
@@ -64,19 +74,40 @@ def declared_version(content_type: str | None) -> str | None:
     return None
 
 
-def check_structure_xml(body: bytes) -> tuple[str, etree._Element]:
+def _check_sizes(body: bytes, limits: XmlLimits) -> None:
+    """Refuse an over-long start tag or text before the parser sees it (see :class:`XmlLimits`)."""
+    gaps = MarkupGaps(limits.max_tag_bytes)
+    try:
+        for start in range(0, len(body), 1 << 16):
+            gaps.check(body[start:start + (1 << 16)])
+    except DataReadError as exc:
+        raise BadRequestError(f"{exc.message} ({exc.location})") from None
+
+
+def _check_attribute_counts(root: etree._Element, limits: XmlLimits) -> None:
+    """Refuse an element with too many attributes before sdmx1 reads them (see :class:`XmlLimits`)."""
+    for elem in root.iter():
+        try:
+            check_attribute_count(elem, limits, elem.sourceline)
+        except DataReadError as exc:
+            raise BadRequestError(f"{exc.message} ({exc.location})") from None
+
+
+def check_structure_xml(body: bytes, limits: XmlLimits = DEFAULT_XML_LIMITS) -> tuple[str, etree._Element]:
     """Parse ``body`` with a hardened parser: the SDMX-ML version of its Structure root ("2.1" or "3.0"), and the root."""
     try:
         check_prolog(body[:PROLOG_SCAN])  # a DOCTYPE is refused before the parser sees its entities
     except DataReadError as exc:
         raise BadRequestError("DOCTYPE declarations (and so entities) are not allowed in SDMX-ML messages "
                               f"({exc.location})") from None
+    _check_sizes(body, limits)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                              huge_tree=False, remove_comments=True)
     try:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
         raise BadRequestError(f"The body is not well-formed XML: {exc}") from None
+    _check_attribute_counts(root, limits)
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.system_url:
         raise BadRequestError("DOCTYPE declarations (and so entities) are not allowed in SDMX-ML messages")
@@ -90,13 +121,14 @@ def check_structure_xml(body: bytes) -> tuple[str, etree._Element]:
     return ROOT_VERSIONS[ns], root
 
 
-def read_structure_message(body: bytes, content_type: str | None) -> ReadResult:
+def read_structure_message(body: bytes, content_type: str | None,
+                           limits: XmlLimits = DEFAULT_XML_LIMITS) -> ReadResult:
     """Check, then read, a structure message body: 400 unreadable, 415 not an SDMX-ML structure message."""
     # sdmx1 is imported on first use, not when the application starts.
     from loaders.structures import NotAStructureMessage, read_structure_bytes
 
     declared = declared_version(content_type)
-    version, root = check_structure_xml(body)
+    version, root = check_structure_xml(body, limits)
     if declared is not None and declared != version:
         raise BadRequestError(f"The Content-Type says SDMX-ML {declared}, but the message is SDMX-ML {version}")
     try:

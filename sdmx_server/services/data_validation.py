@@ -301,7 +301,9 @@ class Validator:
             self.error(loc, self.info.time_dimension, "", "missing time period")
             ok = False
         value_ok, value = self.value(rec.value, loc) if not deleting else (True, None)
-        if value_ok and value is None and not deleting and not self._says_why_missing(rec.attrs):
+        # A Merge keeps the stored value where it gives none (it changes only what it gives).
+        if (value_ok and value is None and not deleting and rec.action is not Action.MERGE
+                and not self._says_why_missing(rec.attrs)):
             self.error(loc, self._measure.id, "", self._missing_value_reason)
             value_ok = False
         ok = ok and value_ok

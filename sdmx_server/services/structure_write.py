@@ -34,6 +34,7 @@ from sdmx_server.domain.errors import (
 )
 from sdmx_server.domain.identifiers import ref_problems
 from sdmx_server.domain.model import Artefact, ArtefactType, MaintainableRef
+from sdmx_server.readers._xml_common import DEFAULT_XML_LIMITS, XmlLimits
 from sdmx_server.readers.structure_ml import read_structure_message
 from sdmx_server.services.audit import AuditTrail
 from sdmx_server.services.auth import (
@@ -168,8 +169,10 @@ def _status(results: Sequence[ArtefactResult], created: bool) -> int:
 class StructureWriteService:
     """Authorises, reads, stores (all or nothing) and audits structure writes."""
 
-    def __init__(self, store: StructureStore, auth: AuthService, audit: AuditTrail) -> None:
+    def __init__(self, store: StructureStore, auth: AuthService, audit: AuditTrail,
+                 xml_limits: XmlLimits = DEFAULT_XML_LIMITS) -> None:
         self._store = store
+        self._xml_limits = xml_limits
         self._auth = auth
         self._audit = audit
 
@@ -204,7 +207,7 @@ class StructureWriteService:
         """The message's artefacts and a Failure result per construct it holds that cannot be stored;
         an unreadable message is audited, then raised."""
         try:
-            read = read_structure_message(body, content_type)
+            read = read_structure_message(body, content_type, self._xml_limits)
         except SdmxError as exc:
             self.refused(principal, action, target, exc, request_id)
             raise
