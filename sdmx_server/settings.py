@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=256 * 1024 * 1024, description="Largest accepted request body.")
     max_uri_length: int = Field(default=8192, description="Longer request URIs get 414.")
+    xml_max_attributes: int = Field(
+        default=1000, description="Most attributes one element of an SDMX-ML message may carry (more: refused)."
+    )
+    xml_max_tag_bytes: int = Field(
+        default=256 << 10,
+        description="Longest start tag, or run of text, in an SDMX-ML message, in bytes (longer: refused).",
+    )
     structure_cache_entries: int = Field(
         default=256, description="Rendered structure responses kept per worker (keyed by ETag)."
     )
@@ -112,7 +119,6 @@ class Settings(BaseSettings):
                         statement_timeout=self.db_statement_timeout,
                         write_statement_timeout=self.db_write_statement_timeout,
                         idle_in_transaction_timeout=self.db_idle_in_transaction_timeout)
-    db_pool_size: int = Field(default=8, description="Database connections per worker.")
 
     @field_validator("public_url")
     @classmethod

@@ -19,8 +19,8 @@ from sdmx_server.api.http import (
     not_modified_response,
     validator_headers,
 )
-from sdmx_server.api.streaming import ReleasingStreamingResponse
 from sdmx_server.api.public_url import public_base_url
+from sdmx_server.api.streaming import ReleasingStreamingResponse
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, RangeNotSatisfiableError
 from sdmx_server.formats.common import Languages, RenderContext

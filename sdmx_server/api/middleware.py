@@ -19,9 +19,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sdmx_server.api.cache_policy import cache_control
 from sdmx_server.api.errors import database_error, error_response
 from sdmx_server.api.http import ARRIVED
-from sdmx_server.api.cache_policy import cache_control
 from sdmx_server.api.metrics import observe_request
 from sdmx_server.api.paths import V1_NOT_IMPLEMENTED, V1_RESOURCES
 from sdmx_server.domain.errors import BadRequestError, InternalError, UriTooLongError

@@ -21,8 +21,8 @@ from sdmx_server.api.http import (
     not_modified_response,
     validator_headers,
 )
-from sdmx_server.formats.common import Languages
 from sdmx_server.api.public_url import public_base_url
+from sdmx_server.formats.common import Languages
 from sdmx_server.formats.media_types import MediaType, parse_accept_language
 from sdmx_server.formats.registry import negotiate_request
 from sdmx_server.services.container import Services

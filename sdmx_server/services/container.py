@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from sdmx_server.readers._xml_common import XmlLimits
 from sdmx_server.services.audit import AuditTrail
 from sdmx_server.services.auth import AuthService
 from sdmx_server.services.data_query import DataQueryService
@@ -53,7 +54,8 @@ class Services:
                                      state=StructureStateCache(engine, factory))
         writes = make_session_factory(engine, write=True)
         store = StructureStore(writes)
-        data_write = DataWriteService(writes)
+        xml_limits = XmlLimits(max_attributes=settings.xml_max_attributes, max_tag_bytes=settings.xml_max_tag_bytes)
+        data_write = DataWriteService(writes, xml_limits)
         auth, audit = AuthService(factory, writes), AuditTrail(writes, factory)
         return cls(settings=settings, engine=engine, session_factory=factory, structure_store=store,
                    structure_query=query, structure_renderer=renderer, data_write=data_write,
@@ -62,7 +64,7 @@ class Services:
                    auth=auth, audit=audit,
                    submissions=SubmissionService(data_write, factory, writes,
                                                  settings.public_url or f"http://{settings.host}:{settings.port}"),
-                   structure_write=StructureWriteService(store, auth, audit), db_health=health)
+                   structure_write=StructureWriteService(store, auth, audit, xml_limits), db_health=health)
 
     def close(self) -> None:
         """Stop background listeners and release database connections."""
