@@ -22,9 +22,9 @@ import time
 import httpx
 
 from benchmarks.common import Report, fresh_database, median, server_process
-from loaders.load import load_structure_files
-from loaders.structures import read_structure_file
+from sdmx_server.readers.sdmx1_structures import read_structure_file
 from sdmx_server.services.container import Services
+from sdmx_server.services.file_loading import load_structure_files
 from sdmx_server.settings import Settings
 from sdmx_server.storage.schema import upgrade_to_head
 from tests.fixtures import ECB_FULL, ILO_STRUCTURE

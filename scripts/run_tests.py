@@ -6,6 +6,10 @@ answers there, a throw-away cluster is started from the PostgreSQL server
 binaries installed on the machine; if that fails too, the run fails: the
 PostgreSQL pass is never skipped.
 
+Tests run in parallel (pytest-xdist, ``SDMX_SERVER_TEST_WORKERS`` processes,
+default ``auto``: one per core) unless the arguments choose ``-n`` themselves;
+database-free tests run in the SQLite pass only (see ``tests/conftest.py``).
+
 Usage: ``python -m scripts.run_tests [--sqlite-only | --postgres-only] [pytest args...]``
 """
 
@@ -89,6 +93,8 @@ def main(argv: list[str]) -> int:
     sqlite_only = "--sqlite-only" in argv
     postgres_only = "--postgres-only" in argv
     args = [a for a in argv if a not in ("--sqlite-only", "--postgres-only")]
+    if not any(a == "-n" or a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in args):
+        args = ["-n", os.environ.get("SDMX_SERVER_TEST_WORKERS", "auto"), *args]
     status = 0
     if not postgres_only:
         status |= pytest(args, {"SDMX_SERVER_TEST_DB": "sqlite"})
@@ -104,7 +110,10 @@ def main(argv: list[str]) -> int:
             print(f"[run_tests] FAIL: PostgreSQL is required and could not be started: {exc}", flush=True)
             return 1
     try:
-        status |= pytest(args, {"SDMX_SERVER_TEST_DB": "postgres", "SDMX_SERVER_TEST_POSTGRES_URL": url})
+        env = {"SDMX_SERVER_TEST_DB": "postgres", "SDMX_SERVER_TEST_POSTGRES_URL": url}
+        if proc is not None:  # the private cluster is deleted afterwards: no need to drop its databases
+            env["SDMX_SERVER_TEST_PG_THROWAWAY"] = "1"
+        status |= pytest(args, env)
     finally:
         if proc is not None:
             proc.terminate()

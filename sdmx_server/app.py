@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from sdmx_server.api.errors import install_error_handlers
 from sdmx_server.api.middleware import ServerMiddleware
+from sdmx_server.api.openapi import install_openapi
+from sdmx_server.api.route_table import methods_for_path
 from sdmx_server.api.routes import (
     availability_v1,
     data_v1,
@@ -16,6 +18,7 @@ from sdmx_server.api.routes import (
     push_v2,
     schema_v1,
     structure_v1,
+    structure_v2,
     structure_write_v2,
     v2_other,
 )
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # only), then the other /rest families, and a catch-all for unknown resources last.
     app.include_router(structure_v1.router)
     app.include_router(push_v2.router)
+    app.include_router(structure_v2.router)  # GET/HEAD /rest/v2/structure/..., /metadata, /registration only
     app.include_router(structure_write_v2.router)  # before v2_other, which catches GET/HEAD /rest/v2/...
     app.include_router(v2_other.router)
     app.include_router(data_v1.router)
@@ -68,7 +72,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(schema_v1.router)
     app.include_router(structure_v1.fallback_router)
     app.add_middleware(ServerMiddleware, allow_origins=settings.cors_allow_origins,
-                       max_uri_length=settings.max_uri_length)
+                       max_uri_length=settings.max_uri_length,
+                       methods_for=lambda path: methods_for_path(app, path))
+    install_openapi(app)
     return app
 
 

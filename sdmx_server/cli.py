@@ -116,8 +116,8 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
 
 def load(settings: Settings, paths: list[Path], dataflow: str | None, agreement: str | None = None) -> int:
     """Load files or folders: structures first (one submission), then each data file (all or nothing)."""
-    from loaders.load import load_structure_files, split_by_kind
     from sdmx_server.services.container import Services
+    from sdmx_server.services.file_loading import load_structure_files, split_by_kind
     from sdmx_server.storage.schema import upgrade_to_head
 
     missing = [p for p in paths if not p.exists()]
@@ -159,9 +159,9 @@ def _maintainable_ref(text: str, type_name: str, option: str) -> object:
 
 
 def _load_one_data_file(services: object, path: Path, target: object, pa: object = None) -> bool:
-    from loaders.load import load_data_file
     from sdmx_server.domain.errors import SdmxError
     from sdmx_server.readers.base import DataReadError
+    from sdmx_server.services.file_loading import load_data_file
 
     printed = 0
 

@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sdmx_server.storage.db import DbLimits
+
 DEFAULT_DB_PATH = Path("var") / "sdmx-server.sqlite"
 
 
@@ -61,7 +63,26 @@ class Settings(BaseSettings):
     cors_allow_origins: str = Field(default="*", description="Comma-separated CORS origins.")
     run_jobs: bool = Field(default=True, description="Run queued submissions (jobs) in this worker.")
     job_lease_seconds: float = Field(default=60.0, description="A job's lease; renewed while it runs.")
-    db_pool_size: int = 8
+    db_pool_size: int = Field(default=8, description="Pooled connections per worker (as many again as overflow).")
+    db_pool_timeout: float = Field(
+        default=5.0, description="Seconds a request waits for a pooled connection (or for a thread of the "
+        "worker) before it is answered 503 with Retry-After.")
+    db_connect_timeout: float = Field(default=5.0, description="Seconds a new database connection may take.")
+    db_statement_timeout: float = Field(
+        default=120.0, description="PostgreSQL statement_timeout (seconds) of reads; a streamed answer's query "
+        "runs while it streams, so this also bounds how long one data answer may take to send.")
+    db_write_statement_timeout: float = Field(
+        default=600.0, description="statement_timeout (seconds) inside write transactions (pushes, jobs, structure writes).")
+    db_idle_in_transaction_timeout: float = Field(
+        default=60.0, description="PostgreSQL idle_in_transaction_session_timeout (seconds): a transaction "
+        "left idle that long is ended by the database.")
+
+    def db_limits(self) -> DbLimits:
+        """The database waits of these settings."""
+        return DbLimits(pool_timeout=self.db_pool_timeout, connect_timeout=self.db_connect_timeout,
+                        statement_timeout=self.db_statement_timeout,
+                        write_statement_timeout=self.db_write_statement_timeout,
+                        idle_in_transaction_timeout=self.db_idle_in_transaction_timeout)
 
     @field_validator("public_url")
     @classmethod

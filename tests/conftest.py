@@ -76,8 +76,8 @@ class DatabaseFactory:
         return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
     def drop_all(self) -> None:
-        """Drop every database this factory created."""
-        if not self.created:
+        """Drop every database this factory created (not on a throw-away cluster)."""
+        if not self.created or os.environ.get("SDMX_SERVER_TEST_PG_THROWAWAY") == "1":
             return
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -125,7 +125,7 @@ def services(make_services: Callable[..., Services]) -> Services:
 
 def load_files(services: Services, paths: list[Path]) -> None:
     """Load structure files through the same path as ``sdmx-server load``."""
-    from loaders.load import load_structure_files
+    from sdmx_server.services.file_loading import load_structure_files
 
     report = load_structure_files(paths, services.structure_store)
     assert not report.submission.refused, [(o.ref, o.message) for o in report.submission.refused]
@@ -337,3 +337,23 @@ def dhttp(data_server: LiveServer) -> Iterator[httpx.Client]:
     """An httpx client for the data server, validating every SDMX body."""
     with httpx.Client(base_url=data_server.url, event_hooks=httpx_hooks, timeout=60) as client:
         yield client
+
+
+# --------------------------------------------------------------------------- passes
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run database-free tests once: in the SQLite pass only.
+
+    A test needs a database when its fixtures reach ``db_factory`` (directly or
+    through another fixture) or when it is marked ``uses_db`` (tests that reach
+    the database some other way, e.g. a subprocess given the test database).
+    """
+    if TEST_DB != "postgres":
+        return
+    kept, dropped = [], []
+    for item in items:
+        needs_db = "db_factory" in getattr(item, "fixturenames", ()) or item.get_closest_marker("uses_db")
+        (kept if needs_db else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

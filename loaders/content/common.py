@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from lxml import etree
 
@@ -34,9 +35,10 @@ VERSION = "1.0"
 NATIONAL_FINAL = False
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED = REPO_ROOT.parent / "shared"
-ILO_FIXTURE = SHARED / "fixtures" / "sdmx" / "ILO" / "ILO-structure-IMF_ILOSTAT-CL_ECO-parentsandsiblings.xml"
-ISCO_DIR = SHARED / "data" / "isco08"
+# The generators' source data live beside their code (each folder has a SOURCE.md: origin, licence).
+SOURCES = Path(__file__).resolve().parent / "sources"
+ILO_FIXTURE = SOURCES / "ilostat" / "ILO-structure-IMF_ILOSTAT-CL_ECO-parentsandsiblings.xml"
+ISCO_DIR = SOURCES / "isco08"
 
 PUBLIC_URL = "https://lmis.example.org"
 PREPARED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -132,7 +134,7 @@ def structure_file(artefacts: Sequence[Artefact], message_id: str, comment: str)
     root.addprevious(etree.Comment(_comment_text(comment)))
     etree.indent(root, space=" ")
     tree = root.getroottree()
-    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return cast(bytes, etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
 def _comment_text(comment: str) -> str:

@@ -1,6 +1,6 @@
 """The ILO's own codelists and concept schemes, reproduced unchanged from the ILOSTAT fixture.
 
-Source: ``shared/fixtures/sdmx/ILO/ILO-structure-IMF_ILOSTAT-CL_ECO-parentsandsiblings.xml``,
+Source: ``loaders/content/sources/ilostat/ILO-structure-IMF_ILOSTAT-CL_ECO-parentsandsiblings.xml``,
 the answer of ILOSTAT's SDMX API (CC BY 4.0). Every ILO codelist (46) and concept
 scheme (3) is written to its own file; the ILO's DSD ``IMF_ILOSTAT`` is not shipped.
 """
@@ -20,9 +20,9 @@ from loaders.content.common import (
     message_id,
     structure_file,
 )
-from loaders.structures import read_structure_file
 from sdmx_server.domain.model import Artefact, ArtefactType
 from sdmx_server.formats.xml_ns import STR
+from sdmx_server.readers.sdmx1_structures import read_structure_file
 
 
 @cache

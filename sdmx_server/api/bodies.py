@@ -2,19 +2,82 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import zlib
+from collections.abc import AsyncIterator, Iterator
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from sdmx_server.domain.errors import (
     BadRequestError,
+    ClientAbortedError,
     RequestTooLargeError,
     UnsupportedMediaTypeError,
 )
 
 SPOOL_IN_MEMORY = 8 << 20
 _INFLATE_STEP = 1 << 20  # decompressed bytes per step: a small compressed chunk can hold a lot
+_GZIP_MAGIC = b"\x1f\x8b"
+
+log = logging.getLogger(__name__)
+
+
+class _GzipMembers:
+    """Decompresses a gzip body of one or more members (RFC 1952 2.2), in bounded steps.
+
+    Whatever follows a member must be the start of another one: anything else
+    (garbage, padding) is refused rather than silently dropped, and so is a
+    body that ends inside a member.
+    """
+
+    def __init__(self) -> None:
+        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._between = b""  # bytes after a complete member, before the next one is recognised
+        self._members = 1
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decompressed pieces (at most ``_INFLATE_STEP`` bytes each) of the next compressed bytes."""
+        while data:
+            if self._inflater.eof:
+                data = self._between + data
+                if len(data) < len(_GZIP_MAGIC):
+                    self._between = data  # wait for the rest of the next member's magic number
+                    return
+                if not data.startswith(_GZIP_MAGIC):
+                    raise BadRequestError(f"The gzip-encoded body goes on after its gzip member {self._members} "
+                                          "with bytes that are not another gzip member (trailing garbage)")
+                self._between = b""
+                self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self._members += 1
+            try:
+                out = self._inflater.decompress(data, _INFLATE_STEP)
+            except zlib.error as exc:
+                raise BadRequestError(f"The gzip-encoded body cannot be decompressed (member {self._members}): "
+                                      f"{exc}") from None
+            if out:
+                yield out
+            data = self._inflater.unconsumed_tail
+            if self._inflater.eof:
+                data = self._inflater.unused_data + data
+
+    def finish(self) -> None:
+        """Refuse a body that ended inside a member or after a stray byte."""
+        if not self._inflater.eof:
+            raise BadRequestError("The gzip-encoded body is truncated")
+        if self._between:
+            raise BadRequestError(f"The gzip-encoded body goes on after its gzip member {self._members} "
+                                  "with bytes that are not another gzip member (trailing garbage)")
+
+
+async def _stream(request: Request) -> AsyncIterator[bytes]:
+    """The body's chunks; a client that goes away mid-upload is :class:`ClientAbortedError`."""
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except ClientDisconnect:
+        raise ClientAbortedError("The client closed the connection before the whole body was received") from None
 
 
 async def read_body(request: Request, limit: int) -> tempfile.SpooledTemporaryFile[bytes]:
@@ -32,11 +95,11 @@ async def read_body(request: Request, limit: int) -> tempfile.SpooledTemporaryFi
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise RequestTooLargeError(f"The body has {declared} bytes; the limit is {limit}")
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding != "identity" else None
+    inflater = _GzipMembers() if encoding != "identity" else None
     spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
     received = size = 0
     try:
-        async for chunk in request.stream():
+        async for chunk in _stream(request):
             received += len(chunk)
             if received > limit:
                 raise RequestTooLargeError(f"The body exceeds the limit of {limit} bytes")
@@ -44,19 +107,19 @@ async def read_body(request: Request, limit: int) -> tempfile.SpooledTemporaryFi
                 size += len(chunk)
                 spool.write(chunk)
                 continue
-            data = chunk
-            while data:
-                try:
-                    out = inflater.decompress(data, _INFLATE_STEP)
-                except zlib.error as exc:
-                    raise BadRequestError(f"The gzip-encoded body cannot be decompressed: {exc}") from None
+            for out in inflater.feed(chunk):
                 size += len(out)
                 if size > limit:
                     raise RequestTooLargeError(f"The decompressed body exceeds the limit of {limit} bytes")
                 spool.write(out)
-                data = inflater.unconsumed_tail
-        if inflater is not None and not inflater.eof and received:
-            raise BadRequestError("The gzip-encoded body is truncated")
+        if inflater is not None and received:
+            inflater.finish()
+    except ClientAbortedError:
+        spool.close()
+        # The client's doing, not the server's: one line, no traceback (audited as 499 by the route).
+        log.info("client closed the connection during the upload of %s %s after %d bytes", request.method,
+                 request.url.path, received)
+        raise
     except BaseException:
         spool.close()
         raise

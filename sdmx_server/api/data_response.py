@@ -5,18 +5,21 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from sdmx_server.api.data_params import parse_range
 from sdmx_server.api.http import (
     VARY,
     accepts_gzip,
+    admit,
     is_not_modified,
     not_modified_response,
     validator_headers,
 )
+from sdmx_server.api.streaming import ReleasingStreamingResponse
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, RangeNotSatisfiableError
 from sdmx_server.formats.common import Languages, RenderContext
@@ -24,17 +27,22 @@ from sdmx_server.formats.media_types import MediaType, parse_accept_language
 from sdmx_server.formats.registry import NO_VERSIONS, TIME_SERIES_ONLY, data_writer, raw_data_writer
 from sdmx_server.services.auth import require_preview, require_read
 from sdmx_server.services.container import Services
-from sdmx_server.services.data_query import DataRequest
+from sdmx_server.services.data_query import DataRequest, PreparedData
 
 
 def gzip_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """Compress a byte stream as gzip, chunk by chunk."""
     comp = zlib.compressobj(6, zlib.DEFLATED, 31)
-    for chunk in chunks:
-        out = comp.compress(chunk)
-        if out:
-            yield out
-    yield comp.flush()
+    try:
+        for chunk in chunks:
+            out = comp.compress(chunk)
+            if out:
+                yield out
+        yield comp.flush()
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:  # an abandoned answer closes its source now, in this thread
+            close()
 
 
 def answer_data(request: Request, services: Services, req: DataRequest, media: MediaType,
@@ -61,6 +69,7 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     query = services.data_query
     settings = services.settings
     languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
+    admit(request, settings.db_pool_timeout)
     principal = services.auth.authenticate(request.headers.get("authorization"))
     session = query.open()
     try:
@@ -88,6 +97,16 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     except BaseException:
         session.close()
         raise
+    try:
+        return _streamed(request, req, media, prepared, etag, last_modified, rng)
+    except BaseException:
+        prepared.close()
+        raise
+
+
+def _streamed(request: Request, req: DataRequest, media: MediaType, prepared: PreparedData, etag: str,
+              last_modified: datetime, rng: tuple[int, int | None] | None) -> Response:
+    """The response streaming ``prepared`` (its session is released however the response ends)."""
     gz = accepts_gzip(request)
     headers = validator_headers(etag, last_modified, gz=gz)
     headers["Accept-Ranges"] = "values"
@@ -113,6 +132,7 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
         headers["Content-Encoding"] = "gzip"
         body = gzip_stream(body)
     headers["Vary"] = VARY + (", Authorization" if request.headers.get("authorization") else "")
-    if req.preview or not info.is_public:
+    if req.preview or not prepared.info.is_public:
         headers["Cache-Control"] = "private"
-    return StreamingResponse(body, status_code=status, media_type=media.content_type, headers=headers)
+    return ReleasingStreamingResponse(body, prepared.close, status_code=status, media_type=media.content_type,
+                                      headers=headers)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from sdmx_server.domain import errors as E
 from sdmx_server.formats.errors import JSON_ERROR_TYPE, XML_ERROR_TYPE, error_json, error_xml
+from sdmx_server.services.health import RETRY_AFTER, DbHealth, unavailability
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,19 @@ def error_response(request: Request, exc: E.SdmxError) -> Response:
     return Response(body, status_code=exc.http_status, media_type=media, headers=headers)
 
 
+def database_error(request: Request, exc: BaseException) -> E.SdmxError | None:
+    """A 503 with Retry-After for a database that is down or busy (logged once per outage), else None."""
+    kind = unavailability(exc)
+    if kind is None:
+        return None
+    health: DbHealth | None = getattr(getattr(request.app.state, "services", None), "db_health", None)
+    if health is not None:
+        health.failed(kind, exc)
+    message = ("The database is busy: try again shortly" if kind == "busy"
+               else "The database is unavailable: try again later")
+    return E.ServiceUnavailableError(message, headers={"Retry-After": str(RETRY_AFTER[kind])})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register handlers: SDMX errors, Starlette HTTP errors, validation errors, bugs."""
 
@@ -64,6 +80,21 @@ def install_error_handlers(app: FastAPI) -> None:
         details = [{"location": ".".join(str(p) for p in e.get("loc", ())), "reason": e.get("msg", "")}
                    for e in exc.errors()]
         return error_response(request, E.BadRequestError("Invalid request parameters", details=details))
+
+    async def _database(request: Request, exc: Exception) -> Response:
+        err = database_error(request, exc)
+        if err is None:
+            return await _bug(request, exc)
+        return error_response(request, err)
+
+    try:
+        import psycopg
+        driver_errors: tuple[type[Exception], ...] = (psycopg.Error, sqlite3.Error)
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        driver_errors = (sqlite3.Error,)
+    # Raw driver errors too: the streaming paths use the driver's cursors (COPY) directly.
+    for cls in (sa_exc.DBAPIError, sa_exc.TimeoutError, *driver_errors):
+        app.add_exception_handler(cls, _database)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -9,8 +10,24 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sdmx_server.domain.clock import http_date, parse_http_or_iso
+from sdmx_server.domain.errors import ServiceUnavailableError
 
 VARY = "Accept, Accept-Encoding, Accept-Language"
+
+ARRIVED = "sdmx_server.arrived"  # scope key: time.perf_counter() when the request arrived (middleware)
+
+
+def admit(request: Request, max_wait: float) -> None:
+    """503 (Retry-After: 1) for a request that already waited ``max_wait`` seconds for a worker thread.
+
+    A burst queues requests for the thread pool before they wait for a pooled
+    connection (at most ``max_wait`` too): shedding the ones that waited too long
+    keeps every answer within a bounded time and lets the server recover as
+    soon as the burst ends, instead of working through a backlog nobody waits for.
+    """
+    arrived = request.scope.get(ARRIVED)
+    if arrived is not None and time.perf_counter() - arrived > max_wait:
+        raise ServiceUnavailableError("The server is busy: try again shortly", headers={"Retry-After": "1"})
 
 
 def accepts_gzip(request: Request) -> bool:

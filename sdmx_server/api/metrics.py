@@ -32,6 +32,6 @@ def render_metrics() -> tuple[bytes, str]:
     """The exposition text and its content type (aggregated over workers when multiprocess)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        _mp.MultiProcessCollector(registry)
+        _mp.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST

@@ -13,22 +13,27 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sdmx_server.api.errors import error_response
+from sdmx_server.api.errors import database_error, error_response
+from sdmx_server.api.http import ARRIVED
 from sdmx_server.api.metrics import observe_request
 from sdmx_server.api.paths import V1_NOT_IMPLEMENTED, V1_RESOURCES
-from sdmx_server.domain.errors import InternalError, UriTooLongError
+from sdmx_server.domain.errors import BadRequestError, InternalError, UriTooLongError
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 access_log = logging.getLogger("sdmx_server.access")
 log = logging.getLogger(__name__)
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-WRITE_PREFIXES = ("/rest/v2/data", "/rest/v2/structure", "/admin")
+# Control characters (a percent-encoded newline, NUL, ...) are in no SDMX identifier; Starlette's
+# path patterns do not match a newline, so such paths would otherwise reach the wrong route (405)
+# or lose the character (``/rest/data/EXR%0A`` answered as ``/rest/data/EXR``).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 _TOP_FAMILIES = frozenset({"health", "ready", "metrics", "schemas", "admin", "docs", "openapi.json", "favicon.ico"})
@@ -57,10 +62,13 @@ def _family(path: str) -> str:
 class ServerMiddleware:
     """Request id, access log line, Prometheus metrics, CORS headers and 414/OPTIONS handling."""
 
-    def __init__(self, app: ASGIApp, *, allow_origins: str = "*", max_uri_length: int = 8192) -> None:
+    def __init__(self, app: ASGIApp, *, allow_origins: str = "*", max_uri_length: int = 8192,
+                 methods_for: Callable[[str], list[str]] | None = None) -> None:
         self.app = app
         self.allow_origins = [o.strip() for o in allow_origins.split(",") if o.strip()]
         self.max_uri_length = max_uri_length
+        # what OPTIONS advertises: the methods of the routes matching the path (api/route_table.py)
+        self.methods_for = methods_for or (lambda _path: ["GET", "HEAD"])
 
     def _cors_headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
         origin = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"origin"), None)
@@ -81,6 +89,7 @@ class ServerMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        scope[ARRIVED] = start
         rid = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
         if not _SAFE_ID.match(rid):
             rid = secrets.token_hex(8)
@@ -106,16 +115,23 @@ class ServerMiddleware:
             if uri_len > self.max_uri_length:
                 await error_response(Request(scope), UriTooLongError(
                     f"The request URI has {uri_len} characters; the limit is {self.max_uri_length}"))(scope, receive, send_wrapper)
+            elif _CONTROL.search(path):
+                await error_response(Request(scope), BadRequestError(
+                    "The path holds a control character (such as a newline), which no SDMX identifier "
+                    "contains"))(scope, receive, send_wrapper)
             elif scope["method"] == "OPTIONS":
                 await self._options(scope, send_wrapper)
             else:
                 await self.app(scope, receive, send_wrapper)
-        except Exception:
-            log.exception("unhandled error on %s %s", scope.get("method"), path)
+        except Exception as exc:
+            unavailable = database_error(Request(scope), exc)  # logged once per outage, not per request
+            if unavailable is None:
+                log.exception("unhandled error on %s %s", scope.get("method"), path)
             if not started:
-                await error_response(Request(scope), InternalError())(scope, receive, send_wrapper)
-            else:
+                await error_response(Request(scope), unavailable or InternalError())(scope, receive, send_wrapper)
+            elif unavailable is None:
                 raise
+            # else: the database went away mid-answer; the answer ends unfinished (the client sees it cut)
         finally:
             elapsed = time.perf_counter() - start
             family = _family(path)
@@ -128,9 +144,7 @@ class ServerMiddleware:
 
     async def _options(self, scope: Scope, send: Any) -> None:
         path = scope.get("path", "")
-        methods = "GET, HEAD, OPTIONS"
-        if path.startswith(WRITE_PREFIXES):
-            methods = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
+        methods = ", ".join([*self.methods_for(path), "OPTIONS"])
         requested = next((v for k, v in scope["headers"] if k == b"access-control-request-headers"), b"")
         headers = [
             (b"allow", methods.encode()),

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from sdmx_server.domain.errors import BadRequestError, NotImplementedYetError
 from sdmx_server.domain.model import ArtefactType
 from sdmx_server.domain.versions import parse_v1
-from sdmx_server.services.structure_query import DETAILS, REFERENCES, StructureQuery
+from sdmx_server.services.structure_query import DETAILS, StructureQuery
+from sdmx_server.services.structure_references import V1_REFERENCES
 
 ID_RE = re.compile(r"^[A-Za-z0-9_@$\-]+$")
 AGENCY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*(\.[A-Za-z][A-Za-z0-9_\-]*)*$")
@@ -91,9 +92,8 @@ def parse_structure_v1(resource: str, rest: str, params: Mapping[str, str], sour
     references = params.get("references", "none")
     ref_values = tuple(r.strip() for r in references.split(",") if r.strip()) or ("none",)
     for ref in ref_values:
-        if ref not in REFERENCES or ref == "ancestors":
-            if ref not in {t.value for t in ArtefactType}:
-                raise BadRequestError(f"references={ref} is not a valid value")
+        if ref not in V1_REFERENCES:
+            raise BadRequestError(f"references={ref} is not a valid value (SDMX REST v1: {', '.join(V1_REFERENCES)})")
     detail = params.get("detail", "full")
     if detail not in DETAILS or detail == "raw":
         raise BadRequestError(f"detail={detail} is not a valid value")

@@ -151,6 +151,14 @@ class UnsupportedMediaTypeError(SdmxError):
     default_message = "Unsupported media type"
 
 
+class ClientAbortedError(SdmxError):
+    """The client went away before the request was received whole (nginx's 499: nobody reads the answer)."""
+
+    sdmx_code = 140
+    http_status = 499
+    default_message = "Client closed the connection"
+
+
 class ServiceUnavailableError(SdmxError):
     """The database or another dependency is down."""
 

@@ -2,7 +2,7 @@
 
 A small, typed subset of the SDMX information model (SDMX 2.1, with the
 parts of 3.0 that map onto it). sdmx1 reads incoming messages
-(:mod:`loaders.structures` converts its objects into these), the storage
+(:mod:`sdmx_server.readers.sdmx1_structures` converts its objects into these), the storage
 layer persists them, and the format writers serialise them. Keeping our own
 model decouples the store and the writers from sdmx1's internals and lets
 every type-specific part round-trip through JSON.

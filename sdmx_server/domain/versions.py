@@ -35,7 +35,7 @@ def is_stable(version: str) -> bool:
 class VersionSelector:
     """Which versions of one artefact a query wants."""
 
-    mode: str  # "all" | "latest" | "latest_stable" | "exact" | "pattern"
+    mode: str  # "all" | "latest" | "exact" | "pattern" (v2 wildcard terms)
     values: tuple[str, ...] = ()
 
     def select(self, versions: Sequence[str], finals: dict[str, bool] | None = None) -> list[str]:
@@ -46,44 +46,89 @@ class VersionSelector:
             return list(versions)
         if self.mode == "latest":
             return [max(versions, key=version_key)]
-        if self.mode == "latest_stable":
-            finals = finals or {}
-            stable = [v for v in versions if is_stable(v) and finals.get(v, True)]
-            return [max(stable, key=version_key)] if stable else []
         if self.mode == "exact":
             wanted = set(self.values)
             return [v for v in versions if v in wanted]
         picked: list[str] = []
-        for pattern in self.values:
-            matches = [v for v in versions if _matches(pattern, v)]
+        for text in self.values:
+            term = parse_term(text)
+            if term is None:
+                picked.extend(v for v in versions if v == text)
+                continue
+            # SDMX 3.0 stability is the version string alone; a 2.1 isFinal=false artefact stays
+            # eligible for ``+`` (ADR 0013), so only an extension (``1.0.0-draft``) makes it unstable.
+            matches = [v for v in versions if term.matches(v, stable=is_stable(v))]
             if matches:
-                latest_only = "+" in pattern or "~" in pattern
-                picked.extend([max(matches, key=version_key)] if latest_only else matches)
+                picked.extend([max(matches, key=version_key)] if term.op in "+~" else matches)
         return sorted(set(picked), key=version_key)
 
 
-def _matches(pattern: str, version: str) -> bool:
-    """Whether ``version`` matches a v2 wildcard pattern (``1.*``, ``1.2+.0``, ``2.~``)."""
-    pp = pattern.split(".")
-    core, _, pre = version.partition("-")
-    vp = core.split(".")
-    if pre and "~" not in pattern:
-        return False  # drafts only match ~ selectors
-    for n, part in enumerate(pp):
-        if part in ("*", "~"):
-            return True
-        if n >= len(vp):
-            return False
-        if part.endswith("+"):
-            base = part[:-1]
-            if not (_NUM.match(base) and _NUM.match(vp[n])) or int(vp[n]) < int(base):
+_TERM_PART = re.compile(r"^(\d*)([+~*]?)$")
+
+
+@dataclass(frozen=True)
+class VersionTerm:
+    """One term of a v2 version query (``querying_versions.md``), e.g. ``1.2+.0``.
+
+    ``fixed``: the parts before the operator; ``minimum``: the parts from the
+    operator on (the operator's own number first, 0 when bare), compared as a
+    tuple; ``op``: ``+`` (latest stable), ``~`` (latest, drafts included),
+    ``*`` (all); ``size``: how many parts matching versions have (None: any).
+    """
+
+    fixed: tuple[int, ...]
+    minimum: tuple[int, ...]
+    op: str
+    size: int | None
+
+    def matches(self, version: str, stable: bool) -> bool:
+        """Whether a stored version (already stable or not) falls in this term's range."""
+        core, _, ext = version.partition("-")
+        parts = core.split(".")
+        if not all(_NUM.match(p) for p in parts):
+            return self.size is None and self.op != "+"  # a non-numeric version answers only ``~`` and ``*``
+        nums = [int(p) for p in parts]
+        if self.op == "+":
+            if ext or not stable:
                 return False
-            if int(vp[n]) > int(base):
-                return True
-            continue
-        if part != vp[n]:
+            # Legacy versions (SDMX 2.1 ``1.0``, ``2``) are read as ``1.0.0``, ``2.0.0`` (ADR 0013).
+            while len(nums) < 3:
+                nums.append(0)
+            if nums[0] < 1:
+                return False
+        elif self.size is not None and len(nums) != self.size:
             return False
-    return len(pp) == len(vp)
+        if ext and self.size is not None and self.size < 3:
+            return False  # extensions exist only on x.y.z versions
+        n = len(self.fixed)
+        return tuple(nums[:n]) == self.fixed and tuple(nums[n:]) >= self.minimum
+
+
+def parse_term(term: str) -> VersionTerm | None:
+    """A version query term with one wildcard operator; None for an exact version."""
+    if term in ("+", "~", "*"):
+        return VersionTerm((), (1, 0, 0) if term == "+" else (), term, 3 if term == "+" else None)
+    parts = term.split(".")
+    ops = [(n, m) for n, p in enumerate(parts) if (m := _TERM_PART.match(p)) and m.group(2)]
+    if not ops:
+        return None
+    if len(ops) != 1 or "-" in term:
+        raise ValueError(f"'{term}' has more than one wildcard operator")
+    pos, m = ops[0]
+    fixed: list[int] = []
+    for p in parts[:pos]:
+        if not _NUM.match(p):
+            raise ValueError(f"'{term}' is not a version query")
+        fixed.append(int(p))
+    op = m.group(2)
+    minimum = [int(m.group(1) or (1 if op == "+" and pos == 0 else 0))]
+    for p in parts[pos + 1:]:
+        if not _NUM.match(p):
+            raise ValueError(f"'{term}' is not a version query")
+        minimum.append(int(p))
+    if op == "+" and (pos > 0 and fixed[0] < 1):
+        raise ValueError(f"'{term}': the latest stable version needs a major version above 0")
+    return VersionTerm(tuple(fixed), tuple(minimum), op, len(parts))
 
 
 def parse_v1(token: str) -> VersionSelector:
@@ -99,15 +144,20 @@ def parse_v1(token: str) -> VersionSelector:
 
 
 def parse_v2(token: str) -> VersionSelector:
-    """A v2 path version segment (comma-separated list of versions or selectors)."""
+    """A v2 path version segment: ``,``-separated exact versions and wildcard terms.
+
+    ``~`` (or nothing) is the latest version, ``*`` all, ``+`` the latest stable
+    semantic version; ``X.Y+.Z``, ``X.~``, ``1.*`` ... follow ``querying_versions.md``.
+    Raises ValueError for a malformed term.
+    """
     if token in ("", "~"):
         return VersionSelector("latest")
-    if token == "+":
-        return VersionSelector("latest_stable")
     if token == "*":
         return VersionSelector("all")
     values = tuple(v for v in token.split(",") if v)
-    if any(c in v for v in values for c in "*+~"):
+    if not values:
+        return VersionSelector("latest")
+    if any(parse_term(v) is not None for v in values):
         return VersionSelector("pattern", values)
     return VersionSelector("exact", values)
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sdmx_server.domain.dsd_info import DsdInfo
 from sdmx_server.domain.model import MaintainableRef
 from sdmx_server.formats.common import RenderContext
-from sdmx_server.services.dsd_info import DsdInfo
 
 Row = tuple[Any, ...]
 ALL_DIMENSIONS = "AllDimensions"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from lxml import etree
@@ -29,7 +29,7 @@ def error_xml(code: int, message: str, details: list[dict[str, Any]] | None = No
     etree.SubElement(em, COM + "Text").text = xml_safe(message)
     for detail in (details or [])[:1000]:
         etree.SubElement(em, COM + "Text").text = xml_safe("; ".join(f"{k}: {v}" for k, v in detail.items()))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return cast(bytes, etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 def error_json(code: int, title: str, message: str, details: list[dict[str, Any]] | None = None) -> bytes:

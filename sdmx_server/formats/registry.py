@@ -26,7 +26,27 @@ STRUCTURE_ML21 = MediaType("structure-ml-2.1", "application/vnd.sdmx.structure+x
                            aliases=XML_ALIASES, default=True)
 
 STRUCTURE_V1: tuple[MediaType, ...] = (STRUCTURE_ML21,)
-"""Structure (and availability) responses of the v1 API."""
+"""Availability responses of the v1 API."""
+
+STRUCTURE_ML30 = MediaType("structure-ml-3.0", "application/vnd.sdmx.structure+xml", "3.0.0")
+STRUCTURE_ML31 = MediaType("structure-ml-3.1", "application/vnd.sdmx.structure+xml", "3.1.0")
+STRUCTURE_JSON10 = MediaType("structure-json-1.0", "application/vnd.sdmx.structure+json", "1.0.0")
+STRUCTURE_JSON20 = MediaType("structure-json-2.0", "application/vnd.sdmx.structure+json", "2.0.0")
+STRUCTURE_JSON21 = MediaType("structure-json-2.1", "application/vnd.sdmx.structure+json", "2.1.0")
+
+STRUCTURE_QUERY_V1: tuple[MediaType, ...] = (STRUCTURE_ML21, STRUCTURE_JSON10, STRUCTURE_ML30, STRUCTURE_ML31,
+                                             STRUCTURE_JSON20, STRUCTURE_JSON21)
+"""Structure query responses of the v1 API: SDMX-ML 2.1 by default, the others when asked by Accept
+(``structure+json`` without a version is SDMX-JSON 1.0 there, as SDMX 2.1 defines it)."""
+
+STRUCTURE_QUERY_V2: tuple[MediaType, ...] = (
+    MediaType("structure-ml-3.0", "application/vnd.sdmx.structure+xml", "3.0.0", aliases=XML_ALIASES, default=True),
+    MediaType("structure-json-2.0", "application/vnd.sdmx.structure+json", "2.0.0", aliases=("application/json",)),
+    STRUCTURE_ML31, STRUCTURE_JSON21, STRUCTURE_ML21, STRUCTURE_JSON10,
+)
+"""Structure query responses of the v2 API. SDMX-ML 3.0 for ``*/*`` and no Accept (ADR 0013: the
+spec's default is SDMX-JSON, which sdmx1, sending ``*/*``, cannot read); SDMX-ML 2.1 and SDMX-JSON
+1.0 when asked (RJSDMX asks for 2.1)."""
 
 # ---------------------------------------------------------------- data
 DATA_GENERIC21 = MediaType("data-generic-2.1", "application/vnd.sdmx.genericdata+xml", "2.1",
@@ -52,6 +72,11 @@ REGISTRY_ML21 = MediaType("registry-ml-2.1", "application/xml", None)
 
 WRITERS: dict[str, str] = {
     "structure-ml-2.1": "sdmx_server.formats.sdmx_ml21_structure:write_structures",
+    "structure-ml-3.0": "sdmx_server.formats.sdmx_ml30_structure:write_structures",
+    "structure-ml-3.1": "sdmx_server.formats.sdmx_ml31_structure:write_structures",
+    "structure-json-1.0": "sdmx_server.formats.sdmx_json10_structure:write_structures",
+    "structure-json-2.0": "sdmx_server.formats.sdmx_json20_structure:write_structures",
+    "structure-json-2.1": "sdmx_server.formats.sdmx_json21_structure:write_structures",
     "data-generic-2.1": "sdmx_server.formats.sdmx_ml21_generic:write_generic",
     "data-generic-ts-2.1": "sdmx_server.formats.sdmx_ml21_generic:write_generic_timeseries",
     "data-ss-2.1": "sdmx_server.formats.sdmx_ml21_ss:write_structure_specific",

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import orjson
 
 from sdmx_server.domain.model import urn_of
+from sdmx_server.domain.numbers import is_finite_json_number
 from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, Row, chunked
 from sdmx_server.formats.xml_ns import iso, iso_exact
 
@@ -198,7 +199,8 @@ class Json10Writer:
         if value is None or value in ("NaN", "INF", "-INF"):
             v = "null"
         elif numeric:
-            v = value
+            # A number stored before overflows were refused would parse as infinity: written null.
+            v = value if is_finite_json_number(value) else "null"
         else:
             v = _dumps(value)
         if not self.obs_attrs:

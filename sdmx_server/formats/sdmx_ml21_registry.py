@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 from lxml import etree
 
@@ -82,4 +82,4 @@ def write_submit_structure_response(results: Sequence[SubmittedStructure], ctx: 
         for line in list(result.texts) or [result.status]:
             text = E(status, REG + "MessageText", {"code": str(result.code)})
             E(text, COM + "Text", {XML_LANG: "en"}).text = xml_safe(line)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return cast(bytes, etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

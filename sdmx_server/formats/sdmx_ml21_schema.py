@@ -4,22 +4,82 @@ The schema restricts the abstract types of ``SDMXDataStructureSpecificBase.xsd``
 ``DataSetType``, ``SeriesType``, ``ObsType`` and one type per group, with
 one attribute per component. Coded components get an enumeration of the
 codes of their codelist, restricted by the Allowed content constraints that
-apply. Attributes are all optional (so that ``detail=dataonly`` output, which
+apply; uncoded ones a simple type for their text type restricted by every
+facet of their text format that XSD can state (:func:`text_format_type`:
+lengths and pattern on text types, inclusive bounds on numbers and dates,
+fraction digits on decimals). Attributes are all optional (so that ``detail=dataonly`` output, which
 drops them, still validates); dimensions are required.
 """
 
 from __future__ import annotations
 
+from typing import cast
+
 from lxml import etree
 
+from sdmx_server.domain.dsd_info import ComponentInfo, DsdInfo
 from sdmx_server.formats.data_context import ALL_DIMENSIONS
 from sdmx_server.formats.xml_ns import NS21
-from sdmx_server.services.dsd_info import ComponentInfo, DsdInfo
 
 XS = "http://www.w3.org/2001/XMLSchema"
 _X = "{" + XS + "}"
 COMMON = NS21["com"]
 SS = NS21["ss"]
+
+
+# SDMX text types (SDMX-ML 2.1 DataType) -> XSD built-in or SDMXCommon types.
+TEXT_TYPES: dict[str, str] = {
+    "String": "xs:string", "Alpha": "common:AlphaType", "AlphaNumeric": "common:AlphaNumericType",
+    "Numeric": "common:NumericType", "BigInteger": "xs:integer", "Integer": "xs:int", "Long": "xs:long",
+    "Short": "xs:short", "Decimal": "xs:decimal", "Float": "xs:float", "Double": "xs:double",
+    "Boolean": "xs:boolean", "URI": "xs:anyURI", "Count": "xs:integer", "InclusiveValueRange": "xs:decimal",
+    "ExclusiveValueRange": "xs:decimal", "Incremental": "xs:decimal",
+    "ObservationalTimePeriod": "common:ObservationalTimePeriodType",
+    "StandardTimePeriod": "common:StandardTimePeriodType", "BasicTimePeriod": "common:BasicTimePeriodType",
+    "GregorianTimePeriod": "common:GregorianTimePeriodType", "GregorianYear": "xs:gYear",
+    "GregorianYearMonth": "xs:gYearMonth", "GregorianDay": "xs:date",
+    "ReportingTimePeriod": "common:ReportingTimePeriodType", "ReportingYear": "common:ReportingYearType",
+    "ReportingSemester": "common:ReportingSemesterType", "ReportingTrimester": "common:ReportingTrimesterType",
+    "ReportingQuarter": "common:ReportingQuarterType", "ReportingMonth": "common:ReportingMonthType",
+    "ReportingWeek": "common:ReportingWeekType", "ReportingDay": "common:ReportingDayType",
+    "DateTime": "xs:dateTime", "TimeRange": "common:TimeRangeType", "Month": "xs:gMonth",
+    "MonthDay": "xs:gMonthDay", "Day": "xs:gDay", "Time": "xs:time", "Duration": "xs:duration",
+}
+_LENGTH_BASES = frozenset({"xs:string", "xs:anyURI", "common:AlphaType", "common:AlphaNumericType",
+                           "common:NumericType"})
+_NUMERIC_BASES = frozenset({"xs:integer", "xs:int", "xs:long", "xs:short", "xs:decimal", "xs:float", "xs:double"})
+_DECIMAL_BASES = frozenset({"xs:integer", "xs:int", "xs:long", "xs:short", "xs:decimal"})
+_ORDERED_BASES = _NUMERIC_BASES | {"xs:dateTime", "xs:date", "xs:gYear", "xs:gYearMonth", "xs:time", "xs:duration"}
+
+
+def text_format_type(facets: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
+    """(XSD base type, [(facet element, value)]) for an SDMX text format.
+
+    Every facet XSD can express on that base is returned: ``minLength`` and
+    ``maxLength`` on text types, ``pattern`` on any, ``minValue``/``maxValue``
+    as inclusive bounds on numbers and dates, ``decimals`` as fraction digits
+    (a Double or Float with ``decimals`` is declared decimal so that they can
+    apply). Facets with no XSD counterpart (``isSequence``, ``interval``,
+    ``isMultiLingual``, ...) are not constraints on a single value.
+    """
+    base = TEXT_TYPES.get(facets.get("textType", ""), "xs:string")
+    if "decimals" in facets and base in ("xs:double", "xs:float"):
+        base = "xs:decimal"
+    out: list[tuple[str, str]] = []
+    if base in _LENGTH_BASES:
+        for name in ("minLength", "maxLength"):
+            if name in facets:
+                out.append((name, facets[name]))
+    if "pattern" in facets:
+        out.append(("pattern", facets["pattern"]))
+    if base in _ORDERED_BASES:
+        if "minValue" in facets:
+            out.append(("minInclusive", facets["minValue"]))
+        if "maxValue" in facets:
+            out.append(("maxInclusive", facets["maxValue"]))
+    if base in _DECIMAL_BASES and "decimals" in facets:
+        out.append(("fractionDigits", facets["decimals"]))
+    return base, out
 
 
 def _allowed(info: DsdInfo, comp: ComponentInfo) -> list[str] | None:
@@ -71,24 +131,28 @@ class SchemaWriter:
         if self.dim_at_obs != ALL_DIMENSIONS:
             self._series()
         self._obs()
-        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        return cast(bytes, etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
     # ------------------------------------------------------------------ helpers
 
     def _type_of(self, comp: ComponentInfo) -> str:
         if comp.codes is not None:
             return f"{comp.id}.Type"
-        t = comp.text_type
-        return {"Double": "xs:double", "Float": "xs:float", "Decimal": "xs:decimal", "Integer": "xs:integer",
-                "Long": "xs:long", "Short": "xs:short", "BigInteger": "xs:integer", "Boolean": "xs:boolean",
-                "Count": "xs:integer", "DateTime": "xs:dateTime", "URI": "xs:anyURI"}.get(t or "", "xs:string")
+        base, facets = text_format_type(comp.facets)
+        return f"{comp.id}.Type" if facets else base
 
     def _simple_types(self) -> None:
         E = etree.SubElement
-        comps = list(self.info.dimensions) + list(self.info.attributes.values())
+        comps = list(self.info.dimensions) + list(self.info.attributes.values()) + [self.info.primary_measure]
         for comp in comps:
             values = _allowed(self.info, comp)
             if values is None:
+                base, facets = text_format_type(comp.facets)
+                if not facets:
+                    continue
+                r = E(E(self.root, _X + "simpleType", name=f"{comp.id}.Type"), _X + "restriction", base=base)
+                for name, value in facets:
+                    E(r, _X + name, value=value)
                 continue
             st = E(self.root, _X + "simpleType", name=f"{comp.id}.Type")
             r = E(st, _X + "restriction", base="common:IDType" if comp in self.info.dimensions else "xs:string")
@@ -192,7 +256,8 @@ class SchemaWriter:
             self._attr(restriction, "TIME_PERIOD", None, "prohibited")
             self._attr(restriction, self.dim_at_obs, self._type_of(dims[self.dim_at_obs]), "required")
         measure = self.info.primary_measure
-        mtype = "xs:double" if self.info.numeric_measure else self._type_of(measure)
+        facets = measure.codes is None and bool(text_format_type(measure.facets)[1])
+        mtype = "xs:double" if self.info.numeric_measure and not facets else self._type_of(measure)
         self._attr(restriction, "OBS_VALUE" if measure.id == "OBS_VALUE" else measure.id, mtype, "optional")
         for comp in self._presented("obs"):
             self._attr(restriction, comp.id, self._type_of(comp), "optional")

@@ -8,6 +8,7 @@ Ordered like SDMXStructure*.xsd. Every ``Ref`` carries ``class`` and
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from lxml import etree
 
@@ -69,7 +70,7 @@ class StructureWriter21:
             parent = E(structures, STR + container)
             for entry in selected:
                 self._maintainable(parent, entry)
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        return cast(bytes, etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
     # ------------------------------------------------------------------ common
 

@@ -62,3 +62,9 @@ def escape_text(value: str) -> str:
     if not any(c in value for c in "&<>"):
         return value
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def ns3(minor: str) -> dict[str, str]:
+    """The SDMX-ML 3.x message, structure and common namespaces (``minor``: ``"0"`` or ``"1"``)."""
+    base = f"http://www.sdmx.org/resources/sdmxml/schemas/v3_{minor}/"
+    return {"mes": base + "message", "str": base + "structure", "com": base + "common"}

@@ -10,18 +10,11 @@ told which components are dimensions, attributes and measures
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 
+from sdmx_server.domain.actions import Action
 
-class Action(enum.StrEnum):
-    """What a data set, series or row asks for (SDMX-ML action / SDMX-CSV 2.0 ACTION)."""
-
-    INFORMATION = "I"  # loaded as Append
-    APPEND = "A"
-    REPLACE = "R"
-    DELETE = "D"
-    MERGE = "M"
+__all__ = ["Action"]  # re-exported: readers yield it
 
 
 @dataclass(frozen=True)

@@ -83,8 +83,12 @@ def detect_csv_header(line: str) -> tuple[str, str, str]:
     return fmt, m["delim"] or ",", m["sub"] or ";"
 
 
-def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
-    """The lines of a UTF-8 stream (BOM dropped), with invalid bytes located by line."""
+def _decoded_lines(stream: BinaryIO, nul: list[bool] | None = None) -> Iterator[str]:
+    """The lines of a UTF-8 stream (BOM dropped), with invalid bytes located by line.
+
+    ``nul[0]`` becomes True once a NUL character has been decoded (before the
+    lines holding it are yielded), so that the rows after it are searched.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")()
     pending = ""
     lines_done = 0
@@ -104,6 +108,8 @@ def _decoded_lines(stream: BinaryIO) -> Iterator[str]:
             first = False
             if text[0] == "\ufeff":
                 text = text[1:]
+        if nul is not None and not nul[0] and "\x00" in text:
+            nul[0] = True
         if pending:
             text = pending + text
         if final:
@@ -227,9 +233,9 @@ def _key_getter(cols: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
     return getter  # returns a tuple for two or more indices
 
 
-def _open(stream: BinaryIO, fmt: str | None) -> tuple[str, str, Any]:
+def _open(stream: BinaryIO, fmt: str | None, nul: list[bool] | None = None) -> tuple[str, str, Any]:
     """(format, sub-value delimiter, csv reader positioned on the header)."""
-    lines = _decoded_lines(stream)
+    lines = _decoded_lines(stream, nul)
     first = next(lines, None)
     if first is None:
         raise DataReadError("line 1", "empty message")
@@ -297,12 +303,19 @@ def open_csv_rows(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> CsvRows:
     """
     if fmt not in CSV_FORMATS:
         raise ValueError(f"not an SDMX-CSV format: {fmt!r}")
-    _fmt, sub, reader = _open(stream, fmt)
+    nul = [False]
+    _fmt, sub, reader = _open(stream, fmt, nul)
     try:
         header = next(reader)
     except csv.Error as exc:
         raise DataReadError("line 1", f"malformed CSV header: {exc}") from None
-    return CsvRows(_Layout(header, roles, fmt, sub), reader, len(roles.dimensions), sub)
+    for col, cell in enumerate(header):
+        if "\x00" in cell:
+            raise DataReadError(f"line 1, column {col + 1}", "NUL character (byte 0x00) in the header")
+    rows = CsvRows(_Layout(header, roles, fmt, sub), reader, len(roles.dimensions), sub)
+    rows.names = [_column_name(cell)[0] for cell in header]
+    rows.nul = nul
+    return rows
 
 
 def iter_csv_records(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> Iterator[DataRecord]:
@@ -350,6 +363,11 @@ class CsvRows:
         # The STRUCTURE/STRUCTURE_ID (or DATAFLOW) cells of the first row; later rows must match.
         self.first_structure: tuple[str, ...] | None = None
         self._blank_key = ("",) * ndims
+        # Columns of the current row holding a NUL character (searched once the stream has shown one):
+        # such a row never takes a fast lane; ``record`` refuses it, naming line and column.
+        self.nul_cols: list[int] = []
+        self.nul: list[bool] = [False]
+        self.names: list[str] = []
 
     def __iter__(self) -> Iterator[tuple[str, list[str]]]:
         reader = self._reader
@@ -359,20 +377,29 @@ class CsvRows:
                 location = f"line {previous_line + 1}"
                 previous_line = reader.line_num
                 if row:
+                    if self.nul[0]:
+                        self.nul_cols = [col for col, cell in enumerate(row) if "\x00" in cell]
                     yield location, row
         except csv.Error as exc:  # reported where the broken row starts
             raise DataReadError(f"line {previous_line + 1}", f"malformed CSV: {exc}") from None
+
+    def _nul_problem(self, col: int) -> str:
+        name = self.names[col] if col < len(self.names) and self.names[col] else ""
+        return f"NUL character (byte 0x00) in column {col + 1}{f' ({name})' if name else ''}: not allowed in SDMX-CSV"
 
     def record(self, location: str, row: list[str]) -> DataRecord:
         """The ``obs`` record of one row (problems with the row as a whole in ``unknown["__row__"]``)."""
         if len(row) != self.width:
             return DataRecord(kind="obs", action=Action.INFORMATION, location=location, key=self._blank_key,
                               unknown={"__row__": f"expected {self.width} cells, got {len(row)}"})
+        nul_problems = [self._nul_problem(col) for col in self.nul_cols]
         for col in self.label_cols:
             row[col] = _strip_label(row[col])
         for col in self.multi_cols:
             row[col] = row[col].replace(self._sub, ";")
         unknown = {name: v for name, col in self.unknown_cols if (v := row[col])} if self.unknown_cols else {}
+        for problem in nul_problems:
+            _row_problem(unknown, problem)
         if self.action_col is None:
             action = Action.INFORMATION
         else:

@@ -6,7 +6,7 @@ network, no huge trees), and refused if it is not well-formed, declares a
 DOCTYPE (the only place entities can be declared: external entities and
 entity expansion are refused before any is read), or is not an SDMX-ML 2.1
 or 3.0 ``Structure`` message. Only then does sdmx1 read it
-(:func:`loaders.structures.read_structure_bytes`).
+(:func:`sdmx_server.readers.sdmx1_structures.read_structure_bytes`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ._xml_common import MES_21, MES_30, check_prolog, localname, namespace
 from .base import DataReadError
 
 if TYPE_CHECKING:
-    from loaders.structures import ReadResult
+    from sdmx_server.readers.sdmx1_structures import ReadResult
 
 STRUCTURE_TYPE = "application/vnd.sdmx.structure+xml"
 GENERIC_TYPES = frozenset({"application/xml", "text/xml", "application/octet-stream"})
@@ -92,7 +92,7 @@ def check_structure_xml(body: bytes) -> tuple[str, etree._Element]:
 def read_structure_message(body: bytes, content_type: str | None) -> ReadResult:
     """Check, then read, a structure message body: 400 unreadable, 415 not an SDMX-ML structure message."""
     # sdmx1 is imported on first use, not when the application starts.
-    from loaders.structures import NotAStructureMessage, read_structure_bytes
+    from sdmx_server.readers.sdmx1_structures import NotAStructureMessage, read_structure_bytes
 
     declared = declared_version(content_type)
     version, root = check_structure_xml(body)

@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.clock import as_utc, utcnow
+from sdmx_server.domain.safe_text import safe_json
+from sdmx_server.storage.db_health import unavailability
 from sdmx_server.storage.tables import AuditEvent
 
 log = logging.getLogger(__name__)
@@ -33,9 +35,12 @@ class AuditTrail:
             with self._writes() as session, session.begin():
                 session.add(AuditEvent(at=utcnow(), principal=principal[:255], action=action, target=target[:1024],
                                        outcome=outcome, status=status, request_id=request_id[:64],
-                                       details=details or {}))
-        except Exception:  # noqa: BLE001 - logged; the answer to the client is not affected
-            log.exception("could not record audit event %s %s %s", principal, action, target)
+                                       details=safe_json(details or {})))
+        except Exception as exc:  # noqa: BLE001 - logged; the answer to the client is not affected
+            if unavailability(exc) is not None:  # the database is down or busy: one line, no traceback
+                log.warning("could not record audit event %s %s %s: database unavailable", principal, action, target)
+            else:
+                log.exception("could not record audit event %s %s %s", principal, action, target)
 
     def events(self, since: datetime | None = None, action: str | None = None, offset: int = 0,
                limit: int = 100) -> list[dict[str, Any]]:

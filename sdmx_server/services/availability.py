@@ -30,6 +30,7 @@ from sdmx_server.domain.model import (
     CubeRegion,
     DsdDetails,
     KeyValue,
+    MaintainableRef,
     TimeRange,
 )
 from sdmx_server.formats.common import StructureEntry
@@ -160,8 +161,15 @@ class AvailabilityService:
     # ------------------------------------------------------------------ output
 
     def entries(self, session: Session, info: DsdInfo, avail: Availability, references: str,
-                mode: str) -> list[StructureEntry]:
-        """The constraint (and referenced artefacts) as structure entries."""
+                mode: str, req: DataRequest | None = None, now: datetime | None = None) -> list[StructureEntry]:
+        """The constraint (and referenced artefacts) as structure entries.
+
+        ``conceptscheme``: the concept schemes of the constrained dimensions, holding only
+        their concepts (partial); ``dataproviderscheme``: the data provider schemes holding the
+        providers that reported data the query selects (``req``; partial); ``codelist``: the
+        dimensions' codelists with the available codes; ``all``: every one of these, the dataflow
+        and the DSD.
+        """
         if references not in REFERENCES:
             raise BadRequestError(f"references={references} is not one of {', '.join(REFERENCES)}")
         df = info.dataflow
@@ -191,12 +199,40 @@ class AvailabilityService:
         d = dsd.details
         assert isinstance(d, DsdDetails)
         if "conceptscheme" in wanted:
-            schemes = {c.concept.scheme for c in d.dimensions + d.attributes if c.concept is not None}
-            rows = [r for r in (repo.get_row(session, s) for s in schemes) if r is not None]
-            entries += [StructureEntry(a) for a in repo.load_artefacts(session, rows)]
+            entries += self._partial_concept_schemes(session, d, avail, info)
         if "codelist" in wanted:
             entries += self._partial_codelists(session, info, avail)
+        if "dataproviderscheme" in wanted and req is not None:
+            entries += self._provider_schemes(session, info, req, now or _now())
         return entries
+
+    @staticmethod
+    def _partial_concept_schemes(session: Session, d: DsdDetails, avail: Availability,
+                                 info: DsdInfo) -> list[StructureEntry]:
+        """The concepts of the dimensions the constraint holds (the time dimension with a time
+        range), in their schemes marked partial; attribute and measure concepts are left out."""
+        constrained = {k for k, v in avail.values.items() if v}
+        if avail.first and avail.last and info.time_dimension:
+            constrained.add(info.time_dimension)
+        wanted: dict[MaintainableRef, set[str]] = {}
+        for dim in d.dimensions:
+            if dim.id in constrained and dim.concept is not None:
+                wanted.setdefault(dim.concept.scheme, set()).add(dim.concept.item_id)
+        return [StructureEntry(_restricted(a, ids))
+                for scheme, ids in wanted.items()
+                for a in _load(session, scheme)]
+
+    def _provider_schemes(self, session: Session, info: DsdInfo, req: DataRequest,
+                          now: datetime) -> list[StructureEntry]:
+        """Data provider schemes holding only the providers that reported the selected data."""
+        f = self.data.build_filter(session, info, req, now)
+        pks = rr.providers_with_data(session, f)
+        wanted: dict[int, set[str]] = {}
+        for artefact_pk, item_id in repo.items_by_pk(session, pks):
+            wanted.setdefault(artefact_pk, set()).add(item_id)
+        rows = sorted(repo.rows_by_pk(session, wanted), key=lambda r: (r.agency_id, r.resource_id, r.version))
+        return [StructureEntry(_restricted(a, wanted[r.pk]))
+                for r, a in zip(rows, repo.load_artefacts(session, rows), strict=True)]
 
     @staticmethod
     def _partial_codelists(session: Session, info: DsdInfo, avail: Availability) -> list[StructureEntry]:
@@ -225,6 +261,23 @@ class AvailabilityService:
             out.append(StructureEntry(cl.model_copy(update={"items": [i for i in cl.items if i.id in keep],
                                                             "is_partial": True})))
         return out
+
+
+def _load(session: Session, ref: MaintainableRef) -> list[Artefact]:
+    row = repo.get_row(session, ref)
+    return repo.load_artefacts(session, [row]) if row is not None else []
+
+
+def _restricted(scheme: Artefact, ids: set[str]) -> Artefact:
+    """The scheme with only these items and their ancestors, in stored order, marked partial."""
+    by_id = {i.id: i for i in scheme.items}
+    keep: set[str] = set()
+    for item_id in ids:
+        item = by_id.get(item_id)
+        while item is not None and item.id not in keep:
+            keep.add(item.id)
+            item = by_id.get(item.parent) if item.parent else None
+    return scheme.model_copy(update={"items": [i for i in scheme.items if i.id in keep], "is_partial": True})
 
 
 def _date(storage: str) -> str:

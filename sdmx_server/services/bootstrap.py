@@ -23,7 +23,7 @@ def load_shipped_content(services: Services) -> bool:
     with services.session_factory() as session:
         if repo.exists_any(session):
             return False
-    from loaders.load import load_structure_files
+    from sdmx_server.services.file_loading import load_structure_files
 
     root = settings.resolved_content_dir
     folders = [p for p in (root / "codelists", root / "dsd") if p.is_dir()]

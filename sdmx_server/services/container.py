@@ -19,6 +19,7 @@ from sdmx_server.services.structure_write import StructureWriteService
 from sdmx_server.services.submissions import SubmissionService
 from sdmx_server.settings import Settings
 from sdmx_server.storage.db import create_db_engine, make_session_factory
+from sdmx_server.storage.db_health import DbHealth
 
 
 @dataclass
@@ -37,12 +38,16 @@ class Services:
     audit: AuditTrail
     submissions: SubmissionService
     structure_write: StructureWriteService
+    db_health: DbHealth
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine | None = None) -> Services:
         """Wire the services for ``settings`` (creating the engine unless given)."""
-        engine = engine or create_db_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = engine or create_db_engine(settings.database_url, pool_size=settings.db_pool_size,
+                                           limits=settings.db_limits())
         factory = make_session_factory(engine)
+        health = DbHealth()
+        health.watch(engine)
         query = StructureQueryService(factory)
         renderer = StructureRenderer(factory, query, settings.public_url, cache_entries=settings.structure_cache_entries,
                                      state=StructureStateCache(engine, factory))
@@ -56,7 +61,7 @@ class Services:
                                                activate=data_write.activate_due_releases),
                    auth=auth, audit=audit,
                    submissions=SubmissionService(data_write, factory, writes, settings.public_url),
-                   structure_write=StructureWriteService(store, auth, audit))
+                   structure_write=StructureWriteService(store, auth, audit), db_health=health)
 
     def close(self) -> None:
         """Stop background listeners and release database connections."""

@@ -26,6 +26,7 @@ from typing import Any
 
 import orjson
 
+from sdmx_server.domain.numbers import OVERFLOW_REASON, may_overflow, overflows
 from sdmx_server.domain.periods import (
     Period,
     PeriodError,
@@ -33,14 +34,17 @@ from sdmx_server.domain.periods import (
     parse_period,
     storage_bounds,
 )
+from sdmx_server.domain.safe_text import safe_text
 from sdmx_server.readers.base import Action, DataRecord
 from sdmx_server.readers.sdmx_csv import CsvRows
 from sdmx_server.services.dsd_info import ComponentInfo, ConstraintInfo, DsdInfo
 from sdmx_server.storage.staged import StagedAttributes, StagedObservation, StagedRow
 
 _ACTION_CODES = {a: a.value for a in Action}
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 _JSON_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
+_FAST_NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,299})(\.[0-9]{1,300})?\Z")
 _SPECIAL = {"NaN": "NaN", "INF": "INF", "-INF": "-INF"}
 _SLOW = object()  # the fast lane's "take the general path"
 _NO_ERRORS: list[ValidationError] = []  # shared by every valid series check (never appended to)
@@ -57,24 +61,39 @@ class ValidationError:
     value: str
     reason: str
 
+    def __post_init__(self) -> None:
+        # Reports are stored (PostgreSQL refuses NUL) and sent back: no control characters, bounded sizes.
+        for name, limit in (("location", 300), ("component", 200), ("value", 200), ("reason", 2000)):
+            text = getattr(self, name)
+            if len(text) > limit or _UNSAFE_TEXT.search(text):
+                object.__setattr__(self, name, safe_text(text, limit))
+
     def as_dict(self) -> dict[str, str]:
         """JSON form for reports."""
         return {"location": self.location, "component": self.component, "value": self.value, "reason": self.reason}
 
 
 def normalise_number(text: str) -> str | None:
-    """A JSON-compatible lexical form of a number, or None if ``text`` is not one."""
+    """A JSON-compatible lexical form of a number, or None if ``text`` is not one or overflows
+    (:mod:`sdmx_server.domain.numbers`: refused, never stored as infinity)."""
     if _JSON_NUMBER.match(text):
-        return text
+        return None if may_overflow(text) and overflows(text) else text
     if text in _SPECIAL:
         return _SPECIAL[text]
     try:
         value = float(text)
     except ValueError:
         return None
-    if value != value or value in (float("inf"), float("-inf")):
-        return "NaN" if value != value else ("INF" if value > 0 else "-INF")
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return None if overflows(text) else ("INF" if value > 0 else "-INF")
     return repr(value)
+
+
+def number_error(text: str) -> str:
+    """Why ``text`` is refused as a number."""
+    return OVERFLOW_REASON if overflows(text) else "not a number"
 
 
 @dataclass(slots=True)
@@ -157,6 +176,8 @@ class Validator:
             elif dim.codes is None and "." in value:
                 # '.' separates the values of a series key (stored and in REST paths).
                 errors.append(ValidationError(location, dim.id, value, "a key value cannot contain '.'"))
+            elif dim.codes is None and _CONTROL.search(value):
+                errors.append(ValidationError(location, dim.id, value, "contains control characters"))
         if not errors and self.info.constraints:
             errors += self._check_constraints(dict(zip(self._dim_ids, key, strict=True)), location, partial)
         freq = key[self._freq_index] if self._freq_index is not None else None
@@ -228,7 +249,7 @@ class Validator:
         if self._numeric:
             number = normalise_number(text)
             if number is None:
-                self.error(location, self._measure.id, text, "not a number")
+                self.error(location, self._measure.id, text[:80], number_error(text))
                 return False, None
             return True, number
         return _check_text(self, self._measure, text, location), text
@@ -351,14 +372,15 @@ class Validator:
         structure_of = rows.structure_of
         # SDMX-CSV 1.0 has one structure column (DATAFLOW): compare the cell, not a tuple.
         structure_col = rows.structure_cols[0] if len(rows.structure_cols) == 1 else None
-        number = _JSON_NUMBER.match if self._numeric else None
+        # No exponent and few digits: a JSON number that never overflows (others take the general path).
+        number = _FAST_NUMBER.match if self._numeric else None
         attrs_of = self._csv_attrs(obs_cols)
         cached_series = self._cached_series
         slow = _SLOW
 
         def lane(location: str, row: list[str], n: int) -> StagedRow | None:
             first = rows.first_structure
-            if len(row) != width or first is None:
+            if len(row) != width or first is None or rows.nul_cols:
                 return None
             if (row[structure_col] != first[0]) if structure_col is not None else (structure_of(row) != first):
                 return None
@@ -545,7 +567,7 @@ def _check_text(v: Validator, comp: ComponentInfo, value: str, location: str) ->
         v.error(location, comp.id, value, f"not an integer ({comp.text_type})")
         return False
     if comp.text_type in ("Double", "Float", "Decimal") and normalise_number(value) is None:
-        v.error(location, comp.id, value, f"not a number ({comp.text_type})")
+        v.error(location, comp.id, value[:80], f"{number_error(value)} ({comp.text_type})")
         return False
     return True
 

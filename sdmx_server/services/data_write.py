@@ -22,7 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.clock import as_utc, next_change_time, utcnow
 from sdmx_server.domain.errors import NoResultsError, SemanticError
-from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
+from sdmx_server.domain.model import (
+    ArtefactType,
+    DataflowDetails,
+    MaintainableRef,
+    ProvisionAgreementDetails,
+)
 from sdmx_server.readers.base import (
     Action,
     ComponentRoles,
@@ -98,6 +103,35 @@ def roles_of(info: DsdInfo) -> ComponentRoles:
                           groups=dict(info.groups))
 
 
+def _triplet(agency: str | None, id_: str, version: str | None) -> str:
+    return f"{agency or '*'}:{id_}({version or '*'})"
+
+
+def check_structure_hint(session: Session, hint: StructureRefHint | None, row: StructureArtefact) -> None:
+    """Refuse a message whose own structure reference names another dataflow or data structure than
+    the target: agency, id and version must all match where the message gives them (SDMX-CSV's
+    DATAFLOW or STRUCTURE_ID cell, SDMX-ML's header ``Structure``)."""
+    if hint is None or hint.kind not in ("dataflow", "datastructure"):
+        return
+    flow = MaintainableRef(type=ArtefactType.DATAFLOW, agency=row.agency_id, id=row.resource_id, version=row.version)
+    if hint.kind == "dataflow":
+        expected, what = flow, "dataflow"
+    else:
+        details = repo.row_to_artefact(row).details
+        if not isinstance(details, DataflowDetails):  # pragma: no cover - a dataflow row always has them
+            return
+        expected, what = details.structure, "data structure"
+    differs = [name for name, given, wanted in (("agency", hint.agency, expected.agency), ("id", hint.id, expected.id),
+                                                ("version", hint.version, expected.version))
+               if given not in (None, "") and given != wanted]
+    if differs:
+        target = f"dataflow {flow.agency}:{flow.id}({flow.version})"
+        if what == "data structure":
+            target += f", whose data structure is {expected.agency}:{expected.id}({expected.version})"
+        raise SemanticError(f"The message is for {what} {_triplet(hint.agency, hint.id, hint.version)}, not for "
+                            f"{target} (the {' and '.join(differs)} differ)")
+
+
 def _lock_key(dataflow_pk: int) -> int:
     return int.from_bytes(hashlib.blake2b(f"data:{dataflow_pk}".encode(), digest_size=8).digest(), "big", signed=True)
 
@@ -122,6 +156,7 @@ class DataWriteService:
             row = resolve_dataflow(session, dataflow.agency, dataflow.id, dataflow.version)
             if hint is not None and hint.kind == "dataflow" and hint.id != row.resource_id:
                 raise SemanticError(f"The message is for dataflow {hint.id}, not {row.resource_id}")
+            check_structure_hint(session, hint, row)
             return row
         if hint is None:
             raise SemanticError("The message does not say which dataflow it is for: give the dataflow")

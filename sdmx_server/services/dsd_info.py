@@ -8,11 +8,16 @@ set lookups.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from sqlalchemy.orm import Session
 
 from sdmx_server.domain.authority import has_authority
+from sdmx_server.domain.dsd_info import (
+    NUMERIC_TYPES,
+    ComponentInfo,
+    ConstraintInfo,
+    DsdInfo,
+    Region,
+)
 from sdmx_server.domain.errors import NoResultsError, SemanticError
 from sdmx_server.domain.model import (
     Artefact,
@@ -28,83 +33,8 @@ from sdmx_server.domain.model import (
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import MAX_KEY_DIMENSIONS, StructureArtefact
 
-NUMERIC_TYPES = frozenset({"Double", "Float", "Decimal", "Integer", "Long", "Short", "BigInteger", "Count",
-                           "Numeric", "InclusiveValueRange", "ExclusiveValueRange", "Incremental"})
-
-
-@dataclass
-class ComponentInfo:
-    """What the validator and writers need of one component."""
-
-    id: str
-    codes: frozenset[str] | None = None  # None: not enumerated
-    codelist: MaintainableRef | None = None
-    text_type: str | None = None
-    facets: dict[str, str] = field(default_factory=dict)
-    mandatory: bool = False
-    level: str = "obs"  # attributes: dataset | group | series | obs
-    group: str | None = None
-
-
-@dataclass
-class Region:
-    """One include or exclude cube region of an Allowed constraint, as sets."""
-
-    include: bool
-    values: dict[str, frozenset[str]]  # component id -> values (dimensions and attributes)
-    excluded: dict[str, frozenset[str]]  # component id -> values excluded inside an include region
-    time_start: str | None = None  # storage-form bounds of a TIME_PERIOD time range
-    time_end: str | None = None
-
-
-@dataclass
-class ConstraintInfo:
-    """An Allowed content constraint that applies to the data."""
-
-    ref: MaintainableRef
-    level: str  # datastructure | dataflow | provisionagreement
-    regions: list[Region]
-    key_sets: list[tuple[bool, list[dict[str, str]]]]
-
-
-@dataclass
-class DsdInfo:
-    """A dataflow and its DSD, compiled."""
-
-    dataflow: Artefact
-    dsd: Artefact
-    dataflow_pk: int
-    dimensions: list[ComponentInfo]  # key dimensions, in order (time excluded)
-    time_dimension: str | None
-    primary_measure: ComponentInfo
-    attributes: dict[str, ComponentInfo]
-    groups: dict[str, tuple[str, ...]]
-    constraints: list[ConstraintInfo]
-    freq_dimension: str | None
-    is_public: bool = True
-    provider_pks: frozenset[int] = frozenset()  # data providers with a provision agreement for the dataflow
-
-    @property
-    def dimension_ids(self) -> tuple[str, ...]:
-        """Key dimension ids in order."""
-        return tuple(d.id for d in self.dimensions)
-
-    @property
-    def numeric_measure(self) -> bool:
-        """True when OBS_VALUE must be a number (numeric type, or no representation given)."""
-        t = self.primary_measure.text_type
-        return t is None or t in NUMERIC_TYPES
-
-    def attribute_ids(self, level: str) -> list[str]:
-        """Attributes attached at this level, in DSD order."""
-        return [a.id for a in self.attributes.values() if a.level == level]
-
-    @property
-    def urn_namespace(self) -> str:
-        """The structure-specific data namespace of the dataflow (dimension at observation added by writers)."""
-        d = self.dataflow
-        return f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow={d.agency}:{d.id}({d.version})"
-
+__all__ = ["NUMERIC_TYPES", "ComponentInfo", "ConstraintInfo", "DsdInfo", "Region", "load_dsd_info",
+           "provision_agreements_of", "resolve_dataflow"]
 
 def _level(attr: Component, d: DsdDetails) -> tuple[str, str | None]:
     rel = attr.relationship
@@ -203,6 +133,12 @@ def _attached_constraints(session: Session, target_pks: dict[int, str],
         attached_to = [target_pks[t] for t, srcs in parents.items() if row.pk in srcs]
         out.append(_constraint_info(art, attached_to[0] if attached_to else "dataflow"))
     return out
+
+
+def attached_constraints(session: Session, target_pks: dict[int, str]) -> list[ConstraintInfo]:
+    """Allowed constraints attached to any of ``target_pks`` (pk -> level name: datastructure,
+    dataflow, provisionagreement)."""
+    return _attached_constraints(session, target_pks)
 
 
 def load_dsd_info(session: Session, dataflow_row: StructureArtefact,

@@ -32,7 +32,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-import time
 from datetime import datetime
 
 from sqlalchemy import Engine, select
@@ -46,6 +45,10 @@ log = logging.getLogger(__name__)
 
 State = dict[str, tuple[int, datetime]]
 LISTENER_NAME = "sdmx-server structure-state listener"
+# How long the listener waits for a notification before checking whether it was
+# asked to stop: stop() (every test teardown, every worker shutdown) waits at most this.
+_POLL_SECONDS = 0.2
+
 
 class StructureStateCache:
     """The current ``structure_state``, from memory when a listener keeps it fresh."""
@@ -136,22 +139,30 @@ class StructureStateCache:
         import psycopg
 
         url = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        failures = 0
         while not self._stop.is_set():
             try:
                 with psycopg.connect(url, autocommit=True, connect_timeout=5, application_name=LISTENER_NAME) as conn:
                     conn.execute(f"LISTEN {state_signal.CHANNEL}")
                     self._reload(conn)
+                    if failures:
+                        log.warning("structure state listener: connected again")
+                    failures = 0
                     while not self._stop.is_set():
                         changed = False
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                        for _ in conn.notifies(timeout=_POLL_SECONDS, stop_after=1):
                             changed = True
                         if changed or self._state is None:
                             self._reload(conn)
             except Exception as exc:  # the connection failed: fall back to the database until it is back
                 self.invalidate()
+                failures += 1
                 if not self._stop.is_set():
-                    log.warning("structure state listener: %s; reading the state per request meanwhile", exc)
-                    time.sleep(1.0)
+                    if failures == 1:  # once per outage, not once a second
+                        log.warning("structure state listener: %s; reading the state per request meanwhile",
+                                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+                    # Retry soon, then less often (at most every 5 s) while the database stays away.
+                    self._stop.wait(min(5.0, 0.5 * failures))
         self.invalidate()
 
     def _reload(self, conn: object) -> None:

@@ -20,15 +20,23 @@ from sdmx_server.domain.model import (
     Artefact,
     ArtefactType,
     ConstraintDetails,
+    DataflowDetails,
     DsdDetails,
     Item,
+    ProvisionAgreementDetails,
 )
 from sdmx_server.domain.versions import VersionSelector, version_key
 from sdmx_server.formats.common import RenderMode, StructureEntry
+from sdmx_server.services.dsd_info import ConstraintInfo, attached_constraints
+from sdmx_server.services.structure_references import (
+    GENERAL_REFERENCES,
+    is_reference_kind,
+    resolve_references,
+)
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import StructureArtefact
 
-REFERENCES = ("none", "parents", "parentsandsiblings", "children", "descendants", "all", "ancestors")
+REFERENCES = GENERAL_REFERENCES  # and every type of structure_references.TYPE_REFERENCES
 DETAILS = ("full", "allstubs", "referencestubs", "referencepartial", "allcompletestubs",
            "referencecompletestubs", "raw")
 
@@ -74,7 +82,7 @@ class StructureQueryService:
     def query(self, q: StructureQuery) -> list[StructureEntry]:
         """The artefacts answering ``q``, each with its render mode; NoResultsError if none."""
         for ref in q.references:
-            if ref not in REFERENCES and ref not in {t.value for t in ArtefactType}:
+            if not is_reference_kind(ref):
                 raise BadRequestError(f"references={ref} is not a valid value")
         if q.detail not in DETAILS:
             raise BadRequestError(f"detail={q.detail} is not a valid value")
@@ -114,58 +122,8 @@ class StructureQueryService:
     # ------------------------------------------------------------------ references
 
     @staticmethod
-    def _closure(session: Session, start: set[int], down: bool) -> set[int]:
-        seen: set[int] = set()
-        frontier = set(start)
-        while frontier:
-            step = repo.references_from(session, frontier) if down else repo.references_to(session, frontier)
-            nxt = {t for targets in step.values() for t in targets} - seen - start
-            seen |= nxt
-            frontier = nxt
-        return seen
-
-    def _references(self, session: Session, q: StructureQuery, rows: list[StructureArtefact]) -> set[int]:
-        base = {r.pk for r in rows}
-        parents = self._parents(session, q, base)
-        out: set[int] = set()
-        for ref in q.references:
-            if ref == "none":
-                continue
-            if ref == "children":
-                out |= {t for ts in repo.references_from(session, base).values() for t in ts}
-            elif ref == "descendants":
-                out |= self._closure(session, base, down=True)
-            elif ref == "parents":
-                out |= parents
-            elif ref == "ancestors":
-                out |= parents | self._closure(session, parents, down=False)
-            elif ref == "parentsandsiblings":
-                out |= self._parents_and_siblings(session, parents)
-            elif ref == "all":
-                out |= self._parents_and_siblings(session, parents) | self._closure(session, base, down=True)
-            else:  # a type: artefacts of that type referencing or referenced by the matches (no siblings)
-                wanted = ArtefactType(ref)
-                candidates = (parents | self._closure(session, parents, down=False)
-                              | self._closure(session, base, down=True))
-                out |= {r.pk for r in repo.rows_by_pk(session, candidates) if r.type == wanted.value}
-        return out - base
-
-    @staticmethod
-    def _parents(session: Session, q: StructureQuery, base: set[int]) -> set[int]:
-        """Artefacts referencing the matches; for an item query, only those whose item-level
-        references into a matched scheme name one of the requested items (an artefact that
-        references the scheme as a whole, like a DSD its codelist, stays)."""
-        parents = {s for ss in repo.references_to(session, base).values() for s in ss}
-        if q.item_ids is None or not parents:
-            return parents
-        wanted = set(q.item_ids)
-        item_refs = repo.item_references_to(session, base)
-        return {p for p in parents if p not in item_refs or item_refs[p] & wanted}
-
-    @staticmethod
-    def _parents_and_siblings(session: Session, parents: set[int]) -> set[int]:
-        siblings = {t for ts in repo.references_from(session, parents).values() for t in ts}
-        return parents | siblings
+    def _references(session: Session, q: StructureQuery, rows: list[StructureArtefact]) -> set[int]:
+        return resolve_references(session, {r.pk for r in rows}, q.references, q.item_ids)
 
     # ------------------------------------------------------------------ detail
 
@@ -182,7 +140,9 @@ class StructureQueryService:
         else:
             referenced = repo.load_artefacts(session, ref_rows)
         if q.detail == "referencepartial":
-            referenced = _partial(results + referenced, referenced)
+            allowed = _allowed_values(results + referenced)
+            allowed.update(allowed_by_constraints(session, results))
+            referenced = _partial(results + referenced, referenced, allowed)
         entries += [StructureEntry(a, ref_mode) for a in referenced]
         return entries
 
@@ -208,22 +168,23 @@ def _only_items(artefact: Artefact, item_ids: Iterable[str]) -> Artefact | None:
     return artefact.model_copy(update={"items": ordered, "is_partial": True})
 
 
-def _partial(context: list[Artefact], referenced: list[Artefact]) -> list[Artefact]:
+def _partial(context: list[Artefact], referenced: list[Artefact],
+             allowed: dict[str, set[str]]) -> list[Artefact]:
     """``detail=referencepartial``: item schemes keep only the items used or allowed.
 
-    Codelists keep the codes allowed by the Allowed content constraints in
-    the response (all codes when none constrains the component), plus
-    ancestors; concept schemes keep the concepts the DSDs use; organisation
-    and category schemes keep the items referenced.
+    Codelists keep the codes ``allowed`` gives their components (all codes when
+    nothing constrains a component that uses them), plus ancestors; concept
+    schemes keep the concepts the DSDs use; organisation and category schemes
+    keep the items referenced. Every scheme so restricted is ``isPartial``.
     """
     used: dict[tuple[ArtefactType, str, str, str], set[str] | None] = {}
-    allowed = _allowed_values(context)
 
     def note(ref_key: tuple[ArtefactType, str, str, str], ids: set[str] | None) -> None:
-        if ref_key in used and (used[ref_key] is None or ids is None):
+        # None = every item (a component nothing constrains); it wins over any subset
+        if ids is None or (ref_key in used and used[ref_key] is None):
             used[ref_key] = None
             return
-        used[ref_key] = (used.get(ref_key) or set()) | (ids or set())
+        used[ref_key] = (used.get(ref_key) or set()) | ids
 
     for art in context:
         details = art.details
@@ -243,11 +204,77 @@ def _partial(context: list[Artefact], referenced: list[Artefact]) -> list[Artefa
     out = []
     for art in referenced:
         key = (art.type, art.agency, art.id, art.version)
-        if not art.type.is_item_scheme or key not in used or used[key] is None:
+        if not art.type.is_item_scheme or key not in used:
             out.append(art)
+            continue
+        if used[key] is None:  # every item is used: the scheme whole, still marked partial as asked
+            out.append(art.model_copy(update={"is_partial": True}))
             continue
         restricted = _only_items(art, sorted(used[key] or ()))
         out.append(restricted if restricted is not None else art.model_copy(update={"items": [], "is_partial": True}))
+    return out
+
+
+def allowed_by_constraints(session: Session, artefacts: list[Artefact]) -> dict[str, set[str]]:
+    """Component id -> values the Allowed constraints of ``artefacts`` allow (a component absent
+    from the result is unrestricted).
+
+    The constraints of an artefact are those attached to it and to what it
+    constrains in turn: a provision agreement's, its dataflow's and that
+    dataflow's DSD's; a dataflow's and its DSD's; a DSD's own (not those of
+    the dataflows using it, which restrict only those dataflows). They are
+    intersected for one artefact and the results joined over ``artefacts``.
+    """
+    per_artefact: list[dict[str, set[str]]] = []
+    for art in artefacts:
+        chain = _constraint_chain(session, art)
+        if not chain:
+            continue
+        restricted: dict[str, set[str]] = {}
+        for info in attached_constraints(session, chain):
+            for comp, values in _constraint_values(info).items():
+                restricted[comp] = restricted[comp] & values if comp in restricted else set(values)
+        per_artefact.append(restricted)
+    if not per_artefact:
+        return {}
+    comps = set.intersection(*(set(r) for r in per_artefact))
+    return {c: set().union(*(r[c] for r in per_artefact)) for c in comps}
+
+
+def _constraint_chain(session: Session, art: Artefact) -> dict[int, str]:
+    """Primary key -> level of the artefacts whose constraints apply to ``art``."""
+    chain: dict[int, str] = {}
+    current: Artefact | None = art
+    while current is not None:
+        row = repo.get_row(session, current.ref)
+        if row is None:
+            break
+        details = current.details
+        if isinstance(details, ProvisionAgreementDetails):
+            chain[row.pk] = "provisionagreement"
+            nxt = details.dataflow
+        elif isinstance(details, DataflowDetails):
+            chain[row.pk] = "dataflow"
+            nxt = details.structure
+        elif isinstance(details, DsdDetails):
+            chain[row.pk] = "datastructure"
+            break
+        else:
+            break
+        nxt_row = repo.get_row(session, nxt)
+        current = repo.row_to_artefact(nxt_row) if nxt_row is not None else None
+    return chain
+
+
+def _constraint_values(info: ConstraintInfo) -> dict[str, set[str]]:
+    """Component id -> values one constraint allows; components it leaves open are absent."""
+    includes = [r for r in info.regions if r.include]
+    out: dict[str, set[str]] = {}
+    if includes:
+        # a component is restricted only if every include region restricts it
+        comps = set.intersection(*(set(r.values) for r in includes))
+        for comp in comps:
+            out[comp] = set().union(*(set(r.values[comp]) - set(r.excluded.get(comp, ())) for r in includes))
     return out
 
 

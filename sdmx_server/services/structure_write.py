@@ -50,7 +50,7 @@ from sdmx_server.services.auth import (
 from sdmx_server.services.structure_store import ArtefactOutcome, StructureStore
 
 if TYPE_CHECKING:
-    from loaders.structures import ReadResult
+    from sdmx_server.readers.sdmx1_structures import ReadResult
 
 # SDMX REST v2 structure types this server stores (plus the v1 name of constraints).
 WRITE_TYPES: dict[str, ArtefactType] = {
@@ -139,7 +139,7 @@ def _result(outcome: ArtefactOutcome, delete: bool = False) -> ArtefactResult:
 
 def _unsupported(label: str, reason: str) -> ArtefactResult:
     """A construct sdmx1 read but the store does not model."""
-    from loaders.structures import CLASS_TYPES
+    from sdmx_server.readers.sdmx1_structures import CLASS_TYPES
 
     m = _LABEL.match(label)
     if m and m["cls"] in CLASS_TYPES:

@@ -198,6 +198,26 @@ def _sqlite_batches(session: Session, sql: str, params: dict[str, Any]) -> Itera
         cursor.close()
 
 
+def providers_with_data(session: Session, f: ObservationFilter) -> set[int]:
+    """Data providers (item pks) that reported observations ``f`` selects (availability's
+    ``references=dataproviderscheme``): one indexed existence probe per provider that ever wrote
+    into the dataflow, so that no query scans every observation."""
+    candidates = [p for (p,) in session.execute(text(
+        "SELECT DISTINCT provider_pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk IS NOT NULL"),
+        {"df": f.dataflow_pk})]
+    found: set[int] = set()
+    for provider in candidates:
+        params: dict[str, Any] = {}
+        conds = _where(f, params)
+        params["prov"] = provider
+        conds.append("o.batch_pk IN (SELECT pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk = :prov)")
+        sql = ("SELECT 1 FROM data_observation o JOIN data_series s ON s.pk = o.series_pk WHERE "
+               + " AND ".join(conds) + " LIMIT 1")
+        if session.execute(text(sql), _bind(session, params)).first() is not None:
+            found.add(int(provider))
+    return found
+
+
 def count_rows(session: Session, f: ObservationFilter) -> int:
     """How many rows ``f`` selects (before offset/limit)."""
     dialect = session.get_bind().dialect.name

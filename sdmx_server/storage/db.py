@@ -1,14 +1,22 @@
 """Engine and session factories.
 
 SQLite gets foreign keys switched on, WAL journaling (readers never block
-the writer) and a busy timeout; PostgreSQL uses psycopg 3 with a pool.
+the writer) and a busy timeout; PostgreSQL uses psycopg 3 with a pool whose
+waits are bounded (``DbLimits``): a checkout waits at most ``pool_timeout``,
+a connection attempt ``connect_timeout``, a statement ``statement_timeout``
+(``write_statement_timeout`` in write transactions), a transaction left idle
+``idle_in_transaction_timeout``; TCP keepalives and ``tcp_user_timeout`` notice a
+database host that vanished. Connections are reset (rolled back) when returned,
+never from the event-loop thread (see ``_reset_on_return``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +49,70 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def create_db_engine(url: str, *, pool_size: int = 8, echo: bool = False) -> Engine:
+@dataclass(frozen=True)
+class DbLimits:
+    """How long the server waits on the database (seconds); see README "Settings"."""
+
+    pool_timeout: float = 5.0
+    connect_timeout: float = 5.0
+    statement_timeout: float = 120.0
+    write_statement_timeout: float = 600.0
+    idle_in_transaction_timeout: float = 60.0
+
+
+class ResetOnEventLoopError(RuntimeError):
+    """A pooled connection was about to be rolled back on the event-loop thread."""
+
+
+def _on_event_loop_thread() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _reset_on_return(dbapi_connection: Any, _record: Any, state: Any) -> None:
+    """Roll a returned connection back, in the thread that returns it.
+
+    Every path returns its connection explicitly from the worker thread that used
+    it. A connection abandoned to the garbage collector can be finalised on any
+    thread, the event loop's included, where a rollback (a network round trip, or
+    a COPY to drain) would freeze every request of the worker: there it is
+    refused, and the pool then closes the connection instead (no round trip).
+    """
+    if state.terminate_only or state.transaction_was_reset:
+        return
+    if _on_event_loop_thread():
+        log.error("a database connection was abandoned and finalised on the event-loop thread; closing it")
+        raise ResetOnEventLoopError("no database round trip on the event-loop thread")
+    dbapi_connection.rollback()
+
+
+def _pg_connect_args(url: str, limits: DbLimits) -> dict[str, Any]:
+    """libpq parameters: connection and statement timeouts, keepalives (merged with the URL's ``options``)."""
+
+    def ms(seconds: float) -> int:
+        return max(0, int(seconds * 1000))
+
+    options = [f"-c statement_timeout={ms(limits.statement_timeout)}",
+               f"-c idle_in_transaction_session_timeout={ms(limits.idle_in_transaction_timeout)}"]
+    given = make_url(url).query.get("options")
+    if given:
+        options.insert(0, given if isinstance(given, str) else " ".join(given))
+    return {
+        "connect_timeout": max(1, int(round(limits.connect_timeout))),
+        "options": " ".join(options),
+        # A database host that vanishes (no RST) is noticed within ~30 s rather than TCP's ~15 min.
+        "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+        "tcp_user_timeout": 30_000,
+    }
+
+
+def create_db_engine(url: str, *, pool_size: int = 8, echo: bool = False,
+                     limits: DbLimits | None = None) -> Engine:
     """Create an engine for ``url`` with the per-database settings above."""
+    limits = limits or DbLimits()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -54,6 +124,7 @@ def create_db_engine(url: str, *, pool_size: int = 8, echo: bool = False) -> Eng
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=pool_size,
             max_overflow=pool_size,
+            pool_timeout=limits.pool_timeout,
         )
         event.listen(engine, "connect", _sqlite_on_connect)
 
@@ -63,13 +134,26 @@ def create_db_engine(url: str, *, pool_size: int = 8, echo: bool = False) -> Eng
 
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
+        pool_timeout=limits.pool_timeout,
         pool_pre_ping=True,
+        pool_reset_on_return=None,  # _reset_on_return does it
+        connect_args=_pg_connect_args(url, limits),
     )
+    event.listen(engine.pool, "reset", _reset_on_return)
+    write_timeout = max(0, int(limits.write_statement_timeout * 1000))
+
+    @event.listens_for(engine, "begin")
+    def _write_timeout(conn: Any) -> None:
+        # Write transactions (pushes, structure writes, jobs) may run longer statements than reads.
+        if conn.get_execution_options().get("write_transaction", False):
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {write_timeout}")
+
+    return engine
 
 
 def make_session_factory(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
@@ -77,7 +161,7 @@ def make_session_factory(engine: Engine, *, write: bool = False) -> sessionmaker
 
     ``write=True`` sessions take SQLite's write lock when they begin (no effect on PostgreSQL).
     """
-    bind = engine.execution_options(sqlite_immediate=True) if write else engine
+    bind = engine.execution_options(sqlite_immediate=True, write_transaction=True) if write else engine
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sdmx_server.readers.base import Action
+from sdmx_server.domain.actions import Action
 
 StagedRow = tuple[int, str, str, str, str, str, "str | None", "str | None", str]
 """A checked observation for the staging table: (row, action, series key, period, period start,

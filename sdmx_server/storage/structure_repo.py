@@ -176,6 +176,15 @@ def items_of(session: Session, artefact_pks: Sequence[int], item_ids: Sequence[s
     return result
 
 
+def items_by_pk(session: Session, item_pks: Iterable[int]) -> list[tuple[int, str]]:
+    """(scheme pk, item id) of these item primary keys."""
+    pks = list(set(item_pks))
+    if not pks:
+        return []
+    stmt = select(StructureItem.artefact_pk, StructureItem.item_id).where(StructureItem.pk.in_(pks))
+    return [(int(a), str(i)) for a, i in session.execute(stmt)]
+
+
 def item_ids(session: Session, artefact_pk: int) -> list[str]:
     """Ids of the items of one scheme (cheap: no ORM objects)."""
     return list(session.execute(select(StructureItem.item_id).where(StructureItem.artefact_pk == artefact_pk)).scalars())

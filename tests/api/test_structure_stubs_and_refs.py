@@ -143,14 +143,14 @@ def test_type_reference_excludes_siblings(shipped_client: httpx.Client) -> None:
     assert names(r) == {"Codelist=CL_SEX"}
     siblings = names(shipped_client.get("/rest/codelist/ILO/CL_SEX", params={"references": "parentsandsiblings"}))
     assert sum(n.startswith("Codelist=") for n in siblings) > 10
-    # parents and descendants of the type are still found
+    # direct parents and children of the type are found (docs/adr/0009: not those further away)
     dsds = names(shipped_client.get("/rest/codelist/ILO/CL_SEX", params={"references": "datastructure"}))
     assert "DataStructure=DSD_LFS" in dsds and not any(n.startswith("Codelist=") and n != "Codelist=CL_SEX"
                                                        for n in dsds)
     flows = names(shipped_client.get("/rest/codelist/ILO/CL_SEX", params={"references": "dataflow"}))
-    assert "Dataflow=DF_LFS_CORE" in flows  # an ancestor (through its DSD)
+    assert flows == {"Codelist=CL_SEX"}  # dataflows reference DSDs, not codelists
     codelists = names(shipped_client.get("/rest/dataflow/MA_LMIS/DF_LFS_CORE", params={"references": "codelist"}))
-    assert "Codelist=CL_SEX" in codelists  # a descendant (through the DSD)
+    assert codelists == {"Dataflow=DF_LFS_CORE"}  # the codelists are its DSD's children
 
 
 # ------------------------------------------------------------------ conditional GET

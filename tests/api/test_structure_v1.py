@@ -168,9 +168,13 @@ def test_references_all_is_parents_siblings_and_descendants(http: httpx.Client) 
 
 
 def test_references_by_type(http: httpx.Client) -> None:
-    r = http.get("/rest/dataflow/ECB/EXR/1.0", params={"references": "codelist"})
-    got = artefacts(r) - {"Dataflow=ECB:EXR(1.0)"}
+    # a type means the direct parents and children of that type (docs/adr/0009): a dataflow's
+    # codelists are its DSD's children, not its own
+    r = http.get("/rest/datastructure/ECB/ECB_EXR1/1.0", params={"references": "codelist"})
+    got = artefacts(r) - {"DataStructure=ECB:ECB_EXR1(1.0)"}
     assert got and all(a.startswith("Codelist=ECB:") for a in got)
+    r = http.get("/rest/dataflow/ECB/EXR/1.0", params={"references": "codelist"})
+    assert artefacts(r) == {"Dataflow=ECB:EXR(1.0)"}
     r = http.get("/rest/codelist/ILO/CL_SEX/1.0", params={"references": "datastructure"})
     assert artefacts(r) == {"Codelist=ILO:CL_SEX(1.0)", "DataStructure=ILO:IMF_ILOSTAT(1.0)"}
 

@@ -1,6 +1,6 @@
 """Real SDMX clients (sdmx1, pysdmx) driven as users drive them, against a live server.
 
-sdmx1 calls are those of ../shared/reference/clients.md §1b; responses are
+sdmx1 calls are those sdmx1 makes for each structure resource (measured against a logging stub); responses are
 also validated against the official XSD through a requests response hook.
 """
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.structures import read_structure_file
 from sdmx_server.domain.model import Artefact, ArtefactType, MaintainableRef
+from sdmx_server.readers.sdmx1_structures import read_structure_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CODELISTS = ROOT / "codelists"

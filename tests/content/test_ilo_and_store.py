@@ -22,9 +22,9 @@ from loaders.content.registry import (
     provision_agreements,
 )
 from loaders.content.sources.structures import DATAFLOWS, DSDS
-from loaders.load import load_structure_files
 from sdmx_server.domain.model import Artefact, ArtefactType, MaintainableRef
 from sdmx_server.services.container import Services
+from sdmx_server.services.file_loading import load_structure_files
 from tests.content.conftest import CODELISTS, DSD
 from tests.fixtures import ILO_STRUCTURE
 

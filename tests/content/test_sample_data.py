@@ -111,9 +111,9 @@ def test_sample_files_load_through_the_data_write_service(services: object) -> N
     """The server's own data path accepts every sample file against the shipped structures."""
     import io
 
-    from loaders.load import load_structure_files
     from sdmx_server.domain.model import MaintainableRef
     from sdmx_server.services.container import Services
+    from sdmx_server.services.file_loading import load_structure_files
     from tests.content.conftest import CODELISTS, DSD
 
     assert isinstance(services, Services)

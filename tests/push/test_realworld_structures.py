@@ -14,9 +14,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from loaders.load import load_structure_files
-from loaders.structures import read_structure_bytes, read_structure_file
 from sdmx_server.domain.errors import NoResultsError
+from sdmx_server.readers.sdmx1_structures import read_structure_bytes, read_structure_file
+from sdmx_server.services.file_loading import load_structure_files
 from tests.push.conftest import PushEnv
 
 REALWORLD = Path(__file__).resolve().parent.parent / "fixtures" / "realworld"

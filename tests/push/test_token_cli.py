@@ -1,5 +1,6 @@
-"""``sdmx-server token create | list | revoke`` (and ``dataflow private``), run as an operator would:
-a subprocess on the shipped content's database, its tokens then used against the live server."""
+"""``sdmx-server token create | list | revoke`` (and ``dataflow private``), run as an operator would
+on the shipped content's database (in process, see ``tests/cli_inprocess.py``; one subprocess run
+is kept), its tokens then used against the live server."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_inprocess import CliResult, run_cli
 from tests.push.conftest import PushEnv, db_text, exr_csv, sdmx_error
 
 CLI = str(Path(sys.executable).with_name("sdmx-server"))
@@ -26,11 +28,25 @@ def lfs_row(year: int, value: str) -> str:
             f"GEO_COV_NAT,REG_MA_TOTAL,{year},{value},,NB,PS,3,SRC_HCP_ENE,0\n")
 
 
-def cli(env: PushEnv, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``sdmx-server`` on the env's database."""
-    environ = {**os.environ, "SDMX_SERVER_DATABASE_URL": env.services.settings.database_url,
-               "SDMX_SERVER_LOAD_SHIPPED_STRUCTURES": "false", "SDMX_SERVER_LOAD_SAMPLE_DATA": "false"}
-    return subprocess.run([CLI, *args], env=environ, capture_output=True, text=True, timeout=120, check=False)
+def _cli_env(env: PushEnv) -> dict[str, str]:
+    return {"SDMX_SERVER_DATABASE_URL": env.services.settings.database_url,
+            "SDMX_SERVER_LOAD_SHIPPED_STRUCTURES": "false", "SDMX_SERVER_LOAD_SAMPLE_DATA": "false"}
+
+
+def cli(env: PushEnv, *args: str) -> CliResult:
+    """Run ``sdmx-server`` on the env's database (in this process)."""
+    return run_cli(_cli_env(env), *args)
+
+
+def test_token_create_as_a_real_process(lmis_env: PushEnv) -> None:
+    """The console script itself, in its own process: the token it prints is accepted by the server."""
+    done = subprocess.run([CLI, "token", "create", "--role", "admin"], env={**os.environ, **_cli_env(lmis_env)},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.splitlines()[-1]
+    assert TOKEN.match(token), done.stdout
+    with lmis_env.client() as client:
+        assert client.get("/admin/audit", headers=bearer(token)).status_code == 200
 
 
 def create(env: PushEnv, *args: str) -> str:

@@ -1,8 +1,8 @@
 """Shared helpers for the unit tests: specimen paths and DSD roles.
 
 The SDMX specimens come from the sdmx1 test-data repository (github
-khaeru/sdmx-test-data), copied read-only to ``../shared/fixtures/sdmx`` beside
-the project; see its SOURCE.md. They are used as test inputs only.
+khaeru/sdmx-test-data), copied into ``tests/fixtures/sdmx``; see its SOURCE.md.
+They are used as test inputs only.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import sdmx.reader.xml.v21  # noqa: F401
 import sdmx.reader.xml.v30  # noqa: F401
 
 from sdmx_server.readers.base import ComponentRoles, DataRecord
+from tests.fixtures import SDMX
 
-SPECIMENS = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "sdmx"
+SPECIMENS = SDMX
 ECB_EXR = SPECIMENS / "ECB_EXR"
 V3_XML = SPECIMENS / "v3" / "xml"
 V3_CSV = SPECIMENS / "v3" / "csv"

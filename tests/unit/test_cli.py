@@ -1,4 +1,5 @@
-"""The command line: ``sdmx-server load`` and ``migrate`` as a user runs them (a real process)."""
+"""The command line: ``sdmx-server load`` and ``migrate`` as a user runs them (in process, see
+``tests/cli_inprocess.py``; ``serve`` and one ``load`` run as real processes)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,15 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests import fixtures
+from tests.cli_inprocess import CliResult
+from tests.cli_inprocess import run_cli as run_in_process
 
 
-def run_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(db_url: str, *args: str) -> CliResult:
+    return run_in_process({"SDMX_SERVER_DATABASE_URL": db_url, "SDMX_SERVER_LOG_LEVEL": "WARNING"}, *args)
+
+
+def run_cli_process(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, SDMX_SERVER_DATABASE_URL=db_url, SDMX_SERVER_LOG_LEVEL="WARNING")
     return subprocess.run([sys.executable, "-m", "sdmx_server.cli", *args], capture_output=True, text=True, env=env,
                           timeout=300)
@@ -33,7 +40,7 @@ def count(db_url: str, table: str) -> int:
 
 
 def test_load_structures_then_data_prints_outcomes(db_url: str) -> None:
-    r = run_cli(db_url, "load", str(fixtures.ECB_FULL))
+    r = run_cli_process(db_url, "load", str(fixtures.ECB_FULL))  # the real console entry point, once
     assert r.returncode == 0, r.stdout + r.stderr
     assert "created  Codelist=ECB:CL_FREQ(1.0)" in r.stdout
     assert "warning: CategoryScheme=ECB:MOBILE_NAVI(1.0) is not available" in r.stdout

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from loaders.load import load_structure_files
-from loaders.structures import read_structure_file
 from sdmx_server.domain.model import ArtefactType
+from sdmx_server.readers.sdmx1_structures import read_structure_file
 from sdmx_server.readers.structure_ml import read_structure_message
 from sdmx_server.services.container import Services
+from sdmx_server.services.file_loading import load_structure_files
 from sdmx_server.storage import structure_repo as repo
 from tests import fixtures
 

@@ -8,6 +8,7 @@ import pytest
 
 from sdmx_server.readers.base import FORMATS, DataReadError
 from sdmx_server.readers.sniff import sniff_format
+from tests.fixtures import ILO_STRUCTURE
 
 from .conftest import ECB_EXR, V3_CSV, V3_XML, requires_specimens
 
@@ -114,7 +115,7 @@ def test_specimens(path: Path, fmt: str) -> None:
         ECB_EXR / "ng-structure.xml",
         V3_XML / "ECB_EXR1.xml",
         V3_XML / "codelist.xml",
-        ECB_EXR.parent / "ILO" / "ILO-structure-IMF_ILOSTAT-CL_ECO-parentsandsiblings.xml",
+        ILO_STRUCTURE,
     ],
 )
 def test_structure_messages_are_refused(path: Path) -> None:

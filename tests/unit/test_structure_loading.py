@@ -9,12 +9,16 @@ import pytest
 import sdmx
 from sqlalchemy import func, select
 
-from loaders.load import load_structure_files
-from loaders.structures import NotAStructureMessage, read_structure_bytes, read_structure_file
 from sdmx_server.domain.model import ArtefactType, Item, MaintainableRef
 from sdmx_server.formats.common import RenderContext, StructureEntry
 from sdmx_server.formats.sdmx_ml21_structure import write_structures
+from sdmx_server.readers.sdmx1_structures import (
+    NotAStructureMessage,
+    read_structure_bytes,
+    read_structure_file,
+)
 from sdmx_server.services.container import Services
+from sdmx_server.services.file_loading import load_structure_files
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import StructureArtefact, StructureItem, StructureReference
 from tests import fixtures

@@ -1,7 +1,7 @@
 """Sample observations, one list per dataflow, with their provenance.
 
-Published figures come from the reference digest (shared/reference/domain.md,
-section 5.2: producers' figures as quoted by the press). ``L`` marks a value
+Published figures are the producers' own, as quoted by the press (collected
+in the project's domain notes, section 5.2). ``L`` marks a value
 computed from published figures (ILO OBS_STATUS "Computed value"), ``E`` a
 producer's own estimate, ``F`` a figure announced in advance. Every value the
 project made up to fill a cell has OBS_STATUS ``Z`` (ILO: "Non-official

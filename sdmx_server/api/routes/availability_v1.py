@@ -9,6 +9,7 @@ from sdmx_server.api.data_params import parse_data_v1
 from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.http import (
     accepts_gzip,
+    admit,
     bytes_response,
     is_not_modified,
     not_modified_response,
@@ -51,6 +52,7 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
     settings = services.settings
     languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
     query = services.data_query
+    admit(request, settings.db_pool_timeout)
     principal = services.auth.authenticate(request.headers.get("authorization"))
     session = query.open()
     try:
@@ -67,7 +69,7 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
             return not_modified_response(etag, last_modified, request)
         service = AvailabilityService(query)
         avail = service.compute(session, info, req, mode, component, now)
-        entries = service.entries(session, info, avail, references, mode)
+        entries = service.entries(session, info, avail, references, mode, req, now)
     finally:
         session.close()
     body = structure_writer(media)(entries, RenderContext(public_url=settings.public_url, languages=languages))

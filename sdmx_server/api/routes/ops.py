@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
 from starlette.responses import JSONResponse, Response
 
 from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.metrics import render_metrics
-from sdmx_server.storage.schema import current_revision, head_revision
+from sdmx_server.services.health import readiness
 
 router = APIRouter(tags=["operations"])
 
@@ -22,17 +21,8 @@ async def health() -> Response:
 @router.get("/ready")
 def ready(services: ServicesDep) -> Response:
     """Readiness: the database answers and its schema is at the newest migration."""
-    try:
-        with services.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        revision = current_revision(services.engine)
-    except Exception as exc:  # any database failure means "not ready"
-        return JSONResponse({"status": "unavailable", "reason": str(exc).splitlines()[0]}, status_code=503)
-    head = head_revision()
-    if revision != head:
-        return JSONResponse({"status": "unavailable", "reason": f"schema at {revision}, code expects {head}"},
-                            status_code=503)
-    return JSONResponse({"status": "ready", "schema": revision})
+    ok, body = readiness(services.engine)
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
 @router.get("/metrics")

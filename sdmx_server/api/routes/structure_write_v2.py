@@ -71,7 +71,8 @@ async def _read(request: Request, services: Services, principal: Principal, acti
     try:
         spool = await read_body(request, services.settings.max_body_bytes)
     except SdmxError as exc:
-        services.structure_write.refused(principal, action, target, exc, request_id_var.get())
+        await run_in_threadpool(services.structure_write.refused, principal, action, target, exc,
+                                request_id_var.get())
         raise
     with spool:
         return spool.read()
@@ -116,7 +117,8 @@ async def replace_structure(structure_type: str, agency: str, resource_id: str, 
     target = f"structure/{structure_type}/{agency}/{resource_id}/{version}"
     principal = await run_in_threadpool(writes.authorize, request.headers.get("authorization"), "structure.replace",
                                         target, agency, request_id_var.get())
-    ref = _ref(services, principal, "structure.replace", target, structure_type, agency, resource_id, version)
+    ref = await run_in_threadpool(_ref, services, principal, "structure.replace", target, structure_type, agency,
+                                  resource_id, version)
     body = await _read(request, services, principal, "structure.replace", target)
     answer = await run_in_threadpool(writes.replace, principal, ref, body, request.headers.get("content-type"),
                                      request_id_var.get())

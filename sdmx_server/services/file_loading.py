@@ -9,8 +9,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from loaders.structures import NotAStructureMessage, read_structure_file
 from sdmx_server.domain.model import Artefact, MaintainableRef
+from sdmx_server.readers.sdmx1_structures import NotAStructureMessage, read_structure_file
 from sdmx_server.services.structure_store import StructureStore, SubmissionReport
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def is_structure_file(path: Path) -> bool:
     try:
         for _event, elem in etree.iterparse(str(path), events=("start",), resolve_entities=False, no_network=True,
                                             load_dtd=False):
-            return etree.QName(elem).localname == "Structure"
+            return bool(etree.QName(elem).localname == "Structure")
     except etree.XMLSyntaxError:
         return True  # let the structure reader report the syntax error
     return True
