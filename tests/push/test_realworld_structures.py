@@ -130,3 +130,28 @@ def test_a_categorisation_of_something_not_stored_names_its_type_and_urn() -> No
     assert "DataProvider (urn:sdmx:org.sdmx.infomodel.base.DataProvider=ECB:DATA_PROVIDERS(1.0).X)" in reason, reason
 
 
+
+
+DEMOGRAPHY = [REALWORLD / "SDMX_common-excerpt.xml", REALWORLD / "ESTAT_demography-structure.xml",
+              REALWORLD / "ESTAT_demography-dataflow.xml"]
+DEMOGRAPHY_DATA = REALWORLD / "ESTAT_demography-xs.xml"
+
+
+def test_explicit_measures_are_read_from_the_observation_type(exr_env: PushEnv) -> None:
+    """Eurostat's demography sample: the measure dimension DEMO at the observation, each ``Obs`` typed
+    ``xsi:type="demo:TFRNSI"``. The measure comes from the type: no missing DEMO, no false conflicts of
+    UNIT_MEASURE between the four measures of one cross-section."""
+    env = exr_env
+    report = load_structure_files(DEMOGRAPHY, env.services.structure_store)
+    assert not report.submission.refused, [(o.ref, o.message) for o in report.submission.refused]
+    body = DEMOGRAPHY_DATA.read_bytes().replace(b'<Series FREQ="A"', b'<Series DECIMALS="1" FREQ="A"')
+    r = env.push(body, "admin", target="dataflow/ESTAT/DEMOGRAPHY/1.0", content_type=SS21)
+    assert r.status_code == 200, [e["reason"] for e in r.json().get("errors", [])][:5]
+    assert r.json()["inserted"] == 60
+    with env.client() as client:
+        r = client.get("/rest/data/ESTAT,DEMOGRAPHY,1.0/A.BE.T.TFRNSI+LEXPNSIT",
+                       headers={"Accept": "application/vnd.sdmx.data+csv;version=1.0.0"})
+    assert r.status_code == 200, r.text[:300]
+    rows = {(line.split(",")[4], line.split(",")[5]): line for line in r.text.strip().splitlines()[1:]}
+    assert "1.82" in rows[("TFRNSI", "2007")] and "CPW" in rows[("TFRNSI", "2007")], r.text[:500]
+    assert "80.2" in rows[("LEXPNSIT", "2007")] and "YRS" in rows[("LEXPNSIT", "2007")], r.text[:500]
