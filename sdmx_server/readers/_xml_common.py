@@ -398,6 +398,7 @@ def parse_header(header: Any, fmt: str) -> tuple[MessageInfo, Action]:
             action = parse_action(child.text, f"line {child.sourceline}", Action.INFORMATION)
         elif name == "Structure" and info.structure is None:
             info.dimension_at_observation = child.get("dimensionAtObservation")
+            info.explicit_measures = (child.get("explicitMeasures") or "").strip().lower() in ("true", "1")
             for ref_name, ref in _children(child):
                 kind = _REF_KINDS.get(ref_name)
                 if kind is not None:

@@ -34,6 +34,9 @@ class MessageInfo:
     format: str  # one of FORMATS
     structure: StructureRefHint | None = None
     dimension_at_observation: str | None = None
+    # SDMX-ML 2.1 ``explicitMeasures="true"``: with the measure dimension at the observation, each
+    # ``Obs`` names its measure by its ``xsi:type`` (Eurostat's demography sample).
+    explicit_measures: bool = False
     header_id: str | None = None
     prepared: str | None = None
     sender: str | None = None

@@ -97,6 +97,8 @@ class ReadResult:
     artefacts: list[Artefact] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
     sdmx_version: str = "2.1"
+    # What was left out of an artefact that is stored (e.g. metadata attributes of a DSD), by artefact.
+    warnings: dict[MaintainableRef, list[str]] = field(default_factory=dict)
 
 
 class NotAStructureMessage(Exception):
@@ -366,13 +368,18 @@ def _relationship(rel: Any) -> AttributeRelationship:
     return AttributeRelationship(kind="none")
 
 
-def _dsd(obj: Any, usage: dict[str, str]) -> Artefact:
+def _dsd(obj: Any, usage: dict[str, str], skipped: list[str] | None = None) -> Artefact:
     dims = []
     for n, d in enumerate(obj.dimensions.components, start=1):
         kind = {"TimeDimension": "time", "MeasureDimension": "measure"}.get(type(d).__name__, "dimension")
         dims.append(_component(d, kind, d.order or n))
     attrs = []
     for a in obj.attributes.components:
+        if type(a).__name__ == "MetadataAttributeUsage":
+            # SDMX 3.0 reference metadata attached to the data: this server stores no metadata structures.
+            if skipped is not None:
+                skipped.append(f"metadata attribute {a.id} skipped: this server stores no reference metadata")
+            continue
         comp = _component(a, "attribute")
         status = a.usage_status.name.capitalize() if a.usage_status is not None else None
         if status is None:
@@ -411,13 +418,41 @@ def _provision_agreement(obj: Any) -> Artefact:
     return Artefact(**_base(obj, ArtefactType.PROVISION_AGREEMENT), details=details)
 
 
+def _describe_target(target: Any) -> str:
+    """The type and URN of what a categorisation points at, for messages; sdmx1 hands over a reference
+    it could not resolve as a dict (package, class, agency, id, version)."""
+    if isinstance(target, dict):
+        cls = str(target.get("class") or target.get("cls") or "artefact")
+        urn = target.get("urn") or (f"urn:sdmx:org.sdmx.infomodel.{target.get('package', 'base')}.{cls}="
+                                    f"{target.get('agency', '?')}:{target.get('id', '?')}({target.get('version', '1.0')})")
+    else:
+        cls = type(target).__name__
+        urn = getattr(target, "urn", None) or _make_urn(target) or (
+            f"urn:sdmx:org.sdmx.infomodel.{_PACKAGE_OF.get(cls, 'base')}.{cls}="
+            f"{getattr(getattr(target, 'maintainer', None), 'id', '?')}:{getattr(target, 'id', '?')}"
+            f"({getattr(target, 'version', None) or '1.0'})")
+    name = UNSUPPORTED.get(cls, cls)
+    return f"a {name} ({urn})"
+
+
+def _make_urn(target: Any) -> str | None:
+    try:
+        return str(sdmx.urn.make(target))
+    except Exception:  # sdmx1 cannot make URNs of every class (or of items without their scheme)
+        return None
+
+
+_PACKAGE_OF = {"MetadataflowDefinition": "metadatastructure", "Metadataflow": "metadatastructure",
+               "DataProvider": "base", "Hierarchy": "codelist", "HierarchicalCodelist": "codelist",
+               "StructureSet": "mapping", "Process": "process", "ReportingTaxonomy": "categoryscheme"}
+
+
 def _categorisation(obj: Any) -> Artefact:
     if obj.artefact is None or obj.category is None:
         raise ValueError("needs both a source artefact and a category")
-    type_ = _type_of(obj.artefact)
+    type_ = None if isinstance(obj.artefact, dict) else _type_of(obj.artefact)
     if type_ is None:
-        name = UNSUPPORTED.get(type(obj.artefact).__name__, type(obj.artefact).__name__)
-        raise ValueError(f"categorises a {name}, which this server does not store")
+        raise ValueError(f"categorises {_describe_target(obj.artefact)}, which this server does not store")
     details = CategorisationDetails(
         source=_maintainable_ref(obj.artefact, type_),
         target=_item_ref(obj.category, ArtefactType.CATEGORY_SCHEME, nested=True),
@@ -529,10 +564,15 @@ def read_structure_bytes(data: bytes, source: str = "<bytes>") -> ReadResult:
         if cls in UNSUPPORTED:
             result.refused.append((label, f"{UNSUPPORTED[cls]} is not stored by this server"))
             continue
+        skipped: list[str] = []
         try:
-            result.artefacts.append(_convert(obj, usage))
+            artefact = _convert(obj, usage, skipped)
         except ValueError as exc:
             result.refused.append((label, str(exc)))
+            continue
+        result.artefacts.append(artefact)
+        if skipped:
+            result.warnings.setdefault(artefact.ref, []).extend(skipped)
     return result
 
 
@@ -547,7 +587,7 @@ def _all_objects(msg: Any) -> list[Any]:
     return out
 
 
-def _convert(obj: Any, usage: dict[tuple[str, str], str]) -> Artefact:
+def _convert(obj: Any, usage: dict[tuple[str, str], str], skipped: list[str] | None = None) -> Artefact:
     if isinstance(obj, common.Codelist) and getattr(obj, "extends", None):
         raise ValueError("codelist extensions (SDMX 3.0) are not supported")
     type_ = _type_of(obj)
@@ -556,7 +596,7 @@ def _convert(obj: Any, usage: dict[tuple[str, str], str]) -> Artefact:
     if type_.is_item_scheme:
         return _item_scheme(obj, type_)
     if type_ is ArtefactType.DATA_STRUCTURE:
-        return _dsd(obj, {a: u for (d, a), u in usage.items() if d == obj.id})
+        return _dsd(obj, {a: u for (d, a), u in usage.items() if d == obj.id}, skipped)
     if type_ is ArtefactType.DATAFLOW:
         return _dataflow(obj)
     if type_ is ArtefactType.PROVISION_AGREEMENT:

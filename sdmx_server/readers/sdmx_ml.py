@@ -150,6 +150,7 @@ class _MlReader:
         self.comps = Components(roles)
         self.measure = roles.primary_measure
         self.obs_dimension = roles.time_dimension or "TIME_PERIOD"
+        self.explicit_measures = False
         self.default_action = Action.INFORMATION
         self.ds_index = -1
         self.ds: Any = None
@@ -234,6 +235,7 @@ class _MlReader:
             info, self.default_action = parse_header(elem, self.fmt)
             if info.dimension_at_observation not in (None, "AllDimensions"):
                 self.obs_dimension = str(info.dimension_at_observation)
+            self.explicit_measures = info.explicit_measures
             _free(elem)
 
     def _start_dataset(self, elem: Any) -> None:
@@ -312,6 +314,11 @@ class _MlReader:
             pairs = xml_attribute_pairs(elem)
             if len(elem):
                 pairs.extend(comp_pairs(elem))
+            if self.explicit_measures and self.obs_dimension and elem.get(self.obs_dimension) is None:
+                # Explicit measures: the observation's type names the measure (``xsi:type="demo:TFRNSI"``).
+                measure = (elem.get(XSI_TYPE) or "").rpartition(":")[2]
+                if measure:
+                    pairs.append((self.obs_dimension, measure))
             skip = _TYPE
         if series is None:
             s = self.comps.sort(pairs, skip=skip)

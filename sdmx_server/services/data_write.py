@@ -171,6 +171,10 @@ class DataWriteService:
                         for a, v in pairs if hint.version in (None, v)]
             flows = {p for r in dsd_rows if r is not None for p in repo.references_to(session, [r.pk]).get(r.pk, set())}
             dataflows = [r for r in repo.rows_by_pk(session, flows) if r.type == ArtefactType.DATAFLOW.value]
+            if not any(r is not None for r in dsd_rows):
+                named = f"{hint.agency or '*'}:{hint.id}({hint.version or 'any version'})"
+                raise NoResultsError(f"Data structure {named}, which the message names, is not found: load it "
+                                     "(and a dataflow that uses it), or give the dataflow")
             if len(dataflows) != 1:
                 raise SemanticError(f"Data structure {hint.id} has {len(dataflows)} dataflows: give the dataflow")
             return dataflows[0]

@@ -28,6 +28,7 @@ from sdmx_server.domain.model import (
     DsdDetails,
     MaintainableRef,
     ProvisionAgreementDetails,
+    Representation,
 )
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import MAX_KEY_DIMENSIONS, StructureArtefact
@@ -51,8 +52,22 @@ def _level(attr: Component, d: DsdDetails) -> tuple[str, str | None]:
     return "series", None
 
 
+def _core_representation(session: Session, comp: Component) -> Representation | None:
+    """The core representation of the component's concept (SDMX: it applies where the component has no
+    local representation), if the concept scheme is stored."""
+    if comp.concept is None:
+        return None
+    row = repo.get_row(session, comp.concept.scheme)
+    if row is None:
+        return None
+    items = repo.items_of(session, [row.pk], [comp.concept.item_id]).get(row.pk, [])
+    return repo.row_to_item(items[0]).core_representation if items else None
+
+
 def _component_info(session: Session, comp: Component, codes_cache: dict[MaintainableRef, frozenset[str]]) -> ComponentInfo:
     rep = comp.representation
+    if rep is None or (rep.enumeration is None and not rep.text_format):
+        rep = _core_representation(session, comp) or rep
     info = ComponentInfo(id=comp.id)
     if rep is not None and rep.enumeration is not None:
         ref = rep.enumeration

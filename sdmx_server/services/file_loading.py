@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sdmx_server.domain.model import Artefact
+from sdmx_server.domain.model import Artefact, MaintainableRef
 from sdmx_server.readers.sdmx1_structures import NotAStructureMessage, read_structure_file
 from sdmx_server.services.structure_store import StructureStore, SubmissionReport
 
@@ -24,6 +24,7 @@ class FileOutcome:
     error: str | None = None  # the whole file was refused
     refused: list[tuple[str, str]] = field(default_factory=list)  # constructs refused while reading
     artefacts: list[Artefact] = field(default_factory=list)
+    warnings: dict[MaintainableRef, list[str]] = field(default_factory=dict)  # what was left out, by artefact
 
 
 @dataclass
@@ -62,10 +63,12 @@ def load_structure_files(paths: Iterable[Path], store: StructureStore, *, progre
         else:
             outcome.artefacts = result.artefacts
             outcome.refused = result.refused
+            outcome.warnings = result.warnings
         report.files.append(outcome)
     artefacts = [a for f in report.files for a in f.artefacts]
     bar = tqdm(total=len(artefacts), desc="storing", unit="artefact", disable=not progress or len(artefacts) < 20)
-    report.submission = store.submit(artefacts, progress=bar.update)
+    warnings = {ref: w for f in report.files for ref, w in f.warnings.items()}
+    report.submission = store.submit(artefacts, progress=bar.update, warnings=warnings)
     bar.close()
     return report
 

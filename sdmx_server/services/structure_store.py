@@ -31,7 +31,7 @@ referenced, or holds data.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -184,7 +184,8 @@ class StructureStore:
 
     def submit(self, artefacts: Sequence[Artefact], *, allow_replace: bool = True,
                progress: Callable[[int], object] | None = None, strict: bool = False, atomic: bool = False,
-               must_exist: bool = False, dry_run: bool = False, authority: str = ANY_AGENCY) -> SubmissionReport:
+               must_exist: bool = False, dry_run: bool = False, authority: str = ANY_AGENCY,
+               warnings: Mapping[MaintainableRef, Sequence[str]] | None = None) -> SubmissionReport:
         """Store ``artefacts`` (one transaction, one savepoint each) and report per artefact.
 
         ``strict``: references must resolve to full artefacts and agencies must
@@ -195,6 +196,7 @@ class StructureStore:
         ``authority``: the rights of the writer, recorded on every artefact it writes (``*``: an
         administrator or the command line; else a maintainer's agency): what an agreement or a
         constraint grants depends on it (:mod:`sdmx_server.domain.authority`).
+        ``warnings``: what the reader left out of artefacts, added to their outcomes.
         """
         report = SubmissionReport()
         ordered = sorted(artefacts, key=lambda a: TYPE_ORDER.index(a.type))
@@ -207,6 +209,7 @@ class StructureStore:
             try:
                 for artefact in ordered:
                     outcome = self._submit_one(session, artefact, in_message, refused, mode)
+                    outcome.warnings[:0] = list((warnings or {}).get(artefact.ref, ()))
                     report.outcomes.append(outcome)
                     if outcome.status == "refused":
                         refused.add(artefact.ref)
@@ -417,22 +420,29 @@ class StructureStore:
             stmt = stmt.where(StructureArtefact.agency_id == parent)
         if session.execute(stmt.limit(1)).first() is not None:
             return
-        if parent or strict:
+        if strict:
             raise StructureLoadError(str(outcome.ref), f"unknown maintenance agency {agency}: no agency scheme "
                                      "stored or in the message defines it")
-        row = repo.get_row(session, AGENCIES_REF)
+        # A nested agency (IMF.RES, OECD.DAF) is an agency of its parent's agency scheme: registered
+        # there like an unknown top-level agency is in SDMX's (its parent first, if unknown too).
+        if parent:
+            self._ensure_agency(session, parent, outcome, strict)
+        scheme_ref = (MaintainableRef(type=ArtefactType.AGENCY_SCHEME, agency=parent, id="AGENCIES", version="1.0")
+                      if parent else AGENCIES_REF)
+        row = repo.get_row(session, scheme_ref)
         if row is None:
-            scheme = Artefact(type=ArtefactType.AGENCY_SCHEME, agency="SDMX", id="AGENCIES", version="1.0",
-                              names={"en": "SDMX Agency Scheme"},
-                              items=[Item(id="SDMX", names={"en": "SDMX"})] + ([] if agency == "SDMX" else [Item(id=agency, names={"en": agency})]))
+            own = [] if parent else [Item(id="SDMX", names={"en": "SDMX"})]
+            scheme = Artefact(type=ArtefactType.AGENCY_SCHEME, agency=scheme_ref.agency, id="AGENCIES", version="1.0",
+                              names={"en": f"{scheme_ref.agency} Agency Scheme"},
+                              items=own + ([] if agency == "SDMX" else [Item(id=child, names={"en": agency})]))
             repo.insert_artefact(session, scheme)
         else:
             existing = repo.items_of(session, [row.pk])[row.pk]
-            items = [repo.row_to_item(i) for i in existing] + [Item(id=agency, names={"en": agency})]
+            items = [repo.row_to_item(i) for i in existing] + [Item(id=child, names={"en": agency})]
             repo.sync_items(session, row.pk, items)
             row.item_count = len(items)
         outcome.side_types.add(ArtefactType.AGENCY_SCHEME)
-        outcome.warnings.append(f"maintenance agency {agency} was unknown: registered in SDMX:AGENCIES(1.0)")
+        outcome.warnings.append(f"maintenance agency {agency} was unknown: registered in {scheme_ref.agency}:AGENCIES(1.0)")
 
     def _resolve_references(self, session: Session, artefact: Artefact, in_message: set[MaintainableRef],
                             refused: set[MaintainableRef], outcome: ArtefactOutcome,
@@ -440,22 +450,45 @@ class StructureStore:
         refs = [r for r in artefact.references() if r[1] != artefact.ref]  # self-references need no row
         rows = repo.match_refs(session, [r for _, r, _ in refs])
         needed_items: dict[MaintainableRef, set[str]] = {}
+        # Every problem of the artefact's references goes into one report (not only the first): a user
+        # fixing a message needs one run, not one per missing codelist.
+        problems: dict[str, None] = {}
         for role, ref, item_id in refs:
             if ref in refused:
-                raise StructureLoadError(str(artefact.ref), f"depends on {ref}, which was refused")
+                problems[f"depends on {ref}, which was refused"] = None
+                continue
             row = rows.get(ref)
             soft = role.startswith(SOFT_ROLES) and not strict
             if row is None:
                 if not soft:
-                    raise StructureLoadError(str(artefact.ref),
-                                             f"references {ref}, which is neither in the message nor stored")
+                    problems[f"references {ref}, which is neither in the message nor stored"] = None
+                    continue
                 rows[ref] = self._create_stub(session, ref, [item_id] if item_id else [], outcome)
             elif row.is_external_reference and not soft:
-                raise StructureLoadError(str(artefact.ref), f"references {ref}, which is only an external reference")
+                problems[f"references {ref}, which is only an external reference"] = None
+                continue
             if item_id is not None:
                 needed_items.setdefault(ref, set()).add(item_id)
+        problems.update(dict.fromkeys(self._missing_items(session, rows, needed_items, strict)))
+        if problems:
+            raise StructureLoadError(str(artefact.ref), "; ".join(problems))
         item_pk = self._resolve_items(session, artefact, rows, needed_items, strict)
         return [(role, rows[ref].pk, item_pk[(ref, item_id)] if item_id else None) for role, ref, item_id in refs]
+
+    @staticmethod
+    def _missing_items(session: Session, rows: dict[MaintainableRef, StructureArtefact],
+                       needed: dict[MaintainableRef, set[str]], strict: bool) -> list[str]:
+        """Why referenced items are missing from stored (full) schemes, one text per scheme."""
+        out = []
+        for ref, ids in needed.items():
+            row = rows[ref]
+            if row.is_external_reference and not strict:
+                continue  # a stub scheme gets the items it needs
+            missing = ids - set(repo.item_pks(session, row.pk, ids))
+            if missing:
+                out.append(f"references {', '.join(sorted(missing))} which {'is' if len(missing) == 1 else 'are'} "
+                           f"not in {ref}")
+        return out
 
     @staticmethod
     def _resolve_items(session: Session, artefact: Artefact, rows: dict[MaintainableRef, StructureArtefact],

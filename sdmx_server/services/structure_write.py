@@ -230,7 +230,7 @@ class StructureWriteService:
             results += [ArtefactResult(a.ref, "Append", "Failure", 422,
                                        (f"is a {a.type.info.cls}, but the URL names {path_type.info.cls} structures",))
                         for a in read.artefacts if a.type is not path_type]
-        answer = self._store_all(principal, fitting, results, must_exist=False)
+        answer = self._store_all(principal, fitting, results, must_exist=False, warnings=read.warnings)
         self._record(principal, action, target, answer, request_id)
         return answer
 
@@ -246,7 +246,7 @@ class StructureWriteService:
         if not matching:
             results.append(ArtefactResult(ref, "Replace", "Failure", 422,
                                           (f"the body does not hold {ref}, which the URL names",)))
-        answer = self._store_all(principal, matching, results, must_exist=True)
+        answer = self._store_all(principal, matching, results, must_exist=True, warnings=read.warnings)
         self._record(principal, action, target, answer, request_id)
         return answer
 
@@ -261,7 +261,7 @@ class StructureWriteService:
     # ------------------------------------------------------------------ internals
 
     def _store_all(self, principal: Principal, artefacts: list[Artefact], results: list[ArtefactResult],
-                   *, must_exist: bool) -> WriteAnswer:
+                   *, must_exist: bool, warnings: dict[MaintainableRef, list[str]] | None = None) -> WriteAnswer:
         receiver = _receiver(principal)
         forbidden = []
         in_message = {a.ref: a for a in artefacts}
@@ -287,7 +287,8 @@ class StructureWriteService:
             return WriteAnswer(_status(results, False), results, receiver)
         # Refusals found before the store (wrong type, unsupported constructs) still get every artefact checked.
         report = self._store.submit(artefacts, strict=True, atomic=True, must_exist=must_exist, dry_run=bool(results),
-                                    authority=ANY_AGENCY if principal.is_admin else principal.agency or "")
+                                    authority=ANY_AGENCY if principal.is_admin else principal.agency or "",
+                                    warnings=warnings)
         stored = [_result(o) for o in report.outcomes]
         if results:
             stored = [r if r.status == "Failure" else

@@ -369,3 +369,199 @@ def test_attribute_values_allowed_by_any_include_region(exr_env: PushEnv) -> Non
     assert r.status_code == 422, r.text[:500]
     assert [(e["component"], e["value"]) for e in r.json()["errors"]] == [("OBS_STATUS", "P")]
     assert "EXR_IMF_CONSTRAINT" in r.json()["errors"][0]["reason"]
+
+
+# --------------------------------------------------------------------------- every route × every credential
+#
+# The routes come from the application itself: every route that writes (any method but GET/HEAD) and
+# every GET route that needs a token. A route added later is tried too; if the matrix cannot tell how
+# to call it (a path parameter or a family it does not know), the test fails and says what to add.
+
+PROTECTED_READ_PREFIXES = ("/admin/", "/rest/v2/submissions/")
+PATH_VALUES = {"context": "dataflow", "agency": "ECB", "resource_id": "CL_MATRIX", "version": "1.0",
+               "structure_type": "codelist"}
+STRUCTURE21 = "application/vnd.sdmx.structure+xml;version=2.1"
+
+
+def _codelist_message(name: str) -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-8"?><mes:Structure '
+            'xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
+            'xmlns:str="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure" '
+            'xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"><mes:Header><mes:ID>M</mes:ID>'
+            '<mes:Test>false</mes:Test><mes:Prepared>2026-12-01T00:00:00Z</mes:Prepared><mes:Sender id="T"/>'
+            '</mes:Header><mes:Structures><str:Codelists><str:Codelist id="CL_MATRIX" agencyID="ECB" version="1.0">'
+            f'<com:Name xml:lang="en">{name}</com:Name><str:Code id="A"><com:Name xml:lang="en">A</com:Name>'
+            '</str:Code></str:Codelist></str:Codelists></mes:Structures></mes:Structure>').encode()
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route of the application, as the matrix calls it."""
+
+    method: str
+    template: str
+
+    @property
+    def family(self) -> str:
+        if self.template.startswith("/rest/v2/structure"):
+            return "structure"
+        if self.template.startswith("/rest/v2/data/"):
+            return "data"
+        if self.template.startswith("/rest/v2/submissions/"):
+            return "submission"
+        if self.template.startswith("/admin/"):
+            return "admin"
+        return "unknown"
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+def app_routes() -> list[Route]:
+    """Every write route and every protected read route of the application (from its route table)."""
+    import tempfile
+
+    from fastapi.routing import APIRoute
+
+    from sdmx_server.app import create_app
+    from sdmx_server.settings import Settings
+
+    # Building the app opens no connection: any database URL does.
+    url = f"sqlite:///{tempfile.gettempdir()}/sdmx-server-route-table.sqlite"
+    app = create_app(services=None, settings=Settings(database_url=url, run_jobs=False))
+    out = []
+
+    def walk(routes: list, prefix: str) -> None:
+        for route in routes:
+            included = getattr(route, "original_router", None)  # FastAPI's included routers
+            if included is not None:
+                walk(included.routes, prefix + route.include_context.prefix)
+                continue
+            if not isinstance(route, APIRoute):
+                continue
+            path = prefix + route.path
+            for method in sorted(route.methods):
+                if method not in ("GET", "HEAD") or path.startswith(PROTECTED_READ_PREFIXES) and method == "GET":
+                    out.append(Route(method, path))
+
+    walk(app.routes, "")
+    app.state.services.close()
+    return sorted(set(out), key=str)
+
+
+ROUTES = app_routes()
+
+
+def _credentials(env: PushEnv, route: Route) -> tuple[list[tuple[str, dict[str, str], int]], str]:
+    """(label, headers, expected status) of every kind of credential but the right one; and the right one."""
+    right = {"structure": "ECB-maintainer", "data": "ECB", "submission": "ECB", "admin": "admin"}[route.family]
+    other_producer = "ESTAT" if route.family == "data" else "BIS" if route.family == "submission" else "ECB"
+    maintainer_elsewhere = "BIS-maintainer"
+    bearer = {"Authorization": "Bearer sdmx_this-token-was-never-issued-by-the-server-0000000"}
+    creds = [
+        ("none", {}, 401),
+        ("malformed: basic scheme", {"Authorization": "Basic dXNlcjpwYXNzd29yZA=="}, 401),
+        ("malformed: bearer alone", {"Authorization": "Bearer"}, 401),
+        ("malformed: no scheme", {"Authorization": env.tokens[right]}, 401),
+        ("unknown", bearer, 401),
+        ("revoked", env.auth(f"{right}-revoked"), 401),
+        ("expired", env.auth(f"{right}-expired"), 401),
+        ("another producer's", env.auth(other_producer), 403),
+        ("reader", env.auth("reader"), 403),
+        ("maintainer of another agency", env.auth(maintainer_elsewhere), 403),
+    ]
+    if route.family == "data":
+        creds.append(("maintainer of the dataflow's agency", env.auth("ECB-maintainer"), 403))
+    return creds, right
+
+
+def _request(env: PushEnv, route: Route, headers: dict[str, str], submission: str, n: int) -> httpx.Response:
+    import re
+
+    values = {**PATH_VALUES, "submission_id": submission}
+    if route.family == "data":
+        values["resource_id"] = "EXR"
+    names = re.findall(r"{(\w+)(?::\w+)?}", route.template)
+    missing = [n for n in names if n not in values]
+    assert not missing, f"{route}: the auth matrix has no value for path parameters {missing}: add them"
+    path = re.sub(r"{(\w+)(?::\w+)?}", lambda m: values[m[1]], route.template)
+    body: bytes | None = None
+    hdrs = dict(headers)
+    if route.method in ("POST", "PUT", "PATCH"):
+        if route.family == "structure":
+            body, hdrs["Content-Type"] = _codelist_message(f"Matrix codes {n}"), STRUCTURE21
+        elif route.family == "data":
+            body, hdrs["Content-Type"] = exr_csv([f"M,USD,EUR,SP00,A,{2100 + n}-01,{n}.5,A"]).encode(), CSV10_TYPE
+    with env.client() as client:
+        return client.request(route.method, path, content=body, headers=hdrs)
+
+
+def _assert_refusal(route: Route, label: str, r: httpx.Response, status: int) -> None:
+    from lxml import etree
+
+    assert r.status_code == status, (str(route), label, r.status_code, r.text[:300])
+    root = etree.fromstring(r.content)
+    if root.tag.endswith("}RegistryInterface"):  # POST of a message: which artefact was refused, and why
+        codes = [m.get("code") for m in root.iter("{*}MessageText")]
+        assert str(status) in codes, (str(route), label, r.text[:300])
+        return
+    code, message = sdmx_error(r)
+    assert code == (110 if status == 401 else 150) and message, (str(route), label, code, message)
+
+
+def _digest(env: PushEnv) -> dict[str, list[tuple]]:
+    """Every row of every table but the audit trail (which records refusals by design)."""
+    from sqlalchemy import inspect, text
+
+    out = {}
+    with env.services.engine.connect() as conn:
+        for table in sorted(inspect(conn).get_table_names()):
+            if table in ("audit_event", "alembic_version"):
+                continue
+            out[table] = sorted(tuple(map(repr, row)) for row in conn.execute(text(f'SELECT * FROM "{table}"')))
+    return out
+
+
+def test_the_matrix_knows_every_route() -> None:
+    assert ROUTES, "no write route found"
+    unknown = [str(r) for r in ROUTES if r.family == "unknown"]
+    assert not unknown, f"routes the auth matrix does not know how to call: {unknown}"
+    # The routes this matrix was written for are all there (a rename would silently shrink it).
+    for expected in ("POST /rest/v2/data/{context}/{agency}/{resource_id}/{version}", "POST /rest/v2/structure",
+                     "PUT /rest/v2/structure/{structure_type}/{agency}/{resource_id}/{version}",
+                     "DELETE /rest/v2/structure/{structure_type}/{agency}/{resource_id}/{version}",
+                     "GET /admin/audit", "GET /rest/v2/submissions/{submission_id}"):
+        assert expected in {str(r) for r in ROUTES}, expected
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_every_route_with_every_credential(make_exr_env, route: Route) -> None:
+    from sdmx_server.domain.model import Artefact, ArtefactType, Item
+
+    env: PushEnv = make_exr_env()
+    env.new_token("ECB-maintainer", "maintainer", agency="ECB")
+    env.new_token("BIS-maintainer", "maintainer", agency="BIS")
+    env.new_token("reader", "reader", dataflows=(_exr_ref(),))
+    for who, role, extra in (("ECB", "provider", {"provider": "ECB"}), ("ECB-maintainer", "maintainer", {"agency": "ECB"}),
+                             ("admin", "admin", {})):
+        env.new_token(f"{who}-revoked", role, **extra)
+        env.services.auth.revoke(env.tokens[f"{who}-revoked"][:12])
+        env.new_token(f"{who}-expired", role, expires_at=utcnow() - timedelta(minutes=1), **extra)
+    # What the right credential changes must exist (PUT, DELETE) and a submission of ECB's must be there.
+    assert not env.services.structure_store.submit([Artefact(
+        type=ArtefactType.CODELIST, agency="ECB", id="CL_MATRIX", version="1.0", names={"en": "Matrix codes"},
+        items=[Item(id="A", names={"en": "A"})])]).refused
+    first = env.push(exr_csv(["M,USD,EUR,SP00,A,2099-01,1.5,A"]), "ECB")
+    assert first.status_code == 200, first.text
+    submission = first.json()["submission"]
+
+    creds, right = _credentials(env, route)
+    before = _digest(env)
+    for n, (label, headers, status) in enumerate(creds):
+        r = _request(env, route, headers, submission, n)
+        _assert_refusal(route, label, r, status)
+        assert _digest(env) == before, f"{route} refused for '{label}' changed the database"
+    r = _request(env, route, env.auth(right), submission, len(creds))
+    assert r.status_code in (200, 201), (str(route), r.status_code, r.text[:500])
+    if route.method != "GET":
+        assert _digest(env) != before, f"{route}: the right credential wrote nothing"
