@@ -214,7 +214,8 @@ def run(n_series: int, periods: int, seconds: int, levels: list[int], code: Path
                 label = f"{connections} connections, {seconds} s"
                 report.add(f"{label}: requests/s", f"{fig['rps']:.0f}")
                 report.add(f"{label}: p99", f"{fig['p99_ms']:.0f} ms")
-                report.add(f"{label}: answers", ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())))
+                report.add(f"{label}: answers", ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())) or "none",
+                           "some 200", statuses.get(200, 0) > 0)
                 report.add(f"{label}: errors other than 503 (status, socket)",
                            f"{sum(other.values())}, {sum(socket_errors)}", "= 0",
                            not other and not any(socket_errors))

@@ -15,6 +15,8 @@ on the socket while it holds its pooled connection). Then:
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import socket
 import struct
 import threading
@@ -148,3 +150,33 @@ def test_timeouts_reach_postgres(tiny_pool: Services) -> None:
         assert s.execute(text("SHOW idle_in_transaction_session_timeout")).scalar_one() == "1min"
     with make_session_factory(tiny_pool.engine, write=True)() as s, s.begin():
         assert s.execute(text("SHOW statement_timeout")).scalar_one() == "10min"
+
+
+def test_a_connection_abandoned_on_the_event_loop_is_closed_not_rolled_back(
+        make_services: Callable[..., Services]) -> None:
+    """The safety net: a pooled connection finalised by the garbage collector on the event-loop
+    thread is closed (no round trip), never rolled back there (that froze whole workers)."""
+    if TEST_DB != "postgres":
+        pytest.skip("the net is PostgreSQL's (SQLite's rollback is local)")
+    engine = make_services(db_pool_size=1, run_jobs=False).engine
+    resets: list[str] = []
+    event.listen(engine.pool, "reset", lambda *_: resets.append(threading.current_thread().name), insert=True)
+
+    async def abandon() -> int:
+        conn = engine.connect()
+        conn.execute(text("SELECT 1"))  # a transaction is open
+        pid = int(conn.connection.driver_connection.info.backend_pid)  # type: ignore[union-attr]
+        del conn
+        gc.collect()
+        return pid
+
+    pid = asyncio.run(abandon())
+    assert resets, "the connection was not finalised"
+    pool: Any = engine.pool
+    assert pool.checkedout() == 0
+
+    def gone() -> bool:
+        with engine.connect() as conn:
+            return not conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"),
+                                    {"p": pid}).scalar_one()
+    assert _wait_for(gone, 5), "the abandoned connection is still open"
