@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -186,6 +187,9 @@ def run(n_series: int, periods: int, seconds: int, levels: list[int], code: Path
     report = Report(f"burst benchmark on postgres: {n_series:,} series x {periods} = {n_series * periods:,} "
                     f"observations, {WORKERS} workers, pool {POOL_SIZE}/worker")
     report.header()
+    if shutil.which("wrk") is None:
+        report.add("burst", "skipped", "wrk is not installed (apt-get install -y wrk)", False)
+        return report.failed
     with fresh_database("postgres") as url, tempfile.TemporaryDirectory(prefix="sdmx-bench-") as tmp:
         start = time.perf_counter()
         keys = load(url, n_series, periods, Path(tmp))
