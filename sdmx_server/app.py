@@ -41,8 +41,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if settings.run_jobs:
             from sdmx_server.services.jobs import JobRunner
 
-            runner = JobRunner(app.state.services.submissions, lease_seconds=settings.job_lease_seconds)
+            runner = JobRunner(app.state.services.submissions, lease_seconds=settings.job_lease_seconds,
+                               max_backoff_seconds=settings.job_max_backoff_seconds)
             runner.start()
+        app.state.job_runner = runner
         yield
         if runner is not None:
             runner.stop()

@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     cors_allow_origins: str = Field(default="*", description="Comma-separated CORS origins.")
     run_jobs: bool = Field(default=True, description="Run queued submissions (jobs) in this worker.")
     job_lease_seconds: float = Field(default=60.0, description="A job's lease; renewed while it runs.")
+    job_max_backoff_seconds: float = Field(
+        default=30.0, description="Longest wait of the job runner between polls while the database fails.")
     db_pool_size: int = Field(default=8, description="Pooled connections per worker (as many again as overflow).")
     db_pool_timeout: float = Field(
         default=5.0, description="Seconds a request waits for a pooled connection (or for a thread of the "

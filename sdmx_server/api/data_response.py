@@ -15,6 +15,8 @@ from sdmx_server.api.http import (
     VARY,
     accepts_gzip,
     admit,
+    client_gone,
+    gone_response,
     is_not_modified,
     not_modified_response,
     validator_headers,
@@ -71,10 +73,15 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     settings = services.settings
     languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
     admit(request, settings.db_pool_timeout)
+    if client_gone(request):
+        return gone_response()
     principal = services.auth.authenticate(request.headers.get("authorization"))
     session = query.open()
     try:
         _row, info = query.resolve(session, req)
+        if client_gone(request):  # it went away while this request waited for a connection
+            session.close()
+            return gone_response()
         require_read(principal, info.dataflow.ref.triplet, info.dataflow_pk, info.is_public, info.provider_pks)
         if req.preview:
             req = replace(req, preview_provider=require_preview(principal, info.dataflow.ref.triplet,
