@@ -172,8 +172,8 @@ def test_detail_values(http: httpx.Client) -> None:
     ("/rest/v2/structure/codelist/IL%20O", {}, 400),
     ("/rest/v2/structure", {}, 400),
     ("/rest/v2/structure/codelist/ILO/CL_NOPE", {}, 404),
-    ("/rest/v2/structure/hierarchy/ILO/H", {}, 501),
-    ("/rest/v2/structure/structuremap", {}, 501),
+    ("/rest/v2/structure/hierarchy/ILO/H", {}, 404),  # a type not stored here: nothing matches
+    ("/rest/v2/structure/valuelist/ILO/CL_SEX", {}, 404),
     ("/rest/v2/metadata/metadataset/P/ID/1.0", {}, 501),
     ("/rest/v2/metadata/structure/dataflow/ECB/EXR", {}, 501),
     ("/rest/v2/registration/id/R1", {}, 501),
