@@ -170,6 +170,8 @@ def test_detail_values(http: httpx.Client) -> None:
     ("/rest/v2/structure/codelist/ILO/CL_SEX/0.+.0", {}, 400),
     ("/rest/v2/structure/codelist/ILO/CL_SEX/1.0/A/B", {}, 400),
     ("/rest/v2/structure/codelist/IL%20O", {}, 400),
+    ("/rest/v2/structure/codelist/ILO%3ACL_SEX", {}, 400),  # an encoded ':' is no separator here
+    ("/rest/v2/structure/codelist/ILO/CL_SEX", {"c[FREQ]": "A"}, 400),  # data filters are no structure parameter
     ("/rest/v2/structure", {}, 400),
     ("/rest/v2/structure/codelist/ILO/CL_NOPE", {}, 404),
     ("/rest/v2/structure/hierarchy/ILO/H", {}, 404),  # a type not stored here: nothing matches

@@ -132,3 +132,18 @@ def test_sdmx1_v3_dataflow_datastructure_codelist(sdmx1_v3: sdmx.Client) -> None
     assert len(sdmx1_v3.codelist("CL_SEX").codelist["CL_SEX"]) == 5
     msg = sdmx1_v3.conceptscheme("CS_LMIS")
     assert "CS_LMIS" in msg.concept_scheme
+
+
+@pytest.mark.parametrize("accept", ["application/vnd.sdmx.structure+xml;version=3.0.0",
+                                    "application/vnd.sdmx.structure+xml;version=3.1.0",
+                                    "application/vnd.sdmx.structure+json;version=2.0.0"])
+def test_pysdmx_reads_every_v2_format_with_validation(lmis: LiveServer, accept: str) -> None:
+    import httpx
+    from pysdmx.io import read_sdmx
+
+    r = httpx.get(f"{lmis.url}/rest/v2/structure/dataflow/MA_LMIS/DF_LFS_CORE/1.0",
+                  params={"references": "descendants"}, headers={"Accept": accept})
+    assert r.status_code == 200 and r.headers["content-type"] == accept
+    msg = read_sdmx(r.text, validate=True)
+    assert any(cl.id == "CL_SEX" for cl in msg.get_codelists())
+    assert [df.id for df in msg.get_dataflows()] == ["DF_LFS_CORE"]
