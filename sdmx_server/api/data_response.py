@@ -64,7 +64,9 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     principal = services.auth.authenticate(request.headers.get("authorization"))
     session = query.open()
     try:
+        req = query.concrete(session, req)  # v2 contexts and wildcards name one dataflow
         _row, info = query.resolve(session, req)
+        info = query.project(info, req)  # v2 attributes/measures
         require_read(principal, info.dataflow.ref.triplet, info.dataflow_pk, info.is_public, info.provider_pks)
         if req.preview:
             req = replace(req, preview_provider=require_preview(principal, info.dataflow.ref.triplet,

@@ -39,9 +39,25 @@ DATA_CSV10 = MediaType("data-csv-1.0", "application/vnd.sdmx.data+csv", "1.0.0",
 DATA_JSON10_DRAFT = MediaType("data-json-1.0-draft", "application/vnd.sdmx.draft-sdmx-json+json", "1.0.0")
 DATA_CSV20 = MediaType("data-csv-2.0", "application/vnd.sdmx.data+csv", "2.0.0")
 
+DATA_ML30 = MediaType("data-ml-3.0", "application/vnd.sdmx.data+xml", "3.0.0")
+DATA_ML31 = MediaType("data-ml-3.1", "application/vnd.sdmx.data+xml", "3.1.0")
+DATA_CSV21 = MediaType("data-csv-2.1", "application/vnd.sdmx.data+csv", "2.1.0")
+
 DATA_V1: tuple[MediaType, ...] = (DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10,
-                                  DATA_JSON10_DRAFT, DATA_CSV20)
+                                  DATA_JSON10_DRAFT, DATA_CSV20, DATA_ML30, DATA_ML31, DATA_CSV21)
 """Data responses of the v1 API; the first is the default (what sdmx1 parses without a DSD)."""
+
+DATA_V2: tuple[MediaType, ...] = (
+    # SDMX-ML 3.0 is the default of v2 paths (no Accept, */*, application/xml): every SDMX 3.0 client
+    # (sdmx1, pysdmx) reads it; the 3.x formats come before their 2.1-era namesakes, so that a
+    # versionless media type means the newer one on v2 paths.
+    MediaType("data-ml-3.0", "application/vnd.sdmx.data+xml", "3.0.0", aliases=XML_ALIASES, default=True),
+    DATA_ML31,
+    MediaType("data-csv-2.0", "application/vnd.sdmx.data+csv", "2.0.0", aliases=("text/csv",)),
+    DATA_CSV21,
+    DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10, DATA_JSON10_DRAFT,
+)
+"""Data responses of the v2 API (SDMX 3.0 formats first; the 2.1-era ones when asked, as the RJSDMX family does)."""
 
 TIME_SERIES_ONLY = frozenset({"data-generic-ts-2.1", "data-ss-ts-2.1"})
 NO_VERSIONS = frozenset({"data-csv-1.0"})  # cannot carry deletions or versions: updatedAfter/includeHistory -> 406
@@ -61,6 +77,9 @@ WRITERS: dict[str, str] = {
     "data-csv-1.0": "sdmx_server.formats.sdmx_csv10:write_csv10",
     "data-csv-1.0-raw": "sdmx_server.formats.sdmx_csv10:write_csv10_rows",
     "data-csv-2.0": "sdmx_server.formats.sdmx_csv20:write_csv20",
+    "data-csv-2.1": "sdmx_server.formats.sdmx_csv20:write_csv20",
+    "data-ml-3.0": "sdmx_server.formats.sdmx_ml30_data:write_data30",
+    "data-ml-3.1": "sdmx_server.formats.sdmx_ml30_data:write_data31",
     "registry-ml-2.1": "sdmx_server.formats.sdmx_ml21_registry:write_submit_structure_response",
 }
 

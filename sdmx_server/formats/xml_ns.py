@@ -62,3 +62,24 @@ def escape_text(value: str) -> str:
     if not any(c in value for c in "&<>"):
         return value
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# ---------------------------------------------------------------- SDMX-ML 3.0 and 3.1
+V31 = "http://www.sdmx.org/resources/sdmxml/schemas/v3_1/"
+
+
+def ns3(version: str) -> dict[str, str]:
+    """The SDMX-ML 3.x namespaces (``version`` "3.0" or "3.1")."""
+    base = V30 if version == "3.0" else V31
+    return {
+        "mes": base + "message",
+        "str": base + "structure",
+        "com": base + "common",
+        "ss": base + "data/structurespecific",
+        "footer": base + "message/footer",
+        "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+    }
+
+
+NS30 = ns3("3.0")
+NS31 = ns3("3.1")
