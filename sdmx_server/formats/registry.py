@@ -42,9 +42,10 @@ DATA_CSV20 = MediaType("data-csv-2.0", "application/vnd.sdmx.data+csv", "2.0.0")
 DATA_ML30 = MediaType("data-ml-3.0", "application/vnd.sdmx.data+xml", "3.0.0")
 DATA_ML31 = MediaType("data-ml-3.1", "application/vnd.sdmx.data+xml", "3.1.0")
 DATA_CSV21 = MediaType("data-csv-2.1", "application/vnd.sdmx.data+csv", "2.1.0")
+DATA_JSON20 = MediaType("data-json-2.0", "application/vnd.sdmx.data+json", "2.0.0")
 
 DATA_V1: tuple[MediaType, ...] = (DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10,
-                                  DATA_JSON10_DRAFT, DATA_CSV20, DATA_ML30, DATA_ML31, DATA_CSV21)
+                                  DATA_JSON10_DRAFT, DATA_CSV20, DATA_ML30, DATA_ML31, DATA_CSV21, DATA_JSON20)
 """Data responses of the v1 API; the first is the default (what sdmx1 parses without a DSD)."""
 
 DATA_V2: tuple[MediaType, ...] = (
@@ -53,6 +54,7 @@ DATA_V2: tuple[MediaType, ...] = (
     # versionless media type means the newer one on v2 paths.
     MediaType("data-ml-3.0", "application/vnd.sdmx.data+xml", "3.0.0", aliases=XML_ALIASES, default=True),
     DATA_ML31,
+    MediaType("data-json-2.0", "application/vnd.sdmx.data+json", "2.0.0", aliases=("application/json",)),
     MediaType("data-csv-2.0", "application/vnd.sdmx.data+csv", "2.0.0", aliases=("text/csv",)),
     DATA_CSV21,
     DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10, DATA_JSON10_DRAFT,
@@ -79,6 +81,7 @@ WRITERS: dict[str, str] = {
     "data-csv-2.0": "sdmx_server.formats.sdmx_csv20:write_csv20",
     "data-csv-2.1": "sdmx_server.formats.sdmx_csv20:write_csv20",
     "data-ml-3.0": "sdmx_server.formats.sdmx_ml30_data:write_data30",
+    "data-json-2.0": "sdmx_server.formats.sdmx_json20_data:write_json20",
     "data-ml-3.1": "sdmx_server.formats.sdmx_ml30_data:write_data31",
     "registry-ml-2.1": "sdmx_server.formats.sdmx_ml21_registry:write_submit_structure_response",
 }

@@ -15,12 +15,13 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.data_parsers import parse_csv10, parse_structure_specific
+from tests.data_parsers import parse_csv10, parse_json20, parse_structure_specific, values_only
 from tests.ss_validation import ss_errors
 
 ML30 = "application/vnd.sdmx.data+xml;version=3.0.0"
 ML31 = "application/vnd.sdmx.data+xml;version=3.1.0"
 CSV20 = "application/vnd.sdmx.data+csv;version=2.0.0"
+JSON20 = "application/vnd.sdmx.data+json;version=2.0.0"
 CSV10 = "application/vnd.sdmx.data+csv;version=1.0.0"
 GENERIC = "application/vnd.sdmx.genericdata+xml;version=2.1"
 DIMS = ["FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX"]
@@ -103,6 +104,28 @@ def test_new_formats_on_v1_paths_when_asked_and_v1_default_unchanged(v2: httpx.C
     assert r.headers["content-type"] == ML30
     check_ss3(v2, r)
     assert v2.get("/rest/data/EXR/M.USD.EUR.SP00.A", headers={"Accept": "*/*"}).headers["content-type"] == GENERIC
+
+
+@pytest.mark.parametrize("dim_at_obs", ["TIME_PERIOD", "CURRENCY", "AllDimensions"])
+def test_json20_same_observations_as_v1(v2: httpx.Client, dim_at_obs: str) -> None:
+    expected = v1(v2, "EXR/.USD+JPY.EUR.SP00.A")
+    for accept in (JSON20, "application/json"):
+        r = v2.get(f"{FLOW}/*.USD,JPY.EUR.SP00.A", params={"dimensionAtObservation": dim_at_obs},
+                   headers={"Accept": accept})  # validated against the official 2.0 schema by the hook
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == JSON20
+        got = parse_json20(r.content)
+        assert values_only(got) == values_only(expected)
+        assert {(k, p, a) for k, p, _, a in got} == {(k, p, a) for k, p, _, a in expected}
+
+
+def test_json20_series_only_history_and_deletions_validate(v2: httpx.Client) -> None:
+    for params in ({"attributes": "none", "measures": "none"}, {"measures": "none"}, {"includeHistory": "true"},
+                   {"updatedAfter": "2000-01-01T00:00:00Z"}):
+        r = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", params=params, headers={"Accept": JSON20})
+        assert r.status_code == 200, (params, r.text)
+    doc = r.json()
+    assert doc["data"]["dataSets"][0]["action"] in ("Replace", "Delete")
 
 
 # ------------------------------------------------------------------ paths
