@@ -11,6 +11,7 @@ from sdmx_server.api.errors import install_error_handlers
 from sdmx_server.api.middleware import ServerMiddleware
 from sdmx_server.api.routes import (
     availability_v1,
+    availability_v2,
     data_v1,
     data_v2,
     ops,
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(structure_write_v2.router)  # before v2_other, which catches GET/HEAD /rest/v2/...
     app.include_router(data_v2.router)
     app.include_router(schema_v2.router)
+    app.include_router(availability_v2.router)
     app.include_router(v2_other.router)
     app.include_router(data_v1.router)
     app.include_router(availability_v1.router)

@@ -8,7 +8,7 @@ sdmx1's ``c=COMPONENT:op:value`` form and its ``updateAfter`` spelling (both doc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 from sdmx_server.api.data_params import CODE_RE, _bool, _instant, _positive_int
@@ -33,8 +33,8 @@ class V2Query:
     filters: tuple[ComponentFilter, ...]
 
 
-def split_query(query_string: str) -> V2Query:
-    """Parameters of a raw query string (``+`` kept), 400 for repeated plain parameters."""
+def split_query(query_string: str, allowed: frozenset[str] = V2_DATA_PARAMS) -> V2Query:
+    """Parameters of a raw query string (``+`` kept), 400 for repeated plain or unknown parameters."""
     params: dict[str, str] = {}
     filters: list[ComponentFilter] = []
     for part in query_string.split("&"):
@@ -53,10 +53,10 @@ def split_query(query_string: str) -> V2Query:
             raise BadRequestError(f"The parameter {key} is given twice")
         else:
             params[key] = value
-    unknown = sorted(set(params) - V2_DATA_PARAMS)
+    unknown = sorted(set(params) - allowed)
     if unknown:
         raise BadRequestError(f"Unknown query parameter(s): {', '.join(unknown)}. Allowed: c[COMPONENT], "
-                              f"{', '.join(sorted(V2_DATA_PARAMS - {'updateAfter', 'preview'}))}")
+                              f"{', '.join(sorted(allowed - {'updateAfter', 'preview'}))}")
     return V2Query(params, tuple(filters))
 
 
@@ -124,9 +124,50 @@ def parse_sort(raw: str | None) -> tuple[tuple[str, bool], ...]:
     return tuple(out)
 
 
+V2_AVAILABILITY_PARAMS = frozenset({"mode", "references", "updatedAfter", "updateAfter"})
+AVAILABILITY_REFERENCES = ("none", "all", "datastructure", "conceptscheme", "codelist", "valuelist",
+                           "dataproviderscheme", "dataflow")
+
+
+@dataclass(frozen=True)
+class AvailabilityQuery:
+    """A parsed v2 availability query."""
+
+    data: DataRequest
+    component: str | None
+    mode: str
+    references: tuple[str, ...]
+
+
+def parse_availability_v2(rest: str, query_string: str, source_alias: str) -> AvailabilityQuery:
+    """``/availability/{context}/{agencyID}/{resourceID}/{version}/{key}/{componentID}`` with ``c``, ``mode``,
+    ``references`` (a ``,`` list) and ``updatedAfter``."""
+    query = split_query(query_string, V2_AVAILABILITY_PARAMS)
+    segments = split_path(rest)
+    if len(segments) > 6:
+        raise BadRequestError("Expected /availability/{context}/{agencyID}/{resourceID}/{version}/{key}/{componentID}")
+    segments += ["*"] * (6 - len(segments))
+    component = None if segments[5] in ("*", "all", "") else segments[5]
+    if component is not None and not ID_RE.match(component):
+        raise BadRequestError(f"'{component[:60]}' is not a valid component id")
+    mode = query.params.pop("mode", "exact")
+    if mode not in ("exact", "available"):
+        raise BadRequestError("mode must be exact or available")
+    references = tuple(r for r in query.params.pop("references", "none").split(",") if r) or ("none",)
+    for ref in references:
+        if ref not in AVAILABILITY_REFERENCES:
+            raise BadRequestError(f"references={ref[:40]} is not one of {', '.join(AVAILABILITY_REFERENCES)}")
+    data = _request("/".join(segments[:5]), query, source_alias)
+    return AvailabilityQuery(replace(data, canonical=data.canonical + f"|{mode}|{','.join(references)}|{component}"),
+                             component, mode, references)
+
+
 def parse_data_v2(rest: str, query_string: str, source_alias: str) -> DataRequest:
     """The path after ``/rest/v2/data`` and the raw query string."""
-    query = split_query(query_string)
+    return _request(rest, split_query(query_string), source_alias)
+
+
+def _request(rest: str, query: V2Query, source_alias: str) -> DataRequest:
     params = query.params
     segments = split_path(rest)
     if len(segments) > 5:

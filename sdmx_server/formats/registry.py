@@ -28,6 +28,13 @@ STRUCTURE_ML21 = MediaType("structure-ml-2.1", "application/vnd.sdmx.structure+x
 STRUCTURE_V1: tuple[MediaType, ...] = (STRUCTURE_ML21,)
 """Structure (and availability) responses of the v1 API."""
 
+AVAILABILITY_V2: tuple[MediaType, ...] = (
+    MediaType("availability-ml-3.0", "application/vnd.sdmx.structure+xml", "3.0.0", aliases=XML_ALIASES, default=True),
+    MediaType("availability-ml-3.1", "application/vnd.sdmx.structure+xml", "3.1.0"),
+    MediaType("structure-ml-2.1", "application/vnd.sdmx.structure+xml", "2.1"),
+)
+"""Availability responses of the v2 API: SDMX-ML 3.0 by default, 3.1 and 2.1 when asked."""
+
 # ---------------------------------------------------------------- data
 DATA_GENERIC21 = MediaType("data-generic-2.1", "application/vnd.sdmx.genericdata+xml", "2.1",
                            aliases=XML_ALIASES, default=True)
@@ -83,6 +90,8 @@ WRITERS: dict[str, str] = {
     "data-ml-3.0": "sdmx_server.formats.sdmx_ml30_data:write_data30",
     "data-json-2.0": "sdmx_server.formats.sdmx_json20_data:write_json20",
     "data-ml-3.1": "sdmx_server.formats.sdmx_ml30_data:write_data31",
+    "availability-ml-3.0": "sdmx_server.formats.sdmx_ml30_availability:write_availability30",
+    "availability-ml-3.1": "sdmx_server.formats.sdmx_ml30_availability:write_availability31",
     "registry-ml-2.1": "sdmx_server.formats.sdmx_ml21_registry:write_submit_structure_response",
 }
 

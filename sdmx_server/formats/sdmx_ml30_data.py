@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from sdmx_server.formats.data_context import DataContext, Row
 from sdmx_server.formats.sdmx_ml21_data_common import STRUCTURE_ID
 from sdmx_server.formats.sdmx_ml21_ss import StructureSpecificWriter, ss_namespace
-from sdmx_server.formats.xml_ns import escape_attr, iso, ns3
+from sdmx_server.formats.xml_ns import escape_attr, iso, ns3_data
 
 
 def urn(cls: str, agency: str, id_: str, version: str) -> str:
@@ -28,7 +28,7 @@ class StructureSpecific3Writer(StructureSpecificWriter):
 
     def __init__(self, ctx: DataContext, version: str = "3.0") -> None:
         super().__init__(ctx)
-        self.ns = ns3(version)
+        self.ns = ns3_data(version[-1])
 
     def prologue(self) -> str:
         """Declaration, root and header."""

@@ -64,22 +64,14 @@ def escape_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-# ---------------------------------------------------------------- SDMX-ML 3.0 and 3.1
-V31 = "http://www.sdmx.org/resources/sdmxml/schemas/v3_1/"
+
+# ---------------------------------------------------------------- SDMX-ML 3.0 and 3.1 data
+def ns3_data(minor: str) -> dict[str, str]:
+    """The SDMX-ML 3.x namespaces a data message or data XSD uses (``minor``: ``"0"`` or ``"1"``)."""
+    base = f"http://www.sdmx.org/resources/sdmxml/schemas/v3_{minor}/"
+    return {"mes": base + "message", "str": base + "structure", "com": base + "common",
+            "ss": base + "data/structurespecific", "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
 
 
-def ns3(version: str) -> dict[str, str]:
-    """The SDMX-ML 3.x namespaces (``version`` "3.0" or "3.1")."""
-    base = V30 if version == "3.0" else V31
-    return {
-        "mes": base + "message",
-        "str": base + "structure",
-        "com": base + "common",
-        "ss": base + "data/structurespecific",
-        "footer": base + "message/footer",
-        "xsi": "http://www.w3.org/2001/XMLSchema-instance",
-    }
-
-
-NS30 = ns3("3.0")
-NS31 = ns3("3.1")
+NS30 = ns3_data("0")
+NS31 = ns3_data("1")
