@@ -276,27 +276,32 @@ def run(kind: str, n_series: int, periods: int) -> int:
             stream(server, "/rest/data/BIG/" + ".".join(keys[0]), FORMATS["SDMX-CSV 1.0"])
             small_rss = rss_mb(pid)
             reset_peak(pid)
-            count = httpx.get(server + f"/rest/availableconstraint/BIG/{key}").text
+            count = httpx.get(server + f"/rest/availableconstraint/BIG/{key}", timeout=300).text
             n_answer = int(count.split('id="obs_count"><com:AnnotationTitle>')[1].split("<")[0])
             report.add("answer size (D1 in 5 of 10 codes): observations", f"{n_answer:,}")
             report.add("database's own CSV export of the same rows", f"{export_s:.2f} s", f"({export_bytes / 1e6:.0f} MB)")
             report.add("flat-table CSV export of the same rows", f"{flat_s:.2f} s", f"({flat_bytes / 1e6:.0f} MB)")
-            timings: dict[str, float] = {}
             for name, accept in FORMATS.items():
                 seconds, size = stream(server, f"/rest/data/BIG/{key}", accept)
-                timings[name] = seconds
                 ratio = seconds / export_s
                 bar = BARS[kind][name]
                 report.add(f"stream {name}", f"{seconds:.2f} s", f"{size / 1e6:.0f} MB")
                 report.add("  ratio to the database export", f"{ratio:.2f}", f"<= {bar}", ratio <= bar)
                 report.add("  ratio to the flat-table export", f"{seconds / flat_s:.2f}")
             v2_key = ",".join(d1) + "...."
+            v2_path = f"/rest/v2/data/dataflow/{synthetic.AGENCY}/BIG/1.0/{v2_key}"
             for name, (accept, counterpart, bar) in V2_FORMATS.items():
-                seconds, size = stream(server, f"/rest/v2/data/dataflow/{synthetic.AGENCY}/BIG/1.0/{v2_key}", accept)
+                # interleaved with its counterpart (best of two each), so that a busy moment hits both alike
+                ours_s, theirs_s, size = [], [], 0
+                for _ in range(2):
+                    theirs_s.append(stream(server, f"/rest/data/BIG/{key}", FORMATS[counterpart])[0])
+                    seconds, size = stream(server, v2_path, accept)
+                    ours_s.append(seconds)
+                seconds = min(ours_s)
                 report.add(f"stream {name} (v2 path)", f"{seconds:.2f} s", f"{size / 1e6:.0f} MB")
                 report.add("  ratio to the flat-table export", f"{seconds / flat_s:.2f}")
-                ratio = seconds / timings[counterpart]
-                report.add(f"  ratio to {counterpart}", f"{ratio:.2f}", f"<= {bar}", ratio <= bar)
+                ratio = seconds / min(theirs_s)
+                report.add(f"  ratio to {counterpart} (v1 path, same moments)", f"{ratio:.2f}", f"<= {bar}", ratio <= bar)
             peak = rss_mb(pid, "VmHWM")
             report.add("server memory after a 1,000-observation answer", f"{small_rss:.0f} MB")
             report.add("server peak memory while streaming 1M observations", f"{peak:.0f} MB")

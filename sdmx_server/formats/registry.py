@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sdmx_server.formats.common import RenderContext, StructureEntry
@@ -68,8 +69,38 @@ DATA_V2: tuple[MediaType, ...] = (
 )
 """Data responses of the v2 API (SDMX 3.0 formats first; the 2.1-era ones when asked, as the RJSDMX family does)."""
 
-TIME_SERIES_ONLY = frozenset({"data-generic-ts-2.1", "data-ss-ts-2.1"})
-NO_VERSIONS = frozenset({"data-csv-1.0"})  # cannot carry deletions or versions: updatedAfter/includeHistory -> 406
+
+
+@dataclass(frozen=True)
+class DataFormat:
+    """What one data format declares: its id (the writer's key below), its capabilities and options.
+
+    Nothing outside this registry compares format ids: services ask :func:`data_format` for these.
+    """
+
+    id: str
+    time_series_only: bool = False  # dimensionAtObservation must be the time dimension
+    carries_versions: bool = True  # can carry deletions and versions (updatedAfter, includeHistory)
+    needs_labels: bool = False  # writes code and component names whatever the options say
+    options: frozenset[str] = frozenset()  # media-type parameters it reads (labels, timeFormat, keys)
+
+
+_CSV_OPTIONS = frozenset({"labels", "timeFormat", "keys"})
+DATA_FORMATS: tuple[DataFormat, ...] = (
+    DataFormat("data-generic-2.1"), DataFormat("data-generic-ts-2.1", time_series_only=True),
+    DataFormat("data-ss-2.1"), DataFormat("data-ss-ts-2.1", time_series_only=True),
+    DataFormat("data-json-1.0", needs_labels=True), DataFormat("data-json-1.0-draft", needs_labels=True),
+    DataFormat("data-json-2.0", needs_labels=True),
+    DataFormat("data-csv-1.0", carries_versions=False, options=frozenset({"labels", "timeFormat"})),
+    DataFormat("data-csv-2.0", options=_CSV_OPTIONS), DataFormat("data-csv-2.1", options=_CSV_OPTIONS),
+    DataFormat("data-ml-3.0"), DataFormat("data-ml-3.1"),
+)
+_BY_ID = {f.id: f for f in DATA_FORMATS}
+
+
+def data_format(media_type: MediaType) -> DataFormat:
+    """The declaration of a data format."""
+    return _BY_ID[media_type.format_id]
 
 # ---------------------------------------------------------------- registry interface
 REGISTRY_ML21 = MediaType("registry-ml-2.1", "application/xml", None)
@@ -87,6 +118,8 @@ WRITERS: dict[str, str] = {
     "data-csv-1.0-raw": "sdmx_server.formats.sdmx_csv10:write_csv10_rows",
     "data-csv-2.0": "sdmx_server.formats.sdmx_csv20:write_csv20",
     "data-csv-2.1": "sdmx_server.formats.sdmx_csv20:write_csv20",
+    "data-csv-2.0-raw": "sdmx_server.formats.sdmx_csv20:write_csv20_rows",
+    "data-csv-2.1-raw": "sdmx_server.formats.sdmx_csv20:write_csv20_rows",
     "data-ml-3.0": "sdmx_server.formats.sdmx_ml30_data:write_data30",
     "data-json-2.0": "sdmx_server.formats.sdmx_json20_data:write_json20",
     "data-ml-3.1": "sdmx_server.formats.sdmx_ml30_data:write_data31",

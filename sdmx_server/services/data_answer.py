@@ -13,7 +13,7 @@ from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, RangeNotSatisfiableError
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType
-from sdmx_server.formats.registry import NO_VERSIONS, TIME_SERIES_ONLY, data_writer, raw_data_writer
+from sdmx_server.formats.registry import data_format, data_writer, raw_data_writer
 from sdmx_server.services.auth import Principal, require_preview, require_read
 from sdmx_server.services.data_query import DataQueryService, DataRequest
 
@@ -66,12 +66,13 @@ def answer_data(query: DataQueryService, principal: Principal, req: DataRequest,
     """Resolve, authorise, compute validators, honour the conditional request, check the size and
     prepare the stream of ``req`` in ``media``."""
     options.check()
-    if media.format_id in NO_VERSIONS and (req.updated_after is not None or req.include_history):
+    fmt = data_format(media)
+    if not fmt.carries_versions and (req.updated_after is not None or req.include_history):
         raise NotAcceptableError(
             f"{media.content_type} cannot carry deletions or versions, which updatedAfter and includeHistory "
             "answers need: ask for application/vnd.sdmx.data+csv;version=2.0.0 (its ACTION column carries them), "
             "SDMX-ML or SDMX-JSON")
-    if media.format_id in TIME_SERIES_ONLY and req.dim_at_obs not in (None, "TIME_PERIOD"):
+    if fmt.time_series_only and req.dim_at_obs not in (None, "TIME_PERIOD"):
         raise BadRequestError(f"{media.content_type} carries time series only: dimensionAtObservation must be the "
                               "time dimension")
     rng = options.range
@@ -100,8 +101,8 @@ def answer_data(query: DataQueryService, principal: Principal, req: DataRequest,
         prepared = query.prepare(session, info, req, render, labels=options.labels, time_format=options.time_format,
                                  etag=etag, last_modified=last_modified,
                                  paging=req.offset is not None or req.limit is not None,
-                                 count_needed=rng is not None, csv_by_database=raw_data_writer(media) is not None,
-                                 with_labels=options.labels == "both" or media.format_id.startswith("data-json"),
+                                 count_needed=rng is not None, csv_by_database=raw_data_writer(media) is not None and options.csv_keys == "none",
+                                 with_labels=options.labels == "both" or fmt.needs_labels,
                                  csv_keys=options.csv_keys)
     except BaseException:
         session.close()

@@ -299,3 +299,13 @@ def test_rjsdmx_and_pysdmx_urls(v2: httpx.Client) -> None:
     assert r.status_code == 200, r.text
     assert parse_csv20(r.content) == v1(v2, "EXR/M.USD+JPY.EUR.SP00.A", startPeriod="2020-01-01T00:00:00",
                                         lastNObservations=5)
+
+
+@pytest.mark.parametrize("path", [f"{FLOW}", f"{FLOW}/M.JPY,USD.EUR.SP00.A", "/rest/data/EXR/.USD+JPY..."])
+def test_csv20_written_by_the_database_equals_the_general_writer(v2: httpx.Client, path: str) -> None:
+    fast = v2.get(path, headers={"Accept": CSV20})  # plain answer: rows written by the database
+    general = v2.get(path, params={"firstNObservations": 100000}, headers={"Accept": CSV20})  # Python writer
+    assert fast.status_code == general.status_code == 200
+    assert fast.content == general.content
+    keyed = v2.get(path, headers={"Accept": CSV20 + ";keys=series"})  # keys: never the database lane
+    assert keyed.text.splitlines()[0].startswith("STRUCTURE,STRUCTURE_ID,ACTION,SERIES_KEY,")

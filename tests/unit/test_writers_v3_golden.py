@@ -143,3 +143,12 @@ def test_csv20_golden() -> None:
                    "dataflow,LMIS:DF_T(1.0),I,A,MAR,2020,1.5,A,Persons & <more>\n"
                    "dataflow,LMIS:DF_T(1.0),I,A,MAR,2021,1.75,E,Persons & <more>\n"
                    "dataflow,LMIS:DF_T(1.0),I,A,TUN,2020,2,,Percent\n")
+
+
+def test_every_offered_data_format_is_declared_with_a_writer() -> None:
+    from sdmx_server.formats.registry import DATA_V1, DATA_V2, data_format, data_writer
+
+    for media in DATA_V1 + DATA_V2:
+        assert data_format(media).id == media.format_id
+        assert callable(data_writer(media))
+    assert not data_format(DATA_V1[5]).carries_versions  # SDMX-CSV 1.0 has no ACTION column
