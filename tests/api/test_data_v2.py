@@ -309,3 +309,14 @@ def test_csv20_written_by_the_database_equals_the_general_writer(v2: httpx.Clien
     assert fast.content == general.content
     keyed = v2.get(path, headers={"Accept": CSV20 + ";keys=series"})  # keys: never the database lane
     assert keyed.text.splitlines()[0].startswith("STRUCTURE,STRUCTURE_ID,ACTION,SERIES_KEY,")
+
+
+def test_head_on_v2_data_availability_and_schema(v2: httpx.Client) -> None:
+    for path, ctype in ((f"{FLOW}/M.JPY.EUR.SP00.A", ML30),
+                        ("/rest/v2/availability/dataflow/ECB/EXR/1.0", "application/vnd.sdmx.structure+xml;version=3.0.0"),
+                        ("/rest/v2/schema/dataflow/ECB/EXR/1.0", "application/vnd.sdmx.schema+xml;version=3.0.0")):
+        head = v2.head(path)
+        assert head.status_code == 200 and head.content == b"", path
+        assert head.headers["content-type"] == ctype and head.headers["etag"] == v2.get(path).headers["etag"]
+    assert v2.get("/rest/v2/metadata/metadataflow/ECB/X/1.0").status_code == 501
+    assert v2.get("/rest/v2/registration/id/X").status_code == 501
