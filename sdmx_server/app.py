@@ -14,11 +14,14 @@ from sdmx_server.api.openapi import install_openapi
 from sdmx_server.api.route_table import methods_for_path
 from sdmx_server.api.routes import (
     availability_v1,
+    availability_v2,
     data_v1,
+    data_v2,
     home,
     ops,
     push_v2,
     schema_v1,
+    schema_v2,
     structure_v1,
     structure_v2,
     structure_write_v2,
@@ -75,6 +78,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(push_v2.router)
     app.include_router(structure_v2.router)  # GET/HEAD /rest/v2/structure/..., /metadata, /registration only
     app.include_router(structure_write_v2.router)  # before v2_other, which catches GET/HEAD /rest/v2/...
+    app.include_router(data_v2.router)
+    app.include_router(schema_v2.router)
+    app.include_router(availability_v2.router)
     app.include_router(v2_other.router)
     app.include_router(data_v1.router)
     app.include_router(availability_v1.router)

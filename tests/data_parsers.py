@@ -160,3 +160,18 @@ def _num(value: Any) -> str:
 def values_only(obs: set[Obs]) -> set[tuple[tuple[str, ...], str, float | None]]:
     """Observations without attributes, values as floats (JSON numbers lose lexical form)."""
     return {(k, p, None if v is None else float(v)) for k, p, v, _ in obs}
+
+
+def parse_json20(body: bytes, with_attrs: bool = True) -> set[Obs]:
+    """SDMX-JSON 2.0 data (``data.structures[]``, data sets naming their structure by position)."""
+    doc = json.loads(body)
+    structure = doc["data"]["structures"][0]
+    assert all(ds["structure"] == 0 for ds in doc["data"]["dataSets"])
+    for entries in structure["attributes"].values():
+        for a in entries:
+            a["values"] = [{"name": v["value"]} if v is not None and "value" in v else v for v in a["values"]]
+    for d in structure["dimensions"].get("observation", []) + structure["dimensions"].get("series", []):
+        if "TIME_PERIOD" in d.get("roles", []):
+            d["roles"] = ["time"]
+    legacy = {"data": {"structure": structure, "dataSets": doc["data"]["dataSets"]}}
+    return parse_json10(json.dumps(legacy).encode(), with_attrs=with_attrs)

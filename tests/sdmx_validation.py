@@ -44,8 +44,8 @@ def assert_valid_xml(body: bytes, version: str = "2.1") -> None:
 
 
 def is_structure_specific(content_type: str) -> bool:
-    """True for the structure-specific data media types."""
-    return "structurespecific" in content_type
+    """True for the structure-specific data media types (SDMX-ML 3.x data is structure-specific)."""
+    return "structurespecific" in content_type or "vnd.sdmx.data+xml" in content_type
 
 
 def validate_response(content_type: str, body: bytes) -> None:

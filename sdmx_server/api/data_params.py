@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params, split_path
+from sdmx_server.domain.data_filter import period_filter
 from sdmx_server.domain.errors import BadRequestError
 from sdmx_server.domain.periods import PeriodError, parse_instant, parse_query_bound
 from sdmx_server.services.data_query import DataRequest
@@ -144,7 +145,9 @@ def parse_data_v1(rest: str, params: Mapping[str, str]) -> DataRequest:
         raise BadRequestError(f"'{dim_at_obs}' is not a valid dimensionAtObservation")
     canonical = "&".join(f"{k}={params[k]}" for k in sorted(params)) + f"|{'/'.join(segments[1:])}"
     return DataRequest(
-        agency=agency, resource_id=id_, version=version, key=key, providers=providers, start=start, end=end,
+        # startPeriod/endPeriod become the same TIME_PERIOD predicates as v2's c[TIME_PERIOD]=ge:..+le:..
+        agency=agency, resource_id=id_, version=version, key=key, providers=providers,
+        filter=period_filter(params.get("startPeriod"), params.get("endPeriod")),
         updated_after=_instant(params, "updatedAfter"), first_n=_positive_int(params, "firstNObservations"),
         last_n=_positive_int(params, "lastNObservations"), dim_at_obs=dim_at_obs, detail=detail,
         include_history=_bool(params, "includeHistory"), as_of=_instant(params, "asOf"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError
@@ -49,6 +50,13 @@ STRUCTURE_QUERY_V2: tuple[MediaType, ...] = (
 spec's default is SDMX-JSON, which sdmx1, sending ``*/*``, cannot read); SDMX-ML 2.1 and SDMX-JSON
 1.0 when asked (RJSDMX asks for 2.1)."""
 
+AVAILABILITY_V2: tuple[MediaType, ...] = (
+    MediaType("availability-ml-3.0", "application/vnd.sdmx.structure+xml", "3.0.0", aliases=XML_ALIASES, default=True),
+    MediaType("availability-ml-3.1", "application/vnd.sdmx.structure+xml", "3.1.0"),
+    MediaType("structure-ml-2.1", "application/vnd.sdmx.structure+xml", "2.1"),
+)
+"""Availability responses of the v2 API: SDMX-ML 3.0 by default, 3.1 and 2.1 when asked."""
+
 # ---------------------------------------------------------------- data
 DATA_GENERIC21 = MediaType("data-generic-2.1", "application/vnd.sdmx.genericdata+xml", "2.1",
                            aliases=XML_ALIASES, default=True)
@@ -60,12 +68,60 @@ DATA_CSV10 = MediaType("data-csv-1.0", "application/vnd.sdmx.data+csv", "1.0.0",
 DATA_JSON10_DRAFT = MediaType("data-json-1.0-draft", "application/vnd.sdmx.draft-sdmx-json+json", "1.0.0")
 DATA_CSV20 = MediaType("data-csv-2.0", "application/vnd.sdmx.data+csv", "2.0.0")
 
+DATA_ML30 = MediaType("data-ml-3.0", "application/vnd.sdmx.data+xml", "3.0.0")
+DATA_ML31 = MediaType("data-ml-3.1", "application/vnd.sdmx.data+xml", "3.1.0")
+DATA_CSV21 = MediaType("data-csv-2.1", "application/vnd.sdmx.data+csv", "2.1.0")
+DATA_JSON20 = MediaType("data-json-2.0", "application/vnd.sdmx.data+json", "2.0.0")
+
 DATA_V1: tuple[MediaType, ...] = (DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10,
-                                  DATA_JSON10_DRAFT, DATA_CSV20)
+                                  DATA_JSON10_DRAFT, DATA_CSV20, DATA_ML30, DATA_ML31, DATA_CSV21, DATA_JSON20)
 """Data responses of the v1 API; the first is the default (what sdmx1 parses without a DSD)."""
 
-TIME_SERIES_ONLY = frozenset({"data-generic-ts-2.1", "data-ss-ts-2.1"})
-NO_VERSIONS = frozenset({"data-csv-1.0"})  # cannot carry deletions or versions: updatedAfter/includeHistory -> 406
+DATA_V2: tuple[MediaType, ...] = (
+    # SDMX-ML 3.0 is the default of v2 paths (no Accept, */*, application/xml): every SDMX 3.0 client
+    # (sdmx1, pysdmx) reads it; the 3.x formats come before their 2.1-era namesakes, so that a
+    # versionless media type means the newer one on v2 paths.
+    MediaType("data-ml-3.0", "application/vnd.sdmx.data+xml", "3.0.0", aliases=XML_ALIASES, default=True),
+    DATA_ML31,
+    MediaType("data-json-2.0", "application/vnd.sdmx.data+json", "2.0.0", aliases=("application/json",)),
+    MediaType("data-csv-2.0", "application/vnd.sdmx.data+csv", "2.0.0", aliases=("text/csv",)),
+    DATA_CSV21,
+    DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10, DATA_JSON10_DRAFT,
+)
+"""Data responses of the v2 API (SDMX 3.0 formats first; the 2.1-era ones when asked, as the RJSDMX family does)."""
+
+
+
+@dataclass(frozen=True)
+class DataFormat:
+    """What one data format declares: its id (the writer's key below), its capabilities and options.
+
+    Nothing outside this registry compares format ids: services ask :func:`data_format` for these.
+    """
+
+    id: str
+    time_series_only: bool = False  # dimensionAtObservation must be the time dimension
+    carries_versions: bool = True  # can carry deletions and versions (updatedAfter, includeHistory)
+    needs_labels: bool = False  # writes code and component names whatever the options say
+    options: frozenset[str] = frozenset()  # media-type parameters it reads (labels, timeFormat, keys)
+
+
+_CSV_OPTIONS = frozenset({"labels", "timeFormat", "keys"})
+DATA_FORMATS: tuple[DataFormat, ...] = (
+    DataFormat("data-generic-2.1"), DataFormat("data-generic-ts-2.1", time_series_only=True),
+    DataFormat("data-ss-2.1"), DataFormat("data-ss-ts-2.1", time_series_only=True),
+    DataFormat("data-json-1.0", needs_labels=True), DataFormat("data-json-1.0-draft", needs_labels=True),
+    DataFormat("data-json-2.0", needs_labels=True),
+    DataFormat("data-csv-1.0", carries_versions=False, options=frozenset({"labels", "timeFormat"})),
+    DataFormat("data-csv-2.0", options=_CSV_OPTIONS), DataFormat("data-csv-2.1", options=_CSV_OPTIONS),
+    DataFormat("data-ml-3.0"), DataFormat("data-ml-3.1"),
+)
+_BY_ID = {f.id: f for f in DATA_FORMATS}
+
+
+def data_format(media_type: MediaType) -> DataFormat:
+    """The declaration of a data format."""
+    return _BY_ID[media_type.format_id]
 
 # ---------------------------------------------------------------- registry interface
 REGISTRY_ML21 = MediaType("registry-ml-2.1", "application/xml", None)
@@ -132,6 +188,14 @@ WRITERS: dict[str, str] = {
     "data-csv-1.0": "sdmx_server.formats.sdmx_csv10:write_csv10",
     "data-csv-1.0-raw": "sdmx_server.formats.sdmx_csv10:write_csv10_rows",
     "data-csv-2.0": "sdmx_server.formats.sdmx_csv20:write_csv20",
+    "data-csv-2.1": "sdmx_server.formats.sdmx_csv20:write_csv20",
+    "data-csv-2.0-raw": "sdmx_server.formats.sdmx_csv20:write_csv20_rows",
+    "data-csv-2.1-raw": "sdmx_server.formats.sdmx_csv20:write_csv20_rows",
+    "data-ml-3.0": "sdmx_server.formats.sdmx_ml30_data:write_data30",
+    "data-json-2.0": "sdmx_server.formats.sdmx_json20_data:write_json20",
+    "data-ml-3.1": "sdmx_server.formats.sdmx_ml30_data:write_data31",
+    "availability-ml-3.0": "sdmx_server.formats.sdmx_ml30_availability:write_availability30",
+    "availability-ml-3.1": "sdmx_server.formats.sdmx_ml30_availability:write_availability31",
     "registry-ml-2.1": "sdmx_server.formats.sdmx_ml21_registry:write_submit_structure_response",
 }
 

@@ -89,3 +89,18 @@ class Csv20Writer(Csv10Writer):
 def write_csv20(ctx: DataContext, batches: Iterator[list[Row]]) -> Iterator[bytes]:
     """SDMX-CSV 2.0 for ``ctx``."""
     return Csv20Writer(ctx).write(batches)
+
+
+def write_csv20_rows(ctx: DataContext, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """SDMX-CSV 2.0 from the SDMX-CSV 1.0 rows the database wrote (``COPY ... WITH CSV``, whole lines per
+    chunk, each starting with ``AG:ID(VER),``): every line gets ``dataflow,`` before and the ``I`` action
+    after that first cell. Only for plain answers (no history, no ``keys`` columns, ids, original time)."""
+    yield Csv20Writer(ctx).header().encode()
+    df = ctx.info.dataflow
+    old = f"{df.agency}:{df.id}({df.version}),".encode()
+    new = b"dataflow," + old + b"I,"
+    for chunk in chunks:
+        # Lines start with the flow id; a quoted value holding a line break followed by exactly that
+        # text is the only thing that could be mistaken for a line start, and codes cannot hold one.
+        body = chunk.replace(b"\n" + old, b"\n" + new)
+        yield new + body[len(old):] if body.startswith(old) else body

@@ -110,21 +110,27 @@ def _allowed(info: DsdInfo, comp: ComponentInfo) -> list[str] | None:
 class SchemaWriter:
     """Builds the XSD for one structure and one dimension at observation."""
 
+    common_ns = COMMON
+    ss_ns = SS
+    time_series_bases = True  # SDMX-ML 2.1 has TimeSeries* base types; 3.x has not
+    choice_max = "1"  # 2.1: one choice of Series or Obs; 3.x: an unbounded choice of Group, Series, Obs
+
     def __init__(self, info: DsdInfo, namespace: str, dim_at_obs: str, schema_base: str) -> None:
         self.info = info
         self.ns = namespace
         self.dim_at_obs = dim_at_obs
         self.base = schema_base.rstrip("/")
         self.time_id = info.time_dimension or "TIME_PERIOD"
-        self.root = etree.Element(_X + "schema", nsmap={"xs": XS, "ss": SS, "common": COMMON, None: namespace},
+        self.root = etree.Element(_X + "schema", nsmap={"xs": XS, "ss": self.ss_ns, "common": self.common_ns,
+                                                        None: namespace},
                                   targetNamespace=namespace, elementFormDefault="unqualified",
                                   attributeFormDefault="unqualified")
 
     def build(self) -> bytes:
         """The schema document."""
         E = etree.SubElement
-        E(self.root, _X + "import", namespace=COMMON, schemaLocation=f"{self.base}/SDMXCommon.xsd")
-        E(self.root, _X + "import", namespace=SS, schemaLocation=f"{self.base}/SDMXDataStructureSpecific.xsd")
+        E(self.root, _X + "import", namespace=self.common_ns, schemaLocation=f"{self.base}/SDMXCommon.xsd")
+        E(self.root, _X + "import", namespace=self.ss_ns, schemaLocation=f"{self.base}/SDMXDataStructureSpecific.xsd")
         self._simple_types()
         self._dataset()
         self._groups()
@@ -201,18 +207,22 @@ class SchemaWriter:
         E = etree.SubElement
         # For time series the types derive from the TimeSeries* types, which derive from
         # the general ones: the same schema then validates both message variants.
-        base = "ss:TimeSeriesDataSetType" if self.dim_at_obs == self.time_id else "ss:DataSetType"
+        ts = self.time_series_bases and self.dim_at_obs == self.time_id
+        base = "ss:TimeSeriesDataSetType" if ts else "ss:DataSetType"
         restriction, seq = self._restriction("DataSetType", base)
         E(seq, _X + "element", name="DataProvider", type="common:DataProviderReferenceType", form="unqualified",
           minOccurs="0")
-        if self.info.groups:
+        if self.info.groups and self.choice_max == "1":
             E(seq, _X + "element", name="Group", type="ss:GroupType", form="unqualified", minOccurs="0",
               maxOccurs="unbounded")
-        choice = E(seq, _X + "choice", minOccurs="0")
+        choice = E(seq, _X + "choice", minOccurs="0", maxOccurs=self.choice_max)
+        inner_max = "unbounded" if self.choice_max == "1" else "1"
+        if self.info.groups and self.choice_max != "1":
+            E(choice, _X + "element", name="Group", type="ss:GroupType", form="unqualified")
         if self.dim_at_obs == ALL_DIMENSIONS:
-            E(choice, _X + "element", name="Obs", type="ObsType", form="unqualified", maxOccurs="unbounded")
+            E(choice, _X + "element", name="Obs", type="ObsType", form="unqualified", maxOccurs=inner_max)
         else:
-            E(choice, _X + "element", name="Series", type="SeriesType", form="unqualified", maxOccurs="unbounded")
+            E(choice, _X + "element", name="Series", type="SeriesType", form="unqualified", maxOccurs=inner_max)
         for comp in self._presented("dataset"):
             self._attr(restriction, comp.id, self._type_of(comp), "optional")
 
@@ -231,7 +241,7 @@ class SchemaWriter:
 
     def _series(self) -> None:
         E = etree.SubElement
-        base = "ss:TimeSeriesType" if self.dim_at_obs == self.time_id else "ss:SeriesType"
+        base = "ss:TimeSeriesType" if self.time_series_bases and self.dim_at_obs == self.time_id else "ss:SeriesType"
         restriction, seq = self._restriction("SeriesType", base)
         E(seq, _X + "element", name="Obs", type="ObsType", form="unqualified", minOccurs="0", maxOccurs="unbounded")
         for d in self.info.dimensions:
@@ -243,7 +253,7 @@ class SchemaWriter:
             self._attr(restriction, comp.id, self._type_of(comp), "optional")
 
     def _obs(self) -> None:
-        base = "ss:TimeSeriesObsType" if self.dim_at_obs == self.time_id else "ss:ObsType"
+        base = "ss:TimeSeriesObsType" if self.time_series_bases and self.dim_at_obs == self.time_id else "ss:ObsType"
         restriction, _seq = self._restriction("ObsType", base)
         dims = {d.id: d for d in self.info.dimensions}
         if self.dim_at_obs == ALL_DIMENSIONS:
@@ -266,3 +276,4 @@ class SchemaWriter:
 def write_schema(info: DsdInfo, namespace: str, dim_at_obs: str, schema_base: str) -> bytes:
     """The XSD for structure-specific data of ``info`` with ``dim_at_obs`` at observation level."""
     return SchemaWriter(info, namespace, dim_at_obs, schema_base).build()
+

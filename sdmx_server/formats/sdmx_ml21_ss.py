@@ -50,10 +50,7 @@ class StructureSpecificWriter:
 
     def _parts(self, batches: Iterator[list[Row]]) -> Iterator[str]:  # noqa: C901 - the hot loop, inlined for speed
         ctx = self.ctx
-        name = "StructureSpecificTimeSeriesData" if self.timeseries else "StructureSpecificData"
-        ns = ss_namespace(ctx)
-        yield root_open(name, {"ss": NS21["ss"], "xsi": NS21["xsi"], "ns1": ns})
-        yield header(ctx, namespace=ns)
+        yield self.prologue()
         dims = ctx.dim_ids
         time_id = ctx.time_id
         measure = ctx.info.primary_measure.id
@@ -134,12 +131,31 @@ class StructureSpecificWriter:
             yield "</Series>"
         if current_ds is not _START:
             yield "</mes:DataSet>"
-        yield f"</mes:{name}>"
+        yield self.epilogue()
+
+    def prologue(self) -> str:
+        """The XML declaration, the root element's opening tag and the header."""
+        ns = ss_namespace(self.ctx)
+        return (root_open(self.root_name, {"ss": NS21["ss"], "xsi": NS21["xsi"], "ns1": ns})
+                + header(self.ctx, namespace=ns))
+
+    def epilogue(self) -> str:
+        """The root element's closing tag."""
+        return f"</mes:{self.root_name}>"
+
+    @property
+    def root_name(self) -> str:
+        """The message element."""
+        return "StructureSpecificTimeSeriesData" if self.timeseries else "StructureSpecificData"
+
+    def dataset_tag_attributes(self) -> str:
+        """Fixed attributes of ``mes:DataSet`` (besides action, validity and attribute values)."""
+        return f'ss:structureRef="{STRUCTURE_ID}" xsi:type="ns1:DataSetType" ss:dataScope="Dataflow"'
 
     def _open_dataset(self, ds_key: object) -> str:
         ctx = self.ctx
         ds_attrs = _attrs(list(ctx.dataset_attrs.items())) if ctx.with_attributes else ""
-        out = (f'<mes:DataSet ss:structureRef="{STRUCTURE_ID}" xsi:type="ns1:DataSetType" ss:dataScope="Dataflow"'
+        out = (f'<mes:DataSet {self.dataset_tag_attributes()}'
                f"{dataset_attributes(ctx.dataset_info(ds_key), 'ss:')}{ds_attrs}>")
         if ctx.with_attributes and self.layout != "flat":
             for group, gkey, values in ctx.groups_for(()):

@@ -68,3 +68,14 @@ def ns3(minor: str) -> dict[str, str]:
     """The SDMX-ML 3.x message, structure and common namespaces (``minor``: ``"0"`` or ``"1"``)."""
     base = f"http://www.sdmx.org/resources/sdmxml/schemas/v3_{minor}/"
     return {"mes": base + "message", "str": base + "structure", "com": base + "common"}
+
+# ---------------------------------------------------------------- SDMX-ML 3.0 and 3.1 data
+def ns3_data(minor: str) -> dict[str, str]:
+    """The SDMX-ML 3.x namespaces a data message or data XSD uses (``minor``: ``"0"`` or ``"1"``)."""
+    base = f"http://www.sdmx.org/resources/sdmxml/schemas/v3_{minor}/"
+    return {"mes": base + "message", "str": base + "structure", "com": base + "common",
+            "ss": base + "data/structurespecific", "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+
+
+NS30 = ns3_data("0")
+NS31 = ns3_data("1")

@@ -80,7 +80,7 @@ class AvailabilityService:
         f = self.data.build_filter(session, info, req, now)
         n_dims = len(info.dimensions)
         plain = all(v is None for v in f.key) and f.start is None and f.end is None and f.provider_pks is None \
-            and f.mode == "current" and f.at is not None and f.at >= now
+            and not f.columns and f.mode == "current" and f.at is not None and f.at >= now
         if plain:
             state = session.get(DataflowState, info.dataflow_pk)
             if state is not None and state.summary.get("series"):
@@ -99,6 +99,7 @@ class AvailabilityService:
     def _from_data(self, session: Session, info: DsdInfo, f: rr.ObservationFilter, mode: str,
                    n_dims: int) -> Availability:
         windowed = f.start is not None or f.end is not None or f.provider_pks is not None or f.mode != "current" \
+            or bool(f.columns) \
             or (f.at is not None and f.mode == "current" and f.at < _now())
         values: dict[str, set[str]] = {d.id: set() for d in info.dimensions}
         skips: list[int | None] = [None] if mode == "exact" else list(range(n_dims))
@@ -107,7 +108,7 @@ class AvailabilityService:
             params: dict[str, Any] = {"df": info.dataflow_pk}
             conds = ["s.dataflow_pk = :df"] + _key_conds(f.key, skip, params)
             if windowed:
-                sub = self._series_in_window(f, params)
+                sub = self._series_in_window(f, params, session.get_bind().dialect.name)
                 conds.append(f"s.pk IN ({sub})")
                 source = (f"SELECT s.pk AS pk, {', '.join(f's.k{n}' for n in range(1, n_dims + 1))} FROM data_series s"
                           f" WHERE {' AND '.join(conds)}")
@@ -118,7 +119,7 @@ class AvailabilityService:
                         if skip is None or i == skip:
                             values[info.dimensions[i].id].add(row[1 + i])
                 if skip is None or skip == 0:
-                    totals = self._window_totals(session, f, conds, params)
+                    totals = self._window_totals(session, f, conds, params, session.get_bind().dialect.name)
             else:
                 conds.append("s.obs_count > 0")
                 where = " AND ".join(conds)
@@ -136,21 +137,24 @@ class AvailabilityService:
         return Availability(values, totals[2], totals[3], totals[0], totals[1])
 
     @staticmethod
-    def _series_in_window(f: rr.ObservationFilter, params: dict[str, Any]) -> str:
+    def _series_in_window(f: rr.ObservationFilter, params: dict[str, Any], dialect: str) -> str:
         obs_params: dict[str, Any] = {}
-        conds = [c for c in rr._where(f, obs_params) if not c.startswith("s.")]  # noqa: SLF001 - same module family
+        # The subquery is correlated with the series row: the c[] conditions (cf* parameters),
+        # series-level ones included, apply in it as they are.
+        conds = [c for c in rr._where(f, obs_params, dialect)  # noqa: SLF001 - same module family
+                 if not c.startswith("s.") or ":cf" in c]
         for k, v in obs_params.items():
-            if k.startswith(("start", "end", "since", "at")):
+            if k.startswith(("start", "end", "since", "at", "cf")):
                 params[k] = v
         return "SELECT o.series_pk FROM data_observation o WHERE " + " AND ".join(["o.series_pk = s.pk"] + conds)
 
     @staticmethod
     def _window_totals(session: Session, f: rr.ObservationFilter, conds: list[str],
-                       params: dict[str, Any]) -> tuple[int, int, str | None, str | None]:
+                       params: dict[str, Any], dialect: str) -> tuple[int, int, str | None, str | None]:
         obs_params: dict[str, Any] = {}
-        ocs = [c for c in rr._where(f, obs_params) if not c.startswith("s.")]  # noqa: SLF001
+        ocs = [c for c in rr._where(f, obs_params, dialect) if not c.startswith("s.") or ":cf" in c]  # noqa: SLF001
         p = dict(params)
-        p.update({k: v for k, v in obs_params.items() if k.startswith(("start", "end", "since", "at"))})
+        p.update({k: v for k, v in obs_params.items() if k.startswith(("start", "end", "since", "at", "cf"))})
         p = {k: to_db(session, v) if isinstance(v, datetime) else v for k, v in p.items()}
         s_conds = [c for c in conds if not c.startswith("s.pk IN")]
         n_series, n_obs, first, last = session.execute(text(

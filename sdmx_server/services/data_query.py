@@ -14,21 +14,25 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.clock import as_utc, utcnow
+from sdmx_server.domain.data_filter import TIME_PERIOD, DataFilter, Op, key_filter
 from sdmx_server.domain.errors import (
     BadRequestError,
     NoResultsError,
+    NotImplementedYetError,
     RangeNotSatisfiableError,
     ResponseTooLargeError,
     SemanticError,
 )
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
+from sdmx_server.domain.periods import PeriodError, parse_query_bound
+from sdmx_server.domain.versions import parse_v2
 from sdmx_server.formats.common import RenderContext
 from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, DatasetInfo, Row
 from sdmx_server.services.data_labels import add_labels
@@ -40,6 +44,7 @@ from sdmx_server.services.dsd_info import (
 )
 from sdmx_server.storage import data_read_repo as rr
 from sdmx_server.storage import structure_repo as repo
+from sdmx_server.storage.data_filter_sql import ColumnFilter
 from sdmx_server.storage.sqltime import from_db
 
 EPOCH_ISO = "2000-01-01T00:00:00Z"
@@ -68,6 +73,12 @@ class DataRequest:
     canonical: str = ""  # the request in canonical text form, for ETags
     preview: bool = False  # extension: include embargoed data (producers and administrators)
     preview_provider: int | None = None  # whose embargoed batches (None: all, for administrators)
+    # Version-neutral additions (SDMX REST 2.x; v1 periods compile to the same predicates):
+    filter: DataFilter = field(default_factory=DataFilter)  # c[] filters (AND of component filters)
+    context: str = "dataflow"  # dataflow | datastructure | provisionagreement | * (resolved to one dataflow)
+    attributes: tuple[str, ...] | None = None  # projection: attribute ids or levels (None: all of the DSD)
+    measures: tuple[str, ...] | None = None  # projection: measure ids (None: all)
+    sort: tuple[tuple[str, bool], ...] = ()  # (component, descending): REST 2.2 sort
 
 
 @dataclass
@@ -195,21 +206,24 @@ class DataQueryService:
     # ------------------------------------------------------------------ preparing
 
     def build_filter(self, session: Session, info: DsdInfo, req: DataRequest, now: datetime) -> rr.ObservationFilter:
-        """Turn the request into an observation filter (400/403 for keys that do not fit the DSD)."""
+        """Turn the request into an observation filter (400/403 for keys that do not fit the DSD).
+
+        The path key and the ``c[]`` filters are one :class:`DataFilter`; equality lists on dimensions
+        and single ``ge``/``le`` bounds on the time period become the key sets and period bounds that the
+        fast paths (series-key lookups, statistics bounds, database-written CSV) use; everything else is
+        compiled by :mod:`sdmx_server.storage.data_filter_sql`.
+        """
         key: list[frozenset[str] | None] = [None] * len(info.dimensions)
+        data_filter = req.filter
         if req.key is not None:
             if len(req.key) != len(info.dimensions):
                 raise BadRequestError(
                     f"The key has {len(req.key)} parts but {info.dsd.ref} has {len(info.dimensions)} dimensions "
                     f"({'.'.join(info.dimension_ids)})")
-            for n, (dim, values) in enumerate(zip(info.dimensions, req.key, strict=True)):
-                if values is None:
-                    continue
-                unknown = [v for v in values if dim.codes is not None and v not in dim.codes]
-                if unknown:
-                    raise SemanticError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
-                                        f"{'a code' if len(unknown) == 1 else 'codes'} of {dim.id} ({dim.codelist})")
-                key[n] = frozenset(values)
+            data_filter = key_filter(info.dimension_ids, req.key).and_(data_filter)
+        start, end, columns = _resolve_components(info, data_filter, key, req.start, req.end)
+        if start is not None and end is not None and start > end:
+            raise NoResultsError("No data match the query: the period bounds exclude each other")
         mode = "history" if req.include_history else "changes" if req.updated_after is not None else "current"
         # asOf looks back, never ahead: a future instant would reveal embargoed data.
         at = min(as_utc(req.as_of), now) if req.as_of is not None else now
@@ -224,11 +238,101 @@ class DataQueryService:
             x = info.dimension_ids.index(dim_at_obs)
             order_dims = [i for i in range(len(info.dimensions)) if i != x] + [x]
         return rr.ObservationFilter(
-            dataflow_pk=info.dataflow_pk, key=key, start=req.start, end=req.end,
+            dataflow_pk=info.dataflow_pk, key=key, start=start, end=end, columns=columns,
             provider_pks=self._provider_pks(session, info, req), mode=mode, at=at, since=req.updated_after,
             first_n=req.first_n, last_n=req.last_n, obs_attrs=attrs, order_dims=order_dims,
-            offset=req.offset, limit=req.limit, extra=extra,
+            offset=req.offset, limit=req.limit, extra=extra, sort=self._sort(info, req),
         )
+
+    @staticmethod
+    def _sort(info: DsdInfo, req: DataRequest) -> list[tuple[str, bool]]:
+        """``sort`` as stored columns: dimensions (``k{n}``) and the time period (``pstart``)."""
+        out = []
+        for comp, desc in req.sort:
+            if comp in info.dimension_ids:
+                out.append((f"k{info.dimension_ids.index(comp) + 1}", desc))
+            elif comp in (info.time_dimension, TIME_PERIOD):
+                out.append(("pstart", desc))
+            else:
+                raise BadRequestError(f"sort: {comp} is not a dimension of {info.dsd.ref}")
+        return out
+
+    # ------------------------------------------------------------------ v2 contexts and projections
+
+    def concrete(self, session: Session, req: DataRequest) -> DataRequest:
+        """A v2 request (context ``datastructure``, ``provisionagreement`` or ``*``, wildcards and lists of
+        agencies, ids and versions) narrowed to the one dataflow it names (and, for a provision agreement,
+        its data provider). 404 when nothing matches."""
+        simple = (req.context == "dataflow" and req.resource_id != "*" and "," not in req.resource_id
+                  and (req.agency is None or "," not in req.agency)
+                  and (req.version is None or req.version in ("*", "+", "~") or not any(c in req.version for c in ",*+~")))
+        if simple:
+            return req
+        agencies = req.agency.split(",") if req.agency else None
+        ids = None if req.resource_id == "*" else req.resource_id.split(",")
+        selector = parse_v2("~" if req.version in (None, "*") else req.version)
+        contexts = ["dataflow", "datastructure", "provisionagreement"] if req.context == "*" else [req.context]
+        for context in contexts:
+            type_ = {"dataflow": ArtefactType.DATAFLOW, "datastructure": ArtefactType.DATA_STRUCTURE,
+                     "provisionagreement": ArtefactType.PROVISION_AGREEMENT}[context]
+            rows = repo.find_rows(session, [type_], agencies, ids, None)
+            by_name: dict[tuple[str, str], list[Any]] = {}
+            for row in rows:
+                by_name.setdefault((row.agency_id, row.resource_id), []).append(row)
+            chosen = []
+            for group in by_name.values():
+                versions = selector.select([r.version for r in group])
+                chosen += [r for r in group if r.version in versions]
+            flows: list[tuple[Any, tuple[tuple[str | None, str], ...] | None]] = []
+            for row in chosen:
+                art = repo.row_to_artefact(row)
+                if context == "dataflow":
+                    flows.append((row, req.providers))
+                elif context == "datastructure":
+                    users = repo.references_to(session, [row.pk]).get(row.pk, set())
+                    flows += [(r, req.providers) for r in repo.rows_by_pk(session, users)
+                              if r.type == ArtefactType.DATAFLOW.value]
+                else:
+                    assert isinstance(art.details, ProvisionAgreementDetails)
+                    flow = repo.get_row(session, art.details.dataflow)
+                    prov = art.details.data_provider
+                    if flow is not None:
+                        flows.append((flow, ((prov.scheme.agency, prov.item_id),)))
+            if len(flows) > 1:
+                names = ", ".join(sorted({f"{r.agency_id}:{r.resource_id}({r.version})" for r, _ in flows})[:10])
+                raise NotImplementedYetError(
+                    f"The query matches {len(flows)} dataflows ({names}): answering several dataflows in one "
+                    "message is not implemented yet; name one dataflow (agency, id and version)")
+            if flows:
+                row, providers = flows[0]
+                return replace(req, context="dataflow", agency=row.agency_id, resource_id=row.resource_id,
+                               version=row.version, providers=providers)
+        raise NoResultsError(f"No {req.context if req.context != '*' else 'dataflow'} matches "
+                             f"{req.agency or '*'}/{req.resource_id}/{req.version or '*'}")
+
+    @staticmethod
+    def project(info: DsdInfo, req: DataRequest) -> DsdInfo:
+        """The DSD as the ``attributes``/``measures`` projection shows it (attributes left out are not
+        read or written). 400 for components the DSD does not have."""
+        if req.measures is not None:
+            for m in req.measures:
+                if m not in ("all", "none", info.primary_measure.id):
+                    raise BadRequestError(f"measures: {m} is not a measure of {info.dsd.ref}")
+        if req.attributes is None or any(a in ("dsd", "all") for a in req.attributes):
+            return info
+        keep: dict[str, Any] = {}
+        for a in req.attributes:
+            if a in ("none", "msd"):
+                continue
+            if a in ("dataset", "series", "obs"):
+                keep.update({k: c for k, c in info.attributes.items()
+                             if c.level == a or (a == "series" and c.level == "group")})
+            elif a in info.attributes:
+                keep[a] = info.attributes[a]
+            else:
+                raise BadRequestError(f"attributes: {a} is not an attribute of {info.dsd.ref}")
+        ordered = {k: c for k, c in info.attributes.items() if k in keep}
+        return replace(info, attributes=ordered)
 
     @staticmethod
     def _provider_pks(session: Session, info: DsdInfo, req: DataRequest) -> list[int] | None:
@@ -333,6 +437,7 @@ class DataQueryService:
         """When the database can write the SDMX-CSV 1.0 rows itself (the common, large case)."""
         return (labels == "id" and time_format == "original"
                 and f.mode in ("current", "preview") and not f.first_n and not f.last_n and f.order_dims is None
+                and not f.sort
                 and req.detail in ("full", "dataonly")
                 and not any(a.level == "group" for a in info.attributes.values()))
 
@@ -383,6 +488,65 @@ class DataQueryService:
             history=f.mode == "history", labels=labels, time_format=time_format,
             series_only=req.detail in ("serieskeysonly", "nodata"), csv_keys=csv_keys,
         )
+
+
+def _resolve_components(info: DsdInfo, data_filter: DataFilter, key: list[frozenset[str] | None],
+                        start: str | None, end: str | None) -> tuple[str | None, str | None, list[ColumnFilter]]:
+    """Fold equality filters on dimensions into ``key`` (in place) and single time bounds into
+    (start, end); the rest become column filters."""
+    columns: list[ColumnFilter] = []
+    positions = {d.id: n for n, d in enumerate(info.dimensions)}
+    time_id = info.time_dimension or TIME_PERIOD
+    for cf in data_filter.components:
+        values = cf.equality_values
+        if cf.component in positions:
+            n = positions[cf.component]
+            dim = info.dimensions[n]
+            if values is not None:
+                unknown = sorted(v for v in values if dim.codes is not None and v not in dim.codes)
+                if unknown:
+                    raise SemanticError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                                        f"{'a code' if len(unknown) == 1 else 'codes'} of {dim.id} ({dim.codelist})")
+                prev = key[n]
+                key[n] = values if prev is None else prev & values
+                if not key[n]:
+                    raise NoResultsError(f"No data match the query: the filters on {dim.id} exclude each other")
+                continue
+            columns.append(ColumnFilter("dimension", cf.alternatives, index=n + 1))
+        elif cf.component == time_id or cf.component == TIME_PERIOD:
+            bound = _single_bound(cf)
+            if bound is not None:
+                op, value = bound
+                try:
+                    b = parse_query_bound(value, is_end=op is Op.LE)
+                except PeriodError as exc:
+                    raise BadRequestError(f"{cf.component}: {exc}") from None
+                if op is Op.GE:
+                    start = b if start is None else max(start, b)
+                else:
+                    end = b if end is None else min(end, b)
+                continue
+            columns.append(ColumnFilter("time", cf.alternatives))
+        elif cf.component == info.primary_measure.id:
+            columns.append(ColumnFilter("measure", cf.alternatives, numeric=info.numeric_measure))
+        elif cf.component in info.attributes:
+            level = info.attributes[cf.component].level
+            if level == "group":
+                raise NotImplementedYetError(f"Filtering on the group attribute {cf.component} is not "
+                                             "implemented")
+            kind = {"obs": "obs_attribute", "series": "series_attribute", "dataset": "dataset_attribute"}[level]
+            columns.append(ColumnFilter(kind, cf.alternatives, name=cf.component))  # type: ignore[arg-type]
+        else:
+            raise BadRequestError(f"c[{cf.component}]: {cf.component} is not a component of {info.dsd.ref}")
+    return start, end, columns
+
+
+def _single_bound(cf: Any) -> tuple[Op, str] | None:
+    """``ge:X`` or ``le:X`` alone: a period bound the fast paths understand."""
+    if len(cf.alternatives) == 1 and len(cf.alternatives[0]) == 1 and cf.alternatives[0][0].op in (Op.GE, Op.LE):
+        pred = cf.alternatives[0][0]
+        return pred.op, pred.value
+    return None
 
 
 def _pad(batch: list[Row], n_attrs: int) -> list[Row]:

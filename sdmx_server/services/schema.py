@@ -12,6 +12,7 @@ from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgr
 from sdmx_server.domain.versions import version_key
 from sdmx_server.formats.data_context import ALL_DIMENSIONS
 from sdmx_server.formats.sdmx_ml21_schema import write_schema
+from sdmx_server.formats.sdmx_ml30_schema import write_schema_3
 from sdmx_server.services.dsd_info import load_dsd_info
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import StructureArtefact
@@ -41,8 +42,8 @@ class SchemaService:
         return row
 
     def schema(self, context: str, agency: str, resource_id: str, version: str,
-               dim_at_obs: str | None) -> tuple[bytes, str, datetime]:
-        """(XSD bytes, ETag, Last-Modified)."""
+               dim_at_obs: str | None, ml_version: str = "2.1") -> tuple[bytes, str, datetime]:
+        """(XSD bytes, ETag, Last-Modified) for SDMX-ML ``ml_version`` (2.1, 3.0 or 3.1)."""
         with self._factory() as session:
             row = self._row(session, context, agency, resource_id, version)
             state = repo.read_state(session)
@@ -61,8 +62,12 @@ class SchemaService:
             raise BadRequestError(f"dimensionAtObservation={dim} is not a dimension of {info.dsd.ref}")
         namespace = (f"urn:sdmx:org.sdmx.infomodel.{'registry' if context == 'provisionagreement' else 'datastructure'}."
                      f"{URN_CLASS[context]}={row.agency_id}:{row.resource_id}({row.version}):ObsLevelDim:{dim}")
-        body = write_schema(info, namespace, dim, f"{self._public_url}/schemas/v2_1")
+        if ml_version == "2.1":
+            body = write_schema(info, namespace, dim, f"{self._public_url}/schemas/v2_1")
+        else:
+            body = write_schema_3(info, namespace, dim, f"{self._public_url}/schemas/v{ml_version.replace('.', '_')}",
+                                  ml_version)
         gens = ",".join(f"{t}={g}" for t, (g, _) in sorted(state.items()))
-        etag = '"s' + hashlib.sha1(f"{namespace}|{gens}".encode()).hexdigest()[:24] + '"'
+        etag = '"s' + hashlib.sha1((f"{namespace}|{gens}" + ("" if ml_version == "2.1" else f"|{ml_version}")).encode()).hexdigest()[:24] + '"'
         changed = max((c for _, c in state.values()), default=datetime.fromisoformat("2000-01-01T00:00:00+00:00"))
         return body, etag, changed

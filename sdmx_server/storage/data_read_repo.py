@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sdmx_server.storage.data_filter_sql import ColumnFilter, compile_filters
 from sdmx_server.storage.sqltime import from_db, to_db
 from sdmx_server.storage.tables import MAX_KEY_DIMENSIONS
 
@@ -43,6 +44,8 @@ class ObservationFilter:
     offset: int | None = None
     limit: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    sort: Sequence[tuple[str, bool]] = ()  # REST 2.2 sort: (k{n} | pstart, descending), series kept together
+    columns: Sequence[ColumnFilter] = ()  # further predicates (SDMX REST 2.x c[] filters), compiled by data_filter_sql
 
 
 def _attr_expr(dialect: str, attr: str) -> str:
@@ -70,7 +73,8 @@ def _full_keys(key: Sequence[frozenset[str] | None]) -> list[str] | None:
     return [".".join(c) for c in combos]
 
 
-def _where(f: ObservationFilter, params: dict[str, Any]) -> list[str]:
+def _where(f: ObservationFilter, params: dict[str, Any], dialect: str = "sqlite", *,
+           series_only: bool = False) -> list[str]:
     conds = ["s.dataflow_pk = :df"]
     params["df"] = f.dataflow_pk
     full = _full_keys(f.key)
@@ -99,6 +103,9 @@ def _where(f: ObservationFilter, params: dict[str, Any]) -> list[str]:
         conds.append("o.batch_pk IN (SELECT pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk IN ("
                      + ", ".join(str(int(p)) for p in f.provider_pks or [-1]) + "))")
     params["at"] = f.at
+    if f.columns:
+        conds += compile_filters(f.columns, dialect, params, attr_visible=_attr_visible(pending_of(f)),
+                                 series_only=series_only)
     if f.mode == "preview":
         # the published state overlaid with the given embargoed batches (a producer's or an admin's preview)
         pending = ", ".join(str(int(b)) for b in f.extra.get("pending", ())) or "-1"
@@ -127,7 +134,7 @@ def _bind(session: Session, params: dict[str, Any]) -> dict[str, Any]:
 def select_sql(f: ObservationFilter, dialect: str, *, ordered: bool = True) -> tuple[str, dict[str, Any]]:
     """The SELECT for ``f`` and its parameters (output columns as in the module docstring)."""
     params: dict[str, Any] = {}
-    conds = _where(f, params)
+    conds = _where(f, params, dialect)
     # The data set a row belongs to: one for plain answers; changed values (0) and deletions (1) for
     # updatedAfter; one per publication and kind (replace or delete) for includeHistory.
     ds_key = {"current": "0", "preview": "0", "changes": "CASE WHEN o.is_deleted THEN 1 ELSE 0 END",
@@ -139,6 +146,8 @@ def select_sql(f: ObservationFilter, dialect: str, *, ordered: bool = True) -> t
         cols += ["o.valid_from AS vfrom", "o.valid_to AS vto", "o.is_deleted AS deleted"]
     if f.order_dims is not None:
         cols += [f"s.k{n + 1} AS k{n + 1}" for n in f.order_dims]
+    elif f.sort:
+        cols += [f"s.{c} AS {c}" for c, _ in f.sort if c != "pstart"]
     if f.first_n:
         cols.append("ROW_NUMBER() OVER (PARTITION BY s.pk ORDER BY o.period_start) AS rn_first")
     if f.last_n:
@@ -156,6 +165,11 @@ def select_sql(f: ObservationFilter, dialect: str, *, ordered: bool = True) -> t
         out += ["vfrom", "vto", "deleted"]
     if f.order_dims is not None:
         order = ["ds"] + [f"k{n + 1}" for n in f.order_dims[:-1]] + ["pstart", f"k{f.order_dims[-1] + 1}"]
+    elif f.sort:
+        # the sorted dimensions first, then the rest of the key (series stay together), then time
+        time_desc = next((d for c, d in f.sort if c == "pstart"), False)
+        order = ["ds"] + [f"{c} DESC" if d else c for c, d in f.sort if c != "pstart"] + [
+            "skey", "pstart DESC" if time_desc else "pstart"]
     else:
         order = ["ds", "skey", "pstart"]
     sql = f"SELECT {', '.join(out)} FROM ({inner}) w{where}" + (f" ORDER BY {', '.join(order)}" if ordered else "")
@@ -230,7 +244,8 @@ def upper_bound_rows(session: Session, f: ObservationFilter, *, series: bool = F
     """A cheap upper bound of the current-state row count (from series statistics): observations, or
     with ``series`` the series (rows of :func:`series_keys`)."""
     params: dict[str, Any] = {}
-    conds = [c for c in _where(f, params) if not c.startswith("o.") and "o.batch_pk" not in c]
+    dialect = session.get_bind().dialect.name
+    conds = [c for c in _where(f, params, dialect, series_only=True) if not c.startswith("o.") and "o.batch_pk" not in c]
     params = {k: v for k, v in params.items() if not k.startswith(("start", "end", "since"))}
     what = "COUNT(*)" if series else "COALESCE(SUM(s.obs_count), 0)"
     return int(session.execute(text(f"SELECT {what} FROM data_series s WHERE {' AND '.join(conds)}"),
@@ -388,7 +403,7 @@ def copy_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequence[
     ``chunk_bytes``; nothing is buffered beyond that.
     """
     params: dict[str, Any] = {}
-    conds = _where(f, params)
+    conds = _where(f, params, "postgresql")
     cols = ["%(flow)s::text"] + [f"s.k{n}" for n in range(1, len(f.key) + 1)] + ["o.period", "o.value"]
     join = ""
     for attr_id, level, constant in attrs:
@@ -486,7 +501,7 @@ def copy_rows(session: Session, f: ObservationFilter, batch_rows: int = FETCH_RO
     """
     sql, params = select_sql(f, "postgresql")
     # A page (offset/limit) counts observations: the rows are then read one by one, as selected.
-    aggregate = f.order_dims is None and f.limit is None and not f.offset
+    aggregate = f.order_dims is None and f.limit is None and not f.offset and not f.sort
     if aggregate:
         fields = ["period", "value"] + [f"a{i}" for i in range(len(f.obs_attrs))]
         if f.mode == "history":
@@ -565,7 +580,7 @@ def sqlite_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequenc
     """SDMX-CSV 1.0 data lines built by SQLite itself (one string per observation), for the same
     cases as :func:`copy_csv`. Free-text cells are quoted in SQL; codes, periods and numbers never need it."""
     params: dict[str, Any] = {}
-    conds = _where(f, params)
+    conds = _where(f, params, "sqlite")
     parts = ["s.series_key", "o.period", "COALESCE(o.value, '')" if numeric else _csv_quote_sql("o.value")]
     join = ""
     for attr_id, level, constant in attrs:

@@ -64,7 +64,9 @@ def client(private_server: tuple[Services, LiveServer]) -> Iterator[httpx.Client
         yield c
 
 
-@pytest.mark.parametrize("path", ["/rest/data/ECB,EXR,1.0/Q.USD.EUR.SP00.A", "/rest/availableconstraint/ECB,EXR,1.0"])
+@pytest.mark.parametrize("path", ["/rest/data/ECB,EXR,1.0/Q.USD.EUR.SP00.A", "/rest/availableconstraint/ECB,EXR,1.0",
+                                  "/rest/v2/data/dataflow/ECB/EXR/1.0/Q.USD.EUR.SP00.A",
+                                  "/rest/v2/availability/dataflow/ECB/EXR/1.0"])
 def test_anonymous_gets_401_and_changes_nothing(client: httpx.Client, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 401
@@ -72,7 +74,9 @@ def test_anonymous_gets_401_and_changes_nothing(client: httpx.Client, path: str)
     assert "Q.USD" not in r.text
 
 
-@pytest.mark.parametrize("path", ["/rest/data/ECB,EXR,1.0/Q.USD.EUR.SP00.A", "/rest/availableconstraint/ECB,EXR,1.0"])
+@pytest.mark.parametrize("path", ["/rest/data/ECB,EXR,1.0/Q.USD.EUR.SP00.A", "/rest/availableconstraint/ECB,EXR,1.0",
+                                  "/rest/v2/data/dataflow/ECB/EXR/1.0/Q.USD.EUR.SP00.A",
+                                  "/rest/v2/availability/dataflow/ECB/EXR/1.0"])
 def test_tokens_that_may_not_read_get_403(client: httpx.Client, tokens: dict[str, str], path: str) -> None:
     # The maintainer of the agency writes its structures, not its data; a wrong token is 401.
     assert client.get(path, headers=bearer(tokens["maintainer"])).status_code == 403
@@ -89,6 +93,12 @@ def test_admin_and_the_dataflows_producers_read(client: httpx.Client, tokens: di
     avail = client.get("/rest/availableconstraint/ECB,EXR,1.0", headers=bearer(tokens[who]))
     assert avail.status_code == 200 and avail.headers["cache-control"] == "private"
     assert b'<com:Value>JPY</com:Value>' in avail.content
+    v2 = client.get("/rest/v2/data/dataflow/ECB/EXR/1.0/Q.USD.EUR.SP00.A?c[TIME_PERIOD]=ge:2020",
+                    headers={**bearer(tokens[who]), "Accept": "application/vnd.sdmx.data+csv;version=2.0.0"})
+    assert v2.status_code == 200 and v2.text.count("\n") == 9  # header + 8 quarters of 2020-2021
+    assert v2.headers["cache-control"] == "private"
+    v2_avail = client.get("/rest/v2/availability/dataflow/ECB/EXR/1.0", headers=bearer(tokens[who]))
+    assert v2_avail.status_code == 200 and v2_avail.headers["cache-control"] == "private"
 
 
 def test_structures_stay_public(client: httpx.Client) -> None:

@@ -17,13 +17,11 @@ from sdmx_server.api.http import (
 )
 from sdmx_server.api.paths import ID_RE, check_params, split_path
 from sdmx_server.api.public_url import public_base_url
-from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import negotiate, parse_accept_language
 from sdmx_server.formats.registry import STRUCTURE_V1, structure_writer
-from sdmx_server.services.auth import require_read
-from sdmx_server.services.availability import AvailabilityService
+from sdmx_server.services.availability_answer import answer_availability
 from sdmx_server.services.structure_render import Rendered
 
 router = APIRouter(tags=["availability (SDMX 2.1)"])
@@ -52,30 +50,16 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
     media, _ = negotiate(request.headers.get("accept"), STRUCTURE_V1)
     settings = services.settings
     languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
-    query = services.data_query
     admit(request, settings.db_pool_timeout)
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    session = query.open()
-    try:
-        _pk, info = query.resolve(session, req)
-        # Availability reveals which data exist: it follows the dataflow's read rights.
-        require_read(principal, info.dataflow.ref.triplet, info.dataflow_pk, info.is_public, info.provider_pks)
-        # The time dimension is a dimension too (SDMX 2.1): its availability is the TimeRange alone.
-        if component is not None and component not in info.dimension_ids and component != info.time_dimension:
-            raise BadRequestError(f"{component} is not a dimension of {info.dsd.ref}")
-        now = utcnow()
-        etag, last_modified = query.validators(
-            session, info, req, f"availability|{mode}|{references}|{component}|{languages.tag}", now)
-        if is_not_modified(request, etag, last_modified, lambda since: query.unchanged_within(session, info, since, now)):
-            return not_modified_response(etag, last_modified, request)
-        service = AvailabilityService(query)
-        avail = service.compute(session, info, req, mode, component, now)
-        entries = service.entries(session, info, avail, references, mode, req, now)
-    finally:
-        session.close()
-    body = structure_writer(media)(entries, RenderContext(public_url=public_base_url(request, settings), languages=languages))
+    answer = answer_availability(services.data_query, principal, req, mode, component, (references,), languages.tag,
+                                 lambda etag, modified, unchanged: is_not_modified(request, etag, modified, unchanged))
+    if answer.entries is None:
+        return not_modified_response(answer.etag, answer.last_modified, request)
+    body = structure_writer(media)(answer.entries,
+                                   RenderContext(public_url=public_base_url(request, settings), languages=languages))
     gz = accepts_gzip(request)
-    headers = validator_headers(etag, last_modified, gz=gz)
-    if not info.is_public:
+    headers = validator_headers(answer.etag, answer.last_modified, gz=gz)
+    if answer.private:
         headers["Cache-Control"] = "private"
     return bytes_response(request, body, Rendered(body).gzipped() if gz else None, media.content_type, headers)
