@@ -1,4 +1,4 @@
-# Thin wrappers around ./dev (which needs only python3.11).
+# Thin wrappers around ./dev (which needs only Python 3.11, 3.12 or 3.13).
 .PHONY: run test lint bench migrate
 run:
 	./dev run
@@ -9,4 +9,4 @@ lint:
 bench:
 	./dev bench
 migrate:
-	.venv/bin/sdmx-server migrate
+	./dev cli migrate

