@@ -1,4 +1,6 @@
-# Production image: the server and its shipped content, run as an unprivileged user.
+# Production image: the server and its shipped structures, run as an unprivileged user.
+# Sample data are not loaded unless SDMX_SERVER_LOAD_SAMPLE_DATA says so; docker-compose.yml
+# runs it with PostgreSQL.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

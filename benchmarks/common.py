@@ -52,10 +52,11 @@ def free_port() -> int:
 
 @contextmanager
 def server_process(database_url: str, *, workers: int = 1, extra_env: dict[str, str] | None = None,
-                   cli: bool = False) -> Iterator[tuple[str, list[int]]]:
+                   cli: bool = False, cwd: Path | None = None) -> Iterator[tuple[str, list[int]]]:
     """``sdmx-server``'s app under uvicorn in its own process(es); yields (base URL, worker pids).
 
-    ``cli=True`` starts it as operators do, ``sdmx-server serve --workers N``.
+    ``cli=True`` starts it as operators do, ``sdmx-server serve --workers N``. ``cwd``: serve the
+    ``sdmx_server`` package of another checkout (``python -m`` puts the working folder first on the path).
     """
     port = free_port()
     env = dict(os.environ, SDMX_SERVER_DATABASE_URL=database_url, SDMX_SERVER_LOG_LEVEL="WARNING",
@@ -68,7 +69,9 @@ def server_process(database_url: str, *, workers: int = 1, extra_env: dict[str, 
         cmd = [str(Path(sys.executable).with_name("sdmx-server")), "serve", "--workers", str(workers)]
     if workers > 1:
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sdmx-bench-metrics-")
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    if cwd is not None:
+        env["PYTHONPATH"] = str(cwd)
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd or ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60

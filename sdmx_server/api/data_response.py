@@ -15,10 +15,13 @@ from sdmx_server.api.http import (
     VARY,
     accepts_gzip,
     admit,
+    client_gone,
+    gone_response,
     is_not_modified,
     not_modified_response,
     validator_headers,
 )
+from sdmx_server.api.public_url import public_base_url
 from sdmx_server.api.streaming import ReleasingStreamingResponse
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, RangeNotSatisfiableError
@@ -70,24 +73,30 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     settings = services.settings
     languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
     admit(request, settings.db_pool_timeout)
+    if client_gone(request):
+        return gone_response()
     principal = services.auth.authenticate(request.headers.get("authorization"))
     session = query.open()
     try:
         _row, info = query.resolve(session, req)
+        if client_gone(request):  # it went away while this request waited for a connection
+            session.close()
+            return gone_response()
         require_read(principal, info.dataflow.ref.triplet, info.dataflow_pk, info.is_public, info.provider_pks)
         if req.preview:
             req = replace(req, preview_provider=require_preview(principal, info.dataflow.ref.triplet,
                                                                 info.provider_pks))
         if req.dim_at_obs not in (None, "AllDimensions", info.time_dimension) and req.dim_at_obs not in info.dimension_ids:
             raise BadRequestError(f"dimensionAtObservation={req.dim_at_obs} is not a dimension of {info.dsd.ref}")
-        tag = f"{media.format_id}|{labels}|{time_format}|{csv_keys}|{languages.tag}|{rng}"
+        base = public_base_url(request, settings)  # links in SDMX-JSON: part of the ETag
+        tag = f"{media.format_id}|{labels}|{time_format}|{csv_keys}|{languages.tag}|{rng}|{base}"
         now = utcnow()
         etag, last_modified = query.validators(session, info, req, tag, now)
         if is_not_modified(request, etag, last_modified,
                            lambda since: query.unchanged_within(session, info, since, now)):
             session.close()
             return not_modified_response(etag, last_modified, request)
-        render = RenderContext(public_url=settings.public_url, languages=languages)
+        render = RenderContext(public_url=base, languages=languages)
         prepared = query.prepare(session, info, req, render, labels=labels, time_format=time_format,
                                  etag=etag, last_modified=last_modified,
                                  paging=req.offset is not None or req.limit is not None,

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -28,6 +29,24 @@ def admit(request: Request, max_wait: float) -> None:
     arrived = request.scope.get(ARRIVED)
     if arrived is not None and time.perf_counter() - arrived > max_wait:
         raise ServiceUnavailableError("The server is busy: try again shortly", headers={"Retry-After": "1"})
+
+
+def client_gone(request: Request) -> bool:
+    """True when the client of this request already disconnected (call from a worker thread).
+
+    After a burst the thread pool still holds requests whose clients are gone (wrk
+    closes its connections at the end of a run): they are dropped before they
+    touch the database, so the server is back to idle as soon as the burst ends.
+    """
+    try:
+        return bool(anyio.from_thread.run(request.is_disconnected))
+    except RuntimeError:  # not in a worker thread of the event loop
+        return False
+
+
+def gone_response() -> Response:
+    """The answer to a client that is no longer there (never sent; 499 in the access log)."""
+    return Response(status_code=499)
 
 
 def accepts_gzip(request: Request) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sdmx_server.api.cache_policy import cache_control
 from sdmx_server.api.errors import database_error, error_response
 from sdmx_server.api.http import ARRIVED
 from sdmx_server.api.metrics import observe_request
@@ -98,18 +99,23 @@ class ServerMiddleware:
         sent = 0
         started = False
         extra = [(b"x-request-id", rid.encode())] + self._cors_headers(scope)
+        authorized = any(k == b"authorization" for k, _ in scope["headers"])
+        path = scope.get("path", "")
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status, sent, started
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                message["headers"] = list(message.get("headers", [])) + extra
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                route_value = next((v.decode("latin-1") for k, v in message.get("headers", [])
+                                    if k.lower() == b"cache-control"), None)
+                policy = cache_control(scope["method"], path, status, authorized, route_value)
+                message["headers"] = headers + [(b"cache-control", policy.encode())] + extra
             elif message["type"] == "http.response.body":
                 sent += len(message.get("body", b""))
             await send(message)
 
-        path = scope.get("path", "")
         try:
             uri_len = len(scope.get("raw_path") or path) + len(scope.get("query_string") or b"") + 1
             if uri_len > self.max_uri_length:

@@ -24,7 +24,12 @@ from fastapi.openapi.utils import get_openapi
 from sdmx_server.api.route_table import RouteEntry, routes_of, sort_methods
 from sdmx_server.formats.errors import JSON_ERROR_TYPE, XML_ERROR_TYPE
 from sdmx_server.formats.media_types import MediaType
-from sdmx_server.formats.registry import DATA_V1, STRUCTURE_V1
+from sdmx_server.formats.registry import (
+    DATA_V1,
+    STRUCTURE_QUERY_V1,
+    STRUCTURE_QUERY_V2,
+    STRUCTURE_V1,
+)
 
 SCHEMA_XSD_TYPE = "application/vnd.sdmx.schema+xml;version=2.1"
 JSON = "application/json"
@@ -52,8 +57,9 @@ def _types(offers: tuple[MediaType, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.content_type for m in offers))
 
 
+_OPERATIONS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
 _READ = frozenset({"GET", "HEAD"})
-_WRITE = frozenset({"POST", "PUT", "DELETE"})
+_WRITE = frozenset({"POST", "PUT"})
 
 # First match wins. Statuses are those the route's code (and the middleware: 400 for a control
 # character in the path, 414, 500) can answer; error bodies are SDMX error messages.
@@ -74,9 +80,16 @@ FAMILIES: tuple[Family, ...] = (
     Family(r"/admin/audit", _READ, (200,), lambda: (JSON,), (400, 401, 403, 414, 500, 503), "The audit trail"),
     Family(r"/rest/v2/structure.*", _WRITE, (200, 201), lambda: (XML_ERROR_TYPE,),
            (400, 401, 403, 404, 409, 413, 415, 422, 500, 503), "Structure submission (SDMX REST v2 maintenance)"),
+    Family(r"/rest/v2/structure.*", frozenset({"DELETE"}), (200,), lambda: (XML_ERROR_TYPE,),
+           (400, 401, 403, 404, 409, 500, 503), "Structure deletion (SDMX REST v2 maintenance)"),
+    Family(r"/rest/v2/structure(/|/\{rest\})?", _READ, (200, *_CONDITIONAL), lambda: _types(STRUCTURE_QUERY_V2),
+           (400, 404, 406, 414, 500, 501, 503),
+           "SDMX REST v2 structure query /structure/{structureType}/{agencyID}/{resourceID}/{version}/{itemID}"),
+    Family(r"/rest/v2/(metadata|registration)(/\{rest\})?", _READ, (), lambda: (), (400, 414, 500, 501),
+           "Reference metadata and registrations: not served yet (501)"),
     Family(r"/rest/v2/\{rest\}", _READ, (), lambda: (), (400, 404, 414, 500, 501),
            "SDMX REST v2 paths this server does not implement yet (501)"),
-    Family(r"/rest/\{resource\}(/\{rest\})?", _READ, (200, *_CONDITIONAL), lambda: _types(STRUCTURE_V1),
+    Family(r"/rest/\{resource\}(/\{rest\})?", _READ, (200, *_CONDITIONAL), lambda: _types(STRUCTURE_QUERY_V1),
            (400, 404, 406, 414, 500, 501, 503),
            "SDMX REST v1 structure query /{resource}/{agencyID}/{resourceID}/{version}/{itemID}"),
     Family(r"/health", _READ, (200,), lambda: (JSON,), (500,), "Liveness"),
@@ -117,10 +130,19 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
 
 def _query_parameters(path: str) -> list[dict[str, Any]]:
     """Query parameters and headers of the structure queries (plain Starlette routes FastAPI cannot see)."""
-    if not re.fullmatch(r"/rest/\{resource\}(/\{rest\})?", path):
-        return []
     from sdmx_server.services.structure_query import DETAILS
     from sdmx_server.services.structure_references import V1_REFERENCES
+
+    if re.fullmatch(r"/rest/v2/structure(/|/\{rest\})?", path):
+        return [
+            {"name": "references", "in": "query", "required": False,
+             "description": "none, parents, parentsandsiblings, ancestors, children, descendants, all or a "
+                            "structure type; several comma-separated", "schema": {"type": "string"}},
+            {"name": "detail", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": list(DETAILS), "default": "full"}},
+        ]
+    if not re.fullmatch(r"/rest/\{resource\}(/\{rest\})?", path):
+        return []
 
     return [
         {"name": "references", "in": "query", "required": False,
@@ -140,9 +162,10 @@ def _slug(path: str) -> str:
 
 
 def _summary(entry: RouteEntry, family: Family) -> str:
-    doc = (getattr(entry.route, "endpoint", None).__doc__ or "") if hasattr(entry.route, "endpoint") else ""
-    first = doc.strip().splitlines()[0].strip() if doc.strip() else ""
-    return first or family.summary or entry.name
+    """The first line of the endpoint's docstring, else the family's summary."""
+    endpoint = getattr(entry.route, "endpoint", None)
+    doc = (getattr(endpoint, "__doc__", None) or "").strip()
+    return (doc.splitlines()[0].strip() if doc else "") or family.summary or entry.name
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
@@ -150,9 +173,29 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     doc = get_openapi(title=app.title, version=app.version, description=app.description,
                       routes=app.routes, openapi_version=app.openapi_version)
     paths: dict[str, dict[str, Any]] = doc.setdefault("paths", {})
-    entries = routes_of(app)
-    used_ids: set[str] = {op.get("operationId", "") for ops in paths.values() for op in ops.values()
-                          if isinstance(op, dict)}
+    _add_missing_operations(paths, routes_of(app))
+    # HEAD operations mirror their GET (same parameters), without bodies.
+    for item in paths.values():
+        if "get" in item and "head" in item and not item["head"].get("parameters"):
+            item["head"]["parameters"] = copy.deepcopy(item["get"].get("parameters", []))
+    for path, item in paths.items():
+        for key, op in item.items():
+            if isinstance(op, dict) and key.upper() in _OPERATIONS:
+                _complete(path, key.upper(), op)
+    # FastAPI's validation-error schemas describe a 422 this server never sends (it answers 400).
+    schemas = doc.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    if "components" in doc and not schemas:
+        doc["components"].pop("schemas", None)
+        if not doc["components"]:
+            doc.pop("components")
+    return doc
+
+
+def _add_missing_operations(paths: dict[str, dict[str, Any]], entries: list[RouteEntry]) -> None:
+    """An operation for every route and method FastAPI left out (plain routes, HEAD, hidden ones)."""
+    used_ids = {op.get("operationId", "") for ops in paths.values() for op in ops.values() if isinstance(op, dict)}
     for entry in entries:
         item = paths.setdefault(entry.path, {})
         for method in sort_methods(entry.methods):
@@ -163,8 +206,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             tags = list(getattr(entry.route, "tags", None) or [])
             if tags:
                 op["tags"] = tags
-            family = family_of(entry.path, method)
-            op["summary"] = _summary(entry, family)
+            op["summary"] = _summary(entry, family_of(entry.path, method))
             op_id = f"{entry.name or 'route'}_{_slug(entry.path)}_{key}"
             while op_id in used_ids:
                 op_id += "_"
@@ -172,29 +214,16 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             op["operationId"] = op_id
             op["parameters"] = _path_parameters(entry.path) + _query_parameters(entry.path)
             item[key] = op
-    # HEAD operations mirror their GET (same parameters), without bodies.
-    for item in paths.values():
-        if "get" in item and "head" in item and not item["head"].get("parameters"):
-            item["head"]["parameters"] = copy.deepcopy(item["get"].get("parameters", []))
-    for path, item in paths.items():
-        for key, op in item.items():
-            if not isinstance(op, dict) or key.upper() not in {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}:
-                continue
-            method = key.upper()
-            op["responses"] = _responses(family_of(path, method), method)
-            op.pop("requestBody", None) if method in ("GET", "HEAD", "DELETE") else None
-            if method in ("POST", "PUT") and "requestBody" not in op:
-                op["requestBody"] = {"required": True, "content": {
-                    m: {"schema": {"type": "string", "format": "binary"}} for m in _request_media(path)}}
-    # FastAPI's validation-error schemas describe a 422 this server never sends (it answers 400).
-    schemas = doc.get("components", {}).get("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(name, None)
-    if "components" in doc and not schemas:
-        doc["components"].pop("schemas", None)
-        if not doc["components"]:
-            doc.pop("components")
-    return doc
+
+
+def _complete(path: str, method: str, op: dict[str, Any]) -> None:
+    """Statuses and media types of the operation's family; request bodies of writes."""
+    op["responses"] = _responses(family_of(path, method), method)
+    if method in ("GET", "HEAD", "DELETE"):
+        op.pop("requestBody", None)
+    elif "requestBody" not in op:
+        op["requestBody"] = {"required": True, "content": {
+            m: {"schema": {"type": "string", "format": "binary"}} for m in _request_media(path)}}
 
 
 def _request_media(path: str) -> tuple[str, ...]:

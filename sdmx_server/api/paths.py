@@ -74,7 +74,7 @@ def parse_structure_v1(resource: str, rest: str, params: Mapping[str, str], sour
     types = V1_RESOURCES.get(resource)
     if types is None:
         raise BadRequestError(f"'{resource}' is not an SDMX structure resource")
-    check_params(params, {"references", "detail"})
+    check_params(params, {"references", "detail", "format"})  # format=: formats.registry.FORMAT_PARAMETER
     segments = split_path(rest)
     if len(segments) > 4:
         raise BadRequestError("Too many path segments: expected /{agencyID}/{resourceID}/{version}/{itemID}")

@@ -69,4 +69,17 @@ def methods_for_path(app: FastAPI, path: str) -> list[str]:
     return sort_methods(methods)
 
 
-__all__ = ["RouteEntry", "methods_for_path", "openapi_path", "routes_of", "sort_methods"]
+def route_for(app: FastAPI, path: str, method: str) -> RouteEntry | None:
+    """The route that answers ``method`` at ``path`` (the first full match, as dispatch does)."""
+    scope = {"type": "http", "path": path, "method": method, "root_path": "", "headers": []}
+    for entry in routes_of(app):
+        try:
+            match, _ = entry.route.matches(scope)
+        except Exception:  # a converter refusing the value
+            continue
+        if match is Match.FULL:
+            return entry
+    return None
+
+
+__all__ = ["RouteEntry", "methods_for_path", "openapi_path", "route_for", "routes_of", "sort_methods"]

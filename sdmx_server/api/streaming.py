@@ -9,11 +9,18 @@ the worker. ``ReleasingStreamingResponse`` owns the iterator instead: it
 pulls chunks in worker threads and, however the response ends (complete,
 client gone, cancelled, failed), closes the iterator and calls ``release`` in a
 worker thread, shielded from cancellation, before the response is over.
+
+Those threads come from a limiter of their own: a stream holds a pooled
+connection, and if it had to queue for a thread behind requests that are
+themselves waiting for a pooled connection, neither would move until the
+pool timeout (a burst of 256 clients fell to 8 answers a second that way).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
 import anyio
@@ -23,6 +30,18 @@ from starlette.types import Receive, Scope, Send
 log = logging.getLogger(__name__)
 
 _END = object()
+
+STREAM_THREADS = 64  # per worker: more than the pool's connections, so every stream can always move
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+
+
+def _stream_limiter() -> anyio.CapacityLimiter:
+    """The thread limiter of streamed answers on this event loop (created on first use)."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(STREAM_THREADS)
+    return limiter
 
 
 def _next(chunks: Iterator[bytes]) -> object:
@@ -41,7 +60,7 @@ class ReleasingStreamingResponse(StreamingResponse):
 
     async def _pull(self) -> AsyncIterator[bytes]:
         while True:
-            chunk = await anyio.to_thread.run_sync(_next, self._chunks)
+            chunk = await anyio.to_thread.run_sync(_next, self._chunks, limiter=_stream_limiter())
             if chunk is _END:
                 return
             assert isinstance(chunk, bytes)
@@ -69,4 +88,4 @@ class ReleasingStreamingResponse(StreamingResponse):
             with anyio.CancelScope(shield=True):
                 if hasattr(body, "aclose"):
                     await body.aclose()  # suspended at a yield (or done): no thread is in the iterator
-                await anyio.to_thread.run_sync(self.close_now)
+                await anyio.to_thread.run_sync(self.close_now, limiter=_stream_limiter())

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, ITEM_RE, VERSION_RE, check_params, split_path
-from sdmx_server.domain.errors import BadRequestError, NotImplementedYetError
+from sdmx_server.domain.errors import BadRequestError, NoResultsError
 from sdmx_server.domain.model import ArtefactType
 from sdmx_server.domain.versions import parse_v2
 from sdmx_server.services.structure_query import DETAILS, REFERENCES, StructureQuery
@@ -32,8 +32,9 @@ V2_NOT_STORED = frozenset({
     "reportingtaxonomy", "transformationscheme", "rulesetscheme", "userdefinedoperatorscheme", "customtypescheme",
     "namepersonalisationscheme", "vtlmappingscheme", "geographiccodelist", "geogridcodelist",
 })
-"""SDMX REST v2 structure types that exist but that this server does not store: 501 as the path type,
-nothing added as a ``references`` type."""
+"""SDMX REST v2 structure types that exist but that this server does not store: as the path type a
+404 (no results: none is stored; pysdmx's ``get_codes`` falls back to a value-list query and must see
+"not found", ADR 0013), as a ``references`` type nothing added."""
 
 _PARAMS = {"references", "detail"}
 
@@ -75,7 +76,7 @@ def _references(text: str) -> tuple[str, ...]:
 def parse_structure_v2(structure_type: str, rest: str, params: Mapping[str, str], source_alias: str) -> StructureQuery:
     """Parse a v2 structure query path (after ``/structure/``) and its parameters."""
     if structure_type in V2_NOT_STORED:
-        raise NotImplementedYetError(f"This server does not store {structure_type} structures")
+        raise NoResultsError(f"No {structure_type} structures: this server does not store that type")
     types = V2_TYPES.get(structure_type)
     if types is None:
         raise BadRequestError(f"'{structure_type}' is not an SDMX REST v2 structure type; "

@@ -8,6 +8,7 @@ the rendered-body cache, gzip and HEAD are the same for both.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -20,8 +21,10 @@ from sdmx_server.api.http import (
     not_modified_response,
     validator_headers,
 )
+from sdmx_server.api.public_url import public_base_url
 from sdmx_server.formats.common import Languages
-from sdmx_server.formats.media_types import MediaType, negotiate, parse_accept_language
+from sdmx_server.formats.media_types import MediaType, parse_accept_language
+from sdmx_server.formats.registry import negotiate_request
 from sdmx_server.services.container import Services
 from sdmx_server.services.structure_query import StructureQuery
 
@@ -35,21 +38,22 @@ async def respond_structure(request: Request, query: StructureQuery, offers: Seq
     """
     services: Services = request.app.state.services  # no dependency injection: this path is hot
     settings = services.settings
-    media, _ = negotiate(request.headers.get("accept"), offers)
+    media, _ = negotiate_request(request.headers.get("accept"), request.query_params.get("format"), offers)
     languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
     renderer = services.structure_renderer
+    base = public_base_url(request, settings)
     state = renderer.state.snapshot()
     if state is not None:
-        validators = renderer.validators(query, media, languages, state)
+        validators = renderer.validators(query, media, languages, state, public_url=base)
     else:
-        validators = await run_in_threadpool(renderer.validators, query, media, languages)
+        validators = await run_in_threadpool(partial(renderer.validators, public_url=base), query, media, languages)
     rendered = renderer.cached(validators.etag)
     if is_not_modified(request, validators.etag, validators.last_modified):
         if rendered is None:  # a query with no result is 404 whatever the client holds
-            await run_in_threadpool(renderer.render, query, media, languages, validators.etag)
+            await run_in_threadpool(renderer.render, query, media, languages, validators.etag, base)
         return not_modified_response(validators.etag, validators.last_modified, request)
     if rendered is None:
-        rendered = await run_in_threadpool(renderer.render, query, media, languages, validators.etag)
+        rendered = await run_in_threadpool(renderer.render, query, media, languages, validators.etag, base)
     gz = accepts_gzip(request)
     headers = validator_headers(validators.etag, validators.last_modified, gz=gz)
     gz_body = None

@@ -12,9 +12,10 @@ import importlib
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from sdmx_server.domain.errors import BadRequestError, NotAcceptableError
 from sdmx_server.formats.common import RenderContext, StructureEntry
 from sdmx_server.formats.data_context import DataContext, Row
-from sdmx_server.formats.media_types import MediaType
+from sdmx_server.formats.media_types import MediaType, negotiate, parse_accept
 
 StructureWriterFn = Callable[[Sequence[StructureEntry], RenderContext], bytes]
 DataWriterFn = Callable[[DataContext, Iterator[list[Row]]], Iterator[bytes]]
@@ -69,6 +70,51 @@ NO_VERSIONS = frozenset({"data-csv-1.0"})  # cannot carry deletions or versions:
 # ---------------------------------------------------------------- registry interface
 REGISTRY_ML21 = MediaType("registry-ml-2.1", "application/xml", None)
 """SubmitStructureResponse of structure writes: SDMX-ML 2.1 only, whatever Accept says (SDMX REST maintenance)."""
+
+# ---------------------------------------------------------------- the format= query parameter
+FORMAT_PARAMETER: dict[str, str] = {
+    # value (as the Eurostat and .Stat web services accept it) -> the Accept it stands for
+    "genericdata": "application/vnd.sdmx.genericdata+xml;version=2.1",
+    "generictimeseriesdata": "application/vnd.sdmx.generictimeseriesdata+xml;version=2.1",
+    "structurespecificdata": "application/vnd.sdmx.structurespecificdata+xml;version=2.1",
+    "structurespecifictimeseriesdata": "application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1",
+    "jsondata": "application/vnd.sdmx.data+json;version=1.0.0",
+    "csvfile": "application/vnd.sdmx.data+csv;version=1.0.0",
+    "csvfilewithlabels": "application/vnd.sdmx.data+csv;version=1.0.0;labels=both",
+    "csvdata": "application/vnd.sdmx.data+csv;version=2.0.0",
+    "csvdatawithlabels": "application/vnd.sdmx.data+csv;version=2.0.0;labels=both",
+    "structure": "application/vnd.sdmx.structure+xml;version=2.1",
+}
+"""``format=`` values (for browsers, spreadsheets and BI tools, which cannot set Accept)."""
+
+
+def names_an_offer(accept: str | None, offers: Sequence[MediaType]) -> bool:
+    """True when ``accept`` names one of ``offers``' own media types (not a wildcard, not an alias)."""
+    types = {o.type for o in offers}
+    return any(f"{r.type}/{r.subtype}" in types for r in parse_accept(accept))
+
+
+def negotiate_request(accept: str | None, format_value: str | None,
+                      offers: Sequence[MediaType]) -> tuple[MediaType, dict[str, str]]:
+    """The format of an answer: from ``Accept``, or from ``format=``.
+
+    ``Accept`` wins when it names one of the resource's own SDMX media types
+    (``application/vnd.sdmx...``); otherwise (no Accept, ``*/*``, or the
+    generic types browsers and spreadsheets send: ``text/html``,
+    ``application/xml`` ...) ``format=`` decides. An unknown ``format`` value is
+    400; a known one this resource does not offer (``format=structure`` on
+    data) is 406.
+    """
+    if format_value is None or names_an_offer(accept, offers):
+        return negotiate(accept, offers)
+    stands_for = FORMAT_PARAMETER.get(format_value.strip().lower())
+    if stands_for is None:
+        raise BadRequestError(f"format={format_value} is not known; use one of {', '.join(FORMAT_PARAMETER)}")
+    try:
+        return negotiate(stands_for, offers)
+    except NotAcceptableError:
+        raise NotAcceptableError(f"format={format_value} is not available for this resource") from None
+
 
 WRITERS: dict[str, str] = {
     "structure-ml-2.1": "sdmx_server.formats.sdmx_ml21_structure:write_structures",

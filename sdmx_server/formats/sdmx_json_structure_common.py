@@ -398,8 +398,9 @@ class JsonStructureWriter:
         if not kv.include:
             out["include"] = False
         if kv.values:
-            out["values"] = [{"value": v, "cascadeValues": True} if v in kv.cascade else v for v in kv.values] \
-                if self.f.v2 else list(kv.values)
+            # objects, not bare strings (both are valid; pysdmx reads objects only)
+            out["values"] = [{"value": v, "cascadeValues": True} if v in kv.cascade else {"value": v}
+                             for v in kv.values] if self.f.v2 else list(kv.values)
         elif kv.time_range is not None:
             out["timeRange"] = self._time_range(kv.time_range)
         return out

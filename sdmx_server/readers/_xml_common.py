@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from lxml import etree
@@ -168,6 +169,67 @@ LIBXML_MAX_LINE = 65535
 CHUNK = 65536
 
 
+@dataclass(frozen=True)
+class XmlLimits:
+    """What one element of an XML message may carry (settings ``SDMX_SERVER_XML_MAX_*``).
+
+    Reading an element's attributes costs lxml time that grows with the square
+    of their number, with the interpreter lock held: 100,000 attributes on one
+    ``Obs`` would keep a worker from answering anything for a minute. The
+    bounds are far above what any SDMX message needs (an element carries one
+    attribute per component of its DSD).
+    """
+
+    max_attributes: int = 1000  # attributes of one element
+    max_tag_bytes: int = 256 << 10  # bytes of one start tag, or of one run of text, between two '<'
+
+
+DEFAULT_XML_LIMITS = XmlLimits()
+
+
+class MarkupGaps:
+    """Refuses a document where more than ``limit`` bytes pass without a ``<``: a start tag (with its
+    attributes) or a text that long. Two byte searches per chunk, so it costs nothing measurable."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.since = 0  # bytes since the last '<'
+        self.lines = 0  # newlines seen, for the location
+
+    def check(self, data: bytes) -> None:
+        """Account for the next bytes of the document."""
+        first = data.find(b"<")
+        at = first if first >= 0 else len(data)
+        if first < 0:
+            self.since += len(data)
+        else:
+            self.since += first
+            if self.since <= self.limit and len(data) > self.limit:
+                # A chunk longer than the limit may hide a long gap between two of its own '<'.
+                start = first
+                while (end := data.find(b"<", start + 1)) >= 0:
+                    if end - start - 1 > self.limit:
+                        self.since, at = end - start - 1, start
+                        break
+                    start = end
+            if self.since <= self.limit:
+                self.since = len(data) - data.rfind(b"<") - 1
+                at = len(data)
+        if self.since > self.limit:
+            line = self.lines + data.count(b"\n", 0, at) + 1
+            raise DataReadError(f"line {line}", f"a start tag or a text longer than {self.limit} bytes: refused "
+                                "(SDMX_SERVER_XML_MAX_TAG_BYTES)")
+        self.lines += data.count(b"\n")
+
+
+def check_attribute_count(elem: Any, limits: XmlLimits, line: int | None) -> None:
+    """Refuse an element with more attributes than ``limits`` allow (counted without reading them)."""
+    count = len(elem.attrib)
+    if count > limits.max_attributes:
+        raise DataReadError(f"line {line or 1}", f"element {localname(elem.tag)} has {count} attributes; at most "
+                            f"{limits.max_attributes} are accepted (SDMX_SERVER_XML_MAX_ATTRIBUTES)")
+
+
 class XmlFeeder:
     """Feeds a binary stream to a hardened :class:`lxml.etree.XMLPullParser`.
 
@@ -178,8 +240,11 @@ class XmlFeeder:
     and :attr:`line` is the line being parsed, for :meth:`location_line`.
     """
 
-    def __init__(self, stream: BinaryIO, events: tuple[str, ...], tag: Any = None) -> None:
+    def __init__(self, stream: BinaryIO, events: tuple[str, ...], tag: Any = None,
+                 limits: XmlLimits = DEFAULT_XML_LIMITS) -> None:
         self.stream = stream
+        self.limits = limits
+        self._gaps = MarkupGaps(limits.max_tag_bytes)
         self.parser = etree.XMLPullParser(
             events=events,
             tag=tag,
@@ -235,9 +300,11 @@ class XmlFeeder:
     def events(self) -> Iterator[tuple[str, Any]]:
         """Parse events, then :attr:`root`; malformed XML raises :class:`DataReadError`."""
         parser = self.parser
+        gaps = self._gaps
         etree.clear_error_log()  # this thread's log: keep errors of earlier documents out
         try:
             for piece in self._pieces():
+                gaps.check(piece)  # before libxml2 spends time on an oversized tag
                 parser.feed(piece)
                 yield from parser.read_events()
             self.root = parser.close()

@@ -35,6 +35,7 @@ from ._ml_components import (
     xml_attribute_pairs,
 )
 from ._xml_common import (
+    DEFAULT_XML_LIMITS,
     GENERIC_21,
     GENERIC_DATA_21,
     LIBXML_MAX_LINE,
@@ -42,6 +43,8 @@ from ._xml_common import (
     SS_21,
     XSI_TYPE,
     XmlFeeder,
+    XmlLimits,
+    check_attribute_count,
     check_root,
     localname,
     parse_action,
@@ -64,7 +67,7 @@ def _tell(stream: BinaryIO) -> int | None:
         return None
 
 
-def read_ml_info(stream: BinaryIO) -> MessageInfo:
+def read_ml_info(stream: BinaryIO, limits: XmlLimits = DEFAULT_XML_LIMITS) -> MessageInfo:
     """Read the header of an SDMX-ML data message.
 
     Returns the format (from the root element), the structure the header
@@ -76,7 +79,7 @@ def read_ml_info(stream: BinaryIO) -> MessageInfo:
     """
     position = _tell(stream)
     try:
-        feeder = XmlFeeder(stream, ("start", "end"), tag=("{*}Header", "{*}DataSet"))
+        feeder = XmlFeeder(stream, ("start", "end"), tag=("{*}Header", "{*}DataSet"), limits=limits)
         fmt: str | None = None
         for event, elem in feeder.events():
             if fmt is None:
@@ -99,7 +102,8 @@ def _check_parsed_root(feeder: XmlFeeder, fmt: str | None) -> str:
     return check_root(feeder.root, fmt)
 
 
-def iter_ml_records(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> Iterator[DataRecord]:
+def iter_ml_records(stream: BinaryIO, roles: ComponentRoles, fmt: str,
+                    limits: XmlLimits = DEFAULT_XML_LIMITS) -> Iterator[DataRecord]:
     """Stream the records of an SDMX-ML data message of format ``fmt``.
 
     ``fmt`` is one of the SDMX-ML entries of :data:`base.FORMATS`; a message
@@ -108,7 +112,7 @@ def iter_ml_records(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> Iterat
     """
     if fmt not in ML_FORMATS:
         raise ValueError(f"not an SDMX-ML data format: {fmt!r}")
-    return _MlReader(roles, fmt).run(stream)
+    return _MlReader(roles, fmt, limits).run(stream)
 
 
 def _free(elem: Any) -> None:
@@ -135,8 +139,9 @@ def _dataset_attribute(elem: Any, name: str) -> str | None:
 class _MlReader:
     """The state of one pass over a message."""
 
-    def __init__(self, roles: ComponentRoles, fmt: str) -> None:
+    def __init__(self, roles: ComponentRoles, fmt: str, limits: XmlLimits = DEFAULT_XML_LIMITS) -> None:
         self.fmt = fmt
+        self.limits = limits
         self.generic = fmt == GENERIC_21
         # SDMX-ML 2.1 generic and structure-specific data sets are told apart by their
         # content's namespace, whatever the root says: sdmx1's to_xml writes generic data
@@ -162,9 +167,10 @@ class _MlReader:
     # ------------------------------------------------------------------ driver
 
     def run(self, stream: BinaryIO) -> Iterator[DataRecord]:
-        feeder = self.feeder = XmlFeeder(stream, ("start", "end"), tag=_TAGS)
+        feeder = self.feeder = XmlFeeder(stream, ("start", "end"), tag=_TAGS, limits=self.limits)
         start_lines = self.start_lines
         checked = False
+        limits = self.limits
         for event, elem in feeder.events():
             if not checked:
                 check_root(elem, self.fmt)
@@ -172,6 +178,8 @@ class _MlReader:
             tag = elem.tag
             name = tag[tag.rfind("}") + 1:]
             if event == "start":
+                # Before anything reads its attributes (see XmlLimits).
+                check_attribute_count(elem, limits, elem.sourceline)
                 if feeder.line:
                     start_lines[elem] = feeder.line
                 if name == "DataSet":

@@ -16,9 +16,20 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from sdmx_server.domain.errors import BadRequestError, UnsupportedMediaTypeError
-from sdmx_server.domain.model import ArtefactType, ConstraintDetails
+from sdmx_server.domain.model import Artefact, ArtefactType, ConstraintDetails
+from sdmx_server.domain.safe_text import safe_text
 
-from ._xml_common import MES_21, MES_30, check_prolog, localname, namespace
+from ._xml_common import (
+    DEFAULT_XML_LIMITS,
+    MES_21,
+    MES_30,
+    MarkupGaps,
+    XmlLimits,
+    check_attribute_count,
+    check_prolog,
+    localname,
+    namespace,
+)
 from .base import DataReadError
 
 if TYPE_CHECKING:
@@ -41,12 +52,19 @@ _OTHER_ROOTS = {
 
 
 def declared_version(content_type: str | None) -> str | None:
-    """The SDMX-ML version a Content-Type names (None: look at the body); 415 for other formats."""
+    """The SDMX-ML version a Content-Type names (None: look at the body); 415 for other SDMX formats.
+
+    Like data pushes, a missing or generic Content-Type (``application/xml``,
+    ``application/octet-stream``, the ``application/x-www-form-urlencoded``
+    that ``curl --data-binary`` sends, ...) leaves the format to the body's
+    first bytes; only a type that names another format (SDMX data, JSON,
+    CSV) is refused here.
+    """
     if not content_type or not content_type.strip():
         return None
     main, *params = content_type.split(";")
     media = main.strip().lower()
-    if media in GENERIC_TYPES:
+    if media in GENERIC_TYPES or not _names_another_format(media):
         return None
     if media != STRUCTURE_TYPE:
         raise UnsupportedMediaTypeError(
@@ -63,19 +81,46 @@ def declared_version(content_type: str | None) -> str | None:
     return None
 
 
-def check_structure_xml(body: bytes) -> tuple[str, etree._Element]:
+def _names_another_format(media: str) -> bool:
+    """True for media types that say the body is something else than an SDMX-ML structure message."""
+    return (media.startswith("application/vnd.sdmx.") or media.endswith(("+json", "/json", "/csv", "+csv"))
+            or media in ("text/csv", "application/zip", "application/gzip"))
+
+
+def _check_sizes(body: bytes, limits: XmlLimits) -> None:
+    """Refuse an over-long start tag or text before the parser sees it (see :class:`XmlLimits`)."""
+    gaps = MarkupGaps(limits.max_tag_bytes)
+    try:
+        for start in range(0, len(body), 1 << 16):
+            gaps.check(body[start:start + (1 << 16)])
+    except DataReadError as exc:
+        raise BadRequestError(f"{exc.message} ({exc.location})") from None
+
+
+def _check_attribute_counts(root: etree._Element, limits: XmlLimits) -> None:
+    """Refuse an element with too many attributes before sdmx1 reads them (see :class:`XmlLimits`)."""
+    for elem in root.iter():
+        try:
+            check_attribute_count(elem, limits, elem.sourceline)
+        except DataReadError as exc:
+            raise BadRequestError(f"{exc.message} ({exc.location})") from None
+
+
+def check_structure_xml(body: bytes, limits: XmlLimits = DEFAULT_XML_LIMITS) -> tuple[str, etree._Element]:
     """Parse ``body`` with a hardened parser: the SDMX-ML version of its Structure root ("2.1" or "3.0"), and the root."""
     try:
         check_prolog(body[:PROLOG_SCAN])  # a DOCTYPE is refused before the parser sees its entities
     except DataReadError as exc:
         raise BadRequestError("DOCTYPE declarations (and so entities) are not allowed in SDMX-ML messages "
                               f"({exc.location})") from None
+    _check_sizes(body, limits)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                              huge_tree=False, remove_comments=True)
     try:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
         raise BadRequestError(f"The body is not well-formed XML: {exc}") from None
+    _check_attribute_counts(root, limits)
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.system_url:
         raise BadRequestError("DOCTYPE declarations (and so entities) are not allowed in SDMX-ML messages")
@@ -89,13 +134,14 @@ def check_structure_xml(body: bytes) -> tuple[str, etree._Element]:
     return ROOT_VERSIONS[ns], root
 
 
-def read_structure_message(body: bytes, content_type: str | None) -> ReadResult:
+def read_structure_message(body: bytes, content_type: str | None,
+                           limits: XmlLimits = DEFAULT_XML_LIMITS) -> ReadResult:
     """Check, then read, a structure message body: 400 unreadable, 415 not an SDMX-ML structure message."""
     # sdmx1 is imported on first use, not when the application starts.
     from sdmx_server.readers.sdmx1_structures import NotAStructureMessage, read_structure_bytes
 
     declared = declared_version(content_type)
-    version, root = check_structure_xml(body)
+    version, root = check_structure_xml(body, limits)
     if declared is not None and declared != version:
         raise BadRequestError(f"The Content-Type says SDMX-ML {declared}, but the message is SDMX-ML {version}")
     try:
@@ -104,9 +150,60 @@ def read_structure_message(body: bytes, content_type: str | None) -> ReadResult:
         raise BadRequestError(str(exc)) from None
     if not result.artefacts and not result.refused:
         raise BadRequestError("The message holds no structures")
+    _refuse_duplicate_items(result, root)
     _refuse_incomplete_constraints(result, root)
     _refuse_complex_components(result, root)
     return result
+
+
+# Item schemes and their items (SDMX-ML 2.1 and 3.0 element names).
+_ITEM_SCHEMES = {
+    "Codelist": ("Code",), "ConceptScheme": ("Concept",), "CategoryScheme": ("Category",),
+    "AgencyScheme": ("Agency",), "DataProviderScheme": ("DataProvider",), "DataConsumerScheme": ("DataConsumer",),
+    "OrganisationUnitScheme": ("OrganisationUnit",),
+}
+
+
+def _duplicates(parent: etree._Element, item_names: tuple[str, ...], path: str = "") -> list[str]:
+    """Item ids given more than once among ``parent``'s items (nested categories: per level, as paths)."""
+    seen: dict[str, int] = {}
+    found: list[str] = []
+    for child in parent:
+        if localname(child.tag) not in item_names:
+            continue
+        item_id = child.get("id") or ""
+        seen[item_id] = seen.get(item_id, 0) + 1
+        if seen[item_id] == 2:
+            found.append(path + item_id)
+        found += _duplicates(child, item_names, f"{path}{item_id}.")  # nested items (categories)
+    return found
+
+
+def _refuse_duplicate_items(result: ReadResult, root: etree._Element) -> None:
+    """Refuse item schemes that give an item id twice: sdmx1 keeps one of them silently, so the
+    scheme would be stored with fewer items than sent (and maybe the wrong one)."""
+    duplicated: dict[tuple[str, str | None, str | None, str], list[str]] = {}
+    for elem in root.iter():
+        name = localname(elem.tag)
+        items = _ITEM_SCHEMES.get(name)
+        if items is None or elem.get("id") is None:
+            continue
+        found = _duplicates(elem, items)
+        if found:
+            duplicated[(name, elem.get("agencyID"), elem.get("id"), elem.get("version") or "1.0")] = found
+    if not duplicated:
+        return
+    kept: list[Artefact] = []
+    for artefact in result.artefacts:
+        dupes = duplicated.get((artefact.type.info.cls, artefact.agency, artefact.id, artefact.version))
+        if dupes is None:
+            kept.append(artefact)
+            continue
+        shown = ", ".join(safe_text(f, 100) for f in dupes[:10]) + (f" and {len(dupes) - 10} more" if len(dupes) > 10
+                                                                      else "")
+        result.refused.append((f"{artefact.type.info.cls} {artefact.agency}:{artefact.id}({artefact.version})",
+                               f"duplicate item id {shown}: the ids of an item scheme's items must be unique"))
+    result.artefacts[:] = kept
 
 
 def _selections(elem: etree._Element) -> int:

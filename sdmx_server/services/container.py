@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from sdmx_server.readers._xml_common import XmlLimits
 from sdmx_server.services.audit import AuditTrail
 from sdmx_server.services.auth import AuthService
 from sdmx_server.services.data_query import DataQueryService
@@ -49,19 +50,21 @@ class Services:
         health = DbHealth()
         health.watch(engine)
         query = StructureQueryService(factory)
-        renderer = StructureRenderer(factory, query, settings.public_url, cache_entries=settings.structure_cache_entries,
+        renderer = StructureRenderer(factory, query, cache_entries=settings.structure_cache_entries,
                                      state=StructureStateCache(engine, factory))
         writes = make_session_factory(engine, write=True)
         store = StructureStore(writes)
-        data_write = DataWriteService(writes)
+        xml_limits = XmlLimits(max_attributes=settings.xml_max_attributes, max_tag_bytes=settings.xml_max_tag_bytes)
+        data_write = DataWriteService(writes, xml_limits)
         auth, audit = AuthService(factory, writes), AuditTrail(writes, factory)
         return cls(settings=settings, engine=engine, session_factory=factory, structure_store=store,
                    structure_query=query, structure_renderer=renderer, data_write=data_write,
-                   data_query=DataQueryService(factory, settings.max_response_observations, settings.public_url,
+                   data_query=DataQueryService(factory, settings.max_response_observations,
                                                activate=data_write.activate_due_releases),
                    auth=auth, audit=audit,
-                   submissions=SubmissionService(data_write, factory, writes, settings.public_url),
-                   structure_write=StructureWriteService(store, auth, audit), db_health=health)
+                   submissions=SubmissionService(data_write, factory, writes,
+                                                 settings.public_url or f"http://{settings.host}:{settings.port}"),
+                   structure_write=StructureWriteService(store, auth, audit, xml_limits), db_health=health)
 
     def close(self) -> None:
         """Stop background listeners and release database connections."""

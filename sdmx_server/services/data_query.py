@@ -126,12 +126,11 @@ class PreparedData:
 class DataQueryService:
     """Prepares and streams data queries (read-only transactions)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], max_observations: int, public_url: str,
+    def __init__(self, session_factory: sessionmaker[Session], max_observations: int,
                  activate: Callable[[int, int], int] | None = None) -> None:
         self._factory = session_factory
         self._activate = activate
         self._max = max_observations
-        self._public_url = public_url
         # Compiled DSDs per worker, keyed by the structure generations read from the
         # database on every request: a structure change anywhere is seen at once.
         self._dsd_cache: OrderedDict[tuple[Any, ...], tuple[int, DsdInfo]] = OrderedDict()

@@ -46,6 +46,15 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed
 _JSON_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
 _FAST_NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,299})(\.[0-9]{1,300})?\Z")
 _SPECIAL = {"NaN": "NaN", "INF": "INF", "-INF": "-INF"}
+# An observation may lack its value only where it says why (SDMX: the observation status or the
+# confidentiality status), with one of these codes, in a DSD that has the attribute; or where it deletes.
+MISSING_VALUE_STATUSES: dict[str, frozenset[str]] = {
+    # SDMX CL_OBS_STATUS: M missing, data cannot exist; L missing, data exist but were not collected;
+    # O missing (SDMX 2.0); Q missing, suppressed; H missing, holiday or weekend.
+    "OBS_STATUS": frozenset({"M", "L", "O", "Q", "H"}),
+    # SDMX CL_CONF_STATUS: C confidential, D secondary confidentiality, N not for publication.
+    "CONF_STATUS": frozenset({"C", "D", "N"}),
+}
 _SLOW = object()  # the fast lane's "take the general path"
 _NO_ERRORS: list[ValidationError] = []  # shared by every valid series check (never appended to)
 _SERIES_CACHE = 100_000  # series checks kept (about 300 bytes each)
@@ -292,6 +301,11 @@ class Validator:
             self.error(loc, self.info.time_dimension, "", "missing time period")
             ok = False
         value_ok, value = self.value(rec.value, loc) if not deleting else (True, None)
+        # A Merge keeps the stored value where it gives none (it changes only what it gives).
+        if (value_ok and value is None and not deleting and rec.action is not Action.MERGE
+                and not self._says_why_missing(rec.attrs)):
+            self.error(loc, self._measure.id, "", self._missing_value_reason)
+            value_ok = False
         ok = ok and value_ok
         obs_attrs, ok = self._split_attributes(rec, loc, ok, deleting)
         if not ok:
@@ -400,8 +414,8 @@ class Validator:
             if bounds is None:
                 return None
             value = row[measure_col] if measure_col is not None else ""
-            if value and (number is None or number(value) is None):
-                return None
+            if not value or number is None or number(value) is None:
+                return None  # no value (allowed only with a status saying why) or a value to look at
             attrs = attrs_of(row)
             if attrs is slow:
                 return None
@@ -447,6 +461,20 @@ class Validator:
             col = cols[0]
             return lambda row: cache[cell] if (cell := row[col]) in cache else fill(cell)
         return lambda row: cache[cells] if (cells := getter(row)) in cache else fill(cells)
+
+    def _says_why_missing(self, attrs: dict[str, str]) -> bool:
+        """True when an observation without a value says why (see :data:`MISSING_VALUE_STATUSES`)."""
+        for attr_id, codes in MISSING_VALUE_STATUSES.items():
+            if attrs.get(attr_id) in codes and attr_id in self.info.attributes:
+                return True
+        return False
+
+    @property
+    def _missing_value_reason(self) -> str:
+        statuses = [f"{a} {' or '.join(sorted(c))}" for a, c in MISSING_VALUE_STATUSES.items()
+                    if a in self.info.attributes]
+        why = f", or a status saying why it is missing ({'; '.join(statuses)})" if statuses else ""
+        return f"missing observation value: give {self._measure.id}{why}"
 
     def _freq_of(self, key: tuple[str, ...]) -> str | None:
         if self._freq_index is None or self._freq_index >= len(key):

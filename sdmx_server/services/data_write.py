@@ -28,6 +28,7 @@ from sdmx_server.domain.model import (
     MaintainableRef,
     ProvisionAgreementDetails,
 )
+from sdmx_server.readers._xml_common import DEFAULT_XML_LIMITS, XmlLimits
 from sdmx_server.readers.base import (
     Action,
     ComponentRoles,
@@ -84,16 +85,17 @@ class SubmissionResult:
         }
 
 
-def _read_info(fmt: str, stream: BinaryIO) -> MessageInfo:
-    info = read_csv_info(stream) if fmt.startswith("sdmx-csv") else read_ml_info(stream)
+def _read_info(fmt: str, stream: BinaryIO, limits: XmlLimits = DEFAULT_XML_LIMITS) -> MessageInfo:
+    info = read_csv_info(stream) if fmt.startswith("sdmx-csv") else read_ml_info(stream, limits)
     stream.seek(0)
     return info
 
 
-def _records(fmt: str, stream: BinaryIO, roles: ComponentRoles) -> Iterator[DataRecord]:
+def _records(fmt: str, stream: BinaryIO, roles: ComponentRoles,
+             limits: XmlLimits = DEFAULT_XML_LIMITS) -> Iterator[DataRecord]:
     if fmt.startswith("sdmx-csv"):
         return iter_csv_records(stream, roles, fmt)
-    return iter_ml_records(stream, roles, fmt)
+    return iter_ml_records(stream, roles, fmt, limits)
 
 
 def roles_of(info: DsdInfo) -> ComponentRoles:
@@ -146,8 +148,9 @@ def lock_dataflow(session: Session, dataflow_pk: int) -> None:
 class DataWriteService:
     """Validates and writes data messages (owns the write transaction)."""
 
-    def __init__(self, write_sessions: sessionmaker[Session]) -> None:
+    def __init__(self, write_sessions: sessionmaker[Session], xml_limits: XmlLimits = DEFAULT_XML_LIMITS) -> None:
         self._factory = write_sessions
+        self._xml_limits = xml_limits
 
     def resolve_target(self, session: Session, hint: StructureRefHint | None,
                        dataflow: MaintainableRef | None) -> StructureArtefact:
@@ -194,7 +197,7 @@ class DataWriteService:
         head = stream.read(4096)
         stream.seek(0)
         fmt = sniff_format(head, content_type)
-        msg = _read_info(fmt, stream)
+        msg = _read_info(fmt, stream, self._xml_limits)
         result = SubmissionResult(dataflow=None, format=fmt, dry_run=dry_run)
 
         def collect(err: ValidationError) -> None:
@@ -309,7 +312,7 @@ class DataWriteService:
                 validator.error(exc.location, "", "", exc.message)
             return wildcards
         try:
-            for rec in _records(fmt, stream, roles_of(info)):
+            for rec in _records(fmt, stream, roles_of(info), self._xml_limits):
                 row += 1
                 if rec.kind == "obs":
                     if pending_series is not None and pending_series.key == rec.key:

@@ -60,28 +60,30 @@ class StructureRenderer:
     """Validators and (cached) bodies for structure queries."""
 
     def __init__(self, session_factory: sessionmaker[Session], queries: StructureQueryService,
-                 public_url: str, sender: str = "SDMX_SERVER", cache_entries: int = 256,
+                 sender: str = "SDMX_SERVER", cache_entries: int = 256,
                  *, state: StructureStateCache) -> None:
         self._factory = session_factory
         self.state = state
         self._queries = queries
-        self._public_url = public_url
         self._sender = sender
         self._cache: OrderedDict[str, Rendered] = OrderedDict()
-        self._validators: dict[tuple[str, str, str], tuple[State, Validators]] = {}
+        self._validators: dict[tuple[str, str, str, str], tuple[State, Validators]] = {}
         self._max = cache_entries
         self._lock = threading.Lock()
 
     def validators(self, q: StructureQuery, media: MediaType, languages: Languages,
-                   state: State | None = None) -> Validators:
-        """ETag and Last-Modified for this query in the current state of the store (or in ``state``)."""
+                   state: State | None = None, *, public_url: str) -> Validators:
+        """ETag and Last-Modified for this query in the current state of the store (or in ``state``).
+
+        ``public_url`` is the base of the links the body holds (part of the ETag).
+        """
         if state is None:
             state = self.state.read()
-        memo_key = (q.cache_key(), media.format_id, languages.tag)
+        memo_key = (q.cache_key(), media.format_id, languages.tag, public_url)
         hit = self._validators.get(memo_key)
         if hit is not None and hit[0] is state:  # the same snapshot object: nothing changed since
             return hit[1]
-        validators = self._compute_validators(q, media, languages, state)
+        validators = self._compute_validators(q, media, languages, state, public_url)
         with self._lock:
             self._validators[memo_key] = (state, validators)
             while len(self._validators) > 4 * self._max:
@@ -89,11 +91,11 @@ class StructureRenderer:
         return validators
 
     def _compute_validators(self, q: StructureQuery, media: MediaType, languages: Languages,
-                            state: State) -> Validators:
+                            state: State, public_url: str) -> Validators:
         involved = sorted(t.value for t in q.involved_types)
         gens = ",".join(f"{t}={state[t][0]}" for t in involved if t in state)
         changed = [state[t][1] for t in involved if t in state]
-        key = f"{q.cache_key()}|{media.format_id}|{languages.tag}|{self._public_url}|{gens}"
+        key = f"{q.cache_key()}|{media.format_id}|{languages.tag}|{public_url}|{gens}"
         etag = '"' + hashlib.sha1(key.encode()).hexdigest()[:24] + '"'
         return Validators(etag=etag, last_modified=max(changed) if changed else EPOCH)
 
@@ -105,13 +107,14 @@ class StructureRenderer:
                 self._cache.move_to_end(etag)
             return hit
 
-    def render(self, q: StructureQuery, media: MediaType, languages: Languages, etag: str) -> Rendered:
-        """The body for ``q`` (NoResultsError if nothing matches)."""
+    def render(self, q: StructureQuery, media: MediaType, languages: Languages, etag: str,
+               public_url: str) -> Rendered:
+        """The body for ``q`` with links under ``public_url`` (NoResultsError if nothing matches)."""
         hit = self.cached(etag)
         if hit is not None:
             return hit
         entries = self._queries.query(q)
-        ctx = RenderContext(public_url=self._public_url, languages=languages, sender=self._sender)
+        ctx = RenderContext(public_url=public_url, languages=languages, sender=self._sender)
         rendered = Rendered(structure_writer(media)(entries, ctx))
         with self._lock:
             self._cache[etag] = rendered

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.authority import ANY_AGENCY
 from sdmx_server.domain.errors import StructureLoadError
+from sdmx_server.domain.identifiers import artefact_problems
 from sdmx_server.domain.model import (
     Artefact,
     ArtefactType,
@@ -49,6 +50,7 @@ from sdmx_server.domain.model import (
     Item,
     MaintainableRef,
 )
+from sdmx_server.domain.safe_text import safe_text
 from sdmx_server.services.structure_impact import DataGuard
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage import structure_usage as usage
@@ -377,6 +379,10 @@ class StructureStore:
             outcome.side_types.add(artefact.type)
 
     def _check_consistency(self, artefact: Artefact) -> None:
+        problems = artefact_problems(artefact)
+        if problems:
+            more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+            raise Refusal(safe_text(str(artefact.ref), 300), safe_text("; ".join(problems[:10]) + more, 2000), 422)
         ids = [i.id for i in artefact.items]
         if len(ids) != len(set(ids)):
             dupes = sorted({i for i in ids if ids.count(i) > 1})

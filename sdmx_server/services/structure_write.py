@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from sdmx_server.domain.authority import ANY_AGENCY
 from sdmx_server.domain.errors import (
@@ -32,6 +33,7 @@ from sdmx_server.domain.errors import (
     NotImplementedYetError,
     SdmxError,
 )
+from sdmx_server.domain.identifiers import ref_problems
 from sdmx_server.domain.model import (
     Artefact,
     ArtefactType,
@@ -39,6 +41,7 @@ from sdmx_server.domain.model import (
     MaintainableRef,
     ProvisionAgreementDetails,
 )
+from sdmx_server.readers._xml_common import DEFAULT_XML_LIMITS, XmlLimits
 from sdmx_server.readers.structure_ml import read_structure_message
 from sdmx_server.services.audit import AuditTrail
 from sdmx_server.services.auth import (
@@ -126,6 +129,13 @@ def _receiver(principal: Principal) -> str:
 def _result(outcome: ArtefactOutcome, delete: bool = False) -> ArtefactResult:
     action = "Delete" if delete else ("Replace" if outcome.existed else "Append")
     if not outcome.ok:
+        if any(ref_problems(outcome.ref, "")):
+            # An id the SDMX grammar refuses cannot go into a Ref: named by a URN, its parts percent-encoded.
+            ref = outcome.ref
+            parts = [quote(p, safe="") for p in (ref.agency, ref.id, ref.version)]
+            urn = (f"urn:sdmx:org.sdmx.infomodel.{ref.type.info.package}.{ref.type.info.cls}="
+                   f"{parts[0]}:{parts[1]}({parts[2]})")
+            return ArtefactResult(None, action, "Failure", outcome.code, (outcome.message,), urn=urn)
         return ArtefactResult(outcome.ref, action, "Failure", outcome.code, (outcome.message,))
     texts = {
         "created": "created", "stub": "created", "updated": "replaced", "merged": "merged with the stored items",
@@ -166,8 +176,10 @@ def _status(results: Sequence[ArtefactResult], created: bool) -> int:
 class StructureWriteService:
     """Authorises, reads, stores (all or nothing) and audits structure writes."""
 
-    def __init__(self, store: StructureStore, auth: AuthService, audit: AuditTrail) -> None:
+    def __init__(self, store: StructureStore, auth: AuthService, audit: AuditTrail,
+                 xml_limits: XmlLimits = DEFAULT_XML_LIMITS) -> None:
         self._store = store
+        self._xml_limits = xml_limits
         self._auth = auth
         self._audit = audit
 
@@ -202,7 +214,7 @@ class StructureWriteService:
         """The message's artefacts and a Failure result per construct it holds that cannot be stored;
         an unreadable message is audited, then raised."""
         try:
-            read = read_structure_message(body, content_type)
+            read = read_structure_message(body, content_type, self._xml_limits)
         except SdmxError as exc:
             self.refused(principal, action, target, exc, request_id)
             raise

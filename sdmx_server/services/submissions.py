@@ -242,15 +242,26 @@ class SubmissionService:
     # ------------------------------------------------------------------ reports
 
     def status(self, submission_id: str, principal: Principal, base_url: str | None = None) -> dict[str, Any]:
-        """The stored report (without errors) and job state."""
+        """The stored report and job state, with the first 1,000 errors (``nextErrors`` links the rest)."""
         base = base_url or self.public_url
         with self._sessions() as session:
             row = self._visible(session, submission_id, principal)
-            return {"submission": row.id, "status": row.status, "target": row.target, "principal": row.principal,
-                    "createdAt": as_utc(row.created_at).isoformat(),
-                    "finishedAt": as_utc(row.finished_at).isoformat() if row.finished_at else None,
-                    "attempts": row.attempts, "errorCount": row.error_count, **row.report,
-                    "errorsUrl": f"{base}/rest/v2/submissions/{row.id}/errors?offset=0&limit={FIRST_PAGE}"}
+            first = session.execute(
+                select(SubmissionError).where(SubmissionError.submission_id == submission_id)
+                .order_by(SubmissionError.seq).limit(FIRST_PAGE)).scalars()
+            errors = [{"location": e.location, "component": e.component, "value": e.value, "reason": e.reason}
+                      for e in first]
+            out: dict[str, Any] = {
+                "submission": row.id, "status": row.status, "target": row.target, "principal": row.principal,
+                "createdAt": as_utc(row.created_at).isoformat(),
+                "finishedAt": as_utc(row.finished_at).isoformat() if row.finished_at else None,
+                "attempts": row.attempts, "errorCount": row.error_count, **row.report, "errors": errors,
+                "errorsUrl": f"{base}/rest/v2/submissions/{row.id}/errors?offset=0&limit={FIRST_PAGE}"}
+            out.pop("nextErrors", None)
+            if row.error_count > len(errors):
+                out["nextErrors"] = (f"{base}/rest/v2/submissions/{row.id}/errors"
+                                     f"?offset={len(errors)}&limit={FIRST_PAGE}")
+            return out
 
     def errors(self, submission_id: str, principal: Principal, offset: int, limit: int,
                base_url: str | None = None) -> dict[str, Any]:

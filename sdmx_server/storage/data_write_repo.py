@@ -22,6 +22,7 @@ Nothing is visible to readers before the transaction commits.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,9 +33,12 @@ from sqlalchemy import CursorResult, Result, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sdmx_server.storage.db import OPEN_COPY
 from sdmx_server.storage.sqltime import to_db
 from sdmx_server.storage.staged import StagedObservation, StagedRow
 from sdmx_server.storage.tables import MAX_KEY_DIMENSIONS
+
+log = logging.getLogger(__name__)
 
 KEYS = [f"k{n}" for n in range(1, MAX_KEY_DIMENSIONS + 1)]
 STAGE_COLUMNS = ["row_no", "action", "series_key", "period", "period_start", "period_end", "value", "attrs", "loc"]
@@ -85,6 +89,8 @@ class ObservationStager:
                 cursor = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
                 self._copy_cm = cursor.copy(f"COPY stage_obs ({', '.join(STAGE_COLUMNS)}) FROM STDIN")
                 self._copy = self._copy_cm.__enter__()
+                # Ended before any rollback of this connection (see storage.db.OPEN_COPY).
+                self.session.connection().info[OPEN_COPY] = self.abort
             self._copy.write_row(row)
             return
         self._buffer.append(row)
@@ -115,10 +121,22 @@ class ObservationStager:
                             self._buffer)
             self._buffer = []
 
+    def abort(self) -> None:
+        """End an open COPY after a failure (the transaction is being rolled back); never raises."""
+        cm, self._copy, self._copy_cm = self._copy_cm, None, None
+        if cm is None:
+            return
+        error = RuntimeError("submission abandoned")
+        try:
+            cm.__exit__(RuntimeError, error, None)
+        except Exception:  # noqa: BLE001 - the connection may be gone: the rollback that follows says so
+            log.debug("ending an abandoned COPY failed", exc_info=True)
+
     def finish(self) -> None:
         """Flush what is buffered and index the staging table."""
         if self.pg:
             if self._copy_cm is not None:
+                self.session.connection().info.pop(OPEN_COPY, None)
                 self._copy_cm.__exit__(None, None, None)
                 self._copy = self._copy_cm = None
         else:

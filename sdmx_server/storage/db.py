@@ -60,6 +60,19 @@ class DbLimits:
     idle_in_transaction_timeout: float = 60.0
 
 
+# Connection-info key of the function that ends a COPY still open on the connection. psycopg holds
+# the connection's lock for as long as a COPY block is open: rolling back before it is ended would
+# wait for that lock forever (a push whose database went away mid-COPY never got an answer).
+OPEN_COPY = "sdmx_server.open_copy"
+
+
+def end_open_copy(info: dict[Any, Any]) -> None:
+    """End the COPY registered in a connection's ``info`` (if any), so that the connection can be used."""
+    end = info.pop(OPEN_COPY, None)
+    if end is not None:
+        end()
+
+
 class ResetOnEventLoopError(RuntimeError):
     """A pooled connection was about to be rolled back on the event-loop thread."""
 
@@ -81,6 +94,7 @@ def _reset_on_return(dbapi_connection: Any, _record: Any, state: Any) -> None:
     a COPY to drain) would freeze every request of the worker: there it is
     refused, and the pool then closes the connection instead (no round trip).
     """
+    end_open_copy(_record.info)
     if state.terminate_only or state.transaction_was_reset:
         return
     if _on_event_loop_thread():
@@ -145,6 +159,7 @@ def create_db_engine(url: str, *, pool_size: int = 8, echo: bool = False,
         connect_args=_pg_connect_args(url, limits),
     )
     event.listen(engine.pool, "reset", _reset_on_return)
+    event.listen(engine, "rollback", lambda conn: end_open_copy(conn.info))
     write_timeout = max(0, int(limits.write_statement_timeout * 1000))
 
     @event.listens_for(engine, "begin")

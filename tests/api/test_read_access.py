@@ -109,7 +109,7 @@ def test_making_it_public_again_is_seen_at_once(private_server: tuple[Services, 
     services.auth.set_dataflow_public(EXR, True)
     try:
         r = client.get("/rest/data/ECB,EXR,1.0/A.USD.EUR.SP00.A", headers=CSV)
-        assert r.status_code == 200 and "cache-control" not in r.headers
+        assert r.status_code == 200 and r.headers["cache-control"] == "public, no-cache"
     finally:
         services.auth.set_dataflow_public(EXR, False)
     assert client.get("/rest/data/ECB,EXR,1.0/A.USD.EUR.SP00.A", headers=CSV).status_code == 401

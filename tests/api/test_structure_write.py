@@ -368,6 +368,32 @@ def test_put_replaces_a_non_final_codelist(env: Env) -> None:
     assert root.findtext(".//str:Codelist/com:Name", namespaces=NS) == "Renamed"
 
 
+def test_put_and_post_sniff_the_format_without_an_sdmx_content_type(env: Env) -> None:
+    """As the README's curl example sends them: no Content-Type, or curl's form type for --data-binary."""
+    client = env.client("maintainer")
+    plain = httpx.Client(base_url=str(client.base_url), headers={"Authorization": client.headers["authorization"]},
+                         timeout=30)
+    with plain:
+        created = plain.post("/rest/v2/structure", content=CHAIN,
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert created.status_code == 201, created.text
+        url = "/rest/v2/structure/codelist/ECB/CL_TEST/1.0"
+        for content_type, name in ((None, "No type"), ("application/x-www-form-urlencoded", "Form type"),
+                                   ("text/plain", "Plain text"), ("application/octet-stream", "Octets")):
+            request = plain.build_request("PUT", url, content=message(codelist("CL_TEST", ["A", "B"], name=name)))
+            request.headers.pop("Content-Type", None)  # httpx sends none for raw bytes
+            if content_type is not None:
+                request.headers["Content-Type"] = content_type
+            response = plain.send(request)
+            assert response.status_code == 200, (content_type, response.text)
+            assert get_xml(plain, url.replace("/v2/structure", "")).findtext(
+                ".//str:Codelist/com:Name", namespaces=NS) == name
+        # a type naming another format is still refused
+        wrong = plain.put(url, content=message(codelist("CL_TEST", ["A"])),
+                          headers={"Content-Type": "application/vnd.sdmx.data+csv;version=1.0.0"})
+        assert wrong.status_code == 415
+
+
 def test_put_must_name_exactly_the_artefact_of_the_url(env: Env) -> None:
     client = env.client()
     before = env.snapshot()

@@ -48,7 +48,7 @@ BAD_CELLS = [
     ("M", "NOK", "2019-12", "1.5", "A", "", "", "A", "NOK M", "5"),  # UNIT_MULT given anew (conflict)
     ("M", "QQQ", "2020-01", "1.5", "A", "", "", "A", "", "0"),  # not a currency code
     ("M", "NOK", "", "1.5", "A", "", "", "A", "NOK M", "0"),  # no period
-    ("M", "NOK", "2020-02", "", "A", "", "", "A", "NOK M", "0"),  # no value: allowed
+    ("M", "NOK", "2020-02", "", "M", "", "", "A", "NOK M", "0"),  # no value: allowed with OBS_STATUS M (missing)
     ("M", "NOK", "2019-01", "9.9", "A", "", "", "A", "NOK M", "0"),  # given twice (the store reports it)
     ("M", "", "2020-03", "1.5", "A", "", "", "A", "NOK M", "0"),  # a wildcard outside a deletion
     ("M", "NOK", "2020-04", "1.5", "A", "", "", "A", "NOK M", "0"),  # good again

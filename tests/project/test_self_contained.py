@@ -74,7 +74,7 @@ def test_a_fresh_clone_needs_nothing_outside_the_repository(tmp_path: Path) -> N
         return subprocess.run([sys.executable, *args], cwd=clone, env=env, capture_output=True, text=True,
                               timeout=600)
 
-    where = run("-c", "import sdmx_server.cli, loaders.load, tests.fixtures as f; print(sdmx_server.cli.__file__, loaders.load.__file__, f.__file__)")
+    where = run("-c", "import sdmx_server.cli, loaders.content, tests.fixtures as f; print(sdmx_server.cli.__file__, loaders.content.__file__, f.__file__)")
     assert where.returncode == 0, where.stderr
     assert all(Path(p).is_relative_to(clone) for p in where.stdout.split()), where.stdout
 
@@ -88,3 +88,10 @@ def test_a_fresh_clone_needs_nothing_outside_the_repository(tmp_path: Path) -> N
 
     generated = run("-m", "loaders.content", "--check")
     assert generated.returncode == 0, generated.stdout[-2000:] + generated.stderr[-2000:]
+
+
+@pytest.mark.skipif(not _has_git(), reason="not a git checkout")
+def test_no_stray_files_at_the_repository_root() -> None:
+    """Scratch output (such as a saved answer, o.txt) is not committed at the root."""
+    root_files = {p.name for p in _repository_files() if p.parent == ROOT}
+    assert not {n for n in root_files if n.endswith((".txt", ".out", ".log", ".tmp"))}, root_files

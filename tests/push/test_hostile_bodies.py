@@ -67,11 +67,14 @@ def test_gzip_members_count_against_the_limit_together(make_exr_env) -> None:
 def test_invalid_schema_file_names_are_404(exr_env: PushEnv) -> None:
     with exr_env.client(None, validate=False) as client:
         assert client.get("/schemas/v2_1/SDMXMessage.xsd").status_code == 200
-        for name in ("A" * 300 + ".xsd", "B" * 5000 + ".xsd", "%00.xsd", "..%2F..%2Fetc%2Fpasswd", "SDMXMessage.xml",
+        for name in ("A" * 300 + ".xsd", "B" * 5000 + ".xsd", "..%2F..%2Fetc%2Fpasswd", "SDMXMessage.xml",
                      "%2E%2E.xsd", "sdmxmessage.xsd"):
             r = client.get(f"/schemas/v2_1/{name}")
             assert r.status_code == 404, (name[:20], r.status_code)
             assert sdmx_error(r)[0] == 100 and len(r.content) < 2000
+        # a control character in any path is a syntax error before routing (ADR 0009)
+        r = client.get("/schemas/v2_1/%00.xsd")
+        assert r.status_code == 400 and sdmx_error(r)[0] == 140 and len(r.content) < 2000
 
 
 # --------------------------------------------------------------------------- clients that go away
@@ -256,3 +259,107 @@ def test_sdmx_ml_header_structure_must_be_the_dataflow_dsd(exr_env: PushEnv) -> 
     assert "for dataflow BIS:EXR(1.0)" in reasons(r)
     r = exr_env.push(ss21(obs, _header_structure("Structure", "ECB", "ECB_EXR1", "1.0")), content_type=SS21_TYPE)
     assert r.status_code == 200 and r.json()["inserted"] == 1, r.text[:500]
+
+
+# --------------------------------------------------------------------------- observations without a value
+
+
+def test_observation_without_value_needs_a_reason(exr_env: PushEnv) -> None:
+    from tests.push.conftest import (
+        CSV20_TYPE,
+        EXR_HEADER,
+        SERIES_ATTRS,
+        SS21_TYPE,
+        exr_series_attrs,
+    )
+    from tests.push.test_hostile_input import errors, reasons, refused
+
+    ok = [f"M,CHF,EUR,SP00,A,{2040 + n // 12}-{n % 12 + 1:02d},1.5,A" for n in range(30)]
+    # Empty cells, after rows that put the series on the fast lane, and in a new series.
+    r = refused(exr_env, exr_csv(ok + ["M,CHF,EUR,SP00,A,2031-01,,A", "M,JPY,EUR,SP00,A,2031-01,,A"]))
+    assert errors(r) == [("line 32", "OBS_VALUE", ""), ("line 33", "OBS_VALUE", "")]
+    assert "missing observation value" in reasons(r) and "OBS_STATUS" in reasons(r)
+    # No OBS_VALUE column at all: every row is named.
+    header = EXR_HEADER.replace(",OBS_VALUE", "") + "," + SERIES_ATTRS
+    body = header + "\n" + "".join(f"ECB:EXR(1.0),M,CHF,EUR,SP00,A,2031-0{m},A,{exr_series_attrs('M', 'CHF')}\n"
+                                   for m in (1, 2, 3))
+    r = refused(exr_env, body)
+    assert errors(r) == [(f"line {n}", "OBS_VALUE", "") for n in (2, 3, 4)]
+    # SDMX-ML: an Obs without OBS_VALUE.
+    xml = ss21([("2031-01", "1")]).replace('OBS_VALUE="1" ', "")
+    r = refused(exr_env, xml, SS21_TYPE)
+    assert [c for _l, c, _v in errors(r)] == ["OBS_VALUE"]
+    # A status saying why (M: missing, data cannot exist; L: not collected) makes it valid; so does a deletion.
+    r = exr_env.push(exr_csv(["M,CHF,EUR,SP00,A,2031-01,,M", "M,CHF,EUR,SP00,A,2031-02,,L",
+                              "M,CHF,EUR,SP00,A,2031-03,2.5,A"]))
+    assert r.status_code == 200 and r.json()["inserted"] == 3, r.text[:500]
+    r = exr_env.push(xml.replace('OBS_STATUS="A"', 'OBS_STATUS="M"'), content_type=SS21_TYPE)
+    assert r.status_code == 200, r.text[:500]
+    csv20 = ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,"
+             "OBS_STATUS\ndataflow,ECB:EXR(1.0),D,M,CHF,EUR,SP00,A,2031-03,,\n")
+    r = exr_env.push(csv20, content_type=CSV20_TYPE)
+    assert r.status_code == 200 and r.json()["deleted"] == 1, r.text[:500]
+
+
+# --------------------------------------------------------------------------- XML bombs of breadth
+
+
+def _while_pushing(env: PushEnv, send) -> tuple[httpx.Response, list[float]]:
+    """Run ``send`` (one hostile request) in a thread and time ``/health`` on the same server meanwhile."""
+    import threading
+
+    answer: list[httpx.Response] = []
+    worker = threading.Thread(target=lambda: answer.append(send()), daemon=True)
+    latencies: list[float] = []
+    with httpx.Client(base_url=env.url, timeout=5) as client:
+        worker.start()
+        while worker.is_alive() or len(latencies) < 3:
+            started = time.monotonic()
+            r = client.get("/health")
+            latencies.append(time.monotonic() - started)
+            assert r.status_code == 200
+            time.sleep(0.02)
+    worker.join(30)
+    assert answer, "the hostile request got no answer"
+    return answer[0], latencies
+
+
+def test_xml_breadth_bomb_never_stops_the_worker(exr_env: PushEnv) -> None:
+    """100,000 attributes on one Obs (1 MB): refused at once, and /health answers within a second."""
+    from tests.push.conftest import SS21_TYPE
+    from tests.push.test_structure_common import structure_message_with_code_attributes
+
+    before = exr_env.snapshot()
+    for count, attr in ((100_000, "A{}"), (20_000, "a{}")):
+        attrs = " ".join(f'{attr.format(i)}="1"' for i in range(count))
+        body = ss21([("2031-01", "1")]).replace('<Obs TIME_PERIOD="2031-01"', f'<Obs {attrs} TIME_PERIOD="2031-01"')
+        assert 100_000 < len(body) < 1_200_000
+        started = time.monotonic()
+        r, latencies = _while_pushing(exr_env, lambda b=body: exr_env.push(b, content_type=SS21_TYPE))
+        assert r.status_code == 422, r.text[:300]
+        (error,) = r.json()["errors"]
+        assert error["location"] == "line 1" and ("attributes; at most 1000" in error["reason"]
+                                                  or "start tag or a text longer than" in error["reason"]), error
+        assert time.monotonic() - started < 10
+        assert max(latencies) < 1.0, latencies
+    assert exr_env.snapshot() == before
+    # A structure message with 100,000 attributes on one code: 400, the worker answering all along.
+    body = structure_message_with_code_attributes(100_000)
+    r, latencies = _while_pushing(exr_env, lambda: httpx.post(
+        f"{exr_env.url}/rest/v2/structure", content=body, timeout=60,
+        headers={**exr_env.auth("admin"), "Content-Type": "application/vnd.sdmx.structure+xml;version=2.1"}))
+    assert r.status_code == 400 and "attributes" in sdmx_error(r)[1] or "start tag" in sdmx_error(r)[1], r.text[:300]
+    assert max(latencies) < 1.0, latencies
+
+
+def test_breadth_limits_are_settings(make_exr_env) -> None:
+    from tests.push.conftest import SS21_TYPE
+    from tests.push.test_hostile_input import reasons, refused
+
+    env: PushEnv = make_exr_env(xml_max_attributes=12, xml_max_tag_bytes=400)
+    body = ss21([("2031-01", "1")])
+    r = refused(env, body.replace("<Obs ", "<Obs " + " ".join(f'X{i}="1"' for i in range(10)) + " "), SS21_TYPE)
+    assert "element Obs has 13 attributes; at most 12" in reasons(r)
+    r = refused(env, body.replace('TITLE_COMPL="CHF per euro"', f'TITLE_COMPL="{"x" * 500}"'), SS21_TYPE)
+    assert "longer than 400 bytes" in reasons(r)
+    assert env.push(body, content_type=SS21_TYPE).status_code == 200

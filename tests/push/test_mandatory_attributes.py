@@ -331,7 +331,7 @@ def sibling_group_store(db_factory: DatabaseFactory) -> Iterator[Services]:
     upgrade_to_head(services.engine)
     load_files(services, [fixtures.SDMX / "ECB_EXR" / "rg-structure-full.xml"])
     add_dataflow(services, "ECB", "EXR_RG", "ECB_EXR_CG")
-    assert load_data(services, fixtures.SDMX / "ECB_EXR" / "rg-ts.xml", dataflow=RG_FLOW).ok  # type: ignore[attr-defined]
+    assert load_data(services, fixtures.sample_data_file("rg", "rg-ts", db_factory.tmp), dataflow=RG_FLOW).ok  # type: ignore[attr-defined]
     yield services
     services.close()
 

@@ -441,12 +441,12 @@ def test_memory_stays_flat(tmp_path: Path) -> None:
 def test_a_million_rows_in_a_few_seconds(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     _write_csv(path, 1_000_000)
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time of this process: the figure holds on a loaded machine
     with path.open("rb") as f:
         count = sum(1 for _ in iter_csv_records(f, ILO, CSV2))
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert count == 1_000_000
-    assert elapsed < 15, f"{elapsed:.1f} s"  # about 2.5 s on the 2-core development machine
+    assert elapsed < 15, f"{elapsed:.1f} s of CPU"  # about 2.5 s on the 2-core development machine
 
 
 def test_records_come_before_the_file_is_read(tmp_path: Path) -> None:

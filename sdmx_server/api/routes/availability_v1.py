@@ -16,6 +16,7 @@ from sdmx_server.api.http import (
     validator_headers,
 )
 from sdmx_server.api.paths import ID_RE, check_params, split_path
+from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError
 from sdmx_server.formats.common import Languages, RenderContext
@@ -72,7 +73,7 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
         entries = service.entries(session, info, avail, references, mode, req, now)
     finally:
         session.close()
-    body = structure_writer(media)(entries, RenderContext(public_url=settings.public_url, languages=languages))
+    body = structure_writer(media)(entries, RenderContext(public_url=public_base_url(request, settings), languages=languages))
     gz = accepts_gzip(request)
     headers = validator_headers(etag, last_modified, gz=gz)
     if not info.is_public:

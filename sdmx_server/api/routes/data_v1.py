@@ -8,8 +8,7 @@ from starlette.responses import Response
 from sdmx_server.api.data_params import parse_data_v1
 from sdmx_server.api.data_response import answer_data
 from sdmx_server.api.deps import ServicesDep
-from sdmx_server.formats.media_types import negotiate
-from sdmx_server.formats.registry import DATA_V1
+from sdmx_server.formats.registry import DATA_V1, negotiate_request
 
 router = APIRouter(tags=["data (SDMX 2.1)"])
 
@@ -21,5 +20,5 @@ def data(rest: str, request: Request, services: ServicesDep) -> Response:
     lastNObservations, dimensionAtObservation, detail, includeHistory; extensions from SDMX
     REST 2.2: asOf, offset, limit (and the ``Range: values=a-b`` header)."""
     req = parse_data_v1(rest, request.query_params)
-    media, params = negotiate(request.headers.get("accept"), DATA_V1)
+    media, params = negotiate_request(request.headers.get("accept"), request.query_params.get("format"), DATA_V1)
     return answer_data(request, services, req, media, params)

@@ -21,6 +21,7 @@ from sdmx_server.api.data_params import int_param
 from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.middleware import request_id_var
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params
+from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, SdmxError
 from sdmx_server.domain.periods import PeriodError, parse_instant
@@ -51,10 +52,8 @@ def _options(request: Request) -> dict[str, Any]:
 
 
 def base_url(request: Request, services: Services) -> str:
-    """The server's URL for links: ``SDMX_SERVER_PUBLIC_URL`` when set, else as the client reached us."""
-    if "public_url" in services.settings.model_fields_set:
-        return services.settings.public_url
-    return str(request.base_url).rstrip("/")
+    """The server's URL for links (:func:`~sdmx_server.api.public_url.public_base_url`)."""
+    return public_base_url(request, services.settings)
 
 
 async def _audit(services: Services, principal: Principal, action: str, target: str, outcome: str,

@@ -18,6 +18,7 @@ from sdmx_server.api.http import (
     validator_headers,
 )
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params, split_path
+from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.errors import BadRequestError, NoResultsError, NotImplementedYetError
 from sdmx_server.formats.media_types import MediaType, negotiate
 from sdmx_server.services.schema import SchemaService
@@ -55,7 +56,7 @@ def schema(rest: str, request: Request, services: ServicesDep) -> Response:
         raise BadRequestError("explicitMeasure must be true or false")
     media, _ = negotiate(request.headers.get("accept"), (SCHEMA21,))
     dim_at_obs = request.query_params.get("dimensionAtObservation")
-    service = SchemaService(services.session_factory, services.settings.public_url)
+    service = SchemaService(services.session_factory, public_base_url(request, services.settings))
     body, etag, last_modified = service.schema(context, agency, resource_id, version, dim_at_obs)
     if is_not_modified(request, etag, last_modified):
         return not_modified_response(etag, last_modified, request)

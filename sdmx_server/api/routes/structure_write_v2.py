@@ -22,6 +22,7 @@ from sdmx_server.api.bodies import read_body
 from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.middleware import request_id_var
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, check_params
+from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.errors import BadRequestError, SdmxError
 from sdmx_server.domain.model import ArtefactType, MaintainableRef
 from sdmx_server.formats.common import RenderContext
@@ -37,9 +38,7 @@ _EXACT_VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*(-[0-9A-Za-z.\-]+)?$")
 
 
 def _base_url(request: Request, services: Services) -> str:
-    if "public_url" in services.settings.model_fields_set:
-        return services.settings.public_url
-    return str(request.base_url).rstrip("/")
+    return public_base_url(request, services.settings)
 
 
 def _answer(request: Request, services: Services, answer: WriteAnswer) -> Response:
