@@ -186,6 +186,8 @@ def _partial(context: list[Artefact], referenced: list[Artefact],
             return
         used[ref_key] = (used.get(ref_key) or set()) | ids
 
+    core = {(a.ref, i.id): i.core_representation for a in [*context, *referenced]
+            if a.type is ArtefactType.CONCEPT_SCHEME for i in a.items if i.core_representation is not None}
     for art in context:
         details = art.details
         if isinstance(details, DsdDetails):
@@ -195,6 +197,9 @@ def _partial(context: list[Artefact], referenced: list[Artefact],
                     s = comp.concept.scheme
                     note((s.type, s.agency, s.id, s.version), {comp.concept.item_id})
                 rep = comp.representation
+                if (rep is None or rep.enumeration is None) and comp.concept is not None:
+                    # No local enumeration: the concept's core representation applies (SDMX).
+                    rep = core.get((comp.concept.scheme, comp.concept.item_id)) or rep
                 if rep is not None and rep.enumeration is not None:
                     e = rep.enumeration
                     note((e.type, e.agency, e.id, e.version), allowed.get(comp.id))

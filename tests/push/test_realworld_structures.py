@@ -155,3 +155,34 @@ def test_explicit_measures_are_read_from_the_observation_type(exr_env: PushEnv) 
     rows = {(line.split(",")[4], line.split(",")[5]): line for line in r.text.strip().splitlines()[1:]}
     assert "1.82" in rows[("TFRNSI", "2007")] and "CPW" in rows[("TFRNSI", "2007")], r.text[:500]
     assert "80.2" in rows[("LEXPNSIT", "2007")] and "YRS" in rows[("LEXPNSIT", "2007")], r.text[:500]
+
+
+def test_reference_partial_lists_the_core_representation_codes_allowed(exr_env: PushEnv) -> None:
+    """``detail=referencepartial``: a codelist that a dimension takes from its concept is cut to the
+    codes the dataflow's Allowed constraint gives that dimension, like a local one."""
+    from sdmx_server.domain.model import (
+        Artefact,
+        ArtefactType,
+        ConstraintAttachmentRef,
+        ConstraintDetails,
+        CubeRegion,
+        KeyValue,
+        MaintainableRef,
+    )
+
+    env = exr_env
+    _load_weo(env)
+    flow = MaintainableRef(type=ArtefactType.DATAFLOW, agency="IMF.RES", id="WEO", version="9.0.0")
+    cc = Artefact(type=ArtefactType.CONTENT_CONSTRAINT, agency="IMF.RES", id="CC_WEO", version="1.0",
+                  names={"en": "WEO countries"},
+                  details=ConstraintDetails(role="Allowed", attachments=[ConstraintAttachmentRef(ref=flow)],
+                                            cube_regions=[CubeRegion(include=True, key_values=[
+                                                KeyValue(id="COUNTRY", values=["SVK"])])]))
+    assert not env.services.structure_store.submit([cc]).refused
+    with env.client() as client:
+        r = client.get("/rest/dataflow/IMF.RES/WEO/9.0.0", params={"references": "all", "detail": "referencepartial"})
+    assert r.status_code == 200, r.text[:300]
+    root = etree.fromstring(r.content)
+    (codelist,) = root.xpath("//*[local-name()='Codelist'][@id='CL_WEO_COUNTRY']")
+    assert [c.get("id") for c in codelist.xpath("./*[local-name()='Code']")] == ["SVK"]
+    assert codelist.get("isPartial") == "true"
