@@ -135,7 +135,9 @@ def _wait_for_copy(url: str) -> bool:
         engine.dispose()
 
 
-def test_database_stopped_mid_traffic_then_back(cluster: Cluster, tmp_path: Path) -> None:
+def test_database_stopped_mid_traffic_then_back(cluster: Cluster, tmp_path: Path, db_factory: object) -> None:
+    # db_factory: this test belongs to the PostgreSQL pass (which keeps only tests that use a database);
+    # its database is the private cluster's, never the shared one.
     url = make_url(cluster.url).set(database="sdmx").render_as_string(hide_password=False)
     admin = create_engine(cluster.url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
