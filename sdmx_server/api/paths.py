@@ -17,10 +17,11 @@ from sdmx_server.domain.versions import parse_v1
 from sdmx_server.services.structure_query import DETAILS, StructureQuery
 from sdmx_server.services.structure_references import V1_REFERENCES
 
-ID_RE = re.compile(r"^[A-Za-z0-9_@$\-]+$")
-AGENCY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*(\.[A-Za-z][A-Za-z0-9_\-]*)*$")
-VERSION_RE = re.compile(r"^[0-9A-Za-z.+~*_\-]+$")
-ITEM_RE = re.compile(r"^[A-Za-z0-9_@$\-.]+$")
+# \Z, not $: "$" would also match before a final newline ("CL_X\n").
+ID_RE = re.compile(r"^[A-Za-z0-9_@$\-]+\Z")
+AGENCY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*(\.[A-Za-z][A-Za-z0-9_\-]*)*\Z")
+VERSION_RE = re.compile(r"^[0-9A-Za-z.+~*_\-]+\Z")
+ITEM_RE = re.compile(r"^[A-Za-z0-9_@$\-.]+\Z")
 
 ALL_TYPES = tuple(ArtefactType)
 

@@ -29,6 +29,7 @@ from sdmx_server.domain.authority import has_authority
 from sdmx_server.domain.clock import as_utc, utcnow
 from sdmx_server.domain.errors import ForbiddenError, NoResultsError, SdmxError, SemanticError
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
+from sdmx_server.domain.safe_text import safe_text
 from sdmx_server.readers.base import DataReadError
 from sdmx_server.services.audit import AuditTrail
 from sdmx_server.services.auth import Principal, require_authenticated
@@ -417,6 +418,7 @@ class SubmissionService:
                 return
             row.status = "failed"
             row.finished_at = utcnow()
+            reason = safe_text(reason, 2000)  # jsonb refuses NUL; a client's text may be in it
             row.report = {**row.report, "status": "failed", "reason": reason}
             session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id))
             principal, target = row.principal, row.target

@@ -74,6 +74,9 @@ def test_hostile_ids_in_url_paths_are_4xx(env: Env) -> None:  # noqa: F811
                      f"/rest/schema/dataflow/ECB/{bad}", f"/rest/availableconstraint/{bad}"):
             r = client.get(path)
             assert r.status_code in (400, 404), (path[:60], r.status_code)
+    # A final newline is no part of an id ("$" in a pattern would let it through).
+    assert client.get("/rest/codelist/ECB/CL_CURRENCY%0A").status_code == 400
+    assert client.get("/rest/codelist/ECB%0A/CL_CURRENCY").status_code == 400
     admin = env.client("admin")
     before = env.snapshot()
     r = admin.put(f"/rest/v2/structure/codelist/ECB/{'C' * 300}/1.0", content=_codelist("C" * 300),

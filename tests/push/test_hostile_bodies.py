@@ -344,12 +344,17 @@ def test_xml_breadth_bomb_never_stops_the_worker(exr_env: PushEnv) -> None:
         assert max(latencies) < 1.0, latencies
     assert exr_env.snapshot() == before
     # A structure message with 100,000 attributes on one code: 400, the worker answering all along.
+    from tests.push.conftest import snapshot
+
+    structures = ("structure_artefact", "structure_item", "structure_reference")
+    before_structures = snapshot(exr_env.services, structures)
     body = structure_message_with_code_attributes(100_000)
     r, latencies = _while_pushing(exr_env, lambda: httpx.post(
         f"{exr_env.url}/rest/v2/structure", content=body, timeout=60,
         headers={**exr_env.auth("admin"), "Content-Type": "application/vnd.sdmx.structure+xml;version=2.1"}))
     assert r.status_code == 400 and "attributes" in sdmx_error(r)[1] or "start tag" in sdmx_error(r)[1], r.text[:300]
     assert max(latencies) < 1.0, latencies
+    assert snapshot(exr_env.services, structures) == before_structures
 
 
 def test_breadth_limits_are_settings(make_exr_env) -> None:
