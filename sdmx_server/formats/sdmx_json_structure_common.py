@@ -287,6 +287,10 @@ class JsonStructureWriter:
             out["conceptRoles"] = [item_urn3(r) for r in comp.roles]
         if comp.kind == "time":
             out["localRepresentation"] = self._representation(comp.representation or Representation(), time=True)
+        elif self.f.v2 and comp.kind == "measure" and comp.representation is not None \
+                and comp.representation.enumeration is not None \
+                and comp.representation.enumeration.type is not ArtefactType.CODELIST:
+            pass  # a 2.1 measure dimension enumerates concepts; an SDMX 3.0 dimension only codes
         elif comp.representation is not None:
             rep = self._representation(comp.representation)
             if rep:

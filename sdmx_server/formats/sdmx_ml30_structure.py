@@ -292,6 +292,9 @@ class StructureWriter3:
             E(el, self.STR + "ConceptIdentity").text = item_urn3(comp.concept)
         if comp.kind == "time":
             self._representation(el, "LocalRepresentation", comp.representation or Representation(), time=True)
+        elif comp.kind == "measure" and comp.representation is not None and comp.representation.enumeration \
+                is not None and comp.representation.enumeration.type is not ArtefactType.CODELIST:
+            pass  # a 2.1 measure dimension enumerates concepts; a 3.0 dimension may only enumerate codes
         elif comp.representation is not None:
             self._representation(el, "LocalRepresentation", comp.representation)
         return el
