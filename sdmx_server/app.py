@@ -68,6 +68,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         openapi_url="/openapi.json",
         favicon_url=None,
     )
+    for route in app.routes:  # the documentation pages answer HEAD like every other GET route
+        methods = getattr(route, "methods", None)
+        if isinstance(methods, set) and methods == {"GET"}:
+            methods.add("HEAD")
     app.state.services = services or Services.build(settings)
     install_error_handlers(app)
     app.include_router(ops.router)

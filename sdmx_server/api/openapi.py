@@ -96,8 +96,8 @@ FAMILIES: tuple[Family, ...] = (
     Family(r"/ready", _READ, (200,), lambda: (JSON,), (500, 503), "Readiness"),
     Family(r"/metrics", _READ, (200,), lambda: ("text/plain; version=0.0.4; charset=utf-8",), (500,),
            "Prometheus metrics"),
-    Family(r"/schemas/v2_1/\{name\}", _READ, (200,), lambda: ("application/xml",), (404, 414, 500),
-           "The official SDMX-ML 2.1 XSDs"),
+    Family(r"/schemas/v(2_1|3_0|3_1)/\{name\}", _READ, (200,), lambda: ("application/xml",), (400, 404, 414, 500),
+           "The official SDMX-ML 2.1, 3.0 and 3.1 XSDs"),
     Family(r"/openapi\.json", _READ, (200,), lambda: (JSON,), (500,), "This document"),
     Family(r"/docs.*|/redoc", _READ, (200,), lambda: ("text/html",), (500,), "Interactive documentation"),
 )

@@ -72,11 +72,27 @@ def schema_v2(rest: str, request: Request, services: ServicesDep) -> Response:
                           validator_headers(etag, last_modified, gz=gz))
 
 
-@router.get("/schemas/{ml}/{name}", include_in_schema=False)
-def official_schema_3(ml: str, name: str) -> Response:
-    """The official SDMX-ML 3.0 and 3.1 XSD files, so that generated schemas resolve their imports."""
-    folder = XSD_DIRS.get(ml)
-    path = folder / name if folder is not None else None
-    if path is None or not name.endswith(".xsd") or "/" in name or not path.is_file():
-        raise NoResultsError(f"No schema {ml}/{name}")
+# The file names each folder ships: a request names one of them or gets 404 (never a file-system
+# lookup of a client's string, which could be too long for the file system or climb out of the folder).
+_XSD_FILES = {ml: {p.name: p for p in folder.glob("*.xsd")} for ml, folder in XSD_DIRS.items()}
+
+
+def _official_schema(ml: str, name: str) -> Response:
+    path = _XSD_FILES[ml].get(name)
+    if path is None:
+        raise NoResultsError(f"No schema {ml}/{name[:100]}")
     return Response(path.read_bytes(), media_type="application/xml", headers={"Cache-Control": "max-age=86400"})
+
+
+@router.get("/schemas/v3_0/{name}", include_in_schema=False)
+@router.head("/schemas/v3_0/{name}", include_in_schema=False)
+def official_schema_30(name: str) -> Response:
+    """The official SDMX-ML 3.0 XSD files, so that generated schemas resolve their imports."""
+    return _official_schema("v3_0", name)
+
+
+@router.get("/schemas/v3_1/{name}", include_in_schema=False)
+@router.head("/schemas/v3_1/{name}", include_in_schema=False)
+def official_schema_31(name: str) -> Response:
+    """The official SDMX-ML 3.1 XSD files."""
+    return _official_schema("v3_1", name)
