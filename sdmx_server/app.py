@@ -19,6 +19,7 @@ from sdmx_server.api.routes import (
     structure_write_v2,
     v2_other,
 )
+from sdmx_server.portal import install_portal
 from sdmx_server.services.container import Services
 from sdmx_server.settings import Settings, get_settings
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(data_v1.router)
     app.include_router(availability_v1.router)
     app.include_router(schema_v1.router)
+    install_portal(app)  # /portal: the data explorer and the submission desk
     app.include_router(structure_v1.fallback_router)
     app.add_middleware(ServerMiddleware, allow_origins=settings.cors_allow_origins,
                        max_uri_length=settings.max_uri_length)

@@ -22,7 +22,7 @@ from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, Range
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType, parse_accept_language
 from sdmx_server.formats.registry import NO_VERSIONS, TIME_SERIES_ONLY, data_writer, raw_data_writer
-from sdmx_server.services.auth import require_preview, require_read
+from sdmx_server.services.auth import Principal, require_preview, require_read
 from sdmx_server.services.container import Services
 from sdmx_server.services.data_query import DataRequest
 
@@ -38,8 +38,10 @@ def gzip_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def answer_data(request: Request, services: Services, req: DataRequest, media: MediaType,
-                params: dict[str, str]) -> Response:
-    """The full answer to a data query in ``media``."""
+                params: dict[str, str], principal: Principal | None = None,
+                languages: Languages | None = None) -> Response:
+    """The full answer to a data query in ``media`` (for ``principal``: the bearer token's by default;
+    the portal passes its session's, and its user's language)."""
     labels = params.get("labels", "id")
     time_format = params.get("timeformat", params.get("timeFormat", "original"))
     csv_keys = params.get("keys", "none")
@@ -60,8 +62,9 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
         req = replace(req, offset=first, limit=None if last is None else last - first + 1)
     query = services.data_query
     settings = services.settings
-    languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
-    principal = services.auth.authenticate(request.headers.get("authorization"))
+    languages = languages or Languages(parse_accept_language(request.headers.get("accept-language")),
+                                       settings.default_language)
+    principal = principal or services.auth.authenticate(request.headers.get("authorization"))
     session = query.open()
     try:
         _row, info = query.resolve(session, req)
