@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -163,3 +164,58 @@ def xlsx_template(a: Agreement, sheet_help: str) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def code_names(services: Services, agreement: Agreement) -> dict[str, dict[str, dict[str, str]]]:
+    """component -> code -> {language: name}, every language (to recognise a label typed for a code)."""
+    from sdmx_server.domain.model import MaintainableRef
+
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    with services.session_factory() as session:
+        cache: dict[str, dict[str, dict[str, str]]] = {}
+        for c in agreement.columns:
+            if not c.codelist or not c.codes:
+                continue
+            if c.codelist not in cache:
+                ref = MaintainableRef.model_validate(_ref_parts(c.codelist))
+                row = repo.get_row(session, ref)
+                cache[c.codelist] = ({i.item_id: dict(i.names or {}) for i in repo.items_of(session, [row.pk])[row.pk]}
+                                     if row is not None else {})
+            allowed = {code for code, _ in c.codes}
+            out[c.id] = {k: v for k, v in cache[c.codelist].items() if k in allowed}
+    return out
+
+
+def _ref_parts(text: str) -> dict[str, str]:
+    """``AGENCY:ID(VERSION)`` of a codelist as MaintainableRef fields."""
+    import re
+
+    m = re.match(r"^(?:.*=)?([^:]+):([^(]+)\(([^)]+)\)$", text)
+    if m is None:
+        raise ValueError(text)
+    return {"type": "codelist", "agency": m.group(1), "id": m.group(2), "version": m.group(3)}
+
+
+def submissions_of(services: Services, principal: Principal, limit: int = 100) -> list[dict[str, object]]:
+    """The latest submissions of the principal's producer (administrators: everyone's), newest first."""
+    from sqlalchemy import select
+
+    from sdmx_server.domain.clock import as_utc, utcnow
+    from sdmx_server.storage.tables import AuthToken, Submission
+
+    now = utcnow()
+    with services.session_factory() as session:
+        stmt = select(Submission).order_by(Submission.created_at.desc()).limit(limit)
+        if not principal.is_admin:
+            same = select(AuthToken.pk).where(AuthToken.provider_pk == principal.provider_pk)
+            stmt = stmt.where(Submission.token_pk.in_(same))
+        out = []
+        for s in session.execute(stmt).scalars():
+            release = str(s.options.get("releaseDate") or "") if s.options else ""
+            pending = bool(release) and s.status in ("written", "succeeded") and not s.options.get("dryRun") and \
+                as_utc(datetime.fromisoformat(release)) > now
+            out.append({"id": s.id, "dataflow": s.dataflow, "status": s.status, "created": s.created_at,
+                        "dryRun": bool(s.options.get("dryRun")), "release": release, "pending": pending,
+                        "errors": s.error_count, "report": s.report})
+        return out
+

@@ -269,6 +269,7 @@ class FlowView:
     page: int = 1
     pages: int = 1
     dim_names: dict[str, str] = field(default_factory=dict)
+    preview: bool = False
 
     @property
     def ref(self) -> MaintainableRef:
@@ -372,8 +373,14 @@ def view(services: Services, principal: Principal, lang: str, agency: str, flow_
                      for d in info.dimensions]
         measure_codes = next((f.chosen or [c for c, _ in f.options] for f in v.filters if f.id == "MEASURE"), [])
         v.measures = _measures(session, flow, measure_codes, ctx.code_labels.get("MEASURE", {}), lang, default)
-        if avail is not None:
-            _read(services, session, v, info, chosen, start, end, render, page)
+        preview_of: tuple[bool, int | None] = (False, None)
+        if (params.get("preview") or [""])[0] == "true":
+            from sdmx_server.services.auth import require_preview
+
+            preview_of = (True, require_preview(principal, v.flow_ref, info.provider_pks))
+            v.preview = True
+        if avail is not None or preview_of[0]:
+            _read(services, session, v, info, chosen, start, end, render, page, preview_of)
         return v
     finally:
         session.close()
@@ -429,10 +436,13 @@ def _measures(session: Session, flow: Artefact, codes: list[str], labels: Mappin
 
 
 def _read(services: Services, session: Session, v: FlowView, info: DsdInfo, chosen: Mapping[str, list[str]],
-          start: str, end: str, render: RenderContext, page: int | None) -> None:
+          start: str, end: str, render: RenderContext, page: int | None,
+          preview: tuple[bool, int | None] = (False, None)) -> None:
     """Read one page of observations (at most PAGE_OBSERVATIONS; all for ``page=None``) into series rows."""
     query = services.data_query
     req = data_request(info, chosen, start, end)
+    if preview[0]:  # embargoed data too: the producer's own (administrators: everyone's)
+        req = replace(req, preview=True, preview_provider=preview[1])
     if page is not None:
         page = max(page, 1)
         req = replace(req, offset=(page - 1) * PAGE_OBSERVATIONS, limit=PAGE_OBSERVATIONS)

@@ -293,3 +293,119 @@ def desk_template(agency: str, pa_id: str, version: str, ext: str, request: Requ
     return Response(xlsx_template(a, i18n.Translator(lang)("allowed_codes")),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{a.flow_id}-template.xlsx"'})
+
+
+# ---------------------------------------------------------------------------- upload
+
+INLINE_BODY_BYTES = 4 * 1024 * 1024  # a checked file up to this size rides along in the report's form
+
+
+def _upload_page(request: Request, services: Services, session: PortalSession, status: int = 200,
+                 **values: Any) -> HTMLResponse:
+    from sdmx_server.portal.desk import agreements_of
+
+    agreements = agreements_of(services, session.principal, language(request))
+    return render(request, "upload.html", status=status, session=session, agreements=agreements, **values)
+
+
+@router.get("/desk/upload")
+def upload_form(request: Request, services: ServicesDep, pa: str = "") -> Response:
+    """The upload form: a provision agreement, a file, an optional release date."""
+    session = portal_session(request, services)
+    if not session.signed_in:
+        return RedirectResponse("/portal/signin?next=/portal/desk/upload", status_code=303)
+    return _upload_page(request, services, session, chosen=pa)
+
+
+@router.post("/desk/upload")
+async def upload(request: Request, services: ServicesDep) -> Response:
+    """Check (dry run) or submit a file through the push API's service, and report for the clerk."""
+    import base64
+
+    from sdmx_server.api.middleware import request_id_var
+    from sdmx_server.portal import advice
+    from sdmx_server.portal.desk import agreements_of, code_names
+
+    session = await run_in_threadpool(portal_session, request, services)
+    if not session.signed_in:
+        return RedirectResponse("/portal/signin?next=/portal/desk/upload", status_code=303)
+    lang = language(request)
+    t = i18n.Translator(lang)
+    form = await request.form()
+    if not session.csrf_ok(str(form.get("csrf") or "")):
+        return error_page(request, BadRequestError(t("csrf_failed")), session)
+    pa = str(form.get("pa") or "")
+    action = "submit" if form.get("action") == "submit" else "check"
+    release = str(form.get("releaseDate") or "").strip()
+    upload_file = form.get("file")
+    if upload_file is not None and not isinstance(upload_file, str) and upload_file.filename:
+        data = await upload_file.read(services.settings.max_body_bytes + 1)
+        filename = upload_file.filename or "upload"
+    elif form.get("inline"):
+        data = base64.b64decode(str(form.get("inline")))
+        filename = str(form.get("filename") or "upload.csv")
+    else:
+        return _upload_page(request, services, session, status=400, chosen=pa, error=t("no_file"))
+    if len(data) > services.settings.max_body_bytes:
+        return _upload_page(request, services, session, status=413, chosen=pa, error=t("file_too_large"))
+    found = await run_in_threadpool(agreements_of, services, session.principal, lang, pa)
+    if not found:
+        return _upload_page(request, services, session, status=404, chosen=pa, error=t("no_agreements"))
+    agreement = found[0]
+    try:
+        prepared = await run_in_threadpool(advice.normalise, data, filename)
+    except Exception:  # noqa: BLE001 - a damaged workbook is the clerk's to fix, never a 500
+        return _upload_page(request, services, session, status=422, chosen=pa, error=t("unreadable_file"))
+    options: dict[str, Any] = {"dryRun": action != "submit"}
+    if release:
+        from sdmx_server.domain.periods import PeriodError, parse_instant
+
+        try:
+            options["releaseDate"] = parse_instant(release).isoformat()
+        except PeriodError:
+            return _upload_page(request, services, session, status=400, chosen=pa, error=t("bad_release"),
+                                release=release)
+    target = await run_in_threadpool(services.submissions.authorize, session.principal, "provisionagreement",
+                                     agreement.agency, agreement.id, agreement.version)
+    import io as _io
+
+    report = await run_in_threadpool(services.submissions.run, session.principal.label, session.principal.token_pk,
+                                     target, _io.BytesIO(prepared.body), prepared.content_type, options, None,
+                                     base_url(request, services))
+    services.audit.record(session.principal.label, "data.submit", target.label, report["status"],
+                          200 if report["status"] in ("written", "valid") else 422,
+                          {"submission": report["submission"], "portal": True, "dryRun": options["dryRun"]},
+                          request_id_var.get())
+    labels = await run_in_threadpool(code_names, services, agreement)
+    errors = [dict(e, where=prepared.where(e.get("location", "")), fix=advice.suggest(e, labels, t))
+              for e in report.get("errors", [])]
+    inline = base64.b64encode(data).decode() if len(data) <= INLINE_BODY_BYTES else ""
+    return _upload_page(request, services, session, status=200 if report["status"] != "invalid" else 422,
+                        chosen=pa, report=report, errors=errors, notes=prepared.notes, inline=inline,
+                        filename=filename, release=release, action=action)
+
+
+@router.get("/desk/submissions")
+def my_submissions(request: Request, services: ServicesDep) -> Response:
+    """My submissions: status, counts, pending embargoes with a preview link."""
+    from sdmx_server.portal.desk import submissions_of
+
+    session = portal_session(request, services)
+    if not session.signed_in:
+        return RedirectResponse("/portal/signin?next=/portal/desk/submissions", status_code=303)
+    return render(request, "submissions.html", session=session, items=submissions_of(services, session.principal))
+
+
+@router.get("/desk/submissions/{submission_id}")
+def submission_report(submission_id: str, request: Request, services: ServicesDep, offset: int = 0) -> Response:
+    """One submission's report, its errors paged (100 a page)."""
+    session = portal_session(request, services)
+    if not session.signed_in:
+        return RedirectResponse("/portal/signin?next=/portal/desk/submissions", status_code=303)
+    try:
+        status = services.submissions.status(submission_id, session.principal, base_url(request, services))
+        page = services.submissions.errors(submission_id, session.principal, max(offset, 0), 100,
+                                           base_url(request, services))
+    except SdmxError as exc:
+        return error_page(request, exc, session)
+    return render(request, "submission.html", session=session, s=status, page=page, offset=max(offset, 0))

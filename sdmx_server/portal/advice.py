@@ -1,0 +1,164 @@
+"""A clerk's view of a submission: files made in Excel or saved oddly, and suggested fixes.
+
+``normalise`` turns what a clerk may upload into what the push API reads (an Excel workbook from
+the template becomes SDMX-CSV; a CSV saved in Windows-1252 is re-encoded), remembering how the
+file's own rows map to the CSV lines the validator names. ``suggest`` reads one validation error
+and, where the fix can be inferred, says it: a label given instead of a code, a decimal comma, a
+thousands separator, ``2024T1`` for ``2024-Q1``, ``01/01/2024`` for a year.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sdmx_server.portal.explorer import fold
+
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class Upload:
+    """A clerk's file, ready for the push API."""
+
+    body: bytes
+    content_type: str | None
+    notes: list[tuple[str, dict[str, object]]] = field(default_factory=list)  # (catalogue key, values)
+    line_to_row: dict[int, int] = field(default_factory=dict)  # CSV line -> the file's own row (Excel)
+    sheet: str = ""
+
+    def where(self, location: str) -> str:
+        """The validator's location in the file's own terms (an Excel row, a CSV line)."""
+        m = re.match(r"line (\d+)", location)
+        if m and self.line_to_row:
+            row = self.line_to_row.get(int(m.group(1)))
+            if row is not None:
+                return f"{self.sheet}!{row}"
+        return location
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def xlsx_to_csv(data: bytes) -> Upload:
+    """The ``Data`` sheet (else the first) of a workbook as SDMX-CSV; blank rows are skipped."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    ws = wb["Data"] if "Data" in wb.sheetnames else wb.worksheets[0]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    mapping: dict[int, int] = {}
+    blank = 0
+    line = 0
+    width = 0
+    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells = [_cell(v) for v in row]
+        if line == 0:
+            while cells and not cells[-1]:
+                cells.pop()
+            width = len(cells)
+        cells = (cells + [""] * width)[:width]
+        if not any(cells):
+            blank += 1
+            continue
+        writer.writerow(cells)
+        line += 1
+        mapping[line] = number
+    wb.close()
+    up = Upload(out.getvalue().encode(), "application/vnd.sdmx.data+csv;version=1.0.0", line_to_row=mapping,
+                sheet=ws.title)
+    if blank:
+        up.notes.append(("note_blank_rows", {"n": blank}))
+    return up
+
+
+def normalise(data: bytes, filename: str) -> Upload:
+    """What to submit for an uploaded file, with notes on what was done to it."""
+    name = filename.lower()
+    if data.startswith(XLSX_MAGIC):
+        up = xlsx_to_csv(data)
+        if not name.endswith((".xlsx", ".xlsm")):
+            up.notes.append(("note_xlsx_renamed", {"name": filename}))
+        return up
+    head = data.lstrip()[:1]
+    if head == b"<":
+        return Upload(data, None)  # SDMX-ML: the push API sniffs its flavour
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        up = Upload(text.encode("utf-8"), "application/vnd.sdmx.data+csv;version=1.0.0")
+        up.notes.append(("note_cp1252", {}))
+        return up
+    return Upload(data, None)
+
+
+def _names_of(labels: Mapping[str, Mapping[str, Mapping[str, str]]], component: str) -> dict[str, tuple[str, str]]:
+    """folded name -> (code, language) of one component's codes."""
+    out: dict[str, tuple[str, str]] = {}
+    for code, names in labels.get(component, {}).items():
+        for lang, name in names.items():
+            out.setdefault(fold(name), (code, lang))
+    return out
+
+
+DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+THOUSANDS = re.compile(r"^-?\d{1,3}([ \u00a0\u202f.,']\d{3})+([.,]\d+)?$")
+QUARTER = re.compile(r"^(\d{4})\s*[-_ ]?\s*[TtQq]([1-4])$|^[TtQq]([1-4])\s*[-_ /]?\s*(\d{4})$")
+DATE_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+MONTH = re.compile(r"^(\d{4})[/.](\d{1,2})$")
+
+
+def suggest(error: Mapping[str, str], labels: Mapping[str, Mapping[str, Mapping[str, str]]],
+            t: Callable[..., str]) -> str:
+    """A suggested fix for one validation error ('' when none can be inferred)."""
+    component, value = error.get("component", ""), (error.get("value") or "").strip()
+    reason = error.get("reason", "")
+    if not value:
+        return ""
+    if "not a code" in reason or "not allowed" in reason:
+        found = _names_of(labels, component).get(fold(value))
+        if found is not None:
+            code, lang = found
+            return t("fix_label", value=value, lang=t("lang_name_" + lang), code=code, component=component)
+        upper = value.upper().replace(" ", "_")
+        if upper != value and upper in labels.get(component, {}):
+            return t("fix_case", value=value, code=upper)
+    if "not a number" in reason:
+        plain = unicodedata.normalize("NFKC", value)
+        if DECIMAL_COMMA.match(plain) and not THOUSANDS.match(plain):
+            return t("fix_decimal_comma", value=value, fixed=plain.replace(",", "."))
+        if THOUSANDS.match(plain):
+            fixed = re.sub(r"[ \u00a0\u202f']", "", plain)
+            if re.search(r"\.\d{3}(\.|,|$)", fixed) and "," in fixed[-4:]:
+                fixed = fixed.replace(".", "").replace(",", ".")
+            elif fixed.count(",") and not fixed.count("."):
+                fixed = fixed.replace(",", "")
+            elif fixed.count(".") > 1:
+                fixed = fixed.replace(".", "")
+            else:
+                fixed = fixed.replace(",", "")
+            return t("fix_thousands", value=value, fixed=fixed)
+    if "time period" in reason or component == "TIME_PERIOD":
+        m = QUARTER.match(value)
+        if m:
+            year, q = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            return t("fix_quarter", value=value, fixed=f"{year}-Q{q}")
+        m = DATE_DMY.match(value)
+        if m:
+            return t("fix_date_year", value=value, year=m.group(3),
+                     month=f"{m.group(3)}-{int(m.group(2)):02d}")
+        m = MONTH.match(value)
+        if m:
+            return t("fix_month", value=value, fixed=f"{m.group(1)}-{int(m.group(2)):02d}")
+    return ""
