@@ -12,6 +12,7 @@ from sdmx_server.api.middleware import ServerMiddleware
 from sdmx_server.api.routes import (
     availability_v1,
     data_v1,
+    me_v2,
     ops,
     push_v2,
     schema_v1,
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # only), then the other /rest families, and a catch-all for unknown resources last.
     app.include_router(structure_v1.router)
     app.include_router(push_v2.router)
+    app.include_router(me_v2.router)  # extension: /rest/v2/me, templates (before v2_other)
     app.include_router(structure_write_v2.router)  # before v2_other, which catches GET/HEAD /rest/v2/...
     app.include_router(v2_other.router)
     app.include_router(data_v1.router)

@@ -154,3 +154,22 @@ def test_clerk_upload_mistakes_suggestions_fix_embargo_release(desk: tuple[LiveS
         while "160.5" not in public and utcnow() < deadline:
             public = httpx.get(server.url + "/portal/dataflow/MA_LMIS/DF_MIG_ABROAD/1.0").text
         assert "160.5" in public
+
+
+def test_me_and_template_endpoints_for_scripts(desk: tuple[LiveServer, Services, str]) -> None:
+    server, _services, token = desk
+    auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.url) as c:
+        assert c.get("/rest/v2/me").status_code == 401
+        me = c.get("/rest/v2/me", headers={**auth, "Accept-Language": "fr"}).json()
+        assert me["principal"]["provider"] == "MIN_AFF_ETR"
+        (pa,) = me["provisionAgreements"]
+        assert pa["id"] == PA and pa["dataflow"] == "MA_LMIS,DF_MIG_ABROAD,1.0"
+        sex = next(col for col in pa["columns"] if col["id"] == "SEX")
+        assert {"id": "SEX_M", "name": "Hommes"} in sex["codes"]
+        csv_t = c.get(pa["templates"]["csv"], headers=auth)
+        assert csv_t.status_code == 200 and csv_t.text.startswith("DATAFLOW,ORIGIN_AREA")
+        x = c.get(pa["templates"]["xlsx"], headers=auth)
+        assert openpyxl.load_workbook(io.BytesIO(x.content)).sheetnames == ["Data", "Codes"]
+        assert c.get("/rest/v2/templates/provisionagreement/MA_LMIS/PA_HCP_LFS_CORE/1.0",
+                     headers=auth).status_code == 404
