@@ -1,4 +1,4 @@
-"""``python -m benchmarks {structure,data,push,all} [options]``: run a benchmark and print its figures."""
+"""``python -m benchmarks {structure,data,push,portal,all} [options]``: run a benchmark and print its figures."""
 
 from __future__ import annotations
 
@@ -22,7 +22,11 @@ def main() -> int:
         from benchmarks import push_bench
 
         failed += push_bench.main(rest if which != "all" else [])
-    if which not in ("structure", "data", "push", "all"):
+    if which in ("portal", "all"):
+        from benchmarks import portal_bench
+
+        failed += portal_bench.main(rest if which != "all" else [])
+    if which not in ("structure", "data", "push", "portal", "all"):
         print(__doc__)
         return 2
     return 1 if failed else 0

@@ -377,7 +377,10 @@ async def upload(request: Request, services: ServicesDep) -> Response:
                           {"submission": report["submission"], "portal": True, "dryRun": options["dryRun"]},
                           request_id_var.get())
     labels = await run_in_threadpool(code_names, services, agreement)
-    errors = [dict(e, where=prepared.where(e.get("location", "")), fix=advice.suggest(e, labels, t))
+    from sdmx_server.domain.messages import translate
+
+    errors = [dict(e, where=prepared.where(e.get("location", "")), fix=advice.suggest(e, labels, t),
+                   reason=translate(e.get("reason", ""), lang)[0])
               for e in report.get("errors", [])]
     inline = base64.b64encode(data).decode() if len(data) <= INLINE_BODY_BYTES else ""
     return _upload_page(request, services, session, status=200 if report["status"] != "invalid" else 422,

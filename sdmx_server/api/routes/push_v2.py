@@ -23,7 +23,9 @@ from sdmx_server.api.middleware import request_id_var
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, SdmxError
+from sdmx_server.domain.messages import language_of, localise_report
 from sdmx_server.domain.periods import PeriodError, parse_instant
+from sdmx_server.formats.media_types import parse_accept_language
 from sdmx_server.services.auth import Principal, require_authenticated
 from sdmx_server.services.container import Services
 
@@ -47,6 +49,11 @@ def _options(request: Request) -> dict[str, Any]:
             raise BadRequestError(f"releaseDate: {exc}") from None
         options["releaseDate"] = release.isoformat()
     return options
+
+
+def _lang(request: Request) -> str:
+    """The language of reports: Accept-Language's first of en, fr, ar (English otherwise)."""
+    return language_of(parse_accept_language(request.headers.get("accept-language")))
 
 
 def base_url(request: Request, services: Services) -> str:
@@ -106,14 +113,15 @@ async def submit_data(context: str, agency: str, resource_id: str, version: str,
     _audit(services, principal, "data.submit", target.label, report["status"], status,
            {k: report[k] for k in ("submission", "rows", "inserted", "updated", "deleted", "errorCount", "dryRun",
                                    "releaseDate")})
-    return JSONResponse(report, status_code=status)
+    return JSONResponse(localise_report(report, _lang(request)), status_code=status)
 
 
 @router.get("/rest/v2/submissions/{submission_id}")
 def submission_status(submission_id: str, request: Request, services: ServicesDep) -> Response:
     """A submission's status and report (its submitter or an administrator)."""
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    return JSONResponse(services.submissions.status(submission_id, principal, base_url(request, services)))
+    return JSONResponse(localise_report(services.submissions.status(submission_id, principal,
+                                                                    base_url(request, services)), _lang(request)))
 
 
 @router.get("/rest/v2/submissions/{submission_id}/errors")
@@ -124,8 +132,8 @@ def submission_errors(submission_id: str, request: Request, services: ServicesDe
     offset = int_param(request.query_params, "offset", 0, maximum=2**31 - 1) or 0
     limit = min(int_param(request.query_params, "limit", 1000, minimum=1) or 1000, 10_000)
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    return JSONResponse(services.submissions.errors(submission_id, principal, offset, limit,
-                                                    base_url(request, services)))
+    return JSONResponse(localise_report(services.submissions.errors(submission_id, principal, offset, limit,
+                                                                    base_url(request, services)), _lang(request)))
 
 
 @router.get("/admin/audit")
