@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sdmx_server.api.errors import install_error_handlers
 from sdmx_server.api.middleware import ServerMiddleware
 from sdmx_server.api.routes import (
+    admin_tokens,
     availability_v1,
     data_v1,
     me_v2,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # only), then the other /rest families, and a catch-all for unknown resources last.
     app.include_router(structure_v1.router)
     app.include_router(push_v2.router)
+    app.include_router(admin_tokens.router)
     app.include_router(me_v2.router)  # extension: /rest/v2/me, templates (before v2_other)
     app.include_router(structure_write_v2.router)  # before v2_other, which catches GET/HEAD /rest/v2/...
     app.include_router(v2_other.router)

@@ -16,10 +16,9 @@ from sqlalchemy.orm import Session
 from sdmx_server.domain.model import ArtefactType, ProvisionAgreementDetails
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.data_context import DataContext
-from sdmx_server.portal.explorer import pick
+from sdmx_server.portal.explorer import cached_labels, pick
 from sdmx_server.services.auth import Principal
 from sdmx_server.services.container import Services
-from sdmx_server.services.data_labels import add_labels
 from sdmx_server.services.dsd_info import DsdInfo, load_dsd_info
 from sdmx_server.storage import structure_repo as repo
 
@@ -75,7 +74,7 @@ def explain(session: Session, info: DsdInfo, lang: str, default: str) -> list[Co
     """The columns of a submission to this dataflow (and agreement, through ``info``'s constraints)."""
     ctx = DataContext(info=info, render=RenderContext(public_url="", languages=Languages((lang,), default)),
                       dim_at_obs=info.time_dimension or "TIME_PERIOD")
-    add_labels(session, ctx)
+    cached_labels(session, ctx, lang)
     out = []
     for d in info.dimensions:
         allowed = _allowed(info, d.id, d.codes)

@@ -412,3 +412,56 @@ def submission_report(submission_id: str, request: Request, services: ServicesDe
     except SdmxError as exc:
         return error_page(request, exc, session)
     return render(request, "submission.html", session=session, s=status, page=page, offset=max(offset, 0))
+
+
+# ---------------------------------------------------------------------------- administration
+
+
+def _admin_page(request: Request, services: Services, session: PortalSession, status: int = 200,
+                **values: Any) -> HTMLResponse:
+    from sdmx_server.api.routes.admin_tokens import token_rows
+
+    try:
+        offset = max(int(request.query_params.get("offset", "0")), 0)
+    except ValueError:
+        offset = 0
+    events = services.audit.events(None, request.query_params.get("action") or None, offset, 50)
+    return render(request, "admin.html", status=status, session=session, tokens=token_rows(services),
+                  events=events, offset=offset, **values)
+
+
+@router.get("/admin")
+def admin(request: Request, services: ServicesDep) -> Response:
+    """Administrators: tokens (create, list, revoke) and the audit trail."""
+    session = portal_session(request, services)
+    if not session.signed_in:
+        return RedirectResponse("/portal/signin?next=/portal/admin", status_code=303)
+    if not session.principal.is_admin:
+        from sdmx_server.domain.errors import ForbiddenError
+
+        return error_page(request, ForbiddenError(i18n.Translator(language(request))("admins_only")), session)
+    return _admin_page(request, services, session)
+
+
+@router.post("/admin/tokens")
+async def admin_tokens(request: Request, services: ServicesDep) -> Response:
+    """Create or revoke a token from the administration page (CSRF-checked)."""
+    from sdmx_server.api.routes.admin_tokens import create_token, revoke_token
+
+    session = await run_in_threadpool(portal_session, request, services)
+    t = i18n.Translator(language(request))
+    if not session.signed_in or not session.principal.is_admin:
+        return RedirectResponse("/portal/signin?next=/portal/admin", status_code=303)
+    form = await request.form()
+    if not session.csrf_ok(str(form.get("csrf") or "")):
+        return error_page(request, BadRequestError(t("csrf_failed")), session)
+    try:
+        if form.get("revoke"):
+            await run_in_threadpool(revoke_token, services, session.principal, str(form.get("revoke")))
+            return _admin_page(request, services, session, message=t("token_revoked"))
+        spec: dict[str, Any] = {k: str(form.get(k) or "") for k in ("role", "provider", "agency", "name", "expires")}
+        spec["dataflows"] = [x.strip() for x in str(form.get("dataflows") or "").split() if x.strip()]
+        created = await run_in_threadpool(create_token, services, session.principal, spec)
+    except SdmxError as exc:
+        return _admin_page(request, services, session, status=exc.http_status, error=exc.message)
+    return _admin_page(request, services, session, created=created)

@@ -54,7 +54,7 @@ def sign_in(c: httpx.Client, token: str) -> str:
 
 def test_sign_in_needs_the_form_token_and_a_valid_token(desk: tuple[LiveServer, Services, str]) -> None:
     server, services, token = desk
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
         assert c.get("/portal/desk").status_code == 303
         c.get("/portal/signin")
         assert c.post("/portal/signin", data={"token": token, "csrf": "forged"}).status_code == 403
@@ -65,14 +65,14 @@ def test_sign_in_needs_the_form_token_and_a_valid_token(desk: tuple[LiveServer, 
         assert "PA_MIN_AFF_ETR_MIG_ABROAD" in c.get("/portal/desk").text
         # a forged cookie is anonymous; another worker (any process) accepts the real one
         value = c.cookies["lmis_session"]
-        with httpx.Client(base_url=server.url, cookies={"lmis_session": value[:-2] + "00"}) as other:
+        with httpx.Client(base_url=server.url, timeout=60, cookies={"lmis_session": value[:-2] + "00"}) as other:
             assert other.get("/portal/desk").status_code == 303
         # sign out needs the session's CSRF token
         assert c.post("/portal/signout", data={"csrf": "nope"}).status_code == 400
         r = c.post("/portal/signout", data={"csrf": session_csrf})
         assert r.status_code == 303 and 'lmis_session=""' in r.headers["set-cookie"]
         # revoking the token ends its sessions at once
-        with httpx.Client(base_url=server.url, cookies={"lmis_session": value}) as again:
+        with httpx.Client(base_url=server.url, timeout=60, cookies={"lmis_session": value}) as again:
             assert again.get("/portal/desk").status_code == 200
             services.auth.revoke(token[:12])
             assert again.get("/portal/desk").status_code == 303
@@ -80,7 +80,7 @@ def test_sign_in_needs_the_form_token_and_a_valid_token(desk: tuple[LiveServer, 
 
 def test_templates_offer_the_allowed_codes(desk: tuple[LiveServer, Services, str]) -> None:
     server, _services, token = desk
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
         sign_in(c, token)
         page = c.get("/portal/desk", headers={"Accept-Language": "fr"}).text
         assert "DF_MIG_ABROAD" in page and "SEX_M" in page
@@ -159,7 +159,7 @@ def test_clerk_upload_mistakes_suggestions_fix_embargo_release(desk: tuple[LiveS
 def test_me_and_template_endpoints_for_scripts(desk: tuple[LiveServer, Services, str]) -> None:
     server, _services, token = desk
     auth = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=server.url) as c:
+    with httpx.Client(base_url=server.url, timeout=60) as c:
         assert c.get("/rest/v2/me").status_code == 401
         me = c.get("/rest/v2/me", headers={**auth, "Accept-Language": "fr"}).json()
         assert me["principal"]["provider"] == "MIN_AFF_ETR"
@@ -173,3 +173,37 @@ def test_me_and_template_endpoints_for_scripts(desk: tuple[LiveServer, Services,
         assert openpyxl.load_workbook(io.BytesIO(x.content)).sheetnames == ["Data", "Codes"]
         assert c.get("/rest/v2/templates/provisionagreement/MA_LMIS/PA_HCP_LFS_CORE/1.0",
                      headers=auth).status_code == 404
+
+
+def test_administrators_manage_tokens_and_read_the_audit(desk: tuple[LiveServer, Services, str]) -> None:
+    server, services, producer = desk
+    admin, _row = services.auth.create_token("admin", name="ops")
+    auth = {"Authorization": f"Bearer {admin}"}
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        assert c.get("/admin/tokens", headers={"Authorization": f"Bearer {producer}"}).status_code == 403
+        made = c.post("/admin/tokens", headers=auth, json={"role": "provider", "provider": "HCP", "name": "hcp clerk",
+                                                           "expires": "2099-01-01T00:00:00Z"})
+        assert made.status_code == 201
+        new = made.json()
+        assert c.get("/rest/v2/me", headers={"Authorization": f"Bearer {new['token']}"}).status_code == 200
+        listed = c.get("/admin/tokens", headers=auth).json()["tokens"]
+        assert any(t["id"] == new["id"] and t["provider"] == "HCP" for t in listed)
+        assert all("token" not in t for t in listed)
+        assert c.delete(f"/admin/tokens/{new['id']}", headers=auth).status_code == 200
+        assert c.get("/rest/v2/me", headers={"Authorization": f"Bearer {new['token']}"}).status_code == 401
+        assert c.post("/admin/tokens", headers=auth, content=b"[").status_code == 400
+        # the same in the portal, CSRF-protected
+        csrf = sign_in(c, admin)
+        page = c.get("/portal/admin")
+        assert page.status_code == 200 and 'id="tokens"' in page.text and "token.revoke" in page.text
+        assert c.post("/portal/admin/tokens", data={"csrf": "x", "role": "reader"}).status_code == 400
+        r = c.post("/portal/admin/tokens", data={"csrf": csrf, "role": "provider", "provider": "CNSS", "name": "cnss"})
+        token = re.search(r'id="new-token" readonly size="60" value="(sdmx_[^"]+)"', r.text)
+        assert r.status_code == 200 and token is not None
+        number = services.auth.authenticate(f"Bearer {token.group(1)}").token_pk
+        r = c.post("/portal/admin/tokens", data={"csrf": csrf, "revoke": str(number)})
+        assert r.status_code == 200
+        assert c.get("/rest/v2/me", headers={"Authorization": f"Bearer {token.group(1)}"}).status_code == 401
+    with httpx.Client(base_url=server.url, timeout=60) as clerk:
+        sign_in(clerk, producer)
+        assert clerk.get("/portal/admin").status_code == 403
