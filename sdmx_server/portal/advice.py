@@ -9,16 +9,14 @@ thousands separator, ``2024T1`` for ``2024-Q1``, ``01/01/2024`` for a year.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sdmx_server.portal.explorer import fold
-
-XLSX_MAGIC = b"PK\x03\x04"
+from sdmx_server.readers.xlsx import is_xlsx
+from sdmx_server.readers.xlsx import xlsx_to_csv as workbook_csv
 
 
 @dataclass
@@ -41,51 +39,20 @@ class Upload:
         return location
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def xlsx_to_csv(data: bytes) -> Upload:
-    """The ``Data`` sheet (else the first) of a workbook as SDMX-CSV; blank rows are skipped."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    ws = wb["Data"] if "Data" in wb.sheetnames else wb.worksheets[0]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    mapping: dict[int, int] = {}
-    blank = 0
-    line = 0
-    width = 0
-    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        cells = [_cell(v) for v in row]
-        if line == 0:
-            while cells and not cells[-1]:
-                cells.pop()
-            width = len(cells)
-        cells = (cells + [""] * width)[:width]
-        if not any(cells):
-            blank += 1
-            continue
-        writer.writerow(cells)
-        line += 1
-        mapping[line] = number
-    wb.close()
-    up = Upload(out.getvalue().encode(), "application/vnd.sdmx.data+csv;version=1.0.0", line_to_row=mapping,
-                sheet=ws.title)
-    if blank:
-        up.notes.append(("note_blank_rows", {"n": blank}))
+    """The workbook's data sheet as SDMX-CSV, blank rows skipped (and said)."""
+    book = workbook_csv(data)
+    up = Upload(book.body, "application/vnd.sdmx.data+csv;version=1.0.0", line_to_row=book.line_to_row,
+                sheet=book.sheet)
+    if book.blank_rows:
+        up.notes.append(("note_blank_rows", {"n": book.blank_rows}))
     return up
 
 
 def normalise(data: bytes, filename: str) -> Upload:
     """What to submit for an uploaded file, with notes on what was done to it."""
     name = filename.lower()
-    if data.startswith(XLSX_MAGIC):
+    if is_xlsx(data):
         up = xlsx_to_csv(data)
         if not name.endswith((".xlsx", ".xlsm")):
             up.notes.append(("note_xlsx_renamed", {"name": filename}))

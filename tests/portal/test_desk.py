@@ -207,3 +207,34 @@ def test_administrators_manage_tokens_and_read_the_audit(desk: tuple[LiveServer,
     with httpx.Client(base_url=server.url, timeout=60) as clerk:
         sign_in(clerk, producer)
         assert clerk.get("/portal/admin").status_code == 403
+
+
+def test_push_api_takes_multipart_and_xlsx(desk: tuple[LiveServer, Services, str]) -> None:
+    server, _services, token = desk
+    auth = {"Authorization": f"Bearer {token}", "Accept-Language": "fr"}
+    url = "/rest/v2/data/provisionagreement/MA_LMIS/PA_MIN_AFF_ETR_MIG_ABROAD/1.0"
+    good = ("\r\n".join([HEADER, row("SEX_M", "2024", "170.5")]) + "\r\n").encode()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Data"
+    ws.append(HEADER.split(","))
+    ws.append([])
+    ws.append(row("SEX_X", "2024", "1").split(","))
+    buf = io.BytesIO()
+    wb.save(buf)
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        r = c.post(url, params={"dryRun": "true"}, headers=auth, files={"file": ("a.csv", good, "text/csv")})
+        assert r.status_code == 200 and r.json()["status"] == "valid" and r.json()["rows"] == 1
+        x = c.post(url, params={"dryRun": "true"}, content=buf.getvalue(),
+                   headers={**auth, "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+        assert x.status_code == 422
+        (err,) = x.json()["errors"]
+        assert err["component"] == "SEX" and err["reason"].startswith("n'est pas un code") and "reasonEn" in err
+        m = c.post(url, params={"dryRun": "true"}, headers=auth, files={"file": ("a.xlsx", buf.getvalue())})
+        assert m.status_code == 422 and m.json()["errorCount"] == 1
+        bad = c.post(url, headers=auth, content=b"PK\x03\x04garbage",
+                     params={"dryRun": "true"})
+        assert bad.status_code == 400
+        none = c.post(url, headers=auth, files={"other": (None, b"not a file")}, params={"dryRun": "true"})
+        assert none.status_code == 400

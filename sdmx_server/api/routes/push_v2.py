@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from sdmx_server.api.bodies import read_body
+from sdmx_server.api.bodies import read_body, unwrap_upload
 from sdmx_server.api.data_params import int_param
 from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.middleware import request_id_var
@@ -85,11 +85,11 @@ async def submit_data(context: str, agency: str, resource_id: str, version: str,
         target = await run_in_threadpool(services.submissions.authorize, principal, context, agency, resource_id,
                                          version)
         body = await read_body(request, services.settings.max_body_bytes)
+        body, content_type = await run_in_threadpool(unwrap_upload, body, request.headers.get("content-type"))
     except SdmxError as exc:
         _audit(services, principal, "data.submit", target_label, type(exc).__name__, exc.http_status,
                {"message": exc.message})
         raise
-    content_type = request.headers.get("content-type")
     try:
         if "respond-async" in (request.headers.get("prefer") or "").lower():
             base = base_url(request, services)
