@@ -70,13 +70,22 @@ def normalise(data: bytes, filename: str) -> Upload:
     return Upload(data, None)
 
 
-def _names_of(labels: Mapping[str, Mapping[str, Mapping[str, str]]], component: str) -> dict[str, tuple[str, str]]:
-    """folded name -> (code, language) of one component's codes."""
-    out: dict[str, tuple[str, str]] = {}
+def label_match(labels: Mapping[str, Mapping[str, Mapping[str, str]]], component: str, value: str,
+                lang: str) -> tuple[str, str] | None:
+    """(code, language) of the code whose name ``value`` is: an exact name first (in the clerk's
+    language first), then one that differs only by case and accents."""
+    exact: list[tuple[int, str, str]] = []
+    loose: list[tuple[int, str, str]] = []
+    wanted = fold(value)
     for code, names in labels.get(component, {}).items():
-        for lang, name in names.items():
-            out.setdefault(fold(name), (code, lang))
-    return out
+        for name_lang, name in names.items():
+            rank = 0 if name_lang == lang else 1
+            if name.strip() == value:
+                exact.append((rank, code, name_lang))
+            elif fold(name) == wanted:
+                loose.append((rank, code, name_lang))
+    best = sorted(exact) or sorted(loose)
+    return (best[0][1], best[0][2]) if best else None
 
 
 DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
@@ -94,7 +103,7 @@ def suggest(error: Mapping[str, str], labels: Mapping[str, Mapping[str, Mapping[
     if not value:
         return ""
     if "not a code" in reason or "not allowed" in reason:
-        found = _names_of(labels, component).get(fold(value))
+        found = label_match(labels, component, value, str(getattr(t, "lang", "en")))
         if found is not None:
             code, lang = found
             return t("fix_label", value=value, lang=t("lang_name_" + lang), code=code, component=component)

@@ -109,7 +109,7 @@ def test_clerk_upload_mistakes_suggestions_fix_embargo_release(desk: tuple[LiveS
     with httpx.Client(base_url=server.url, timeout=60) as c:
         csrf = sign_in(c, token)
         bad = "\r\n".join([HEADER, row("Hommes", "2024", "170.5"), row("SEX_F", "2024", "\"160,5\""),
-                           row("SEX_T", "01/01/2024", "330")]) + "\r\n"
+                           row("SEX_T", "01/01/2024", "330").replace(",ESP,", ",Bénin,")]) + "\r\n"
         r = upload(c, csrf, bad.encode("cp1252"), "frontieres.csv")
         assert r.status_code == 422
         html = r.text
@@ -117,6 +117,8 @@ def test_clerk_upload_mistakes_suggestions_fix_embargo_release(desk: tuple[LiveS
         assert "Virgule décimale : écrivez 160.5" in html
         assert "pour l&#39;année, écrivez 2024" in html
         assert re.search(r"<td>line 2</td><td><code>SEX</code>", html)
+        assert "Bénin» est le libellé français de BEN" in html.replace("« ", "«").replace(" »", "»")
+        assert "Windows-1252" in html
         # the same file as the Excel template, with blank rows, under a .csv name
         wb = openpyxl.Workbook()
         ws = wb.active
