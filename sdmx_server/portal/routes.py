@@ -379,7 +379,11 @@ async def upload(request: Request, services: ServicesDep) -> Response:
     labels = await run_in_threadpool(code_names, services, agreement)
     from sdmx_server.domain.messages import translate
 
-    errors = [dict(e, where=prepared.where(e.get("location", "")), fix=advice.suggest(e, labels, t),
+    def where(location: str) -> str:
+        place = prepared.where(location)
+        return t("line_n", n=place[5:]) if place.startswith("line ") else place
+
+    errors = [dict(e, where=where(e.get("location", "")), fix=advice.suggest(e, labels, t),
                    reason=translate(e.get("reason", ""), lang)[0])
               for e in report.get("errors", [])]
     inline = base64.b64encode(data).decode() if len(data) <= INLINE_BODY_BYTES else ""

@@ -116,7 +116,7 @@ def test_clerk_upload_mistakes_suggestions_fix_embargo_release(desk: tuple[LiveS
         assert "Hommes» est le libellé français de SEX_M" in html.replace("« ", "«").replace(" »", "»")
         assert "Virgule décimale : écrivez 160.5" in html
         assert "pour l&#39;année, écrivez 2024" in html
-        assert re.search(r"<td>line 2</td><td><code>SEX</code>", html)
+        assert re.search(r"<td>ligne 2</td><td><code>SEX</code>", html)
         assert "Bénin» est le libellé français de BEN" in html.replace("« ", "«").replace(" »", "»")
         assert "Windows-1252" in html
         # the same file as the Excel template, with blank rows, under a .csv name
