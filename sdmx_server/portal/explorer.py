@@ -335,6 +335,25 @@ _LABELS: OrderedDict[tuple[Any, ...], tuple[dict[str, dict[str, str]], dict[str,
 _LABELS_LOCK = threading.Lock()
 
 
+_MISC: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+
+def per_state(session: Session, what: str, compute: Any) -> Any:
+    """``compute()`` kept per worker under ``what`` and the structure state read from the database."""
+    state = session.info.get("structure_state") or repo.read_state(session)
+    key = (str(session.get_bind().engine.url), what, tuple(sorted((t, g) for t, (g, _) in state.items())))
+    with _LABELS_LOCK:
+        if key in _MISC:
+            _MISC.move_to_end(key)
+            return _MISC[key]
+    value = compute()
+    with _LABELS_LOCK:
+        _MISC[key] = value
+        while len(_MISC) > 256:
+            _MISC.popitem(last=False)
+    return value
+
+
 def cached_labels(session: Session, ctx: DataContext, lang: str) -> None:
     """``add_labels`` for ``ctx``, kept per worker and keyed by the structure state read from the
     database (as the compiled DSDs are): any structure change, by any worker, is a new key."""
@@ -410,7 +429,8 @@ def view(services: Services, principal: Principal, lang: str, agency: str, flow_
                      start=start, end=end, key=key_text(info.dimension_ids, chosen), code_labels=ctx.code_labels,
                      dim_names={d.id: ctx.component_names.get(d.id, d.id) for d in info.dimensions},
                      attr_names={a: ctx.component_names.get(a, a) for a in info.attributes})
-        v.producers = _producers(session, info, lang, default)
+        v.producers = per_state(session, f"producers|{v.flow_ref}|{lang}",
+                                lambda: _producers(session, info, lang, default))
         now = utcnow()
         service = AvailabilityService(query)
         try:
@@ -432,7 +452,12 @@ def view(services: Services, principal: Principal, lang: str, agency: str, flow_
             preview_of = (True, require_preview(principal, v.flow_ref, info.provider_pks))
             v.preview = True
         if avail is not None or preview_of[0]:
-            _read(services, session, v, info, chosen, start, end, render, page, preview_of)
+            # Availability's count bounds the selection's (it may ignore one filter, never add
+            # rows): a selection that surely fits one page is read whole, on the fast lane
+            # (one COPY line per series on PostgreSQL) rather than observation by observation.
+            fits = avail is not None and not preview_of[0] and avail.observations <= PAGE_OBSERVATIONS
+            _read(services, session, v, info, chosen, start, end, render, None if fits and page == 1 else page,
+                  preview_of)
         return v
     finally:
         session.close()
@@ -463,7 +488,7 @@ def _producers(session: Session, info: DsdInfo, lang: str, default: str) -> list
 
 def _measures(session: Session, flow: Artefact, codes: list[str], labels: Mapping[str, str], lang: str,
               default: str) -> list[Measure]:
-    known = _measure_texts(session)
+    known = per_state(session, "measures", lambda: _measure_texts(session))
     annotated = {a.title: a.texts for a in flow.annotations if a.type == "MEASURE_DEFINITION" and a.title}
     out = []
     for code in codes[:40]:

@@ -140,3 +140,21 @@ def test_non_public_dataflows_only_for_entitled_users(private_server: tuple[Live
         page = c.get("/portal/dataflow/MA_LMIS/DF_MIG_BORDER/1.0")
         assert page.status_code == 200 and "<table" in page.text
         assert c.get("/portal/dataflow/MA_LMIS/DF_MIG_BORDER/1.0/data.csv").status_code == 200
+
+
+def test_a_selection_larger_than_a_page_says_so_and_pages(portal_http: httpx.Client,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from sdmx_server.portal import explorer, routes
+
+    # a page of 5 observations (5,000 in production) over the 15 of DF_MIG_OUTFLOW
+    monkeypatch.setattr(explorer, "PAGE_OBSERVATIONS", 5)
+    monkeypatch.setattr(routes, "PAGE_OBSERVATIONS", 5)
+    first = portal_http.get(FLOW, headers={"Accept-Language": "fr"}).text
+    assert 'id="toolarge"' in first and "Page 1 sur 3" in first and "15 observations" in first
+    assert len(re.findall(r'<tr data-key="', first)) == 5
+    keys = set(re.findall(r'<tr data-key="([^"]+)"', first))
+    last = portal_http.get(FLOW, params={"page": "3"}, headers={"Accept-Language": "fr"}).text
+    assert "Page 3 sur 3" in last and 'rel="next"' not in last and 'rel="prev"' in last
+    assert keys.isdisjoint(re.findall(r'<tr data-key="([^"]+)"', last))
+    # the downloads still hold the whole selection
+    assert len(portal_http.get(FLOW + "/data.csv").text.strip().splitlines()) == 16
