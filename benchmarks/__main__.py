@@ -1,8 +1,9 @@
-"""``python -m benchmarks {structure,data,push,burst,all} [options]``: run a benchmark and print its figures.
+"""``python -m benchmarks {structure,data,push,burst,portal,all} [options]``: run a benchmark and print its figures.
 
 structure: structure loading and query latency; data: load, streaming, one-series latency;
 push: producers' pushes over HTTP; burst: wrk bursts of one-series queries at 8/64/256 connections
-(pool exhaustion, recovery). See benchmarks/README.md.
+(pool exhaustion, recovery); portal: the explorer's page times and weights, chart drawing in
+Chromium. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ def main() -> int:
         from benchmarks import burst_bench
 
         failed += burst_bench.main(rest if which != "all" else [])
-    if which not in ("structure", "data", "push", "burst", "all"):
+    if which in ("portal", "all"):
+        from benchmarks import portal_bench
+
+        failed += portal_bench.main(rest if which != "all" else [])
+    if which not in ("structure", "data", "push", "burst", "portal", "all"):
         print(__doc__)
         return 2
     return 1 if failed else 0

@@ -13,11 +13,13 @@ from sdmx_server.api.middleware import ServerMiddleware
 from sdmx_server.api.openapi import install_openapi
 from sdmx_server.api.route_table import methods_for_path
 from sdmx_server.api.routes import (
+    admin_tokens,
     availability_v1,
     availability_v2,
     data_v1,
     data_v2,
     home,
+    me_v2,
     ops,
     push_v2,
     schema_v1,
@@ -27,6 +29,7 @@ from sdmx_server.api.routes import (
     structure_write_v2,
     v2_other,
 )
+from sdmx_server.portal import install_portal
 from sdmx_server.services.container import Services
 from sdmx_server.settings import Settings, get_settings
 
@@ -81,6 +84,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(structure_v1.router)
     app.include_router(push_v2.router)
     app.include_router(structure_v2.router)  # GET/HEAD /rest/v2/structure/..., /metadata, /registration only
+    app.include_router(admin_tokens.router)
+    app.include_router(me_v2.router)  # extension: /rest/v2/me, templates (before v2_other)
     app.include_router(structure_write_v2.router)  # before v2_other, which catches GET/HEAD /rest/v2/...
     app.include_router(data_v2.router)
     app.include_router(schema_v2.router)
@@ -89,6 +94,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(data_v1.router)
     app.include_router(availability_v1.router)
     app.include_router(schema_v1.router)
+    install_portal(app)  # /portal: the data explorer and the submission desk
     app.include_router(structure_v1.fallback_router)
     app.add_middleware(ServerMiddleware, allow_origins=settings.cors_allow_origins,
                        max_uri_length=settings.max_uri_length,

@@ -23,6 +23,7 @@ from sdmx_server.api.public_url import public_base_url
 from sdmx_server.api.streaming import ReleasingStreamingResponse
 from sdmx_server.formats.common import Languages
 from sdmx_server.formats.media_types import MediaType, parse_accept_language
+from sdmx_server.services.auth import Principal
 from sdmx_server.services.container import Services
 from sdmx_server.services.data_answer import ClientGone, DataOptions, NotModified
 from sdmx_server.services.data_answer import answer_data as service_answer
@@ -45,19 +46,22 @@ def gzip_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 
 def answer_data(request: Request, services: Services, req: DataRequest, media: MediaType,
-                params: dict[str, str]) -> Response:
-    """The full answer to a data query in ``media`` (``params``: the media type's extra parameters)."""
+                params: dict[str, str], principal: Principal | None = None,
+                languages: Languages | None = None) -> Response:
+    """The full answer to a data query in ``media`` (``params``: the media type's extra parameters), for
+    ``principal`` (the bearer token's by default; the portal passes its session's, and its user's language)."""
     settings = services.settings
     options = DataOptions(
         labels=params.get("labels", "id"), time_format=params.get("timeformat", params.get("timeFormat", "original")),
         csv_keys=params.get("keys", "none"),
-        languages=Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language),
+        languages=languages or Languages(parse_accept_language(request.headers.get("accept-language")),
+                                         settings.default_language),
         range=parse_range(request.headers.get("range")),
         public_url=public_base_url(request, settings))  # links in SDMX-JSON: part of the ETag
     admit(request, settings.db_pool_timeout)
     if client_gone(request):
         return gone_response()
-    principal = services.auth.authenticate(request.headers.get("authorization"))
+    principal = principal or services.auth.authenticate(request.headers.get("authorization"))
     try:
         answer = service_answer(services.data_query, principal, req, media, options,
                                 lambda etag, modified, unchanged: is_not_modified(request, etag, modified, unchanged),

@@ -12,7 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from sdmx_server.domain import errors as E
+from sdmx_server.domain.messages import language_of, title, translate
 from sdmx_server.formats.errors import JSON_ERROR_TYPE, XML_ERROR_TYPE, error_json, error_xml
+from sdmx_server.formats.media_types import parse_accept_language
 from sdmx_server.services.health import RETRY_AFTER, DbHealth, unavailability
 
 log = logging.getLogger(__name__)
@@ -31,14 +33,22 @@ def _wants_json(request: Request) -> bool:
 
 
 def error_response(request: Request, exc: E.SdmxError) -> Response:
-    """Render ``exc`` as an SDMX error message in XML (default) or JSON."""
+    """Render ``exc`` as an SDMX error message in XML (default) or JSON, in the language asked for
+    with ``Accept-Language`` where a translation exists (English otherwise)."""
+    lang = language_of(parse_accept_language(request.headers.get("accept-language")))
+    message, used = translate(exc.message, lang)
+    details = [{k: (translate(v, lang)[0] if k == "reason" and isinstance(v, str) else v) for k, v in d.items()}
+               for d in exc.details] if exc.details and lang != "en" else exc.details
     if _wants_json(request):
-        body = error_json(exc.sdmx_code, exc.default_message, exc.message, exc.details)
+        body = error_json(exc.sdmx_code, title(exc.default_message, lang), message, details)
         media = JSON_ERROR_TYPE
     else:
-        body = error_xml(exc.sdmx_code, exc.message, exc.details)
+        body = error_xml(exc.sdmx_code, message, details, lang=used)
         media = XML_ERROR_TYPE
     headers = dict(exc.headers)
+    if lang != "en":
+        headers["Content-Language"] = used
+        headers["Vary"] = "Accept-Language"
     if request.method == "HEAD":
         return Response(status_code=exc.http_status, media_type=media, headers=headers)
     return Response(body, status_code=exc.http_status, media_type=media, headers=headers)

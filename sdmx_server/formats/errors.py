@@ -22,11 +22,14 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def error_xml(code: int, message: str, details: list[dict[str, Any]] | None = None) -> bytes:
-    """An SDMX-ML 2.1 Error message (no Header, as the schema wants)."""
+def error_xml(code: int, message: str, details: list[dict[str, Any]] | None = None, lang: str = "en") -> bytes:
+    """An SDMX-ML 2.1 Error message (no Header, as the schema wants); ``lang`` is the message's language."""
     root = etree.Element(MES + "Error", nsmap={"mes": NS21["mes"], "com": NS21["com"]})
     em = etree.SubElement(root, MES + "ErrorMessage", {"code": str(code)})
-    etree.SubElement(em, COM + "Text").text = xml_safe(message)
+    text = etree.SubElement(em, COM + "Text")
+    text.text = xml_safe(message)
+    if lang != "en":
+        text.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
     for detail in (details or [])[:1000]:
         etree.SubElement(em, COM + "Text").text = xml_safe("; ".join(f"{k}: {v}" for k, v in detail.items()))
     return cast(bytes, etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

@@ -179,15 +179,41 @@ class AuthService:
                 raise UnauthorizedError("This token has been revoked")
             if row.expires_at is not None and as_utc(row.expires_at) <= utcnow():
                 raise UnauthorizedError("This token has expired")
-            provider: ItemRef | None = None
-            if row.provider_pk is not None:
-                item = session.get(StructureItem, row.provider_pk)
-                scheme_row = session.get(StructureArtefact, item.artefact_pk) if item else None
-                if item is not None and scheme_row is not None:
-                    provider = ItemRef(scheme=repo.ref_of_row(scheme_row), item_id=item.item_id)
-            grants = frozenset(session.execute(select(AuthGrant.dataflow_pk).where(AuthGrant.token_pk == row.pk)).scalars())
-            return Principal(kind=row.role, name=row.name, token_pk=row.pk, provider_pk=row.provider_pk,
-                             provider=provider, agency=row.agency, grants=grants)
+            return self._principal(session, row)
+
+    def token_session(self, token: str) -> tuple[Principal, str, datetime | None]:
+        """For the portal's sign-in: the principal of a token, its stored hash (the key that signs
+        its session cookies) and its expiry; 401 as :meth:`authenticate`."""
+        principal = self.authenticate(f"Bearer {token}")
+        return principal, hash_token(token.strip()), self._expiry(principal.token_pk)
+
+    def _expiry(self, token_pk: int | None) -> datetime | None:
+        with self._sessions() as session:
+            row = session.get(AuthToken, token_pk)
+            return as_utc(row.expires_at) if row is not None and row.expires_at is not None else None
+
+    def principal_by_pk(self, token_pk: int) -> tuple[Principal, str] | None:
+        """The principal of a valid (not revoked, not expired) token by number, with its stored hash;
+        None otherwise. Used to check the portal's signed session cookies."""
+        with self._sessions() as session:
+            row = session.get(AuthToken, token_pk)
+            if row is None or row.revoked_at is not None or (
+                    row.expires_at is not None and as_utc(row.expires_at) <= utcnow()):
+                return None
+            return self._principal(session, row), row.token_hash
+
+    @staticmethod
+    def _principal(session: Session, row: AuthToken) -> Principal:
+        """The principal a stored token stands for."""
+        provider: ItemRef | None = None
+        if row.provider_pk is not None:
+            item = session.get(StructureItem, row.provider_pk)
+            scheme_row = session.get(StructureArtefact, item.artefact_pk) if item else None
+            if item is not None and scheme_row is not None:
+                provider = ItemRef(scheme=repo.ref_of_row(scheme_row), item_id=item.item_id)
+        grants = frozenset(session.execute(select(AuthGrant.dataflow_pk).where(AuthGrant.token_pk == row.pk)).scalars())
+        return Principal(kind=row.role, name=row.name, token_pk=row.pk, provider_pk=row.provider_pk,
+                         provider=provider, agency=row.agency, grants=grants)
 
 
 def require_authenticated(principal: Principal) -> None:

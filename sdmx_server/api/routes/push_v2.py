@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from sdmx_server.api.bodies import read_body
+from sdmx_server.api.bodies import read_body, unwrap_upload
 from sdmx_server.api.data_params import int_param
 from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.middleware import request_id_var
@@ -24,7 +24,9 @@ from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params
 from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, SdmxError
+from sdmx_server.domain.messages import language_of, localise_report
 from sdmx_server.domain.periods import PeriodError, parse_instant
+from sdmx_server.formats.media_types import parse_accept_language
 from sdmx_server.services.auth import Principal, require_authenticated
 from sdmx_server.services.container import Services
 from sdmx_server.services.health import unavailability
@@ -49,6 +51,11 @@ def _options(request: Request) -> dict[str, Any]:
             raise BadRequestError(f"releaseDate: {exc}") from None
         options["releaseDate"] = release.isoformat()
     return options
+
+
+def _lang(request: Request) -> str:
+    """The language of reports: Accept-Language's first of en, fr, ar (English otherwise)."""
+    return language_of(parse_accept_language(request.headers.get("accept-language")))
 
 
 def base_url(request: Request, services: Services) -> str:
@@ -80,11 +87,11 @@ async def submit_data(context: str, agency: str, resource_id: str, version: str,
         target = await run_in_threadpool(services.submissions.authorize, principal, context, agency, resource_id,
                                          version)
         body = await read_body(request, services.settings.max_body_bytes)
+        body, content_type = await run_in_threadpool(unwrap_upload, body, request.headers.get("content-type"))
     except SdmxError as exc:
         await _audit(services, principal, "data.submit", target_label, type(exc).__name__, exc.http_status,
                            {"message": exc.message})
         raise
-    content_type = request.headers.get("content-type")
     try:
         if "respond-async" in (request.headers.get("prefer") or "").lower():
             base = base_url(request, services)
@@ -110,7 +117,7 @@ async def submit_data(context: str, agency: str, resource_id: str, version: str,
     await _audit(services, principal, "data.submit", target.label, report["status"], status,
            {k: report[k] for k in ("submission", "rows", "inserted", "updated", "deleted", "errorCount", "dryRun",
                                    "releaseDate")})
-    return JSONResponse(report, status_code=status)
+    return JSONResponse(localise_report(report, _lang(request)), status_code=status)
 
 
 @router.get("/rest/v2/submissions/{submission_id}")
@@ -118,7 +125,8 @@ async def submit_data(context: str, agency: str, resource_id: str, version: str,
 def submission_status(submission_id: str, request: Request, services: ServicesDep) -> Response:
     """A submission's status and report (its submitter or an administrator)."""
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    return JSONResponse(services.submissions.status(submission_id, principal, base_url(request, services)))
+    return JSONResponse(localise_report(services.submissions.status(submission_id, principal,
+                                                                    base_url(request, services)), _lang(request)))
 
 
 @router.get("/rest/v2/submissions/{submission_id}/errors")
@@ -130,8 +138,8 @@ def submission_errors(submission_id: str, request: Request, services: ServicesDe
     offset = int_param(request.query_params, "offset", 0, maximum=2**31 - 1) or 0
     limit = min(int_param(request.query_params, "limit", 1000, minimum=1) or 1000, 10_000)
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    return JSONResponse(services.submissions.errors(submission_id, principal, offset, limit,
-                                                    base_url(request, services)))
+    return JSONResponse(localise_report(services.submissions.errors(submission_id, principal, offset, limit,
+                                                                    base_url(request, services)), _lang(request)))
 
 
 @router.get("/admin/audit")
