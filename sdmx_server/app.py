@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from sdmx_server.api.errors import install_error_handlers
+from sdmx_server.api.head_routes import with_head
 from sdmx_server.api.middleware import ServerMiddleware
 from sdmx_server.api.openapi import install_openapi
 from sdmx_server.api.route_table import methods_for_path
@@ -77,25 +78,25 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             methods.add("HEAD")
     app.state.services = services or Services.build(settings)
     install_error_handlers(app)
-    app.include_router(ops.router)
-    app.include_router(home.router)
+    app.include_router(with_head(ops.router))
+    app.include_router(with_head(home.router))
     # Structure queries first (the most frequent; their route matches structure resource names
     # only), then the other /rest families, and a catch-all for unknown resources last.
-    app.include_router(structure_v1.router)
-    app.include_router(push_v2.router)
-    app.include_router(structure_v2.router)  # GET/HEAD /rest/v2/structure/..., /metadata, /registration only
-    app.include_router(admin_tokens.router)
-    app.include_router(me_v2.router)  # extension: /rest/v2/me, templates (before v2_other)
-    app.include_router(structure_write_v2.router)  # before v2_other, which catches GET/HEAD /rest/v2/...
-    app.include_router(data_v2.router)
-    app.include_router(schema_v2.router)
-    app.include_router(availability_v2.router)
-    app.include_router(v2_other.router)
-    app.include_router(data_v1.router)
-    app.include_router(availability_v1.router)
-    app.include_router(schema_v1.router)
+    app.include_router(with_head(structure_v1.router))
+    app.include_router(with_head(push_v2.router))
+    app.include_router(with_head(structure_v2.router))  # GET/HEAD /rest/v2/structure/..., /metadata, /registration only
+    app.include_router(with_head(admin_tokens.router))
+    app.include_router(with_head(me_v2.router))  # extension: /rest/v2/me, templates (before v2_other)
+    app.include_router(with_head(structure_write_v2.router))  # before v2_other, which catches GET/HEAD /rest/v2/...
+    app.include_router(with_head(data_v2.router))
+    app.include_router(with_head(schema_v2.router))
+    app.include_router(with_head(availability_v2.router))
+    app.include_router(with_head(v2_other.router))
+    app.include_router(with_head(data_v1.router))
+    app.include_router(with_head(availability_v1.router))
+    app.include_router(with_head(schema_v1.router))
     install_portal(app)  # /portal: the data explorer and the submission desk
-    app.include_router(structure_v1.fallback_router)
+    app.include_router(with_head(structure_v1.fallback_router))
     app.add_middleware(ServerMiddleware, allow_origins=settings.cors_allow_origins,
                        max_uri_length=settings.max_uri_length,
                        methods_for=lambda path: methods_for_path(app, path))

@@ -20,6 +20,7 @@ from tests.conftest import LiveServer
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
 # Concrete paths for templated routes (anything else gets "X" for each parameter).
 SAMPLES = {
+    "/portal/static": "/portal/static/portal.css",
     "/static-offline-docs": "/static-offline-docs/swagger-ui.css",  # a mount: a file inside it
     "/rest/{resource}": "/rest/codelist",
     "/rest/{resource}/{rest}": "/rest/codelist/ILO/CL_SEX/1.0",
