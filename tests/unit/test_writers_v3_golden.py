@@ -23,6 +23,7 @@ from sdmx_server.formats.common import RenderContext
 from sdmx_server.formats.data_context import DataContext, DatasetInfo
 from sdmx_server.formats.sdmx_csv20 import write_csv20
 from sdmx_server.formats.sdmx_json20_data import write_json20
+from sdmx_server.formats.sdmx_json21_data import write_json21
 from sdmx_server.formats.sdmx_ml30_data import write_data30, write_data31
 from sdmx_server.formats.sdmx_ml30_schema import write_schema_3
 from sdmx_server.services.dsd_info import ComponentInfo, DsdInfo
@@ -135,6 +136,45 @@ def test_json20_series_only_keeps_value_lists_non_empty() -> None:
     rows = [[(0, 1, "A.MAR", None, None, None), (0, 2, "A.TUN", None, None, None)]]
     out = body(write_json20(ctx(detail="serieskeysonly", series_only=True), iter(rows)))
     assert json_errors("application/vnd.sdmx.data+json;version=2.0.0", json.loads(out)) == []
+
+
+JSON21 = "application/vnd.sdmx.data+json;version=2.1.0"
+
+
+@pytest.mark.parametrize("dim_at_obs", ["TIME_PERIOD", "AREA", "AllDimensions"])
+def test_json21_valid_and_decodes_to_the_rows(dim_at_obs: str) -> None:
+    from tests.data_parsers import parse_json20
+
+    out = body(write_json21(ctx(dim_at_obs), iter(CROSS_ROWS if dim_at_obs == "AREA" else ROWS)))
+    doc = json.loads(out)
+    assert json_errors(JSON21, doc) == []
+    assert list(doc) == ["$schema", "meta", "data"]
+    assert doc["$schema"] == "https://json.sdmx.org/2.1/sdmx-json-data-schema.json" and "schema" not in doc["meta"]
+    got = {(k, p, v) for k, p, v, _ in parse_json20(out)}
+    assert got == {(("A", "MAR"), "2020", "1.5"), (("A", "MAR"), "2021", "1.75"), (("A", "TUN"), "2020", "2")}
+
+
+def test_json21_languages_history_and_series_only_validate() -> None:
+    from sdmx_server.formats.common import Languages
+
+    rows = [[("2024-01-01T00:00:00|R", 1, "A.MAR", "2020", "1.5", "A"),
+             ("2024-02-01T00:00:00|D", 1, "A.MAR", "2020", None, None)]]
+
+    def ds_info(key: object) -> DatasetInfo:
+        stamp, _, kind = str(key).rpartition("|")
+        return DatasetInfo(action="Delete" if kind == "D" else "Replace",
+                           valid_from=datetime.fromisoformat(stamp).replace(tzinfo=UTC))
+
+    c = DataContext(info=info(), dim_at_obs="TIME_PERIOD",
+                    render=RenderContext(public_url="http://x", prepared=PREPARED, message_id="M1",
+                                         languages=Languages(("fr-FR", "fr", "en"))),
+                    obs_attrs=["OBS_STATUS"], series_attr_lookup=lambda pks: UNITS, dataset_info=ds_info, history=True)
+    doc = json.loads(body(write_json21(c, iter(rows))))
+    assert json_errors(JSON21, doc) == []
+    assert [d["action"] for d in doc["data"]["dataSets"]] == ["Replace", "Delete"]
+    series_only = [[(0, 1, "A.MAR", None, None, None), (0, 2, "A.TUN", None, None, None)]]
+    out = body(write_json21(ctx(detail="serieskeysonly", series_only=True), iter(series_only)))
+    assert json_errors(JSON21, json.loads(out)) == []
 
 
 def test_csv20_golden() -> None:
