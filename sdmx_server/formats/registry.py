@@ -107,6 +107,7 @@ class DataFormat:
     carries_versions: bool = True  # can carry deletions and versions (updatedAfter, includeHistory)
     needs_labels: bool = False  # writes code and component names whatever the options say
     options: frozenset[str] = frozenset()  # media-type parameters it reads (labels, timeFormat, keys)
+    labels: frozenset[str] = frozenset({"id", "both"})  # the labels= values it defines
 
 
 _CSV_OPTIONS = frozenset({"labels", "timeFormat", "keys"})
@@ -116,7 +117,9 @@ DATA_FORMATS: tuple[DataFormat, ...] = (
     DataFormat("data-json-1.0", needs_labels=True), DataFormat("data-json-1.0-draft", needs_labels=True),
     DataFormat("data-json-2.0", needs_labels=True), DataFormat("data-json-2.1", needs_labels=True),
     DataFormat("data-csv-1.0", carries_versions=False, options=frozenset({"labels", "timeFormat"})),
-    DataFormat("data-csv-2.0", options=_CSV_OPTIONS), DataFormat("data-csv-2.1", options=_CSV_OPTIONS),
+    # SDMX-CSV 2.x adds labels=name (a name column after each id column)
+    DataFormat("data-csv-2.0", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),
+    DataFormat("data-csv-2.1", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),
     DataFormat("data-ml-3.0"), DataFormat("data-ml-3.1"),
 )
 _BY_ID = {f.id: f for f in DATA_FORMATS}

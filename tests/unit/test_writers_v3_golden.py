@@ -192,3 +192,23 @@ def test_every_offered_data_format_is_declared_with_a_writer() -> None:
         assert data_format(media).id == media.format_id
         assert callable(data_writer(media))
     assert not data_format(DATA_V1[5]).carries_versions  # SDMX-CSV 1.0 has no ACTION column
+
+
+def test_csv20_labels_name_golden() -> None:
+    c = ctx(labels="name")
+    c.code_labels.update({"FREQ": {"A": "Annual"}, "AREA": {"MAR": "Morocco", "TUN": "Tunisia"},
+                          "OBS_STATUS": {"A": "Normal", "E": "Estimated"}})
+    c.component_names.update({"FREQ": "Frequency", "AREA": "Area", "TIME_PERIOD": "Time", "OBS_VALUE": "Value",
+                              "OBS_STATUS": "Status", "UNIT": "Unit"})
+    out = body(write_csv20(c, iter(ROWS))).decode()
+    assert out == ("STRUCTURE,STRUCTURE_ID,STRUCTURE_NAME,ACTION,FREQ,Frequency,AREA,Area,TIME_PERIOD,Time,"
+                   "OBS_VALUE,Value,OBS_STATUS,Status,UNIT,Unit\n"
+                   "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,MAR,Morocco,2020,,1.5,,A,Normal,Persons & <more>,\n"
+                   "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,MAR,Morocco,2021,,1.75,,E,Estimated,Persons & <more>,\n"
+                   "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,TUN,Tunisia,2020,,2,,,,Percent,\n")
+
+
+def test_csv20_series_key_leaves_out_the_observation_dimension() -> None:
+    out = body(write_csv20(ctx("AREA", csv_keys="both"), iter(CROSS_ROWS))).decode().splitlines()
+    assert out[0].startswith("STRUCTURE,STRUCTURE_ID,ACTION,SERIES_KEY,OBS_KEY,FREQ,AREA,")
+    assert [line.split(",")[3:5] for line in out[1:]] == [["A", "A.MAR.2020"], ["A", "A.TUN.2020"], ["A", "A.MAR.2021"]]
