@@ -7,6 +7,7 @@ Data: the ECB EXR chain of ``data_server`` (see tests/api/test_data_v2.py).
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import httpx
@@ -131,3 +132,39 @@ def test_csv2_keys_and_time_format(v2: httpx.Client, accept: str) -> None:
     orig = rows_of(v2.get(f"{FLOW}/M.USD.EUR.SP00.A", params={"lastNObservations": 1}, headers={"Accept": accept}))
     t = orig[0].index("TIME_PERIOD")
     assert len(orig[1][t]) == 7 and norm[1][t] == orig[1][t] + "-01T00:00:00"
+
+
+# ------------------------------------------------------------------ no data
+
+
+@pytest.mark.parametrize("accept", [None, JSON21, CSV21])
+def test_v2_no_data_is_204_without_body_v1_stays_404(v2: httpx.Client, accept: str | None) -> None:
+    headers = {"Accept": accept} if accept else {}
+    for query in ("c[TIME_PERIOD]=ge:2030",  # a valid window after the last period
+                  "c[FREQ]=M&c[FREQ]=A",  # filters that exclude each other
+                  "c[TIME_PERIOD]=ge:2021+le:2020",  # bounds that exclude each other
+                  "asOf=2001-01-01T00:00:00Z"):  # before anything was published
+        r = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A?{query}", headers=headers)
+        assert r.status_code == 204, (query, r.status_code, r.text)
+        assert r.content == b"" and "content-type" not in r.headers and "etag" not in r.headers
+        assert v2.head(f"{FLOW}/M.JPY.EUR.SP00.A?{query}", headers=headers).status_code == 204
+    # what does not exist is still 404 (code 100); a bad query still 400
+    assert v2.get("/rest/v2/data/dataflow/ECB/NOFLOW/1.0").status_code == 404
+    assert v2.get("/rest/v2/data/dataflow/*/NOFLOW/*").status_code == 404
+    assert v2.get(f"{FLOW}?c[NOPE]=1").status_code == 400
+    # v1 keeps its 404 for the same emptiness
+    old = v2.get("/rest/data/EXR/M.JPY.EUR.SP00.A", params={"startPeriod": "2030"})
+    assert old.status_code == 404 and b'code="100"' in old.content
+
+
+def test_pysdmx_reads_a_204_as_no_data(data_server) -> None:
+    from pysdmx.api.qb import ApiVersion, DataContext, DataQuery, RestService
+    from pysdmx.api.qb.data import DateTimeFilter, Operator
+    from pysdmx.io.format import DataFormat
+
+    service = RestService(f"{data_server.url}/rest/v2", ApiVersion.V2_2_2, data_format=DataFormat.SDMX_CSV_2_0_0)
+    query = DataQuery(context=DataContext.DATAFLOW, agency_id="ECB", resource_id="EXR", version="1.0",
+                      key="M.JPY.EUR.SP00.A",
+                      components=DateTimeFilter("TIME_PERIOD", Operator.GREATER_THAN_OR_EQUAL,
+                                                datetime.datetime(2030, 1, 1)))
+    assert service.data(query) == b""  # with 404, pysdmx raises NotFound, as if the dataflow did not exist
