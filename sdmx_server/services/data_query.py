@@ -24,6 +24,7 @@ from sdmx_server.domain.clock import as_utc, utcnow
 from sdmx_server.domain.data_filter import TIME_PERIOD, DataFilter, Op, key_filter
 from sdmx_server.domain.errors import (
     BadRequestError,
+    NoDataError,
     NoResultsError,
     NotImplementedYetError,
     RangeNotSatisfiableError,
@@ -223,7 +224,7 @@ class DataQueryService:
             data_filter = key_filter(info.dimension_ids, req.key).and_(data_filter)
         start, end, columns = _resolve_components(info, data_filter, key, req.start, req.end)
         if start is not None and end is not None and start > end:
-            raise NoResultsError("No data match the query: the period bounds exclude each other")
+            raise NoDataError("No data match the query: the period bounds exclude each other")
         mode = "history" if req.include_history else "changes" if req.updated_after is not None else "current"
         # asOf looks back, never ahead: a future instant would reveal embargoed data.
         at = min(as_utc(req.as_of), now) if req.as_of is not None else now
@@ -375,7 +376,7 @@ class DataQueryService:
                                        coded, info.numeric_measure)
             first_chunk = next(chunks, b"")
             if not first_chunk:
-                raise NoResultsError("No data match the query")
+                raise NoDataError("No data match the query")
             prepared = PreparedData(info=info, filter=f, context=ctx, etag=etag, last_modified=last_modified or now,
                                     session=session, total=total, mode=f.mode)
             prepared.first_chunk, prepared.csv_chunks = first_chunk, chunks
@@ -389,7 +390,7 @@ class DataQueryService:
             rows = rr.stream_rows(session, f)
         first = next(rows, [])
         if not first:
-            raise NoResultsError("No data match the query")
+            raise NoDataError("No data match the query")
         prepared = PreparedData(info=info, filter=f, context=ctx, etag=etag, last_modified=last_modified or now,
                                 session=session, first=first, total=total, mode=f.mode)
         prepared._rest = rows
@@ -510,7 +511,7 @@ def _resolve_components(info: DsdInfo, data_filter: DataFilter, key: list[frozen
                 prev = key[n]
                 key[n] = values if prev is None else prev & values
                 if not key[n]:
-                    raise NoResultsError(f"No data match the query: the filters on {dim.id} exclude each other")
+                    raise NoDataError(f"No data match the query: the filters on {dim.id} exclude each other")
                 continue
             columns.append(ColumnFilter("dimension", cf.alternatives, index=n + 1))
         elif cf.component == time_id or cf.component == TIME_PERIOD:

@@ -23,6 +23,7 @@ from sdmx_server.formats.common import RenderContext
 from sdmx_server.formats.data_context import DataContext, DatasetInfo
 from sdmx_server.formats.sdmx_csv20 import write_csv20
 from sdmx_server.formats.sdmx_json20_data import write_json20
+from sdmx_server.formats.sdmx_json21_data import write_json21
 from sdmx_server.formats.sdmx_ml30_data import write_data30, write_data31
 from sdmx_server.formats.sdmx_ml30_schema import write_schema_3
 from sdmx_server.services.dsd_info import ComponentInfo, DsdInfo
@@ -137,6 +138,45 @@ def test_json20_series_only_keeps_value_lists_non_empty() -> None:
     assert json_errors("application/vnd.sdmx.data+json;version=2.0.0", json.loads(out)) == []
 
 
+JSON21 = "application/vnd.sdmx.data+json;version=2.1.0"
+
+
+@pytest.mark.parametrize("dim_at_obs", ["TIME_PERIOD", "AREA", "AllDimensions"])
+def test_json21_valid_and_decodes_to_the_rows(dim_at_obs: str) -> None:
+    from tests.data_parsers import parse_json20
+
+    out = body(write_json21(ctx(dim_at_obs), iter(CROSS_ROWS if dim_at_obs == "AREA" else ROWS)))
+    doc = json.loads(out)
+    assert json_errors(JSON21, doc) == []
+    assert list(doc) == ["$schema", "meta", "data"]
+    assert doc["$schema"] == "https://json.sdmx.org/2.1/sdmx-json-data-schema.json" and "schema" not in doc["meta"]
+    got = {(k, p, v) for k, p, v, _ in parse_json20(out)}
+    assert got == {(("A", "MAR"), "2020", "1.5"), (("A", "MAR"), "2021", "1.75"), (("A", "TUN"), "2020", "2")}
+
+
+def test_json21_languages_history_and_series_only_validate() -> None:
+    from sdmx_server.formats.common import Languages
+
+    rows = [[("2024-01-01T00:00:00|R", 1, "A.MAR", "2020", "1.5", "A"),
+             ("2024-02-01T00:00:00|D", 1, "A.MAR", "2020", None, None)]]
+
+    def ds_info(key: object) -> DatasetInfo:
+        stamp, _, kind = str(key).rpartition("|")
+        return DatasetInfo(action="Delete" if kind == "D" else "Replace",
+                           valid_from=datetime.fromisoformat(stamp).replace(tzinfo=UTC))
+
+    c = DataContext(info=info(), dim_at_obs="TIME_PERIOD",
+                    render=RenderContext(public_url="http://x", prepared=PREPARED, message_id="M1",
+                                         languages=Languages(("fr-FR", "fr", "en"))),
+                    obs_attrs=["OBS_STATUS"], series_attr_lookup=lambda pks: UNITS, dataset_info=ds_info, history=True)
+    doc = json.loads(body(write_json21(c, iter(rows))))
+    assert json_errors(JSON21, doc) == []
+    assert [d["action"] for d in doc["data"]["dataSets"]] == ["Replace", "Delete"]
+    series_only = [[(0, 1, "A.MAR", None, None, None), (0, 2, "A.TUN", None, None, None)]]
+    out = body(write_json21(ctx(detail="serieskeysonly", series_only=True), iter(series_only)))
+    assert json_errors(JSON21, json.loads(out)) == []
+
+
 def test_csv20_golden() -> None:
     out = body(write_csv20(ctx(), iter(ROWS))).decode()
     assert out == ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,AREA,TIME_PERIOD,OBS_VALUE,OBS_STATUS,UNIT\n"
@@ -152,3 +192,23 @@ def test_every_offered_data_format_is_declared_with_a_writer() -> None:
         assert data_format(media).id == media.format_id
         assert callable(data_writer(media))
     assert not data_format(DATA_V1[5]).carries_versions  # SDMX-CSV 1.0 has no ACTION column
+
+
+def test_csv20_labels_name_golden() -> None:
+    c = ctx(labels="name")
+    c.code_labels.update({"FREQ": {"A": "Annual"}, "AREA": {"MAR": "Morocco", "TUN": "Tunisia"},
+                          "OBS_STATUS": {"A": "Normal", "E": "Estimated"}})
+    c.component_names.update({"FREQ": "Frequency", "AREA": "Area", "TIME_PERIOD": "Time", "OBS_VALUE": "Value",
+                              "OBS_STATUS": "Status", "UNIT": "Unit"})
+    out = body(write_csv20(c, iter(ROWS))).decode()
+    assert out == ("STRUCTURE,STRUCTURE_ID,STRUCTURE_NAME,ACTION,FREQ,Frequency,AREA,Area,TIME_PERIOD,Time,"
+                   "OBS_VALUE,Value,OBS_STATUS,Status,UNIT,Unit\n"
+                   "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,MAR,Morocco,2020,,1.5,,A,Normal,Persons & <more>,\n"
+                   "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,MAR,Morocco,2021,,1.75,,E,Estimated,Persons & <more>,\n"
+                   "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,TUN,Tunisia,2020,,2,,,,Percent,\n")
+
+
+def test_csv20_series_key_leaves_out_the_observation_dimension() -> None:
+    out = body(write_csv20(ctx("AREA", csv_keys="both"), iter(CROSS_ROWS))).decode().splitlines()
+    assert out[0].startswith("STRUCTURE,STRUCTURE_ID,ACTION,SERIES_KEY,OBS_KEY,FREQ,AREA,")
+    assert [line.split(",")[3:5] for line in out[1:]] == [["A", "A.MAR.2020"], ["A", "A.TUN.2020"], ["A", "A.MAR.2021"]]

@@ -22,4 +22,4 @@ def data_v2(rest: str, request: Request, services: ServicesDep) -> Response:
     dimensionAtObservation, offset, limit, sort (and the ``Range: values=a-b`` header)."""
     req = parse_data_v2(rest, request.url.query, services.settings.source_alias)
     media, params = negotiate(request.headers.get("accept"), DATA_V2)
-    return answer_data(request, services, req, media, params)
+    return answer_data(request, services, req, media, params, no_data_204=True)
