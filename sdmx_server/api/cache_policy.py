@@ -8,7 +8,8 @@
 | data and availability (public) | ``public, no-cache`` | caches may keep them but revalidate every time (ETag / Last-Modified): pushes and embargo releases are seen at once |
 | structures and schemas (public) | ``public, max-age=60`` | change rarely; a minute of staleness at most, then revalidated |
 | the official XSDs (``/schemas/``), the documentation's scripts | ``public, max-age=86400`` | they change only with a new release |
-| ``/``, ``/docs``, ``/redoc``, ``/openapi.json``, anything else | ``public, max-age=300`` | pages of the release |
+| portal pages (``/portal``, not its static files) | ``private, no-cache`` | they show a language, a session and live data: never in a shared cache, revalidated every time |
+| ``/``, ``/docs``, ``/redoc``, ``/openapi.json``, the portal's scripts and styles, anything else | ``public, max-age=300`` | pages of the release |
 
 A route that sets ``Cache-Control`` itself keeps it (the data routes mark
 non-public data ``private``), except that errors are always ``no-store``
@@ -40,7 +41,7 @@ def cache_control(method: str, path: str, status: int, authorized: bool, route_v
         return route_value if route_value and "no-store" in route_value else NO_STORE
     if route_value:
         return PRIVATE if authorized and "public" in route_value else route_value
-    if authorized:
+    if authorized or (path.startswith("/portal") and not path.startswith("/portal/static/")):
         return PRIVATE
     if path.startswith(_DATA):
         return DATA

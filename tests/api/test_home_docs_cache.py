@@ -116,3 +116,13 @@ def test_cache_control_per_kind_of_answer(private_server: tuple[Services, LiveSe
                 assert answer.status_code == 200 and answer.headers["cache-control"].startswith("private"), answer
         finally:
             services.auth.set_dataflow_public(EXR, True)
+
+
+def test_portal_pages_are_never_in_a_shared_cache(http: httpx.Client) -> None:
+    """Portal pages show a language, a session and live data (an embargo released a second ago):
+    private and revalidated, while the portal's own static files may be cached."""
+    page = http.get("/portal", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "private, no-cache"
+    css = http.get("/portal/static/portal.css")
+    assert css.status_code == 200 and css.headers["cache-control"].startswith("public")
