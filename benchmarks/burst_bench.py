@@ -95,13 +95,34 @@ def write_script(folder: Path, paths: list[str]) -> Path:
 
 def run_wrk(url: str, script: Path, connections: int, seconds: int) -> dict[str, object]:
     """One wrk run; its figures parsed from the script's ``done`` output."""
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "15s", "-s", str(script),
-                          url], capture_output=True, text=True, timeout=seconds + 120).stdout
-    statuses = {int(k): int(v) for k, v in re.findall(r"(\d+)=(\d+)", out.split("STATUS", 1)[1].splitlines()[0])}
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--timeout",
+            "15s",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+    ).stdout
+    statuses = {
+        int(k): int(v)
+        for k, v in re.findall(r"(\d+)=(\d+)", out.split("STATUS", 1)[1].splitlines()[0])
+    }
     sock = [int(x) for x in out.split("SOCKET_ERRORS", 1)[1].split()[:4]]
-    return {"statuses": statuses, "rps": float(out.split("RPS", 1)[1].split()[0]),
-            "p99_ms": int(out.split("P99_US", 1)[1].split()[0]) / 1000,
-            "no_retry_after": int(out.split("NO_RETRY_AFTER", 1)[1].split()[0]), "socket": sock}
+    return {
+        "statuses": statuses,
+        "rps": float(out.split("RPS", 1)[1].split()[0]),
+        "p99_ms": int(out.split("P99_US", 1)[1].split()[0]) / 1000,
+        "no_retry_after": int(out.split("NO_RETRY_AFTER", 1)[1].split()[0]),
+        "socket": sock,
+    }
 
 
 def connection_states(admin_url: str, database: str) -> dict[str, int]:
@@ -109,14 +130,21 @@ def connection_states(admin_url: str, database: str) -> dict[str, int]:
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT coalesce(state, '?'), count(*) FROM pg_stat_activity "
-                                     "WHERE datname = :db AND pid <> pg_backend_pid() GROUP BY 1"), {"db": database})
+            rows = conn.execute(
+                text(
+                    "SELECT coalesce(state, '?'), count(*) FROM pg_stat_activity "
+                    "WHERE datname = :db AND pid <> pg_backend_pid() GROUP BY 1"
+                ),
+                {"db": database},
+            )
             return {state: int(n) for state, n in rows}
     finally:
         engine.dispose()
 
 
-def settled(admin_url: str, database: str, limit: int, within: float) -> tuple[bool, float, dict[str, int]]:
+def settled(
+    admin_url: str, database: str, limit: int, within: float
+) -> tuple[bool, float, dict[str, int]]:
     """Whether the connections are back to the idle level within ``within`` seconds (and when)."""
     start = time.perf_counter()
     while True:
@@ -174,7 +202,10 @@ def load(url: str, n_series: int, periods: int, folder: Path) -> list[tuple[str,
         n_obs = synthetic.write_csv(csv_path, "BIG", keys, periods)
         with csv_path.open("rb") as f:
             result = services.data_write.submit(f)
-        assert result.ok and result.counts.inserted == n_obs, (result.error_count, result.errors[:3])
+        assert result.ok and result.counts.inserted == n_obs, (
+            result.error_count,
+            result.errors[:3],
+        )
         with services.engine.begin() as conn:
             conn.execute(text("ANALYZE"))
     finally:
@@ -184,13 +215,18 @@ def load(url: str, n_series: int, periods: int, folder: Path) -> list[tuple[str,
 
 def run(n_series: int, periods: int, seconds: int, levels: list[int], code: Path | None) -> int:
     """Load, serve, burst, check; returns the number of failed bars."""
-    report = Report(f"burst benchmark on postgres: {n_series:,} series x {periods} = {n_series * periods:,} "
-                    f"observations, {WORKERS} workers, pool {POOL_SIZE}/worker")
+    report = Report(
+        f"burst benchmark on postgres: {n_series:,} series x {periods} = {n_series * periods:,} "
+        f"observations, {WORKERS} workers, pool {POOL_SIZE}/worker"
+    )
     report.header()
     if shutil.which("wrk") is None:
         report.add("burst", "skipped", "wrk is not installed (apt-get install -y wrk)", False)
         return report.failed
-    with fresh_database("postgres") as url, tempfile.TemporaryDirectory(prefix="sdmx-bench-") as tmp:
+    with (
+        fresh_database("postgres") as url,
+        tempfile.TemporaryDirectory(prefix="sdmx-bench-") as tmp,
+    ):
         start = time.perf_counter()
         keys = load(url, n_series, periods, Path(tmp))
         report.add("validated load of the dataflow", f"{time.perf_counter() - start:.0f} s")
@@ -200,7 +236,9 @@ def run(n_series: int, periods: int, seconds: int, levels: list[int], code: Path
         paths = [f"/rest/data/BIG/{'.'.join(rng.choice(keys))}" for _ in range(2000)]
         script = write_script(Path(tmp), paths)
         probe_paths = [f"/rest/data/BIG/{'.'.join(rng.choice(keys))}" for _ in range(200)]
-        limit = WORKERS * POOL_SIZE + WORKERS  # what the pools keep, and each worker's state listener
+        limit = (
+            WORKERS * POOL_SIZE + WORKERS
+        )  # what the pools keep, and each worker's state listener
         env = {"SDMX_SERVER_DB_POOL_SIZE": str(POOL_SIZE)}
         with server_process(url, workers=WORKERS, extra_env=env, cwd=code) as (server, _pids):
             single_client_ms(server, probe_paths[:20])  # warm both workers
@@ -218,24 +256,51 @@ def run(n_series: int, periods: int, seconds: int, levels: list[int], code: Path
                 label = f"{connections} connections, {seconds} s"
                 report.add(f"{label}: requests/s", f"{fig['rps']:.0f}")
                 report.add(f"{label}: p99", f"{fig['p99_ms']:.0f} ms")
-                report.add(f"{label}: answers", ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())) or "none",
-                           "some 200", statuses.get(200, 0) > 0)
-                report.add(f"{label}: errors other than 503 (status, socket)",
-                           f"{sum(other.values())}, {sum(socket_errors)}", "= 0",
-                           not other and not any(socket_errors))
-                report.add(f"{label}: 503 without Retry-After", f"{fig['no_retry_after']}", "= 0",
-                           fig["no_retry_after"] == 0)
+                report.add(
+                    f"{label}: answers",
+                    ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())) or "none",
+                    "some 200",
+                    statuses.get(200, 0) > 0,
+                )
+                report.add(
+                    f"{label}: errors other than 503 (status, socket)",
+                    f"{sum(other.values())}, {sum(socket_errors)}",
+                    "= 0",
+                    not other and not any(socket_errors),
+                )
+                report.add(
+                    f"{label}: 503 without Retry-After",
+                    f"{fig['no_retry_after']}",
+                    "= 0",
+                    fig["no_retry_after"] == 0,
+                )
                 ok, when, states = settled(admin, database, limit, 1.0)
-                report.add(f"{label}: connections back to idle level after", f"{when:.2f} s",
-                           f"<= 1 s, <= {limit} idle ({states})", ok)
+                report.add(
+                    f"{label}: connections back to idle level after",
+                    f"{when:.2f} s",
+                    f"<= 1 s, <= {limit} idle ({states})",
+                    ok,
+                )
                 # The event loops never block; on a loaded 2-core machine a busy loop still delays /health.
-                report.add(f"{label}: slowest /health during the run", f"{probe.worst * 1000:.0f} ms", "< 2000 ms",
-                           probe.worst < 2 and probe.failures == 0)
+                report.add(
+                    f"{label}: slowest /health during the run",
+                    f"{probe.worst * 1000:.0f} ms",
+                    "< 2000 ms",
+                    probe.worst < 2 and probe.failures == 0,
+                )
             after, failed = single_client_ms(server, probe_paths)
             ratio = median(after) / median(before)
-            report.add("single client, one-series query after: median", f"{median(after):.2f} ms",
-                       f"p99 {percentile(after, 99):.1f} ms")
-            report.add("  single-client queries not answered 200 afterwards", f"{failed}", "= 0", failed == 0)
+            report.add(
+                "single client, one-series query after: median",
+                f"{median(after):.2f} ms",
+                f"p99 {percentile(after, 99):.1f} ms",
+            )
+            report.add(
+                "  single-client queries not answered 200 afterwards",
+                f"{failed}",
+                "= 0",
+                failed == 0,
+            )
             report.add("  after / before median ratio", f"{ratio:.2f}", "<= 1.5", ratio <= 1.5)
             # On a shared machine single-client medians move 2-5x from minute to minute: a second
             # sample tells the server's state (it does not change) from the machine's.
@@ -252,8 +317,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--series", type=int, default=100_000)
     parser.add_argument("--periods", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=20, help="length of each wrk run")
-    parser.add_argument("--connections", default="8,64,256", help="comma-separated wrk connection counts")
-    parser.add_argument("--code", type=Path, default=None,
-                        help="serve the sdmx_server package of another checkout (to measure before a change)")
+    parser.add_argument(
+        "--connections", default="8,64,256", help="comma-separated wrk connection counts"
+    )
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=None,
+        help="serve the sdmx_server package of another checkout (to measure before a change)",
+    )
     args = parser.parse_args(argv)
-    return run(args.series, args.periods, args.seconds, [int(c) for c in args.connections.split(",")], args.code)
+    return run(
+        args.series,
+        args.periods,
+        args.seconds,
+        [int(c) for c in args.connections.split(",")],
+        args.code,
+    )

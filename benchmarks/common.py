@@ -20,7 +20,9 @@ from sqlalchemy.engine import make_url
 
 from sdmx_server.services.container import Services
 
-PG_URL = os.environ.get("SDMX_SERVER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "SDMX_SERVER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,22 +53,56 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(database_url: str, *, workers: int = 1, extra_env: dict[str, str] | None = None,
-                   cli: bool = False, cwd: Path | None = None) -> Iterator[tuple[str, list[int]]]:
+def server_process(
+    database_url: str,
+    *,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    cli: bool = False,
+    cwd: Path | None = None,
+) -> Iterator[tuple[str, list[int]]]:
     """``sdmx-server``'s app under uvicorn in its own process(es); yields (base URL, worker pids).
 
     ``cli=True`` starts it as operators do, ``sdmx-server serve --workers N``. ``cwd``: serve the
     ``sdmx_server`` package of another checkout (``python -m`` puts the working folder first on the path).
     """
     port = free_port()
-    env = dict(os.environ, SDMX_SERVER_DATABASE_URL=database_url, SDMX_SERVER_LOG_LEVEL="WARNING",
-               SDMX_SERVER_LOAD_SHIPPED_STRUCTURES="false", SDMX_SERVER_MAX_RESPONSE_OBSERVATIONS="10000000",
-               **(extra_env or {}))
-    cmd = [sys.executable, "-m", "uvicorn", "sdmx_server.app:app_factory", "--factory", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    env = dict(
+        os.environ,
+        SDMX_SERVER_DATABASE_URL=database_url,
+        SDMX_SERVER_LOG_LEVEL="WARNING",
+        SDMX_SERVER_LOAD_SHIPPED_STRUCTURES="false",
+        SDMX_SERVER_MAX_RESPONSE_OBSERVATIONS="10000000",
+        **(extra_env or {}),
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "sdmx_server.app:app_factory",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     if cli:
-        env.update(SDMX_SERVER_HOST="127.0.0.1", SDMX_SERVER_PORT=str(port), SDMX_SERVER_LOAD_SAMPLE_DATA="false")
-        cmd = [str(Path(sys.executable).with_name("sdmx-server")), "serve", "--workers", str(workers)]
+        env.update(
+            SDMX_SERVER_HOST="127.0.0.1",
+            SDMX_SERVER_PORT=str(port),
+            SDMX_SERVER_LOAD_SAMPLE_DATA="false",
+        )
+        cmd = [
+            str(Path(sys.executable).with_name("sdmx-server")),
+            "serve",
+            "--workers",
+            str(workers),
+        ]
     if workers > 1:
         env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sdmx-bench-metrics-")
     if cwd is not None:
@@ -162,5 +198,9 @@ class Report:
 def dataflow_pks(services: Services) -> dict[str, int]:
     """The stored dataflows' primary keys by id (the benchmarks' baselines write rows for them)."""
     with services.session_factory() as s:
-        return {r.resource_id: r.pk for r in s.execute(text(
-            "SELECT pk, resource_id FROM structure_artefact WHERE type = 'dataflow'")).mappings()}
+        return {
+            r.resource_id: r.pk
+            for r in s.execute(
+                text("SELECT pk, resource_id FROM structure_artefact WHERE type = 'dataflow'")
+            ).mappings()
+        }

@@ -53,20 +53,27 @@ FORMATS = {
     "SDMX-ML 2.1 structure-specific": "application/vnd.sdmx.structurespecificdata+xml;version=2.1",
     "SDMX-JSON 1.0": "application/vnd.sdmx.data+json;version=1.0.0",
 }
-BARS = {"postgres": {"SDMX-CSV 1.0": 2.0, "SDMX-ML 2.1 structure-specific": 5.0, "SDMX-JSON 1.0": 4.0},
-        "sqlite": {"SDMX-CSV 1.0": 3.5, "SDMX-ML 2.1 structure-specific": 7.0, "SDMX-JSON 1.0": 6.0}}
+BARS = {
+    "postgres": {"SDMX-CSV 1.0": 2.0, "SDMX-ML 2.1 structure-specific": 5.0, "SDMX-JSON 1.0": 4.0},
+    "sqlite": {"SDMX-CSV 1.0": 3.5, "SDMX-ML 2.1 structure-specific": 7.0, "SDMX-JSON 1.0": 6.0},
+}
 # SDMX 3.x formats on the v2 path, each against its 2.1-era counterpart measured in the same run
 # (issue "SDMX 3.0": within the bars of their counterparts), and against the flat-table export.
 V2_FORMATS = {
     "SDMX-CSV 2.0": ("application/vnd.sdmx.data+csv;version=2.0.0", "SDMX-CSV 1.0", 1.4),
-    "SDMX-ML 3.0 structure-specific": ("application/vnd.sdmx.data+xml;version=3.0.0",
-                                       "SDMX-ML 2.1 structure-specific", 1.2),
+    "SDMX-ML 3.0 structure-specific": (
+        "application/vnd.sdmx.data+xml;version=3.0.0",
+        "SDMX-ML 2.1 structure-specific",
+        1.2,
+    ),
     "SDMX-JSON 2.0": ("application/vnd.sdmx.data+json;version=2.0.0", "SDMX-JSON 1.0", 1.2),
 }
 
 
 def _flow(flow_id: str) -> MaintainableRef:
-    return MaintainableRef(type=ArtefactType.DATAFLOW, agency=synthetic.AGENCY, id=flow_id, version="1.0")
+    return MaintainableRef(
+        type=ArtefactType.DATAFLOW, agency=synthetic.AGENCY, id=flow_id, version="1.0"
+    )
 
 
 # ------------------------------------------------------------------ bulk-load baseline
@@ -76,16 +83,29 @@ def _baseline_rows(keys: list[tuple[str, ...]], periods: int) -> tuple[list[tupl
     series = [(i + 1, ".".join(k), *k) for i, k in enumerate(keys)]
     obs = []
     i = 0
-    for spk, row in zip((s for s in range(1, len(keys) + 1) for _ in range(periods)),
-                        synthetic.rows(keys, periods), strict=True):
+    for spk, row in zip(
+        (s for s in range(1, len(keys) + 1) for _ in range(periods)),
+        synthetic.rows(keys, periods),
+        strict=True,
+    ):
         year = row[5]
-        obs.append((spk, year, f"{year}-01-01T00:00:00", f"{year}-12-31T23:59:59", row[6],
-                    '{"OBS_STATUS":"' + row[7] + '"}'))
+        obs.append(
+            (
+                spk,
+                year,
+                f"{year}-01-01T00:00:00",
+                f"{year}-12-31T23:59:59",
+                row[6],
+                '{"OBS_STATUS":"' + row[7] + '"}',
+            )
+        )
         i += 1
     return series, obs
 
 
-def baseline_load(services: Services, keys: list[tuple[str, ...]], periods: int, flow_pk: int) -> float:
+def baseline_load(
+    services: Services, keys: list[tuple[str, ...]], periods: int, flow_pk: int
+) -> float:
     """Seconds for the database's own bulk load of the same rows (rolled back afterwards)."""
     series, obs = _baseline_rows(keys, periods)
     engine = services.engine
@@ -93,33 +113,59 @@ def baseline_load(services: Services, keys: list[tuple[str, ...]], periods: int,
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         if pg:
-            s_payload = "".join(f"{pk}\t{flow_pk}\t{sk}\t0\t" + "\t".join(ks) + "\n" for pk, sk, *ks in series).encode()
-            o_payload = "".join(f"{spk}\t{p}\t{a}\t{b}\t{v}\t{js}\tf\tI\t1\t2020-01-01 00:00:00+00\n"
-                                for spk, p, a, b, v, js in obs).encode()
-            conn.execute(text("INSERT INTO data_batch (pk, dataflow_pk, written_at, release_at, activated, principal,"
-                              " source, inserted, updated, deleted) VALUES (1, :df, now(), now(), true, 'b', '', 0, 0, 0)"),
-                         {"df": flow_pk})
+            s_payload = "".join(
+                f"{pk}\t{flow_pk}\t{sk}\t0\t" + "\t".join(ks) + "\n" for pk, sk, *ks in series
+            ).encode()
+            o_payload = "".join(
+                f"{spk}\t{p}\t{a}\t{b}\t{v}\t{js}\tf\tI\t1\t2020-01-01 00:00:00+00\n"
+                for spk, p, a, b, v, js in obs
+            ).encode()
+            conn.execute(
+                text(
+                    "INSERT INTO data_batch (pk, dataflow_pk, written_at, release_at, activated, principal,"
+                    " source, inserted, updated, deleted) VALUES (1, :df, now(), now(), true, 'b', '', 0, 0, 0)"
+                ),
+                {"df": flow_pk},
+            )
             cur = raw.cursor()
             start = time.perf_counter()
-            with cur.copy("COPY data_series (pk, dataflow_pk, series_key, obs_count, k1, k2, k3, k4, k5) FROM STDIN") as cp:
+            with cur.copy(
+                "COPY data_series (pk, dataflow_pk, series_key, obs_count, k1, k2, k3, k4, k5) FROM STDIN"
+            ) as cp:
                 for i in range(0, len(s_payload), 1 << 20):
-                    cp.write(s_payload[i:i + (1 << 20)])
-            with cur.copy("COPY data_observation (series_pk, period, period_start, period_end, value, attrs, is_deleted,"
-                          " change, batch_pk, valid_from) FROM STDIN") as cp:
+                    cp.write(s_payload[i : i + (1 << 20)])
+            with cur.copy(
+                "COPY data_observation (series_pk, period, period_start, period_end, value, attrs, is_deleted,"
+                " change, batch_pk, valid_from) FROM STDIN"
+            ) as cp:
                 for i in range(0, len(o_payload), 1 << 20):
-                    cp.write(o_payload[i:i + (1 << 20)])
+                    cp.write(o_payload[i : i + (1 << 20)])
             elapsed = time.perf_counter() - start
         else:
-            conn.execute(text("INSERT INTO data_batch (pk, dataflow_pk, written_at, release_at, activated, principal,"
-                              " source, inserted, updated, deleted) VALUES (1, :df, '2020-01-01 00:00:00.000000',"
-                              " '2020-01-01 00:00:00.000000', 1, 'b', '', 0, 0, 0)"), {"df": flow_pk})
+            conn.execute(
+                text(
+                    "INSERT INTO data_batch (pk, dataflow_pk, written_at, release_at, activated, principal,"
+                    " source, inserted, updated, deleted) VALUES (1, :df, '2020-01-01 00:00:00.000000',"
+                    " '2020-01-01 00:00:00.000000', 1, 'b', '', 0, 0, 0)"
+                ),
+                {"df": flow_pk},
+            )
             s_rows = [(pk, flow_pk, sk, 0, *ks) for pk, sk, *ks in series]
-            o_rows = [(spk, p, a, b, v, js, 0, "I", 1, "2020-01-01 00:00:00.000000") for spk, p, a, b, v, js in obs]
+            o_rows = [
+                (spk, p, a, b, v, js, 0, "I", 1, "2020-01-01 00:00:00.000000")
+                for spk, p, a, b, v, js in obs
+            ]
             start = time.perf_counter()
-            raw.executemany("INSERT INTO data_series (pk, dataflow_pk, series_key, obs_count, k1, k2, k3, k4, k5)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", s_rows)
-            raw.executemany("INSERT INTO data_observation (series_pk, period, period_start, period_end, value, attrs,"
-                            " is_deleted, change, batch_pk, valid_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", o_rows)
+            raw.executemany(
+                "INSERT INTO data_series (pk, dataflow_pk, series_key, obs_count, k1, k2, k3, k4, k5)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                s_rows,
+            )
+            raw.executemany(
+                "INSERT INTO data_observation (series_pk, period, period_start, period_end, value, attrs,"
+                " is_deleted, change, batch_pk, valid_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                o_rows,
+            )
             elapsed = time.perf_counter() - start
         conn.rollback()
     return elapsed
@@ -130,31 +176,54 @@ def baseline_load(services: Services, keys: list[tuple[str, ...]], periods: int,
 
 def export_sql(flow_pk: int, d1_codes: list[str], dialect: str) -> str:
     """The SDMX-CSV columns of the 1M answer, read by the database from the server's tables."""
-    attr = "o.attrs ->> 'OBS_STATUS'" if dialect == "postgresql" else "json_extract(o.attrs, '$.\"OBS_STATUS\"')"
+    attr = (
+        "o.attrs ->> 'OBS_STATUS'"
+        if dialect == "postgresql"
+        else "json_extract(o.attrs, '$.\"OBS_STATUS\"')"
+    )
     in_list = ", ".join(f"'{c}'" for c in d1_codes)
-    return (f"SELECT s.k1, s.k2, s.k3, s.k4, s.k5, o.period, o.value, {attr} FROM data_series s"
-            f" JOIN data_observation o ON o.series_pk = s.pk WHERE s.dataflow_pk = {flow_pk} AND s.k1 IN ({in_list})"
-            f" AND o.valid_to IS NULL AND NOT o.is_deleted ORDER BY s.series_key, o.period_start")
+    return (
+        f"SELECT s.k1, s.k2, s.k3, s.k4, s.k5, o.period, o.value, {attr} FROM data_series s"
+        f" JOIN data_observation o ON o.series_pk = s.pk WHERE s.dataflow_pk = {flow_pk} AND s.k1 IN ({in_list})"
+        f" AND o.valid_to IS NULL AND NOT o.is_deleted ORDER BY s.series_key, o.period_start"
+    )
 
 
 def flat_export(url: str, sql: str, pg: bool) -> tuple[float, int]:
     """(seconds, bytes) of the database exporting the same rows from a flat table that holds exactly the
     SDMX-CSV columns, one row per observation, indexed on the answer's order (the physical limit)."""
-    flat = ("CREATE TABLE bench_flat AS SELECT s.series_key AS skey, o.period_start AS pstart, s.k1, s.k2, s.k3, s.k4,"
-            " s.k5, o.period, o.value, " + sql.split(" o.value, ", 1)[1].split(" ORDER BY ")[0].replace(" FROM", " AS st FROM", 1))
+    flat = (
+        "CREATE TABLE bench_flat AS SELECT s.series_key AS skey, o.period_start AS pstart, s.k1, s.k2, s.k3, s.k4,"
+        " s.k5, o.period, o.value, "
+        + sql.split(" o.value, ", 1)[1].split(" ORDER BY ")[0].replace(" FROM", " AS st FROM", 1)
+    )
     if pg:
         import psycopg
 
-        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        with psycopg.connect(
+            url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+        ) as conn:
             conn.execute("DROP TABLE IF EXISTS bench_flat")
             conn.execute(flat)
             conn.execute("CREATE INDEX bench_flat_order ON bench_flat (skey, pstart)")
             conn.execute("ANALYZE bench_flat")
     else:
         path = url.removeprefix("sqlite:///")
-        subprocess.run(["sqlite3", path, "DROP TABLE IF EXISTS bench_flat; " + flat
-                        + "; CREATE INDEX bench_flat_order ON bench_flat (skey, pstart)"], check=True)
-    return baseline_export(url, "SELECT k1, k2, k3, k4, k5, period, value, st FROM bench_flat ORDER BY skey, pstart", pg)
+        subprocess.run(
+            [
+                "sqlite3",
+                path,
+                "DROP TABLE IF EXISTS bench_flat; "
+                + flat
+                + "; CREATE INDEX bench_flat_order ON bench_flat (skey, pstart)",
+            ],
+            check=True,
+        )
+    return baseline_export(
+        url,
+        "SELECT k1, k2, k3, k4, k5, period, value, st FROM bench_flat ORDER BY skey, pstart",
+        pg,
+    )
 
 
 def baseline_export(url: str, sql: str, pg: bool) -> tuple[float, int]:
@@ -183,7 +252,9 @@ def stream(url: str, path: str, accept: str) -> tuple[float, int]:
     """(seconds to the last byte, bytes) of one streamed answer, gzip off."""
     start = time.perf_counter()
     n = 0
-    with httpx.stream("GET", url + path, headers={"Accept": accept, "Accept-Encoding": "identity"}, timeout=600) as r:
+    with httpx.stream(
+        "GET", url + path, headers={"Accept": accept, "Accept-Encoding": "identity"}, timeout=600
+    ) as r:
         r.raise_for_status()
         for chunk in r.iter_raw(1 << 16):
             n += len(chunk)
@@ -221,9 +292,13 @@ def naive_sdmx1(keys: list[tuple[str, ...]], periods: int) -> float:
     rows = synthetic.rows(keys[:n_series], periods)
     for row in rows:
         key = dsd.make_key(common.SeriesKey, dict(zip(synthetic.DIMS, row[:5], strict=True)))
-        obs = v21.Observation(series_key=key, dimension=dsd.make_key(common.Key, {"TIME_PERIOD": row[5]}),
-                              value=row[6], value_for=dsd.measures.get("OBS_VALUE"),
-                              attached_attribute={"OBS_STATUS": common.AttributeValue(value=row[7])})
+        obs = v21.Observation(
+            series_key=key,
+            dimension=dsd.make_key(common.Key, {"TIME_PERIOD": row[5]}),
+            value=row[6],
+            value_for=dsd.measures.get("OBS_VALUE"),
+            attached_attribute={"OBS_STATUS": common.AttributeValue(value=row[7])},
+        )
         ds.obs.append(obs)
     msg = sdmx.message.DataMessage(data=[ds])
     msg.header.id = "BENCH"
@@ -233,7 +308,9 @@ def naive_sdmx1(keys: list[tuple[str, ...]], periods: int) -> float:
 
 def run(kind: str, n_series: int, periods: int) -> int:
     """Run every measurement; returns the number of failed bars."""
-    report = Report(f"data benchmark on {kind}: {n_series:,} series x {periods} = {n_series * periods:,} observations")
+    report = Report(
+        f"data benchmark on {kind}: {n_series:,} series x {periods} = {n_series * periods:,} observations"
+    )
     report.header()
     keys = synthetic.series_keys(n_series)
     with fresh_database(kind) as url, tempfile.TemporaryDirectory(prefix="sdmx-bench-") as tmp:
@@ -250,10 +327,21 @@ def run(kind: str, n_series: int, periods: int) -> int:
         with csv_path.open("rb") as f:
             result = services.data_write.submit(f)
         ours = time.perf_counter() - start
-        assert result.ok and result.counts.inserted == n_obs, (result.error_count, result.errors[:3])
-        report.add(f"bulk load baseline ({'COPY FROM' if pg else 'executemany'}) of {n_obs:,} rows", f"{base:.2f} s")
+        assert result.ok and result.counts.inserted == n_obs, (
+            result.error_count,
+            result.errors[:3],
+        )
+        report.add(
+            f"bulk load baseline ({'COPY FROM' if pg else 'executemany'}) of {n_obs:,} rows",
+            f"{base:.2f} s",
+        )
         report.add("validated load of the same rows from SDMX-CSV", f"{ours:.2f} s")
-        report.add("  speed relative to the database's own bulk load", f"{base / ours:.2f}", ">= 0.25", base / ours >= 0.25)
+        report.add(
+            "  speed relative to the database's own bulk load",
+            f"{base / ours:.2f}",
+            ">= 0.25",
+            base / ours >= 0.25,
+        )
 
         small_keys = synthetic.series_keys(1000, seed=3)
         small_path = Path(tmp) / "small.csv"
@@ -279,14 +367,24 @@ def run(kind: str, n_series: int, periods: int) -> int:
             count = httpx.get(server + f"/rest/availableconstraint/BIG/{key}", timeout=300).text
             n_answer = int(count.split('id="obs_count"><com:AnnotationTitle>')[1].split("<")[0])
             report.add("answer size (D1 in 5 of 10 codes): observations", f"{n_answer:,}")
-            report.add("database's own CSV export of the same rows", f"{export_s:.2f} s", f"({export_bytes / 1e6:.0f} MB)")
-            report.add("flat-table CSV export of the same rows", f"{flat_s:.2f} s", f"({flat_bytes / 1e6:.0f} MB)")
+            report.add(
+                "database's own CSV export of the same rows",
+                f"{export_s:.2f} s",
+                f"({export_bytes / 1e6:.0f} MB)",
+            )
+            report.add(
+                "flat-table CSV export of the same rows",
+                f"{flat_s:.2f} s",
+                f"({flat_bytes / 1e6:.0f} MB)",
+            )
             for name, accept in FORMATS.items():
                 seconds, size = stream(server, f"/rest/data/BIG/{key}", accept)
                 ratio = seconds / export_s
                 bar = BARS[kind][name]
                 report.add(f"stream {name}", f"{seconds:.2f} s", f"{size / 1e6:.0f} MB")
-                report.add("  ratio to the database export", f"{ratio:.2f}", f"<= {bar}", ratio <= bar)
+                report.add(
+                    "  ratio to the database export", f"{ratio:.2f}", f"<= {bar}", ratio <= bar
+                )
                 report.add("  ratio to the flat-table export", f"{seconds / flat_s:.2f}")
             v2_key = ",".join(d1) + "...."
             v2_path = f"/rest/v2/data/dataflow/{synthetic.AGENCY}/BIG/1.0/{v2_key}"
@@ -294,49 +392,89 @@ def run(kind: str, n_series: int, periods: int) -> int:
                 # interleaved with its counterpart (best of two each), so that a busy moment hits both alike
                 ours_s, theirs_s, size = [], [], 0
                 for _ in range(2):
-                    theirs_s.append(stream(server, f"/rest/data/BIG/{key}", FORMATS[counterpart])[0])
+                    theirs_s.append(
+                        stream(server, f"/rest/data/BIG/{key}", FORMATS[counterpart])[0]
+                    )
                     seconds, size = stream(server, v2_path, accept)
                     ours_s.append(seconds)
                 seconds = min(ours_s)
                 report.add(f"stream {name} (v2 path)", f"{seconds:.2f} s", f"{size / 1e6:.0f} MB")
                 report.add("  ratio to the flat-table export", f"{seconds / flat_s:.2f}")
                 ratio = seconds / min(theirs_s)
-                report.add(f"  ratio to {counterpart} (v1 path, same moments)", f"{ratio:.2f}", f"<= {bar}", ratio <= bar)
+                report.add(
+                    f"  ratio to {counterpart} (v1 path, same moments)",
+                    f"{ratio:.2f}",
+                    f"<= {bar}",
+                    ratio <= bar,
+                )
             peak = rss_mb(pid, "VmHWM")
             report.add("server memory after a 1,000-observation answer", f"{small_rss:.0f} MB")
             report.add("server peak memory while streaming 1M observations", f"{peak:.0f} MB")
-            report.add("  peak minus small", f"{peak - small_rss:.0f} MB", "< 100 MB", peak - small_rss < 100)
+            report.add(
+                "  peak minus small",
+                f"{peak - small_rss:.0f} MB",
+                "< 100 MB",
+                peak - small_rss < 100,
+            )
 
             rng = random.Random(5)
             big_paths = [f"/rest/data/BIG/{'.'.join(rng.choice(keys))}" for _ in range(400)]
-            small_paths = [f"/rest/data/SMALL/{'.'.join(rng.choice(small_keys))}" for _ in range(400)]
+            small_paths = [
+                f"/rest/data/SMALL/{'.'.join(rng.choice(small_keys))}" for _ in range(400)
+            ]
             big_lat = latencies(server, big_paths)
             small_lat = latencies(server, small_paths)
-            report.add("one-series query (20 obs) on 2M dataflow: median", f"{median(big_lat):.2f} ms", "< 10 ms",
-                       median(big_lat) < 10)
-            report.add("one-series query on 2M dataflow: p99", f"{percentile(big_lat, 99):.2f} ms", "< 50 ms",
-                       percentile(big_lat, 99) < 50)
+            report.add(
+                "one-series query (20 obs) on 2M dataflow: median",
+                f"{median(big_lat):.2f} ms",
+                "< 10 ms",
+                median(big_lat) < 10,
+            )
+            report.add(
+                "one-series query on 2M dataflow: p99",
+                f"{percentile(big_lat, 99):.2f} ms",
+                "< 50 ms",
+                percentile(big_lat, 99) < 50,
+            )
             report.add("one-series query on 20k dataflow: median", f"{median(small_lat):.2f} ms")
             ratio = median(big_lat) / median(small_lat)
             report.add("  2M / 20k median ratio", f"{ratio:.2f}", "<= 1.5", ratio <= 1.5)
-            v2_paths = [p.replace("/rest/data/BIG/", f"/rest/v2/data/dataflow/{synthetic.AGENCY}/BIG/1.0/") for p in big_paths]
+            v2_paths = [
+                p.replace("/rest/data/BIG/", f"/rest/v2/data/dataflow/{synthetic.AGENCY}/BIG/1.0/")
+                for p in big_paths
+            ]
             v1_lat, v2_lat = [], []
             for _ in range(3):  # interleaved, so that a busy moment hits both alike
                 v1_lat += latencies(server, big_paths)
                 v2_lat += latencies(server, v2_paths)
-            report.add("one-series query on 2M dataflow, v1 path: median", f"{median(v1_lat):.2f} ms")
-            report.add("one-series query on 2M dataflow, v2 path: median", f"{median(v2_lat):.2f} ms")
+            report.add(
+                "one-series query on 2M dataflow, v1 path: median", f"{median(v1_lat):.2f} ms"
+            )
+            report.add(
+                "one-series query on 2M dataflow, v2 path: median", f"{median(v2_lat):.2f} ms"
+            )
             ratio = median(v2_lat) / median(v1_lat)
             report.add("  v2 / v1 median ratio", f"{ratio:.2f}", "<= 1.1", ratio <= 1.1)
             d1_codes, d5_codes = synthetic.codes(0), synthetic.codes(4)
-            c_paths = [f"/rest/v2/data/dataflow/{synthetic.AGENCY}/BIG/1.0?c[TIME_PERIOD]=ge:2005+le:2007"
-                       f"&c[D1]={rng.choice(d1_codes)}&c[D5]={rng.choice(d5_codes)}" for _ in range(200)]
+            c_paths = [
+                f"/rest/v2/data/dataflow/{synthetic.AGENCY}/BIG/1.0?c[TIME_PERIOD]=ge:2005+le:2007"
+                f"&c[D1]={rng.choice(d1_codes)}&c[D5]={rng.choice(d5_codes)}"
+                for _ in range(200)
+            ]
             c_lat = latencies(server, c_paths)
-            report.add("c[TIME_PERIOD] + c[D1] + c[D5] on 2M dataflow (~300 obs): median", f"{median(c_lat):.2f} ms",
-                       "< 20 ms", median(c_lat) < 20)
+            report.add(
+                "c[TIME_PERIOD] + c[D1] + c[D5] on 2M dataflow (~300 obs): median",
+                f"{median(c_lat):.2f} ms",
+                "< 20 ms",
+                median(c_lat) < 20,
+            )
             avail = latencies(server, ["/rest/availableconstraint/BIG"] * 60)
-            report.add("availableconstraint on the whole 2M dataflow: median", f"{median(avail):.2f} ms", "< 100 ms",
-                       median(avail) < 100)
+            report.add(
+                "availableconstraint on the whole 2M dataflow: median",
+                f"{median(avail):.2f} ms",
+                "< 100 ms",
+                median(avail) < 100,
+            )
         naive = naive_sdmx1(keys, periods)
         report.add("naive baseline: sdmx1 build + to_xml, 100,000 observations", f"{naive:.2f} s")
     print(f"\n{report.failed} bar(s) missed" if report.failed else "\nall bars met", flush=True)

@@ -88,7 +88,12 @@ def measure_round(report: Report, base: str, label: str, seconds: int, repeats: 
     report.add(f"{label}: {CL_AREA} median", f"{area:.2f} ms", f"({area_rps:.0f} req/s)")
     report.add(f"{label}:   ratio to /health", f"{area / health:.2f}", "<= 3", area / health <= 3)
     report.add(f"{label}: 304 revalidation median", f"{revalidate:.2f} ms")
-    report.add(f"{label}:   ratio to /health", f"{revalidate / health:.2f}", "<= 1.5", revalidate / health <= 1.5)
+    report.add(
+        f"{label}:   ratio to /health",
+        f"{revalidate / health:.2f}",
+        "<= 1.5",
+        revalidate / health <= 1.5,
+    )
 
 
 def measure_v2(report: Report, base: str, seconds: int, repeats: int = 5) -> None:
@@ -105,12 +110,19 @@ def measure_v2(report: Report, base: str, seconds: int, repeats: int = 5) -> Non
     v2_21: list[float] = []
     runs = [(v1, CL_AREA, gz), (v2, CL_AREA_V2, gz), (v2_21, CL_AREA_V2, ml21)]
     for n in range(repeats):
-        for figures, url, headers in runs[n % 3:] + runs[:n % 3]:  # rotated: no query always runs first
+        for figures, url, headers in (
+            runs[n % 3 :] + runs[: n % 3]
+        ):  # rotated: no query always runs first
             figures.append(wrk_median_ms(base + url, headers, each)[0])
     m1, m2, m21 = median(v1), median(v2), median(v2_21)
     report.add(f"v2 {CL_AREA_V2} (SDMX-ML 3.0) median", f"{m2:.2f} ms", f"v1: {m1:.2f} ms")
     report.add("  ratio to the v1 query", f"{m2 / m1:.2f}", "<= 1.2", m2 / m1 <= 1.2)
-    report.add("v2 with Accept SDMX-ML 2.1 (the v1 body): ratio", f"{m21 / m1:.2f}", "<= 1.2", m21 / m1 <= 1.2)
+    report.add(
+        "v2 with Accept SDMX-ML 2.1 (the v1 body): ratio",
+        f"{m21 / m1:.2f}",
+        "<= 1.2",
+        m21 / m1 <= 1.2,
+    )
 
 
 def run(seconds: int) -> int:
@@ -118,7 +130,9 @@ def run(seconds: int) -> int:
     report = Report("structure benchmark")
     report.header()
     load = ilo_load_seconds()
-    report.add("load the ILO structure file on SQLite (median of 3)", f"{load:.2f} s", "< 5 s", load < 5)
+    report.add(
+        "load the ILO structure file on SQLite (median of 3)", f"{load:.2f} s", "< 5 s", load < 5
+    )
     if shutil.which("wrk") is None:
         report.add("HTTP latency", "skipped", "wrk is not installed (apt install wrk)", False)
         return report.failed
@@ -133,12 +147,22 @@ def run(seconds: int) -> int:
             measure_round(report, base, "warm", seconds)
             measure_v2(report, base, seconds)
             before = httpx.get(base + CL_AREA).headers["etag"]
-            area = next(a for a in read_structure_file(ILO_STRUCTURE).artefacts if a.id == "CL_AREA")
-            renamed = area.model_copy(update={"names": {**area.names, "en": area.names["en"] + " (renamed)"}})
+            area = next(
+                a for a in read_structure_file(ILO_STRUCTURE).artefacts if a.id == "CL_AREA"
+            )
+            renamed = area.model_copy(
+                update={"names": {**area.names, "en": area.names["en"] + " (renamed)"}}
+            )
             assert services.structure_store.submit([renamed]).outcomes[0].status == "updated"
-            seen = {httpx.get(base + CL_AREA).headers["etag"] for _ in range(20)}  # both workers answer
-            report.add("after a change, every worker serves the new ETag", str(seen != {before} and before not in seen),
-                       "", before not in seen and len(seen) == 1)
+            seen = {
+                httpx.get(base + CL_AREA).headers["etag"] for _ in range(20)
+            }  # both workers answer
+            report.add(
+                "after a change, every worker serves the new ETag",
+                str(seen != {before} and before not in seen),
+                "",
+                before not in seen and len(seen) == 1,
+            )
             measure_round(report, base, "after change", seconds)
         services.close()
     print(f"\n{report.failed} bar(s) missed" if report.failed else "\nall bars met", flush=True)

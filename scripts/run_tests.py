@@ -32,11 +32,15 @@ def _reachable(url: str) -> bool:
     try:
         import psycopg
 
-        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3) as conn:
+        with psycopg.connect(
+            url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3
+        ) as conn:
             conn.execute("SELECT 1")
         return True
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        print(f"[run_tests] PostgreSQL at {url} not reachable: {str(exc).splitlines()[0]}", flush=True)
+        print(
+            f"[run_tests] PostgreSQL at {url} not reachable: {str(exc).splitlines()[0]}", flush=True
+        )
         return False
 
 
@@ -64,12 +68,42 @@ def start_own_postgres() -> tuple[str, subprocess.Popen[bytes] | None, Path]:
     if os.geteuid() == 0:  # initdb refuses to run as root: use the postgres system user
         shutil.chown(datadir, "postgres", "postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(run_as + [str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "-A", "trust",
-                             "--no-sync", "-E", "UTF8"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        run_as
+        + [
+            str(bindir / "initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     port = _free_port()
-    proc = subprocess.Popen(run_as + [str(bindir / "postgres"), "-D", str(datadir), "-p", str(port),
-                                      "-k", str(datadir), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        run_as
+        + [
+            str(bindir / "postgres"),
+            "-D",
+            str(datadir),
+            "-p",
+            str(port),
+            "-k",
+            str(datadir),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     for _ in range(60):
         if _reachable(url):
@@ -84,7 +118,10 @@ def pytest(args: list[str], env_extra: dict[str, str]) -> int:
     """Run pytest with extra environment; returns its exit status."""
     env = dict(os.environ, **env_extra)
     cmd = [sys.executable, "-m", "pytest", *args]
-    print(f"[run_tests] {' '.join(f'{k}={v}' for k, v in env_extra.items())} {' '.join(cmd)}", flush=True)
+    print(
+        f"[run_tests] {' '.join(f'{k}={v}' for k, v in env_extra.items())} {' '.join(cmd)}",
+        flush=True,
+    )
     return subprocess.call(cmd, cwd=ROOT, env=env)
 
 
@@ -93,7 +130,9 @@ def main(argv: list[str]) -> int:
     sqlite_only = "--sqlite-only" in argv
     postgres_only = "--postgres-only" in argv
     args = [a for a in argv if a not in ("--sqlite-only", "--postgres-only")]
-    if not any(a == "-n" or a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in args):
+    if not any(
+        a == "-n" or a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in args
+    ):
         args = ["-n", os.environ.get("SDMX_SERVER_TEST_WORKERS", "auto"), *args]
     status = 0
     if not postgres_only:
@@ -107,11 +146,16 @@ def main(argv: list[str]) -> int:
         try:
             url, proc, datadir = start_own_postgres()
         except Exception as exc:  # noqa: BLE001
-            print(f"[run_tests] FAIL: PostgreSQL is required and could not be started: {exc}", flush=True)
+            print(
+                f"[run_tests] FAIL: PostgreSQL is required and could not be started: {exc}",
+                flush=True,
+            )
             return 1
     try:
         env = {"SDMX_SERVER_TEST_DB": "postgres", "SDMX_SERVER_TEST_POSTGRES_URL": url}
-        if proc is not None:  # the private cluster is deleted afterwards: no need to drop its databases
+        if (
+            proc is not None
+        ):  # the private cluster is deleted afterwards: no need to drop its databases
             env["SDMX_SERVER_TEST_PG_THROWAWAY"] = "1"
         status |= pytest(args, env)
     finally:

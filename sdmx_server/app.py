@@ -48,8 +48,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if settings.run_jobs:
             from sdmx_server.services.jobs import JobRunner
 
-            runner = JobRunner(app.state.services.submissions, lease_seconds=settings.job_lease_seconds,
-                               max_backoff_seconds=settings.job_max_backoff_seconds)
+            runner = JobRunner(
+                app.state.services.submissions,
+                lease_seconds=settings.job_lease_seconds,
+                max_backoff_seconds=settings.job_max_backoff_seconds,
+            )
             runner.start()
         app.state.job_runner = runner
         yield
@@ -84,10 +87,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # only), then the other /rest families, and a catch-all for unknown resources last.
     app.include_router(with_head(structure_v1.router))
     app.include_router(with_head(push_v2.router))
-    app.include_router(with_head(structure_v2.router))  # GET/HEAD /rest/v2/structure/..., /metadata, /registration only
+    app.include_router(
+        with_head(structure_v2.router)
+    )  # GET/HEAD /rest/v2/structure/..., /metadata, /registration only
     app.include_router(with_head(admin_tokens.router))
-    app.include_router(with_head(me_v2.router))  # extension: /rest/v2/me, templates (before v2_other)
-    app.include_router(with_head(structure_write_v2.router))  # before v2_other, which catches GET/HEAD /rest/v2/...
+    app.include_router(
+        with_head(me_v2.router)
+    )  # extension: /rest/v2/me, templates (before v2_other)
+    app.include_router(
+        with_head(structure_write_v2.router)
+    )  # before v2_other, which catches GET/HEAD /rest/v2/...
     app.include_router(with_head(data_v2.router))
     app.include_router(with_head(schema_v2.router))
     app.include_router(with_head(availability_v2.router))
@@ -97,9 +106,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(with_head(schema_v1.router))
     install_portal(app)  # /portal: the data explorer and the submission desk
     app.include_router(with_head(structure_v1.fallback_router))
-    app.add_middleware(ServerMiddleware, allow_origins=settings.cors_allow_origins,
-                       max_uri_length=settings.max_uri_length,
-                       methods_for=lambda path: methods_for_path(app, path))
+    app.add_middleware(
+        ServerMiddleware,
+        allow_origins=settings.cors_allow_origins,
+        max_uri_length=settings.max_uri_length,
+        methods_for=lambda path: methods_for_path(app, path),
+    )
     install_openapi(app)
     return app
 

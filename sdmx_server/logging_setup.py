@@ -36,8 +36,12 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     if fmt == "json":
         handler.setFormatter(_JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
+        handler.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s",
+                "%Y-%m-%d %H:%M:%S",
+            )
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -59,10 +59,16 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Interface `serve` binds.")
     port: int = Field(default=8000, description="Port `serve` binds.")
-    workers: int = Field(default=1, description="Worker processes `serve` starts (each with its own pool).")
+    workers: int = Field(
+        default=1, description="Worker processes `serve` starts (each with its own pool)."
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
-    log_format: str = Field(default="text", description="'text' for people, 'json' for log shippers.")
-    default_language: str = Field(default="en", description="Fallback language for names and descriptions.")
+    log_format: str = Field(
+        default="text", description="'text' for people, 'json' for log shippers."
+    )
+    default_language: str = Field(
+        default="en", description="Fallback language for names and descriptions."
+    )
     source_alias: str = Field(
         default="LMIS",
         description="Agency id treated as a wildcard in structure paths, so that sdmx1 sources "
@@ -84,10 +90,13 @@ class Settings(BaseSettings):
         default=1_000_000,
         description="A data response larger than this is refused with 413 (SDMX code 510) unless the client pages.",
     )
-    max_body_bytes: int = Field(default=256 * 1024 * 1024, description="Largest accepted request body.")
+    max_body_bytes: int = Field(
+        default=256 * 1024 * 1024, description="Largest accepted request body."
+    )
     max_uri_length: int = Field(default=8192, description="Longer request URIs get 414.")
     xml_max_attributes: int = Field(
-        default=1000, description="Most attributes one element of an SDMX-ML message may carry (more: refused)."
+        default=1000,
+        description="Most attributes one element of an SDMX-ML message may carry (more: refused).",
     )
     xml_max_tag_bytes: int = Field(
         default=256 << 10,
@@ -97,30 +106,51 @@ class Settings(BaseSettings):
         default=256, description="Rendered structure responses kept per worker (keyed by ETag)."
     )
     cors_allow_origins: str = Field(default="*", description="Comma-separated CORS origins.")
-    run_jobs: bool = Field(default=True, description="Run queued submissions (jobs) in this worker.")
-    job_lease_seconds: float = Field(default=60.0, description="A job's lease; renewed while it runs.")
+    run_jobs: bool = Field(
+        default=True, description="Run queued submissions (jobs) in this worker."
+    )
+    job_lease_seconds: float = Field(
+        default=60.0, description="A job's lease; renewed while it runs."
+    )
     job_max_backoff_seconds: float = Field(
-        default=30.0, description="Longest wait of the job runner between polls while the database fails.")
-    db_pool_size: int = Field(default=8, description="Pooled connections per worker (as many again as overflow).")
+        default=30.0,
+        description="Longest wait of the job runner between polls while the database fails.",
+    )
+    db_pool_size: int = Field(
+        default=8, description="Pooled connections per worker (as many again as overflow)."
+    )
     db_pool_timeout: float = Field(
-        default=5.0, description="Seconds a request waits for a pooled connection (or for a thread of the "
-        "worker) before it is answered 503 with Retry-After.")
-    db_connect_timeout: float = Field(default=5.0, description="Seconds a new database connection may take.")
+        default=5.0,
+        description="Seconds a request waits for a pooled connection (or for a thread of the "
+        "worker) before it is answered 503 with Retry-After.",
+    )
+    db_connect_timeout: float = Field(
+        default=5.0, description="Seconds a new database connection may take."
+    )
     db_statement_timeout: float = Field(
-        default=120.0, description="PostgreSQL statement_timeout (seconds) of reads; a streamed answer's query "
-        "runs while it streams, so this also bounds how long one data answer may take to send.")
+        default=120.0,
+        description="PostgreSQL statement_timeout (seconds) of reads; a streamed answer's query "
+        "runs while it streams, so this also bounds how long one data answer may take to send.",
+    )
     db_write_statement_timeout: float = Field(
-        default=600.0, description="statement_timeout (seconds) inside write transactions (pushes, jobs, structure writes).")
+        default=600.0,
+        description="statement_timeout (seconds) inside write transactions (pushes, jobs, structure writes).",
+    )
     db_idle_in_transaction_timeout: float = Field(
-        default=60.0, description="PostgreSQL idle_in_transaction_session_timeout (seconds): a transaction "
-        "left idle that long is ended by the database.")
+        default=60.0,
+        description="PostgreSQL idle_in_transaction_session_timeout (seconds): a transaction "
+        "left idle that long is ended by the database.",
+    )
 
     def db_limits(self) -> DbLimits:
         """The database waits of these settings."""
-        return DbLimits(pool_timeout=self.db_pool_timeout, connect_timeout=self.db_connect_timeout,
-                        statement_timeout=self.db_statement_timeout,
-                        write_statement_timeout=self.db_write_statement_timeout,
-                        idle_in_transaction_timeout=self.db_idle_in_transaction_timeout)
+        return DbLimits(
+            pool_timeout=self.db_pool_timeout,
+            connect_timeout=self.db_connect_timeout,
+            statement_timeout=self.db_statement_timeout,
+            write_statement_timeout=self.db_write_statement_timeout,
+            idle_in_transaction_timeout=self.db_idle_in_transaction_timeout,
+        )
 
     @field_validator("public_url")
     @classmethod

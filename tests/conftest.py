@@ -30,14 +30,22 @@ from sdmx_server.storage.schema import upgrade_to_head
 from tests import fixtures
 from tests.sdmx_validation import httpx_hooks
 
-collect_ignore = ["conformance/sdmx1_battery"]  # run in its own pytest process (see test_sdmx1_battery.py)
+collect_ignore = [
+    "conformance/sdmx1_battery"
+]  # run in its own pytest process (see test_sdmx1_battery.py)
 
 TEST_DB = os.environ.get("SDMX_SERVER_TEST_DB", "sqlite")
-PG_URL = os.environ.get("SDMX_SERVER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "SDMX_SERVER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"database under test: {TEST_DB}" + (f" ({make_url(PG_URL).render_as_string(hide_password=True)})" if TEST_DB == "postgres" else "")
+    return f"database under test: {TEST_DB}" + (
+        f" ({make_url(PG_URL).render_as_string(hide_password=True)})"
+        if TEST_DB == "postgres"
+        else ""
+    )
 
 
 class DatabaseFactory:
@@ -95,8 +103,13 @@ def db_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFac
 
 def make_settings(url: str, **overrides: object) -> Settings:
     """Settings for tests: no shipped content unless asked."""
-    values: dict[str, object] = {"database_url": url, "load_shipped_structures": False, "load_sample_data": False,
-                                 "public_url": "http://testserver", "db_pool_size": 4}
+    values: dict[str, object] = {
+        "database_url": url,
+        "load_shipped_structures": False,
+        "load_sample_data": False,
+        "public_url": "http://testserver",
+        "db_pool_size": 4,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
@@ -153,8 +166,14 @@ class LiveServer:
     def __init__(self, services: Services) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(create_app(services=services), host="127.0.0.1", port=self.port,
-                                log_level="warning", access_log=False, lifespan="on")
+        config = uvicorn.Config(
+            create_app(services=services),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -204,13 +223,24 @@ def serve() -> Iterator[Callable[[Services], LiveServer]]:
 # --------------------------------------------------------------------------- data
 
 
-def add_dataflow(services: Services, agency: str, flow_id: str, dsd_id: str, version: str = "1.0") -> None:
+def add_dataflow(
+    services: Services, agency: str, flow_id: str, dsd_id: str, version: str = "1.0"
+) -> None:
     """Create a dataflow for a DSD (the SDMX 2.1 sample structures have none)."""
     from sdmx_server.domain.model import Artefact, ArtefactType, DataflowDetails, MaintainableRef
 
-    flow = Artefact(type=ArtefactType.DATAFLOW, agency=agency, id=flow_id, version=version, names={"en": flow_id},
-                    details=DataflowDetails(structure=MaintainableRef(type=ArtefactType.DATA_STRUCTURE, agency=agency,
-                                                                      id=dsd_id, version=version)))
+    flow = Artefact(
+        type=ArtefactType.DATAFLOW,
+        agency=agency,
+        id=flow_id,
+        version=version,
+        names={"en": flow_id},
+        details=DataflowDetails(
+            structure=MaintainableRef(
+                type=ArtefactType.DATA_STRUCTURE, agency=agency, id=dsd_id, version=version
+            )
+        ),
+    )
     report = services.structure_store.submit([flow])
     assert not report.refused, report.refused
 
@@ -225,8 +255,11 @@ def load_data(services: Services, path: Path, **kwargs: object) -> object:
     if path.name.startswith("rg-") and path.parent.name == "ECB_EXR":
         import io
 
-        fixed = io.BytesIO(path.read_bytes().replace(b'id="ECB_EXR_RG"', b'id="ECB_EXR_CG"')
-                           .replace(b"DataStructure=ECB:ECB_EXR_RG(", b"DataStructure=ECB:ECB_EXR_CG("))
+        fixed = io.BytesIO(
+            path.read_bytes()
+            .replace(b'id="ECB_EXR_RG"', b'id="ECB_EXR_CG"')
+            .replace(b"DataStructure=ECB:ECB_EXR_RG(", b"DataStructure=ECB:ECB_EXR_CG(")
+        )
         result = services.data_write.submit(fixed, **kwargs)  # type: ignore[arg-type]
         assert result.ok, [e.as_dict() for e in result.errors[:20]]  # type: ignore[attr-defined]
         return result
@@ -243,12 +276,16 @@ SAMPLE_FLOWS = {"ng": "ECB_EXR_NG", "rg": "ECB_EXR_CG", "sg": "ECB_EXR_SG"}
 @pytest.fixture(scope="session")
 def data_services(db_factory: DatabaseFactory) -> Iterator[Services]:
     """A read-only store with the ECB EXR chain: its full structure and 252 monthly observations."""
-    services = Services.build(make_settings(db_factory.new_url(), source_alias="TESTSRC", max_response_observations=5000))
+    services = Services.build(
+        make_settings(db_factory.new_url(), source_alias="TESTSRC", max_response_observations=5000)
+    )
     upgrade_to_head(services.engine)
     load_files(services, [fixtures.ECB_FULL])
     add_providers(services)
     load_data(services, fixtures.ECB_DATA, provision_agreement=pa_ref("EXR_ECB"))
-    load_data(services, synthetic_exr_csv(tmp_dir(db_factory)), provision_agreement=pa_ref("EXR_BIS"))
+    load_data(
+        services, synthetic_exr_csv(tmp_dir(db_factory)), provision_agreement=pa_ref("EXR_BIS")
+    )
     yield services
     services.close()
 
@@ -260,7 +297,9 @@ def tmp_dir(db_factory: DatabaseFactory) -> Path:
 def pa_ref(pa_id: str) -> object:
     from sdmx_server.domain.model import ArtefactType, MaintainableRef
 
-    return MaintainableRef(type=ArtefactType.PROVISION_AGREEMENT, agency="ECB", id=pa_id, version="1.0")
+    return MaintainableRef(
+        type=ArtefactType.PROVISION_AGREEMENT, agency="ECB", id=pa_id, version="1.0"
+    )
 
 
 def add_providers(services: Services) -> None:
@@ -274,37 +313,63 @@ def add_providers(services: Services) -> None:
         ProvisionAgreementDetails,
     )
 
-    scheme = Artefact(type=ArtefactType.DATA_PROVIDER_SCHEME, agency="ECB", id="DATA_PROVIDERS", version="1.0",
-                      names={"en": "Data providers"},
-                      items=[Item(id="ECB", names={"en": "European Central Bank"}),
-                             Item(id="BIS", names={"en": "Bank for International Settlements"})])
+    scheme = Artefact(
+        type=ArtefactType.DATA_PROVIDER_SCHEME,
+        agency="ECB",
+        id="DATA_PROVIDERS",
+        version="1.0",
+        names={"en": "Data providers"},
+        items=[
+            Item(id="ECB", names={"en": "European Central Bank"}),
+            Item(id="BIS", names={"en": "Bank for International Settlements"}),
+        ],
+    )
     flow = MaintainableRef(type=ArtefactType.DATAFLOW, agency="ECB", id="EXR", version="1.0")
-    pas = [Artefact(type=ArtefactType.PROVISION_AGREEMENT, agency="ECB", id=f"EXR_{p}", version="1.0",
-                    names={"en": f"{p} supplies EXR"},
-                    details=ProvisionAgreementDetails(dataflow=flow, data_provider=ItemRef(scheme=scheme.ref, item_id=p)))
-           for p in ("ECB", "BIS")]
+    pas = [
+        Artefact(
+            type=ArtefactType.PROVISION_AGREEMENT,
+            agency="ECB",
+            id=f"EXR_{p}",
+            version="1.0",
+            names={"en": f"{p} supplies EXR"},
+            details=ProvisionAgreementDetails(
+                dataflow=flow, data_provider=ItemRef(scheme=scheme.ref, item_id=p)
+            ),
+        )
+        for p in ("ECB", "BIS")
+    ]
     report = services.structure_store.submit([scheme, *pas])
     assert not report.refused, report.refused
 
 
 def synthetic_exr_csv(folder: Path) -> Path:
     """Quarterly, annual and daily USD series and a monthly JPY series, as SDMX-CSV 1.0."""
-    rows = ["DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
-            "TIME_FORMAT,COLLECTION,TITLE,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT"]
+    rows = [
+        "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
+        "TIME_FORMAT,COLLECTION,TITLE,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT"
+    ]
     flow = "ECB:EXR(1.0)"
     usd = "4,US dollar (USD) per euro,USD,0"  # DECIMALS, TITLE_COMPL, UNIT, UNIT_MULT (mandatory)
     for year in (2019, 2020, 2021):
         for q in range(1, 5):
-            rows.append(f"{flow},Q,USD,EUR,SP00,A,{year}-Q{q},{1 + year % 10 / 10 + q / 100:.4f},A,P3M,A,Quarterly USD,{usd}")
+            rows.append(
+                f"{flow},Q,USD,EUR,SP00,A,{year}-Q{q},{1 + year % 10 / 10 + q / 100:.4f},A,P3M,A,Quarterly USD,{usd}"
+            )
     for year in range(2015, 2022):
-        rows.append(f"{flow},A,USD,EUR,SP00,A,{year},{1 + year % 100 / 100:.4f},A,P1Y,A,Annual USD,{usd}")
+        rows.append(
+            f"{flow},A,USD,EUR,SP00,A,{year},{1 + year % 100 / 100:.4f},A,P1Y,A,Annual USD,{usd}"
+        )
     for day in range(1, 11):
-        rows.append(f"{flow},D,USD,EUR,SP00,A,2020-01-{day:02d},{1.1 + day / 1000:.4f},A,P1D,A,Daily USD,{usd}")
+        rows.append(
+            f"{flow},D,USD,EUR,SP00,A,2020-01-{day:02d},{1.1 + day / 1000:.4f},A,P1D,A,Daily USD,{usd}"
+        )
     for year in (2019, 2020):
         for month in range(1, 13):
             status = "E" if (year, month) == (2020, 12) else "A"
-            rows.append(f"{flow},M,JPY,EUR,SP00,A,{year}-{month:02d},{120 + month / 10:.2f},{status},P1M,A,\"Yen, per euro\","
-                        "2,Japanese yen (JPY) per euro,JPY,0")
+            rows.append(
+                f'{flow},M,JPY,EUR,SP00,A,{year}-{month:02d},{120 + month / 10:.2f},{status},P1M,A,"Yen, per euro",'
+                "2,Japanese yen (JPY) per euro,JPY,0"
+            )
     path = folder / "synthetic-exr.csv"
     path.write_text("\n".join(rows) + "\n")
     return path
@@ -316,10 +381,16 @@ def sample_services(db_factory: DatabaseFactory) -> Iterator[Services]:
     a dataflow for each, loaded from their time-series generic files."""
     services = Services.build(make_settings(db_factory.new_url(), source_alias="TESTSRC"))
     upgrade_to_head(services.engine)
-    load_files(services, [fixtures.SDMX / "ECB_EXR" / f"{p}-structure-full.xml" for p in SAMPLE_FLOWS])
+    load_files(
+        services, [fixtures.SDMX / "ECB_EXR" / f"{p}-structure-full.xml" for p in SAMPLE_FLOWS]
+    )
     for prefix, dsd in SAMPLE_FLOWS.items():
         add_dataflow(services, "ECB", f"EXR_{prefix.upper()}", dsd)
-        load_data(services, fixtures.sample_data_file(prefix, f"{prefix}-ts", db_factory.tmp), dataflow=sample_flow(prefix))
+        load_data(
+            services,
+            fixtures.sample_data_file(prefix, f"{prefix}-ts", db_factory.tmp),
+            dataflow=sample_flow(prefix),
+        )
     yield services
     services.close()
 
@@ -328,7 +399,9 @@ def sample_flow(prefix: str) -> object:
     """Reference of the test dataflow for one sample DSD."""
     from sdmx_server.domain.model import ArtefactType, MaintainableRef
 
-    return MaintainableRef(type=ArtefactType.DATAFLOW, agency="ECB", id=f"EXR_{prefix.upper()}", version="1.0")
+    return MaintainableRef(
+        type=ArtefactType.DATAFLOW, agency="ECB", id=f"EXR_{prefix.upper()}", version="1.0"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -354,6 +427,7 @@ def dhttp(data_server: LiveServer) -> Iterator[httpx.Client]:
 
 # --------------------------------------------------------------------------- passes
 
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run database-free tests once: in the SQLite pass only.
 
@@ -365,7 +439,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     kept, dropped = [], []
     for item in items:
-        needs_db = "db_factory" in getattr(item, "fixturenames", ()) or item.get_closest_marker("uses_db")
+        needs_db = "db_factory" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+            "uses_db"
+        )
         (kept if needs_db else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

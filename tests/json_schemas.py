@@ -48,14 +48,23 @@ def json_errors(content_type: str, doc: Any) -> list[str]:
     if "draft-sdmx-json" in content_type:
         return []  # the draft layout has no official schema
     if "data+json" in content_type:
-        name = "data21" if "version=2.1" in content_type else "data20" if "version=2" in content_type else "data10"
+        name = (
+            "data21"
+            if "version=2.1" in content_type
+            else "data20"
+            if "version=2" in content_type
+            else "data10"
+        )
     elif "version=1" in content_type:
         name = "structure10"
     elif "version=2.1" in content_type:
         name = "structure21"
     else:
         name = "structure20"
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in _validator(name).iter_errors(doc)][:20]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+        for e in _validator(name).iter_errors(doc)
+    ][:20]
 
 
 def validate_json(content_type: str, doc: Any) -> None:

@@ -58,7 +58,13 @@ def validate_response(content_type: str, body: bytes) -> None:
         assert root.tag == "{http://www.w3.org/2001/XMLSchema}schema"
         return
     if "xml" in content_type:
-        version = "3.1" if "version=3.1" in content_type else "3.0" if "version=3" in content_type else "2.1"
+        version = (
+            "3.1"
+            if "version=3.1" in content_type
+            else "3.0"
+            if "version=3" in content_type
+            else "2.1"
+        )
         assert_valid_xml(body, version)
     elif "json" in content_type and "sdmx" in content_type:
         from tests.json_schemas import validate_json

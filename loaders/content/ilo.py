@@ -38,7 +38,9 @@ def ilo_artefacts(path: Path = ILO_FIXTURE) -> tuple[Artefact, ...]:
         if a.agency == ILO and a.type in keep:
             # The reader lists children right after their parent; keep the ILO's own order instead.
             ids = order[a.id]
-            out.append(a.model_copy(update={"items": sorted(a.items, key=lambda i: ids.index(i.id))}))
+            out.append(
+                a.model_copy(update={"items": sorted(a.items, key=lambda i: ids.index(i.id))})
+            )
     return tuple(out)
 
 
@@ -48,7 +50,9 @@ def _document_order(path: Path) -> dict[str, list[str]]:
     root = etree.parse(str(path), parser).getroot()
     out: dict[str, list[str]] = {}
     for scheme in root.iter(STR + "Codelist", STR + "ConceptScheme"):
-        out[scheme.get("id", "")] = [el.get("id", "") for el in scheme if el.tag in (STR + "Code", STR + "Concept")]
+        out[scheme.get("id", "")] = [
+            el.get("id", "") for el in scheme if el.tag in (STR + "Code", STR + "Concept")
+        ]
     return out
 
 
@@ -62,12 +66,16 @@ def ilo_codelist(id_: str) -> Artefact:
 
 def ilo_codelists() -> list[Artefact]:
     """The ILO codelists, sorted by id."""
-    return sorted((a for a in ilo_artefacts() if a.type is ArtefactType.CODELIST), key=lambda a: a.id)
+    return sorted(
+        (a for a in ilo_artefacts() if a.type is ArtefactType.CODELIST), key=lambda a: a.id
+    )
 
 
 def ilo_concept_schemes() -> list[Artefact]:
     """The ILO concept schemes, sorted by id."""
-    return sorted((a for a in ilo_artefacts() if a.type is ArtefactType.CONCEPT_SCHEME), key=lambda a: a.id)
+    return sorted(
+        (a for a in ilo_artefacts() if a.type is ArtefactType.CONCEPT_SCHEME), key=lambda a: a.id
+    )
 
 
 def generate(out: Outputs) -> None:

@@ -24,11 +24,19 @@ from loaders.content.sources.structures import DSDS
 
 # Corridor measures: (perspective, ILO partner classification of the other area).
 CORRIDOR_MEASURES = {
-    "MNA_TPOP_NB": ("origin", "CRS"), "MNA_OPOP_NB": ("origin", "CDS"), "MNA_OEMP_NB": ("origin", "CDS"),
-    "MNA_XRET_NB": ("origin", "CPR"), "MFL_NEMP_NB": ("destination", "CCT"),
+    "MNA_TPOP_NB": ("origin", "CRS"),
+    "MNA_OPOP_NB": ("origin", "CDS"),
+    "MNA_OEMP_NB": ("origin", "CDS"),
+    "MNA_XRET_NB": ("origin", "CPR"),
+    "MFL_NEMP_NB": ("destination", "CCT"),
 }
-PARTNER_LISTS = {"CDS": ("CL_CDS", "CDS_DES_"), "CRS": ("CL_CRS", "CRS_RES_"), "CPR": ("CL_CPR", "CPR_PRV_"),
-                 "CBR": ("CL_CBR", "CBR_BRT_"), "CCT": ("CL_CCT", "CCT_CTZ_")}
+PARTNER_LISTS = {
+    "CDS": ("CL_CDS", "CDS_DES_"),
+    "CRS": ("CL_CRS", "CRS_RES_"),
+    "CPR": ("CL_CPR", "CPR_PRV_"),
+    "CBR": ("CL_CBR", "CBR_BRT_"),
+    "CCT": ("CL_CCT", "CCT_CTZ_"),
+}
 MEASURE_NOTES = {
     "NAT_UNDEREMP_NB": "HCP's underemployment adds income and skill inadequacy to hours: not TRU_TTRU_NB.",
     "NAT_UNDEREMP_RT": "HCP's underemployment adds income and skill inadequacy to hours: not TRU_DEMP_RT.",
@@ -69,13 +77,25 @@ def _code_entry(codelist: str, code: str, dims_ilo: dict[str, str]) -> dict[str,
     if codelist == "CL_OCU" and code.startswith("OCU_ISCO08_") and code[11:].isdigit():
         digits = code[11:]
         target = "OC2_ISCO08_" + digits[:2]
-        return {"relation": "renamed" if len(digits) == 2 else "aggregate_to", "ilo_codelist": f"{ILO}:CL_OC2",
-                "ilo_code": target}
+        return {
+            "relation": "renamed" if len(digits) == 2 else "aggregate_to",
+            "ilo_codelist": f"{ILO}:CL_OC2",
+            "ilo_code": target,
+        }
     if codelist == "CL_ECO" and code.startswith("ECO_ISIC4_") and code[11:].isdigit():
         target = "EC2_ISIC4_" + code[10:13]
-        return {"relation": "renamed" if len(code) == 13 else "aggregate_to", "ilo_codelist": f"{ILO}:CL_EC2",
-                "ilo_code": target}
-    if code.endswith("_TOTAL") and codelist in ("CL_REGION", "CL_PERMIT", "CL_SCHEME", "CL_COST_COMP", "CL_RSP"):
+        return {
+            "relation": "renamed" if len(code) == 13 else "aggregate_to",
+            "ilo_codelist": f"{ILO}:CL_EC2",
+            "ilo_code": target,
+        }
+    if code.endswith("_TOTAL") and codelist in (
+        "CL_REGION",
+        "CL_PERMIT",
+        "CL_SCHEME",
+        "CL_COST_COMP",
+        "CL_RSP",
+    ):
         return {"relation": "total"}
     entry = {"relation": "none"}
     note = CODE_NOTES.get(code) or MEASURE_NOTES.get(code)
@@ -86,13 +106,18 @@ def _code_entry(codelist: str, code: str, dims_ilo: dict[str, str]) -> dict[str,
 
 def code_table() -> dict[str, dict[str, dict[str, str]]]:
     """Every code of every national codelist a structure uses -> its ILO counterpart."""
-    lists = sorted({dimension_codelist(d, owner) for s in DSDS for d, owner in s.dimensions if owner == "MA"})
+    lists = sorted(
+        {dimension_codelist(d, owner) for s in DSDS for d, owner in s.dimensions if owner == "MA"}
+    )
     out: dict[str, dict[str, dict[str, str]]] = {}
     for agency, cl in lists:
         assert agency == AGENCY
-        ilo_ids = _ilo_ids(cl) if cl in ("CL_AGE", "CL_EDU", "CL_ECO", "CL_OCU", "CL_MEASURE") else set()
-        out[f"{AGENCY}:{cl}"] = {i.id: _code_entry(cl, i.id, {x: x for x in ilo_ids})
-                                 for i in codelist_items(agency, cl)}
+        ilo_ids = (
+            _ilo_ids(cl) if cl in ("CL_AGE", "CL_EDU", "CL_ECO", "CL_OCU", "CL_MEASURE") else set()
+        )
+        out[f"{AGENCY}:{cl}"] = {
+            i.id: _code_entry(cl, i.id, {x: x for x in ilo_ids}) for i in codelist_items(agency, cl)
+        }
     return out
 
 
@@ -129,8 +154,16 @@ def dsd_table() -> dict[str, dict[str, Any]]:
         entry: dict[str, Any] = {"kind": spec.kind, "dimensions": dims}
         if spec.kind == "corridor":
             entry["perspectives"] = {
-                "origin": {"REF_AREA": "ORIGIN_AREA", "partner_area": "DEST_AREA", "REPORTER": "ORIGIN_AREA"},
-                "destination": {"REF_AREA": "DEST_AREA", "partner_area": "ORIGIN_AREA", "REPORTER": "DEST_AREA"},
+                "origin": {
+                    "REF_AREA": "ORIGIN_AREA",
+                    "partner_area": "DEST_AREA",
+                    "REPORTER": "ORIGIN_AREA",
+                },
+                "destination": {
+                    "REF_AREA": "DEST_AREA",
+                    "partner_area": "ORIGIN_AREA",
+                    "REPORTER": "DEST_AREA",
+                },
             }
         out[spec.id] = entry
     return out
@@ -138,24 +171,36 @@ def dsd_table() -> dict[str, dict[str, Any]]:
 
 ABOUT = {
     "what": "How the ILO harvests the MA_LMIS structures into ILOSTAT; see docs/content.md.",
-    "ilo_indicator": ("ILO indicator id = MEASURE stem + '_SEX' + '_' + each ILO classification dimension "
-                      "whose code is not a total + unit suffix, e.g. UNE_DEAP_RT by AGE -> UNE_DEAP_SEX_AGE_RT; "
-                      "the dataflow is DF_ + indicator id."),
-    "corridor": ("A corridor observation has a perspective from its measure (measures.perspective). origin: "
-                 "REF_AREA = ORIGIN_AREA and DEST_AREA becomes the measure's partner classification code "
-                 "(areas[DEST_AREA][partner]); destination: REF_AREA = DEST_AREA and ORIGIN_AREA becomes "
-                 "areas[ORIGIN_AREA][partner]. X01 (World) maps to the partner list's TOTAL."),
-    "relations": {"identical": "same id in the ILO list", "renamed": "same content under another ILO id or list",
-                  "aggregate_to": "sum into the ILO code before harvesting",
-                  "total": "the dimension has no ILO counterpart: only this total is harvested, the dimension is dropped",
-                  "none": "not harvestable"},
+    "ilo_indicator": (
+        "ILO indicator id = MEASURE stem + '_SEX' + '_' + each ILO classification dimension "
+        "whose code is not a total + unit suffix, e.g. UNE_DEAP_RT by AGE -> UNE_DEAP_SEX_AGE_RT; "
+        "the dataflow is DF_ + indicator id."
+    ),
+    "corridor": (
+        "A corridor observation has a perspective from its measure (measures.perspective). origin: "
+        "REF_AREA = ORIGIN_AREA and DEST_AREA becomes the measure's partner classification code "
+        "(areas[DEST_AREA][partner]); destination: REF_AREA = DEST_AREA and ORIGIN_AREA becomes "
+        "areas[ORIGIN_AREA][partner]. X01 (World) maps to the partner list's TOTAL."
+    ),
+    "relations": {
+        "identical": "same id in the ILO list",
+        "renamed": "same content under another ILO id or list",
+        "aggregate_to": "sum into the ILO code before harvesting",
+        "total": "the dimension has no ILO counterpart: only this total is harvested, the dimension is dropped",
+        "none": "not harvestable",
+    },
 }
 
 
 def mapping() -> dict[str, Any]:
     """The whole mapping document."""
-    return {"about": ABOUT, "dsds": dsd_table(), "measures": measure_table(), "areas": area_table(),
-            "codes": code_table()}
+    return {
+        "about": ABOUT,
+        "dsds": dsd_table(),
+        "measures": measure_table(),
+        "areas": area_table(),
+        "codes": code_table(),
+    }
 
 
 def generate(out: Outputs) -> None:

@@ -44,13 +44,27 @@ def rows(spec: DataflowSpec) -> tuple[list[str], list[list[str]]]:
         key["MEASURE"] = obs.measure
         m = MEASURES[obs.measure]
         values = {
-            "OBS_STATUS": obs.status, "UNIT_MEASURE_TYPE": m.unit.type, "UNIT_MEASURE": m.unit.measure,
-            "UNIT_MULT": m.unit.mult, "SOURCE": m.sources[0], "NOTE_INDICATOR": NOTE_INDICATOR.get(spec.id, ""),
-            "DECIMALS": decimals(obs.value), "UPPER_BOUND": obs.upper, "LOWER_BOUND": obs.lower,
-            "REPORTER": obs.reporter or REPORTER.get(spec.id, "MAR"), "COMMENT_OBS": obs.comment,
+            "OBS_STATUS": obs.status,
+            "UNIT_MEASURE_TYPE": m.unit.type,
+            "UNIT_MEASURE": m.unit.measure,
+            "UNIT_MULT": m.unit.mult,
+            "SOURCE": m.sources[0],
+            "NOTE_INDICATOR": NOTE_INDICATOR.get(spec.id, ""),
+            "DECIMALS": decimals(obs.value),
+            "UPPER_BOUND": obs.upper,
+            "LOWER_BOUND": obs.lower,
+            "REPORTER": obs.reporter or REPORTER.get(spec.id, "MAR"),
+            "COMMENT_OBS": obs.comment,
         }
-        out.append([f"{AGENCY}:{spec.id}({VERSION})", *(key[d] for d in dims), obs.time, obs.value,
-                    *(values.get(a, "") for a in attrs)])
+        out.append(
+            [
+                f"{AGENCY}:{spec.id}({VERSION})",
+                *(key[d] for d in dims),
+                obs.time,
+                obs.value,
+                *(values.get(a, "") for a in attrs),
+            ]
+        )
     return header, out
 
 

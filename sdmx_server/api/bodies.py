@@ -46,16 +46,19 @@ class _GzipMembers:
                     self._between = data  # wait for the rest of the next member's magic number
                     return
                 if not data.startswith(_GZIP_MAGIC):
-                    raise BadRequestError(f"The gzip-encoded body goes on after its gzip member {self._members} "
-                                          "with bytes that are not another gzip member (trailing garbage)")
+                    raise BadRequestError(
+                        f"The gzip-encoded body goes on after its gzip member {self._members} "
+                        "with bytes that are not another gzip member (trailing garbage)"
+                    )
                 self._between = b""
                 self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
                 self._members += 1
             try:
                 out = self._inflater.decompress(data, _INFLATE_STEP)
             except zlib.error as exc:
-                raise BadRequestError(f"The gzip-encoded body cannot be decompressed (member {self._members}): "
-                                      f"{exc}") from None
+                raise BadRequestError(
+                    f"The gzip-encoded body cannot be decompressed (member {self._members}): {exc}"
+                ) from None
             if out:
                 yield out
             data = self._inflater.unconsumed_tail
@@ -67,8 +70,10 @@ class _GzipMembers:
         if not self._inflater.eof:
             raise BadRequestError("The gzip-encoded body is truncated")
         if self._between:
-            raise BadRequestError(f"The gzip-encoded body goes on after its gzip member {self._members} "
-                                  "with bytes that are not another gzip member (trailing garbage)")
+            raise BadRequestError(
+                f"The gzip-encoded body goes on after its gzip member {self._members} "
+                "with bytes that are not another gzip member (trailing garbage)"
+            )
 
 
 async def _stream(request: Request) -> AsyncIterator[bytes]:
@@ -77,7 +82,9 @@ async def _stream(request: Request) -> AsyncIterator[bytes]:
         async for chunk in request.stream():
             yield chunk
     except ClientDisconnect:
-        raise ClientAbortedError("The client closed the connection before the whole body was received") from None
+        raise ClientAbortedError(
+            "The client closed the connection before the whole body was received"
+        ) from None
 
 
 async def read_body(request: Request, limit: int) -> tempfile.SpooledTemporaryFile[bytes]:
@@ -91,12 +98,16 @@ async def read_body(request: Request, limit: int) -> tempfile.SpooledTemporaryFi
     """
     encoding = (request.headers.get("content-encoding") or "identity").strip().lower()
     if encoding not in ("identity", "gzip", "x-gzip"):
-        raise UnsupportedMediaTypeError(f"Content-Encoding {encoding} is not supported; send gzip or no encoding")
+        raise UnsupportedMediaTypeError(
+            f"Content-Encoding {encoding} is not supported; send gzip or no encoding"
+        )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise RequestTooLargeError(f"The body has {declared} bytes; the limit is {limit}")
     inflater = _GzipMembers() if encoding != "identity" else None
-    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(
+        max_size=SPOOL_IN_MEMORY
+    )
     received = size = 0
     try:
         async for chunk in _stream(request):
@@ -110,15 +121,21 @@ async def read_body(request: Request, limit: int) -> tempfile.SpooledTemporaryFi
             for out in inflater.feed(chunk):
                 size += len(out)
                 if size > limit:
-                    raise RequestTooLargeError(f"The decompressed body exceeds the limit of {limit} bytes")
+                    raise RequestTooLargeError(
+                        f"The decompressed body exceeds the limit of {limit} bytes"
+                    )
                 spool.write(out)
         if inflater is not None and received:
             inflater.finish()
     except ClientAbortedError:
         spool.close()
         # The client's doing, not the server's: one line, no traceback (audited as 499 by the route).
-        log.info("client closed the connection during the upload of %s %s after %d bytes", request.method,
-                 request.url.path, received)
+        log.info(
+            "client closed the connection during the upload of %s %s after %d bytes",
+            request.method,
+            request.url.path,
+            received,
+        )
         raise
     except BaseException:
         spool.close()
@@ -130,8 +147,9 @@ async def read_body(request: Request, limit: int) -> tempfile.SpooledTemporaryFi
     return spool
 
 
-def unwrap_upload(spool: tempfile.SpooledTemporaryFile[bytes],
-                  content_type: str | None) -> tuple[tempfile.SpooledTemporaryFile[bytes], str | None]:
+def unwrap_upload(
+    spool: tempfile.SpooledTemporaryFile[bytes], content_type: str | None
+) -> tuple[tempfile.SpooledTemporaryFile[bytes], str | None]:
     """A pushed body as the data readers take it: the ``file`` part of a ``multipart/form-data``
     body (extension, for HTML forms and tools that upload files), and an Excel workbook made from
     the submission template (``.xlsx``, by its media type or its first bytes) as SDMX-CSV.
@@ -149,11 +167,15 @@ def unwrap_upload(spool: tempfile.SpooledTemporaryFile[bytes],
         raw = spool.read()
         spool.close()
         msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            b"Content-Type: " + (content_type or "").encode("latin-1") + b"\r\n\r\n" + raw)
+            b"Content-Type: " + (content_type or "").encode("latin-1") + b"\r\n\r\n" + raw
+        )
         if not msg.is_multipart():
             raise BadRequestError("The multipart/form-data body cannot be read")
-        parts = [p for p in msg.iter_parts() if p.get_param("name", header="content-disposition") == "file"] or \
-            [p for p in msg.iter_parts() if p.get_filename()]
+        parts = [
+            p
+            for p in msg.iter_parts()
+            if p.get_param("name", header="content-disposition") == "file"
+        ] or [p for p in msg.iter_parts() if p.get_filename()]
         if not parts:
             raise BadRequestError("The multipart/form-data body has no 'file' part")
         part = parts[0]
@@ -173,8 +195,9 @@ def unwrap_upload(spool: tempfile.SpooledTemporaryFile[bytes],
         try:
             book = xlsx_to_csv(data)
         except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a damaged or foreign zip
-            raise BadRequestError("The Excel workbook cannot be read: send the submission template, filled in") \
-                from None
+            raise BadRequestError(
+                "The Excel workbook cannot be read: send the submission template, filled in"
+            ) from None
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
         spool.write(book.body)
         spool.seek(0)

@@ -33,7 +33,9 @@ _STRUCTURE_FIRST = frozenset(V1_RESOURCES) | V1_NOT_IMPLEMENTED | {"schema"}
 _STATIC = ("/schemas/", "/static-offline-docs/")
 
 
-def cache_control(method: str, path: str, status: int, authorized: bool, route_value: str | None) -> str:
+def cache_control(
+    method: str, path: str, status: int, authorized: bool, route_value: str | None
+) -> str:
     """The ``Cache-Control`` value for this answer."""
     if status >= 400:
         return NO_STORE
@@ -48,8 +50,13 @@ def cache_control(method: str, path: str, status: int, authorized: bool, route_v
     if path.startswith(_STATIC):
         return STATIC
     parts = path.split("/")
-    if len(parts) > 2 and parts[1] == "rest" and (parts[2] in _STRUCTURE_FIRST
-                                                  or (parts[2] == "v2" and len(parts) > 3
-                                                      and parts[3] in ("structure", "schema"))):
+    if (
+        len(parts) > 2
+        and parts[1] == "rest"
+        and (
+            parts[2] in _STRUCTURE_FIRST
+            or (parts[2] == "v2" and len(parts) > 3 and parts[3] in ("structure", "schema"))
+        )
+    ):
         return STRUCTURE
     return PAGE

@@ -12,9 +12,21 @@ from sdmx_server.domain.errors import BadRequestError
 from sdmx_server.domain.periods import PeriodError, parse_instant, parse_query_bound
 from sdmx_server.services.data_query import DataRequest
 
-V1_DATA_PARAMS = {"startPeriod", "endPeriod", "updatedAfter", "firstNObservations", "lastNObservations",
-                  "dimensionAtObservation", "detail", "includeHistory", "asOf", "offset", "limit", "preview",
-                  "format"}  # format=: see formats.registry.FORMAT_PARAMETER
+V1_DATA_PARAMS = {
+    "startPeriod",
+    "endPeriod",
+    "updatedAfter",
+    "firstNObservations",
+    "lastNObservations",
+    "dimensionAtObservation",
+    "detail",
+    "includeHistory",
+    "asOf",
+    "offset",
+    "limit",
+    "preview",
+    "format",
+}  # format=: see formats.registry.FORMAT_PARAMETER
 DATA_DETAILS = ("full", "dataonly", "serieskeysonly", "nodata")
 CODE_RE = re.compile(r"^[A-Za-z0-9_@$\-]+$")
 
@@ -23,7 +35,9 @@ def parse_flow_ref(text: str) -> tuple[str | None, str, str | None]:
     """``ID``, ``AG,ID`` or ``AG,ID,VER`` (``latest``/``all`` versions mean the latest)."""
     parts = text.split(",")
     if len(parts) > 3 or not parts[-1 if len(parts) < 2 else 1]:
-        raise BadRequestError(f"'{text}' is not a valid flowRef (ID, AGENCY,ID or AGENCY,ID,VERSION)")
+        raise BadRequestError(
+            f"'{text}' is not a valid flowRef (ID, AGENCY,ID or AGENCY,ID,VERSION)"
+        )
     if len(parts) == 1:
         agency, id_, version = None, parts[0], None
     elif len(parts) == 2:
@@ -79,15 +93,23 @@ MAX_INDEX = 10**18
 DIGITS_RE = re.compile(r"[0-9]{1,19}")
 
 
-def int_param(params: Mapping[str, str], name: str, default: int | None = None, *, minimum: int = 0,
-              maximum: int = MAX_INDEX) -> int | None:
+def int_param(
+    params: Mapping[str, str],
+    name: str,
+    default: int | None = None,
+    *,
+    minimum: int = 0,
+    maximum: int = MAX_INDEX,
+) -> int | None:
     """An integer query parameter in ``[minimum, maximum]`` (``default`` when absent); 400 (code 140) for
     anything else: signs, decimals, non-ASCII digits, or values too large for the database."""
     raw = params.get(name)
     if raw is None:
         return default
     if DIGITS_RE.fullmatch(raw) is None or not minimum <= int(raw) <= maximum:
-        raise BadRequestError(f"{name} must be an integer from {minimum} to {maximum}, not '{raw[:40]}'")
+        raise BadRequestError(
+            f"{name} must be an integer from {minimum} to {maximum}, not '{raw[:40]}'"
+        )
     return int(raw)
 
 
@@ -146,12 +168,22 @@ def parse_data_v1(rest: str, params: Mapping[str, str]) -> DataRequest:
     canonical = "&".join(f"{k}={params[k]}" for k in sorted(params)) + f"|{'/'.join(segments[1:])}"
     return DataRequest(
         # startPeriod/endPeriod become the same TIME_PERIOD predicates as v2's c[TIME_PERIOD]=ge:..+le:..
-        agency=agency, resource_id=id_, version=version, key=key, providers=providers,
+        agency=agency,
+        resource_id=id_,
+        version=version,
+        key=key,
+        providers=providers,
         filter=period_filter(params.get("startPeriod"), params.get("endPeriod")),
-        updated_after=_instant(params, "updatedAfter"), first_n=_positive_int(params, "firstNObservations"),
-        last_n=_positive_int(params, "lastNObservations"), dim_at_obs=dim_at_obs, detail=detail,
-        include_history=_bool(params, "includeHistory"), as_of=_instant(params, "asOf"),
-        offset=_positive_int(params, "offset", 0), limit=_positive_int(params, "limit", 1), canonical=canonical,
+        updated_after=_instant(params, "updatedAfter"),
+        first_n=_positive_int(params, "firstNObservations"),
+        last_n=_positive_int(params, "lastNObservations"),
+        dim_at_obs=dim_at_obs,
+        detail=detail,
+        include_history=_bool(params, "includeHistory"),
+        as_of=_instant(params, "asOf"),
+        offset=_positive_int(params, "offset", 0),
+        limit=_positive_int(params, "limit", 1),
+        canonical=canonical,
         preview=_bool(params, "preview"),
     )
 

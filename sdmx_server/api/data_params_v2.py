@@ -17,9 +17,23 @@ from sdmx_server.domain.data_filter import ComponentFilter, DataFilter, parse_co
 from sdmx_server.domain.errors import BadRequestError
 from sdmx_server.services.data_query import DataRequest
 
-V2_DATA_PARAMS = frozenset({"updatedAfter", "updateAfter", "firstNObservations", "lastNObservations",
-                            "dimensionAtObservation", "attributes", "measures", "includeHistory", "asOf", "offset",
-                            "limit", "sort", "preview"})
+V2_DATA_PARAMS = frozenset(
+    {
+        "updatedAfter",
+        "updateAfter",
+        "firstNObservations",
+        "lastNObservations",
+        "dimensionAtObservation",
+        "attributes",
+        "measures",
+        "includeHistory",
+        "asOf",
+        "offset",
+        "limit",
+        "sort",
+        "preview",
+    }
+)
 CONTEXTS = ("datastructure", "dataflow", "provisionagreement", "*")
 ATTRIBUTE_KEYWORDS = ("dsd", "msd", "dataset", "series", "obs", "all", "none")
 MEASURE_KEYWORDS = ("all", "none")
@@ -55,8 +69,10 @@ def split_query(query_string: str, allowed: frozenset[str] = V2_DATA_PARAMS) -> 
             params[key] = value
     unknown = sorted(set(params) - allowed)
     if unknown:
-        raise BadRequestError(f"Unknown query parameter(s): {', '.join(unknown)}. Allowed: c[COMPONENT], "
-                              f"{', '.join(sorted(allowed - {'updateAfter', 'preview'}))}")
+        raise BadRequestError(
+            f"Unknown query parameter(s): {', '.join(unknown)}. Allowed: c[COMPONENT], "
+            f"{', '.join(sorted(allowed - {'updateAfter', 'preview'}))}"
+        )
     return V2Query(params, tuple(filters))
 
 
@@ -84,7 +100,9 @@ def parse_key_v2(text: str) -> tuple[tuple[str, ...] | None, ...] | None:
         codes = tuple(c for c in part.replace("+", ",").split(",") if c)
         for code in codes:
             if not CODE_RE.match(code):
-                raise BadRequestError(f"'{code[:60]}' is not a valid code in the key '{text[:200]}'")
+                raise BadRequestError(
+                    f"'{code[:60]}' is not a valid code in the key '{text[:200]}'"
+                )
         out.append(None if "*" in codes or not codes else codes)
     return tuple(out)
 
@@ -97,7 +115,9 @@ def _projection(raw: str | None, keywords: tuple[str, ...], name: str) -> tuple[
         raise BadRequestError(f"{name} is empty")
     for v in values:
         if v not in keywords and not ID_RE.match(v):
-            raise BadRequestError(f"{name}: '{v[:60]}' is neither a component id nor one of {', '.join(keywords)}")
+            raise BadRequestError(
+                f"{name}: '{v[:60]}' is neither a component id nor one of {', '.join(keywords)}"
+            )
     return values
 
 
@@ -125,8 +145,16 @@ def parse_sort(raw: str | None) -> tuple[tuple[str, bool], ...]:
 
 
 V2_AVAILABILITY_PARAMS = frozenset({"mode", "references", "updatedAfter", "updateAfter"})
-AVAILABILITY_REFERENCES = ("none", "all", "datastructure", "conceptscheme", "codelist", "valuelist",
-                           "dataproviderscheme", "dataflow")
+AVAILABILITY_REFERENCES = (
+    "none",
+    "all",
+    "datastructure",
+    "conceptscheme",
+    "codelist",
+    "valuelist",
+    "dataproviderscheme",
+    "dataflow",
+)
 
 
 @dataclass(frozen=True)
@@ -145,7 +173,9 @@ def parse_availability_v2(rest: str, query_string: str, source_alias: str) -> Av
     query = split_query(query_string, V2_AVAILABILITY_PARAMS)
     segments = split_path(rest)
     if len(segments) > 6:
-        raise BadRequestError("Expected /availability/{context}/{agencyID}/{resourceID}/{version}/{key}/{componentID}")
+        raise BadRequestError(
+            "Expected /availability/{context}/{agencyID}/{resourceID}/{version}/{key}/{componentID}"
+        )
     segments += ["*"] * (6 - len(segments))
     component = None if segments[5] in ("*", "all", "") else segments[5]
     if component is not None and not ID_RE.match(component):
@@ -153,13 +183,21 @@ def parse_availability_v2(rest: str, query_string: str, source_alias: str) -> Av
     mode = query.params.pop("mode", "exact")
     if mode not in ("exact", "available"):
         raise BadRequestError("mode must be exact or available")
-    references = tuple(r for r in query.params.pop("references", "none").split(",") if r) or ("none",)
+    references = tuple(r for r in query.params.pop("references", "none").split(",") if r) or (
+        "none",
+    )
     for ref in references:
         if ref not in AVAILABILITY_REFERENCES:
-            raise BadRequestError(f"references={ref[:40]} is not one of {', '.join(AVAILABILITY_REFERENCES)}")
+            raise BadRequestError(
+                f"references={ref[:40]} is not one of {', '.join(AVAILABILITY_REFERENCES)}"
+            )
     data = _request("/".join(segments[:5]), query, source_alias)
-    return AvailabilityQuery(replace(data, canonical=data.canonical + f"|{mode}|{','.join(references)}|{component}"),
-                             component, mode, references)
+    return AvailabilityQuery(
+        replace(data, canonical=data.canonical + f"|{mode}|{','.join(references)}|{component}"),
+        component,
+        mode,
+        references,
+    )
 
 
 def parse_data_v2(rest: str, query_string: str, source_alias: str) -> DataRequest:
@@ -180,26 +218,45 @@ def _request(rest: str, query: V2Query, source_alias: str) -> DataRequest:
     if agencies is not None and source_alias in agencies:
         agencies = None  # sdmx1 puts its source id in the agency segment
     ids = _segment_list(resource_id, ID_RE, "resource id")
-    if version not in ("", "*", "+", "~") and not all(VERSION_RE.match(v) for v in version.split(",") if v):
+    if version not in ("", "*", "+", "~") and not all(
+        VERSION_RE.match(v) for v in version.split(",") if v
+    ):
         raise BadRequestError(f"'{version[:60]}' is not a valid version")
     updated_after = _instant(params, "updatedAfter") or _instant(params, "updateAfter")
     as_of = _instant(params, "asOf")
     if as_of is not None and updated_after is not None and updated_after > as_of:
-        raise BadRequestError("updatedAfter is later than asOf: nothing can have changed in between")
+        raise BadRequestError(
+            "updatedAfter is later than asOf: nothing can have changed in between"
+        )
     dim_at_obs = params.get("dimensionAtObservation")
     if dim_at_obs is not None and not (dim_at_obs == "AllDimensions" or ID_RE.match(dim_at_obs)):
         raise BadRequestError(f"'{dim_at_obs[:60]}' is not a valid dimensionAtObservation")
     attributes = _projection(params.get("attributes"), ATTRIBUTE_KEYWORDS, "attributes")
     measures = _projection(params.get("measures"), MEASURE_KEYWORDS, "measures")
-    canonical = (f"v2|{context}|" + "&".join(f"{k}={params[k]}" for k in sorted(params))
-                 + f"|{key}|{DataFilter(query.filters).canonical}")
+    canonical = (
+        f"v2|{context}|"
+        + "&".join(f"{k}={params[k]}" for k in sorted(params))
+        + f"|{key}|{DataFilter(query.filters).canonical}"
+    )
     return DataRequest(
-        agency=",".join(agencies) if agencies else None, resource_id=",".join(ids) if ids else "*",
-        version=version if version not in ("", "*") else "*", key=parse_key_v2(key), context=context,
-        filter=DataFilter(query.filters), updated_after=updated_after,
-        first_n=_positive_int(params, "firstNObservations"), last_n=_positive_int(params, "lastNObservations"),
-        dim_at_obs=dim_at_obs, detail=detail_of(attributes, measures), attributes=attributes, measures=measures,
-        include_history=_bool(params, "includeHistory"), as_of=as_of,
-        offset=_positive_int(params, "offset", 0), limit=_positive_int(params, "limit", 1),
-        sort=parse_sort(params.get("sort")), canonical=canonical, preview=_bool(params, "preview"),
+        agency=",".join(agencies) if agencies else None,
+        resource_id=",".join(ids) if ids else "*",
+        version=version if version not in ("", "*") else "*",
+        key=parse_key_v2(key),
+        context=context,
+        filter=DataFilter(query.filters),
+        updated_after=updated_after,
+        first_n=_positive_int(params, "firstNObservations"),
+        last_n=_positive_int(params, "lastNObservations"),
+        dim_at_obs=dim_at_obs,
+        detail=detail_of(attributes, measures),
+        attributes=attributes,
+        measures=measures,
+        include_history=_bool(params, "includeHistory"),
+        as_of=as_of,
+        offset=_positive_int(params, "offset", 0),
+        limit=_positive_int(params, "limit", 1),
+        sort=parse_sort(params.get("sort")),
+        canonical=canonical,
+        preview=_bool(params, "preview"),
     )

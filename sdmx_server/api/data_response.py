@@ -46,9 +46,17 @@ def gzip_stream(chunks: Iterator[bytes]) -> Iterator[bytes]:
             close()
 
 
-def answer_data(request: Request, services: Services, req: DataRequest, media: MediaType,
-                params: dict[str, str], principal: Principal | None = None,
-                languages: Languages | None = None, *, no_data_204: bool = False) -> Response:
+def answer_data(
+    request: Request,
+    services: Services,
+    req: DataRequest,
+    media: MediaType,
+    params: dict[str, str],
+    principal: Principal | None = None,
+    languages: Languages | None = None,
+    *,
+    no_data_204: bool = False,
+) -> Response:
     """The full answer to a data query in ``media`` (``params``: the media type's extra parameters), for
     ``principal`` (the bearer token's by default; the portal passes its session's, and its user's language).
 
@@ -56,20 +64,30 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     than the v1 404; a query naming structures that do not exist stays 404."""
     settings = services.settings
     options = DataOptions(
-        labels=params.get("labels", "id"), time_format=params.get("timeformat", params.get("timeFormat", "original")),
+        labels=params.get("labels", "id"),
+        time_format=params.get("timeformat", params.get("timeFormat", "original")),
         csv_keys=params.get("keys", "none"),
-        languages=languages or Languages(parse_accept_language(request.headers.get("accept-language")),
-                                         settings.default_language),
+        languages=languages
+        or Languages(
+            parse_accept_language(request.headers.get("accept-language")), settings.default_language
+        ),
         range=parse_range(request.headers.get("range")),
-        public_url=public_base_url(request, settings))  # links in SDMX-JSON: part of the ETag
+        public_url=public_base_url(request, settings),
+    )  # links in SDMX-JSON: part of the ETag
     admit(request, settings.db_pool_timeout)
     if client_gone(request):
         return gone_response()
     principal = principal or services.auth.authenticate(request.headers.get("authorization"))
     try:
-        answer = service_answer(services.data_query, principal, req, media, options,
-                                lambda etag, modified, unchanged: is_not_modified(request, etag, modified, unchanged),
-                                gone=lambda: client_gone(request))
+        answer = service_answer(
+            services.data_query,
+            principal,
+            req,
+            media,
+            options,
+            lambda etag, modified, unchanged: is_not_modified(request, etag, modified, unchanged),
+            gone=lambda: client_gone(request),
+        )
     except ClientGone:  # it went away while this request waited for a connection
         return gone_response()
     except NoDataError:
@@ -100,5 +118,6 @@ def answer_data(request: Request, services: Services, req: DataRequest, media: M
     headers["Vary"] = VARY + (", Authorization" if request.headers.get("authorization") else "")
     if answer.private:
         headers["Cache-Control"] = "private"
-    return ReleasingStreamingResponse(body, answer.close, status_code=status, media_type=media.content_type,
-                                      headers=headers)
+    return ReleasingStreamingResponse(
+        body, answer.close, status_code=status, media_type=media.content_type, headers=headers
+    )

@@ -20,10 +20,19 @@ from sdmx_server.services.health import RETRY_AFTER, DbHealth, unavailability
 log = logging.getLogger(__name__)
 
 _HTTP_TO_ERROR: dict[int, type[E.SdmxError]] = {
-    400: E.BadRequestError, 401: E.UnauthorizedError, 403: E.ForbiddenError, 404: E.NoResultsError,
-    405: E.MethodNotAllowedError, 406: E.NotAcceptableError, 409: E.ConflictError, 413: E.RequestTooLargeError,
-    414: E.UriTooLongError, 415: E.UnsupportedMediaTypeError, 422: E.UnprocessableError,
-    501: E.NotImplementedYetError, 503: E.ServiceUnavailableError,
+    400: E.BadRequestError,
+    401: E.UnauthorizedError,
+    403: E.ForbiddenError,
+    404: E.NoResultsError,
+    405: E.MethodNotAllowedError,
+    406: E.NotAcceptableError,
+    409: E.ConflictError,
+    413: E.RequestTooLargeError,
+    414: E.UriTooLongError,
+    415: E.UnsupportedMediaTypeError,
+    422: E.UnprocessableError,
+    501: E.NotImplementedYetError,
+    503: E.ServiceUnavailableError,
 }
 
 
@@ -37,8 +46,17 @@ def error_response(request: Request, exc: E.SdmxError) -> Response:
     with ``Accept-Language`` where a translation exists (English otherwise)."""
     lang = language_of(parse_accept_language(request.headers.get("accept-language")))
     message, used = translate(exc.message, lang)
-    details = [{k: (translate(v, lang)[0] if k == "reason" and isinstance(v, str) else v) for k, v in d.items()}
-               for d in exc.details] if exc.details and lang != "en" else exc.details
+    details = (
+        [
+            {
+                k: (translate(v, lang)[0] if k == "reason" and isinstance(v, str) else v)
+                for k, v in d.items()
+            }
+            for d in exc.details
+        ]
+        if exc.details and lang != "en"
+        else exc.details
+    )
     if _wants_json(request):
         body = error_json(exc.sdmx_code, title(exc.default_message, lang), message, details)
         media = JSON_ERROR_TYPE
@@ -59,11 +77,16 @@ def database_error(request: Request, exc: BaseException) -> E.SdmxError | None:
     kind = unavailability(exc)
     if kind is None:
         return None
-    health: DbHealth | None = getattr(getattr(request.app.state, "services", None), "db_health", None)
+    health: DbHealth | None = getattr(
+        getattr(request.app.state, "services", None), "db_health", None
+    )
     if health is not None:
         health.failed(kind, exc)
-    message = ("The database is busy: try again shortly" if kind == "busy"
-               else "The database is unavailable: try again later")
+    message = (
+        "The database is busy: try again shortly"
+        if kind == "busy"
+        else "The database is unavailable: try again later"
+    )
     return E.ServiceUnavailableError(message, headers={"Retry-After": str(RETRY_AFTER[kind])})
 
 
@@ -78,7 +101,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        cls = _HTTP_TO_ERROR.get(exc.status_code, E.BadRequestError if exc.status_code < 500 else E.InternalError)
+        cls = _HTTP_TO_ERROR.get(
+            exc.status_code, E.BadRequestError if exc.status_code < 500 else E.InternalError
+        )
         message = exc.detail if isinstance(exc.detail, str) else cls.default_message
         if exc.status_code == 404:
             message = f"No resource at {request.url.path}"
@@ -87,9 +112,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        details = [{"location": ".".join(str(p) for p in e.get("loc", ())), "reason": e.get("msg", "")}
-                   for e in exc.errors()]
-        return error_response(request, E.BadRequestError("Invalid request parameters", details=details))
+        details = [
+            {"location": ".".join(str(p) for p in e.get("loc", ())), "reason": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        return error_response(
+            request, E.BadRequestError("Invalid request parameters", details=details)
+        )
 
     async def _database(request: Request, exc: Exception) -> Response:
         err = database_error(request, exc)
@@ -99,6 +128,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     try:
         import psycopg
+
         driver_errors: tuple[type[Exception], ...] = (psycopg.Error, sqlite3.Error)
     except ImportError:  # pragma: no cover - psycopg is a dependency
         driver_errors = (sqlite3.Error,)

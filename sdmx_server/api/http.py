@@ -15,7 +15,9 @@ from sdmx_server.domain.errors import ServiceUnavailableError
 
 VARY = "Accept, Accept-Encoding, Accept-Language"
 
-ARRIVED = "sdmx_server.arrived"  # scope key: time.perf_counter() when the request arrived (middleware)
+ARRIVED = (
+    "sdmx_server.arrived"  # scope key: time.perf_counter() when the request arrived (middleware)
+)
 
 
 def admit(request: Request, max_wait: float) -> None:
@@ -28,7 +30,9 @@ def admit(request: Request, max_wait: float) -> None:
     """
     arrived = request.scope.get(ARRIVED)
     if arrived is not None and time.perf_counter() - arrived > max_wait:
-        raise ServiceUnavailableError("The server is busy: try again shortly", headers={"Retry-After": "1"})
+        raise ServiceUnavailableError(
+            "The server is busy: try again shortly", headers={"Retry-After": "1"}
+        )
 
 
 def client_gone(request: Request) -> bool:
@@ -73,8 +77,12 @@ def _etag_matches(header: str, etag: str) -> bool:
     return False
 
 
-def is_not_modified(request: Request, etag: str, last_modified: datetime,
-                    unchanged_within: Callable[[datetime], bool] | None = None) -> bool:
+def is_not_modified(
+    request: Request,
+    etag: str,
+    last_modified: datetime,
+    unchanged_within: Callable[[datetime], bool] | None = None,
+) -> bool:
     """RFC 9110: If-None-Match wins over If-Modified-Since (HTTP-date or ISO 8601 accepted).
 
     ``unchanged_within(since)``: False when the one-second window an HTTP date
@@ -99,11 +107,14 @@ def validator_headers(etag: str, last_modified: datetime, *, gz: bool = False) -
 
 def not_modified_response(etag: str, last_modified: datetime, request: Request) -> Response:
     """304 with the validators."""
-    return Response(status_code=304, headers=validator_headers(etag, last_modified, gz=accepts_gzip(request)))
+    return Response(
+        status_code=304, headers=validator_headers(etag, last_modified, gz=accepts_gzip(request))
+    )
 
 
-def bytes_response(request: Request, body: bytes, gz_body: bytes | None, media_type: str,
-                   headers: dict[str, str]) -> Response:
+def bytes_response(
+    request: Request, body: bytes, gz_body: bytes | None, media_type: str, headers: dict[str, str]
+) -> Response:
     """A complete body, gzipped when the client accepts it; no body for HEAD."""
     headers = dict(headers)
     payload = body

@@ -16,10 +16,14 @@ from prometheus_client import multiprocess as _mp
 
 REQUESTS = Counter("sdmx_http_requests_total", "HTTP requests", ["method", "family", "status"])
 LATENCY = Histogram(
-    "sdmx_http_request_duration_seconds", "Time to answer (until the response ends)", ["family"],
+    "sdmx_http_request_duration_seconds",
+    "Time to answer (until the response ends)",
+    ["family"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
-OBSERVATIONS_WRITTEN = Counter("sdmx_observations_written_total", "Observations written by loads and submissions")
+OBSERVATIONS_WRITTEN = Counter(
+    "sdmx_observations_written_total", "Observations written by loads and submissions"
+)
 
 
 def observe_request(method: str, family: str, status: int, seconds: float) -> None:

@@ -37,8 +37,12 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-_TOP_FAMILIES = frozenset({"health", "ready", "metrics", "schemas", "admin", "docs", "openapi.json", "favicon.ico"})
-_REST_FAMILIES = frozenset(V1_RESOURCES) | V1_NOT_IMPLEMENTED | {"data", "availableconstraint", "schema"}
+_TOP_FAMILIES = frozenset(
+    {"health", "ready", "metrics", "schemas", "admin", "docs", "openapi.json", "favicon.ico"}
+)
+_REST_FAMILIES = (
+    frozenset(V1_RESOURCES) | V1_NOT_IMPLEMENTED | {"data", "availableconstraint", "schema"}
+)
 _V2_FAMILIES = frozenset({"structure", "data", "availability", "schema", "metadata", "submissions"})
 
 
@@ -63,8 +67,14 @@ def _family(path: str) -> str:
 class ServerMiddleware:
     """Request id, access log line, Prometheus metrics, CORS headers and 414/OPTIONS handling."""
 
-    def __init__(self, app: ASGIApp, *, allow_origins: str = "*", max_uri_length: int = 8192,
-                 methods_for: Callable[[str], list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        allow_origins: str = "*",
+        max_uri_length: int = 8192,
+        methods_for: Callable[[str], list[str]] | None = None,
+    ) -> None:
         self.app = app
         self.allow_origins = [o.strip() for o in allow_origins.split(",") if o.strip()]
         self.max_uri_length = max_uri_length
@@ -81,8 +91,10 @@ class ServerMiddleware:
             return []
         return [
             (b"access-control-allow-origin", allowed.encode()),
-            (b"access-control-expose-headers",
-             b"ETag, Last-Modified, Content-Range, Content-Encoding, Location, X-Request-ID, Vary"),
+            (
+                b"access-control-expose-headers",
+                b"ETag, Last-Modified, Content-Range, Content-Encoding, Location, X-Request-ID, Vary",
+            ),
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -107,9 +119,17 @@ class ServerMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
-                route_value = next((v.decode("latin-1") for k, v in message.get("headers", [])
-                                    if k.lower() == b"cache-control"), None)
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"
+                ]
+                route_value = next(
+                    (
+                        v.decode("latin-1")
+                        for k, v in message.get("headers", [])
+                        if k.lower() == b"cache-control"
+                    ),
+                    None,
+                )
                 policy = cache_control(scope["method"], path, status, authorized, route_value)
                 message["headers"] = headers + [(b"cache-control", policy.encode())] + extra
             elif message["type"] == "http.response.body":
@@ -119,22 +139,34 @@ class ServerMiddleware:
         try:
             uri_len = len(scope.get("raw_path") or path) + len(scope.get("query_string") or b"") + 1
             if uri_len > self.max_uri_length:
-                await error_response(Request(scope), UriTooLongError(
-                    f"The request URI has {uri_len} characters; the limit is {self.max_uri_length}"))(scope, receive, send_wrapper)
+                await error_response(
+                    Request(scope),
+                    UriTooLongError(
+                        f"The request URI has {uri_len} characters; the limit is {self.max_uri_length}"
+                    ),
+                )(scope, receive, send_wrapper)
             elif _CONTROL.search(path):
-                await error_response(Request(scope), BadRequestError(
-                    "The path holds a control character (such as a newline), which no SDMX identifier "
-                    "contains"))(scope, receive, send_wrapper)
+                await error_response(
+                    Request(scope),
+                    BadRequestError(
+                        "The path holds a control character (such as a newline), which no SDMX identifier "
+                        "contains"
+                    ),
+                )(scope, receive, send_wrapper)
             elif scope["method"] == "OPTIONS":
                 await self._options(scope, send_wrapper)
             else:
                 await self.app(scope, receive, send_wrapper)
         except Exception as exc:
-            unavailable = database_error(Request(scope), exc)  # logged once per outage, not per request
+            unavailable = database_error(
+                Request(scope), exc
+            )  # logged once per outage, not per request
             if unavailable is None:
                 log.exception("unhandled error on %s %s", scope.get("method"), path)
             if not started:
-                await error_response(Request(scope), unavailable or InternalError())(scope, receive, send_wrapper)
+                await error_response(Request(scope), unavailable or InternalError())(
+                    scope, receive, send_wrapper
+                )
             elif unavailable is None:
                 raise
             # else: the database went away mid-answer; the answer ends unfinished (the client sees it cut)
@@ -144,18 +176,31 @@ class ServerMiddleware:
             observe_request(scope["method"], family, status, elapsed)
             if access_log.isEnabledFor(logging.INFO):
                 qs = scope.get("query_string", b"").decode("latin-1")
-                access_log.info('%s %s%s %d %dB %.1fms', scope["method"], path, f"?{qs}" if qs else "", status,
-                                sent, elapsed * 1000)
+                access_log.info(
+                    "%s %s%s %d %dB %.1fms",
+                    scope["method"],
+                    path,
+                    f"?{qs}" if qs else "",
+                    status,
+                    sent,
+                    elapsed * 1000,
+                )
             request_id_var.reset(token)
 
     async def _options(self, scope: Scope, send: Any) -> None:
         path = scope.get("path", "")
         methods = ", ".join([*self.methods_for(path), "OPTIONS"])
-        requested = next((v for k, v in scope["headers"] if k == b"access-control-request-headers"), b"")
+        requested = next(
+            (v for k, v in scope["headers"] if k == b"access-control-request-headers"), b""
+        )
         headers = [
             (b"allow", methods.encode()),
             (b"access-control-allow-methods", methods.encode()),
-            (b"access-control-allow-headers", requested or b"Accept, Accept-Language, Authorization, Content-Type, If-None-Match, If-Modified-Since, Range, Prefer"),
+            (
+                b"access-control-allow-headers",
+                requested
+                or b"Accept, Accept-Language, Authorization, Content-Type, If-None-Match, If-Modified-Since, Range, Prefer",
+            ),
             (b"access-control-max-age", b"600"),
             (b"content-length", b"0"),
         ]

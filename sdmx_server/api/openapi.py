@@ -64,44 +64,132 @@ _WRITE = frozenset({"POST", "PUT"})
 # First match wins. Statuses are those the route's code (and the middleware: 400 for a control
 # character in the path, 414, 500) can answer; error bodies are SDMX error messages.
 FAMILIES: tuple[Family, ...] = (
-    Family(r"/rest/data/\{rest\}", _READ, (200, 206, *_CONDITIONAL), lambda: _types(DATA_V1),
-           (400, 401, 403, 404, 406, 413, 414, 416, 500, 503),
-           "SDMX REST v1 data query /data/{flowRef}[/{key}[/{providerRef}]]"),
-    Family(r"/rest/availableconstraint/\{rest\}", _READ, (200, *_CONDITIONAL), lambda: _types(STRUCTURE_V1),
-           (400, 401, 403, 404, 406, 414, 500, 503),
-           "SDMX REST v1 availability /availableconstraint/{flowRef}[/{key}[/{providerRef}[/{componentID}]]]"),
-    Family(r"/rest/schema/\{rest\}", _READ, (200, *_CONDITIONAL), lambda: (SCHEMA_XSD_TYPE,),
-           (400, 404, 406, 414, 500, 501, 503),
-           "SDMX REST v1 schema /schema/{context}/{agencyID}/{resourceID}[/{version}]"),
-    Family(r"/rest/v2/data/.*", frozenset({"POST"}), (200, 202), lambda: (JSON,),
-           (400, 401, 403, 404, 413, 415, 422, 500, 503), "Data submission (extension)"),
-    Family(r"/rest/v2/submissions/.*", _READ, (200,), lambda: (JSON,), (400, 401, 403, 404, 414, 500, 503),
-           "A submission's report"),
-    Family(r"/admin/audit", _READ, (200,), lambda: (JSON,), (400, 401, 403, 414, 500, 503), "The audit trail"),
-    Family(r"/rest/v2/structure.*", _WRITE, (200, 201), lambda: (XML_ERROR_TYPE,),
-           (400, 401, 403, 404, 409, 413, 415, 422, 500, 503), "Structure submission (SDMX REST v2 maintenance)"),
-    Family(r"/rest/v2/structure.*", frozenset({"DELETE"}), (200,), lambda: (XML_ERROR_TYPE,),
-           (400, 401, 403, 404, 409, 500, 503), "Structure deletion (SDMX REST v2 maintenance)"),
-    Family(r"/rest/v2/structure(/|/\{rest\})?", _READ, (200, *_CONDITIONAL), lambda: _types(STRUCTURE_QUERY_V2),
-           (400, 404, 406, 414, 500, 501, 503),
-           "SDMX REST v2 structure query /structure/{structureType}/{agencyID}/{resourceID}/{version}/{itemID}"),
-    Family(r"/rest/v2/(metadata|registration)(/\{rest\})?", _READ, (), lambda: (), (400, 414, 500, 501),
-           "Reference metadata and registrations: not served yet (501)"),
-    Family(r"/rest/v2/\{rest\}", _READ, (), lambda: (), (400, 404, 414, 500, 501),
-           "SDMX REST v2 paths this server does not implement yet (501)"),
-    Family(r"/rest/\{resource\}(/\{rest\})?", _READ, (200, *_CONDITIONAL), lambda: _types(STRUCTURE_QUERY_V1),
-           (400, 404, 406, 414, 500, 501, 503),
-           "SDMX REST v1 structure query /{resource}/{agencyID}/{resourceID}/{version}/{itemID}"),
+    Family(
+        r"/rest/data/\{rest\}",
+        _READ,
+        (200, 206, *_CONDITIONAL),
+        lambda: _types(DATA_V1),
+        (400, 401, 403, 404, 406, 413, 414, 416, 500, 503),
+        "SDMX REST v1 data query /data/{flowRef}[/{key}[/{providerRef}]]",
+    ),
+    Family(
+        r"/rest/availableconstraint/\{rest\}",
+        _READ,
+        (200, *_CONDITIONAL),
+        lambda: _types(STRUCTURE_V1),
+        (400, 401, 403, 404, 406, 414, 500, 503),
+        "SDMX REST v1 availability /availableconstraint/{flowRef}[/{key}[/{providerRef}[/{componentID}]]]",
+    ),
+    Family(
+        r"/rest/schema/\{rest\}",
+        _READ,
+        (200, *_CONDITIONAL),
+        lambda: (SCHEMA_XSD_TYPE,),
+        (400, 404, 406, 414, 500, 501, 503),
+        "SDMX REST v1 schema /schema/{context}/{agencyID}/{resourceID}[/{version}]",
+    ),
+    Family(
+        r"/rest/v2/data/.*",
+        frozenset({"POST"}),
+        (200, 202),
+        lambda: (JSON,),
+        (400, 401, 403, 404, 413, 415, 422, 500, 503),
+        "Data submission (extension)",
+    ),
+    Family(
+        r"/rest/v2/submissions/.*",
+        _READ,
+        (200,),
+        lambda: (JSON,),
+        (400, 401, 403, 404, 414, 500, 503),
+        "A submission's report",
+    ),
+    Family(
+        r"/admin/audit",
+        _READ,
+        (200,),
+        lambda: (JSON,),
+        (400, 401, 403, 414, 500, 503),
+        "The audit trail",
+    ),
+    Family(
+        r"/rest/v2/structure.*",
+        _WRITE,
+        (200, 201),
+        lambda: (XML_ERROR_TYPE,),
+        (400, 401, 403, 404, 409, 413, 415, 422, 500, 503),
+        "Structure submission (SDMX REST v2 maintenance)",
+    ),
+    Family(
+        r"/rest/v2/structure.*",
+        frozenset({"DELETE"}),
+        (200,),
+        lambda: (XML_ERROR_TYPE,),
+        (400, 401, 403, 404, 409, 500, 503),
+        "Structure deletion (SDMX REST v2 maintenance)",
+    ),
+    Family(
+        r"/rest/v2/structure(/|/\{rest\})?",
+        _READ,
+        (200, *_CONDITIONAL),
+        lambda: _types(STRUCTURE_QUERY_V2),
+        (400, 404, 406, 414, 500, 501, 503),
+        "SDMX REST v2 structure query /structure/{structureType}/{agencyID}/{resourceID}/{version}/{itemID}",
+    ),
+    Family(
+        r"/rest/v2/(metadata|registration)(/\{rest\})?",
+        _READ,
+        (),
+        lambda: (),
+        (400, 414, 500, 501),
+        "Reference metadata and registrations: not served yet (501)",
+    ),
+    Family(
+        r"/rest/v2/\{rest\}",
+        _READ,
+        (),
+        lambda: (),
+        (400, 404, 414, 500, 501),
+        "SDMX REST v2 paths this server does not implement yet (501)",
+    ),
+    Family(
+        r"/rest/\{resource\}(/\{rest\})?",
+        _READ,
+        (200, *_CONDITIONAL),
+        lambda: _types(STRUCTURE_QUERY_V1),
+        (400, 404, 406, 414, 500, 501, 503),
+        "SDMX REST v1 structure query /{resource}/{agencyID}/{resourceID}/{version}/{itemID}",
+    ),
     Family(r"/health", _READ, (200,), lambda: (JSON,), (500,), "Liveness"),
     Family(r"/ready", _READ, (200,), lambda: (JSON,), (500, 503), "Readiness"),
-    Family(r"/metrics", _READ, (200,), lambda: ("text/plain; version=0.0.4; charset=utf-8",), (500,),
-           "Prometheus metrics"),
-    Family(r"/schemas/v(2_1|3_0|3_1)/\{name\}", _READ, (200,), lambda: ("application/xml",), (400, 404, 414, 500),
-           "The official SDMX-ML 2.1, 3.0 and 3.1 XSDs"),
+    Family(
+        r"/metrics",
+        _READ,
+        (200,),
+        lambda: ("text/plain; version=0.0.4; charset=utf-8",),
+        (500,),
+        "Prometheus metrics",
+    ),
+    Family(
+        r"/schemas/v(2_1|3_0|3_1)/\{name\}",
+        _READ,
+        (200,),
+        lambda: ("application/xml",),
+        (400, 404, 414, 500),
+        "The official SDMX-ML 2.1, 3.0 and 3.1 XSDs",
+    ),
     Family(r"/openapi\.json", _READ, (200,), lambda: (JSON,), (500,), "This document"),
-    Family(r"/docs.*|/redoc", _READ, (200,), lambda: ("text/html",), (500,), "Interactive documentation"),
+    Family(
+        r"/docs.*|/redoc",
+        _READ,
+        (200,),
+        lambda: ("text/html",),
+        (500,),
+        "Interactive documentation",
+    ),
 )
 DEFAULT = Family(r".*", frozenset(), (200,), lambda: (JSON,), (400, 404, 414, 500))
+
 
 def family_of(path: str, method: str) -> Family:
     """The family of one operation (DEFAULT if none is listed)."""
@@ -124,8 +212,10 @@ def _responses(family: Family, method: str) -> dict[str, Any]:
 
 
 def _path_parameters(path: str) -> list[dict[str, Any]]:
-    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in re.findall(r"\{([^}]+)\}", path)]
+    return [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"\{([^}]+)\}", path)
+    ]
 
 
 def _query_parameters(path: str) -> list[dict[str, Any]]:
@@ -135,25 +225,56 @@ def _query_parameters(path: str) -> list[dict[str, Any]]:
 
     if re.fullmatch(r"/rest/v2/structure(/|/\{rest\})?", path):
         return [
-            {"name": "references", "in": "query", "required": False,
-             "description": "none, parents, parentsandsiblings, ancestors, children, descendants, all or a "
-                            "structure type; several comma-separated", "schema": {"type": "string"}},
-            {"name": "detail", "in": "query", "required": False,
-             "schema": {"type": "string", "enum": list(DETAILS), "default": "full"}},
+            {
+                "name": "references",
+                "in": "query",
+                "required": False,
+                "description": "none, parents, parentsandsiblings, ancestors, children, descendants, all or a "
+                "structure type; several comma-separated",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "detail",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": list(DETAILS), "default": "full"},
+            },
         ]
     if not re.fullmatch(r"/rest/\{resource\}(/\{rest\})?", path):
         return []
 
     return [
-        {"name": "references", "in": "query", "required": False,
-         "description": "none, parents, parentsandsiblings, children, descendants, all, or an artefact type "
-                        "(the direct parents and children of that type); a comma-separated list is accepted",
-         "schema": {"type": "string", "enum": list(V1_REFERENCES), "default": "none"}},
-        {"name": "detail", "in": "query", "required": False,
-         "schema": {"type": "string", "enum": [d for d in DETAILS if d != "raw"], "default": "full"}},
-        {"name": "Accept-Language", "in": "header", "required": False, "schema": {"type": "string"}},
+        {
+            "name": "references",
+            "in": "query",
+            "required": False,
+            "description": "none, parents, parentsandsiblings, children, descendants, all, or an artefact type "
+            "(the direct parents and children of that type); a comma-separated list is accepted",
+            "schema": {"type": "string", "enum": list(V1_REFERENCES), "default": "none"},
+        },
+        {
+            "name": "detail",
+            "in": "query",
+            "required": False,
+            "schema": {
+                "type": "string",
+                "enum": [d for d in DETAILS if d != "raw"],
+                "default": "full",
+            },
+        },
+        {
+            "name": "Accept-Language",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+        },
         {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}},
-        {"name": "If-Modified-Since", "in": "header", "required": False, "schema": {"type": "string"}},
+        {
+            "name": "If-Modified-Since",
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+        },
     ]
 
 
@@ -170,8 +291,13 @@ def _summary(entry: RouteEntry, family: Family) -> str:
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``app``: FastAPI's, completed from the route table."""
-    doc = get_openapi(title=app.title, version=app.version, description=app.description,
-                      routes=app.routes, openapi_version=app.openapi_version)
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        openapi_version=app.openapi_version,
+    )
     paths: dict[str, dict[str, Any]] = doc.setdefault("paths", {})
     _add_missing_operations(paths, routes_of(app))
     # HEAD operations mirror their GET (same parameters), without bodies.
@@ -195,7 +321,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
 
 def _add_missing_operations(paths: dict[str, dict[str, Any]], entries: list[RouteEntry]) -> None:
     """An operation for every route and method FastAPI left out (plain routes, HEAD, hidden ones)."""
-    used_ids = {op.get("operationId", "") for ops in paths.values() for op in ops.values() if isinstance(op, dict)}
+    used_ids = {
+        op.get("operationId", "")
+        for ops in paths.values()
+        for op in ops.values()
+        if isinstance(op, dict)
+    }
     for entry in entries:
         item = paths.setdefault(entry.path, {})
         for method in sort_methods(entry.methods):
@@ -222,18 +353,28 @@ def _complete(path: str, method: str, op: dict[str, Any]) -> None:
     if method in ("GET", "HEAD", "DELETE"):
         op.pop("requestBody", None)
     elif "requestBody" not in op:
-        op["requestBody"] = {"required": True, "content": {
-            m: {"schema": {"type": "string", "format": "binary"}} for m in _request_media(path)}}
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                m: {"schema": {"type": "string", "format": "binary"}} for m in _request_media(path)
+            },
+        }
 
 
 def _request_media(path: str) -> tuple[str, ...]:
     if path.startswith("/rest/v2/data"):
-        return ("application/vnd.sdmx.genericdata+xml;version=2.1",
-                "application/vnd.sdmx.structurespecificdata+xml;version=2.1",
-                "application/vnd.sdmx.data+xml;version=3.0.0", "application/vnd.sdmx.data+csv;version=1.0.0",
-                "application/vnd.sdmx.data+csv;version=2.0.0")
-    return ("application/vnd.sdmx.structure+xml;version=2.1", "application/vnd.sdmx.structure+xml;version=3.0.0",
-            "application/xml")
+        return (
+            "application/vnd.sdmx.genericdata+xml;version=2.1",
+            "application/vnd.sdmx.structurespecificdata+xml;version=2.1",
+            "application/vnd.sdmx.data+xml;version=3.0.0",
+            "application/vnd.sdmx.data+csv;version=1.0.0",
+            "application/vnd.sdmx.data+csv;version=2.0.0",
+        )
+    return (
+        "application/vnd.sdmx.structure+xml;version=2.1",
+        "application/vnd.sdmx.structure+xml;version=3.0.0",
+        "application/xml",
+    )
 
 
 def install_openapi(app: FastAPI) -> None:

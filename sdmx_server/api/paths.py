@@ -27,18 +27,34 @@ ALL_TYPES = tuple(ArtefactType)
 
 V1_RESOURCES: dict[str, tuple[ArtefactType, ...]] = {
     **{t.value: (t,) for t in ArtefactType},
-    "organisationscheme": (ArtefactType.AGENCY_SCHEME, ArtefactType.DATA_PROVIDER_SCHEME,
-                           ArtefactType.DATA_CONSUMER_SCHEME, ArtefactType.ORGANISATION_UNIT_SCHEME),
+    "organisationscheme": (
+        ArtefactType.AGENCY_SCHEME,
+        ArtefactType.DATA_PROVIDER_SCHEME,
+        ArtefactType.DATA_CONSUMER_SCHEME,
+        ArtefactType.ORGANISATION_UNIT_SCHEME,
+    ),
     "actualconstraint": (ArtefactType.CONTENT_CONSTRAINT,),
     "allowedconstraint": (ArtefactType.CONTENT_CONSTRAINT,),
     "structure": ALL_TYPES,
 }
 
-V1_NOT_IMPLEMENTED = frozenset({
-    "hierarchicalcodelist", "metadatastructure", "metadataflow", "structureset", "process",
-    "reportingtaxonomy", "attachmentconstraint", "transformationscheme", "rulesetscheme",
-    "userdefinedoperatorscheme", "customtypescheme", "namepersonalisationscheme", "vtlmappingscheme",
-})
+V1_NOT_IMPLEMENTED = frozenset(
+    {
+        "hierarchicalcodelist",
+        "metadatastructure",
+        "metadataflow",
+        "structureset",
+        "process",
+        "reportingtaxonomy",
+        "attachmentconstraint",
+        "transformationscheme",
+        "rulesetscheme",
+        "userdefinedoperatorscheme",
+        "customtypescheme",
+        "namepersonalisationscheme",
+        "vtlmappingscheme",
+    }
+)
 
 WILDCARDS = frozenset({"all", "ALL", "*"})
 
@@ -49,7 +65,9 @@ def split_path(rest: str) -> list[str]:
     return rest.split("/") if rest else []
 
 
-def _list(segment: str | None, pattern: re.Pattern[str], what: str, sep: str = "+") -> tuple[str, ...] | None:
+def _list(
+    segment: str | None, pattern: re.Pattern[str], what: str, sep: str = "+"
+) -> tuple[str, ...] | None:
     if segment is None or segment in WILDCARDS or segment == "":
         return None
     values = tuple(v for v in segment.split(sep) if v)
@@ -65,20 +83,28 @@ def check_params(params: Mapping[str, str], allowed: set[str]) -> None:
     """400 for parameters the resource does not define."""
     unknown = sorted(set(params) - allowed)
     if unknown:
-        raise BadRequestError(f"Unknown query parameter(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}")
+        raise BadRequestError(
+            f"Unknown query parameter(s): {', '.join(unknown)}. Allowed: {', '.join(sorted(allowed))}"
+        )
 
 
-def parse_structure_v1(resource: str, rest: str, params: Mapping[str, str], source_alias: str) -> StructureQuery:
+def parse_structure_v1(
+    resource: str, rest: str, params: Mapping[str, str], source_alias: str
+) -> StructureQuery:
     """``/{resource}/{agencyID}/{resourceID}/{version}/{itemID}`` with ``references`` and ``detail``."""
     if resource in V1_NOT_IMPLEMENTED:
         raise NotImplementedYetError(f"The resource '{resource}' is not implemented by this server")
     types = V1_RESOURCES.get(resource)
     if types is None:
         raise BadRequestError(f"'{resource}' is not an SDMX structure resource")
-    check_params(params, {"references", "detail", "format"})  # format=: formats.registry.FORMAT_PARAMETER
+    check_params(
+        params, {"references", "detail", "format"}
+    )  # format=: formats.registry.FORMAT_PARAMETER
     segments = split_path(rest)
     if len(segments) > 4:
-        raise BadRequestError("Too many path segments: expected /{agencyID}/{resourceID}/{version}/{itemID}")
+        raise BadRequestError(
+            "Too many path segments: expected /{agencyID}/{resourceID}/{version}/{itemID}"
+        )
     segments += [""] * (4 - len(segments))
     agency, resource_id, version, item = segments
     agencies = _list(agency, AGENCY_RE, "agency id")
@@ -94,12 +120,20 @@ def parse_structure_v1(resource: str, rest: str, params: Mapping[str, str], sour
     ref_values = tuple(r.strip() for r in references.split(",") if r.strip()) or ("none",)
     for ref in ref_values:
         if ref not in V1_REFERENCES:
-            raise BadRequestError(f"references={ref} is not a valid value (SDMX REST v1: {', '.join(V1_REFERENCES)})")
+            raise BadRequestError(
+                f"references={ref} is not a valid value (SDMX REST v1: {', '.join(V1_REFERENCES)})"
+            )
     detail = params.get("detail", "full")
     if detail not in DETAILS or detail == "raw":
         raise BadRequestError(f"detail={detail} is not a valid value")
     role = {"actualconstraint": "Actual", "allowedconstraint": "Allowed"}.get(resource)
     return StructureQuery(
-        types=types, agencies=agencies, ids=ids, version=parse_v1(version), item_ids=item_ids,
-        references=ref_values, detail=detail, constraint_role=role,
+        types=types,
+        agencies=agencies,
+        ids=ids,
+        version=parse_v1(version),
+        item_ids=item_ids,
+        references=ref_values,
+        detail=detail,
+        constraint_role=role,
     )

@@ -38,6 +38,8 @@ def public_url_warning(settings: Settings, host: str) -> str | None:
     """The start-up warning for a server others reach without a configured public URL, or None."""
     if settings.public_url or is_loopback(host):
         return None
-    return (f"bound to {host} without SDMX_SERVER_PUBLIC_URL: links are derived from each request's Host "
-            "header (and X-Forwarded-Proto from SDMX_SERVER_FORWARDED_ALLOW_IPS "
-            f"= {settings.forwarded_allow_ips}); set SDMX_SERVER_PUBLIC_URL to the address clients use")
+    return (
+        f"bound to {host} without SDMX_SERVER_PUBLIC_URL: links are derived from each request's Host "
+        "header (and X-Forwarded-Proto from SDMX_SERVER_FORWARDED_ALLOW_IPS "
+        f"= {settings.forwarded_allow_ips}); set SDMX_SERVER_PUBLIC_URL to the address clients use"
+    )

@@ -44,14 +44,24 @@ def routes_of(app: FastAPI) -> list[RouteEntry]:
             methods = frozenset({"GET", "HEAD"})
         else:
             methods = frozenset(ctx.methods or ())
-        out.append(RouteEntry(path=openapi_path(path), methods=methods, route=route, name=ctx.name or "",
-                              include_in_schema=bool(getattr(route, "include_in_schema", True))))
+        out.append(
+            RouteEntry(
+                path=openapi_path(path),
+                methods=methods,
+                route=route,
+                name=ctx.name or "",
+                include_in_schema=bool(getattr(route, "include_in_schema", True)),
+            )
+        )
     return out
 
 
 def sort_methods(methods: set[str] | frozenset[str]) -> list[str]:
     """Methods in a stable, conventional order."""
-    return sorted(methods, key=lambda m: (METHOD_ORDER.index(m) if m in METHOD_ORDER else len(METHOD_ORDER), m))
+    return sorted(
+        methods,
+        key=lambda m: (METHOD_ORDER.index(m) if m in METHOD_ORDER else len(METHOD_ORDER), m),
+    )
 
 
 def methods_for_path(app: FastAPI, path: str) -> list[str]:
@@ -82,4 +92,11 @@ def route_for(app: FastAPI, path: str, method: str) -> RouteEntry | None:
     return None
 
 
-__all__ = ["RouteEntry", "methods_for_path", "openapi_path", "route_for", "routes_of", "sort_methods"]
+__all__ = [
+    "RouteEntry",
+    "methods_for_path",
+    "openapi_path",
+    "route_for",
+    "routes_of",
+    "sort_methods",
+]

@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 _END = object()
 
 STREAM_THREADS = 64  # per worker: more than the pool's connections, so every stream can always move
-_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _stream_limiter() -> anyio.CapacityLimiter:
@@ -51,12 +53,21 @@ def _next(chunks: Iterator[bytes]) -> object:
 class ReleasingStreamingResponse(StreamingResponse):
     """``StreamingResponse`` over a synchronous byte iterator, released deterministically."""
 
-    def __init__(self, chunks: Iterator[bytes], release: Callable[[], None], *, status_code: int = 200,
-                 headers: Mapping[str, str] | None = None, media_type: str | None = None) -> None:
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        release: Callable[[], None],
+        *,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
         self._chunks = chunks
         self._release = release
         self._released = False
-        super().__init__(self._pull(), status_code=status_code, headers=headers, media_type=media_type)
+        super().__init__(
+            self._pull(), status_code=status_code, headers=headers, media_type=media_type
+        )
 
     async def _pull(self) -> AsyncIterator[bytes]:
         while True:
@@ -87,5 +98,7 @@ class ReleasingStreamingResponse(StreamingResponse):
             body = self.body_iterator
             with anyio.CancelScope(shield=True):
                 if hasattr(body, "aclose"):
-                    await body.aclose()  # suspended at a yield (or done): no thread is in the iterator
+                    await (
+                        body.aclose()
+                    )  # suspended at a yield (or done): no thread is in the iterator
                 await anyio.to_thread.run_sync(self.close_now, limiter=_stream_limiter())

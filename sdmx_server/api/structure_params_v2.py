@@ -25,13 +25,34 @@ V2_TYPES: dict[str, tuple[ArtefactType, ...]] = {
 }
 """SDMX REST v2 structure types the server stores (``dataconstraint`` is our content constraint)."""
 
-V2_NOT_STORED = frozenset({
-    "metadatastructure", "hierarchy", "hierarchyassociation", "valuelist", "metadataflow", "metadataconstraint",
-    "metadataproviderscheme", "metadataprovisionagreement", "structuremap", "representationmap",
-    "conceptschememap", "categoryschememap", "organisationschememap", "reportingtaxonomymap", "process",
-    "reportingtaxonomy", "transformationscheme", "rulesetscheme", "userdefinedoperatorscheme", "customtypescheme",
-    "namepersonalisationscheme", "vtlmappingscheme", "geographiccodelist", "geogridcodelist",
-})
+V2_NOT_STORED = frozenset(
+    {
+        "metadatastructure",
+        "hierarchy",
+        "hierarchyassociation",
+        "valuelist",
+        "metadataflow",
+        "metadataconstraint",
+        "metadataproviderscheme",
+        "metadataprovisionagreement",
+        "structuremap",
+        "representationmap",
+        "conceptschememap",
+        "categoryschememap",
+        "organisationschememap",
+        "reportingtaxonomymap",
+        "process",
+        "reportingtaxonomy",
+        "transformationscheme",
+        "rulesetscheme",
+        "userdefinedoperatorscheme",
+        "customtypescheme",
+        "namepersonalisationscheme",
+        "vtlmappingscheme",
+        "geographiccodelist",
+        "geogridcodelist",
+    }
+)
 """SDMX REST v2 structure types that exist but that this server does not store: as the path type a
 404 (no results: none is stored; pysdmx's ``get_codes`` falls back to a value-list query and must see
 "not found", ADR 0013), as a ``references`` type nothing added."""
@@ -73,18 +94,26 @@ def _references(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def parse_structure_v2(structure_type: str, rest: str, params: Mapping[str, str], source_alias: str) -> StructureQuery:
+def parse_structure_v2(
+    structure_type: str, rest: str, params: Mapping[str, str], source_alias: str
+) -> StructureQuery:
     """Parse a v2 structure query path (after ``/structure/``) and its parameters."""
     if structure_type in V2_NOT_STORED:
-        raise NoResultsError(f"No {structure_type} structures: this server does not store that type")
+        raise NoResultsError(
+            f"No {structure_type} structures: this server does not store that type"
+        )
     types = V2_TYPES.get(structure_type)
     if types is None:
-        raise BadRequestError(f"'{structure_type}' is not an SDMX REST v2 structure type; "
-                              f"use one of {', '.join(sorted(V2_TYPES))}")
+        raise BadRequestError(
+            f"'{structure_type}' is not an SDMX REST v2 structure type; "
+            f"use one of {', '.join(sorted(V2_TYPES))}"
+        )
     check_params(params, _PARAMS)
     segments = split_path(rest)
     if len(segments) > 4:
-        raise BadRequestError("Too many path segments: expected /{agencyID}/{resourceID}/{version}/{itemID}")
+        raise BadRequestError(
+            "Too many path segments: expected /{agencyID}/{resourceID}/{version}/{itemID}"
+        )
     segments += [""] * (4 - len(segments))
     agency, resource_id, version, item = segments
     agencies = _values(agency, AGENCY_RE, "agency id")
@@ -101,12 +130,18 @@ def parse_structure_v2(structure_type: str, rest: str, params: Mapping[str, str]
     if item_ids is not None:
         types = tuple(t for t in types if t.is_item_scheme)
         if not types:
-            raise BadRequestError(f"'{structure_type}' has no items: the itemID segment is not allowed")
+            raise BadRequestError(
+                f"'{structure_type}' has no items: the itemID segment is not allowed"
+            )
     detail = params.get("detail", "full")
     if detail not in DETAILS:
         raise BadRequestError(f"detail={detail} is not a valid value")
     return StructureQuery(
-        types=types, agencies=agencies, ids=ids, version=selector, item_ids=item_ids,
+        types=types,
+        agencies=agencies,
+        ids=ids,
+        version=selector,
+        item_ids=item_ids,
         references=_references(params.get("references", "none")),
         # ``raw`` differs from ``full`` only for codelist extensions, which the store resolves on load
         detail="full" if detail == "raw" else detail,

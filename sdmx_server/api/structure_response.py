@@ -29,7 +29,9 @@ from sdmx_server.services.container import Services
 from sdmx_server.services.structure_query import StructureQuery
 
 
-async def respond_structure(request: Request, query: StructureQuery, offers: Sequence[MediaType]) -> Response:
+async def respond_structure(
+    request: Request, query: StructureQuery, offers: Sequence[MediaType]
+) -> Response:
     """Negotiate, then answer from the renderer (304 when the client is current).
 
     Runs on the event loop while it needs no I/O (validators from the in-memory
@@ -38,25 +40,35 @@ async def respond_structure(request: Request, query: StructureQuery, offers: Seq
     """
     services: Services = request.app.state.services  # no dependency injection: this path is hot
     settings = services.settings
-    media, _ = negotiate_request(request.headers.get("accept"), request.query_params.get("format"), offers)
-    languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
+    media, _ = negotiate_request(
+        request.headers.get("accept"), request.query_params.get("format"), offers
+    )
+    languages = Languages(
+        parse_accept_language(request.headers.get("accept-language")), settings.default_language
+    )
     renderer = services.structure_renderer
     base = public_base_url(request, settings)
     state = renderer.state.snapshot()
     if state is not None:
         validators = renderer.validators(query, media, languages, state, public_url=base)
     else:
-        validators = await run_in_threadpool(partial(renderer.validators, public_url=base), query, media, languages)
+        validators = await run_in_threadpool(
+            partial(renderer.validators, public_url=base), query, media, languages
+        )
     rendered = renderer.cached(validators.etag)
     if is_not_modified(request, validators.etag, validators.last_modified):
         if rendered is None:  # a query with no result is 404 whatever the client holds
             await run_in_threadpool(renderer.render, query, media, languages, validators.etag, base)
         return not_modified_response(validators.etag, validators.last_modified, request)
     if rendered is None:
-        rendered = await run_in_threadpool(renderer.render, query, media, languages, validators.etag, base)
+        rendered = await run_in_threadpool(
+            renderer.render, query, media, languages, validators.etag, base
+        )
     gz = accepts_gzip(request)
     headers = validator_headers(validators.etag, validators.last_modified, gz=gz)
     gz_body = None
     if gz:
-        gz_body = rendered.gzipped() if rendered.has_gzip else await run_in_threadpool(rendered.gzipped)
+        gz_body = (
+            rendered.gzipped() if rendered.has_gzip else await run_in_threadpool(rendered.gzipped)
+        )
     return bytes_response(request, rendered.body, gz_body, media.content_type, headers)

@@ -57,7 +57,13 @@ def parse_http_or_iso(value: str) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         pass
     try:
-        return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "+", 1) if "T" in value and " " in value else value.replace("Z", "+00:00")))
+        return as_utc(
+            datetime.fromisoformat(
+                value.replace("Z", "+00:00").replace(" ", "+", 1)
+                if "T" in value and " " in value
+                else value.replace("Z", "+00:00")
+            )
+        )
     except ValueError:
         return None
 

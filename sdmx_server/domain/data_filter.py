@@ -75,8 +75,10 @@ class DataFilter:
     def canonical(self) -> str:
         """A stable text form (for ETags)."""
         return "&".join(
-            f"{c.component}=" + ",".join("+".join(f"{p.op}:{p.value}" for p in alt) for alt in c.alternatives)
-            for c in sorted(self.components, key=lambda c: c.component))
+            f"{c.component}="
+            + ",".join("+".join(f"{p.op}:{p.value}" for p in alt) for alt in c.alternatives)
+            for c in sorted(self.components, key=lambda c: c.component)
+        )
 
 
 def parse_predicate(text: str, component: str) -> Predicate:
@@ -99,7 +101,11 @@ def parse_component_filter(component: str, text: str) -> ComponentFilter:
 
     ``text`` must be percent-decoded without turning ``+`` into a space (the route reads the raw query).
     """
-    if not component or len(component) > 200 or not all(ch.isalnum() or ch in "_@$-" for ch in component):
+    if (
+        not component
+        or len(component) > 200
+        or not all(ch.isalnum() or ch in "_@$-" for ch in component)
+    ):
         raise BadRequestError(f"'{component[:60]}' is not a valid component id in c[...]")
     alternatives = []
     for alt in text.split(","):
@@ -108,11 +114,17 @@ def parse_component_filter(component: str, text: str) -> ComponentFilter:
     return ComponentFilter(component, tuple(alternatives))
 
 
-def key_filter(dimension_ids: tuple[str, ...], key: tuple[tuple[str, ...] | None, ...]) -> DataFilter:
+def key_filter(
+    dimension_ids: tuple[str, ...], key: tuple[tuple[str, ...] | None, ...]
+) -> DataFilter:
     """A positional key (v1 ``M.USD+JPY..``, v2 ``M.USD,JPY.*``) as equality filters."""
-    return DataFilter(tuple(
-        ComponentFilter(dim, tuple((Predicate(Op.EQ, v),) for v in values))
-        for dim, values in zip(dimension_ids, key, strict=True) if values is not None))
+    return DataFilter(
+        tuple(
+            ComponentFilter(dim, tuple((Predicate(Op.EQ, v),) for v in values))
+            for dim, values in zip(dimension_ids, key, strict=True)
+            if values is not None
+        )
+    )
 
 
 def period_filter(start: str | None, end: str | None) -> DataFilter:

@@ -10,8 +10,22 @@ from dataclasses import dataclass, field
 
 from sdmx_server.domain.model import Artefact, MaintainableRef
 
-NUMERIC_TYPES = frozenset({"Double", "Float", "Decimal", "Integer", "Long", "Short", "BigInteger", "Count",
-                           "Numeric", "InclusiveValueRange", "ExclusiveValueRange", "Incremental"})
+NUMERIC_TYPES = frozenset(
+    {
+        "Double",
+        "Float",
+        "Decimal",
+        "Integer",
+        "Long",
+        "Short",
+        "BigInteger",
+        "Count",
+        "Numeric",
+        "InclusiveValueRange",
+        "ExclusiveValueRange",
+        "Incremental",
+    }
+)
 
 
 @dataclass
@@ -64,7 +78,9 @@ class DsdInfo:
     constraints: list[ConstraintInfo]
     freq_dimension: str | None
     is_public: bool = True
-    provider_pks: frozenset[int] = frozenset()  # data providers with a provision agreement for the dataflow
+    provider_pks: frozenset[int] = (
+        frozenset()
+    )  # data providers with a provision agreement for the dataflow
 
     @property
     def dimension_ids(self) -> tuple[str, ...]:

@@ -19,8 +19,13 @@ class SdmxError(Exception):
     http_status: ClassVar[int] = 500
     default_message: ClassVar[str] = "Internal server error"
 
-    def __init__(self, message: str | None = None, *, details: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.message = message or self.default_message
         self.details = details or []
         self.headers = headers or {}

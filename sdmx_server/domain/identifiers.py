@@ -41,7 +41,9 @@ def id_problem(value: str, what: str, *, nested: bool = False, limit: int = MAX_
     """Why ``value`` is not a valid id (``nested``: ids joined by "."), or None."""
     pattern = NESTED_ID_PATTERN if nested else ID_PATTERN
     if not isinstance(value, str) or not pattern.match(value):
-        grammar = "ids joined by '.'" if nested else "letters A-Z a-z, digits, '_', '@', '$' and '-'"
+        grammar = (
+            "ids joined by '.'" if nested else "letters A-Z a-z, digits, '_', '@', '$' and '-'"
+        )
         return f"{what} {_shown(str(value))} is not a valid SDMX id ({grammar})"
     if len(value) > limit:
         return f"{what} {_shown(value)} is {len(value)} characters long; at most {limit} are stored"
@@ -66,8 +68,11 @@ def version_problem(value: str, what: str = "version", *, reference: bool = Fals
 
 def ref_problems(ref: MaintainableRef, what: str) -> Iterator[str]:
     """Problems with the agency, id and version of a reference."""
-    for problem in (agency_problem(ref.agency, f"{what} agency"), id_problem(ref.id, f"{what} id"),
-                    version_problem(ref.version, f"{what} version", reference=True)):
+    for problem in (
+        agency_problem(ref.agency, f"{what} agency"),
+        id_problem(ref.id, f"{what} id"),
+        version_problem(ref.version, f"{what} version", reference=True),
+    ):
         if problem:
             yield problem
 
@@ -80,7 +85,9 @@ def _walk(value: Any, path: str) -> Iterator[str]:
     if isinstance(value, ItemRef):
         yield from ref_problems(value.scheme, f"reference {path}")
         nested = value.scheme.type is ArtefactType.CATEGORY_SCHEME
-        problem = id_problem(value.item_id, f"reference {path} item", nested=nested, limit=MAX_ITEM_PATH)
+        problem = id_problem(
+            value.item_id, f"reference {path} item", nested=nested, limit=MAX_ITEM_PATH
+        )
         if problem:
             yield problem
         return
@@ -97,7 +104,11 @@ def _walk(value: Any, path: str) -> Iterator[str]:
             problem = id_problem(child, f"{path} id")
             if problem:
                 yield problem
-        elif name in ("dimensions", "group") and isinstance(child, list | str) and path.endswith("relationship"):
+        elif (
+            name in ("dimensions", "group")
+            and isinstance(child, list | str)
+            and path.endswith("relationship")
+        ):
             for dim in [child] if isinstance(child, str) else child:
                 if isinstance(dim, str) and (problem := id_problem(dim, f"{path} {name}")):
                     yield problem
@@ -107,15 +118,27 @@ def _walk(value: Any, path: str) -> Iterator[str]:
 
 def artefact_problems(artefact: Artefact) -> list[str]:
     """Every identifier of ``artefact`` that breaks the SDMX grammars or the stored lengths."""
-    problems = [p for p in (agency_problem(artefact.agency, "agency"), id_problem(artefact.id, "id"),
-                            version_problem(artefact.version)) if p]
+    problems = [
+        p
+        for p in (
+            agency_problem(artefact.agency, "agency"),
+            id_problem(artefact.id, "id"),
+            version_problem(artefact.version),
+        )
+        if p
+    ]
     nested = artefact.type is ArtefactType.CATEGORY_SCHEME
     for item in artefact.items:
-        problem = id_problem(item.id, "item id", nested=nested, limit=MAX_ITEM_PATH if nested else MAX_ID)
+        problem = id_problem(
+            item.id, "item id", nested=nested, limit=MAX_ITEM_PATH if nested else MAX_ID
+        )
         if problem:
             problems.append(problem)
-        if item.parent is not None and (problem := id_problem(item.parent, f"parent of item {item.id[:60]}",
-                                                                nested=nested, limit=MAX_ITEM_PATH)):
+        if item.parent is not None and (
+            problem := id_problem(
+                item.parent, f"parent of item {item.id[:60]}", nested=nested, limit=MAX_ITEM_PATH
+            )
+        ):
             problems.append(problem)
         if item.core_representation is not None:
             problems += _walk(item.core_representation, f"core representation of {item.id[:60]}")

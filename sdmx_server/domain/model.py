@@ -64,18 +64,57 @@ class TypeInfo(BaseModel):
 
 
 TYPE_INFO: dict[ArtefactType, TypeInfo] = {
-    ArtefactType.AGENCY_SCHEME: TypeInfo(cls="AgencyScheme", package="base", item_class="Agency", v3_resource="agencyscheme"),
-    ArtefactType.DATA_PROVIDER_SCHEME: TypeInfo(cls="DataProviderScheme", package="base", item_class="DataProvider", v3_resource="dataproviderscheme"),
-    ArtefactType.DATA_CONSUMER_SCHEME: TypeInfo(cls="DataConsumerScheme", package="base", item_class="DataConsumer", v3_resource="dataconsumerscheme"),
-    ArtefactType.ORGANISATION_UNIT_SCHEME: TypeInfo(cls="OrganisationUnitScheme", package="base", item_class="OrganisationUnit", v3_resource="organisationunitscheme"),
-    ArtefactType.CODELIST: TypeInfo(cls="Codelist", package="codelist", item_class="Code", v3_resource="codelist"),
-    ArtefactType.CONCEPT_SCHEME: TypeInfo(cls="ConceptScheme", package="conceptscheme", item_class="Concept", v3_resource="conceptscheme"),
-    ArtefactType.CATEGORY_SCHEME: TypeInfo(cls="CategoryScheme", package="categoryscheme", item_class="Category", v3_resource="categoryscheme"),
-    ArtefactType.CATEGORISATION: TypeInfo(cls="Categorisation", package="categoryscheme", v3_resource="categorisation"),
-    ArtefactType.DATA_STRUCTURE: TypeInfo(cls="DataStructure", package="datastructure", v3_resource="datastructure"),
-    ArtefactType.DATAFLOW: TypeInfo(cls="Dataflow", package="datastructure", v3_resource="dataflow"),
-    ArtefactType.PROVISION_AGREEMENT: TypeInfo(cls="ProvisionAgreement", package="registry", v3_resource="provisionagreement"),
-    ArtefactType.CONTENT_CONSTRAINT: TypeInfo(cls="ContentConstraint", package="registry", v3_resource="dataconstraint"),
+    ArtefactType.AGENCY_SCHEME: TypeInfo(
+        cls="AgencyScheme", package="base", item_class="Agency", v3_resource="agencyscheme"
+    ),
+    ArtefactType.DATA_PROVIDER_SCHEME: TypeInfo(
+        cls="DataProviderScheme",
+        package="base",
+        item_class="DataProvider",
+        v3_resource="dataproviderscheme",
+    ),
+    ArtefactType.DATA_CONSUMER_SCHEME: TypeInfo(
+        cls="DataConsumerScheme",
+        package="base",
+        item_class="DataConsumer",
+        v3_resource="dataconsumerscheme",
+    ),
+    ArtefactType.ORGANISATION_UNIT_SCHEME: TypeInfo(
+        cls="OrganisationUnitScheme",
+        package="base",
+        item_class="OrganisationUnit",
+        v3_resource="organisationunitscheme",
+    ),
+    ArtefactType.CODELIST: TypeInfo(
+        cls="Codelist", package="codelist", item_class="Code", v3_resource="codelist"
+    ),
+    ArtefactType.CONCEPT_SCHEME: TypeInfo(
+        cls="ConceptScheme",
+        package="conceptscheme",
+        item_class="Concept",
+        v3_resource="conceptscheme",
+    ),
+    ArtefactType.CATEGORY_SCHEME: TypeInfo(
+        cls="CategoryScheme",
+        package="categoryscheme",
+        item_class="Category",
+        v3_resource="categoryscheme",
+    ),
+    ArtefactType.CATEGORISATION: TypeInfo(
+        cls="Categorisation", package="categoryscheme", v3_resource="categorisation"
+    ),
+    ArtefactType.DATA_STRUCTURE: TypeInfo(
+        cls="DataStructure", package="datastructure", v3_resource="datastructure"
+    ),
+    ArtefactType.DATAFLOW: TypeInfo(
+        cls="Dataflow", package="datastructure", v3_resource="dataflow"
+    ),
+    ArtefactType.PROVISION_AGREEMENT: TypeInfo(
+        cls="ProvisionAgreement", package="registry", v3_resource="provisionagreement"
+    ),
+    ArtefactType.CONTENT_CONSTRAINT: TypeInfo(
+        cls="ContentConstraint", package="registry", v3_resource="dataconstraint"
+    ),
 }
 
 ORGANISATION_SCHEMES = frozenset(
@@ -221,7 +260,9 @@ class DsdDetails(_Model):
     """Components of a data structure definition."""
 
     kind: Literal["datastructure"] = "datastructure"
-    dimensions: list[Component] = Field(default_factory=list)  # includes time and measure dimensions, in order
+    dimensions: list[Component] = Field(
+        default_factory=list
+    )  # includes time and measure dimensions, in order
     attributes: list[Component] = Field(default_factory=list)
     primary_measure: Component | None = None
     groups: list[Group] = Field(default_factory=list)
@@ -319,7 +360,11 @@ class ConstraintDetails(_Model):
 
 
 Details = Annotated[
-    DsdDetails | DataflowDetails | ProvisionAgreementDetails | CategorisationDetails | ConstraintDetails,
+    DsdDetails
+    | DataflowDetails
+    | ProvisionAgreementDetails
+    | CategorisationDetails
+    | ConstraintDetails,
     Field(discriminator="kind"),
 ]
 
@@ -358,7 +403,9 @@ class Artefact(_Model):
         return list(_references(self))
 
 
-def _representation_refs(prefix: str, rep: Representation | None) -> list[tuple[str, MaintainableRef, str | None]]:
+def _representation_refs(
+    prefix: str, rep: Representation | None
+) -> list[tuple[str, MaintainableRef, str | None]]:
     if rep is not None and rep.enumeration is not None:
         return [(f"{prefix}/enumeration", rep.enumeration, None)]
     return []
@@ -375,7 +422,9 @@ def _references(artefact: Artefact) -> list[tuple[str, MaintainableRef, str | No
             components.append(details.primary_measure)
         for comp in components:
             if comp.concept is not None:
-                refs.append((f"component:{comp.id}/concept", comp.concept.scheme, comp.concept.item_id))
+                refs.append(
+                    (f"component:{comp.id}/concept", comp.concept.scheme, comp.concept.item_id)
+                )
             for n, role in enumerate(comp.roles):
                 refs.append((f"component:{comp.id}/role{n}", role.scheme, role.item_id))
             refs += _representation_refs(f"component:{comp.id}", comp.representation)

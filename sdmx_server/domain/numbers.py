@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 
-OVERFLOW_REASON = ("out of range: larger than a 64-bit floating-point number can hold "
-                   "(write INF or -INF for an infinite value)")
+OVERFLOW_REASON = (
+    "out of range: larger than a 64-bit floating-point number can hold "
+    "(write INF or -INF for an infinite value)"
+)
 _INFINITY_WORDS = frozenset({"inf", "infinity"})
 _DIGITS_THAT_ALWAYS_FIT = 300  # 10**300 < 1.8e308: shorter texts without an exponent never overflow
 

@@ -123,8 +123,13 @@ _REPORTING_DIGITS = {"A": 1, "S": 1, "T": 1, "Q": 1, "M": 2, "W": 2, "D": 3}
 _REPORTING_MONTHS = {"A": 12, "S": 6, "T": 4, "Q": 3, "M": 1}
 _REPORTING_FREQ = {"A": "A", "S": "S", "T": "T", "Q": "Q", "M": "M", "W": "W", "D": "D"}
 _REPORTING_NAMES = {
-    "A": "reporting year", "S": "semester", "T": "trimester", "Q": "quarter",
-    "M": "reporting month", "W": "week", "D": "reporting day",
+    "A": "reporting year",
+    "S": "semester",
+    "T": "trimester",
+    "Q": "quarter",
+    "M": "reporting month",
+    "W": "week",
+    "D": "reporting day",
 }
 
 # Frequency codes and the Period.freq values they accept (B, I and ranges are special).
@@ -201,8 +206,13 @@ def _datetime_from_match(m: re.Match[str], text: str) -> datetime:
     """A naive UTC datetime from a match with groups y, mon, day[, hh, mm, ss, frac, tz]."""
     try:
         dt = datetime(
-            int(m["y"]), int(m["mon"]), int(m["day"]),
-            int(m["hh"] or 0), int(m["mm"] or 0), int(m["ss"] or 0), _microseconds(m["frac"]),
+            int(m["y"]),
+            int(m["mon"]),
+            int(m["day"]),
+            int(m["hh"] or 0),
+            int(m["mm"] or 0),
+            int(m["ss"] or 0),
+            _microseconds(m["frac"]),
         )
     except ValueError as exc:
         raise PeriodError(f"invalid date or time in {text!r}: {exc}") from None
@@ -294,7 +304,8 @@ def _parse_reporting(
         count = 12 // months
         if not 1 <= number <= count:
             raise PeriodError(
-                f"{text!r}: the reporting year is written A1" if count == 1
+                f"{text!r}: the reporting year is written A1"
+                if count == 1
                 else f"{text!r}: {name} must be between 1 and {count}"
             )
         start = _add_months(year_start, (number - 1) * months)
@@ -400,8 +411,7 @@ def frequency_matches(period: Period, freq_code: str) -> bool:
 
 def _iso_seconds(dt: datetime) -> str:
     return (
-        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}"
-        f"T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
     )
 
 

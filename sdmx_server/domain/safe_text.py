@@ -15,7 +15,11 @@ _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]"
 
 
 def _escape(match: re.Match[str]) -> str:
-    return f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}"
+    return (
+        f"\\x{ord(match.group()):02x}"
+        if ord(match.group()) < 0x100
+        else f"\\u{ord(match.group()):04x}"
+    )
 
 
 def safe_text(text: str, limit: int = 1000) -> str:

@@ -19,7 +19,9 @@ _NUM = re.compile(r"^\d+$")
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key: numeric parts compare as numbers; a pre-release (``1.0.0-draft``) sorts first."""
     core, _, pre = version.partition("-")
-    parts: list[tuple[int, int | str]] = [(0, int(p)) if _NUM.match(p) else (1, p) for p in core.split(".")]
+    parts: list[tuple[int, int | str]] = [
+        (0, int(p)) if _NUM.match(p) else (1, p) for p in core.split(".")
+    ]
     while len(parts) < 3:
         parts.append((0, 0))
     parts.append((0, 0) if pre else (1, 0))  # release > pre-release
@@ -86,7 +88,9 @@ class VersionTerm:
         core, _, ext = version.partition("-")
         parts = core.split(".")
         if not all(_NUM.match(p) for p in parts):
-            return self.size is None and self.op != "+"  # a non-numeric version answers only ``~`` and ``*``
+            return (
+                self.size is None and self.op != "+"
+            )  # a non-numeric version answers only ``~`` and ``*``
         nums = [int(p) for p in parts]
         if self.op == "+":
             if ext or not stable:
@@ -122,7 +126,7 @@ def parse_term(term: str) -> VersionTerm | None:
         fixed.append(int(p))
     op = m.group(2)
     minimum = [int(m.group(1) or (1 if op == "+" and pos == 0 else 0))]
-    for p in parts[pos + 1:]:
+    for p in parts[pos + 1 :]:
         if not _NUM.match(p):
             raise ValueError(f"'{term}' is not a version query")
         minimum.append(int(p))

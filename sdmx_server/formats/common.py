@@ -62,8 +62,10 @@ class RenderContext:
 
     def structure_url(self, artefact: Artefact) -> str:
         """Where the full artefact can be fetched (for stubs)."""
-        return (f"{self.public_url}/rest/{artefact.type.value}/{artefact.agency}/"
-                f"{artefact.id}/{artefact.version}")
+        return (
+            f"{self.public_url}/rest/{artefact.type.value}/{artefact.agency}/"
+            f"{artefact.id}/{artefact.version}"
+        )
 
 
 @dataclass

@@ -47,7 +47,9 @@ class DataContext:
     labels: str = "id"  # SDMX-CSV: id | both
     time_format: str = "original"  # SDMX-CSV: original | normalized
     series_only: bool = False  # serieskeysonly / nodata: rows carry no observations
-    code_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # component -> code -> name
+    code_labels: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # component -> code -> name
     component_names: dict[str, str] = field(default_factory=dict)  # component -> concept name
     csv_keys: str = "none"  # SDMX-CSV 2.0: none | series | obs | both
 
@@ -114,7 +116,9 @@ class DataContext:
                 parts = skey.split(".")
                 merged = dict(out.get(spk, {}))
                 for group, dims in self.info.groups.items():
-                    gkey = group + ":" + ".".join(parts[positions[d]] for d in dims if d in positions)
+                    gkey = (
+                        group + ":" + ".".join(parts[positions[d]] for d in dims if d in positions)
+                    )
                     values = self.group_attrs.get(gkey)
                     if values:
                         merged.update(values)
@@ -122,7 +126,9 @@ class DataContext:
                     out[spk] = merged
         return out
 
-    def groups_for(self, key: tuple[str, ...]) -> Iterator[tuple[str, tuple[str, ...], dict[str, str]]]:
+    def groups_for(
+        self, key: tuple[str, ...]
+    ) -> Iterator[tuple[str, tuple[str, ...], dict[str, str]]]:
         """Every group key with attribute values (group id, its dimension values, values)."""
         for target, values in self.group_attrs.items():
             group, _, gkey = target.partition(":")

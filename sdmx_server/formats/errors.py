@@ -22,7 +22,9 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def error_xml(code: int, message: str, details: list[dict[str, Any]] | None = None, lang: str = "en") -> bytes:
+def error_xml(
+    code: int, message: str, details: list[dict[str, Any]] | None = None, lang: str = "en"
+) -> bytes:
     """An SDMX-ML 2.1 Error message (no Header, as the schema wants); ``lang`` is the message's language."""
     root = etree.Element(MES + "Error", nsmap={"mes": NS21["mes"], "com": NS21["com"]})
     em = etree.SubElement(root, MES + "ErrorMessage", {"code": str(code)})
@@ -31,11 +33,15 @@ def error_xml(code: int, message: str, details: list[dict[str, Any]] | None = No
     if lang != "en":
         text.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
     for detail in (details or [])[:1000]:
-        etree.SubElement(em, COM + "Text").text = xml_safe("; ".join(f"{k}: {v}" for k, v in detail.items()))
+        etree.SubElement(em, COM + "Text").text = xml_safe(
+            "; ".join(f"{k}: {v}" for k, v in detail.items())
+        )
     return cast(bytes, etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-def error_json(code: int, title: str, message: str, details: list[dict[str, Any]] | None = None) -> bytes:
+def error_json(
+    code: int, title: str, message: str, details: list[dict[str, Any]] | None = None
+) -> bytes:
     """An SDMX-JSON style error object (``errors`` with code, title, detail)."""
     body: dict[str, Any] = {"errors": [{"code": code, "title": title, "detail": message}]}
     if details:

@@ -133,7 +133,9 @@ def negotiate(header: str | None, offers: Sequence[MediaType]) -> tuple[MediaTyp
             if version is None or _version_matches(version, offer.version):
                 return offer, params
     supported = ", ".join(sorted({o.content_type for o in offers}))
-    raise NotAcceptableError(f"None of the requested formats is available here. Supported: {supported}")
+    raise NotAcceptableError(
+        f"None of the requested formats is available here. Supported: {supported}"
+    )
 
 
 def parse_accept_language(header: str | None) -> tuple[str, ...]:

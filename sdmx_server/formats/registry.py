@@ -24,8 +24,13 @@ DataWriterFn = Callable[[DataContext, Iterator[list[Row]]], Iterator[bytes]]
 XML_ALIASES = ("application/xml", "text/xml")
 
 # ---------------------------------------------------------------- structures
-STRUCTURE_ML21 = MediaType("structure-ml-2.1", "application/vnd.sdmx.structure+xml", "2.1",
-                           aliases=XML_ALIASES, default=True)
+STRUCTURE_ML21 = MediaType(
+    "structure-ml-2.1",
+    "application/vnd.sdmx.structure+xml",
+    "2.1",
+    aliases=XML_ALIASES,
+    default=True,
+)
 
 STRUCTURE_V1: tuple[MediaType, ...] = (STRUCTURE_ML21,)
 """Availability responses of the v1 API."""
@@ -36,36 +41,77 @@ STRUCTURE_JSON10 = MediaType("structure-json-1.0", "application/vnd.sdmx.structu
 STRUCTURE_JSON20 = MediaType("structure-json-2.0", "application/vnd.sdmx.structure+json", "2.0.0")
 STRUCTURE_JSON21 = MediaType("structure-json-2.1", "application/vnd.sdmx.structure+json", "2.1.0")
 
-STRUCTURE_QUERY_V1: tuple[MediaType, ...] = (STRUCTURE_ML21, STRUCTURE_JSON10, STRUCTURE_ML30, STRUCTURE_ML31,
-                                             STRUCTURE_JSON20, STRUCTURE_JSON21)
+STRUCTURE_QUERY_V1: tuple[MediaType, ...] = (
+    STRUCTURE_ML21,
+    STRUCTURE_JSON10,
+    STRUCTURE_ML30,
+    STRUCTURE_ML31,
+    STRUCTURE_JSON20,
+    STRUCTURE_JSON21,
+)
 """Structure query responses of the v1 API: SDMX-ML 2.1 by default, the others when asked by Accept
 (``structure+json`` without a version is SDMX-JSON 1.0 there, as SDMX 2.1 defines it)."""
 
 STRUCTURE_QUERY_V2: tuple[MediaType, ...] = (
-    MediaType("structure-ml-3.0", "application/vnd.sdmx.structure+xml", "3.0.0", aliases=XML_ALIASES, default=True),
-    MediaType("structure-json-2.0", "application/vnd.sdmx.structure+json", "2.0.0", aliases=("application/json",)),
-    STRUCTURE_ML31, STRUCTURE_JSON21, STRUCTURE_ML21, STRUCTURE_JSON10,
+    MediaType(
+        "structure-ml-3.0",
+        "application/vnd.sdmx.structure+xml",
+        "3.0.0",
+        aliases=XML_ALIASES,
+        default=True,
+    ),
+    MediaType(
+        "structure-json-2.0",
+        "application/vnd.sdmx.structure+json",
+        "2.0.0",
+        aliases=("application/json",),
+    ),
+    STRUCTURE_ML31,
+    STRUCTURE_JSON21,
+    STRUCTURE_ML21,
+    STRUCTURE_JSON10,
 )
 """Structure query responses of the v2 API. SDMX-ML 3.0 for ``*/*`` and no Accept (ADR 0013: the
 spec's default is SDMX-JSON, which sdmx1, sending ``*/*``, cannot read); SDMX-ML 2.1 and SDMX-JSON
 1.0 when asked (RJSDMX asks for 2.1)."""
 
 AVAILABILITY_V2: tuple[MediaType, ...] = (
-    MediaType("availability-ml-3.0", "application/vnd.sdmx.structure+xml", "3.0.0", aliases=XML_ALIASES, default=True),
+    MediaType(
+        "availability-ml-3.0",
+        "application/vnd.sdmx.structure+xml",
+        "3.0.0",
+        aliases=XML_ALIASES,
+        default=True,
+    ),
     MediaType("availability-ml-3.1", "application/vnd.sdmx.structure+xml", "3.1.0"),
     MediaType("structure-ml-2.1", "application/vnd.sdmx.structure+xml", "2.1"),
 )
 """Availability responses of the v2 API: SDMX-ML 3.0 by default, 3.1 and 2.1 when asked."""
 
 # ---------------------------------------------------------------- data
-DATA_GENERIC21 = MediaType("data-generic-2.1", "application/vnd.sdmx.genericdata+xml", "2.1",
-                           aliases=XML_ALIASES, default=True)
-DATA_GENERIC_TS21 = MediaType("data-generic-ts-2.1", "application/vnd.sdmx.generictimeseriesdata+xml", "2.1")
+DATA_GENERIC21 = MediaType(
+    "data-generic-2.1",
+    "application/vnd.sdmx.genericdata+xml",
+    "2.1",
+    aliases=XML_ALIASES,
+    default=True,
+)
+DATA_GENERIC_TS21 = MediaType(
+    "data-generic-ts-2.1", "application/vnd.sdmx.generictimeseriesdata+xml", "2.1"
+)
 DATA_SS21 = MediaType("data-ss-2.1", "application/vnd.sdmx.structurespecificdata+xml", "2.1")
-DATA_SS_TS21 = MediaType("data-ss-ts-2.1", "application/vnd.sdmx.structurespecifictimeseriesdata+xml", "2.1")
-DATA_JSON10 = MediaType("data-json-1.0", "application/vnd.sdmx.data+json", "1.0.0", aliases=("application/json",))
-DATA_CSV10 = MediaType("data-csv-1.0", "application/vnd.sdmx.data+csv", "1.0.0", aliases=("text/csv",))
-DATA_JSON10_DRAFT = MediaType("data-json-1.0-draft", "application/vnd.sdmx.draft-sdmx-json+json", "1.0.0")
+DATA_SS_TS21 = MediaType(
+    "data-ss-ts-2.1", "application/vnd.sdmx.structurespecifictimeseriesdata+xml", "2.1"
+)
+DATA_JSON10 = MediaType(
+    "data-json-1.0", "application/vnd.sdmx.data+json", "1.0.0", aliases=("application/json",)
+)
+DATA_CSV10 = MediaType(
+    "data-csv-1.0", "application/vnd.sdmx.data+csv", "1.0.0", aliases=("text/csv",)
+)
+DATA_JSON10_DRAFT = MediaType(
+    "data-json-1.0-draft", "application/vnd.sdmx.draft-sdmx-json+json", "1.0.0"
+)
 DATA_CSV20 = MediaType("data-csv-2.0", "application/vnd.sdmx.data+csv", "2.0.0")
 
 DATA_ML30 = MediaType("data-ml-3.0", "application/vnd.sdmx.data+xml", "3.0.0")
@@ -74,25 +120,46 @@ DATA_CSV21 = MediaType("data-csv-2.1", "application/vnd.sdmx.data+csv", "2.1.0")
 DATA_JSON20 = MediaType("data-json-2.0", "application/vnd.sdmx.data+json", "2.0.0")
 DATA_JSON21 = MediaType("data-json-2.1", "application/vnd.sdmx.data+json", "2.1.0")
 
-DATA_V1: tuple[MediaType, ...] = (DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10,
-                                  DATA_JSON10_DRAFT, DATA_CSV20, DATA_ML30, DATA_ML31, DATA_CSV21, DATA_JSON20,
-                                  DATA_JSON21)
+DATA_V1: tuple[MediaType, ...] = (
+    DATA_GENERIC21,
+    DATA_GENERIC_TS21,
+    DATA_SS21,
+    DATA_SS_TS21,
+    DATA_JSON10,
+    DATA_CSV10,
+    DATA_JSON10_DRAFT,
+    DATA_CSV20,
+    DATA_ML30,
+    DATA_ML31,
+    DATA_CSV21,
+    DATA_JSON20,
+    DATA_JSON21,
+)
 """Data responses of the v1 API; the first is the default (what sdmx1 parses without a DSD)."""
 
 DATA_V2: tuple[MediaType, ...] = (
     # SDMX-ML 3.0 is the default of v2 paths (no Accept, */*, application/xml): every SDMX 3.0 client
     # (sdmx1, pysdmx) reads it; the 3.x formats come before their 2.1-era namesakes, so that a
     # versionless media type means the newer one on v2 paths.
-    MediaType("data-ml-3.0", "application/vnd.sdmx.data+xml", "3.0.0", aliases=XML_ALIASES, default=True),
+    MediaType(
+        "data-ml-3.0", "application/vnd.sdmx.data+xml", "3.0.0", aliases=XML_ALIASES, default=True
+    ),
     DATA_ML31,
-    MediaType("data-json-2.0", "application/vnd.sdmx.data+json", "2.0.0", aliases=("application/json",)),
+    MediaType(
+        "data-json-2.0", "application/vnd.sdmx.data+json", "2.0.0", aliases=("application/json",)
+    ),
     DATA_JSON21,
     MediaType("data-csv-2.0", "application/vnd.sdmx.data+csv", "2.0.0", aliases=("text/csv",)),
     DATA_CSV21,
-    DATA_GENERIC21, DATA_GENERIC_TS21, DATA_SS21, DATA_SS_TS21, DATA_JSON10, DATA_CSV10, DATA_JSON10_DRAFT,
+    DATA_GENERIC21,
+    DATA_GENERIC_TS21,
+    DATA_SS21,
+    DATA_SS_TS21,
+    DATA_JSON10,
+    DATA_CSV10,
+    DATA_JSON10_DRAFT,
 )
 """Data responses of the v2 API (SDMX 3.0 formats first; the 2.1-era ones when asked, as the RJSDMX family does)."""
-
 
 
 @dataclass(frozen=True)
@@ -106,21 +173,28 @@ class DataFormat:
     time_series_only: bool = False  # dimensionAtObservation must be the time dimension
     carries_versions: bool = True  # can carry deletions and versions (updatedAfter, includeHistory)
     needs_labels: bool = False  # writes code and component names whatever the options say
-    options: frozenset[str] = frozenset()  # media-type parameters it reads (labels, timeFormat, keys)
+    options: frozenset[str] = (
+        frozenset()
+    )  # media-type parameters it reads (labels, timeFormat, keys)
     labels: frozenset[str] = frozenset({"id", "both"})  # the labels= values it defines
 
 
 _CSV_OPTIONS = frozenset({"labels", "timeFormat", "keys"})
 DATA_FORMATS: tuple[DataFormat, ...] = (
-    DataFormat("data-generic-2.1"), DataFormat("data-generic-ts-2.1", time_series_only=True),
-    DataFormat("data-ss-2.1"), DataFormat("data-ss-ts-2.1", time_series_only=True),
-    DataFormat("data-json-1.0", needs_labels=True), DataFormat("data-json-1.0-draft", needs_labels=True),
-    DataFormat("data-json-2.0", needs_labels=True), DataFormat("data-json-2.1", needs_labels=True),
+    DataFormat("data-generic-2.1"),
+    DataFormat("data-generic-ts-2.1", time_series_only=True),
+    DataFormat("data-ss-2.1"),
+    DataFormat("data-ss-ts-2.1", time_series_only=True),
+    DataFormat("data-json-1.0", needs_labels=True),
+    DataFormat("data-json-1.0-draft", needs_labels=True),
+    DataFormat("data-json-2.0", needs_labels=True),
+    DataFormat("data-json-2.1", needs_labels=True),
     DataFormat("data-csv-1.0", carries_versions=False, options=frozenset({"labels", "timeFormat"})),
     # SDMX-CSV 2.x adds labels=name (a name column after each id column)
     DataFormat("data-csv-2.0", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),
     DataFormat("data-csv-2.1", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),
-    DataFormat("data-ml-3.0"), DataFormat("data-ml-3.1"),
+    DataFormat("data-ml-3.0"),
+    DataFormat("data-ml-3.1"),
 )
 _BY_ID = {f.id: f for f in DATA_FORMATS}
 
@@ -128,6 +202,7 @@ _BY_ID = {f.id: f for f in DATA_FORMATS}
 def data_format(media_type: MediaType) -> DataFormat:
     """The declaration of a data format."""
     return _BY_ID[media_type.format_id]
+
 
 # ---------------------------------------------------------------- registry interface
 REGISTRY_ML21 = MediaType("registry-ml-2.1", "application/xml", None)
@@ -156,8 +231,9 @@ def names_an_offer(accept: str | None, offers: Sequence[MediaType]) -> bool:
     return any(f"{r.type}/{r.subtype}" in types for r in parse_accept(accept))
 
 
-def negotiate_request(accept: str | None, format_value: str | None,
-                      offers: Sequence[MediaType]) -> tuple[MediaType, dict[str, str]]:
+def negotiate_request(
+    accept: str | None, format_value: str | None, offers: Sequence[MediaType]
+) -> tuple[MediaType, dict[str, str]]:
     """The format of an answer: from ``Accept``, or from ``format=``.
 
     ``Accept`` wins when it names one of the resource's own SDMX media types
@@ -171,11 +247,15 @@ def negotiate_request(accept: str | None, format_value: str | None,
         return negotiate(accept, offers)
     stands_for = FORMAT_PARAMETER.get(format_value.strip().lower())
     if stands_for is None:
-        raise BadRequestError(f"format={format_value} is not known; use one of {', '.join(FORMAT_PARAMETER)}")
+        raise BadRequestError(
+            f"format={format_value} is not known; use one of {', '.join(FORMAT_PARAMETER)}"
+        )
     try:
         return negotiate(stands_for, offers)
     except NotAcceptableError:
-        raise NotAcceptableError(f"format={format_value} is not available for this resource") from None
+        raise NotAcceptableError(
+            f"format={format_value} is not available for this resource"
+        ) from None
 
 
 WRITERS: dict[str, str] = {

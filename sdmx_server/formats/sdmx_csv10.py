@@ -43,7 +43,9 @@ class Csv10Writer:
         ctx = self.ctx
         cols = ["DATAFLOW", *ctx.dim_ids, ctx.time_id, ctx.info.primary_measure.id, *self.attr_ids]
         if self.ctx.labels == "both":
-            cols = [f"{c}: {self.component_names[c]}" if c in self.component_names else c for c in cols]
+            cols = [
+                f"{c}: {self.component_names[c]}" if c in self.component_names else c for c in cols
+            ]
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(cols)
         return buf.getvalue()
@@ -99,13 +101,22 @@ class Csv10Writer:
                     line = prefix + ","
                 else:
                     value = row[4]
-                    line = prefix + self._time(row[3]) + "," + ("" if value is None else value if numeric else _cell(value))
+                    line = (
+                        prefix
+                        + self._time(row[3])
+                        + ","
+                        + ("" if value is None else value if numeric else _cell(value))
+                    )
                 if self.attr_ids:
                     extra = sattrs.get(spk, {})
                     cells = []
                     for a in self.attr_ids:
                         i = obs_index.get(a)
-                        v = row[5 + i] if i is not None else (extra.get(a) or ctx.dataset_attrs.get(a))
+                        v = (
+                            row[5 + i]
+                            if i is not None
+                            else (extra.get(a) or ctx.dataset_attrs.get(a))
+                        )
                         cells.append(_cell(self._label(a, v) if both and v is not None else v))
                     line += "," + ",".join(cells)
                 out.append(line)

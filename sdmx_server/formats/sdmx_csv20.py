@@ -38,7 +38,10 @@ class Csv20Writer(Csv10Writer):
             cols.append("OBS_KEY")
         components = [*ctx.dim_ids, ctx.time_id, ctx.info.primary_measure.id, *self.attr_ids]
         if ctx.labels == "both":
-            components = [f"{c}: {self.component_names[c]}" if c in self.component_names else c for c in components]
+            components = [
+                f"{c}: {self.component_names[c]}" if c in self.component_names else c
+                for c in components
+            ]
         elif ctx.labels == "name":
             # each component column is followed by one holding the localised names of its values,
             # headed by the component's localised name
@@ -75,7 +78,9 @@ class Csv20Writer(Csv10Writer):
         yield self.header()
         df = ctx.info.dataflow
         structure_id = f"{df.agency}:{df.id}({df.version})"
-        flow_name = next(iter(ctx.render.languages.select(df.names).values()), "") if df.names else ""
+        flow_name = (
+            next(iter(ctx.render.languages.select(df.names).values()), "") if df.names else ""
+        )
         if ctx.labels == "both" and flow_name:
             structure_id += ": " + flow_name
         lead = "dataflow," + _cell(structure_id) + ","
@@ -103,7 +108,10 @@ class Csv20Writer(Csv10Writer):
                     for d, k in zip(dims, key, strict=True):
                         cells += [k, self._name(d, k)]
                 else:
-                    cells += [_cell(self._label(d, k)) if both else k for d, k in zip(dims, key, strict=True)]
+                    cells += [
+                        _cell(self._label(d, k)) if both else k
+                        for d, k in zip(dims, key, strict=True)
+                    ]
                 if ctx.with_observations:
                     value = row[4]
                     time_cell = self._time(row[3])
@@ -111,7 +119,12 @@ class Csv20Writer(Csv10Writer):
                 else:
                     time_cell = value_cell = ""
                 if names:  # a period and an observation value have no localised name
-                    cells += [time_cell, self._name(time_id, None), value_cell, self._name(measure, None)]
+                    cells += [
+                        time_cell,
+                        self._name(time_id, None),
+                        value_cell,
+                        self._name(measure, None),
+                    ]
                 else:
                     cells += [time_cell, value_cell]
                 extra = sattrs.get(row[1], {})
@@ -142,4 +155,4 @@ def write_csv20_rows(ctx: DataContext, chunks: Iterator[bytes]) -> Iterator[byte
         # Lines start with the flow id; a quoted value holding a line break followed by exactly that
         # text is the only thing that could be mistaken for a line start, and codes cannot hold one.
         body = chunk.replace(b"\n" + old, b"\n" + new)
-        yield new + body[len(old):] if body.startswith(old) else body
+        yield new + body[len(old) :] if body.startswith(old) else body

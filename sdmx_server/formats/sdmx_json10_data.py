@@ -53,8 +53,13 @@ class Json10Writer:
         self.ctx = ctx
         self.draft = draft
         dims = list(ctx.dim_ids)
-        self.layout = ("time" if ctx.dim_at_obs == ctx.time_id else
-                       "flat" if ctx.dim_at_obs == ALL_DIMENSIONS else "cross")
+        self.layout = (
+            "time"
+            if ctx.dim_at_obs == ctx.time_id
+            else "flat"
+            if ctx.dim_at_obs == ALL_DIMENSIONS
+            else "cross"
+        )
         x = ctx.obs_dim_index
         if self.layout == "time":
             self.series_dims, self.obs_dims = dims, [ctx.time_id]
@@ -68,9 +73,20 @@ class Json10Writer:
         attrs = ctx.info.attributes
         with_attrs = ctx.with_attributes
         self.ds_attrs = [a for a in attrs if attrs[a].level == "dataset"] if with_attrs else []
-        self.series_attrs = [a for a in attrs if attrs[a].level in ("series", "group")
-                             and ctx.presentation(a) != "obs"] if with_attrs and self.layout != "flat" else []
-        self.obs_attrs = [a for a in attrs if a not in self.ds_attrs and a not in self.series_attrs] if with_attrs else []
+        self.series_attrs = (
+            [
+                a
+                for a in attrs
+                if attrs[a].level in ("series", "group") and ctx.presentation(a) != "obs"
+            ]
+            if with_attrs and self.layout != "flat"
+            else []
+        )
+        self.obs_attrs = (
+            [a for a in attrs if a not in self.ds_attrs and a not in self.series_attrs]
+            if with_attrs
+            else []
+        )
         self.attr_values = {a: _Values() for a in attrs}
 
     def write(self, batches: Iterator[list[Row]]) -> Iterator[bytes]:
@@ -81,7 +97,12 @@ class Json10Writer:
 
     def _meta(self) -> str:
         r = self.ctx.render
-        meta = {"id": r.message_id, "test": False, "prepared": iso(r.prepared), "sender": {"id": r.sender}}
+        meta = {
+            "id": r.message_id,
+            "test": False,
+            "prepared": iso(r.prepared),
+            "sender": {"id": r.sender},
+        }
         if not self.draft:
             meta["schema"] = SCHEMA_URL
             langs = list(r.languages.preferred)
@@ -124,9 +145,15 @@ class Json10Writer:
                 if self.layout == "flat":
                     if not with_obs:
                         continue
-                    idx = ":".join([str(self.values[d].get(k)) for d, k in zip(dims, key, strict=True)]
-                                   + [str(tv.get(row[3]))])
-                    out.append(("" if first_obs else ",") + f'"{idx}":' + self._obs(row, extra, numeric, n_attrs, obs_attr_pos))
+                    idx = ":".join(
+                        [str(self.values[d].get(k)) for d, k in zip(dims, key, strict=True)]
+                        + [str(tv.get(row[3]))]
+                    )
+                    out.append(
+                        ("" if first_obs else ",")
+                        + f'"{idx}":'
+                        + self._obs(row, extra, numeric, n_attrs, obs_attr_pos)
+                    )
                     first_obs = False
                     continue
                 # Series-only rows (serieskeysonly, nodata) have no observation: no value is
@@ -148,8 +175,11 @@ class Json10Writer:
                     out.append(self._open_series(key, row[3], x, extra))
                     first_obs = True
                 if with_obs:
-                    out.append(("" if first_obs else ",") + f'"{obs_key}":'
-                               + self._obs(row, extra, numeric, n_attrs, obs_attr_pos))
+                    out.append(
+                        ("" if first_obs else ",")
+                        + f'"{obs_key}":'
+                        + self._obs(row, extra, numeric, n_attrs, obs_attr_pos)
+                    )
                     first_obs = False
             yield "".join(out)
         if open_series is not None:
@@ -162,13 +192,17 @@ class Json10Writer:
     def _open_dataset(self, ds_key: object) -> str:
         ctx = self.ctx
         info = ctx.dataset_info(ds_key)
-        ds: dict[str, object] = {"action": info.action or "Information",
-                                 "links": [{"rel": "dataflow", "urn": urn_of(ctx.info.dataflow.ref)}]}
+        ds: dict[str, object] = {
+            "action": info.action or "Information",
+            "links": [{"rel": "dataflow", "urn": urn_of(ctx.info.dataflow.ref)}],
+        }
         if info.valid_from is not None:
             ds["validFrom"] = iso_exact(info.valid_from)
         if self.ds_attrs:
-            ds["attributes"] = [self.attr_values[a].get(ctx.dataset_attrs[a]) if a in ctx.dataset_attrs else None
-                                for a in self.ds_attrs]
+            ds["attributes"] = [
+                self.attr_values[a].get(ctx.dataset_attrs[a]) if a in ctx.dataset_attrs else None
+                for a in self.ds_attrs
+            ]
         head = _dumps(ds)[:-1]
         return head + (',"observations":{' if self.layout == "flat" else ',"series":{')
 
@@ -179,7 +213,9 @@ class Json10Writer:
         gkey = f"{comp.group}:" + ".".join(key[pos[d]] for d in gdims if d in pos)
         return self.ctx.group_attrs.get(gkey, {}).get(attr)
 
-    def _open_series(self, key: list[str], period: str, x: int | None, extra: dict[str, str]) -> str:
+    def _open_series(
+        self, key: list[str], period: str, x: int | None, extra: dict[str, str]
+    ) -> str:
         ctx = self.ctx
         parts = []
         for d in self.series_dims:
@@ -187,14 +223,20 @@ class Json10Writer:
             parts.append(str(self.values[d].get(value)))
         attrs = []
         for a in self.series_attrs:
-            v = extra.get(a) if ctx.info.attributes[a].level == "series" else self._group_value(a, key)
+            v = (
+                extra.get(a)
+                if ctx.info.attributes[a].level == "series"
+                else self._group_value(a, key)
+            )
             attrs.append(self.attr_values[a].get(v) if v is not None else None)
         head = f'"{":".join(parts)}":{{'
         if attrs:
             head += '"attributes":' + _dumps(attrs) + ","
         return head + '"observations":{'
 
-    def _obs(self, row: Row, extra: dict[str, str], numeric: bool, n: int, pos: dict[str, int]) -> str:
+    def _obs(
+        self, row: Row, extra: dict[str, str], numeric: bool, n: int, pos: dict[str, int]
+    ) -> str:
         value = row[4]
         if value is None or value in ("NaN", "INF", "-INF"):
             v = "null"
@@ -227,7 +269,12 @@ class Json10Writer:
         def dim(d: str) -> dict[str, object]:
             labels = names.get(d, {})
             vals = [{"id": v, "name": labels.get(v, v)} for v in self.values[d].values]
-            out: dict[str, object] = {"id": d, "name": comp_names.get(d, d), "keyPosition": positions[d], "values": vals}
+            out: dict[str, object] = {
+                "id": d,
+                "name": comp_names.get(d, d),
+                "keyPosition": positions[d],
+                "values": vals,
+            }
             if d == ctx.time_id:
                 out["roles"] = ["time"]
             return out
@@ -239,17 +286,32 @@ class Json10Writer:
                 vals = [{"id": v, "name": labels.get(v, v)} for v in self.attr_values[a].values]
             else:
                 vals = [{"name": v} for v in self.attr_values[a].values]
-            return {"id": a, "name": comp_names.get(a, a), "relationship": self._relationship(a), "values": vals}
+            return {
+                "id": a,
+                "name": comp_names.get(a, a),
+                "relationship": self._relationship(a),
+                "values": vals,
+            }
 
         return {
-            "links": [{"rel": "dataflow", "urn": urn_of(df.ref),
-                       "href": f"{ctx.render.public_url}/rest/dataflow/{df.agency}/{df.id}/{df.version}"}],
+            "links": [
+                {
+                    "rel": "dataflow",
+                    "urn": urn_of(df.ref),
+                    "href": f"{ctx.render.public_url}/rest/dataflow/{df.agency}/{df.id}/{df.version}",
+                }
+            ],
             "name": next(iter(ctx.render.languages.select(df.names).values()), df.id),
-            "dimensions": {"dataSet": [], "series": [dim(d) for d in self.series_dims],
-                           "observation": [dim(d) for d in self.obs_dims]},
-            "attributes": {"dataSet": [attr(a) for a in self.ds_attrs],
-                           "series": [attr(a) for a in self.series_attrs],
-                           "observation": [attr(a) for a in self.obs_attrs]},
+            "dimensions": {
+                "dataSet": [],
+                "series": [dim(d) for d in self.series_dims],
+                "observation": [dim(d) for d in self.obs_dims],
+            },
+            "attributes": {
+                "dataSet": [attr(a) for a in self.ds_attrs],
+                "series": [attr(a) for a in self.series_attrs],
+                "observation": [attr(a) for a in self.obs_attrs],
+            },
         }
 
     def _relationship(self, attr_id: str) -> dict[str, object]:

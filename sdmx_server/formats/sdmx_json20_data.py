@@ -16,8 +16,10 @@ from sdmx_server.formats.data_context import DataContext, Row
 from sdmx_server.formats.sdmx_json10_data import Json10Writer, _dumps
 from sdmx_server.formats.xml_ns import iso
 
-SCHEMA_URL_20 = ("https://raw.githubusercontent.com/sdmx-twg/sdmx-json/master/data-message/tools/schemas/2.0.0/"
-                 "sdmx-json-data-schema.json")
+SCHEMA_URL_20 = (
+    "https://raw.githubusercontent.com/sdmx-twg/sdmx-json/master/data-message/tools/schemas/2.0.0/"
+    "sdmx-json-data-schema.json"
+)
 
 
 class Json20Writer(Json10Writer):
@@ -29,8 +31,13 @@ class Json20Writer(Json10Writer):
 
     def _meta(self) -> str:
         r = self.ctx.render
-        meta: dict[str, object] = {"schema": SCHEMA_URL_20, "id": r.message_id, "test": False,
-                                   "prepared": iso(r.prepared), "sender": {"id": r.sender}}
+        meta: dict[str, object] = {
+            "schema": SCHEMA_URL_20,
+            "id": r.message_id,
+            "test": False,
+            "prepared": iso(r.prepared),
+            "sender": {"id": r.sender},
+        }
         langs = list(r.languages.preferred)
         if langs:
             meta["contentLanguages"] = [lang.lower() for lang in langs]
@@ -40,7 +47,7 @@ class Json20Writer(Json10Writer):
         for part in super()._parts(batches):
             if part.startswith("],") and '"structure":' in part[:20]:
                 # the 1.0 tail: `],"structure":{...}` -> `],"structures":[{...}]`
-                yield '],"structures":[' + part[len('],"structure":'):] + "]"
+                yield '],"structures":[' + part[len('],"structure":') :] + "]"
             else:
                 yield part
 
@@ -58,7 +65,9 @@ class Json20Writer(Json10Writer):
             for d in entries:
                 if "roles" in d:
                     d["roles"] = ["TIME_PERIOD"]
-                if d["values"]:  # a series-only answer has no time values: the dimension is left out
+                if d[
+                    "values"
+                ]:  # a series-only answer has no time values: the dimension is left out
                     kept.append(d)
             dims[level] = kept
         attrs = out["attributes"]
@@ -73,7 +82,9 @@ class Json20Writer(Json10Writer):
                 values = [{"value": v["name"]} if "id" not in v else v for v in a["values"]]
                 a["values"] = values or [None]
         measure = ctx.info.primary_measure.id
-        out["measures"] = {"observation": [{"id": measure, "name": ctx.component_names.get(measure, measure)}]}
+        out["measures"] = {
+            "observation": [{"id": measure, "name": ctx.component_names.get(measure, measure)}]
+        }
         out["dataSets"] = list(range(max(self.n_datasets, 1)))
         return out
 

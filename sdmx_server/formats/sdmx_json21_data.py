@@ -24,8 +24,12 @@ class Json21Writer(Json20Writer):
 
     def _meta(self) -> str:
         r = self.ctx.render
-        meta: dict[str, object] = {"id": r.message_id, "test": False, "prepared": iso(r.prepared),
-                                   "sender": {"id": r.sender}}
+        meta: dict[str, object] = {
+            "id": r.message_id,
+            "test": False,
+            "prepared": iso(r.prepared),
+            "sender": {"id": r.sender},
+        }
         langs = list(dict.fromkeys(lang.lower() for lang in r.languages.preferred))
         if langs:
             meta["contentLanguages"] = langs

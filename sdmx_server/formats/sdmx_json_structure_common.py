@@ -77,7 +77,9 @@ def _number(text: str) -> int | float | None:
         value = float(text)
     except ValueError:
         return None
-    return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
+    return (
+        int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
+    )
 
 
 class JsonStructureWriter:
@@ -95,8 +97,13 @@ class JsonStructureWriter:
             selected = [self._maintainable(e) for e in entries if e.artefact.type is type_]
             if selected:
                 data[member] = selected
-        meta: dict[str, Any] = {self.f.schema_key: self.f.schema_url, "id": self.ctx.message_id, "test": False,
-                                "prepared": iso(self.ctx.prepared), "sender": {"id": self.ctx.sender}}
+        meta: dict[str, Any] = {
+            self.f.schema_key: self.f.schema_url,
+            "id": self.ctx.message_id,
+            "test": False,
+            "prepared": iso(self.ctx.prepared),
+            "sender": {"id": self.ctx.sender},
+        }
         languages = sorted({lang for e in entries for lang in self.lang.select(e.artefact.names)})
         if languages:
             meta["contentLanguages"] = languages
@@ -116,8 +123,14 @@ class JsonStructureWriter:
         out[key] = best
         out[key + "s"] = selected
 
-    def _nameable(self, out: dict[str, Any], names: dict[str, str], descriptions: dict[str, str], fallback: str,
-                  with_descriptions: bool = True) -> None:
+    def _nameable(
+        self,
+        out: dict[str, Any],
+        names: dict[str, str],
+        descriptions: dict[str, str],
+        fallback: str,
+        with_descriptions: bool = True,
+    ) -> None:
         self._texts(out, "name", names or {self.lang.default: fallback})
         if with_descriptions:
             self._texts(out, "description", descriptions)
@@ -131,7 +144,9 @@ class JsonStructureWriter:
                     item[key] = value
             if a.value is not None and self.f.v2:
                 item["value"] = a.value
-            texts = dict(a.texts) or ({self.lang.default: a.value} if a.value is not None and not self.f.v2 else {})
+            texts = dict(a.texts) or (
+                {self.lang.default: a.value} if a.value is not None and not self.f.v2 else {}
+            )
             self._texts(item, "text", texts)
             if a.url is not None:
                 item["links"] = [{"href": a.url, "rel": "self"}] if self.f.v2 else None
@@ -151,11 +166,21 @@ class JsonStructureWriter:
         out: dict[str, Any] = {"id": a.id}
         if entry.mode != "stub":
             self._annotations(out, a.annotations)
-        out["links"] = [{"rel": "self", "urn": urn3(a) if self.f.v2 else urn_of(a.ref),
-                         "type": (a.type.info.v3_resource if self.f.v2 else a.type.value) or a.type.value}]
+        out["links"] = [
+            {
+                "rel": "self",
+                "urn": urn3(a) if self.f.v2 else urn_of(a.ref),
+                "type": (a.type.info.v3_resource if self.f.v2 else a.type.value) or a.type.value,
+            }
+        ]
         if stub:
-            out["links"].append({"rel": "external", "href": a.structure_url or self._url(a),
-                                 "type": a.type.info.v3_resource or a.type.value})
+            out["links"].append(
+                {
+                    "rel": "external",
+                    "href": a.structure_url or self._url(a),
+                    "type": a.type.info.v3_resource or a.type.value,
+                }
+            )
         self._nameable(out, a.names, a.descriptions, a.id, with_descriptions=entry.mode != "stub")
         out["version"] = "1.0" if a.type.is_organisation_scheme and self.f.v2 else a.version
         out["agencyID"] = a.agency
@@ -180,8 +205,10 @@ class JsonStructureWriter:
 
     def _url(self, a: Artefact) -> str:
         if self.f.v2:
-            return (f"{self.ctx.public_url}/rest/v2/structure/{a.type.info.v3_resource}/{a.agency}/"
-                    f"{a.id}/{a.version}")
+            return (
+                f"{self.ctx.public_url}/rest/v2/structure/{a.type.info.v3_resource}/{a.agency}/"
+                f"{a.id}/{a.version}"
+            )
         return self.ctx.structure_url(a)
 
     def _body(self, out: dict[str, Any], a: Artefact) -> None:
@@ -213,7 +240,9 @@ class JsonStructureWriter:
             out: dict[str, Any] = {"id": leaf}
             self._annotations(out, item.annotations)
             urn = item_urn3(ItemRef(scheme=scheme.ref, item_id=item.id))
-            out["links"] = [{"rel": "self", "urn": urn, "type": (scheme.type.info.item_class or "").lower()}]
+            out["links"] = [
+                {"rel": "self", "urn": urn, "type": (scheme.type.info.item_class or "").lower()}
+            ]
             self._nameable(out, item.names, item.descriptions, leaf)
             if item.parent and not nested:
                 out["parent"] = item.parent
@@ -236,8 +265,13 @@ class JsonStructureWriter:
         self._texts(out, "name", contact.names)
         self._texts(out, "department", contact.departments)
         self._texts(out, "role", contact.roles)
-        for key, values in (("telephones", contact.telephone), ("faxes", contact.fax), ("x400s", contact.x400),
-                            ("uris", contact.uri), ("emails", contact.email)):
+        for key, values in (
+            ("telephones", contact.telephone),
+            ("faxes", contact.fax),
+            ("x400s", contact.x400),
+            ("uris", contact.uri),
+            ("emails", contact.email),
+        ):
             if values:
                 out[key] = list(values)
         return out
@@ -268,7 +302,9 @@ class JsonStructureWriter:
     def _representation(self, rep: Representation, *, time: bool = False) -> dict[str, Any]:
         if rep.enumeration is not None and not time:
             out: dict[str, Any] = {"enumeration": urn_of(rep.enumeration)}
-            fmt = self._format({k: v for k, v in (rep.enumeration_format or {}).items() if k != "textType"})
+            fmt = self._format(
+                {k: v for k, v in (rep.enumeration_format or {}).items() if k != "textType"}
+            )
             if fmt:
                 out["enumerationFormat"] = fmt
             return out
@@ -286,10 +322,16 @@ class JsonStructureWriter:
         if comp.roles:
             out["conceptRoles"] = [item_urn3(r) for r in comp.roles]
         if comp.kind == "time":
-            out["localRepresentation"] = self._representation(comp.representation or Representation(), time=True)
-        elif self.f.v2 and comp.kind == "measure" and comp.representation is not None \
-                and comp.representation.enumeration is not None \
-                and comp.representation.enumeration.type is not ArtefactType.CODELIST:
+            out["localRepresentation"] = self._representation(
+                comp.representation or Representation(), time=True
+            )
+        elif (
+            self.f.v2
+            and comp.kind == "measure"
+            and comp.representation is not None
+            and comp.representation.enumeration is not None
+            and comp.representation.enumeration.type is not ArtefactType.CODELIST
+        ):
             pass  # a 2.1 measure dimension enumerates concepts; an SDMX 3.0 dimension only codes
         elif comp.representation is not None:
             rep = self._representation(comp.representation)
@@ -311,10 +353,16 @@ class JsonStructureWriter:
             if not self.f.v2:
                 out["type"] = "MeasureDimension" if dim.kind == "measure" else "Dimension"
             dims.append(out)
-        dim_list: dict[str, Any] = {"id": "DimensionDescriptor",
-                                    "links": [{"rel": "self", "urn": component_urn(
-                                        dsd.ref, "DimensionDescriptor", "DimensionDescriptor")}],
-                                    "dimensions": dims}
+        dim_list: dict[str, Any] = {
+            "id": "DimensionDescriptor",
+            "links": [
+                {
+                    "rel": "self",
+                    "urn": component_urn(dsd.ref, "DimensionDescriptor", "DimensionDescriptor"),
+                }
+            ],
+            "dimensions": dims,
+        }
         if time_dim is not None:
             t = self._component(dsd, "TimeDimension", time_dim)
             if not self.f.v2:
@@ -325,27 +373,40 @@ class JsonStructureWriter:
                 dim_list["timeDimension"] = t
         comps: dict[str, Any] = {"dimensionList": dim_list}
         if d.groups:
-            comps["groups"] = [{"id": g.id, "groupDimensions": list(g.dimensions)} for g in d.groups]
+            comps["groups"] = [
+                {"id": g.id, "groupDimensions": list(g.dimensions)} for g in d.groups
+            ]
         if d.attributes:
             attrs = []
             for attr in d.attributes:
                 out = self._component(dsd, "Attribute", attr)
                 if self.f.v2:
-                    out["usage"] = "mandatory" if attr.assignment_status == "Mandatory" else "optional"
+                    out["usage"] = (
+                        "mandatory" if attr.assignment_status == "Mandatory" else "optional"
+                    )
                 else:
                     out["assignmentStatus"] = attr.assignment_status or "Conditional"
                 out["attributeRelationship"] = self._relationship(attr, d)
                 attrs.append(out)
             comps["attributeList"] = {"id": "AttributeDescriptor", "attributes": attrs}
         if d.primary_measure is not None:
-            pm = self._component(dsd, "Measure" if self.f.v2 else "PrimaryMeasure", d.primary_measure)
-            comps["measureList"] = ({"id": "MeasureDescriptor", "measures": [pm]} if self.f.v2
-                                    else {"id": "MeasureDescriptor", "primaryMeasure": pm})
+            pm = self._component(
+                dsd, "Measure" if self.f.v2 else "PrimaryMeasure", d.primary_measure
+            )
+            comps["measureList"] = (
+                {"id": "MeasureDescriptor", "measures": [pm]}
+                if self.f.v2
+                else {"id": "MeasureDescriptor", "primaryMeasure": pm}
+            )
         return comps
 
     def _relationship(self, attr: Component, d: DsdDetails) -> dict[str, Any]:
         r = attr.relationship
-        if r is None or r.kind == "none" or (r.kind == "dimensions" and not r.dimensions and not r.attachment_groups):
+        if (
+            r is None
+            or r.kind == "none"
+            or (r.kind == "dimensions" and not r.dimensions and not r.attachment_groups)
+        ):
             return {"dataflow": {}} if self.f.v2 else {"none": {}}
         if r.kind == "primary_measure":
             pm = d.primary_measure.id if d.primary_measure is not None else "OBS_VALUE"
@@ -369,14 +430,25 @@ class JsonStructureWriter:
                 if a.item is not None:
                     att["dataProvider"] = item_urn3(a.item)
                 elif a.ref is not None:
-                    key = {"Dataflow": "dataflows", "DataStructure": "dataStructures",
-                           "ProvisionAgreement": "provisionAgreements"}[a.ref.type.info.cls]
+                    key = {
+                        "Dataflow": "dataflows",
+                        "DataStructure": "dataStructures",
+                        "ProvisionAgreement": "provisionAgreements",
+                    }[a.ref.type.info.cls]
                     att.setdefault(key, []).append(urn_of(a.ref))
             out["constraintAttachment"] = att
         if c.data_key_sets:
-            out["dataKeySets"] = [{"isIncluded": ks.include, "keys": [
-                {"keyValues": [{"id": k, "value": v} for k, v in key.items()]} for key in ks.keys]}
-                for ks in c.data_key_sets if ks.keys]
+            out["dataKeySets"] = [
+                {
+                    "isIncluded": ks.include,
+                    "keys": [
+                        {"keyValues": [{"id": k, "value": v} for k, v in key.items()]}
+                        for key in ks.keys
+                    ],
+                }
+                for ks in c.data_key_sets
+                if ks.keys
+            ]
             if not out["dataKeySets"]:
                 del out["dataKeySets"]
         regions = []
@@ -389,7 +461,11 @@ class JsonStructureWriter:
 
     def _cube_region(self, region: CubeRegion, include: bool) -> dict[str, Any]:
         out: dict[str, Any] = {"include": include}
-        keys = [self._key_value(kv) for kv in region.key_values if kv.values or kv.time_range is not None]
+        keys = [
+            self._key_value(kv)
+            for kv in region.key_values
+            if kv.values or kv.time_range is not None
+        ]
         if keys:
             out["keyValues"] = keys
         comps = [self._key_value(kv) for kv in region.attributes]
@@ -403,8 +479,14 @@ class JsonStructureWriter:
             out["include"] = False
         if kv.values:
             # objects, not bare strings (both are valid; pysdmx reads objects only)
-            out["values"] = [{"value": v, "cascadeValues": True} if v in kv.cascade else {"value": v}
-                             for v in kv.values] if self.f.v2 else list(kv.values)
+            out["values"] = (
+                [
+                    {"value": v, "cascadeValues": True} if v in kv.cascade else {"value": v}
+                    for v in kv.values
+                ]
+                if self.f.v2
+                else list(kv.values)
+            )
         elif kv.time_range is not None:
             out["timeRange"] = self._time_range(kv.time_range)
         return out
@@ -413,13 +495,19 @@ class JsonStructureWriter:
     def _time_range(tr: TimeRange) -> dict[str, Any]:
         def period(p: str, inclusive: bool) -> dict[str, Any]:
             return {"period": p, "isInclusive": inclusive}
+
         if tr.start and tr.end:
-            return {"startPeriod": period(tr.start, tr.start_inclusive), "endPeriod": period(tr.end, tr.end_inclusive)}
+            return {
+                "startPeriod": period(tr.start, tr.start_inclusive),
+                "endPeriod": period(tr.end, tr.end_inclusive),
+            }
         if tr.start:
             return {"afterPeriod": period(tr.start, tr.start_inclusive)}
         return {"beforePeriod": period(tr.end or "", tr.end_inclusive)}
 
 
-def write_json_structures(entries: Sequence[StructureEntry], ctx: RenderContext, flavour: JsonFlavour) -> bytes:
+def write_json_structures(
+    entries: Sequence[StructureEntry], ctx: RenderContext, flavour: JsonFlavour
+) -> bytes:
     """One SDMX-JSON structure message of ``flavour``."""
     return JsonStructureWriter(ctx, flavour).write(entries)

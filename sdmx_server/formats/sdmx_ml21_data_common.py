@@ -9,7 +9,7 @@ STRUCTURE_ID = "STR1"
 
 
 def _ref(agency: str, id_: str, version: str, cls: str, package: str) -> str:
-    return (f'<Ref agencyID="{agency}" id="{id_}" version="{version}" class="{cls}" package="{package}"/>')
+    return f'<Ref agencyID="{agency}" id="{id_}" version="{version}" class="{cls}" package="{package}"/>'
 
 
 def header(ctx: DataContext, *, namespace: str | None = None) -> str:
@@ -23,13 +23,17 @@ def header(ctx: DataContext, *, namespace: str | None = None) -> str:
         f"<mes:Prepared>{iso(r.prepared)}</mes:Prepared>",
         f'<mes:Sender id="{escape_attr(r.sender)}"/>',
         f'<mes:Structure structureID="{STRUCTURE_ID}"{ns_attr} dimensionAtObservation="{ctx.dim_at_obs}">',
-        "<com:StructureUsage>", _ref(df.agency, df.id, df.version, "Dataflow", "datastructure"),
+        "<com:StructureUsage>",
+        _ref(df.agency, df.id, df.version, "Dataflow", "datastructure"),
         "</com:StructureUsage></mes:Structure>",
     ]
     for n, pa in enumerate(ctx.provision_agreements, start=1):
-        parts += [f'<mes:Structure structureID="PA{n}"{ns_attr} dimensionAtObservation="{ctx.dim_at_obs}">',
-                  "<com:ProvisionAgrement>", _ref(pa.agency, pa.id, pa.version, "ProvisionAgreement", "registry"),
-                  "</com:ProvisionAgrement></mes:Structure>"]
+        parts += [
+            f'<mes:Structure structureID="PA{n}"{ns_attr} dimensionAtObservation="{ctx.dim_at_obs}">',
+            "<com:ProvisionAgrement>",
+            _ref(pa.agency, pa.id, pa.version, "ProvisionAgreement", "registry"),
+            "</com:ProvisionAgrement></mes:Structure>",
+        ]
     parts.append("</mes:Header>")
     return "".join(parts)
 

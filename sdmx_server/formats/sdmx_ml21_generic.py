@@ -33,13 +33,25 @@ class GenericWriter:
     def __init__(self, ctx: DataContext, *, timeseries: bool = False) -> None:
         self.ctx = ctx
         self.timeseries = timeseries
-        self.layout = ("time" if ctx.dim_at_obs == ctx.time_id else
-                       "flat" if ctx.dim_at_obs == ALL_DIMENSIONS else "cross")
+        self.layout = (
+            "time"
+            if ctx.dim_at_obs == ctx.time_id
+            else "flat"
+            if ctx.dim_at_obs == ALL_DIMENSIONS
+            else "cross"
+        )
         attrs = ctx.info.attributes
-        self.obs_level_series_attrs = [a for a in attrs if attrs[a].level in ("series", "group")
-                                       and ctx.presentation(a) == "obs"]
-        self.series_level_attrs = [a for a in attrs if attrs[a].level == "series" and ctx.presentation(a) == "series"]
-        self.group_presented = [a for a in attrs if attrs[a].level == "group" and ctx.presentation(a) == "group"]
+        self.obs_level_series_attrs = [
+            a
+            for a in attrs
+            if attrs[a].level in ("series", "group") and ctx.presentation(a) == "obs"
+        ]
+        self.series_level_attrs = [
+            a for a in attrs if attrs[a].level == "series" and ctx.presentation(a) == "series"
+        ]
+        self.group_presented = [
+            a for a in attrs if attrs[a].level == "group" and ctx.presentation(a) == "group"
+        ]
 
     def write(self, batches: Iterator[list[Row]]) -> Iterator[bytes]:
         """The message, as UTF-8 chunks."""
@@ -77,7 +89,9 @@ class GenericWriter:
                     series_key = list(zip(dims, key, strict=True))
                 else:
                     series_id = (tuple(k for i, k in enumerate(key) if i != x), row[3])
-                    series_key = [(d, k) for i, (d, k) in enumerate(zip(dims, key, strict=True)) if i != x]
+                    series_key = [
+                        (d, k) for i, (d, k) in enumerate(zip(dims, key, strict=True)) if i != x
+                    ]
                     series_key.append((ctx.time_id, row[3]))
                 if series_id != open_series:
                     if open_series is not None:
@@ -85,7 +99,10 @@ class GenericWriter:
                     open_series = series_id
                     yield "<gen:Series>" + _values("SeriesKey", series_key)
                     if ctx.with_attributes:
-                        yield _values("Attributes", [(a, extra[a]) for a in self.series_level_attrs if a in extra])
+                        yield _values(
+                            "Attributes",
+                            [(a, extra[a]) for a in self.series_level_attrs if a in extra],
+                        )
                 if not ctx.with_observations:
                     continue
                 obs_dim = row[3] if self.layout == "time" else key[x] if x is not None else row[3]
@@ -106,8 +123,12 @@ class GenericWriter:
                 if not shown:
                     continue
                 gdims = ctx.info.groups.get(group, ())
-                out += (f'<gen:Group type="{group}">' + _values("GroupKey", list(zip(gdims, gkey, strict=False)))
-                        + _values("Attributes", shown) + "</gen:Group>")
+                out += (
+                    f'<gen:Group type="{group}">'
+                    + _values("GroupKey", list(zip(gdims, gkey, strict=False)))
+                    + _values("Attributes", shown)
+                    + "</gen:Group>"
+                )
         return out
 
     def _obs_attrs(self, row: Row, extra: dict[str, str], n: int) -> str:

@@ -55,17 +55,29 @@ def _maintainable(parent: etree._Element, result: SubmittedStructure) -> None:
     # A Ref needs an SDMX 2.1 version (1.0, 2.3.1); other versions (3.0 semver drafts) go by URN alone.
     if result.ref is not None and V21_VERSION.match(result.ref.version):
         info = result.ref.type.info
-        E(box, "Ref", {"agencyID": result.ref.agency, "id": result.ref.id, "version": result.ref.version,
-                       "class": info.cls, "package": info.package})
+        E(
+            box,
+            "Ref",
+            {
+                "agencyID": result.ref.agency,
+                "id": result.ref.id,
+                "version": result.ref.version,
+                "class": info.cls,
+                "package": info.package,
+            },
+        )
         E(box, "URN").text = urn_of(result.ref)
     elif result.ref is not None:
         E(box, "URN").text = urn_of(result.ref)
     else:
-        E(box, "URN").text = result.urn or "urn:sdmx:org.sdmx.infomodel.base.Unknown=unknown:unknown(1.0)"
+        E(box, "URN").text = (
+            result.urn or "urn:sdmx:org.sdmx.infomodel.base.Unknown=unknown:unknown(1.0)"
+        )
 
 
-def write_submit_structure_response(results: Sequence[SubmittedStructure], ctx: RenderContext,
-                                    receiver: str = "ANONYMOUS") -> bytes:
+def write_submit_structure_response(
+    results: Sequence[SubmittedStructure], ctx: RenderContext, receiver: str = "ANONYMOUS"
+) -> bytes:
     """A ``mes:RegistryInterface`` message with one ``SubmissionResult`` per artefact (at least one)."""
     if not results:
         raise ValueError("a SubmitStructureResponse needs at least one result")

@@ -29,27 +29,61 @@ SS = NS21["ss"]
 
 # SDMX text types (SDMX-ML 2.1 DataType) -> XSD built-in or SDMXCommon types.
 TEXT_TYPES: dict[str, str] = {
-    "String": "xs:string", "Alpha": "common:AlphaType", "AlphaNumeric": "common:AlphaNumericType",
-    "Numeric": "common:NumericType", "BigInteger": "xs:integer", "Integer": "xs:int", "Long": "xs:long",
-    "Short": "xs:short", "Decimal": "xs:decimal", "Float": "xs:float", "Double": "xs:double",
-    "Boolean": "xs:boolean", "URI": "xs:anyURI", "Count": "xs:integer", "InclusiveValueRange": "xs:decimal",
-    "ExclusiveValueRange": "xs:decimal", "Incremental": "xs:decimal",
+    "String": "xs:string",
+    "Alpha": "common:AlphaType",
+    "AlphaNumeric": "common:AlphaNumericType",
+    "Numeric": "common:NumericType",
+    "BigInteger": "xs:integer",
+    "Integer": "xs:int",
+    "Long": "xs:long",
+    "Short": "xs:short",
+    "Decimal": "xs:decimal",
+    "Float": "xs:float",
+    "Double": "xs:double",
+    "Boolean": "xs:boolean",
+    "URI": "xs:anyURI",
+    "Count": "xs:integer",
+    "InclusiveValueRange": "xs:decimal",
+    "ExclusiveValueRange": "xs:decimal",
+    "Incremental": "xs:decimal",
     "ObservationalTimePeriod": "common:ObservationalTimePeriodType",
-    "StandardTimePeriod": "common:StandardTimePeriodType", "BasicTimePeriod": "common:BasicTimePeriodType",
-    "GregorianTimePeriod": "common:GregorianTimePeriodType", "GregorianYear": "xs:gYear",
-    "GregorianYearMonth": "xs:gYearMonth", "GregorianDay": "xs:date",
-    "ReportingTimePeriod": "common:ReportingTimePeriodType", "ReportingYear": "common:ReportingYearType",
-    "ReportingSemester": "common:ReportingSemesterType", "ReportingTrimester": "common:ReportingTrimesterType",
-    "ReportingQuarter": "common:ReportingQuarterType", "ReportingMonth": "common:ReportingMonthType",
-    "ReportingWeek": "common:ReportingWeekType", "ReportingDay": "common:ReportingDayType",
-    "DateTime": "xs:dateTime", "TimeRange": "common:TimeRangeType", "Month": "xs:gMonth",
-    "MonthDay": "xs:gMonthDay", "Day": "xs:gDay", "Time": "xs:time", "Duration": "xs:duration",
+    "StandardTimePeriod": "common:StandardTimePeriodType",
+    "BasicTimePeriod": "common:BasicTimePeriodType",
+    "GregorianTimePeriod": "common:GregorianTimePeriodType",
+    "GregorianYear": "xs:gYear",
+    "GregorianYearMonth": "xs:gYearMonth",
+    "GregorianDay": "xs:date",
+    "ReportingTimePeriod": "common:ReportingTimePeriodType",
+    "ReportingYear": "common:ReportingYearType",
+    "ReportingSemester": "common:ReportingSemesterType",
+    "ReportingTrimester": "common:ReportingTrimesterType",
+    "ReportingQuarter": "common:ReportingQuarterType",
+    "ReportingMonth": "common:ReportingMonthType",
+    "ReportingWeek": "common:ReportingWeekType",
+    "ReportingDay": "common:ReportingDayType",
+    "DateTime": "xs:dateTime",
+    "TimeRange": "common:TimeRangeType",
+    "Month": "xs:gMonth",
+    "MonthDay": "xs:gMonthDay",
+    "Day": "xs:gDay",
+    "Time": "xs:time",
+    "Duration": "xs:duration",
 }
-_LENGTH_BASES = frozenset({"xs:string", "xs:anyURI", "common:AlphaType", "common:AlphaNumericType",
-                           "common:NumericType"})
-_NUMERIC_BASES = frozenset({"xs:integer", "xs:int", "xs:long", "xs:short", "xs:decimal", "xs:float", "xs:double"})
+_LENGTH_BASES = frozenset(
+    {"xs:string", "xs:anyURI", "common:AlphaType", "common:AlphaNumericType", "common:NumericType"}
+)
+_NUMERIC_BASES = frozenset(
+    {"xs:integer", "xs:int", "xs:long", "xs:short", "xs:decimal", "xs:float", "xs:double"}
+)
 _DECIMAL_BASES = frozenset({"xs:integer", "xs:int", "xs:long", "xs:short", "xs:decimal"})
-_ORDERED_BASES = _NUMERIC_BASES | {"xs:dateTime", "xs:date", "xs:gYear", "xs:gYearMonth", "xs:time", "xs:duration"}
+_ORDERED_BASES = _NUMERIC_BASES | {
+    "xs:dateTime",
+    "xs:date",
+    "xs:gYear",
+    "xs:gYearMonth",
+    "xs:time",
+    "xs:duration",
+}
 
 
 def text_format_type(facets: dict[str, str]) -> tuple[str, list[tuple[str, str]]]:
@@ -98,11 +132,18 @@ def _allowed(info: DsdInfo, comp: ComponentInfo) -> list[str] | None:
         if includes:
             union: set[str] = set()
             for region in includes:
-                union |= region.values.get(comp.id, codes) - region.excluded.get(comp.id, frozenset())
+                union |= region.values.get(comp.id, codes) - region.excluded.get(
+                    comp.id, frozenset()
+                )
             allowed &= union
         for region in constraint.regions:
-            if (not region.include and set(region.values) == {comp.id} and not region.excluded
-                    and region.time_start is None and region.time_end is None):
+            if (
+                not region.include
+                and set(region.values) == {comp.id}
+                and not region.excluded
+                and region.time_start is None
+                and region.time_end is None
+            ):
                 allowed -= region.values[comp.id]
     return sorted(allowed)
 
@@ -113,7 +154,9 @@ class SchemaWriter:
     common_ns = COMMON
     ss_ns = SS
     time_series_bases = True  # SDMX-ML 2.1 has TimeSeries* base types; 3.x has not
-    choice_max = "1"  # 2.1: one choice of Series or Obs; 3.x: an unbounded choice of Group, Series, Obs
+    choice_max = (
+        "1"  # 2.1: one choice of Series or Obs; 3.x: an unbounded choice of Group, Series, Obs
+    )
 
     def __init__(self, info: DsdInfo, namespace: str, dim_at_obs: str, schema_base: str) -> None:
         self.info = info
@@ -121,23 +164,39 @@ class SchemaWriter:
         self.dim_at_obs = dim_at_obs
         self.base = schema_base.rstrip("/")
         self.time_id = info.time_dimension or "TIME_PERIOD"
-        self.root = etree.Element(_X + "schema", nsmap={"xs": XS, "ss": self.ss_ns, "common": self.common_ns,
-                                                        None: namespace},
-                                  targetNamespace=namespace, elementFormDefault="unqualified",
-                                  attributeFormDefault="unqualified")
+        self.root = etree.Element(
+            _X + "schema",
+            nsmap={"xs": XS, "ss": self.ss_ns, "common": self.common_ns, None: namespace},
+            targetNamespace=namespace,
+            elementFormDefault="unqualified",
+            attributeFormDefault="unqualified",
+        )
 
     def build(self) -> bytes:
         """The schema document."""
         E = etree.SubElement
-        E(self.root, _X + "import", namespace=self.common_ns, schemaLocation=f"{self.base}/SDMXCommon.xsd")
-        E(self.root, _X + "import", namespace=self.ss_ns, schemaLocation=f"{self.base}/SDMXDataStructureSpecific.xsd")
+        E(
+            self.root,
+            _X + "import",
+            namespace=self.common_ns,
+            schemaLocation=f"{self.base}/SDMXCommon.xsd",
+        )
+        E(
+            self.root,
+            _X + "import",
+            namespace=self.ss_ns,
+            schemaLocation=f"{self.base}/SDMXDataStructureSpecific.xsd",
+        )
         self._simple_types()
         self._dataset()
         self._groups()
         if self.dim_at_obs != ALL_DIMENSIONS:
             self._series()
         self._obs()
-        return cast(bytes, etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+        return cast(
+            bytes,
+            etree.tostring(self.root, xml_declaration=True, encoding="UTF-8", pretty_print=True),
+        )
 
     # ------------------------------------------------------------------ helpers
 
@@ -149,19 +208,31 @@ class SchemaWriter:
 
     def _simple_types(self) -> None:
         E = etree.SubElement
-        comps = list(self.info.dimensions) + list(self.info.attributes.values()) + [self.info.primary_measure]
+        comps = (
+            list(self.info.dimensions)
+            + list(self.info.attributes.values())
+            + [self.info.primary_measure]
+        )
         for comp in comps:
             values = _allowed(self.info, comp)
             if values is None:
                 base, facets = text_format_type(comp.facets)
                 if not facets:
                     continue
-                r = E(E(self.root, _X + "simpleType", name=f"{comp.id}.Type"), _X + "restriction", base=base)
+                r = E(
+                    E(self.root, _X + "simpleType", name=f"{comp.id}.Type"),
+                    _X + "restriction",
+                    base=base,
+                )
                 for name, value in facets:
                     E(r, _X + name, value=value)
                 continue
             st = E(self.root, _X + "simpleType", name=f"{comp.id}.Type")
-            r = E(st, _X + "restriction", base="common:IDType" if comp in self.info.dimensions else "xs:string")
+            r = E(
+                st,
+                _X + "restriction",
+                base="common:IDType" if comp in self.info.dimensions else "xs:string",
+            )
             for v in values:
                 E(r, _X + "enumeration", value=v)
 
@@ -210,19 +281,46 @@ class SchemaWriter:
         ts = self.time_series_bases and self.dim_at_obs == self.time_id
         base = "ss:TimeSeriesDataSetType" if ts else "ss:DataSetType"
         restriction, seq = self._restriction("DataSetType", base)
-        E(seq, _X + "element", name="DataProvider", type="common:DataProviderReferenceType", form="unqualified",
-          minOccurs="0")
+        E(
+            seq,
+            _X + "element",
+            name="DataProvider",
+            type="common:DataProviderReferenceType",
+            form="unqualified",
+            minOccurs="0",
+        )
         if self.info.groups and self.choice_max == "1":
-            E(seq, _X + "element", name="Group", type="ss:GroupType", form="unqualified", minOccurs="0",
-              maxOccurs="unbounded")
+            E(
+                seq,
+                _X + "element",
+                name="Group",
+                type="ss:GroupType",
+                form="unqualified",
+                minOccurs="0",
+                maxOccurs="unbounded",
+            )
         choice = E(seq, _X + "choice", minOccurs="0", maxOccurs=self.choice_max)
         inner_max = "unbounded" if self.choice_max == "1" else "1"
         if self.info.groups and self.choice_max != "1":
             E(choice, _X + "element", name="Group", type="ss:GroupType", form="unqualified")
         if self.dim_at_obs == ALL_DIMENSIONS:
-            E(choice, _X + "element", name="Obs", type="ObsType", form="unqualified", maxOccurs=inner_max)
+            E(
+                choice,
+                _X + "element",
+                name="Obs",
+                type="ObsType",
+                form="unqualified",
+                maxOccurs=inner_max,
+            )
         else:
-            E(choice, _X + "element", name="Series", type="SeriesType", form="unqualified", maxOccurs=inner_max)
+            E(
+                choice,
+                _X + "element",
+                name="Series",
+                type="SeriesType",
+                form="unqualified",
+                maxOccurs=inner_max,
+            )
         for comp in self._presented("dataset"):
             self._attr(restriction, comp.id, self._type_of(comp), "optional")
 
@@ -241,19 +339,40 @@ class SchemaWriter:
 
     def _series(self) -> None:
         E = etree.SubElement
-        base = "ss:TimeSeriesType" if self.time_series_bases and self.dim_at_obs == self.time_id else "ss:SeriesType"
+        base = (
+            "ss:TimeSeriesType"
+            if self.time_series_bases and self.dim_at_obs == self.time_id
+            else "ss:SeriesType"
+        )
         restriction, seq = self._restriction("SeriesType", base)
-        E(seq, _X + "element", name="Obs", type="ObsType", form="unqualified", minOccurs="0", maxOccurs="unbounded")
+        E(
+            seq,
+            _X + "element",
+            name="Obs",
+            type="ObsType",
+            form="unqualified",
+            minOccurs="0",
+            maxOccurs="unbounded",
+        )
         for d in self.info.dimensions:
             if d.id != self.dim_at_obs:
                 self._attr(restriction, d.id, self._type_of(d), "required")
         cross = self.dim_at_obs != self.time_id
-        self._attr(restriction, "TIME_PERIOD", "common:ObservationalTimePeriodType", "required" if cross else "prohibited")
+        self._attr(
+            restriction,
+            "TIME_PERIOD",
+            "common:ObservationalTimePeriodType",
+            "required" if cross else "prohibited",
+        )
         for comp in self._presented("series"):
             self._attr(restriction, comp.id, self._type_of(comp), "optional")
 
     def _obs(self) -> None:
-        base = "ss:TimeSeriesObsType" if self.time_series_bases and self.dim_at_obs == self.time_id else "ss:ObsType"
+        base = (
+            "ss:TimeSeriesObsType"
+            if self.time_series_bases and self.dim_at_obs == self.time_id
+            else "ss:ObsType"
+        )
         restriction, _seq = self._restriction("ObsType", base)
         dims = {d.id: d for d in self.info.dimensions}
         if self.dim_at_obs == ALL_DIMENSIONS:
@@ -264,11 +383,15 @@ class SchemaWriter:
             self._attr(restriction, "TIME_PERIOD", "common:ObservationalTimePeriodType", "required")
         else:
             self._attr(restriction, "TIME_PERIOD", None, "prohibited")
-            self._attr(restriction, self.dim_at_obs, self._type_of(dims[self.dim_at_obs]), "required")
+            self._attr(
+                restriction, self.dim_at_obs, self._type_of(dims[self.dim_at_obs]), "required"
+            )
         measure = self.info.primary_measure
         facets = measure.codes is None and bool(text_format_type(measure.facets)[1])
         mtype = "xs:double" if self.info.numeric_measure and not facets else self._type_of(measure)
-        self._attr(restriction, "OBS_VALUE" if measure.id == "OBS_VALUE" else measure.id, mtype, "optional")
+        self._attr(
+            restriction, "OBS_VALUE" if measure.id == "OBS_VALUE" else measure.id, mtype, "optional"
+        )
         for comp in self._presented("obs"):
             self._attr(restriction, comp.id, self._type_of(comp), "optional")
 
@@ -276,4 +399,3 @@ class SchemaWriter:
 def write_schema(info: DsdInfo, namespace: str, dim_at_obs: str, schema_base: str) -> bytes:
     """The XSD for structure-specific data of ``info`` with ``dim_at_obs`` at observation level."""
     return SchemaWriter(info, namespace, dim_at_obs, schema_base).build()
-

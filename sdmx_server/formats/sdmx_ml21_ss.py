@@ -37,12 +37,25 @@ class StructureSpecificWriter:
     def __init__(self, ctx: DataContext, *, timeseries: bool = False) -> None:
         self.ctx = ctx
         self.timeseries = timeseries
-        self.layout = ("time" if ctx.dim_at_obs == ctx.time_id else
-                       "flat" if ctx.dim_at_obs == ALL_DIMENSIONS else "cross")
+        self.layout = (
+            "time"
+            if ctx.dim_at_obs == ctx.time_id
+            else "flat"
+            if ctx.dim_at_obs == ALL_DIMENSIONS
+            else "cross"
+        )
         attrs = ctx.info.attributes
-        self.obs_presented = [a for a in attrs if attrs[a].level in ("series", "group") and ctx.presentation(a) == "obs"]
-        self.series_presented = [a for a in attrs if attrs[a].level == "series" and ctx.presentation(a) == "series"]
-        self.group_presented = [a for a in attrs if attrs[a].level == "group" and ctx.presentation(a) == "group"]
+        self.obs_presented = [
+            a
+            for a in attrs
+            if attrs[a].level in ("series", "group") and ctx.presentation(a) == "obs"
+        ]
+        self.series_presented = [
+            a for a in attrs if attrs[a].level == "series" and ctx.presentation(a) == "series"
+        ]
+        self.group_presented = [
+            a for a in attrs if attrs[a].level == "group" and ctx.presentation(a) == "group"
+        ]
 
     def write(self, batches: Iterator[list[Row]]) -> Iterator[bytes]:
         """The message as UTF-8 chunks."""
@@ -79,8 +92,11 @@ class StructureSpecificWriter:
                 value = row[4]
                 obs = ""
                 if with_obs:
-                    obs = (f' OBS_VALUE="{value if ctx.info.numeric_measure else escape_attr(value)}"'
-                           if value is not None else "")
+                    obs = (
+                        f' OBS_VALUE="{value if ctx.info.numeric_measure else escape_attr(value)}"'
+                        if value is not None
+                        else ""
+                    )
                     if measure != "OBS_VALUE" and obs:
                         obs = obs.replace(" OBS_VALUE=", f" {measure}=", 1)
                     if with_attrs:
@@ -93,7 +109,9 @@ class StructureSpecificWriter:
                 if self.layout == "flat":
                     if with_obs:
                         key = row[2].split(".")
-                        out.append(f"<Obs{_attrs(list(zip(dims, key, strict=True)))} {time_id}=\"{row[3]}\"{obs}/>")
+                        out.append(
+                            f'<Obs{_attrs(list(zip(dims, key, strict=True)))} {time_id}="{row[3]}"{obs}/>'
+                        )
                     continue
                 if self.layout == "time":
                     if spk != open_series:
@@ -102,12 +120,16 @@ class StructureSpecificWriter:
                         open_series = spk
                         head = series_cache.get(spk)
                         if head is None:
-                            head = "<Series" + "".join(f' {d}="{k}"' for d, k in zip(dims, row[2].split("."), strict=True))
+                            head = "<Series" + "".join(
+                                f' {d}="{k}"' for d, k in zip(dims, row[2].split("."), strict=True)
+                            )
                             if len(series_cache) > 10_000:
                                 series_cache.clear()
                             series_cache[spk] = head
                         if extra and self.series_presented:
-                            head += _attrs([(a, extra[a]) for a in self.series_presented if a in extra])
+                            head += _attrs(
+                                [(a, extra[a]) for a in self.series_presented if a in extra]
+                            )
                         out.append(head + ">")
                     if with_obs:
                         out.append(f'<Obs {time_id}="{row[3]}"{obs}/>')
@@ -119,7 +141,9 @@ class StructureSpecificWriter:
                     if open_series is not None:
                         out.append("</Series>")
                     open_series = sid
-                    pairs = [(d, k) for i, (d, k) in enumerate(zip(dims, key, strict=True)) if i != x]
+                    pairs = [
+                        (d, k) for i, (d, k) in enumerate(zip(dims, key, strict=True)) if i != x
+                    ]
                     pairs.append((time_id, row[3]))
                     if extra and self.series_presented:
                         pairs += [(a, extra[a]) for a in self.series_presented if a in extra]
@@ -136,8 +160,9 @@ class StructureSpecificWriter:
     def prologue(self) -> str:
         """The XML declaration, the root element's opening tag and the header."""
         ns = ss_namespace(self.ctx)
-        return (root_open(self.root_name, {"ss": NS21["ss"], "xsi": NS21["xsi"], "ns1": ns})
-                + header(self.ctx, namespace=ns))
+        return root_open(
+            self.root_name, {"ss": NS21["ss"], "xsi": NS21["xsi"], "ns1": ns}
+        ) + header(self.ctx, namespace=ns)
 
     def epilogue(self) -> str:
         """The root element's closing tag."""
@@ -150,13 +175,17 @@ class StructureSpecificWriter:
 
     def dataset_tag_attributes(self) -> str:
         """Fixed attributes of ``mes:DataSet`` (besides action, validity and attribute values)."""
-        return f'ss:structureRef="{STRUCTURE_ID}" xsi:type="ns1:DataSetType" ss:dataScope="Dataflow"'
+        return (
+            f'ss:structureRef="{STRUCTURE_ID}" xsi:type="ns1:DataSetType" ss:dataScope="Dataflow"'
+        )
 
     def _open_dataset(self, ds_key: object) -> str:
         ctx = self.ctx
         ds_attrs = _attrs(list(ctx.dataset_attrs.items())) if ctx.with_attributes else ""
-        out = (f'<mes:DataSet {self.dataset_tag_attributes()}'
-               f"{dataset_attributes(ctx.dataset_info(ds_key), 'ss:')}{ds_attrs}>")
+        out = (
+            f"<mes:DataSet {self.dataset_tag_attributes()}"
+            f"{dataset_attributes(ctx.dataset_info(ds_key), 'ss:')}{ds_attrs}>"
+        )
         if ctx.with_attributes and self.layout != "flat":
             for group, gkey, values in ctx.groups_for(()):
                 shown = [(a, v) for a, v in values.items() if a in self.group_presented]
@@ -172,6 +201,8 @@ def write_structure_specific(ctx: DataContext, batches: Iterator[list[Row]]) -> 
     return StructureSpecificWriter(ctx).write(batches)
 
 
-def write_structure_specific_timeseries(ctx: DataContext, batches: Iterator[list[Row]]) -> Iterator[bytes]:
+def write_structure_specific_timeseries(
+    ctx: DataContext, batches: Iterator[list[Row]]
+) -> Iterator[bytes]:
     """``application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1``."""
     return StructureSpecificWriter(ctx, timeseries=True).write(batches)

@@ -38,8 +38,15 @@ E = etree.SubElement
 
 # Container element per type, in the order StructuresType requires.
 CONTAINERS: list[tuple[str, tuple[ArtefactType, ...]]] = [
-    ("OrganisationSchemes", (ArtefactType.AGENCY_SCHEME, ArtefactType.DATA_CONSUMER_SCHEME,
-                             ArtefactType.DATA_PROVIDER_SCHEME, ArtefactType.ORGANISATION_UNIT_SCHEME)),
+    (
+        "OrganisationSchemes",
+        (
+            ArtefactType.AGENCY_SCHEME,
+            ArtefactType.DATA_CONSUMER_SCHEME,
+            ArtefactType.DATA_PROVIDER_SCHEME,
+            ArtefactType.ORGANISATION_UNIT_SCHEME,
+        ),
+    ),
     ("Dataflows", (ArtefactType.DATAFLOW,)),
     ("CategorySchemes", (ArtefactType.CATEGORY_SCHEME,)),
     ("Categorisations", (ArtefactType.CATEGORISATION,)),
@@ -74,8 +81,15 @@ class StructureWriter21:
 
     # ------------------------------------------------------------------ common
 
-    def _names(self, parent: etree._Element, names: dict[str, str], descriptions: dict[str, str],
-               fallback: str, *, with_descriptions: bool = True) -> None:
+    def _names(
+        self,
+        parent: etree._Element,
+        names: dict[str, str],
+        descriptions: dict[str, str],
+        fallback: str,
+        *,
+        with_descriptions: bool = True,
+    ) -> None:
         selected = self.lang.select(names) or {self.lang.default: fallback}
         for lang, text in selected.items():
             E(parent, COM + "Name", {XML_LANG: lang}).text = text
@@ -192,18 +206,28 @@ class StructureWriter21:
 
     def _contact(self, parent: etree._Element, contact: Contact) -> None:
         el = E(parent, STR + "Contact")
-        for tag, texts in (("Name", contact.names), ("Department", contact.departments), ("Role", contact.roles)):
+        for tag, texts in (
+            ("Name", contact.names),
+            ("Department", contact.departments),
+            ("Role", contact.roles),
+        ):
             for lang, text in self.lang.select(texts).items():
                 E(el, (COM if tag == "Name" else STR) + tag, {XML_LANG: lang}).text = text
-        for tag, values in (("Telephone", contact.telephone), ("Fax", contact.fax), ("X400", contact.x400),
-                            ("URI", contact.uri), ("Email", contact.email)):
+        for tag, values in (
+            ("Telephone", contact.telephone),
+            ("Fax", contact.fax),
+            ("X400", contact.x400),
+            ("URI", contact.uri),
+            ("Email", contact.email),
+        ):
             for value in values:
                 E(el, STR + tag).text = value
 
     # ------------------------------------------------------------------ DSD
 
-    def _representation(self, parent: etree._Element, tag: str, rep: Representation,
-                        kind: str | None = None) -> None:
+    def _representation(
+        self, parent: etree._Element, tag: str, rep: Representation, kind: str | None = None
+    ) -> None:
         el = E(parent, STR + tag)
         if rep.enumeration is not None:
             E(E(el, STR + "Enumeration"), "Ref", ref_attrs(rep.enumeration))
@@ -212,8 +236,14 @@ class StructureWriter21:
         elif rep.text_format is not None:
             E(el, STR + "TextFormat", _facets(rep.text_format))
 
-    def _component(self, parent: etree._Element, tag: str, dsd: Artefact, comp: Component,
-                   extra: dict[str, str] | None = None) -> etree._Element:
+    def _component(
+        self,
+        parent: etree._Element,
+        tag: str,
+        dsd: Artefact,
+        comp: Component,
+        extra: dict[str, str] | None = None,
+    ) -> etree._Element:
         attrs = {"id": comp.id, "urn": component_urn(dsd.ref, tag, comp.id)}
         attrs.update(extra or {})
         el = E(parent, STR + tag, attrs)
@@ -224,34 +254,74 @@ class StructureWriter21:
             self._representation(el, "LocalRepresentation", comp.representation, comp.kind)
         elif comp.kind == "time":
             # SDMX-ML 2.1 requires the time dimension's representation; clients (sdmx1) may omit it.
-            E(E(el, STR + "LocalRepresentation"), STR + "TextFormat", {"textType": "ObservationalTimePeriod"})
+            E(
+                E(el, STR + "LocalRepresentation"),
+                STR + "TextFormat",
+                {"textType": "ObservationalTimePeriod"},
+            )
         return el
 
     def _dsd(self, parent: etree._Element, dsd: Artefact, d: DsdDetails) -> None:
         comps = E(parent, STR + "DataStructureComponents")
-        dim_list = E(comps, STR + "DimensionList", {"id": "DimensionDescriptor",
-                                                    "urn": component_urn(dsd.ref, "DimensionDescriptor", "DimensionDescriptor")})
+        dim_list = E(
+            comps,
+            STR + "DimensionList",
+            {
+                "id": "DimensionDescriptor",
+                "urn": component_urn(dsd.ref, "DimensionDescriptor", "DimensionDescriptor"),
+            },
+        )
         for n, dim in enumerate(d.dimensions, start=1):
-            tag = {"time": "TimeDimension", "measure": "MeasureDimension"}.get(dim.kind, "Dimension")
+            tag = {"time": "TimeDimension", "measure": "MeasureDimension"}.get(
+                dim.kind, "Dimension"
+            )
             el = self._component(dim_list, tag, dsd, dim, {"position": str(dim.position or n)})
             for role in dim.roles:
                 E(E(el, STR + "ConceptRole"), "Ref", item_ref_attrs(role))
         for group in d.groups:
-            g = E(comps, STR + "Group", {"id": group.id, "urn": component_urn(dsd.ref, "GroupDimensionDescriptor", group.id)})
+            g = E(
+                comps,
+                STR + "Group",
+                {
+                    "id": group.id,
+                    "urn": component_urn(dsd.ref, "GroupDimensionDescriptor", group.id),
+                },
+            )
             self._annotations(g, group.annotations)
             for dim_id in group.dimensions:
-                E(E(E(g, STR + "GroupDimension"), STR + "DimensionReference"), "Ref", {"id": dim_id})
+                E(
+                    E(E(g, STR + "GroupDimension"), STR + "DimensionReference"),
+                    "Ref",
+                    {"id": dim_id},
+                )
         if d.attributes:
-            attr_list = E(comps, STR + "AttributeList", {"id": "AttributeDescriptor",
-                                                         "urn": component_urn(dsd.ref, "AttributeDescriptor", "AttributeDescriptor")})
+            attr_list = E(
+                comps,
+                STR + "AttributeList",
+                {
+                    "id": "AttributeDescriptor",
+                    "urn": component_urn(dsd.ref, "AttributeDescriptor", "AttributeDescriptor"),
+                },
+            )
             for attr in d.attributes:
-                el = self._component(attr_list, "Attribute", dsd, attr,
-                                     {"assignmentStatus": attr.assignment_status or "Conditional"})
+                el = self._component(
+                    attr_list,
+                    "Attribute",
+                    dsd,
+                    attr,
+                    {"assignmentStatus": attr.assignment_status or "Conditional"},
+                )
                 for role in attr.roles:
                     E(E(el, STR + "ConceptRole"), "Ref", item_ref_attrs(role))
                 self._relationship(el, attr, d)
-        measures = E(comps, STR + "MeasureList", {"id": "MeasureDescriptor",
-                                                  "urn": component_urn(dsd.ref, "MeasureDescriptor", "MeasureDescriptor")})
+        measures = E(
+            comps,
+            STR + "MeasureList",
+            {
+                "id": "MeasureDescriptor",
+                "urn": component_urn(dsd.ref, "MeasureDescriptor", "MeasureDescriptor"),
+            },
+        )
         if d.primary_measure is not None:
             self._component(measures, "PrimaryMeasure", dsd, d.primary_measure)
 
@@ -279,8 +349,12 @@ class StructureWriter21:
         if c.attachments:
             box = E(parent, STR + "ConstraintAttachment")
             order = {"DataProvider": 0, "DataStructure": 1, "Dataflow": 2, "ProvisionAgreement": 3}
-            atts = sorted(c.attachments, key=lambda a: order.get(
-                "DataProvider" if a.item else (a.ref.type.info.cls if a.ref else ""), 9))
+            atts = sorted(
+                c.attachments,
+                key=lambda a: order.get(
+                    "DataProvider" if a.item else (a.ref.type.info.cls if a.ref else ""), 9
+                ),
+            )
             for att in atts:
                 if att.item is not None:
                     E(E(box, STR + "DataProvider"), "Ref", item_ref_attrs(att.item))
@@ -296,7 +370,11 @@ class StructureWriter21:
             self._cube_region(parent, region)
         if c.reference_period is not None:
             rp = c.reference_period
-            E(parent, STR + "ReferencePeriod", {"startTime": rp.start or "", "endTime": rp.end or ""})
+            E(
+                parent,
+                STR + "ReferencePeriod",
+                {"startTime": rp.start or "", "endTime": rp.end or ""},
+            )
 
     @staticmethod
     def _cube_region(parent: etree._Element, region: CubeRegion) -> None:
@@ -318,18 +396,35 @@ def _key_value(parent: etree._Element, tag: str, kv: KeyValue) -> None:
         tr = kv.time_range
         box = E(el, COM + "TimeRange")
         if tr.start and tr.end:
-            E(box, COM + "StartPeriod", {"isInclusive": bool_attr(tr.start_inclusive)}).text = tr.start
+            E(
+                box, COM + "StartPeriod", {"isInclusive": bool_attr(tr.start_inclusive)}
+            ).text = tr.start
             E(box, COM + "EndPeriod", {"isInclusive": bool_attr(tr.end_inclusive)}).text = tr.end
         elif tr.start:
-            E(box, COM + "AfterPeriod", {"isInclusive": bool_attr(tr.start_inclusive)}).text = tr.start
+            E(
+                box, COM + "AfterPeriod", {"isInclusive": bool_attr(tr.start_inclusive)}
+            ).text = tr.start
         elif tr.end:
             E(box, COM + "BeforePeriod", {"isInclusive": bool_attr(tr.end_inclusive)}).text = tr.end
 
 
 # ---------------------------------------------------------------------- helpers
 
-_ENUM_FACETS = {"isSequence", "interval", "startValue", "endValue", "timeInterval", "startTime", "endTime",
-                "minLength", "maxLength", "minValue", "maxValue", "decimals", "pattern"}
+_ENUM_FACETS = {
+    "isSequence",
+    "interval",
+    "startValue",
+    "endValue",
+    "timeInterval",
+    "startTime",
+    "endTime",
+    "minLength",
+    "maxLength",
+    "minValue",
+    "maxValue",
+    "decimals",
+    "pattern",
+}
 
 
 def _facets(facets: dict[str, str], *, enumerated: bool = False) -> dict[str, str]:
@@ -341,7 +436,13 @@ def _facets(facets: dict[str, str], *, enumerated: bool = False) -> dict[str, st
 def ref_attrs(ref: MaintainableRef) -> dict[str, str]:
     """Attributes of a 2.1 ``Ref`` to a maintainable artefact."""
     info = ref.type.info
-    return {"agencyID": ref.agency, "id": ref.id, "version": ref.version, "class": info.cls, "package": info.package}
+    return {
+        "agencyID": ref.agency,
+        "id": ref.id,
+        "version": ref.version,
+        "class": info.cls,
+        "package": info.package,
+    }
 
 
 def item_ref_attrs(ref: ItemRef) -> dict[str, str]:
@@ -360,12 +461,19 @@ def item_ref_attrs(ref: ItemRef) -> dict[str, str]:
 
 def component_urn(dsd: MaintainableRef, cls: str, comp_id: str) -> str:
     """URN of a DSD component or component list."""
-    cls = {"Dimension": "Dimension", "TimeDimension": "TimeDimension", "MeasureDimension": "MeasureDimension",
-           "Attribute": "DataAttribute", "PrimaryMeasure": "PrimaryMeasure"}.get(cls, cls)
+    cls = {
+        "Dimension": "Dimension",
+        "TimeDimension": "TimeDimension",
+        "MeasureDimension": "MeasureDimension",
+        "Attribute": "DataAttribute",
+        "PrimaryMeasure": "PrimaryMeasure",
+    }.get(cls, cls)
     return f"urn:sdmx:org.sdmx.infomodel.datastructure.{cls}={dsd.agency}:{dsd.id}({dsd.version}).{comp_id}"
 
 
-def write_header(root: etree._Element, ctx: RenderContext, *, structure: Iterable[etree._Element] = ()) -> etree._Element:
+def write_header(
+    root: etree._Element, ctx: RenderContext, *, structure: Iterable[etree._Element] = ()
+) -> etree._Element:
     """The common message Header (ID, Test, Prepared, Sender)."""
     header = E(root, MES + "Header")
     E(header, MES + "ID").text = ctx.message_id

@@ -30,7 +30,9 @@ from sdmx_server.domain.model import (
 from sdmx_server.formats.common import RenderContext, StructureEntry
 from sdmx_server.formats.xml_ns import XML_LANG, bool_attr, iso, ns3_data
 
-OWN_TYPES = frozenset({ArtefactType.CONTENT_CONSTRAINT, ArtefactType.CODELIST, ArtefactType.DATAFLOW})
+OWN_TYPES = frozenset(
+    {ArtefactType.CONTENT_CONSTRAINT, ArtefactType.CODELIST, ArtefactType.DATAFLOW}
+)
 
 
 def full_writer(minor: str) -> Callable[[Sequence[StructureEntry], RenderContext], bytes] | None:
@@ -39,7 +41,9 @@ def full_writer(minor: str) -> Callable[[Sequence[StructureEntry], RenderContext
         module = importlib.import_module(f"sdmx_server.formats.sdmx_ml3{minor}_structure")
     except ImportError:
         return None
-    writer: Callable[[Sequence[StructureEntry], RenderContext], bytes] | None = getattr(module, "write_structures", None)
+    writer: Callable[[Sequence[StructureEntry], RenderContext], bytes] | None = getattr(
+        module, "write_structures", None
+    )
     return writer
 
 
@@ -76,7 +80,11 @@ class AvailabilityWriter3:
         if constraints and not self.v31:
             box = E(structures, self.STR + "DataConstraints")
             for a in constraints:
-                el = E(box, self.STR + "DataConstraint", self._maintainable(a, "registry.DataConstraint", role="Actual"))
+                el = E(
+                    box,
+                    self.STR + "DataConstraint",
+                    self._maintainable(a, "registry.DataConstraint", role="Actual"),
+                )
                 self._annotations(el, a)
                 self._names(el, a)
                 details = a.details
@@ -96,8 +104,13 @@ class AvailabilityWriter3:
         return cast(bytes, etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
     def _maintainable(self, a: Artefact, cls: str, **extra: str) -> dict[str, str]:
-        attrs = {"id": a.id, "urn": f"urn:sdmx:org.sdmx.infomodel.{cls}={a.agency}:{a.id}({a.version})",
-                 "version": a.version, "agencyID": a.agency, "isExternalReference": "false"}
+        attrs = {
+            "id": a.id,
+            "urn": f"urn:sdmx:org.sdmx.infomodel.{cls}={a.agency}:{a.id}({a.version})",
+            "version": a.version,
+            "agencyID": a.agency,
+            "isExternalReference": "false",
+        }
         if a.type.is_item_scheme:
             attrs["isPartial"] = bool_attr(a.is_partial)
         attrs.update(extra)
@@ -105,7 +118,9 @@ class AvailabilityWriter3:
 
     def _names(self, el: etree._Element, a: Artefact | object, fallback: str = "") -> None:
         names = getattr(a, "names", {}) or {}
-        selected = self.ctx.languages.select(names) or {self.ctx.languages.default: fallback or getattr(a, "id", "")}
+        selected = self.ctx.languages.select(names) or {
+            self.ctx.languages.default: fallback or getattr(a, "id", "")
+        }
         for lang, text in selected.items():
             E(el, self.COM + "Name", {XML_LANG: lang}).text = text
 
@@ -162,15 +177,24 @@ class AvailabilityWriter3:
         att = next((x for x in details.attachments if x.ref is not None), None)
         if att is not None and att.ref is not None:
             E(box, self.STR + att.ref.type.info.cls).text = urn_of(att.ref)
-        region = next((r for r in details.cube_regions if r.include), CubeRegion(include=True, key_values=[]))
+        region = next(
+            (r for r in details.cube_regions if r.include), CubeRegion(include=True, key_values=[])
+        )
         self._region(el, region)
 
     def _codelist(self, parent: etree._Element, a: Artefact) -> None:
         el = E(parent, self.STR + "Codelist", self._maintainable(a, "codelist.Codelist"))
         self._names(el, a)
         for item in a.items:
-            code = E(el, self.STR + "Code", {"id": item.id, "urn": f"urn:sdmx:org.sdmx.infomodel.codelist.Code="
-                                                                     f"{a.agency}:{a.id}({a.version}).{item.id}"})
+            code = E(
+                el,
+                self.STR + "Code",
+                {
+                    "id": item.id,
+                    "urn": f"urn:sdmx:org.sdmx.infomodel.codelist.Code="
+                    f"{a.agency}:{a.id}({a.version}).{item.id}",
+                },
+            )
             self._names(code, item, item.id)
             if item.parent:
                 E(code, self.STR + "Parent").text = item.parent
@@ -181,8 +205,10 @@ def _write(entries: Sequence[StructureEntry], ctx: RenderContext, minor: str) ->
         return AvailabilityWriter3(ctx, minor).write(entries)
     writer = full_writer(minor)
     if writer is None:
-        raise NotImplementedYetError("These references need the SDMX-ML 3.x structure writer, not installed: ask "
-                                     "for references=none, codelist, valuelist or dataflow, or for SDMX-ML 2.1")
+        raise NotImplementedYetError(
+            "These references need the SDMX-ML 3.x structure writer, not installed: ask "
+            "for references=none, codelist, valuelist or dataflow, or for SDMX-ML 2.1"
+        )
     return writer(entries, ctx)
 
 

@@ -36,9 +36,16 @@ class StructureSpecific3Writer(StructureSpecificWriter):
         r = ctx.render
         df = ctx.info.dataflow
         ss_ns = ss_namespace(ctx)
-        decls = " ".join(f'xmlns:{k}="{escape_attr(v)}"' for k, v in
-                         {"mes": self.ns["mes"], "com": self.ns["com"], "ss": self.ns["ss"], "xsi": self.ns["xsi"],
-                          "ns1": ss_ns}.items())
+        decls = " ".join(
+            f'xmlns:{k}="{escape_attr(v)}"'
+            for k, v in {
+                "mes": self.ns["mes"],
+                "com": self.ns["com"],
+                "ss": self.ns["ss"],
+                "xsi": self.ns["xsi"],
+                "ns1": ss_ns,
+            }.items()
+        )
         parts = [
             f"<?xml version='1.0' encoding='UTF-8'?><mes:StructureSpecificData {decls}>",
             "<mes:Header>",
@@ -51,10 +58,12 @@ class StructureSpecific3Writer(StructureSpecificWriter):
             "</mes:Structure>",
         ]
         for n, pa in enumerate(ctx.provision_agreements, start=1):
-            parts += [f'<mes:Structure structureID="PA{n}" namespace="{escape_attr(ss_ns)}" '
-                      f'dimensionAtObservation="{ctx.dim_at_obs}">',
-                      f"<com:ProvisionAgreement>{escape_attr(urn('ProvisionAgreement', pa.agency, pa.id, pa.version))}"
-                      "</com:ProvisionAgreement></mes:Structure>"]
+            parts += [
+                f'<mes:Structure structureID="PA{n}" namespace="{escape_attr(ss_ns)}" '
+                f'dimensionAtObservation="{ctx.dim_at_obs}">',
+                f"<com:ProvisionAgreement>{escape_attr(urn('ProvisionAgreement', pa.agency, pa.id, pa.version))}"
+                "</com:ProvisionAgreement></mes:Structure>",
+            ]
         parts.append("</mes:Header>")
         return "".join(parts)
 

@@ -28,7 +28,9 @@ class Schema31Writer(Schema30Writer):
     ss_ns = NS31["ss"]
 
 
-def write_schema_3(info: DsdInfo, namespace: str, dim_at_obs: str, schema_base: str, version: str = "3.0") -> bytes:
+def write_schema_3(
+    info: DsdInfo, namespace: str, dim_at_obs: str, schema_base: str, version: str = "3.0"
+) -> bytes:
     """The SDMX-ML 3.x XSD (``version`` 3.0 or 3.1) for structure-specific data of ``info``."""
     writer = Schema31Writer if version == "3.1" else Schema30Writer
     return writer(info, namespace, dim_at_obs, schema_base).build()

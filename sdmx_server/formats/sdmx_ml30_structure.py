@@ -59,8 +59,21 @@ CONTAINERS: list[tuple[str, ArtefactType, str]] = [
     ("ProvisionAgreements", ArtefactType.PROVISION_AGREEMENT, "ProvisionAgreement"),
 ]
 
-_ENUM_FACETS = {"isSequence", "interval", "startValue", "endValue", "timeInterval", "startTime", "endTime",
-                "minLength", "maxLength", "minValue", "maxValue", "decimals", "pattern"}
+_ENUM_FACETS = {
+    "isSequence",
+    "interval",
+    "startValue",
+    "endValue",
+    "timeInterval",
+    "startTime",
+    "endTime",
+    "minLength",
+    "maxLength",
+    "minValue",
+    "maxValue",
+    "decimals",
+    "pattern",
+}
 _TEXT_FACETS = _ENUM_FACETS | {"textType", "isMultiLingual"}
 
 
@@ -108,11 +121,17 @@ class StructureWriter3:
         structures = E(root, self.MES + "Structures")
         availability = [e for e in entries if self._is_availability(e)] if self.v31 else []
         for container, type_, tag in CONTAINERS:
-            if container == "Categorisations" and availability:  # 3.1: AvailabilityConstraints come before
+            if (
+                container == "Categorisations" and availability
+            ):  # 3.1: AvailabilityConstraints come before
                 box = E(structures, self.STR + "AvailabilityConstraints")
                 for entry in availability:
                     self._availability(box, entry.artefact)
-            selected = [e for e in entries if e.artefact.type is type_ and not any(e is a for a in availability)]
+            selected = [
+                e
+                for e in entries
+                if e.artefact.type is type_ and not any(e is a for a in availability)
+            ]
             if not selected:
                 continue
             parent = E(structures, self.STR + container)
@@ -122,8 +141,15 @@ class StructureWriter3:
 
     # ------------------------------------------------------------------ common
 
-    def _names(self, parent: etree._Element, names: dict[str, str], descriptions: dict[str, str],
-               fallback: str, *, with_descriptions: bool = True) -> None:
+    def _names(
+        self,
+        parent: etree._Element,
+        names: dict[str, str],
+        descriptions: dict[str, str],
+        fallback: str,
+        *,
+        with_descriptions: bool = True,
+    ) -> None:
         selected = self.lang.select(names) or {self.lang.default: fallback}
         for lang, text in selected.items():
             E(parent, self.COM + "Name", {XML_LANG: lang}).text = text
@@ -156,8 +182,16 @@ class StructureWriter3:
         if entry.mode != "stub":
             self._annotations(el, a.annotations)
         if stub:
-            E(el, self.COM + "Link", {"rel": "structure", "url": a.structure_url or self._v2_url(a),
-                                      "urn": urn3(a), "type": a.type.info.v3_resource or a.type.value})
+            E(
+                el,
+                self.COM + "Link",
+                {
+                    "rel": "structure",
+                    "url": a.structure_url or self._v2_url(a),
+                    "urn": urn3(a),
+                    "type": a.type.info.v3_resource or a.type.value,
+                },
+            )
         self._names(el, a.names, a.descriptions, a.id, with_descriptions=entry.mode != "stub")
         if not stub:
             self._body(el, a)
@@ -175,9 +209,13 @@ class StructureWriter3:
         """SDMX 3.1 writes actual (availability) constraints as AvailabilityConstraint when they can be:
         one attachment to a DSD, dataflow or provision agreement, and an included cube region."""
         d = entry.artefact.details
-        return (entry.mode == "full" and isinstance(d, ConstraintDetails) and d.role == "Actual"
-                and any(r.include for r in d.cube_regions)
-                and any(a.ref is not None for a in _one_attachment_kind(d.attachments)))
+        return (
+            entry.mode == "full"
+            and isinstance(d, ConstraintDetails)
+            and d.role == "Actual"
+            and any(r.include for r in d.cube_regions)
+            and any(a.ref is not None for a in _one_attachment_kind(d.attachments))
+        )
 
     def _availability(self, parent: etree._Element, a: Artefact) -> None:
         d = a.details
@@ -186,12 +224,16 @@ class StructureWriter3:
         self._annotations(el, a.annotations)
         att = next(x for x in _one_attachment_kind(d.attachments) if x.ref is not None)
         assert att.ref is not None
-        E(E(el, self.STR + "ConstraintAttachment"), self.STR + att.ref.type.info.cls).text = urn_of(att.ref)
+        E(E(el, self.STR + "ConstraintAttachment"), self.STR + att.ref.type.info.cls).text = urn_of(
+            att.ref
+        )
         self._cube_region(el, _merge([r for r in d.cube_regions if r.include]), True)
 
     def _v2_url(self, a: Artefact) -> str:
-        return (f"{self.ctx.public_url}/rest/v2/structure/{a.type.info.v3_resource}/{a.agency}/"
-                f"{a.id}/{a.version}")
+        return (
+            f"{self.ctx.public_url}/rest/v2/structure/{a.type.info.v3_resource}/{a.agency}/"
+            f"{a.id}/{a.version}"
+        )
 
     def _maintainable_attrs(self, a: Artefact, stub: bool) -> dict[str, str]:
         """XML attributes of a maintainable, in the schema's order."""
@@ -199,7 +241,9 @@ class StructureWriter3:
         if a.uri:
             attrs["uri"] = a.uri
         # Organisation schemes have no version in SDMX 3.0, nor categorisations in 3.1.
-        if not a.type.is_organisation_scheme and not (self.v31 and a.type is ArtefactType.CATEGORISATION):
+        if not a.type.is_organisation_scheme and not (
+            self.v31 and a.type is ArtefactType.CATEGORISATION
+        ):
             attrs["version"] = a.version
         if a.valid_from:
             attrs["validFrom"] = iso(a.valid_from)
@@ -209,7 +253,9 @@ class StructureWriter3:
         attrs["isExternalReference"] = bool_attr(stub)
         if a.type.is_item_scheme and not stub:
             attrs["isPartial"] = bool_attr(a.is_partial)
-        if a.type is ArtefactType.CONTENT_CONSTRAINT and not self.v31:  # 3.1 data constraints are all Allowed
+        if (
+            a.type is ArtefactType.CONTENT_CONSTRAINT and not self.v31
+        ):  # 3.1 data constraints are all Allowed
             attrs["role"] = a.details.role if isinstance(a.details, ConstraintDetails) else "Actual"
         return attrs
 
@@ -258,32 +304,52 @@ class StructureWriter3:
 
     def _contact(self, parent: etree._Element, contact: Contact) -> None:
         el = E(parent, self.STR + "Contact")
-        for tag, texts in (("Name", contact.names), ("Department", contact.departments), ("Role", contact.roles)):
+        for tag, texts in (
+            ("Name", contact.names),
+            ("Department", contact.departments),
+            ("Role", contact.roles),
+        ):
             for lang, text in self.lang.select(texts).items():
                 E(el, (self.COM if tag == "Name" else self.STR) + tag, {XML_LANG: lang}).text = text
-        for tag, values in (("Telephone", contact.telephone), ("Fax", contact.fax), ("X400", contact.x400),
-                            ("URI", contact.uri), ("Email", contact.email)):
+        for tag, values in (
+            ("Telephone", contact.telephone),
+            ("Fax", contact.fax),
+            ("X400", contact.x400),
+            ("URI", contact.uri),
+            ("Email", contact.email),
+        ):
             for value in values:
                 E(el, self.STR + tag).text = value
 
     # ------------------------------------------------------------------ DSD
 
-    def _representation(self, parent: etree._Element, tag: str, rep: Representation,
-                        *, time: bool = False) -> None:
+    def _representation(
+        self, parent: etree._Element, tag: str, rep: Representation, *, time: bool = False
+    ) -> None:
         el = E(parent, self.STR + tag)
         if rep.enumeration is not None and not time:
             E(el, self.STR + "Enumeration").text = urn_of(rep.enumeration)
             if rep.enumeration_format:
-                E(el, self.STR + "EnumerationFormat",
-                  {k: v for k, v in rep.enumeration_format.items() if k in _ENUM_FACETS})
+                E(
+                    el,
+                    self.STR + "EnumerationFormat",
+                    {k: v for k, v in rep.enumeration_format.items() if k in _ENUM_FACETS},
+                )
         else:
             facets = {k: v for k, v in (rep.text_format or {}).items() if k in _TEXT_FACETS}
             if time:
                 facets.setdefault("textType", "ObservationalTimePeriod")
             E(el, self.STR + "TextFormat", facets)
 
-    def _component(self, parent: etree._Element, tag: str, urn_cls: str, dsd: Artefact, comp: Component,
-                   extra: dict[str, str] | None = None) -> etree._Element:
+    def _component(
+        self,
+        parent: etree._Element,
+        tag: str,
+        urn_cls: str,
+        dsd: Artefact,
+        comp: Component,
+        extra: dict[str, str] | None = None,
+    ) -> etree._Element:
         attrs = {"id": comp.id, "urn": component_urn(dsd.ref, urn_cls, comp.id)}
         attrs.update(extra or {})
         el = E(parent, self.STR + tag, attrs)
@@ -291,9 +357,15 @@ class StructureWriter3:
         if comp.concept is not None:
             E(el, self.STR + "ConceptIdentity").text = item_urn3(comp.concept)
         if comp.kind == "time":
-            self._representation(el, "LocalRepresentation", comp.representation or Representation(), time=True)
-        elif comp.kind == "measure" and comp.representation is not None and comp.representation.enumeration \
-                is not None and comp.representation.enumeration.type is not ArtefactType.CODELIST:
+            self._representation(
+                el, "LocalRepresentation", comp.representation or Representation(), time=True
+            )
+        elif (
+            comp.kind == "measure"
+            and comp.representation is not None
+            and comp.representation.enumeration is not None
+            and comp.representation.enumeration.type is not ArtefactType.CODELIST
+        ):
             pass  # a 2.1 measure dimension enumerates concepts; a 3.0 dimension may only enumerate codes
         elif comp.representation is not None:
             self._representation(el, "LocalRepresentation", comp.representation)
@@ -301,8 +373,14 @@ class StructureWriter3:
 
     def _dsd(self, parent: etree._Element, dsd: Artefact, d: DsdDetails) -> None:
         comps = E(parent, self.STR + "DataStructureComponents")
-        dim_list = E(comps, self.STR + "DimensionList", {
-            "id": "DimensionDescriptor", "urn": component_urn(dsd.ref, "DimensionDescriptor", "DimensionDescriptor")})
+        dim_list = E(
+            comps,
+            self.STR + "DimensionList",
+            {
+                "id": "DimensionDescriptor",
+                "urn": component_urn(dsd.ref, "DimensionDescriptor", "DimensionDescriptor"),
+            },
+        )
         time_dim = None
         n = 0
         for dim in d.dimensions:
@@ -310,29 +388,51 @@ class StructureWriter3:
                 time_dim = dim
                 continue
             n += 1
-            el = self._component(dim_list, "Dimension", "Dimension", dsd, dim, {"position": str(dim.position or n)})
+            el = self._component(
+                dim_list, "Dimension", "Dimension", dsd, dim, {"position": str(dim.position or n)}
+            )
             for role in dim.roles:
                 E(el, self.STR + "ConceptRole").text = item_urn3(role)
         if time_dim is not None:
             self._component(dim_list, "TimeDimension", "TimeDimension", dsd, time_dim)
         for group in d.groups:
-            g = E(comps, self.STR + "Group", {
-                "id": group.id, "urn": component_urn(dsd.ref, "GroupDimensionDescriptor", group.id)})
+            g = E(
+                comps,
+                self.STR + "Group",
+                {
+                    "id": group.id,
+                    "urn": component_urn(dsd.ref, "GroupDimensionDescriptor", group.id),
+                },
+            )
             self._annotations(g, group.annotations)
             for dim_id in group.dimensions:
                 E(E(g, self.STR + "GroupDimension"), self.STR + "DimensionReference").text = dim_id
         if d.attributes:
-            attr_list = E(comps, self.STR + "AttributeList", {
-                "id": "AttributeDescriptor", "urn": component_urn(dsd.ref, "AttributeDescriptor", "AttributeDescriptor")})
+            attr_list = E(
+                comps,
+                self.STR + "AttributeList",
+                {
+                    "id": "AttributeDescriptor",
+                    "urn": component_urn(dsd.ref, "AttributeDescriptor", "AttributeDescriptor"),
+                },
+            )
             for attr in d.attributes:
                 usage = "mandatory" if attr.assignment_status == "Mandatory" else "optional"
-                el = self._component(attr_list, "Attribute", "Attribute", dsd, attr, {"usage": usage})
+                el = self._component(
+                    attr_list, "Attribute", "Attribute", dsd, attr, {"usage": usage}
+                )
                 for role in attr.roles:
                     E(el, self.STR + "ConceptRole").text = item_urn3(role)
                 self._relationship(el, attr)
         if d.primary_measure is not None:
-            measures = E(comps, self.STR + "MeasureList", {
-                "id": "MeasureDescriptor", "urn": component_urn(dsd.ref, "MeasureDescriptor", "MeasureDescriptor")})
+            measures = E(
+                comps,
+                self.STR + "MeasureList",
+                {
+                    "id": "MeasureDescriptor",
+                    "urn": component_urn(dsd.ref, "MeasureDescriptor", "MeasureDescriptor"),
+                },
+            )
             pm = d.primary_measure
             self._component(measures, "Measure", "Measure", dsd, pm)
 
@@ -348,7 +448,9 @@ class StructureWriter3:
         elif r.dimensions:
             for dim in r.dimensions:
                 E(rel, self.STR + "Dimension").text = dim
-        elif r.attachment_groups:  # 3.0 has no attachment group: the group the attribute is attached to
+        elif (
+            r.attachment_groups
+        ):  # 3.0 has no attachment group: the group the attribute is attached to
             E(rel, self.STR + "Group").text = r.attachment_groups[0]
         else:
             E(rel, self.STR + "Dataflow")
@@ -396,12 +498,20 @@ class StructureWriter3:
             tr = kv.time_range
             box = E(el, self.STR + "TimeRange")
             if tr.start and tr.end:
-                E(box, self.STR + "StartPeriod", {"isInclusive": bool_attr(tr.start_inclusive)}).text = tr.start
-                E(box, self.STR + "EndPeriod", {"isInclusive": bool_attr(tr.end_inclusive)}).text = tr.end
+                E(
+                    box, self.STR + "StartPeriod", {"isInclusive": bool_attr(tr.start_inclusive)}
+                ).text = tr.start
+                E(
+                    box, self.STR + "EndPeriod", {"isInclusive": bool_attr(tr.end_inclusive)}
+                ).text = tr.end
             elif tr.start:
-                E(box, self.STR + "AfterPeriod", {"isInclusive": bool_attr(tr.start_inclusive)}).text = tr.start
+                E(
+                    box, self.STR + "AfterPeriod", {"isInclusive": bool_attr(tr.start_inclusive)}
+                ).text = tr.start
             elif tr.end:
-                E(box, self.STR + "BeforePeriod", {"isInclusive": bool_attr(tr.end_inclusive)}).text = tr.end
+                E(
+                    box, self.STR + "BeforePeriod", {"isInclusive": bool_attr(tr.end_inclusive)}
+                ).text = tr.end
 
 
 def _one_attachment_kind(atts: list[ConstraintAttachmentRef]) -> list[ConstraintAttachmentRef]:
@@ -427,7 +537,9 @@ def _merge(regions: list[CubeRegion]) -> CubeRegion:
                     target[kv.id] = target[kv.id].model_copy(update={"values": merged})
                 else:
                     target[kv.id] = kv
-    return CubeRegion(include=regions[0].include, key_values=list(keys.values()), attributes=list(attrs.values()))
+    return CubeRegion(
+        include=regions[0].include, key_values=list(keys.values()), attributes=list(attrs.values())
+    )
 
 
 def write_structures(entries: Sequence[StructureEntry], ctx: RenderContext) -> bytes:

@@ -53,8 +53,15 @@ def escape_attr(value: str) -> str:
     """Escape a string for use inside a double-quoted XML attribute."""
     if not any(c in value for c in '&<>"\n\r\t'):
         return value
-    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-            .replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;"))
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+        .replace("\t", "&#9;")
+    )
 
 
 def escape_text(value: str) -> str:
@@ -69,12 +76,18 @@ def ns3(minor: str) -> dict[str, str]:
     base = f"http://www.sdmx.org/resources/sdmxml/schemas/v3_{minor}/"
     return {"mes": base + "message", "str": base + "structure", "com": base + "common"}
 
+
 # ---------------------------------------------------------------- SDMX-ML 3.0 and 3.1 data
 def ns3_data(minor: str) -> dict[str, str]:
     """The SDMX-ML 3.x namespaces a data message or data XSD uses (``minor``: ``"0"`` or ``"1"``)."""
     base = f"http://www.sdmx.org/resources/sdmxml/schemas/v3_{minor}/"
-    return {"mes": base + "message", "str": base + "structure", "com": base + "common",
-            "ss": base + "data/structurespecific", "xsi": "http://www.w3.org/2001/XMLSchema-instance"}
+    return {
+        "mes": base + "message",
+        "str": base + "structure",
+        "com": base + "common",
+        "ss": base + "data/structurespecific",
+        "xsi": "http://www.w3.org/2001/XMLSchema-instance",
+    }
 
 
 NS30 = ns3_data("0")

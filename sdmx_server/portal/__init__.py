@@ -14,4 +14,8 @@ def install_portal(app: FastAPI) -> None:
     from sdmx_server.portal import routes
 
     app.include_router(with_head(routes.router))
-    app.mount("/portal/static", StaticFiles(directory=Path(__file__).parent / "static"), name="portal-static")
+    app.mount(
+        "/portal/static",
+        StaticFiles(directory=Path(__file__).parent / "static"),
+        name="portal-static",
+    )

@@ -25,8 +25,12 @@ class Upload:
 
     body: bytes
     content_type: str | None
-    notes: list[tuple[str, dict[str, object]]] = field(default_factory=list)  # (catalogue key, values)
-    line_to_row: dict[int, int] = field(default_factory=dict)  # CSV line -> the file's own row (Excel)
+    notes: list[tuple[str, dict[str, object]]] = field(
+        default_factory=list
+    )  # (catalogue key, values)
+    line_to_row: dict[int, int] = field(
+        default_factory=dict
+    )  # CSV line -> the file's own row (Excel)
     sheet: str = ""
 
     def where(self, location: str) -> str:
@@ -42,8 +46,12 @@ class Upload:
 def xlsx_to_csv(data: bytes) -> Upload:
     """The workbook's data sheet as SDMX-CSV, blank rows skipped (and said)."""
     book = workbook_csv(data)
-    up = Upload(book.body, "application/vnd.sdmx.data+csv;version=1.0.0", line_to_row=book.line_to_row,
-                sheet=book.sheet)
+    up = Upload(
+        book.body,
+        "application/vnd.sdmx.data+csv;version=1.0.0",
+        line_to_row=book.line_to_row,
+        sheet=book.sheet,
+    )
     if book.blank_rows:
         up.notes.append(("note_blank_rows", {"n": book.blank_rows}))
     return up
@@ -70,8 +78,9 @@ def normalise(data: bytes, filename: str) -> Upload:
     return Upload(data, None)
 
 
-def label_match(labels: Mapping[str, Mapping[str, Mapping[str, str]]], component: str, value: str,
-                lang: str) -> tuple[str, str] | None:
+def label_match(
+    labels: Mapping[str, Mapping[str, Mapping[str, str]]], component: str, value: str, lang: str
+) -> tuple[str, str] | None:
     """(code, language) of the code whose name ``value`` is: an exact name first (in the clerk's
     language first), then one that differs only by case and accents."""
     exact: list[tuple[int, str, str]] = []
@@ -95,8 +104,11 @@ DATE_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 MONTH = re.compile(r"^(\d{4})[/.](\d{1,2})$")
 
 
-def suggest(error: Mapping[str, str], labels: Mapping[str, Mapping[str, Mapping[str, str]]],
-            t: Callable[..., str]) -> str:
+def suggest(
+    error: Mapping[str, str],
+    labels: Mapping[str, Mapping[str, Mapping[str, str]]],
+    t: Callable[..., str],
+) -> str:
     """A suggested fix for one validation error ('' when none can be inferred)."""
     component, value = error.get("component", ""), (error.get("value") or "").strip()
     reason = error.get("reason", "")
@@ -106,7 +118,13 @@ def suggest(error: Mapping[str, str], labels: Mapping[str, Mapping[str, Mapping[
         found = label_match(labels, component, value, str(getattr(t, "lang", "en")))
         if found is not None:
             code, lang = found
-            return t("fix_label", value=value, lang=t("lang_name_" + lang), code=code, component=component)
+            return t(
+                "fix_label",
+                value=value,
+                lang=t("lang_name_" + lang),
+                code=code,
+                component=component,
+            )
         upper = value.upper().replace(" ", "_")
         if upper != value and upper in labels.get(component, {}):
             return t("fix_case", value=value, code=upper)
@@ -132,8 +150,12 @@ def suggest(error: Mapping[str, str], labels: Mapping[str, Mapping[str, Mapping[
             return t("fix_quarter", value=value, fixed=f"{year}-Q{q}")
         m = DATE_DMY.match(value)
         if m:
-            return t("fix_date_year", value=value, year=m.group(3),
-                     month=f"{m.group(3)}-{int(m.group(2)):02d}")
+            return t(
+                "fix_date_year",
+                value=value,
+                year=m.group(3),
+                month=f"{m.group(3)}-{int(m.group(2)):02d}",
+            )
         m = MONTH.match(value)
         if m:
             return t("fix_month", value=value, fixed=f"{m.group(1)}-{int(m.group(2)):02d}")

@@ -47,8 +47,12 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 or x == int(x) else f"{x:,.2f}"
 
 
-def svg_chart(periods: Sequence[str], series: Sequence[tuple[str, dict[str, object]]], kind: str = "line",
-              title: str = "") -> str:
+def svg_chart(
+    periods: Sequence[str],
+    series: Sequence[tuple[str, dict[str, object]]],
+    kind: str = "line",
+    title: str = "",
+) -> str:
     """The SVG of ``series`` ((label, {period: value})) over ``periods``; ``kind`` is line or bar."""
     values = [v for _, vals in series for v in (_number(x) for x in vals.values()) if v is not None]
     if not periods or not values:
@@ -63,22 +67,31 @@ def svg_chart(periods: Sequence[str], series: Sequence[tuple[str, dict[str, obje
         return TOP + plot_h - (v - y0) / (y1 - y0 or 1) * plot_h
 
     slot = plot_w / n
+
     def x(i: int) -> float:
         return LEFT + slot * (i + 0.5)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-           f'class="chart" aria-labelledby="chart-title" data-kind="{kind}" data-series="{len(series)}">',
-           f'<title id="chart-title">{escape(title)}</title>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'class="chart" aria-labelledby="chart-title" data-kind="{kind}" data-series="{len(series)}">',
+        f'<title id="chart-title">{escape(title)}</title>',
+    ]
     for t in ticks:
-        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(t):.1f}" y2="{y(t):.1f}" class="grid"/>'
-                   f'<text x="{LEFT - 6}" y="{y(t) + 4:.1f}" text-anchor="end" class="tick">{_fmt(t)}</text>')
+        out.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(t):.1f}" y2="{y(t):.1f}" class="grid"/>'
+            f'<text x="{LEFT - 6}" y="{y(t) + 4:.1f}" text-anchor="end" class="tick">{_fmt(t)}</text>'
+        )
     every = max(1, math.ceil(n / 12))
     for i, p in enumerate(periods):
         if i % every == 0:
-            out.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" class="tick">'
-                       f'{escape(p)}</text>')
-    out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(0 if y0 <= 0 <= y1 else y0):.1f}" '
-               f'y2="{y(0 if y0 <= 0 <= y1 else y0):.1f}" class="axis"/>')
+            out.append(
+                f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle" class="tick">'
+                f"{escape(p)}</text>"
+            )
+    out.append(
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(0 if y0 <= 0 <= y1 else y0):.1f}" '
+        f'y2="{y(0 if y0 <= 0 <= y1 else y0):.1f}" class="axis"/>'
+    )
     bar_w = slot * 0.8 / max(len(series), 1)
     for s, (label, vals) in enumerate(series):
         colour = PALETTE[s % len(PALETTE)]
@@ -91,9 +104,11 @@ def svg_chart(periods: Sequence[str], series: Sequence[tuple[str, dict[str, obje
                     continue
                 bx = x(i) - slot * 0.4 + s * bar_w
                 top, bottom = sorted((y(v), y(max(min(0.0, y1), y0))))
-                out.append(f'<rect x="{bx:.1f}" y="{top:.1f}" width="{max(bar_w - 0.5, 0.5):.1f}" '
-                           f'height="{max(bottom - top, 0.5):.1f}" fill="{colour}">'
-                           f'<title>{escape(label)} {escape(periods[i])}: {_fmt(v)}</title></rect>')
+                out.append(
+                    f'<rect x="{bx:.1f}" y="{top:.1f}" width="{max(bar_w - 0.5, 0.5):.1f}" '
+                    f'height="{max(bottom - top, 0.5):.1f}" fill="{colour}">'
+                    f"<title>{escape(label)} {escape(periods[i])}: {_fmt(v)}</title></rect>"
+                )
         else:
             segs: list[str] = []
             pen = "M"
@@ -104,11 +119,15 @@ def svg_chart(periods: Sequence[str], series: Sequence[tuple[str, dict[str, obje
                 segs.append(f"{pen}{x(i):.1f},{y(v):.1f}")
                 pen = "L"
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            out.append(f'<path d="{" ".join(segs)}" fill="none" stroke="{colour}" stroke-width="2"{dash_attr}/>')
+            out.append(
+                f'<path d="{" ".join(segs)}" fill="none" stroke="{colour}" stroke-width="2"{dash_attr}/>'
+            )
             for i, v in points:
                 if v is not None:
-                    out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{colour}">'
-                               f'<title>{escape(label)} {escape(periods[i])}: {_fmt(v)}</title></circle>')
+                    out.append(
+                        f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{colour}">'
+                        f"<title>{escape(label)} {escape(periods[i])}: {_fmt(v)}</title></circle>"
+                    )
         out.append("</g>")
     out.append("</svg>")
     return "".join(out)
@@ -116,5 +135,7 @@ def svg_chart(periods: Sequence[str], series: Sequence[tuple[str, dict[str, obje
 
 def legend(series: Sequence[tuple[str, dict[str, object]]]) -> list[tuple[str, str, str]]:
     """(label, colour, dash) per series, as the chart draws them."""
-    return [(label, PALETTE[s % len(PALETTE)], DASHES[(s // len(PALETTE)) % len(DASHES)])
-            for s, (label, _vals) in enumerate(series)]
+    return [
+        (label, PALETTE[s % len(PALETTE)], DASHES[(s // len(PALETTE)) % len(DASHES)])
+        for s, (label, _vals) in enumerate(series)
+    ]

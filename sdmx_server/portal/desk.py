@@ -72,30 +72,66 @@ def _allowed(info: DsdInfo, comp_id: str, codes: frozenset[str] | None) -> set[s
 
 def explain(session: Session, info: DsdInfo, lang: str, default: str) -> list[Column]:
     """The columns of a submission to this dataflow (and agreement, through ``info``'s constraints)."""
-    ctx = DataContext(info=info, render=RenderContext(public_url="", languages=Languages((lang,), default)),
-                      dim_at_obs=info.time_dimension or "TIME_PERIOD")
+    ctx = DataContext(
+        info=info,
+        render=RenderContext(public_url="", languages=Languages((lang,), default)),
+        dim_at_obs=info.time_dimension or "TIME_PERIOD",
+    )
     cached_labels(session, ctx, lang)
     out = []
     for d in info.dimensions:
         allowed = _allowed(info, d.id, d.codes)
         names = ctx.code_labels.get(d.id, {})
-        out.append(Column(d.id, ctx.component_names.get(d.id, d.id), "dimension", True,
-                          sorted(((c, names.get(c, "")) for c in allowed), key=lambda x: x[0])
-                          if allowed is not None else None, str(d.codelist or "")))
-    out.append(Column(info.time_dimension or "TIME_PERIOD", ctx.component_names.get("TIME_PERIOD", "TIME_PERIOD"),
-                      "time", True))
-    out.append(Column(info.primary_measure.id, ctx.component_names.get(info.primary_measure.id, "OBS_VALUE"),
-                      "measure", False))
+        out.append(
+            Column(
+                d.id,
+                ctx.component_names.get(d.id, d.id),
+                "dimension",
+                True,
+                sorted(((c, names.get(c, "")) for c in allowed), key=lambda x: x[0])
+                if allowed is not None
+                else None,
+                str(d.codelist or ""),
+            )
+        )
+    out.append(
+        Column(
+            info.time_dimension or "TIME_PERIOD",
+            ctx.component_names.get("TIME_PERIOD", "TIME_PERIOD"),
+            "time",
+            True,
+        )
+    )
+    out.append(
+        Column(
+            info.primary_measure.id,
+            ctx.component_names.get(info.primary_measure.id, "OBS_VALUE"),
+            "measure",
+            False,
+        )
+    )
     for a in info.attributes.values():
         allowed = _allowed(info, a.id, a.codes)
         names = ctx.code_labels.get(a.id, {})
-        out.append(Column(a.id, ctx.component_names.get(a.id, a.id), "attribute", a.mandatory,
-                          sorted(((c, names.get(c, "")) for c in allowed), key=lambda x: x[0])
-                          if allowed is not None else None, str(a.codelist or ""), a.level))
+        out.append(
+            Column(
+                a.id,
+                ctx.component_names.get(a.id, a.id),
+                "attribute",
+                a.mandatory,
+                sorted(((c, names.get(c, "")) for c in allowed), key=lambda x: x[0])
+                if allowed is not None
+                else None,
+                str(a.codelist or ""),
+                a.level,
+            )
+        )
     return out
 
 
-def agreements_of(services: Services, principal: Principal, lang: str, only: str | None = None) -> list[Agreement]:
+def agreements_of(
+    services: Services, principal: Principal, lang: str, only: str | None = None
+) -> list[Agreement]:
     """The provision agreements ``principal`` may submit through (administrators: all), explained."""
     default = services.settings.default_language
     out = []
@@ -108,25 +144,39 @@ def agreements_of(services: Services, principal: Principal, lang: str, only: str
             if only is not None and only != f"{pa.agency},{pa.id},{pa.version}":
                 continue
             if not principal.is_admin:
-                if principal.provider is None or principal.provider.item_id != d.data_provider.item_id or \
-                        principal.provider.scheme != d.data_provider.scheme:
+                if (
+                    principal.provider is None
+                    or principal.provider.item_id != d.data_provider.item_id
+                    or principal.provider.scheme != d.data_provider.scheme
+                ):
                     continue
             flow_row = repo.get_row(session, d.dataflow)
             if flow_row is None or flow_row.is_external_reference:
                 continue
             info = load_dsd_info(session, flow_row, row)
             flow = info.dataflow
-            out.append(Agreement(pa.agency, pa.id, pa.version, pick(pa.names, lang, default) or pa.id,
-                                 flow.agency, flow.id, flow.version, pick(flow.names, lang, default) or flow.id,
-                                 explain(session, info, lang, default)))
+            out.append(
+                Agreement(
+                    pa.agency,
+                    pa.id,
+                    pa.version,
+                    pick(pa.names, lang, default) or pa.id,
+                    flow.agency,
+                    flow.id,
+                    flow.version,
+                    pick(flow.names, lang, default) or flow.id,
+                    explain(session, info, lang, default),
+                )
+            )
     return out
 
 
 def csv_template(a: Agreement) -> bytes:
     """An SDMX-CSV 1.0 header (and one example row of the first allowed codes)."""
     ids = ["DATAFLOW"] + [c.id for c in a.columns]
-    example = [a.flow_triplet] + [(c.codes[0][0] if c.codes else "2024" if c.kind == "time" else "")
-                                  for c in a.columns]
+    example = [a.flow_triplet] + [
+        (c.codes[0][0] if c.codes else "2024" if c.kind == "time" else "") for c in a.columns
+    ]
     return (",".join(ids) + "\r\n" + ",".join(example) + "\r\n").encode()
 
 
@@ -154,8 +204,12 @@ def xlsx_template(a: Agreement, sheet_help: str) -> bytes:
         for i, (code, name) in enumerate(c.codes, start=2):
             codes.cell(row=i, column=col, value=code)
             codes.cell(row=i, column=col + 1, value=name)
-        dv = DataValidation(type="list", formula1=f"=Codes!${letter}$2:${letter}${len(c.codes) + 1}",
-                            allow_blank=not c.mandatory, showErrorMessage=True)
+        dv = DataValidation(
+            type="list",
+            formula1=f"=Codes!${letter}$2:${letter}${len(c.codes) + 1}",
+            allow_blank=not c.mandatory,
+            showErrorMessage=True,
+        )
         dv.error = f"{c.id}: {sheet_help}"
         ws.add_data_validation(dv)
         dv.add(f"{get_column_letter(n)}2:{get_column_letter(n)}5000")
@@ -178,8 +232,14 @@ def code_names(services: Services, agreement: Agreement) -> dict[str, dict[str, 
             if c.codelist not in cache:
                 ref = MaintainableRef.model_validate(_ref_parts(c.codelist))
                 row = repo.get_row(session, ref)
-                cache[c.codelist] = ({i.item_id: dict(i.names or {}) for i in repo.items_of(session, [row.pk])[row.pk]}
-                                     if row is not None else {})
+                cache[c.codelist] = (
+                    {
+                        i.item_id: dict(i.names or {})
+                        for i in repo.items_of(session, [row.pk])[row.pk]
+                    }
+                    if row is not None
+                    else {}
+                )
             allowed = {code for code, _ in c.codes}
             out[c.id] = {k: v for k, v in cache[c.codelist].items() if k in allowed}
     return out
@@ -195,7 +255,9 @@ def _ref_parts(text: str) -> dict[str, str]:
     return {"type": "codelist", "agency": m.group(1), "id": m.group(2), "version": m.group(3)}
 
 
-def submissions_of(services: Services, principal: Principal, limit: int = 100) -> list[dict[str, object]]:
+def submissions_of(
+    services: Services, principal: Principal, limit: int = 100
+) -> list[dict[str, object]]:
     """The latest submissions of the principal's producer (administrators: everyone's), newest first."""
     from sqlalchemy import select
 
@@ -211,10 +273,23 @@ def submissions_of(services: Services, principal: Principal, limit: int = 100) -
         out = []
         for s in session.execute(stmt).scalars():
             release = str(s.options.get("releaseDate") or "") if s.options else ""
-            pending = bool(release) and s.status in ("written", "succeeded") and not s.options.get("dryRun") and \
-                as_utc(datetime.fromisoformat(release)) > now
-            out.append({"id": s.id, "dataflow": s.dataflow, "status": s.status, "created": s.created_at,
-                        "dryRun": bool(s.options.get("dryRun")), "release": release, "pending": pending,
-                        "errors": s.error_count, "report": s.report})
+            pending = (
+                bool(release)
+                and s.status in ("written", "succeeded")
+                and not s.options.get("dryRun")
+                and as_utc(datetime.fromisoformat(release)) > now
+            )
+            out.append(
+                {
+                    "id": s.id,
+                    "dataflow": s.dataflow,
+                    "status": s.status,
+                    "created": s.created_at,
+                    "dryRun": bool(s.options.get("dryRun")),
+                    "release": release,
+                    "pending": pending,
+                    "errors": s.error_count,
+                    "report": s.report,
+                }
+            )
         return out
-

@@ -42,7 +42,9 @@ from sdmx_server.services.data_query import DataRequest
 from sdmx_server.services.dsd_info import DsdInfo, provision_agreements_of
 from sdmx_server.storage import structure_repo as repo
 
-MEASURE_CODELIST = MaintainableRef(type=ArtefactType.CODELIST, agency="MA_LMIS", id="CL_MEASURE", version="1.0")
+MEASURE_CODELIST = MaintainableRef(
+    type=ArtefactType.CODELIST, agency="MA_LMIS", id="CL_MEASURE", version="1.0"
+)
 PAGE_OBSERVATIONS = 5000  # the most observations one table page shows
 CHART_SERIES = 50  # the most series one chart draws
 
@@ -116,8 +118,9 @@ def readable_flows(services: Services, session: Session, principal: Principal) -
             continue
         if not row.is_public:
             try:
-                _pk, info = services.data_query.resolve(session, DataRequest(row.agency_id, row.resource_id,
-                                                                             row.version))
+                _pk, info = services.data_query.resolve(
+                    session, DataRequest(row.agency_id, row.resource_id, row.version)
+                )
             except NoResultsError:
                 continue
             if not may_read(principal, row.pk, False, info.provider_pks):
@@ -133,14 +136,17 @@ def catalogue(services: Services, principal: Principal, lang: str, query: str = 
     with services.session_factory() as session:
         flows = readable_flows(services, session, principal)
         measures = _measure_texts(session)
-        cat_rows = repo.find_rows(session, [ArtefactType.CATEGORY_SCHEME, ArtefactType.CATEGORISATION], None, None,
-                                  None)
+        cat_rows = repo.find_rows(
+            session, [ArtefactType.CATEGORY_SCHEME, ArtefactType.CATEGORISATION], None, None, None
+        )
         arts = repo.load_artefacts(session, cat_rows)
         flow_measures = _flow_measure_codes(session, flows)
     default = services.settings.default_language
     cards: dict[tuple[str, str, str], FlowCard] = {}
     for flow in flows:
-        texts = [flow.names, flow.descriptions] + [a.texts for a in flow.annotations if a.type == "MEASURE_DEFINITION"]
+        texts = [flow.names, flow.descriptions] + [
+            a.texts for a in flow.annotations if a.type == "MEASURE_DEFINITION"
+        ]
         for code in flow_measures.get(flow.ref.triplet, ()):
             item = measures.get(code)
             if item is not None:
@@ -150,8 +156,13 @@ def catalogue(services: Services, principal: Principal, lang: str, query: str = 
         if words and not all(w in haystack for w in words):
             continue
         cards[(flow.agency, flow.id, flow.version)] = FlowCard(
-            flow.agency, flow.id, flow.version, pick(flow.names, lang, default) or flow.id,
-            pick(flow.descriptions, lang, default), search_text=haystack)
+            flow.agency,
+            flow.id,
+            flow.version,
+            pick(flow.names, lang, default) or flow.id,
+            pick(flow.descriptions, lang, default),
+            search_text=haystack,
+        )
     schemes = [a for a in arts if a.type is ArtefactType.CATEGORY_SCHEME]
     placed: set[tuple[str, str, str]] = set()
     by_category: dict[tuple[str, str], list[FlowCard]] = {}
@@ -169,8 +180,12 @@ def catalogue(services: Services, principal: Principal, lang: str, query: str = 
         nodes: dict[str, Theme] = {}
         for item in scheme.items:
             path = item.id  # nested categories are stored by their dot-separated path
-            theme = Theme(path, pick(item.names, lang, default) or item.id, pick(item.descriptions, lang, default),
-                          flows=sorted(by_category.get((str(scheme.ref), path), []), key=lambda c: c.name))
+            theme = Theme(
+                path,
+                pick(item.names, lang, default) or item.id,
+                pick(item.descriptions, lang, default),
+                flows=sorted(by_category.get((str(scheme.ref), path), []), key=lambda c: c.name),
+            )
             nodes[item.id] = theme
             parent = nodes.get(item.parent) if item.parent else None
             (parent.children if parent is not None else themes).append(theme)
@@ -201,7 +216,9 @@ def _flow_measure_codes(session: Session, flows: list[Artefact]) -> dict[str, li
         row = repo.get_row(session, flow.ref)
         state = session.get(DataflowState, row.pk) if row is not None else None
         if state is not None and state.summary.get("dims"):
-            dsd = repo.get_row(session, flow.details.structure) if flow.details is not None else None  # type: ignore[union-attr]
+            dsd = (
+                repo.get_row(session, flow.details.structure) if flow.details is not None else None  # type: ignore[union-attr]
+            )
             if dsd is not None:
                 details = repo.row_to_artefact(dsd).details
                 if isinstance(details, DsdDetails):
@@ -288,7 +305,11 @@ class FlowView:
     @property
     def varying(self) -> list[int]:
         """Positions of the dimensions whose code differs between rows (the table's row headers)."""
-        out = [i for i in range(len(self.filters)) if len({r.codes[i] for r in self.rows if i < len(r.codes)}) > 1]
+        out = [
+            i
+            for i in range(len(self.filters))
+            if len({r.codes[i] for r in self.rows if i < len(r.codes)}) > 1
+        ]
         return out or list(range(len(self.filters)))
 
     @property
@@ -298,8 +319,11 @@ class FlowView:
             return []
         moving = set(self.varying)
         first = self.rows[0]
-        return [(f.id, first.codes[i], first.labels[i]) for i, f in enumerate(self.filters)
-                if i not in moving and i < len(first.codes)]
+        return [
+            (f.id, first.codes[i], first.labels[i])
+            for i, f in enumerate(self.filters)
+            if i not in moving and i < len(first.codes)
+        ]
 
     def body_html(self, codes: bool) -> str:
         """The table's rows as HTML (built here: a 5,000-cell table renders ten times faster than
@@ -320,7 +344,11 @@ class FlowView:
                     cells.append('<td class="num"></td>')
                     continue
                 value = "" if cell[0] is None else esc(str(cell[0]))
-                flag = f'<sup title="{esc(cell[1])}" class="flag">{esc(cell[1])}</sup>' if cell[1] else ""
+                flag = (
+                    f'<sup title="{esc(cell[1])}" class="flag">{esc(cell[1])}</sup>'
+                    if cell[1]
+                    else ""
+                )
                 cells.append(f'<td class="num">{value}{flag}</td>')
             cells.append("</tr>")
             parts.append("".join(cells))
@@ -331,7 +359,9 @@ class FlowView:
         return self.code_labels.get(component, {}).get(code, "")
 
 
-_LABELS: OrderedDict[tuple[Any, ...], tuple[dict[str, dict[str, str]], dict[str, str]]] = OrderedDict()
+_LABELS: OrderedDict[tuple[Any, ...], tuple[dict[str, dict[str, str]], dict[str, str]]] = (
+    OrderedDict()
+)
 _LABELS_LOCK = threading.Lock()
 
 
@@ -341,7 +371,11 @@ _MISC: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 def per_state(session: Session, what: str, compute: Any) -> Any:
     """``compute()`` kept per worker under ``what`` and the structure state read from the database."""
     state = session.info.get("structure_state") or repo.read_state(session)
-    key = (str(session.get_bind().engine.url), what, tuple(sorted((t, g) for t, (g, _) in state.items())))
+    key = (
+        str(session.get_bind().engine.url),
+        what,
+        tuple(sorted((t, g) for t, (g, _) in state.items())),
+    )
     with _LABELS_LOCK:
         if key in _MISC:
             _MISC.move_to_end(key)
@@ -358,8 +392,12 @@ def cached_labels(session: Session, ctx: DataContext, lang: str) -> None:
     """``add_labels`` for ``ctx``, kept per worker and keyed by the structure state read from the
     database (as the compiled DSDs are): any structure change, by any worker, is a new key."""
     state = session.info.get("structure_state") or repo.read_state(session)
-    key = (str(session.get_bind().engine.url), ctx.info.dataflow.ref.triplet, lang,
-           tuple(sorted((t, g) for t, (g, _) in state.items())))
+    key = (
+        str(session.get_bind().engine.url),
+        ctx.info.dataflow.ref.triplet,
+        lang,
+        tuple(sorted((t, g) for t, (g, _) in state.items())),
+    )
     with _LABELS_LOCK:
         hit = _LABELS.get(key)
         if hit is not None:
@@ -389,27 +427,50 @@ def key_text(dim_ids: tuple[str, ...], chosen: Mapping[str, list[str]]) -> str:
     return ".".join("+".join(chosen.get(d, [])) for d in dim_ids)
 
 
-def data_request(info: DsdInfo, chosen: Mapping[str, list[str]], start: str, end: str,
-                 extra: Mapping[str, str] | None = None) -> DataRequest:
+def data_request(
+    info: DsdInfo,
+    chosen: Mapping[str, list[str]],
+    start: str,
+    end: str,
+    extra: Mapping[str, str] | None = None,
+) -> DataRequest:
     """The REST v1 data request of a selection, parsed by the API's own parser."""
     params = {k: v for k, v in (("startPeriod", start), ("endPeriod", end)) if v}
     params.update(extra or {})
     r = info.dataflow.ref
-    return parse_data_v1(f"{r.agency},{r.id},{r.version}/{key_text(info.dimension_ids, chosen) or 'all'}", params)
+    return parse_data_v1(
+        f"{r.agency},{r.id},{r.version}/{key_text(info.dimension_ids, chosen) or 'all'}", params
+    )
 
 
-def resolve(services: Services, session: Session, agency: str, flow_id: str, version: str,
-            principal: Principal) -> DsdInfo:
+def resolve(
+    services: Services,
+    session: Session,
+    agency: str,
+    flow_id: str,
+    version: str,
+    principal: Principal,
+) -> DsdInfo:
     """The compiled dataflow, after the API's read check (401/403/404 as the API)."""
     from sdmx_server.services.auth import require_read
 
     _pk, info = services.data_query.resolve(session, DataRequest(agency, flow_id, version))
-    require_read(principal, info.dataflow.ref.triplet, info.dataflow_pk, info.is_public, info.provider_pks)
+    require_read(
+        principal, info.dataflow.ref.triplet, info.dataflow_pk, info.is_public, info.provider_pks
+    )
     return info
 
 
-def view(services: Services, principal: Principal, lang: str, agency: str, flow_id: str, version: str,
-         params: Mapping[str, list[str]], page: int | None = 1) -> FlowView:
+def view(
+    services: Services,
+    principal: Principal,
+    lang: str,
+    agency: str,
+    flow_id: str,
+    version: str,
+    params: Mapping[str, list[str]],
+    page: int | None = 1,
+) -> FlowView:
     """Resolve, describe, filter and read one dataflow as the page shows it (``page=None``: every
     observation of the selection, for downloads; the API's size limit applies)."""
     query = services.data_query
@@ -421,30 +482,60 @@ def view(services: Services, principal: Principal, lang: str, agency: str, flow_
         chosen = selection(list(info.dimension_ids), params)
         start = (params.get("startPeriod") or [""])[0].strip()
         end = (params.get("endPeriod") or [""])[0].strip()
-        render = RenderContext(public_url=services.settings.public_url or "", languages=Languages((lang,), default))
+        render = RenderContext(
+            public_url=services.settings.public_url or "", languages=Languages((lang,), default)
+        )
         ctx = DataContext(info=info, render=render, dim_at_obs=info.time_dimension or "TIME_PERIOD")
         cached_labels(session, ctx, lang)
-        v = FlowView(info=info, name=pick(flow.names, lang, default) or flow.id,
-                     description=pick(flow.descriptions, lang, default), measures=[], producers=[], filters=[],
-                     start=start, end=end, key=key_text(info.dimension_ids, chosen), code_labels=ctx.code_labels,
-                     dim_names={d.id: ctx.component_names.get(d.id, d.id) for d in info.dimensions},
-                     attr_names={a: ctx.component_names.get(a, a) for a in info.attributes})
-        v.producers = per_state(session, f"producers|{v.flow_ref}|{lang}",
-                                lambda: _producers(session, info, lang, default))
+        v = FlowView(
+            info=info,
+            name=pick(flow.names, lang, default) or flow.id,
+            description=pick(flow.descriptions, lang, default),
+            measures=[],
+            producers=[],
+            filters=[],
+            start=start,
+            end=end,
+            key=key_text(info.dimension_ids, chosen),
+            code_labels=ctx.code_labels,
+            dim_names={d.id: ctx.component_names.get(d.id, d.id) for d in info.dimensions},
+            attr_names={a: ctx.component_names.get(a, a) for a in info.attributes},
+        )
+        v.producers = per_state(
+            session,
+            f"producers|{v.flow_ref}|{lang}",
+            lambda: _producers(session, info, lang, default),
+        )
         now = utcnow()
         service = AvailabilityService(query)
         try:
-            avail: Availability | None = service.compute(session, info, data_request(info, chosen, start, end),
-                                                         "available", None, now)
+            avail: Availability | None = service.compute(
+                session, info, data_request(info, chosen, start, end), "available", None, now
+            )
         except NoResultsError:
             avail = None
-        v.filters = [Filter(d.id, v.dim_names[d.id],
-                            _options(sorted((avail.values.get(d.id, set()) if avail else set())
-                                            | set(chosen.get(d.id, []))), d.id, ctx.code_labels),
-                            chosen.get(d.id, []))
-                     for d in info.dimensions]
-        measure_codes = next((f.chosen or [c for c, _ in f.options] for f in v.filters if f.id == "MEASURE"), [])
-        v.measures = _measures(session, flow, measure_codes, ctx.code_labels.get("MEASURE", {}), lang, default)
+        v.filters = [
+            Filter(
+                d.id,
+                v.dim_names[d.id],
+                _options(
+                    sorted(
+                        (avail.values.get(d.id, set()) if avail else set())
+                        | set(chosen.get(d.id, []))
+                    ),
+                    d.id,
+                    ctx.code_labels,
+                ),
+                chosen.get(d.id, []),
+            )
+            for d in info.dimensions
+        ]
+        measure_codes = next(
+            (f.chosen or [c for c, _ in f.options] for f in v.filters if f.id == "MEASURE"), []
+        )
+        v.measures = _measures(
+            session, flow, measure_codes, ctx.code_labels.get("MEASURE", {}), lang, default
+        )
         preview_of: tuple[bool, int | None] = (False, None)
         if (params.get("preview") or [""])[0] == "true":
             from sdmx_server.services.auth import require_preview
@@ -455,15 +546,29 @@ def view(services: Services, principal: Principal, lang: str, agency: str, flow_
             # Availability's count bounds the selection's (it may ignore one filter, never add
             # rows): a selection that surely fits one page is read whole, on the fast lane
             # (one COPY line per series on PostgreSQL) rather than observation by observation.
-            fits = avail is not None and not preview_of[0] and avail.observations <= PAGE_OBSERVATIONS
-            _read(services, session, v, info, chosen, start, end, render, None if fits and page == 1 else page,
-                  preview_of)
+            fits = (
+                avail is not None and not preview_of[0] and avail.observations <= PAGE_OBSERVATIONS
+            )
+            _read(
+                services,
+                session,
+                v,
+                info,
+                chosen,
+                start,
+                end,
+                render,
+                None if fits and page == 1 else page,
+                preview_of,
+            )
         return v
     finally:
         session.close()
 
 
-def _options(codes: list[str], dim: str, labels: Mapping[str, Mapping[str, str]]) -> list[tuple[str, str]]:
+def _options(
+    codes: list[str], dim: str, labels: Mapping[str, Mapping[str, str]]
+) -> list[tuple[str, str]]:
     names = labels.get(dim, {})
     return [(c, names.get(c, "") or c) for c in codes]
 
@@ -486,14 +591,24 @@ def _producers(session: Session, info: DsdInfo, lang: str, default: str) -> list
     return sorted(set(out))
 
 
-def _measures(session: Session, flow: Artefact, codes: list[str], labels: Mapping[str, str], lang: str,
-              default: str) -> list[Measure]:
+def _measures(
+    session: Session,
+    flow: Artefact,
+    codes: list[str],
+    labels: Mapping[str, str],
+    lang: str,
+    default: str,
+) -> list[Measure]:
     known = per_state(session, "measures", lambda: _measure_texts(session))
-    annotated = {a.title: a.texts for a in flow.annotations if a.type == "MEASURE_DEFINITION" and a.title}
+    annotated = {
+        a.title: a.texts for a in flow.annotations if a.type == "MEASURE_DEFINITION" and a.title
+    }
     out = []
     for code in codes[:40]:
         item = known.get(code)
-        m = Measure(code, labels.get(code) or (pick(item.names, lang, default) if item else "") or code)
+        m = Measure(
+            code, labels.get(code) or (pick(item.names, lang, default) if item else "") or code
+        )
         if item is not None:
             m.definition = pick(item.descriptions, lang, default)
             for a in item.annotations:
@@ -512,9 +627,18 @@ def _measures(session: Session, flow: Artefact, codes: list[str], labels: Mappin
     return out
 
 
-def _read(services: Services, session: Session, v: FlowView, info: DsdInfo, chosen: Mapping[str, list[str]],
-          start: str, end: str, render: RenderContext, page: int | None,
-          preview: tuple[bool, int | None] = (False, None)) -> None:
+def _read(
+    services: Services,
+    session: Session,
+    v: FlowView,
+    info: DsdInfo,
+    chosen: Mapping[str, list[str]],
+    start: str,
+    end: str,
+    render: RenderContext,
+    page: int | None,
+    preview: tuple[bool, int | None] = (False, None),
+) -> None:
     """Read one page of observations (at most PAGE_OBSERVATIONS; all for ``page=None``) into series rows."""
     query = services.data_query
     req = data_request(info, chosen, start, end)
@@ -524,14 +648,18 @@ def _read(services: Services, session: Session, v: FlowView, info: DsdInfo, chos
         page = max(page, 1)
         req = replace(req, offset=(page - 1) * PAGE_OBSERVATIONS, limit=PAGE_OBSERVATIONS)
     try:
-        prepared = query.prepare(session, info, req, render, etag="", paging=page is not None, count_needed=True)
+        prepared = query.prepare(
+            session, info, req, render, etag="", paging=page is not None, count_needed=True
+        )
     except NoResultsError:
         return
     ctx = prepared.context
     v.total_observations = prepared.total or 0
     v.page = page or 1
     v.pages = max(1, -(-v.total_observations // PAGE_OBSERVATIONS)) if page is not None else 1
-    series_attrs = [a for a in info.attributes if info.attributes[a].level in ("series", "group", "dataset")]
+    series_attrs = [
+        a for a in info.attributes if info.attributes[a].level in ("series", "group", "dataset")
+    ]
     v.series_attr_ids = series_attrs
     obs_attrs = ctx.obs_attrs
     periods: set[str] = set()
@@ -548,15 +676,21 @@ def _read(services: Services, session: Session, v: FlowView, info: DsdInfo, chos
                 codes = skey.split(".")
                 extra = dict(ctx.dataset_attrs)
                 extra.update(attrs.get(r[1], {}))
-                row = rows[skey] = SeriesRow(skey, codes, [v.label(d, c) or c for d, c in zip(dim_ids, codes,
-                                                                                               strict=False)],
-                                             {a: extra[a] for a in series_attrs if extra.get(a)}, {})
+                row = rows[skey] = SeriesRow(
+                    skey,
+                    codes,
+                    [v.label(d, c) or c for d, c in zip(dim_ids, codes, strict=False)],
+                    {a: extra[a] for a in series_attrs if extra.get(a)},
+                    {},
+                )
             period = str(r[3])
             periods.add(period)
             flags = ""
             for i in attr_range:
                 if r[i]:
-                    flags = f"{flags}, {attr_names[i]}={r[i]}" if flags else f"{attr_names[i]}={r[i]}"
+                    flags = (
+                        f"{flags}, {attr_names[i]}={r[i]}" if flags else f"{attr_names[i]}={r[i]}"
+                    )
             row.values[period] = (r[4], flags)
     v.periods = sorted(periods)
     v.rows = list(rows.values())

@@ -38,8 +38,12 @@ from sdmx_server.services.container import Services
 
 HERE = Path(__file__).parent
 router = APIRouter(prefix="/portal", include_in_schema=False)
-templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
-                        trim_blocks=True, lstrip_blocks=True)
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 FLOW = "/dataflow/{agency}/{flow_id}/{version}"
 KNOWN = {"startPeriod", "endPeriod", "labels", "chart", "page", "q"}
 
@@ -60,12 +64,24 @@ def render(request: Request, name: str, status: int = 200, **values: Any) -> HTM
     t = i18n.Translator(lang)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     body = templates.get_template(name).render(
-        t=t, lang=lang, dir=t.direction, languages=i18n.LANGUAGES, here=here, root="/portal", **values)
-    return HTMLResponse(body, status_code=status, headers={"Vary": "Cookie, Accept-Language",
-                                                             "Content-Language": lang})
+        t=t,
+        lang=lang,
+        dir=t.direction,
+        languages=i18n.LANGUAGES,
+        here=here,
+        root="/portal",
+        **values,
+    )
+    return HTMLResponse(
+        body,
+        status_code=status,
+        headers={"Vary": "Cookie, Accept-Language", "Content-Language": lang},
+    )
 
 
-def error_page(request: Request, exc: SdmxError, session: PortalSession | None = None) -> HTMLResponse:
+def error_page(
+    request: Request, exc: SdmxError, session: PortalSession | None = None
+) -> HTMLResponse:
     """An SDMX error as a page with the same status."""
     return render(request, "error.html", status=exc.http_status, error=exc, session=session)
 
@@ -86,7 +102,9 @@ def set_language(request: Request, lang: str = "", next: str = "/portal") -> Res
     target = next if next.startswith("/portal") and not next.startswith("//") else "/portal"
     response = RedirectResponse(target, status_code=303)
     if lang in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="lax", path="/")
+        response.set_cookie(
+            i18n.COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="lax", path="/"
+        )
     return response
 
 
@@ -103,15 +121,20 @@ def rest_urls(base: str, v: FlowView) -> dict[str, str]:
     q1 = urlencode({k: x for k, x in (("startPeriod", v.start), ("endPeriod", v.end)) if x})
     ref = v.ref
     v2_key = v.key.replace("+", ",") if v.key.strip(".") else "*"
-    bounds = "+".join(b for b in ((f"ge:{v.start}" if v.start else ""), (f"le:{v.end}" if v.end else "")) if b)
+    bounds = "+".join(
+        b for b in ((f"ge:{v.start}" if v.start else ""), (f"le:{v.end}" if v.end else "")) if b
+    )
     q2 = f"?c[TIME_PERIOD]={quote(bounds, safe=':+')}" if bounds else ""
     params = {k: x for k, x in (("startPeriod", v.start), ("endPeriod", v.end)) if x}
     return {
         "v1": f"{base}/rest/data/{v.flow_ref}/{key}" + (f"?{q1}" if q1 else ""),
         "v2": f"{base}/rest/v2/data/dataflow/{ref.agency}/{ref.id}/{ref.version}/{v2_key}{q2}",
-        "sdmx1": (f'sdmx.add_source({{"id": "LMIS", "name": "LMIS", "url": "{base}/rest"}}, override=True)\n'
-                  f'msg = sdmx.Client("LMIS").data("{ref.id}", key="{v.key if v.key.strip(".") else ""}"'
-                  + (f", params={params!r}" if params else "") + ")"),
+        "sdmx1": (
+            f'sdmx.add_source({{"id": "LMIS", "name": "LMIS", "url": "{base}/rest"}}, override=True)\n'
+            f'msg = sdmx.Client("LMIS").data("{ref.id}", key="{v.key if v.key.strip(".") else ""}"'
+            + (f", params={params!r}" if params else "")
+            + ")"
+        ),
     }
 
 
@@ -123,7 +146,9 @@ def _state(request: Request, **changes: str | None) -> str:
 
 
 @router.get(FLOW)
-async def dataflow_page(agency: str, flow_id: str, version: str, request: Request, services: ServicesDep) -> Response:
+async def dataflow_page(
+    agency: str, flow_id: str, version: str, request: Request, services: ServicesDep
+) -> Response:
     """One dataflow: its definitions, filters, the table and the chart; state in the URL."""
     session = await run_in_threadpool(portal_session, request, services)
     lang = language(request)
@@ -133,27 +158,56 @@ async def dataflow_page(agency: str, flow_id: str, version: str, request: Reques
     except ValueError:
         page = 1
     try:
-        v = await run_in_threadpool(view, services, session.principal, lang, agency, flow_id, version, params,
-                                    max(1, min(page, 10**6)))
+        v = await run_in_threadpool(
+            view,
+            services,
+            session.principal,
+            lang,
+            agency,
+            flow_id,
+            version,
+            params,
+            max(1, min(page, 10**6)),
+        )
     except SdmxError as exc:
         return error_page(request, exc, session)
     labels = (params.get("labels") or ["names"])[0]
     kind = (params.get("chart") or ["line"])[0]
     kind = kind if kind in ("line", "bar") else "line"
     varying = v.varying
-    numeric = [(" · ".join((r.codes if labels == "codes" else r.labels)[i] for i in varying) or r.key,
-                {p: val for p, (val, _f) in r.values.items()}) for r in v.rows[:CHART_SERIES]]
+    numeric = [
+        (
+            " · ".join((r.codes if labels == "codes" else r.labels)[i] for i in varying) or r.key,
+            {p: val for p, (val, _f) in r.values.items()},
+        )
+        for r in v.rows[:CHART_SERIES]
+    ]
     svg = chart.svg_chart(v.periods, numeric, kind, v.name)
     base = base_url(request, services)
     query = request.url.query
-    return render(request, "dataflow.html", lang=lang, v=v, session=session, labels=labels, kind=kind,
-                  svg=svg, legend=chart.legend(numeric), chart_limit=CHART_SERIES, page_size=PAGE_OBSERVATIONS,
-                  urls=rest_urls(base, v), query=query, state=lambda **c: _state(request, **c),
-                  path=f"/portal/dataflow/{agency}/{flow_id}/{version}")
+    return render(
+        request,
+        "dataflow.html",
+        lang=lang,
+        v=v,
+        session=session,
+        labels=labels,
+        kind=kind,
+        svg=svg,
+        legend=chart.legend(numeric),
+        chart_limit=CHART_SERIES,
+        page_size=PAGE_OBSERVATIONS,
+        urls=rest_urls(base, v),
+        query=query,
+        state=lambda **c: _state(request, **c),
+        path=f"/portal/dataflow/{agency}/{flow_id}/{version}",
+    )
 
 
 @router.get(FLOW + "/data.csv")
-def download_csv(agency: str, flow_id: str, version: str, request: Request, services: ServicesDep) -> Response:
+def download_csv(
+    agency: str, flow_id: str, version: str, request: Request, services: ServicesDep
+) -> Response:
     """SDMX-CSV 1.0 with labels of the selection shown (the API's own writer and rules)."""
     session = portal_session(request, services)
     lang = language(request)
@@ -164,9 +218,21 @@ def download_csv(agency: str, flow_id: str, version: str, request: Request, serv
 
             info = resolve(services, db, agency, flow_id, version, session.principal)
         chosen = selection(list(info.dimension_ids), params)
-        req = data_request(info, chosen, (params.get("startPeriod") or [""])[0], (params.get("endPeriod") or [""])[0])
-        response = answer_data(request, services, req, DATA_CSV10, {"labels": "both"}, principal=session.principal,
-                               languages=Languages((lang,), services.settings.default_language))
+        req = data_request(
+            info,
+            chosen,
+            (params.get("startPeriod") or [""])[0],
+            (params.get("endPeriod") or [""])[0],
+        )
+        response = answer_data(
+            request,
+            services,
+            req,
+            DATA_CSV10,
+            {"labels": "both"},
+            principal=session.principal,
+            languages=Languages((lang,), services.settings.default_language),
+        )
     except SdmxError as exc:
         return error_page(request, exc, session)
     response.headers["Content-Disposition"] = f'attachment; filename="{flow_id}.csv"'
@@ -175,20 +241,29 @@ def download_csv(agency: str, flow_id: str, version: str, request: Request, serv
 
 
 @router.get(FLOW + "/data.xlsx")
-def download_xlsx(agency: str, flow_id: str, version: str, request: Request, services: ServicesDep) -> Response:
+def download_xlsx(
+    agency: str, flow_id: str, version: str, request: Request, services: ServicesDep
+) -> Response:
     """An Excel workbook of the selection shown: data (series down, time across), flags, notes."""
     session = portal_session(request, services)
     lang = language(request)
     try:
-        v = view(services, session.principal, lang, agency, flow_id, version, _params(request), page=None)
+        v = view(
+            services, session.principal, lang, agency, flow_id, version, _params(request), page=None
+        )
     except SdmxError as exc:
         return error_page(request, exc, session)
     if not v.rows:
         return error_page(request, BadRequestError(i18n.Translator(lang)("no_data")), session)
     body = flow_workbook(v, i18n.Translator(lang), rest_urls(base_url(request, services), v))
-    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{flow_id}.xlsx"',
-                             "Cache-Control": "private"})
+    return Response(
+        body,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="{flow_id}.xlsx"',
+            "Cache-Control": "private",
+        },
+    )
 
 
 # ---------------------------------------------------------------------------- sign in / out
@@ -206,14 +281,24 @@ def signin_form(request: Request, services: ServicesDep, next: str = "/portal/de
     import secrets
 
     csrf = request.cookies.get(PRE_CSRF) or secrets.token_urlsafe(24)
-    response = render(request, "signin.html", csrf=csrf, next=_local(next), session=portal_session(request, services))
+    response = render(
+        request,
+        "signin.html",
+        csrf=csrf,
+        next=_local(next),
+        session=portal_session(request, services),
+    )
     # Before a session exists, forms are protected by a double-submit cookie.
-    response.set_cookie(PRE_CSRF, csrf, httponly=True, samesite="strict", path="/portal", secure=_secure(request))
+    response.set_cookie(
+        PRE_CSRF, csrf, httponly=True, samesite="strict", path="/portal", secure=_secure(request)
+    )
     return response
 
 
 def _local(target: str) -> str:
-    return target if target.startswith("/portal") and not target.startswith("//") else "/portal/desk"
+    return (
+        target if target.startswith("/portal") and not target.startswith("//") else "/portal/desk"
+    )
 
 
 @router.post("/signin")
@@ -230,20 +315,45 @@ async def signin(request: Request, services: ServicesDep) -> Response:
     cookie = request.cookies.get(PRE_CSRF) or ""
     t = i18n.Translator(language(request))
     if not cookie or not hmac.compare_digest(cookie, csrf):
-        return render(request, "signin.html", status=403, csrf=cookie, next="/portal/desk", error=t("csrf_failed"),
-                      session=None)
+        return render(
+            request,
+            "signin.html",
+            status=403,
+            csrf=cookie,
+            next="/portal/desk",
+            error=t("csrf_failed"),
+            session=None,
+        )
     try:
         principal, key, expires = await run_in_threadpool(services.auth.token_session, token)
     except SdmxError:
-        services.audit.record("anonymous", "portal.signin", "portal", "refused", 401, None, request_id_var.get())
-        return render(request, "signin.html", status=401, csrf=cookie, next=_local(str(form.get("next") or "")),
-                      error=t("signin_failed"), session=None)
+        services.audit.record(
+            "anonymous", "portal.signin", "portal", "refused", 401, None, request_id_var.get()
+        )
+        return render(
+            request,
+            "signin.html",
+            status=401,
+            csrf=cookie,
+            next=_local(str(form.get("next") or "")),
+            error=t("signin_failed"),
+            session=None,
+        )
     assert principal.token_pk is not None
     value, max_age = make_cookie(principal.token_pk, key, expires)
-    services.audit.record(principal.label, "portal.signin", "portal", "ok", 200, None, request_id_var.get())
+    services.audit.record(
+        principal.label, "portal.signin", "portal", "ok", 200, None, request_id_var.get()
+    )
     response = RedirectResponse(_local(str(form.get("next") or "")), status_code=303)
-    response.set_cookie(COOKIE, value, max_age=max_age, httponly=True, samesite="lax", path="/",
-                        secure=_secure(request))
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        path="/",
+        secure=_secure(request),
+    )
     return response
 
 
@@ -253,7 +363,9 @@ async def signout(request: Request, services: ServicesDep) -> Response:
     session = await run_in_threadpool(portal_session, request, services)
     form = await request.form()
     if session.signed_in and not session.csrf_ok(str(form.get("csrf") or "")):
-        return error_page(request, BadRequestError(i18n.Translator(language(request))("csrf_failed")), session)
+        return error_page(
+            request, BadRequestError(i18n.Translator(language(request))("csrf_failed")), session
+        )
     response = RedirectResponse("/portal", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -267,13 +379,18 @@ def desk(request: Request, services: ServicesDep) -> Response:
         return RedirectResponse("/portal/signin?next=/portal/desk", status_code=303)
     from sdmx_server.portal.desk import agreements_of
 
-    return render(request, "desk.html", session=session,
-                  agreements=agreements_of(services, session.principal, language(request)))
+    return render(
+        request,
+        "desk.html",
+        session=session,
+        agreements=agreements_of(services, session.principal, language(request)),
+    )
 
 
 @router.get("/desk/template/{agency}/{pa_id}/{version}.{ext}")
-def desk_template(agency: str, pa_id: str, version: str, ext: str, request: Request,
-                  services: ServicesDep) -> Response:
+def desk_template(
+    agency: str, pa_id: str, version: str, ext: str, request: Request, services: ServicesDep
+) -> Response:
     """A template for one of the signed-in producer's provision agreements (csv or xlsx)."""
     from sdmx_server.domain.errors import NoResultsError
     from sdmx_server.portal.desk import agreements_of, csv_template, xlsx_template
@@ -284,28 +401,41 @@ def desk_template(agency: str, pa_id: str, version: str, ext: str, request: Requ
     lang = language(request)
     found = agreements_of(services, session.principal, lang, only=f"{agency},{pa_id},{version}")
     if not found or ext not in ("csv", "xlsx"):
-        return error_page(request, NoResultsError(f"No provision agreement {agency},{pa_id},{version} for you"),
-                          session)
+        return error_page(
+            request,
+            NoResultsError(f"No provision agreement {agency},{pa_id},{version} for you"),
+            session,
+        )
     a = found[0]
     if ext == "csv":
-        return Response(csv_template(a), media_type="application/vnd.sdmx.data+csv;version=1.0.0",
-                        headers={"Content-Disposition": f'attachment; filename="{a.flow_id}-template.csv"'})
-    return Response(xlsx_template(a, i18n.Translator(lang)("allowed_codes")),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{a.flow_id}-template.xlsx"'})
+        return Response(
+            csv_template(a),
+            media_type="application/vnd.sdmx.data+csv;version=1.0.0",
+            headers={"Content-Disposition": f'attachment; filename="{a.flow_id}-template.csv"'},
+        )
+    return Response(
+        xlsx_template(a, i18n.Translator(lang)("allowed_codes")),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{a.flow_id}-template.xlsx"'},
+    )
 
 
 # ---------------------------------------------------------------------------- upload
 
-INLINE_BODY_BYTES = 4 * 1024 * 1024  # a checked file up to this size rides along in the report's form
+INLINE_BODY_BYTES = (
+    4 * 1024 * 1024
+)  # a checked file up to this size rides along in the report's form
 
 
-def _upload_page(request: Request, services: Services, session: PortalSession, status: int = 200,
-                 **values: Any) -> HTMLResponse:
+def _upload_page(
+    request: Request, services: Services, session: PortalSession, status: int = 200, **values: Any
+) -> HTMLResponse:
     from sdmx_server.portal.desk import agreements_of
 
     agreements = agreements_of(services, session.principal, language(request))
-    return render(request, "upload.html", status=status, session=session, agreements=agreements, **values)
+    return render(
+        request, "upload.html", status=status, session=session, agreements=agreements, **values
+    )
 
 
 @router.get("/desk/upload")
@@ -347,15 +477,21 @@ async def upload(request: Request, services: ServicesDep) -> Response:
     else:
         return _upload_page(request, services, session, status=400, chosen=pa, error=t("no_file"))
     if len(data) > services.settings.max_body_bytes:
-        return _upload_page(request, services, session, status=413, chosen=pa, error=t("file_too_large"))
+        return _upload_page(
+            request, services, session, status=413, chosen=pa, error=t("file_too_large")
+        )
     found = await run_in_threadpool(agreements_of, services, session.principal, lang, pa)
     if not found:
-        return _upload_page(request, services, session, status=404, chosen=pa, error=t("no_agreements"))
+        return _upload_page(
+            request, services, session, status=404, chosen=pa, error=t("no_agreements")
+        )
     agreement = found[0]
     try:
         prepared = await run_in_threadpool(advice.normalise, data, filename)
     except Exception:  # noqa: BLE001 - a damaged workbook is the clerk's to fix, never a 500
-        return _upload_page(request, services, session, status=422, chosen=pa, error=t("unreadable_file"))
+        return _upload_page(
+            request, services, session, status=422, chosen=pa, error=t("unreadable_file")
+        )
     options: dict[str, Any] = {"dryRun": action != "submit"}
     if release:
         from sdmx_server.domain.periods import PeriodError, parse_instant
@@ -363,19 +499,45 @@ async def upload(request: Request, services: ServicesDep) -> Response:
         try:
             options["releaseDate"] = parse_instant(release).isoformat()
         except PeriodError:
-            return _upload_page(request, services, session, status=400, chosen=pa, error=t("bad_release"),
-                                release=release)
-    target = await run_in_threadpool(services.submissions.authorize, session.principal, "provisionagreement",
-                                     agreement.agency, agreement.id, agreement.version)
+            return _upload_page(
+                request,
+                services,
+                session,
+                status=400,
+                chosen=pa,
+                error=t("bad_release"),
+                release=release,
+            )
+    target = await run_in_threadpool(
+        services.submissions.authorize,
+        session.principal,
+        "provisionagreement",
+        agreement.agency,
+        agreement.id,
+        agreement.version,
+    )
     import io as _io
 
-    report = await run_in_threadpool(services.submissions.run, session.principal.label, session.principal.token_pk,
-                                     target, _io.BytesIO(prepared.body), prepared.content_type, options, None,
-                                     base_url(request, services))
-    services.audit.record(session.principal.label, "data.submit", target.label, report["status"],
-                          200 if report["status"] in ("written", "valid") else 422,
-                          {"submission": report["submission"], "portal": True, "dryRun": options["dryRun"]},
-                          request_id_var.get())
+    report = await run_in_threadpool(
+        services.submissions.run,
+        session.principal.label,
+        session.principal.token_pk,
+        target,
+        _io.BytesIO(prepared.body),
+        prepared.content_type,
+        options,
+        None,
+        base_url(request, services),
+    )
+    services.audit.record(
+        session.principal.label,
+        "data.submit",
+        target.label,
+        report["status"],
+        200 if report["status"] in ("written", "valid") else 422,
+        {"submission": report["submission"], "portal": True, "dryRun": options["dryRun"]},
+        request_id_var.get(),
+    )
     labels = await run_in_threadpool(code_names, services, agreement)
     from sdmx_server.domain.messages import translate
 
@@ -383,13 +545,30 @@ async def upload(request: Request, services: ServicesDep) -> Response:
         place = prepared.where(location)
         return t("line_n", n=place[5:]) if place.startswith("line ") else place
 
-    errors = [dict(e, where=where(e.get("location", "")), fix=advice.suggest(e, labels, t),
-                   reason=translate(e.get("reason", ""), lang)[0])
-              for e in report.get("errors", [])]
+    errors = [
+        dict(
+            e,
+            where=where(e.get("location", "")),
+            fix=advice.suggest(e, labels, t),
+            reason=translate(e.get("reason", ""), lang)[0],
+        )
+        for e in report.get("errors", [])
+    ]
     inline = base64.b64encode(data).decode() if len(data) <= INLINE_BODY_BYTES else ""
-    return _upload_page(request, services, session, status=200 if report["status"] != "invalid" else 422,
-                        chosen=pa, report=report, errors=errors, notes=prepared.notes, inline=inline,
-                        filename=filename, release=release, action=action)
+    return _upload_page(
+        request,
+        services,
+        session,
+        status=200 if report["status"] != "invalid" else 422,
+        chosen=pa,
+        report=report,
+        errors=errors,
+        notes=prepared.notes,
+        inline=inline,
+        filename=filename,
+        release=release,
+        action=action,
+    )
 
 
 @router.get("/desk/submissions")
@@ -400,29 +579,42 @@ def my_submissions(request: Request, services: ServicesDep) -> Response:
     session = portal_session(request, services)
     if not session.signed_in:
         return RedirectResponse("/portal/signin?next=/portal/desk/submissions", status_code=303)
-    return render(request, "submissions.html", session=session, items=submissions_of(services, session.principal))
+    return render(
+        request,
+        "submissions.html",
+        session=session,
+        items=submissions_of(services, session.principal),
+    )
 
 
 @router.get("/desk/submissions/{submission_id}")
-def submission_report(submission_id: str, request: Request, services: ServicesDep, offset: int = 0) -> Response:
+def submission_report(
+    submission_id: str, request: Request, services: ServicesDep, offset: int = 0
+) -> Response:
     """One submission's report, its errors paged (100 a page)."""
     session = portal_session(request, services)
     if not session.signed_in:
         return RedirectResponse("/portal/signin?next=/portal/desk/submissions", status_code=303)
     try:
-        status = services.submissions.status(submission_id, session.principal, base_url(request, services))
-        page = services.submissions.errors(submission_id, session.principal, max(offset, 0), 100,
-                                           base_url(request, services))
+        status = services.submissions.status(
+            submission_id, session.principal, base_url(request, services)
+        )
+        page = services.submissions.errors(
+            submission_id, session.principal, max(offset, 0), 100, base_url(request, services)
+        )
     except SdmxError as exc:
         return error_page(request, exc, session)
-    return render(request, "submission.html", session=session, s=status, page=page, offset=max(offset, 0))
+    return render(
+        request, "submission.html", session=session, s=status, page=page, offset=max(offset, 0)
+    )
 
 
 # ---------------------------------------------------------------------------- administration
 
 
-def _admin_page(request: Request, services: Services, session: PortalSession, status: int = 200,
-                **values: Any) -> HTMLResponse:
+def _admin_page(
+    request: Request, services: Services, session: PortalSession, status: int = 200, **values: Any
+) -> HTMLResponse:
     from sdmx_server.api.routes.admin_tokens import token_rows
 
     try:
@@ -430,8 +622,16 @@ def _admin_page(request: Request, services: Services, session: PortalSession, st
     except ValueError:
         offset = 0
     events = services.audit.events(None, request.query_params.get("action") or None, offset, 50)
-    return render(request, "admin.html", status=status, session=session, tokens=token_rows(services),
-                  events=events, offset=offset, **values)
+    return render(
+        request,
+        "admin.html",
+        status=status,
+        session=session,
+        tokens=token_rows(services),
+        events=events,
+        offset=offset,
+        **values,
+    )
 
 
 @router.get("/admin")
@@ -443,7 +643,9 @@ def admin(request: Request, services: ServicesDep) -> Response:
     if not session.principal.is_admin:
         from sdmx_server.domain.errors import ForbiddenError
 
-        return error_page(request, ForbiddenError(i18n.Translator(language(request))("admins_only")), session)
+        return error_page(
+            request, ForbiddenError(i18n.Translator(language(request))("admins_only")), session
+        )
     return _admin_page(request, services, session)
 
 
@@ -461,10 +663,16 @@ async def admin_tokens(request: Request, services: ServicesDep) -> Response:
         return error_page(request, BadRequestError(t("csrf_failed")), session)
     try:
         if form.get("revoke"):
-            await run_in_threadpool(revoke_token, services, session.principal, str(form.get("revoke")))
+            await run_in_threadpool(
+                revoke_token, services, session.principal, str(form.get("revoke"))
+            )
             return _admin_page(request, services, session, message=t("token_revoked"))
-        spec: dict[str, Any] = {k: str(form.get(k) or "") for k in ("role", "provider", "agency", "name", "expires")}
-        spec["dataflows"] = [x.strip() for x in str(form.get("dataflows") or "").split() if x.strip()]
+        spec: dict[str, Any] = {
+            k: str(form.get(k) or "") for k in ("role", "provider", "agency", "name", "expires")
+        }
+        spec["dataflows"] = [
+            x.strip() for x in str(form.get("dataflows") or "").split() if x.strip()
+        ]
         created = await run_in_threadpool(create_token, services, session.principal, spec)
     except SdmxError as exc:
         return _admin_page(request, services, session, status=exc.http_status, error=exc.message)

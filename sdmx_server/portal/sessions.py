@@ -25,7 +25,9 @@ def _sign(key: str, message: str) -> str:
     return hmac.new(key.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def make_cookie(token_pk: int, token_hash: str, token_expires: datetime | None, now: float | None = None) -> tuple[str, int]:
+def make_cookie(
+    token_pk: int, token_hash: str, token_expires: datetime | None, now: float | None = None
+) -> tuple[str, int]:
     """The cookie value and its lifetime in seconds."""
     now = time.time() if now is None else now
     expiry = int(now) + LIFETIME_SECONDS
@@ -49,7 +51,9 @@ class PortalSession:
 
     def csrf_ok(self, submitted: str | None) -> bool:
         """Whether a form's CSRF token is this session's."""
-        return bool(self.csrf) and submitted is not None and hmac.compare_digest(self.csrf, submitted)
+        return (
+            bool(self.csrf) and submitted is not None and hmac.compare_digest(self.csrf, submitted)
+        )
 
 
 def read_cookie(auth: AuthService, value: str | None, now: float | None = None) -> PortalSession:

@@ -17,10 +17,20 @@ from ._xml_common import XML_LANG, localname
 from .base import ComponentRoles
 
 # DataSet XML attributes that are part of the message, not of the DSD.
-STANDARD_DATASET_ATTRIBUTES = frozenset({
-    "structureRef", "setID", "action", "reportingBeginDate", "reportingEndDate",
-    "validFromDate", "validToDate", "publicationYear", "publicationPeriod", "dataScope",
-})
+STANDARD_DATASET_ATTRIBUTES = frozenset(
+    {
+        "structureRef",
+        "setID",
+        "action",
+        "reportingBeginDate",
+        "reportingEndDate",
+        "validFromDate",
+        "validToDate",
+        "publicationYear",
+        "publicationPeriod",
+        "dataScope",
+    }
+)
 
 
 @dataclass(slots=True)
@@ -54,7 +64,12 @@ class Components:
     ) -> Sorted:
         """Sort ``pairs``; ``base_key``/``base_period`` come from the enclosing series."""
         out = Sorted(list(base_key) if base_key is not None else self.empty_key.copy(), base_period)
-        dim_index, time, measure, attributes = self.dim_index, self.time, self.measure, self.attributes
+        dim_index, time, measure, attributes = (
+            self.dim_index,
+            self.time,
+            self.measure,
+            self.attributes,
+        )
         for name, value in pairs:
             index = dim_index.get(name)
             if index is not None:
@@ -77,7 +92,8 @@ def xml_attribute_pairs(elem: Any, exclude: frozenset[str] = frozenset()) -> lis
     components: the SDMX schemas reserve unqualified attributes for them.
     """
     return [
-        (name, value) for name, value in elem.attrib.items()
+        (name, value)
+        for name, value in elem.attrib.items()
         if name[0] != "{" and name not in exclude
     ]
 
@@ -115,7 +131,4 @@ def comp_pairs(elem: Any) -> list[tuple[str, str]]:
 
 def generic_value_pairs(container: Any) -> list[tuple[str, str]]:
     """``<generic:Value id= value=/>`` children of a SeriesKey/ObsKey/GroupKey/Attributes."""
-    return [
-        (v.get("id", ""), v.get("value", "")) for v in container
-        if localname(v.tag) == "Value"
-    ]
+    return [(v.get("id", ""), v.get("value", "")) for v in container if localname(v.tag) == "Value"]

@@ -217,8 +217,11 @@ class MarkupGaps:
                 at = len(data)
         if self.since > self.limit:
             line = self.lines + data.count(b"\n", 0, at) + 1
-            raise DataReadError(f"line {line}", f"a start tag or a text longer than {self.limit} bytes: refused "
-                                "(SDMX_SERVER_XML_MAX_TAG_BYTES)")
+            raise DataReadError(
+                f"line {line}",
+                f"a start tag or a text longer than {self.limit} bytes: refused "
+                "(SDMX_SERVER_XML_MAX_TAG_BYTES)",
+            )
         self.lines += data.count(b"\n")
 
 
@@ -226,8 +229,11 @@ def check_attribute_count(elem: Any, limits: XmlLimits, line: int | None) -> Non
     """Refuse an element with more attributes than ``limits`` allow (counted without reading them)."""
     count = len(elem.attrib)
     if count > limits.max_attributes:
-        raise DataReadError(f"line {line or 1}", f"element {localname(elem.tag)} has {count} attributes; at most "
-                            f"{limits.max_attributes} are accepted (SDMX_SERVER_XML_MAX_ATTRIBUTES)")
+        raise DataReadError(
+            f"line {line or 1}",
+            f"element {localname(elem.tag)} has {count} attributes; at most "
+            f"{limits.max_attributes} are accepted (SDMX_SERVER_XML_MAX_ATTRIBUTES)",
+        )
 
 
 class XmlFeeder:
@@ -240,8 +246,13 @@ class XmlFeeder:
     and :attr:`line` is the line being parsed, for :meth:`location_line`.
     """
 
-    def __init__(self, stream: BinaryIO, events: tuple[str, ...], tag: Any = None,
-                 limits: XmlLimits = DEFAULT_XML_LIMITS) -> None:
+    def __init__(
+        self,
+        stream: BinaryIO,
+        events: tuple[str, ...],
+        tag: Any = None,
+        limits: XmlLimits = DEFAULT_XML_LIMITS,
+    ) -> None:
         self.stream = stream
         self.limits = limits
         self._gaps = MarkupGaps(limits.max_tag_bytes)
@@ -289,7 +300,7 @@ class XmlFeeder:
             start = 0
             end = data.find(b"\n")
             while end >= 0:
-                yield data[start:end + 1]
+                yield data[start : end + 1]
                 self.line += 1
                 start = end + 1
                 end = data.find(b"\n", start)
@@ -398,7 +409,10 @@ def parse_header(header: Any, fmt: str) -> tuple[MessageInfo, Action]:
             action = parse_action(child.text, f"line {child.sourceline}", Action.INFORMATION)
         elif name == "Structure" and info.structure is None:
             info.dimension_at_observation = child.get("dimensionAtObservation")
-            info.explicit_measures = (child.get("explicitMeasures") or "").strip().lower() in ("true", "1")
+            info.explicit_measures = (child.get("explicitMeasures") or "").strip().lower() in (
+                "true",
+                "1",
+            )
             for ref_name, ref in _children(child):
                 kind = _REF_KINDS.get(ref_name)
                 if kind is not None:

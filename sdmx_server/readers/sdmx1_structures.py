@@ -122,7 +122,11 @@ def _annotations(obj: Any) -> list[Annotation]:
     for a in getattr(obj, "annotations", None) or []:
         out.append(
             Annotation(
-                id=a.id, title=a.title, type=a.type, url=a.url, texts=_localised(a.text),
+                id=a.id,
+                title=a.title,
+                type=a.type,
+                url=a.url,
+                texts=_localised(a.text),
                 value=getattr(a, "value", None),
             )
         )
@@ -149,7 +153,9 @@ def _type_of(obj: Any) -> ArtefactType | None:
 def _maintainable_ref(obj: Any, type_: ArtefactType | None = None) -> MaintainableRef:
     type_ = type_ or _type_of(obj)
     if type_ is None:
-        raise ValueError(f"{type(obj).__name__} {getattr(obj, 'id', '?')} is not a type this server stores")
+        raise ValueError(
+            f"{type(obj).__name__} {getattr(obj, 'id', '?')} is not a type this server stores"
+        )
     agency = obj.maintainer.id if getattr(obj, "maintainer", None) is not None else None
     version = str(obj.version) if getattr(obj, "version", None) else None
     if agency is None or version is None:
@@ -185,16 +191,31 @@ def _item_ref(item: Any, scheme_type: ArtefactType, *, nested: bool = False) -> 
         m = re.search(r"=([^:]+):([^(]+)\(([^)]+)\)\.(.+)$", urn)
         if not m:
             raise ValueError(f"cannot tell which scheme item {item.id} belongs to")
-        ref = MaintainableRef(type=scheme_type, agency=m.group(1), id=m.group(2), version=m.group(3))
+        ref = MaintainableRef(
+            type=scheme_type, agency=m.group(1), id=m.group(2), version=m.group(3)
+        )
         return ItemRef(scheme=ref, item_id=m.group(4))
-    return ItemRef(scheme=_maintainable_ref(scheme, scheme_type), item_id=_item_path(item) if nested else item.id)
+    return ItemRef(
+        scheme=_maintainable_ref(scheme, scheme_type),
+        item_id=_item_path(item) if nested else item.id,
+    )
 
 
 _FACET_NAMES = {
-    "is_sequence": "isSequence", "min_length": "minLength", "max_length": "maxLength",
-    "min_value": "minValue", "max_value": "maxValue", "start_value": "startValue", "end_value": "endValue",
-    "interval": "interval", "time_interval": "timeInterval", "decimals": "decimals", "pattern": "pattern",
-    "start_time": "startTime", "end_time": "endTime", "sentinel_values": "sentinelValues",
+    "is_sequence": "isSequence",
+    "min_length": "minLength",
+    "max_length": "maxLength",
+    "min_value": "minValue",
+    "max_value": "maxValue",
+    "start_value": "startValue",
+    "end_value": "endValue",
+    "interval": "interval",
+    "time_interval": "timeInterval",
+    "decimals": "decimals",
+    "pattern": "pattern",
+    "start_time": "startTime",
+    "end_time": "endTime",
+    "sentinel_values": "sentinelValues",
 }
 
 
@@ -217,7 +238,12 @@ def _duration(td: Any) -> str:
     minutes, secs = divmod(rest, 60)
     out = "P" + (f"{days}D" if days else "")
     if hours or minutes or secs or not days:
-        out += "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{secs}S" if secs or not (hours or minutes) else "")
+        out += (
+            "T"
+            + (f"{hours}H" if hours else "")
+            + (f"{minutes}M" if minutes else "")
+            + (f"{secs}S" if secs or not (hours or minutes) else "")
+        )
     return out
 
 
@@ -239,7 +265,9 @@ def _facets(facets: Iterable[Any]) -> dict[str, str]:
     return out
 
 
-def _representation(rep: Any, enum_type: ArtefactType = ArtefactType.CODELIST) -> Representation | None:
+def _representation(
+    rep: Any, enum_type: ArtefactType = ArtefactType.CODELIST
+) -> Representation | None:
     if rep is None:
         return None
     enumerated = getattr(rep, "enumerated", None)
@@ -248,16 +276,22 @@ def _representation(rep: Any, enum_type: ArtefactType = ArtefactType.CODELIST) -
         return None
     if enumerated is not None:
         type_ = _type_of(enumerated) or enum_type
-        return Representation(enumeration=_maintainable_ref(enumerated, type_), enumeration_format=facets or None)
+        return Representation(
+            enumeration=_maintainable_ref(enumerated, type_), enumeration_format=facets or None
+        )
     return Representation(text_format=facets)
 
 
 def _contact(c: Any) -> Contact:
     tel = c.telephone
     return Contact(
-        names=_localised(c.name), departments=_localised(c.org_unit), roles=_localised(c.responsibility),
+        names=_localised(c.name),
+        departments=_localised(c.org_unit),
+        roles=_localised(c.responsibility),
         telephone=[tel] if isinstance(tel, str) and tel else list(tel or []),
-        fax=list(c.fax or []), uri=list(c.uri or []), email=list(c.email or []),
+        fax=list(c.fax or []),
+        uri=list(c.uri or []),
+        email=list(c.email or []),
     )
 
 
@@ -267,11 +301,19 @@ def _contact(c: Any) -> Contact:
 def _base(obj: Any, type_: ArtefactType) -> dict[str, Any]:
     ref = _maintainable_ref(obj, type_)
     return {
-        "type": type_, "agency": ref.agency, "id": ref.id, "version": ref.version,
-        "is_final": _flag(obj.is_final), "is_external_reference": _flag(obj.is_external_reference),
-        "valid_from": _datetime(obj.valid_from), "valid_to": _datetime(obj.valid_to),
-        "uri": obj.uri, "service_url": obj.service_url, "structure_url": obj.structure_url,
-        "names": _localised(obj.name), "descriptions": _localised(obj.description),
+        "type": type_,
+        "agency": ref.agency,
+        "id": ref.id,
+        "version": ref.version,
+        "is_final": _flag(obj.is_final),
+        "is_external_reference": _flag(obj.is_external_reference),
+        "valid_from": _datetime(obj.valid_from),
+        "valid_to": _datetime(obj.valid_to),
+        "uri": obj.uri,
+        "service_url": obj.service_url,
+        "structure_url": obj.structure_url,
+        "names": _localised(obj.name),
+        "descriptions": _localised(obj.description),
         "annotations": _annotations(obj),
     }
 
@@ -283,8 +325,10 @@ def _item_scheme(obj: Any, type_: ArtefactType) -> Artefact:
         parent = item.parent if isinstance(item.parent, common.Item) else None
         data: dict[str, Any] = {
             "id": _item_path(item) if nested else item.id,
-            "names": _localised(item.name), "descriptions": _localised(item.description),
-            "annotations": _annotations(item), "uri": item.uri,
+            "names": _localised(item.name),
+            "descriptions": _localised(item.description),
+            "annotations": _annotations(item),
+            "uri": item.uri,
             "parent": (_item_path(parent) if nested else parent.id) if parent is not None else None,
         }
         if isinstance(item, common.Concept):
@@ -292,7 +336,9 @@ def _item_scheme(obj: Any, type_: ArtefactType) -> Artefact:
         if isinstance(item, common.Organisation):
             data["contacts"] = [_contact(c) for c in item.contact]
         items.append(Item(**data))
-    return Artefact(**_base(obj, type_), items=items, is_partial=_flag(getattr(obj, "is_partial", None)))
+    return Artefact(
+        **_base(obj, type_), items=items, is_partial=_flag(getattr(obj, "is_partial", None))
+    )
 
 
 def _flag(value: Any) -> bool:
@@ -347,9 +393,12 @@ def _component(comp: Any, kind: str, position: int | None = None) -> Component:
         roles.append(_item_ref(role, ArtefactType.CONCEPT_SCHEME))
     enum_type = ArtefactType.CONCEPT_SCHEME if kind == "measure" else ArtefactType.CODELIST
     return Component(
-        id=comp.id, kind=kind, position=position,  # type: ignore[arg-type]
+        id=comp.id,
+        kind=kind,  # type: ignore[arg-type]
+        position=position,
         concept=_item_ref(concept, ArtefactType.CONCEPT_SCHEME) if concept is not None else None,
-        roles=roles, representation=_representation(comp.local_representation, enum_type),
+        roles=roles,
+        representation=_representation(comp.local_representation, enum_type),
         annotations=_annotations(comp),
     )
 
@@ -360,25 +409,32 @@ def _relationship(rel: Any) -> AttributeRelationship:
         return AttributeRelationship(kind="primary_measure")
     if name == "DimensionRelationship":
         return AttributeRelationship(
-            kind="dimensions", dimensions=[d.id for d in rel.dimensions],
+            kind="dimensions",
+            dimensions=[d.id for d in rel.dimensions],
             attachment_groups=[rel.group_key.id] if rel.group_key is not None else [],
         )
     if name == "GroupRelationship":
-        return AttributeRelationship(kind="group", group=rel.group_key.id if rel.group_key is not None else None)
+        return AttributeRelationship(
+            kind="group", group=rel.group_key.id if rel.group_key is not None else None
+        )
     return AttributeRelationship(kind="none")
 
 
 def _dsd(obj: Any, usage: dict[str, str], skipped: list[str] | None = None) -> Artefact:
     dims = []
     for n, d in enumerate(obj.dimensions.components, start=1):
-        kind = {"TimeDimension": "time", "MeasureDimension": "measure"}.get(type(d).__name__, "dimension")
+        kind = {"TimeDimension": "time", "MeasureDimension": "measure"}.get(
+            type(d).__name__, "dimension"
+        )
         dims.append(_component(d, kind, d.order or n))
     attrs = []
     for a in obj.attributes.components:
         if type(a).__name__ == "MetadataAttributeUsage":
             # SDMX 3.0 reference metadata attached to the data: this server stores no metadata structures.
             if skipped is not None:
-                skipped.append(f"metadata attribute {a.id} skipped: this server stores no reference metadata")
+                skipped.append(
+                    f"metadata attribute {a.id} skipped: this server stores no reference metadata"
+                )
             continue
         comp = _component(a, "attribute")
         status = a.usage_status.name.capitalize() if a.usage_status is not None else None
@@ -389,11 +445,16 @@ def _dsd(obj: Any, usage: dict[str, str], skipped: list[str] | None = None) -> A
         attrs.append(comp)
     measures = list(obj.measures.components)
     if len(measures) > 1:
-        raise ValueError(f"has {len(measures)} measures; only single-measure DSDs (SDMX 2.1 primary measure) are supported")
-    groups = [Group(id=g.id, dimensions=[d.id for d in g.components], annotations=_annotations(g))
-              for g in obj.group_dimensions.values()]
+        raise ValueError(
+            f"has {len(measures)} measures; only single-measure DSDs (SDMX 2.1 primary measure) are supported"
+        )
+    groups = [
+        Group(id=g.id, dimensions=[d.id for d in g.components], annotations=_annotations(g))
+        for g in obj.group_dimensions.values()
+    ]
     details = DsdDetails(
-        dimensions=dims, attributes=attrs,
+        dimensions=dims,
+        attributes=attrs,
         primary_measure=_component(measures[0], "primary_measure") if measures else None,
         groups=groups,
     )
@@ -423,14 +484,21 @@ def _describe_target(target: Any) -> str:
     it could not resolve as a dict (package, class, agency, id, version)."""
     if isinstance(target, dict):
         cls = str(target.get("class") or target.get("cls") or "artefact")
-        urn = target.get("urn") or (f"urn:sdmx:org.sdmx.infomodel.{target.get('package', 'base')}.{cls}="
-                                    f"{target.get('agency', '?')}:{target.get('id', '?')}({target.get('version', '1.0')})")
+        urn = target.get("urn") or (
+            f"urn:sdmx:org.sdmx.infomodel.{target.get('package', 'base')}.{cls}="
+            f"{target.get('agency', '?')}:{target.get('id', '?')}({target.get('version', '1.0')})"
+        )
     else:
         cls = type(target).__name__
-        urn = getattr(target, "urn", None) or _make_urn(target) or (
-            f"urn:sdmx:org.sdmx.infomodel.{_PACKAGE_OF.get(cls, 'base')}.{cls}="
-            f"{getattr(getattr(target, 'maintainer', None), 'id', '?')}:{getattr(target, 'id', '?')}"
-            f"({getattr(target, 'version', None) or '1.0'})")
+        urn = (
+            getattr(target, "urn", None)
+            or _make_urn(target)
+            or (
+                f"urn:sdmx:org.sdmx.infomodel.{_PACKAGE_OF.get(cls, 'base')}.{cls}="
+                f"{getattr(getattr(target, 'maintainer', None), 'id', '?')}:{getattr(target, 'id', '?')}"
+                f"({getattr(target, 'version', None) or '1.0'})"
+            )
+        )
     name = UNSUPPORTED.get(cls, cls)
     return f"a {name} ({urn})"
 
@@ -442,9 +510,16 @@ def _make_urn(target: Any) -> str | None:
         return None
 
 
-_PACKAGE_OF = {"MetadataflowDefinition": "metadatastructure", "Metadataflow": "metadatastructure",
-               "DataProvider": "base", "Hierarchy": "codelist", "HierarchicalCodelist": "codelist",
-               "StructureSet": "mapping", "Process": "process", "ReportingTaxonomy": "categoryscheme"}
+_PACKAGE_OF = {
+    "MetadataflowDefinition": "metadatastructure",
+    "Metadataflow": "metadatastructure",
+    "DataProvider": "base",
+    "Hierarchy": "codelist",
+    "HierarchicalCodelist": "codelist",
+    "StructureSet": "mapping",
+    "Process": "process",
+    "ReportingTaxonomy": "categoryscheme",
+}
 
 
 def _categorisation(obj: Any) -> Artefact:
@@ -452,7 +527,9 @@ def _categorisation(obj: Any) -> Artefact:
         raise ValueError("needs both a source artefact and a category")
     type_ = None if isinstance(obj.artefact, dict) else _type_of(obj.artefact)
     if type_ is None:
-        raise ValueError(f"categorises {_describe_target(obj.artefact)}, which this server does not store")
+        raise ValueError(
+            f"categorises {_describe_target(obj.artefact)}, which this server does not store"
+        )
     details = CategorisationDetails(
         source=_maintainable_ref(obj.artefact, type_),
         target=_item_ref(obj.category, ArtefactType.CATEGORY_SCHEME, nested=True),
@@ -477,15 +554,22 @@ def _selection(sel: Any) -> KeyValue:
                 cascade.append(str(v.value))
         elif name == "RangePeriod":
             time_range = TimeRange(
-                start=_period_text(v.start) if v.start else None, start_inclusive=bool(v.start.is_inclusive) if v.start else True,
-                end=_period_text(v.end) if v.end else None, end_inclusive=bool(v.end.is_inclusive) if v.end else True,
+                start=_period_text(v.start) if v.start else None,
+                start_inclusive=bool(v.start.is_inclusive) if v.start else True,
+                end=_period_text(v.end) if v.end else None,
+                end_inclusive=bool(v.end.is_inclusive) if v.end else True,
             )
         elif name == "BeforePeriod":
             time_range = TimeRange(end=_period_text(v), end_inclusive=bool(v.is_inclusive))
         elif name == "AfterPeriod":
             time_range = TimeRange(start=_period_text(v), start_inclusive=bool(v.is_inclusive))
-    return KeyValue(id=sel.values_for.id, values=sorted(values), include=bool(sel.included),
-                    time_range=time_range, cascade=sorted(cascade))
+    return KeyValue(
+        id=sel.values_for.id,
+        values=sorted(values),
+        include=bool(sel.included),
+        time_range=time_range,
+        cascade=sorted(cascade),
+    )
 
 
 def _constraint(obj: Any) -> Artefact:
@@ -494,11 +578,15 @@ def _constraint(obj: Any) -> Artefact:
     attachments = []
     for target in sorted(obj.content, key=lambda t: (type(t).__name__, getattr(t, "id", ""))):
         if isinstance(target, common.DataProvider):
-            attachments.append(ConstraintAttachmentRef(item=_item_ref(target, ArtefactType.DATA_PROVIDER_SCHEME)))
+            attachments.append(
+                ConstraintAttachmentRef(item=_item_ref(target, ArtefactType.DATA_PROVIDER_SCHEME))
+            )
             continue
         type_ = _type_of(target)
         if type_ is None:
-            raise ValueError(f"is attached to a {type(target).__name__}, which this server does not store")
+            raise ValueError(
+                f"is attached to a {type(target).__name__}, which this server does not store"
+            )
         attachments.append(ConstraintAttachmentRef(ref=_maintainable_ref(target, type_)))
     regions = []
     for region in obj.data_content_region or []:
@@ -509,13 +597,17 @@ def _constraint(obj: Any) -> Artefact:
         regions.append(CubeRegion(include=bool(region.included), key_values=keys, attributes=attrs))
     key_sets = []
     dks = obj.data_content_keys
-    for ks in ([dks] if dks is not None and not isinstance(dks, list) else (dks or [])):
+    for ks in [dks] if dks is not None and not isinstance(dks, list) else (dks or []):
         keys_ = []
         for key in ks.keys:
             keys_.append({c.id: str(getattr(v, "value", v)) for c, v in key.key_value.items()})
         key_sets.append(DataKeySet(include=bool(ks.included), keys=keys_))
-    details = ConstraintDetails(role=role_name, attachments=attachments, cube_regions=regions,  # type: ignore[arg-type]
-                                data_key_sets=key_sets)
+    details = ConstraintDetails(
+        role=role_name,  # type: ignore[arg-type]
+        attachments=attachments,
+        cube_regions=regions,
+        data_key_sets=key_sets,
+    )
     return Artefact(**_base(obj, ArtefactType.CONTENT_CONSTRAINT), details=details)
 
 
@@ -527,7 +619,9 @@ def _v3_attribute_usage(data: bytes) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     if b"/v3_0/" not in data[:4000]:
         return out
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
     root = etree.fromstring(data, parser)
     for dsd in root.iter("{*}DataStructure"):
         for attr in dsd.iter("{*}Attribute"):
@@ -538,7 +632,9 @@ def _v3_attribute_usage(data: bytes) -> dict[tuple[str, str], str]:
 
 def _is_sdmx1_stub(obj: Any) -> bool:
     """sdmx1 invents placeholder objects for references it cannot resolve."""
-    return bool(getattr(obj, "is_external_reference", False)) and not _localised(getattr(obj, "name", None))
+    return bool(getattr(obj, "is_external_reference", False)) and not _localised(
+        getattr(obj, "name", None)
+    )
 
 
 def read_structure_bytes(data: bytes, source: str = "<bytes>") -> ReadResult:
@@ -547,7 +643,9 @@ def read_structure_bytes(data: bytes, source: str = "<bytes>") -> ReadResult:
     if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data[:4096].upper():
         raise NotAStructureMessage(f"{source}: DOCTYPE declarations are not allowed")
     if not head.startswith(b"<"):
-        raise NotAStructureMessage(f"{source}: not an XML document, so not an SDMX-ML structure message")
+        raise NotAStructureMessage(
+            f"{source}: not an XML document, so not an SDMX-ML structure message"
+        )
     try:
         msg = sdmx.read_sdmx(io.BytesIO(data), format="XML")
     except Exception as exc:  # sdmx1 raises many types for malformed input
@@ -587,7 +685,9 @@ def _all_objects(msg: Any) -> list[Any]:
     return out
 
 
-def _convert(obj: Any, usage: dict[tuple[str, str], str], skipped: list[str] | None = None) -> Artefact:
+def _convert(
+    obj: Any, usage: dict[tuple[str, str], str], skipped: list[str] | None = None
+) -> Artefact:
     if isinstance(obj, common.Codelist) and getattr(obj, "extends", None):
         raise ValueError("codelist extensions (SDMX 3.0) are not supported")
     type_ = _type_of(obj)

@@ -32,7 +32,14 @@ from typing import Any, BinaryIO
 
 from .base import Action, ComponentRoles, DataReadError, DataRecord, MessageInfo, StructureRefHint
 
-__all__ = ["CSV_FORMATS", "CsvRows", "detect_csv_header", "iter_csv_records", "open_csv_rows", "read_csv_info"]
+__all__ = [
+    "CSV_FORMATS",
+    "CsvRows",
+    "detect_csv_header",
+    "iter_csv_records",
+    "open_csv_rows",
+    "read_csv_info",
+]
 
 CSV_10 = "sdmx-csv-1.0"
 CSV_20 = "sdmx-csv-2.0"
@@ -100,7 +107,7 @@ def _decoded_lines(stream: BinaryIO, nul: list[bool] | None = None) -> Iterator[
             text = decoder.decode(raw, final)
         except UnicodeDecodeError as exc:
             line = lines_done + exc.object[: exc.start].count(b"\n") + 1
-            bad = exc.object[exc.start: exc.start + 1].hex()
+            bad = exc.object[exc.start : exc.start + 1].hex()
             raise DataReadError(
                 f"line {line}", f"invalid UTF-8 (byte 0x{bad}): SDMX-CSV must be UTF-8 encoded"
             ) from None
@@ -193,9 +200,12 @@ class _Layout:
     def _is_known(self, name: str) -> bool:
         roles = self.roles
         return (
-            name in self.roles.dimensions or name == roles.time_dimension
-            or name == roles.primary_measure or name in roles.attributes
-            or name in _OUTPUT_ONLY or (self.fmt == CSV_20 and name in _CSV20_COLUMNS)
+            name in self.roles.dimensions
+            or name == roles.time_dimension
+            or name == roles.primary_measure
+            or name in roles.attributes
+            or name in _OUTPUT_ONLY
+            or (self.fmt == CSV_20 and name in _CSV20_COLUMNS)
         )
 
     def _place(self, col: int, name: str) -> bool:
@@ -311,7 +321,9 @@ def open_csv_rows(stream: BinaryIO, roles: ComponentRoles, fmt: str) -> CsvRows:
         raise DataReadError("line 1", f"malformed CSV header: {exc}") from None
     for col, cell in enumerate(header):
         if "\x00" in cell:
-            raise DataReadError(f"line 1, column {col + 1}", "NUL character (byte 0x00) in the header")
+            raise DataReadError(
+                f"line 1, column {col + 1}", "NUL character (byte 0x00) in the header"
+            )
     rows = CsvRows(_Layout(header, roles, fmt, sub), reader, len(roles.dimensions), sub)
     rows.names = [_column_name(cell)[0] for cell in header]
     rows.nul = nul
@@ -352,7 +364,11 @@ class CsvRows:
         self.width = layout.width
         self.key_of = layout.key
         self.dim_cols = [layout.dim_cols[dim] for dim in layout.roles.dimensions]
-        self.time_col, self.measure_col, self.action_col = layout.time_col, layout.measure_col, layout.action_col
+        self.time_col, self.measure_col, self.action_col = (
+            layout.time_col,
+            layout.measure_col,
+            layout.action_col,
+        )
         self.attr_cols = list(layout.attr_cols)
         self.unknown_cols = list(layout.unknown_cols)
         self.label_cols, self.multi_cols = list(layout.label_cols), list(layout.multi_cols)
@@ -390,14 +406,23 @@ class CsvRows:
     def record(self, location: str, row: list[str]) -> DataRecord:
         """The ``obs`` record of one row (problems with the row as a whole in ``unknown["__row__"]``)."""
         if len(row) != self.width:
-            return DataRecord(kind="obs", action=Action.INFORMATION, location=location, key=self._blank_key,
-                              unknown={"__row__": f"expected {self.width} cells, got {len(row)}"})
+            return DataRecord(
+                kind="obs",
+                action=Action.INFORMATION,
+                location=location,
+                key=self._blank_key,
+                unknown={"__row__": f"expected {self.width} cells, got {len(row)}"},
+            )
         nul_problems = [self._nul_problem(col) for col in self.nul_cols]
         for col in self.label_cols:
             row[col] = _strip_label(row[col])
         for col in self.multi_cols:
             row[col] = row[col].replace(self._sub, ";")
-        unknown = {name: v for name, col in self.unknown_cols if (v := row[col])} if self.unknown_cols else {}
+        unknown = (
+            {name: v for name, col in self.unknown_cols if (v := row[col])}
+            if self.unknown_cols
+            else {}
+        )
         for problem in nul_problems:
             _row_problem(unknown, problem)
         if self.action_col is None:

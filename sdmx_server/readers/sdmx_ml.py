@@ -102,8 +102,9 @@ def _check_parsed_root(feeder: XmlFeeder, fmt: str | None) -> str:
     return check_root(feeder.root, fmt)
 
 
-def iter_ml_records(stream: BinaryIO, roles: ComponentRoles, fmt: str,
-                    limits: XmlLimits = DEFAULT_XML_LIMITS) -> Iterator[DataRecord]:
+def iter_ml_records(
+    stream: BinaryIO, roles: ComponentRoles, fmt: str, limits: XmlLimits = DEFAULT_XML_LIMITS
+) -> Iterator[DataRecord]:
     """Stream the records of an SDMX-ML data message of format ``fmt``.
 
     ``fmt`` is one of the SDMX-ML entries of :data:`base.FORMATS`; a message
@@ -139,7 +140,9 @@ def _dataset_attribute(elem: Any, name: str) -> str | None:
 class _MlReader:
     """The state of one pass over a message."""
 
-    def __init__(self, roles: ComponentRoles, fmt: str, limits: XmlLimits = DEFAULT_XML_LIMITS) -> None:
+    def __init__(
+        self, roles: ComponentRoles, fmt: str, limits: XmlLimits = DEFAULT_XML_LIMITS
+    ) -> None:
         self.fmt = fmt
         self.limits = limits
         self.generic = fmt == GENERIC_21
@@ -176,7 +179,7 @@ class _MlReader:
                 check_root(elem, self.fmt)
                 checked = True
             tag = elem.tag
-            name = tag[tag.rfind("}") + 1:]
+            name = tag[tag.rfind("}") + 1 :]
             if event == "start":
                 # Before anything reads its attributes (see XmlLimits).
                 check_attribute_count(elem, limits, elem.sourceline)
@@ -259,12 +262,22 @@ class _MlReader:
         if self.series is not None and self.series_sorted is None:
             yield self._series_record()
 
-    def _record(self, kind: str, location: str, s: Sorted, group_id: str | None = None) -> DataRecord:
+    def _record(
+        self, kind: str, location: str, s: Sorted, group_id: str | None = None
+    ) -> DataRecord:
         return DataRecord(
-            kind=kind, action=self.action, location=location, key=tuple(s.key),
-            period=s.period, value=s.value, attrs=s.attrs, unknown=s.unknown,
-            group_id=group_id, dataset=self.ds_index,
-            valid_from=self.valid_from, valid_to=self.valid_to,
+            kind=kind,
+            action=self.action,
+            location=location,
+            key=tuple(s.key),
+            period=s.period,
+            value=s.value,
+            attrs=s.attrs,
+            unknown=s.unknown,
+            group_id=group_id,
+            dataset=self.ds_index,
+            valid_from=self.valid_from,
+            valid_to=self.valid_to,
         )
 
     # ------------------------------------------------------------------ records
@@ -302,7 +315,7 @@ class _MlReader:
             pairs = []
             for child in elem:
                 tag = child.tag
-                name = tag[tag.rfind("}") + 1:]
+                name = tag[tag.rfind("}") + 1 :]
                 if name == "ObsDimension":
                     pairs.append((child.get("id") or self.obs_dimension, child.get("value", "")))
                 elif name == "ObsValue":
@@ -314,7 +327,11 @@ class _MlReader:
             pairs = xml_attribute_pairs(elem)
             if len(elem):
                 pairs.extend(comp_pairs(elem))
-            if self.explicit_measures and self.obs_dimension and elem.get(self.obs_dimension) is None:
+            if (
+                self.explicit_measures
+                and self.obs_dimension
+                and elem.get(self.obs_dimension) is None
+            ):
                 # Explicit measures: the observation's type names the measure (``xsi:type="demo:TFRNSI"``).
                 measure = (elem.get(XSI_TYPE) or "").rpartition(":")[2]
                 if measure:
@@ -326,8 +343,11 @@ class _MlReader:
         else:
             s = self.comps.sort(pairs, series.key, series.period, skip)
             # Name the observation: XML written on one line gives every observation the same line.
-            location = (f"line {self._line(elem)} (series {'.'.join(s.key)}, {s.period})" if s.period
-                        else f"line {self._line(elem)}{self.series_suffix}")
+            location = (
+                f"line {self._line(elem)} (series {'.'.join(s.key)}, {s.period})"
+                if s.period
+                else f"line {self._line(elem)}{self.series_suffix}"
+            )
         return self._record("obs", location, s)
 
     def _group(self, elem: Any, name: str) -> DataRecord:

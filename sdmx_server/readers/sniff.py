@@ -30,13 +30,12 @@ _REFUSED = {
     "application/vnd.sdmx.structure+xml": "this is a structure message, not a data message",
     "application/vnd.sdmx.structure+json": "this is a structure message, not a data message",
     "application/vnd.sdmx.genericmetadata+xml": "this is a metadata message, not a data message",
-    "application/vnd.sdmx.structurespecificmetadata+xml":
-        "this is a metadata message, not a data message",
+    "application/vnd.sdmx.structurespecificmetadata+xml": "this is a metadata message, not a data message",
     "application/vnd.sdmx.metadata+xml": "this is a metadata message, not a data message",
     "application/vnd.sdmx.metadata+json": "this is a metadata message, not a data message",
     "application/vnd.sdmx.metadata+csv": "this is a metadata message, not a data message",
     "application/vnd.sdmx.data+json": "SDMX-JSON data messages are not accepted: "
-                                      "send SDMX-ML or SDMX-CSV",
+    "send SDMX-ML or SDMX-CSV",
     "application/json": "JSON is not accepted: send SDMX-ML or SDMX-CSV",
 }
 
@@ -85,7 +84,9 @@ def _from_xml(head: bytes) -> str:
     found = decl.search(head, m.end())
     ns = found[2].decode("utf-8", "replace") if found else ""
     if prefix and not found:
-        raise DataReadError("line 1", f"the namespace prefix {prefix!r} of the root is not declared")
+        raise DataReadError(
+            "line 1", f"the namespace prefix {prefix!r} of the root is not declared"
+        )
     return format_from_root(ns, name)
 
 
@@ -122,5 +123,7 @@ def sniff_format(head: bytes, content_type: str | None = None) -> str:
     if stripped.startswith(b"<"):
         return _from_xml(body)
     if stripped[:1] in (b"{", b"["):
-        raise DataReadError("line 1", "SDMX-JSON data messages are not accepted: send SDMX-ML or SDMX-CSV")
+        raise DataReadError(
+            "line 1", "SDMX-JSON data messages are not accepted: send SDMX-ML or SDMX-CSV"
+        )
     return _from_csv(body)

@@ -69,22 +69,27 @@ def declared_version(content_type: str | None) -> str | None:
     if media != STRUCTURE_TYPE:
         raise UnsupportedMediaTypeError(
             f"Structures are accepted as SDMX-ML 2.1 or 3.0 ({STRUCTURE_TYPE};version=2.1 or 3.0.0, "
-            f"or application/xml), not {media}")
+            f"or application/xml), not {media}"
+        )
     for param in params:
         name, _, value = param.partition("=")
         if name.strip().lower() == "version":
             version = VERSIONS.get(value.strip().strip('"'))
             if version is None:
-                raise UnsupportedMediaTypeError(f"SDMX-ML structure version {value.strip()} is not accepted "
-                                                "(2.1 and 3.0.0 are)")
+                raise UnsupportedMediaTypeError(
+                    f"SDMX-ML structure version {value.strip()} is not accepted (2.1 and 3.0.0 are)"
+                )
             return version
     return None
 
 
 def _names_another_format(media: str) -> bool:
     """True for media types that say the body is something else than an SDMX-ML structure message."""
-    return (media.startswith("application/vnd.sdmx.") or media.endswith(("+json", "/json", "/csv", "+csv"))
-            or media in ("text/csv", "application/zip", "application/gzip"))
+    return (
+        media.startswith("application/vnd.sdmx.")
+        or media.endswith(("+json", "/json", "/csv", "+csv"))
+        or media in ("text/csv", "application/zip", "application/gzip")
+    )
 
 
 def _check_sizes(body: bytes, limits: XmlLimits) -> None:
@@ -92,7 +97,7 @@ def _check_sizes(body: bytes, limits: XmlLimits) -> None:
     gaps = MarkupGaps(limits.max_tag_bytes)
     try:
         for start in range(0, len(body), 1 << 16):
-            gaps.check(body[start:start + (1 << 16)])
+            gaps.check(body[start : start + (1 << 16)])
     except DataReadError as exc:
         raise BadRequestError(f"{exc.message} ({exc.location})") from None
 
@@ -106,36 +111,55 @@ def _check_attribute_counts(root: etree._Element, limits: XmlLimits) -> None:
             raise BadRequestError(f"{exc.message} ({exc.location})") from None
 
 
-def check_structure_xml(body: bytes, limits: XmlLimits = DEFAULT_XML_LIMITS) -> tuple[str, etree._Element]:
+def check_structure_xml(
+    body: bytes, limits: XmlLimits = DEFAULT_XML_LIMITS
+) -> tuple[str, etree._Element]:
     """Parse ``body`` with a hardened parser: the SDMX-ML version of its Structure root ("2.1" or "3.0"), and the root."""
     try:
         check_prolog(body[:PROLOG_SCAN])  # a DOCTYPE is refused before the parser sees its entities
     except DataReadError as exc:
-        raise BadRequestError("DOCTYPE declarations (and so entities) are not allowed in SDMX-ML messages "
-                              f"({exc.location})") from None
+        raise BadRequestError(
+            "DOCTYPE declarations (and so entities) are not allowed in SDMX-ML messages "
+            f"({exc.location})"
+        ) from None
     _check_sizes(body, limits)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                             huge_tree=False, remove_comments=True)
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+    )
     try:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
         raise BadRequestError(f"The body is not well-formed XML: {exc}") from None
     _check_attribute_counts(root, limits)
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.system_url:
-        raise BadRequestError("DOCTYPE declarations (and so entities) are not allowed in SDMX-ML messages")
+    if (
+        docinfo.doctype
+        or docinfo.internalDTD is not None
+        or docinfo.externalDTD is not None
+        or docinfo.system_url
+    ):
+        raise BadRequestError(
+            "DOCTYPE declarations (and so entities) are not allowed in SDMX-ML messages"
+        )
     name, ns = localname(root.tag), namespace(root.tag)
     if name in _OTHER_ROOTS and ns in ROOT_VERSIONS:
         raise UnsupportedMediaTypeError(_OTHER_ROOTS[name])
     if name != "Structure" or ns not in ROOT_VERSIONS:
         where = f" in namespace {ns}" if ns else ""
-        raise UnsupportedMediaTypeError(f"The root element {name}{where} is not that of an SDMX-ML 2.1 or 3.0 "
-                                        "Structure message")
+        raise UnsupportedMediaTypeError(
+            f"The root element {name}{where} is not that of an SDMX-ML 2.1 or 3.0 Structure message"
+        )
     return ROOT_VERSIONS[ns], root
 
 
-def read_structure_message(body: bytes, content_type: str | None,
-                           limits: XmlLimits = DEFAULT_XML_LIMITS) -> ReadResult:
+def read_structure_message(
+    body: bytes, content_type: str | None, limits: XmlLimits = DEFAULT_XML_LIMITS
+) -> ReadResult:
     """Check, then read, a structure message body: 400 unreadable, 415 not an SDMX-ML structure message."""
     # sdmx1 is imported on first use, not when the application starts.
     from sdmx_server.readers.sdmx1_structures import NotAStructureMessage, read_structure_bytes
@@ -143,7 +167,9 @@ def read_structure_message(body: bytes, content_type: str | None,
     declared = declared_version(content_type)
     version, root = check_structure_xml(body, limits)
     if declared is not None and declared != version:
-        raise BadRequestError(f"The Content-Type says SDMX-ML {declared}, but the message is SDMX-ML {version}")
+        raise BadRequestError(
+            f"The Content-Type says SDMX-ML {declared}, but the message is SDMX-ML {version}"
+        )
     try:
         result = read_structure_bytes(body, source="the body")
     except NotAStructureMessage as exc:
@@ -158,8 +184,12 @@ def read_structure_message(body: bytes, content_type: str | None,
 
 # Item schemes and their items (SDMX-ML 2.1 and 3.0 element names).
 _ITEM_SCHEMES = {
-    "Codelist": ("Code",), "ConceptScheme": ("Concept",), "CategoryScheme": ("Category",),
-    "AgencyScheme": ("Agency",), "DataProviderScheme": ("DataProvider",), "DataConsumerScheme": ("DataConsumer",),
+    "Codelist": ("Code",),
+    "ConceptScheme": ("Concept",),
+    "CategoryScheme": ("Category",),
+    "AgencyScheme": ("Agency",),
+    "DataProviderScheme": ("DataProvider",),
+    "DataConsumerScheme": ("DataConsumer",),
     "OrganisationUnitScheme": ("OrganisationUnit",),
 }
 
@@ -190,19 +220,28 @@ def _refuse_duplicate_items(result: ReadResult, root: etree._Element) -> None:
             continue
         found = _duplicates(elem, items)
         if found:
-            duplicated[(name, elem.get("agencyID"), elem.get("id"), elem.get("version") or "1.0")] = found
+            duplicated[
+                (name, elem.get("agencyID"), elem.get("id"), elem.get("version") or "1.0")
+            ] = found
     if not duplicated:
         return
     kept: list[Artefact] = []
     for artefact in result.artefacts:
-        dupes = duplicated.get((artefact.type.info.cls, artefact.agency, artefact.id, artefact.version))
+        dupes = duplicated.get(
+            (artefact.type.info.cls, artefact.agency, artefact.id, artefact.version)
+        )
         if dupes is None:
             kept.append(artefact)
             continue
-        shown = ", ".join(safe_text(f, 100) for f in dupes[:10]) + (f" and {len(dupes) - 10} more" if len(dupes) > 10
-                                                                      else "")
-        result.refused.append((f"{artefact.type.info.cls} {artefact.agency}:{artefact.id}({artefact.version})",
-                               f"duplicate item id {shown}: the ids of an item scheme's items must be unique"))
+        shown = ", ".join(safe_text(f, 100) for f in dupes[:10]) + (
+            f" and {len(dupes) - 10} more" if len(dupes) > 10 else ""
+        )
+        result.refused.append(
+            (
+                f"{artefact.type.info.cls} {artefact.agency}:{artefact.id}({artefact.version})",
+                f"duplicate item id {shown}: the ids of an item scheme's items must be unique",
+            )
+        )
     result.artefacts[:] = kept
 
 
@@ -213,7 +252,8 @@ def _selections(elem: etree._Element) -> int:
         name = localname(child.tag)
         parent = localname(child.getparent().tag) if child.getparent() is not None else ""
         if (name in ("KeyValue", "Attribute", "Component") and parent == "CubeRegion") or (
-                name == "Key" and parent == "DataKeySet"):
+            name == "Key" and parent == "DataKeySet"
+        ):
             count += 1
     return count
 
@@ -225,8 +265,11 @@ def _refuse_incomplete_constraints(result: ReadResult, root: etree._Element) -> 
     attached to a provision agreement or a data provider) and of components it
     does not know; stored like that, the constraint would allow everything.
     """
-    elements = {(e.get("agencyID"), e.get("id"), e.get("version") or "1.0"): e
-                for e in root.iter() if localname(e.tag) in ("ContentConstraint", "DataConstraint")}
+    elements = {
+        (e.get("agencyID"), e.get("id"), e.get("version") or "1.0"): e
+        for e in root.iter()
+        if localname(e.tag) in ("ContentConstraint", "DataConstraint")
+    }
     kept = []
     for artefact in result.artefacts:
         details = artefact.details
@@ -234,13 +277,18 @@ def _refuse_incomplete_constraints(result: ReadResult, root: etree._Element) -> 
         if not isinstance(details, ConstraintDetails) or elem is None:
             kept.append(artefact)
             continue
-        read = (sum(len(r.key_values) + len(r.attributes) for r in details.cube_regions)
-                + sum(len(k.keys) for k in details.data_key_sets))
+        read = sum(len(r.key_values) + len(r.attributes) for r in details.cube_regions) + sum(
+            len(k.keys) for k in details.data_key_sets
+        )
         if read < _selections(elem):
-            result.refused.append((f"ContentConstraint {artefact.agency}:{artefact.id}({artefact.version})",
-                                   "its cube regions or key sets cannot be read completely (constraints attached to "
-                                   "provision agreements or data providers, or naming unknown components, are not "
-                                   "supported): stored, it would allow more than it says"))
+            result.refused.append(
+                (
+                    f"ContentConstraint {artefact.agency}:{artefact.id}({artefact.version})",
+                    "its cube regions or key sets cannot be read completely (constraints attached to "
+                    "provision agreements or data providers, or naming unknown components, are not "
+                    "supported): stored, it would allow more than it says",
+                )
+            )
             continue
         kept.append(artefact)
     result.artefacts[:] = kept
@@ -264,7 +312,10 @@ def _refuse_complex_components(result: ReadResult, root: etree._Element) -> None
             kind = localname(comp.tag)
             if kind not in ("Attribute", "Measure"):
                 continue
-            if any(localname(rep.tag) == "LocalRepresentation" and _is_multi_valued(rep) for rep in comp):
+            if any(
+                localname(rep.tag) == "LocalRepresentation" and _is_multi_valued(rep)
+                for rep in comp
+            ):
                 found.append(f"complex {kind.lower()} {comp.get('id')}")
         if found:
             complex_[(dsd.get("agencyID"), dsd.get("id"), dsd.get("version") or "1.0")] = found
@@ -274,9 +325,13 @@ def _refuse_complex_components(result: ReadResult, root: etree._Element) -> None
     for artefact in result.artefacts:
         named = complex_.get((artefact.agency, artefact.id, artefact.version))
         if artefact.type is ArtefactType.DATA_STRUCTURE and named:
-            result.refused.append((f"DataStructureDefinition {artefact.agency}:{artefact.id}({artefact.version})",
-                                   f"{', '.join(named)}: complex components (SDMX 3.0, several values per "
-                                   "component) are not supported by this server"))
+            result.refused.append(
+                (
+                    f"DataStructureDefinition {artefact.agency}:{artefact.id}({artefact.version})",
+                    f"{', '.join(named)}: complex components (SDMX 3.0, several values per "
+                    "component) are not supported by this server",
+                )
+            )
             continue
         kept.append(artefact)
     result.artefacts[:] = kept

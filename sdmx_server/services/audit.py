@@ -24,26 +24,57 @@ log = logging.getLogger(__name__)
 class AuditTrail:
     """Records and lists audit events."""
 
-    def __init__(self, write_sessions: sessionmaker[Session], sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, write_sessions: sessionmaker[Session], sessions: sessionmaker[Session]
+    ) -> None:
         self._writes = write_sessions
         self._sessions = sessions
 
-    def record(self, principal: str, action: str, target: str, outcome: str, status: int,
-               details: dict[str, Any] | None = None, request_id: str = "") -> None:
+    def record(
+        self,
+        principal: str,
+        action: str,
+        target: str,
+        outcome: str,
+        status: int,
+        details: dict[str, Any] | None = None,
+        request_id: str = "",
+    ) -> None:
         """Store one event (never raises: auditing must not break the answer)."""
         try:
             with self._writes() as session, session.begin():
-                session.add(AuditEvent(at=utcnow(), principal=principal[:255], action=action, target=target[:1024],
-                                       outcome=outcome, status=status, request_id=request_id[:64],
-                                       details=safe_json(details or {})))
+                session.add(
+                    AuditEvent(
+                        at=utcnow(),
+                        principal=principal[:255],
+                        action=action,
+                        target=target[:1024],
+                        outcome=outcome,
+                        status=status,
+                        request_id=request_id[:64],
+                        details=safe_json(details or {}),
+                    )
+                )
         except Exception as exc:  # noqa: BLE001 - logged; the answer to the client is not affected
-            if unavailability(exc) is not None:  # the database is down or busy: one line, no traceback
-                log.warning("could not record audit event %s %s %s: database unavailable", principal, action, target)
+            if (
+                unavailability(exc) is not None
+            ):  # the database is down or busy: one line, no traceback
+                log.warning(
+                    "could not record audit event %s %s %s: database unavailable",
+                    principal,
+                    action,
+                    target,
+                )
             else:
                 log.exception("could not record audit event %s %s %s", principal, action, target)
 
-    def events(self, since: datetime | None = None, action: str | None = None, offset: int = 0,
-               limit: int = 100) -> list[dict[str, Any]]:
+    def events(
+        self,
+        since: datetime | None = None,
+        action: str | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
         """Events, newest first."""
         with self._sessions() as session:
             stmt = select(AuditEvent).order_by(AuditEvent.pk.desc()).offset(offset).limit(limit)
@@ -51,6 +82,17 @@ class AuditTrail:
                 stmt = stmt.where(AuditEvent.at >= since)
             if action is not None:
                 stmt = stmt.where(AuditEvent.action == action)
-            return [{"id": e.pk, "at": as_utc(e.at).isoformat(), "principal": e.principal, "action": e.action,
-                     "target": e.target, "outcome": e.outcome, "status": e.status, "requestId": e.request_id,
-                     "details": e.details} for e in session.execute(stmt).scalars()]
+            return [
+                {
+                    "id": e.pk,
+                    "at": as_utc(e.at).isoformat(),
+                    "principal": e.principal,
+                    "action": e.action,
+                    "target": e.target,
+                    "outcome": e.outcome,
+                    "status": e.status,
+                    "requestId": e.request_id,
+                    "details": e.details,
+                }
+                for e in session.execute(stmt).scalars()
+            ]

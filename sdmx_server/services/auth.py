@@ -31,7 +31,9 @@ from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import AuthGrant, AuthToken, StructureArtefact, StructureItem
 
 ROLES = ("provider", "admin", "maintainer", "reader")
-_PROVIDER_FULL = re.compile(r"^(?P<agency>[A-Za-z0-9_.\-]+):(?P<scheme>[A-Za-z0-9_\-]+)\((?P<version>[0-9.A-Za-z\-]+)\)\.(?P<id>[A-Za-z0-9_@$\-]+)$")
+_PROVIDER_FULL = re.compile(
+    r"^(?P<agency>[A-Za-z0-9_.\-]+):(?P<scheme>[A-Za-z0-9_\-]+)\((?P<version>[0-9.A-Za-z\-]+)\)\.(?P<id>[A-Za-z0-9_@$\-]+)$"
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,11 @@ class Principal:
         """How the audit trail names this principal."""
         if self.kind == "anonymous":
             return "anonymous"
-        extra = f" {self.provider.item_id}" if self.provider else (f" {self.agency}" if self.agency else "")
+        extra = (
+            f" {self.provider.item_id}"
+            if self.provider
+            else (f" {self.agency}" if self.agency else "")
+        )
         return f"{self.kind}{extra} (token {self.token_pk}: {self.name})"
 
     @property
@@ -71,7 +77,9 @@ def hash_token(token: str) -> str:
 class AuthService:
     """Creates, lists, revokes and checks tokens."""
 
-    def __init__(self, sessions: sessionmaker[Session], write_sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], write_sessions: sessionmaker[Session]
+    ) -> None:
         self._sessions = sessions
         self._writes = write_sessions
 
@@ -80,13 +88,24 @@ class AuthService:
     def resolve_provider(self, session: Session, text: str) -> tuple[int, ItemRef]:
         """A data provider by bare id (when unique) or ``AGENCY:SCHEME(VERSION).ID``."""
         m = _PROVIDER_FULL.match(text)
-        stmt = (select(StructureItem.pk, StructureItem.item_id, StructureArtefact.agency_id, StructureArtefact.resource_id,
-                       StructureArtefact.version)
-                .join(StructureArtefact, StructureArtefact.pk == StructureItem.artefact_pk)
-                .where(StructureArtefact.type == ArtefactType.DATA_PROVIDER_SCHEME.value))
+        stmt = (
+            select(
+                StructureItem.pk,
+                StructureItem.item_id,
+                StructureArtefact.agency_id,
+                StructureArtefact.resource_id,
+                StructureArtefact.version,
+            )
+            .join(StructureArtefact, StructureArtefact.pk == StructureItem.artefact_pk)
+            .where(StructureArtefact.type == ArtefactType.DATA_PROVIDER_SCHEME.value)
+        )
         if m:
-            stmt = stmt.where(StructureItem.item_id == m["id"], StructureArtefact.agency_id == m["agency"],
-                              StructureArtefact.resource_id == m["scheme"], StructureArtefact.version == m["version"])
+            stmt = stmt.where(
+                StructureItem.item_id == m["id"],
+                StructureArtefact.agency_id == m["agency"],
+                StructureArtefact.resource_id == m["scheme"],
+                StructureArtefact.version == m["version"],
+            )
         else:
             stmt = stmt.where(StructureItem.item_id == text)
         rows = session.execute(stmt).all()
@@ -94,14 +113,25 @@ class AuthService:
             raise NoResultsError(f"No data provider {text}")
         if len(rows) > 1:
             names = ", ".join(f"{a}:{s}({v}).{i}" for _pk, i, a, s, v in rows)
-            raise SemanticError(f"Data provider id {text} is not unique ({names}): give AGENCY:SCHEME(VERSION).ID")
+            raise SemanticError(
+                f"Data provider id {text} is not unique ({names}): give AGENCY:SCHEME(VERSION).ID"
+            )
         pk, item_id, agency, scheme, version = rows[0]
-        ref = MaintainableRef(type=ArtefactType.DATA_PROVIDER_SCHEME, agency=agency, id=scheme, version=version)
+        ref = MaintainableRef(
+            type=ArtefactType.DATA_PROVIDER_SCHEME, agency=agency, id=scheme, version=version
+        )
         return pk, ItemRef(scheme=ref, item_id=item_id)
 
-    def create_token(self, role: str, *, provider: str | None = None, agency: str | None = None,
-                     name: str | None = None, expires_at: datetime | None = None,
-                     dataflows: tuple[MaintainableRef, ...] = ()) -> tuple[str, AuthToken]:
+    def create_token(
+        self,
+        role: str,
+        *,
+        provider: str | None = None,
+        agency: str | None = None,
+        name: str | None = None,
+        expires_at: datetime | None = None,
+        dataflows: tuple[MaintainableRef, ...] = (),
+    ) -> tuple[str, AuthToken]:
         """Create a token; returns (the token, shown only now; its row)."""
         if role not in ROLES:
             raise SemanticError(f"role must be one of {', '.join(ROLES)}")
@@ -118,9 +148,16 @@ class AuthService:
                 if not agency:
                     raise SemanticError("a maintainer token needs --agency")
                 label = label or f"{agency} maintainer"
-            row = AuthToken(token_hash=hash_token(token), prefix=token[:12], name=label or role, role=role,
-                            provider_pk=provider_pk, agency=agency, created_at=utcnow(),
-                            expires_at=as_utc(expires_at) if expires_at else None)
+            row = AuthToken(
+                token_hash=hash_token(token),
+                prefix=token[:12],
+                name=label or role,
+                role=role,
+                provider_pk=provider_pk,
+                agency=agency,
+                created_at=utcnow(),
+                expires_at=as_utc(expires_at) if expires_at else None,
+            )
             session.add(row)
             session.flush()
             for flow in dataflows:
@@ -144,7 +181,11 @@ class AuthService:
         """Revoke a token by its number or its prefix."""
         with self._writes() as session, session.begin():
             stmt = select(AuthToken)
-            stmt = stmt.where(AuthToken.pk == int(key)) if key.isdigit() else stmt.where(AuthToken.prefix == key[:12])
+            stmt = (
+                stmt.where(AuthToken.pk == int(key))
+                if key.isdigit()
+                else stmt.where(AuthToken.prefix == key[:12])
+            )
             row = session.execute(stmt).scalar_one_or_none()
             if row is None:
                 raise NoResultsError(f"No token {key}")
@@ -172,7 +213,9 @@ class AuthService:
         if scheme.lower() != "bearer" or not token.strip():
             raise UnauthorizedError("Use 'Authorization: Bearer <token>'")
         with self._sessions() as session:
-            row = session.execute(select(AuthToken).where(AuthToken.token_hash == hash_token(token.strip()))).scalar_one_or_none()
+            row = session.execute(
+                select(AuthToken).where(AuthToken.token_hash == hash_token(token.strip()))
+            ).scalar_one_or_none()
             if row is None:
                 raise UnauthorizedError("Unknown token")
             if row.revoked_at is not None:
@@ -190,15 +233,20 @@ class AuthService:
     def _expiry(self, token_pk: int | None) -> datetime | None:
         with self._sessions() as session:
             row = session.get(AuthToken, token_pk)
-            return as_utc(row.expires_at) if row is not None and row.expires_at is not None else None
+            return (
+                as_utc(row.expires_at) if row is not None and row.expires_at is not None else None
+            )
 
     def principal_by_pk(self, token_pk: int) -> tuple[Principal, str] | None:
         """The principal of a valid (not revoked, not expired) token by number, with its stored hash;
         None otherwise. Used to check the portal's signed session cookies."""
         with self._sessions() as session:
             row = session.get(AuthToken, token_pk)
-            if row is None or row.revoked_at is not None or (
-                    row.expires_at is not None and as_utc(row.expires_at) <= utcnow()):
+            if (
+                row is None
+                or row.revoked_at is not None
+                or (row.expires_at is not None and as_utc(row.expires_at) <= utcnow())
+            ):
                 return None
             return self._principal(session, row), row.token_hash
 
@@ -211,9 +259,20 @@ class AuthService:
             scheme_row = session.get(StructureArtefact, item.artefact_pk) if item else None
             if item is not None and scheme_row is not None:
                 provider = ItemRef(scheme=repo.ref_of_row(scheme_row), item_id=item.item_id)
-        grants = frozenset(session.execute(select(AuthGrant.dataflow_pk).where(AuthGrant.token_pk == row.pk)).scalars())
-        return Principal(kind=row.role, name=row.name, token_pk=row.pk, provider_pk=row.provider_pk,
-                         provider=provider, agency=row.agency, grants=grants)
+        grants = frozenset(
+            session.execute(
+                select(AuthGrant.dataflow_pk).where(AuthGrant.token_pk == row.pk)
+            ).scalars()
+        )
+        return Principal(
+            kind=row.role,
+            name=row.name,
+            token_pk=row.pk,
+            provider_pk=row.provider_pk,
+            provider=provider,
+            agency=row.agency,
+            grants=grants,
+        )
 
 
 def require_authenticated(principal: Principal) -> None:
@@ -227,13 +286,18 @@ def require_structure_writer(principal: Principal, agency: str) -> None:
     require_authenticated(principal)
     if principal.is_admin:
         return
-    if principal.kind == "maintainer" and principal.agency is not None and (
-            agency == principal.agency or agency.startswith(principal.agency + ".")):
+    if (
+        principal.kind == "maintainer"
+        and principal.agency is not None
+        and (agency == principal.agency or agency.startswith(principal.agency + "."))
+    ):
         return
     raise ForbiddenError(f"{principal.label} may not write structures of agency {agency}")
 
 
-def may_read(principal: Principal, dataflow_pk: int, is_public: bool, provider_pks: frozenset[int]) -> bool:
+def may_read(
+    principal: Principal, dataflow_pk: int, is_public: bool, provider_pks: frozenset[int]
+) -> bool:
     """Whether ``principal`` may read the data of a dataflow."""
     if is_public or principal.is_admin:
         return True
@@ -242,17 +306,26 @@ def may_read(principal: Principal, dataflow_pk: int, is_public: bool, provider_p
     return dataflow_pk in principal.grants
 
 
-def require_read(principal: Principal, dataflow: str, dataflow_pk: int, is_public: bool,
-                 provider_pks: frozenset[int]) -> None:
+def require_read(
+    principal: Principal,
+    dataflow: str,
+    dataflow_pk: int,
+    is_public: bool,
+    provider_pks: frozenset[int],
+) -> None:
     """401/403 unless ``principal`` may read this dataflow's data."""
     if may_read(principal, dataflow_pk, is_public, provider_pks):
         return
     if principal.kind == "anonymous":
-        raise UnauthorizedError(f"The data of {dataflow} are not public: use a token that grants them")
+        raise UnauthorizedError(
+            f"The data of {dataflow} are not public: use a token that grants them"
+        )
     raise ForbiddenError(f"{principal.label} may not read the data of {dataflow}")
 
 
-def require_preview(principal: Principal, dataflow: str, provider_pks: frozenset[int]) -> int | None:
+def require_preview(
+    principal: Principal, dataflow: str, provider_pks: frozenset[int]
+) -> int | None:
     """Embargoed data are visible to administrators (all) and the dataflow's producers (their own).
 
     Returns whose embargoed batches the preview includes (None: every producer's).

@@ -27,22 +27,46 @@ class AvailabilityAnswer:
     private: bool
 
 
-def answer_availability(query: DataQueryService, principal: Principal, req: DataRequest, mode: str,
-                        component: str | None, references: tuple[str, ...], format_tag: str,
-                        not_modified: NotModifiedCheck) -> AvailabilityAnswer:
+def answer_availability(
+    query: DataQueryService,
+    principal: Principal,
+    req: DataRequest,
+    mode: str,
+    component: str | None,
+    references: tuple[str, ...],
+    format_tag: str,
+    not_modified: NotModifiedCheck,
+) -> AvailabilityAnswer:
     """Resolve (v2 contexts and wildcards), authorise, validate, check the conditional request, compute
     (v1 and v2 availability queries: the routes only parse and write)."""
     with query.open() as session:
         req = query.concrete(session, req)
         _pk, info = query.resolve(session, req)
         # Availability reveals which data exist: it follows the dataflow's read rights.
-        require_read(principal, info.dataflow.ref.triplet, info.dataflow_pk, info.is_public, info.provider_pks)
-        if component is not None and component not in info.dimension_ids and component != info.time_dimension:
+        require_read(
+            principal,
+            info.dataflow.ref.triplet,
+            info.dataflow_pk,
+            info.is_public,
+            info.provider_pks,
+        )
+        if (
+            component is not None
+            and component not in info.dimension_ids
+            and component != info.time_dimension
+        ):
             raise BadRequestError(f"{component} is not a dimension of {info.dsd.ref}")
         now = utcnow()
         etag, last_modified = query.validators(
-            session, info, req, f"availability|{mode}|{','.join(references)}|{component}|{format_tag}", now)
-        if not_modified(etag, last_modified, lambda since: query.unchanged_within(session, info, since, now)):
+            session,
+            info,
+            req,
+            f"availability|{mode}|{','.join(references)}|{component}|{format_tag}",
+            now,
+        )
+        if not_modified(
+            etag, last_modified, lambda since: query.unchanged_within(session, info, since, now)
+        ):
             return AvailabilityAnswer(None, etag, last_modified, not info.is_public)
         service = AvailabilityService(query)
         avail = service.compute(session, info, req, mode, component, now)
@@ -50,7 +74,9 @@ def answer_availability(query: DataQueryService, principal: Principal, req: Data
         seen: set[object] = set()
         for ref in references:
             # valuelist: the server stores no value lists, so it adds nothing to the constraint
-            for entry in service.entries(session, info, avail, "none" if ref == "valuelist" else ref, mode, req, now):
+            for entry in service.entries(
+                session, info, avail, "none" if ref == "valuelist" else ref, mode, req, now
+            ):
                 key = entry.artefact.ref
                 if key not in seen:
                     seen.add(key)

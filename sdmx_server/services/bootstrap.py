@@ -32,7 +32,9 @@ def load_shipped_content(services: Services) -> bool:
         return False
     report = load_structure_files(folders, services.structure_store)
     sub = report.submission
-    log.info("shipped structures loaded: %d created, %d refused", sub.count("created"), len(sub.refused))
+    log.info(
+        "shipped structures loaded: %d created, %d refused", sub.count("created"), len(sub.refused)
+    )
     for outcome in sub.refused:
         log.error("shipped artefact refused: %s: %s", outcome.ref, outcome.message)
     if settings.load_sample_data and (root / "data" / "sample").is_dir():
@@ -60,16 +62,25 @@ def load_sample_data(services: Services, folder: Path) -> None:
 
 
 def _load_sample(services: Services, path: Path, body: bytes, pa: MaintainableRef | None) -> None:
-    result = services.data_write.submit(io.BytesIO(body), provision_agreement=pa, source=str(path),
-                                        principal="bootstrap", keep_errors=20)
+    result = services.data_write.submit(
+        io.BytesIO(body),
+        provision_agreement=pa,
+        source=str(path),
+        principal="bootstrap",
+        keep_errors=20,
+    )
     through = f" through {pa.id}" if pa else ""
     if result.ok:
         log.info("sample data %s%s: %d observations", path.name, through, result.counts.inserted)
     else:
-        log.error("sample data %s%s refused: %s", path.name, through, [e.as_dict() for e in result.errors])
+        log.error(
+            "sample data %s%s refused: %s", path.name, through, [e.as_dict() for e in result.errors]
+        )
 
 
-def _split_by_producer(path: Path, pas: dict[str, MaintainableRef]) -> list[tuple[MaintainableRef | None, bytes]]:
+def _split_by_producer(
+    path: Path, pas: dict[str, MaintainableRef]
+) -> list[tuple[MaintainableRef | None, bytes]]:
     """The file's rows, one SDMX-CSV body per producer named by their SOURCE code (header repeated)."""
     with path.open(newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
@@ -78,8 +89,14 @@ def _split_by_producer(path: Path, pas: dict[str, MaintainableRef]) -> list[tupl
     groups: dict[str | None, list[list[str]]] = {}
     for row in body:
         code = row[source] if source is not None and source < len(row) else ""
-        producer = next((p for p in sorted(pas, key=len, reverse=True)
-                         if code == f"SRC_{p}" or code.startswith(f"SRC_{p}_")), None)
+        producer = next(
+            (
+                p
+                for p in sorted(pas, key=len, reverse=True)
+                if code == f"SRC_{p}" or code.startswith(f"SRC_{p}_")
+            ),
+            None,
+        )
         groups.setdefault(producer, []).append(row)
     out: list[tuple[MaintainableRef | None, bytes]] = []
     for producer, group in groups.items():
@@ -100,6 +117,7 @@ def _agreements_by_producer(services: Services, flow_id: str) -> dict[str, Maint
     out: dict[str, MaintainableRef] = {}
     for pa in pas:
         assert isinstance(pa.details, ProvisionAgreementDetails)
-        out[pa.details.data_provider.item_id] = MaintainableRef(type=ArtefactType.PROVISION_AGREEMENT,
-                                                               agency=pa.agency, id=pa.id, version=pa.version)
+        out[pa.details.data_provider.item_id] = MaintainableRef(
+            type=ArtefactType.PROVISION_AGREEMENT, agency=pa.agency, id=pa.id, version=pa.version
+        )
     return out

@@ -44,27 +44,50 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, engine: Engine | None = None) -> Services:
         """Wire the services for ``settings`` (creating the engine unless given)."""
-        engine = engine or create_db_engine(settings.database_url, pool_size=settings.db_pool_size,
-                                           limits=settings.db_limits())
+        engine = engine or create_db_engine(
+            settings.database_url, pool_size=settings.db_pool_size, limits=settings.db_limits()
+        )
         factory = make_session_factory(engine)
         health = DbHealth()
         health.watch(engine)
         query = StructureQueryService(factory)
-        renderer = StructureRenderer(factory, query, cache_entries=settings.structure_cache_entries,
-                                     state=StructureStateCache(engine, factory))
+        renderer = StructureRenderer(
+            factory,
+            query,
+            cache_entries=settings.structure_cache_entries,
+            state=StructureStateCache(engine, factory),
+        )
         writes = make_session_factory(engine, write=True)
         store = StructureStore(writes)
-        xml_limits = XmlLimits(max_attributes=settings.xml_max_attributes, max_tag_bytes=settings.xml_max_tag_bytes)
+        xml_limits = XmlLimits(
+            max_attributes=settings.xml_max_attributes, max_tag_bytes=settings.xml_max_tag_bytes
+        )
         data_write = DataWriteService(writes, xml_limits)
         auth, audit = AuthService(factory, writes), AuditTrail(writes, factory)
-        return cls(settings=settings, engine=engine, session_factory=factory, structure_store=store,
-                   structure_query=query, structure_renderer=renderer, data_write=data_write,
-                   data_query=DataQueryService(factory, settings.max_response_observations,
-                                               activate=data_write.activate_due_releases),
-                   auth=auth, audit=audit,
-                   submissions=SubmissionService(data_write, factory, writes,
-                                                 settings.public_url or f"http://{settings.host}:{settings.port}"),
-                   structure_write=StructureWriteService(store, auth, audit, xml_limits), db_health=health)
+        return cls(
+            settings=settings,
+            engine=engine,
+            session_factory=factory,
+            structure_store=store,
+            structure_query=query,
+            structure_renderer=renderer,
+            data_write=data_write,
+            data_query=DataQueryService(
+                factory,
+                settings.max_response_observations,
+                activate=data_write.activate_due_releases,
+            ),
+            auth=auth,
+            audit=audit,
+            submissions=SubmissionService(
+                data_write,
+                factory,
+                writes,
+                settings.public_url or f"http://{settings.host}:{settings.port}",
+            ),
+            structure_write=StructureWriteService(store, auth, audit, xml_limits),
+            db_health=health,
+        )
 
     def close(self) -> None:
         """Stop background listeners and release database connections."""

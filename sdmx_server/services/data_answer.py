@@ -34,10 +34,15 @@ class DataOptions:
 
     def check(self) -> None:
         """400 for option values no format defines."""
-        if self.labels not in ("id", "name", "both") or self.time_format not in ("original", "normalized") or \
-                self.csv_keys not in ("none", "series", "obs", "both"):
-            raise BadRequestError("labels must be id|name|both, timeFormat original|normalized, "
-                                  "keys none|series|obs|both")
+        if (
+            self.labels not in ("id", "name", "both")
+            or self.time_format not in ("original", "normalized")
+            or self.csv_keys not in ("none", "series", "obs", "both")
+        ):
+            raise BadRequestError(
+                "labels must be id|name|both, timeFormat original|normalized, "
+                "keys none|series|obs|both"
+            )
 
 
 class ClientGone(Exception):  # noqa: N818 - an outcome, not an error
@@ -65,25 +70,36 @@ class DataAnswer:
     close: Callable[[], None]
 
 
-def answer_data(query: DataQueryService, principal: Principal, req: DataRequest, media: MediaType,
-                options: DataOptions, not_modified: NotModifiedCheck,
-                gone: Callable[[], bool] = lambda: False) -> NotModified | DataAnswer:
+def answer_data(
+    query: DataQueryService,
+    principal: Principal,
+    req: DataRequest,
+    media: MediaType,
+    options: DataOptions,
+    not_modified: NotModifiedCheck,
+    gone: Callable[[], bool] = lambda: False,
+) -> NotModified | DataAnswer:
     """Resolve, authorise, compute validators, honour the conditional request, check the size and
     prepare the stream of ``req`` in ``media``. ``gone`` tells whether the client already left
     (checked once the session has its connection: :class:`ClientGone`)."""
     options.check()
     fmt = data_format(media)
     if "labels" in fmt.options and options.labels not in fmt.labels:
-        raise BadRequestError(f"{media.content_type} defines labels={'|'.join(sorted(fmt.labels))}, "
-                              f"not labels={options.labels}")
+        raise BadRequestError(
+            f"{media.content_type} defines labels={'|'.join(sorted(fmt.labels))}, "
+            f"not labels={options.labels}"
+        )
     if not fmt.carries_versions and (req.updated_after is not None or req.include_history):
         raise NotAcceptableError(
             f"{media.content_type} cannot carry deletions or versions, which updatedAfter and includeHistory "
             "answers need: ask for application/vnd.sdmx.data+csv;version=2.0.0 (its ACTION column carries them), "
-            "SDMX-ML or SDMX-JSON")
+            "SDMX-ML or SDMX-JSON"
+        )
     if fmt.time_series_only and req.dim_at_obs not in (None, "TIME_PERIOD"):
-        raise BadRequestError(f"{media.content_type} carries time series only: dimensionAtObservation must be the "
-                              "time dimension")
+        raise BadRequestError(
+            f"{media.content_type} carries time series only: dimensionAtObservation must be the "
+            "time dimension"
+        )
     rng = options.range
     if rng is not None:
         first, last = rng
@@ -95,26 +111,54 @@ def answer_data(query: DataQueryService, principal: Principal, req: DataRequest,
         if gone():
             raise ClientGone
         info = query.project(info, req)  # v2 attributes/measures
-        require_read(principal, info.dataflow.ref.triplet, info.dataflow_pk, info.is_public, info.provider_pks)
+        require_read(
+            principal,
+            info.dataflow.ref.triplet,
+            info.dataflow_pk,
+            info.is_public,
+            info.provider_pks,
+        )
         if req.preview:
-            req = replace(req, preview_provider=require_preview(principal, info.dataflow.ref.triplet,
-                                                                info.provider_pks))
-        if req.dim_at_obs not in (None, "AllDimensions", info.time_dimension) and req.dim_at_obs not in info.dimension_ids:
-            raise BadRequestError(f"dimensionAtObservation={req.dim_at_obs} is not a dimension of {info.dsd.ref}")
-        tag = (f"{media.format_id}|{options.labels}|{options.time_format}|{options.csv_keys}|{options.languages.tag}"
-               f"|{rng}|{options.public_url}")
+            req = replace(
+                req,
+                preview_provider=require_preview(
+                    principal, info.dataflow.ref.triplet, info.provider_pks
+                ),
+            )
+        if (
+            req.dim_at_obs not in (None, "AllDimensions", info.time_dimension)
+            and req.dim_at_obs not in info.dimension_ids
+        ):
+            raise BadRequestError(
+                f"dimensionAtObservation={req.dim_at_obs} is not a dimension of {info.dsd.ref}"
+            )
+        tag = (
+            f"{media.format_id}|{options.labels}|{options.time_format}|{options.csv_keys}|{options.languages.tag}"
+            f"|{rng}|{options.public_url}"
+        )
         now = utcnow()
         etag, last_modified = query.validators(session, info, req, tag, now)
-        if not_modified(etag, last_modified, lambda since: query.unchanged_within(session, info, since, now)):
+        if not_modified(
+            etag, last_modified, lambda since: query.unchanged_within(session, info, since, now)
+        ):
             session.close()
             return NotModified(etag, last_modified)
         render = RenderContext(public_url=options.public_url, languages=options.languages)
-        prepared = query.prepare(session, info, req, render, labels=options.labels, time_format=options.time_format,
-                                 etag=etag, last_modified=last_modified,
-                                 paging=req.offset is not None or req.limit is not None,
-                                 count_needed=rng is not None, csv_by_database=raw_data_writer(media) is not None and options.csv_keys == "none",
-                                 with_labels=options.labels in ("both", "name") or fmt.needs_labels,
-                                 csv_keys=options.csv_keys)
+        prepared = query.prepare(
+            session,
+            info,
+            req,
+            render,
+            labels=options.labels,
+            time_format=options.time_format,
+            etag=etag,
+            last_modified=last_modified,
+            paging=req.offset is not None or req.limit is not None,
+            count_needed=rng is not None,
+            csv_by_database=raw_data_writer(media) is not None and options.csv_keys == "none",
+            with_labels=options.labels in ("both", "name") or fmt.needs_labels,
+            csv_keys=options.csv_keys,
+        )
     except BaseException:
         session.close()
         raise
@@ -123,8 +167,10 @@ def answer_data(query: DataQueryService, principal: Principal, req: DataRequest,
         total = prepared.total or 0
         if rng[0] >= total:
             prepared.close()
-            raise RangeNotSatisfiableError(f"The answer has {total} observations",
-                                           headers={"Content-Range": f"values */{total}"})
+            raise RangeNotSatisfiableError(
+                f"The answer has {total} observations",
+                headers={"Content-Range": f"values */{total}"},
+            )
         last = total - 1 if rng[1] is None else min(rng[1], total - 1)
         content_range = f"values {rng[0]}-{last}/{total}"
     raw_writer = raw_data_writer(media) if prepared.csv_chunks is not None else None
@@ -132,5 +178,11 @@ def answer_data(query: DataQueryService, principal: Principal, req: DataRequest,
         body = raw_writer(prepared.context, prepared.raw_chunks())
     else:
         body = data_writer(media)(prepared.context, prepared.batches())
-    return DataAnswer(etag=etag, last_modified=last_modified, private=req.preview or not info.is_public,
-                      content_range=content_range, body=body, close=prepared.close)
+    return DataAnswer(
+        etag=etag,
+        last_modified=last_modified,
+        private=req.preview or not info.is_public,
+        content_range=content_range,
+        body=body,
+        close=prepared.close,
+    )

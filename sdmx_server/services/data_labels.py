@@ -24,12 +24,18 @@ def add_labels(session: Session, ctx: DataContext) -> None:
         row = repo.get_row(session, comp.codelist)
         if row is None:
             continue
-        names = {i.item_id: _first(select(i.names)) for i in repo.items_of(session, [row.pk])[row.pk]}
+        names = {
+            i.item_id: _first(select(i.names)) for i in repo.items_of(session, [row.pk])[row.pk]
+        }
         for other in by_codelist[str(comp.codelist)]:
             ctx.code_labels[other] = names
     details = info.dsd.details
     assert isinstance(details, DsdDetails)
-    all_comps = details.dimensions + details.attributes + ([details.primary_measure] if details.primary_measure else [])
+    all_comps = (
+        details.dimensions
+        + details.attributes
+        + ([details.primary_measure] if details.primary_measure else [])
+    )
     schemes: dict[str, dict[str, str]] = {}
     for component in all_comps:
         if component.concept is None:
@@ -37,9 +43,14 @@ def add_labels(session: Session, ctx: DataContext) -> None:
         key = str(component.concept.scheme)
         if key not in schemes:
             scheme_row = repo.get_row(session, component.concept.scheme)
-            schemes[key] = ({i.item_id: _first(select(i.names))
-                             for i in repo.items_of(session, [scheme_row.pk])[scheme_row.pk]}
-                            if scheme_row is not None else {})
+            schemes[key] = (
+                {
+                    i.item_id: _first(select(i.names))
+                    for i in repo.items_of(session, [scheme_row.pk])[scheme_row.pk]
+                }
+                if scheme_row is not None
+                else {}
+            )
         name = schemes[key].get(component.concept.item_id)
         if name:
             ctx.component_names[component.id] = name

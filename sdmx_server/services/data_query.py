@@ -58,7 +58,9 @@ class DataRequest:
     agency: str | None
     resource_id: str
     version: str | None
-    key: tuple[tuple[str, ...] | None, ...] | None = None  # per dimension: allowed values, None = any
+    key: tuple[tuple[str, ...] | None, ...] | None = (
+        None  # per dimension: allowed values, None = any
+    )
     providers: tuple[tuple[str | None, str], ...] | None = None
     start: str | None = None  # storage bounds
     end: str | None = None
@@ -76,8 +78,12 @@ class DataRequest:
     preview_provider: int | None = None  # whose embargoed batches (None: all, for administrators)
     # Version-neutral additions (SDMX REST 2.x; v1 periods compile to the same predicates):
     filter: DataFilter = field(default_factory=DataFilter)  # c[] filters (AND of component filters)
-    context: str = "dataflow"  # dataflow | datastructure | provisionagreement | * (resolved to one dataflow)
-    attributes: tuple[str, ...] | None = None  # projection: attribute ids or levels (None: all of the DSD)
+    context: str = (
+        "dataflow"  # dataflow | datastructure | provisionagreement | * (resolved to one dataflow)
+    )
+    attributes: tuple[str, ...] | None = (
+        None  # projection: attribute ids or levels (None: all of the DSD)
+    )
     measures: tuple[str, ...] | None = None  # projection: measure ids (None: all)
     sort: tuple[tuple[str, bool], ...] = ()  # (component, descending): REST 2.2 sort
 
@@ -138,8 +144,12 @@ class PreparedData:
 class DataQueryService:
     """Prepares and streams data queries (read-only transactions)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], max_observations: int,
-                 activate: Callable[[int, int], int] | None = None) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        max_observations: int,
+        activate: Callable[[int, int], int] | None = None,
+    ) -> None:
         self._factory = session_factory
         self._activate = activate
         self._max = max_observations
@@ -158,7 +168,12 @@ class DataQueryService:
     def resolve(self, session: Session, req: DataRequest) -> tuple[int, DsdInfo]:
         """The dataflow's primary key and its compiled DSD (cached per structure state)."""
         state = repo.read_state(session)
-        key = (req.agency, req.resource_id, req.version, tuple(sorted((t, g) for t, (g, _) in state.items())))
+        key = (
+            req.agency,
+            req.resource_id,
+            req.version,
+            tuple(sorted((t, g) for t, (g, _) in state.items())),
+        )
         with self._lock:
             hit = self._dsd_cache.get(key)
             if hit is not None:
@@ -173,8 +188,9 @@ class DataQueryService:
         session.info["structure_state"] = state
         return hit
 
-    def validators(self, session: Session, info: DsdInfo, req: DataRequest, format_tag: str,
-                   now: datetime) -> tuple[str, datetime]:
+    def validators(
+        self, session: Session, info: DsdInfo, req: DataRequest, format_tag: str, now: datetime
+    ) -> tuple[str, datetime]:
         """ETag and Last-Modified: change when a release becomes visible (even with nothing written
         then) or the structure changes. Statistics of releases that just became visible are refreshed."""
         rs = rr.release_state(session, info.dataflow_pk, now)
@@ -187,8 +203,10 @@ class DataQueryService:
         structure_changed = max((c for _, c in state.values()), default=None)
         gens = ",".join(f"{t}={g}" for t, (g, _) in sorted(state.items()))
         preview = f"|preview:{req.preview_provider}:{rs.pending_signature}" if req.preview else ""
-        basis = (f"{info.dataflow.ref}|{latest.isoformat() if latest else '-'}|{count}|{gens}|{req.canonical}|"
-                 f"{format_tag}|{req.as_of.isoformat() if req.as_of else ''}{preview}")
+        basis = (
+            f"{info.dataflow.ref}|{latest.isoformat() if latest else '-'}|{count}|{gens}|{req.canonical}|"
+            f"{format_tag}|{req.as_of.isoformat() if req.as_of else ''}{preview}"
+        )
         etag = '"d' + hashlib.sha1(basis.encode()).hexdigest()[:24] + '"'
         moments = [as_utc(m) for m in (latest, structure_changed) if m is not None]
         return etag, max(moments) if moments else datetime.fromisoformat(EPOCH_ISO)
@@ -202,11 +220,18 @@ class DataQueryService:
         304 from the date alone, so it gets the answer instead.
         """
         since = as_utc(since)
-        return rr.releases_between(session, info.dataflow_pk, since - timedelta(seconds=1), min(since, now)) <= 1
+        return (
+            rr.releases_between(
+                session, info.dataflow_pk, since - timedelta(seconds=1), min(since, now)
+            )
+            <= 1
+        )
 
     # ------------------------------------------------------------------ preparing
 
-    def build_filter(self, session: Session, info: DsdInfo, req: DataRequest, now: datetime) -> rr.ObservationFilter:
+    def build_filter(
+        self, session: Session, info: DsdInfo, req: DataRequest, now: datetime
+    ) -> rr.ObservationFilter:
         """Turn the request into an observation filter (400/403 for keys that do not fit the DSD).
 
         The path key and the ``c[]`` filters are one :class:`DataFilter`; equality lists on dimensions
@@ -220,29 +245,54 @@ class DataQueryService:
             if len(req.key) != len(info.dimensions):
                 raise BadRequestError(
                     f"The key has {len(req.key)} parts but {info.dsd.ref} has {len(info.dimensions)} dimensions "
-                    f"({'.'.join(info.dimension_ids)})")
+                    f"({'.'.join(info.dimension_ids)})"
+                )
             data_filter = key_filter(info.dimension_ids, req.key).and_(data_filter)
         start, end, columns = _resolve_components(info, data_filter, key, req.start, req.end)
         if start is not None and end is not None and start > end:
             raise NoDataError("No data match the query: the period bounds exclude each other")
-        mode = "history" if req.include_history else "changes" if req.updated_after is not None else "current"
+        mode = (
+            "history"
+            if req.include_history
+            else "changes"
+            if req.updated_after is not None
+            else "current"
+        )
         # asOf looks back, never ahead: a future instant would reveal embargoed data.
         at = min(as_utc(req.as_of), now) if req.as_of is not None else now
         extra: dict[str, Any] = {}
         if req.preview and mode == "current":
             mode = "preview"
-            extra["pending"] = rr.pending_batches(session, info.dataflow_pk, now, req.preview_provider)
+            extra["pending"] = rr.pending_batches(
+                session, info.dataflow_pk, now, req.preview_provider
+            )
         attrs = [a for a in info.attributes if info.attributes[a].level == "obs"]
         order_dims = None
         dim_at_obs = req.dim_at_obs or info.time_dimension or ALL_DIMENSIONS
-        if dim_at_obs not in (ALL_DIMENSIONS, info.time_dimension) and req.detail not in ("serieskeysonly", "nodata"):
+        if dim_at_obs not in (ALL_DIMENSIONS, info.time_dimension) and req.detail not in (
+            "serieskeysonly",
+            "nodata",
+        ):
             x = info.dimension_ids.index(dim_at_obs)
             order_dims = [i for i in range(len(info.dimensions)) if i != x] + [x]
         return rr.ObservationFilter(
-            dataflow_pk=info.dataflow_pk, key=key, start=start, end=end, columns=columns,
-            provider_pks=self._provider_pks(session, info, req), mode=mode, at=at, since=req.updated_after,
-            first_n=req.first_n, last_n=req.last_n, obs_attrs=attrs, order_dims=order_dims,
-            offset=req.offset, limit=req.limit, extra=extra, sort=self._sort(info, req),
+            dataflow_pk=info.dataflow_pk,
+            key=key,
+            start=start,
+            end=end,
+            columns=columns,
+            provider_pks=self._provider_pks(session, info, req),
+            mode=mode,
+            at=at,
+            since=req.updated_after,
+            first_n=req.first_n,
+            last_n=req.last_n,
+            obs_attrs=attrs,
+            order_dims=order_dims,
+            offset=req.offset,
+            limit=req.limit,
+            extra=extra,
+            sort=self._sort(info, req),
         )
 
     @staticmethod
@@ -264,18 +314,33 @@ class DataQueryService:
         """A v2 request (context ``datastructure``, ``provisionagreement`` or ``*``, wildcards and lists of
         agencies, ids and versions) narrowed to the one dataflow it names (and, for a provision agreement,
         its data provider). 404 when nothing matches."""
-        simple = (req.context == "dataflow" and req.resource_id != "*" and "," not in req.resource_id
-                  and (req.agency is None or "," not in req.agency)
-                  and (req.version is None or req.version in ("*", "+", "~") or not any(c in req.version for c in ",*+~")))
+        simple = (
+            req.context == "dataflow"
+            and req.resource_id != "*"
+            and "," not in req.resource_id
+            and (req.agency is None or "," not in req.agency)
+            and (
+                req.version is None
+                or req.version in ("*", "+", "~")
+                or not any(c in req.version for c in ",*+~")
+            )
+        )
         if simple:
             return req
         agencies = req.agency.split(",") if req.agency else None
         ids = None if req.resource_id == "*" else req.resource_id.split(",")
         selector = parse_v2("~" if req.version in (None, "*") else req.version)
-        contexts = ["dataflow", "datastructure", "provisionagreement"] if req.context == "*" else [req.context]
+        contexts = (
+            ["dataflow", "datastructure", "provisionagreement"]
+            if req.context == "*"
+            else [req.context]
+        )
         for context in contexts:
-            type_ = {"dataflow": ArtefactType.DATAFLOW, "datastructure": ArtefactType.DATA_STRUCTURE,
-                     "provisionagreement": ArtefactType.PROVISION_AGREEMENT}[context]
+            type_ = {
+                "dataflow": ArtefactType.DATAFLOW,
+                "datastructure": ArtefactType.DATA_STRUCTURE,
+                "provisionagreement": ArtefactType.PROVISION_AGREEMENT,
+            }[context]
             rows = repo.find_rows(session, [type_], agencies, ids, None)
             by_name: dict[tuple[str, str], list[Any]] = {}
             for row in rows:
@@ -291,8 +356,11 @@ class DataQueryService:
                     flows.append((row, req.providers))
                 elif context == "datastructure":
                     users = repo.references_to(session, [row.pk]).get(row.pk, set())
-                    flows += [(r, req.providers) for r in repo.rows_by_pk(session, users)
-                              if r.type == ArtefactType.DATAFLOW.value]
+                    flows += [
+                        (r, req.providers)
+                        for r in repo.rows_by_pk(session, users)
+                        if r.type == ArtefactType.DATAFLOW.value
+                    ]
                 else:
                     assert isinstance(art.details, ProvisionAgreementDetails)
                     flow = repo.get_row(session, art.details.dataflow)
@@ -300,16 +368,27 @@ class DataQueryService:
                     if flow is not None:
                         flows.append((flow, ((prov.scheme.agency, prov.item_id),)))
             if len(flows) > 1:
-                names = ", ".join(sorted({f"{r.agency_id}:{r.resource_id}({r.version})" for r, _ in flows})[:10])
+                names = ", ".join(
+                    sorted({f"{r.agency_id}:{r.resource_id}({r.version})" for r, _ in flows})[:10]
+                )
                 raise NotImplementedYetError(
                     f"The query matches {len(flows)} dataflows ({names}): answering several dataflows in one "
-                    "message is not implemented yet; name one dataflow (agency, id and version)")
+                    "message is not implemented yet; name one dataflow (agency, id and version)"
+                )
             if flows:
                 row, providers = flows[0]
-                return replace(req, context="dataflow", agency=row.agency_id, resource_id=row.resource_id,
-                               version=row.version, providers=providers)
-        raise NoResultsError(f"No {req.context if req.context != '*' else 'dataflow'} matches "
-                             f"{req.agency or '*'}/{req.resource_id}/{req.version or '*'}")
+                return replace(
+                    req,
+                    context="dataflow",
+                    agency=row.agency_id,
+                    resource_id=row.resource_id,
+                    version=row.version,
+                    providers=providers,
+                )
+        raise NoResultsError(
+            f"No {req.context if req.context != '*' else 'dataflow'} matches "
+            f"{req.agency or '*'}/{req.resource_id}/{req.version or '*'}"
+        )
 
     @staticmethod
     def project(info: DsdInfo, req: DataRequest) -> DsdInfo:
@@ -326,8 +405,13 @@ class DataQueryService:
             if a in ("none", "msd"):
                 continue
             if a in ("dataset", "series", "obs"):
-                keep.update({k: c for k, c in info.attributes.items()
-                             if c.level == a or (a == "series" and c.level == "group")})
+                keep.update(
+                    {
+                        k: c
+                        for k, c in info.attributes.items()
+                        if c.level == a or (a == "series" and c.level == "group")
+                    }
+                )
             elif a in info.attributes:
                 keep[a] = info.attributes[a]
             else:
@@ -349,36 +433,73 @@ class DataQueryService:
                 if scheme is not None:
                     pks += list(repo.item_pks(session, scheme.pk, [prov.item_id]).values())
         if not pks:
-            raise NoResultsError("No provision agreement of this dataflow matches the data provider(s)")
+            raise NoResultsError(
+                "No provision agreement of this dataflow matches the data provider(s)"
+            )
         return pks
 
-    def prepare(self, session: Session, info: DsdInfo, req: DataRequest, render: RenderContext,
-                dim_at_obs_default: str | None = None, *, labels: str = "id", time_format: str = "original",
-                etag: str = "", last_modified: datetime | None = None, paging: bool = False,
-                count_needed: bool = False, csv_by_database: bool = False, with_labels: bool = False,
-                csv_keys: str = "none") -> PreparedData:
+    def prepare(
+        self,
+        session: Session,
+        info: DsdInfo,
+        req: DataRequest,
+        render: RenderContext,
+        dim_at_obs_default: str | None = None,
+        *,
+        labels: str = "id",
+        time_format: str = "original",
+        etag: str = "",
+        last_modified: datetime | None = None,
+        paging: bool = False,
+        count_needed: bool = False,
+        csv_by_database: bool = False,
+        with_labels: bool = False,
+        csv_keys: str = "none",
+    ) -> PreparedData:
         """Build the writer context, apply the size limit, fetch the first batch (404 if none)."""
         now = utcnow()
         f = self.build_filter(session, info, req, now)
         total = self._check_size(session, f, req, paging=paging, count_needed=count_needed)
         if total and f.offset is not None and f.offset >= total:
-            raise RangeNotSatisfiableError(f"The answer has {total} {_unit(req)}",
-                                           headers={"Content-Range": f"values */{total}"})
+            raise RangeNotSatisfiableError(
+                f"The answer has {total} {_unit(req)}",
+                headers={"Content-Range": f"values */{total}"},
+            )
         ctx = self._context(session, info, req, f, render, labels, time_format, csv_keys)
-        if with_labels:  # before any row is read: the connection then streams and can run nothing else
+        if (
+            with_labels
+        ):  # before any row is read: the connection then streams and can run nothing else
             add_labels(session, ctx)
         if csv_by_database and self._csv_copy_possible(session, info, req, f, labels, time_format):
             if session.get_bind().dialect.name == "postgresql":
-                chunks = rr.copy_csv(session, f, info.dataflow.ref.triplet, self._csv_attr_columns(info, ctx))
+                chunks = rr.copy_csv(
+                    session, f, info.dataflow.ref.triplet, self._csv_attr_columns(info, ctx)
+                )
             else:
-                coded = frozenset(a for a, comp in info.attributes.items() if comp.codes is not None)
-                chunks = rr.sqlite_csv(session, f, info.dataflow.ref.triplet, self._csv_attr_columns(info, ctx),
-                                       coded, info.numeric_measure)
+                coded = frozenset(
+                    a for a, comp in info.attributes.items() if comp.codes is not None
+                )
+                chunks = rr.sqlite_csv(
+                    session,
+                    f,
+                    info.dataflow.ref.triplet,
+                    self._csv_attr_columns(info, ctx),
+                    coded,
+                    info.numeric_measure,
+                )
             first_chunk = next(chunks, b"")
             if not first_chunk:
                 raise NoDataError("No data match the query")
-            prepared = PreparedData(info=info, filter=f, context=ctx, etag=etag, last_modified=last_modified or now,
-                                    session=session, total=total, mode=f.mode)
+            prepared = PreparedData(
+                info=info,
+                filter=f,
+                context=ctx,
+                etag=etag,
+                last_modified=last_modified or now,
+                session=session,
+                total=total,
+                mode=f.mode,
+            )
             prepared.first_chunk, prepared.csv_chunks = first_chunk, chunks
             return prepared
         rows: Iterator[list[Row]]
@@ -391,13 +512,29 @@ class DataQueryService:
         first = next(rows, [])
         if not first:
             raise NoDataError("No data match the query")
-        prepared = PreparedData(info=info, filter=f, context=ctx, etag=etag, last_modified=last_modified or now,
-                                session=session, first=first, total=total, mode=f.mode)
+        prepared = PreparedData(
+            info=info,
+            filter=f,
+            context=ctx,
+            etag=etag,
+            last_modified=last_modified or now,
+            session=session,
+            first=first,
+            total=total,
+            mode=f.mode,
+        )
         prepared._rest = rows
         return prepared
 
-    def _check_size(self, session: Session, f: rr.ObservationFilter, req: DataRequest, *, paging: bool,
-                    count_needed: bool) -> int | None:
+    def _check_size(
+        self,
+        session: Session,
+        f: rr.ObservationFilter,
+        req: DataRequest,
+        *,
+        paging: bool,
+        count_needed: bool,
+    ) -> int | None:
         """413 when the answer, or the page asked for, holds more rows than the limit; the exact row
         count when it was needed (``count_needed``) or computed anyway.
 
@@ -422,25 +559,43 @@ class DataQueryService:
             raise ResponseTooLargeError(
                 f"The answer has {size} {unit}; the limit is {limit}. Narrow the query, or page with the "
                 f"Range header (values=0-{limit - 1}, then values={limit}-{2 * limit - 1}, ...) or the offset "
-                f"and limit parameters (limit at most {limit}).")
+                f"and limit parameters (limit at most {limit})."
+            )
         page = _page(size, offset, f.limit)
         if paging and page > limit:
-            asked = "from offset " + str(offset) + (f" (limit {f.limit})" if f.limit is not None else " to the end")
+            asked = (
+                "from offset "
+                + str(offset)
+                + (f" (limit {f.limit})" if f.limit is not None else " to the end")
+            )
             raise ResponseTooLargeError(
                 f"The page asked for holds {page} {unit} ({asked}); the maximum page size is {limit} {unit}. "
                 f"Ask for at most {limit} per page: Range: values={offset}-{offset + limit - 1}, or "
-                f"offset={offset}&limit={limit}.")
+                f"offset={offset}&limit={limit}."
+            )
         return total
 
     @staticmethod
-    def _csv_copy_possible(session: Session, info: DsdInfo, req: DataRequest, f: rr.ObservationFilter,
-                           labels: str, time_format: str) -> bool:
+    def _csv_copy_possible(
+        session: Session,
+        info: DsdInfo,
+        req: DataRequest,
+        f: rr.ObservationFilter,
+        labels: str,
+        time_format: str,
+    ) -> bool:
         """When the database can write the SDMX-CSV 1.0 rows itself (the common, large case)."""
-        return (labels == "id" and time_format == "original"
-                and f.mode in ("current", "preview") and not f.first_n and not f.last_n and f.order_dims is None
-                and not f.sort
-                and req.detail in ("full", "dataonly")
-                and not any(a.level == "group" for a in info.attributes.values()))
+        return (
+            labels == "id"
+            and time_format == "original"
+            and f.mode in ("current", "preview")
+            and not f.first_n
+            and not f.last_n
+            and f.order_dims is None
+            and not f.sort
+            and req.detail in ("full", "dataonly")
+            and not any(a.level == "group" for a in info.attributes.values())
+        )
 
     @staticmethod
     def _csv_attr_columns(info: DsdInfo, ctx: DataContext) -> list[tuple[str, str, str | None]]:
@@ -448,8 +603,17 @@ class DataQueryService:
             return []
         return [(a, comp.level, ctx.dataset_attrs.get(a)) for a, comp in info.attributes.items()]
 
-    def _context(self, session: Session, info: DsdInfo, req: DataRequest, f: rr.ObservationFilter,
-                 render: RenderContext, labels: str, time_format: str, csv_keys: str = "none") -> DataContext:
+    def _context(
+        self,
+        session: Session,
+        info: DsdInfo,
+        req: DataRequest,
+        f: rr.ObservationFilter,
+        render: RenderContext,
+        labels: str,
+        time_format: str,
+        csv_keys: str = "none",
+    ) -> DataContext:
         at = f.at or utcnow()
         dim_at_obs = req.dim_at_obs or info.time_dimension or ALL_DIMENSIONS
         if req.detail in ("serieskeysonly", "nodata") and info.time_dimension:
@@ -465,34 +629,56 @@ class DataQueryService:
                 # Its own connection: the main one may be busy streaming a COPY.
                 with factory() as side:
                     return rr.series_attributes(side, info.dataflow_pk, pks, at, pending)
+
         pas = []
         if req.providers is not None:
             wanted = {p for _, p in req.providers}
-            pas = [pa.ref for pa in _flow_pas(session, info)
-                   if isinstance(pa.details, ProvisionAgreementDetails) and pa.details.data_provider.item_id in wanted]
+            pas = [
+                pa.ref
+                for pa in _flow_pas(session, info)
+                if isinstance(pa.details, ProvisionAgreementDetails)
+                and pa.details.data_provider.item_id in wanted
+            ]
 
         def dataset_info(ds_key: Any) -> DatasetInfo:
             if f.mode == "changes":
                 return DatasetInfo(action="Delete" if ds_key else "Replace")
             if f.mode == "history":
                 stamp, _, kind = str(ds_key).rpartition("|")
-                return DatasetInfo(action="Delete" if kind == "D" else "Replace", valid_from=from_db(stamp or None))
+                return DatasetInfo(
+                    action="Delete" if kind == "D" else "Replace", valid_from=from_db(stamp or None)
+                )
             return DatasetInfo()
 
         upper: dict[str, dict[str, dict[str, str]]] = {"dataset": {}, "group": {}}
         if any(a.level in ("dataset", "group") for a in info.attributes.values()):
             upper = rr.upper_attributes(session, info.dataflow_pk, at, pending)
         return DataContext(
-            info=info, render=render, dim_at_obs=dim_at_obs, detail=req.detail, obs_attrs=list(f.obs_attrs),
-            dataset_attrs=upper["dataset"].get("", {}), group_attrs=upper["group"],
-            series_attr_lookup=lookup, provision_agreements=pas, dataset_info=dataset_info,
-            history=f.mode == "history", labels=labels, time_format=time_format,
-            series_only=req.detail in ("serieskeysonly", "nodata"), csv_keys=csv_keys,
+            info=info,
+            render=render,
+            dim_at_obs=dim_at_obs,
+            detail=req.detail,
+            obs_attrs=list(f.obs_attrs),
+            dataset_attrs=upper["dataset"].get("", {}),
+            group_attrs=upper["group"],
+            series_attr_lookup=lookup,
+            provision_agreements=pas,
+            dataset_info=dataset_info,
+            history=f.mode == "history",
+            labels=labels,
+            time_format=time_format,
+            series_only=req.detail in ("serieskeysonly", "nodata"),
+            csv_keys=csv_keys,
         )
 
 
-def _resolve_components(info: DsdInfo, data_filter: DataFilter, key: list[frozenset[str] | None],
-                        start: str | None, end: str | None) -> tuple[str | None, str | None, list[ColumnFilter]]:
+def _resolve_components(
+    info: DsdInfo,
+    data_filter: DataFilter,
+    key: list[frozenset[str] | None],
+    start: str | None,
+    end: str | None,
+) -> tuple[str | None, str | None, list[ColumnFilter]]:
     """Fold equality filters on dimensions into ``key`` (in place) and single time bounds into
     (start, end); the rest become column filters."""
     columns: list[ColumnFilter] = []
@@ -506,12 +692,16 @@ def _resolve_components(info: DsdInfo, data_filter: DataFilter, key: list[frozen
             if values is not None:
                 unknown = sorted(v for v in values if dim.codes is not None and v not in dim.codes)
                 if unknown:
-                    raise SemanticError(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
-                                        f"{'a code' if len(unknown) == 1 else 'codes'} of {dim.id} ({dim.codelist})")
+                    raise SemanticError(
+                        f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                        f"{'a code' if len(unknown) == 1 else 'codes'} of {dim.id} ({dim.codelist})"
+                    )
                 prev = key[n]
                 key[n] = values if prev is None else prev & values
                 if not key[n]:
-                    raise NoDataError(f"No data match the query: the filters on {dim.id} exclude each other")
+                    raise NoDataError(
+                        f"No data match the query: the filters on {dim.id} exclude each other"
+                    )
                 continue
             columns.append(ColumnFilter("dimension", cf.alternatives, index=n + 1))
         elif cf.component == time_id or cf.component == TIME_PERIOD:
@@ -533,18 +723,29 @@ def _resolve_components(info: DsdInfo, data_filter: DataFilter, key: list[frozen
         elif cf.component in info.attributes:
             level = info.attributes[cf.component].level
             if level == "group":
-                raise NotImplementedYetError(f"Filtering on the group attribute {cf.component} is not "
-                                             "implemented")
-            kind = {"obs": "obs_attribute", "series": "series_attribute", "dataset": "dataset_attribute"}[level]
+                raise NotImplementedYetError(
+                    f"Filtering on the group attribute {cf.component} is not implemented"
+                )
+            kind = {
+                "obs": "obs_attribute",
+                "series": "series_attribute",
+                "dataset": "dataset_attribute",
+            }[level]
             columns.append(ColumnFilter(kind, cf.alternatives, name=cf.component))  # type: ignore[arg-type]
         else:
-            raise BadRequestError(f"c[{cf.component}]: {cf.component} is not a component of {info.dsd.ref}")
+            raise BadRequestError(
+                f"c[{cf.component}]: {cf.component} is not a component of {info.dsd.ref}"
+            )
     return start, end, columns
 
 
 def _single_bound(cf: Any) -> tuple[Op, str] | None:
     """``ge:X`` or ``le:X`` alone: a period bound the fast paths understand."""
-    if len(cf.alternatives) == 1 and len(cf.alternatives[0]) == 1 and cf.alternatives[0][0].op in (Op.GE, Op.LE):
+    if (
+        len(cf.alternatives) == 1
+        and len(cf.alternatives[0]) == 1
+        and cf.alternatives[0][0].op in (Op.GE, Op.LE)
+    ):
         pred = cf.alternatives[0][0]
         return pred.op, pred.value
     return None
@@ -572,6 +773,13 @@ def _page(size: int, offset: int, limit: int | None) -> int:
 
 
 def _flow_pas(session: Session, info: DsdInfo) -> list[Any]:
-    row = repo.get_row(session, MaintainableRef(type=ArtefactType.DATAFLOW, agency=info.dataflow.agency,
-                                                id=info.dataflow.id, version=info.dataflow.version))
+    row = repo.get_row(
+        session,
+        MaintainableRef(
+            type=ArtefactType.DATAFLOW,
+            agency=info.dataflow.agency,
+            id=info.dataflow.id,
+            version=info.dataflow.version,
+        ),
+    )
     return provision_agreements_of(session, row) if row is not None else []

@@ -72,14 +72,24 @@ class ValidationError:
 
     def __post_init__(self) -> None:
         # Reports are stored (PostgreSQL refuses NUL) and sent back: no control characters, bounded sizes.
-        for name, limit in (("location", 300), ("component", 200), ("value", 200), ("reason", 2000)):
+        for name, limit in (
+            ("location", 300),
+            ("component", 200),
+            ("value", 200),
+            ("reason", 2000),
+        ):
             text = getattr(self, name)
             if len(text) > limit or _UNSAFE_TEXT.search(text):
                 object.__setattr__(self, name, safe_text(text, limit))
 
     def as_dict(self) -> dict[str, str]:
         """JSON form for reports."""
-        return {"location": self.location, "component": self.component, "value": self.value, "reason": self.reason}
+        return {
+            "location": self.location,
+            "component": self.component,
+            "value": self.value,
+            "reason": self.reason,
+        }
 
 
 def normalise_number(text: str) -> str | None:
@@ -111,8 +121,12 @@ class _SeriesCheck:
     freq: str | None
     key_text: str = ""  # the series key as stored ("A.B.C")
     plain: bool = False  # no errors and every dimension given: the fast lane may take its rows
-    bounds: dict[str, tuple[str, str]] = field(default_factory=dict)  # the validator's periods known for freq
-    upper: Any = None  # SDMX-CSV: higher-level attribute cells of a row of this series already accepted
+    bounds: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # the validator's periods known for freq
+    upper: Any = (
+        None  # SDMX-CSV: higher-level attribute cells of a row of this series already accepted
+    )
 
 
 @dataclass
@@ -140,7 +154,9 @@ class Validator:
         info = self.info
         self._dims = info.dimensions
         self._dim_ids = info.dimension_ids
-        self._canonical = {code: code for dim in info.dimensions if dim.codes is not None for code in dim.codes}
+        self._canonical = {
+            code: code for dim in info.dimensions if dim.codes is not None for code in dim.codes
+        }
         self._dim_index = {d.id: n for n, d in enumerate(self._dims)}
         self._freq_index = self._dim_index.get(info.freq_dimension or "")
         self._obs_attrs = {a.id: a for a in info.attributes.values() if a.level == "obs"}
@@ -181,19 +197,34 @@ class Validator:
                     errors.append(ValidationError(location, dim.id, "", "missing dimension value"))
                 continue
             if dim.codes is not None and value not in dim.codes:
-                errors.append(ValidationError(location, dim.id, value, f"not a code of {dim.codelist}"))
+                errors.append(
+                    ValidationError(location, dim.id, value, f"not a code of {dim.codelist}")
+                )
             elif dim.codes is None and "." in value:
                 # '.' separates the values of a series key (stored and in REST paths).
-                errors.append(ValidationError(location, dim.id, value, "a key value cannot contain '.'"))
+                errors.append(
+                    ValidationError(location, dim.id, value, "a key value cannot contain '.'")
+                )
             elif dim.codes is None and _CONTROL.search(value):
-                errors.append(ValidationError(location, dim.id, value, "contains control characters"))
+                errors.append(
+                    ValidationError(location, dim.id, value, "contains control characters")
+                )
         if not errors and self.info.constraints:
-            errors += self._check_constraints(dict(zip(self._dim_ids, key, strict=True)), location, partial)
+            errors += self._check_constraints(
+                dict(zip(self._dim_ids, key, strict=True)), location, partial
+            )
         freq = key[self._freq_index] if self._freq_index is not None else None
-        return _SeriesCheck(errors or _NO_ERRORS, freq or None, ".".join(key), not errors and "" not in key,
-                            self._bounds.setdefault(freq or None, {}))
+        return _SeriesCheck(
+            errors or _NO_ERRORS,
+            freq or None,
+            ".".join(key),
+            not errors and "" not in key,
+            self._bounds.setdefault(freq or None, {}),
+        )
 
-    def _check_constraints(self, values: dict[str, str], location: str, partial: bool) -> list[ValidationError]:
+    def _check_constraints(
+        self, values: dict[str, str], location: str, partial: bool
+    ) -> list[ValidationError]:
         errors: list[ValidationError] = []
         for constraint in self.info.constraints:
             errors += _constraint_errors(constraint, values, location, partial)
@@ -211,11 +242,14 @@ class Validator:
                 # that matter next are the ones seen from now on.
                 self._series_cache.clear()
             # Keyed by the codelists' own strings: the cells of the row that brought the key are freed.
-            self._series_cache[tuple(map(self._canonical.get, cache_key, cache_key)) if not partial
-                               else cache_key] = check
+            self._series_cache[
+                tuple(map(self._canonical.get, cache_key, cache_key)) if not partial else cache_key
+            ] = check
         return check
 
-    def series(self, key: tuple[str, ...], location: str, *, partial: bool = False) -> _SeriesCheck | None:
+    def series(
+        self, key: tuple[str, ...], location: str, *, partial: bool = False
+    ) -> _SeriesCheck | None:
         """Check a series key (the check is cached per key; its errors are reported for every row)."""
         check = self._cached_series(key, location, partial)
         for e in check.errors:
@@ -236,14 +270,24 @@ class Validator:
             if len(self._period_cache) < 100_000:
                 self._period_cache[text] = cached
         if isinstance(cached, str):
-            self.error(location, self.info.time_dimension or "TIME_PERIOD", text, f"not a valid time period: {cached}")
+            self.error(
+                location,
+                self.info.time_dimension or "TIME_PERIOD",
+                text,
+                f"not a valid time period: {cached}",
+            )
             return None
         if freq is not None:
             ok = self._freq_cache.get((text, freq))
             if ok is None:
                 ok = self._freq_cache[(text, freq)] = frequency_matches(cached[0], freq)
             if not ok:
-                self.error(location, self.info.time_dimension or "TIME_PERIOD", text, f"does not match the frequency {freq}")
+                self.error(
+                    location,
+                    self.info.time_dimension or "TIME_PERIOD",
+                    text,
+                    f"does not match the frequency {freq}",
+                )
                 return None
         bounds = cached[1], cached[2]
         known = self._bounds.setdefault(freq, {})
@@ -283,10 +327,19 @@ class Validator:
         self.rows += 1
         loc = rec.location
         for comp_id, cell in rec.unknown.items():
-            reason = cell if comp_id == "__row__" else "not a component of " + str(self.info.dsd.ref)
-            self.error(loc, "" if comp_id == "__row__" else comp_id, "" if comp_id == "__row__" else cell, reason)
+            reason = (
+                cell if comp_id == "__row__" else "not a component of " + str(self.info.dsd.ref)
+            )
+            self.error(
+                loc,
+                "" if comp_id == "__row__" else comp_id,
+                "" if comp_id == "__row__" else cell,
+                reason,
+            )
         if "__row__" in rec.unknown and not rec.period and not any(rec.key):
-            return None  # the row could not be read (wrong cell count): its cells would only add noise
+            return (
+                None  # the row could not be read (wrong cell count): its cells would only add noise
+            )
         deleting = rec.action is Action.DELETE
         partial = deleting and "" in rec.key
         series = self.series(rec.key, loc, partial=partial)
@@ -302,8 +355,13 @@ class Validator:
             ok = False
         value_ok, value = self.value(rec.value, loc) if not deleting else (True, None)
         # A Merge keeps the stored value where it gives none (it changes only what it gives).
-        if (value_ok and value is None and not deleting and rec.action is not Action.MERGE
-                and not self._says_why_missing(rec.attrs)):
+        if (
+            value_ok
+            and value is None
+            and not deleting
+            and rec.action is not Action.MERGE
+            and not self._says_why_missing(rec.attrs)
+        ):
             self.error(loc, self._measure.id, "", self._missing_value_reason)
             value_ok = False
         ok = ok and value_ok
@@ -312,17 +370,39 @@ class Validator:
             return None
         if partial or (deleting and not rec.period):
             start, end = bounds or ("", "")
-            return StagedObservation(row=row, action=rec.action, series_key=".".join(rec.key), key=rec.key,
-                                     period=rec.period, period_start=start, period_end=end, value=None,
-                                     attrs=None, location=loc)
+            return StagedObservation(
+                row=row,
+                action=rec.action,
+                series_key=".".join(rec.key),
+                key=rec.key,
+                period=rec.period,
+                period_start=start,
+                period_end=end,
+                value=None,
+                attrs=None,
+                location=loc,
+            )
         assert bounds is not None
-        return (row, _ACTION_CODES[rec.action], ".".join(rec.key), rec.period, bounds[0], bounds[1], value,
-                orjson.dumps(obs_attrs, option=orjson.OPT_SORT_KEYS).decode() if obs_attrs else None, loc)
+        return (
+            row,
+            _ACTION_CODES[rec.action],
+            ".".join(rec.key),
+            rec.period,
+            bounds[0],
+            bounds[1],
+            value,
+            orjson.dumps(obs_attrs, option=orjson.OPT_SORT_KEYS).decode() if obs_attrs else None,
+            loc,
+        )
 
     # ------------------------------------------------------------------ SDMX-CSV
 
-    def csv_observations(self, rows: CsvRows, stage: Callable[[list[StagedRow]], None],
-                         wildcards: list[StagedObservation]) -> None:
+    def csv_observations(
+        self,
+        rows: CsvRows,
+        stage: Callable[[list[StagedRow]], None],
+        wildcards: list[StagedObservation],
+    ) -> None:
         """Check every row of an SDMX-CSV message; hand the staging rows to ``stage`` in batches.
 
         The common row is checked from its cells against what the general
@@ -360,8 +440,11 @@ class Validator:
             if batch:
                 stage(batch)
 
-    def _csv_lane(self, rows: CsvRows) -> tuple[Callable[[str, list[str], int], StagedRow | None] | None,
-                                                Callable[[list[str]], Any] | None]:
+    def _csv_lane(
+        self, rows: CsvRows
+    ) -> tuple[
+        Callable[[str, list[str], int], StagedRow | None] | None, Callable[[list[str]], Any] | None
+    ]:
         """A check of the common SDMX-CSV row (None when the layout has none), and the getter of its
         cells of attributes above the observation level (None when there are none).
 
@@ -377,12 +460,27 @@ class Validator:
         obs_cols = [(name, col) for name, col in rows.attr_cols if name in self._obs_attrs]
         upper_cols = [col for name, col in rows.attr_cols if name not in self._obs_attrs]
         upper_of = itemgetter(*upper_cols) if upper_cols else None
-        if not rows.plain or rows.time_col is None or any(a not in dict(obs_cols) for a in self._mandatory_obs):
+        if (
+            not rows.plain
+            or rows.time_col is None
+            or any(a not in dict(obs_cols) for a in self._mandatory_obs)
+        ):
             return None, upper_of
         series_cache = self._series_cache
-        width, key_of, time_col, measure_col = rows.width, rows.key_of, rows.time_col, rows.measure_col
+        width, key_of, time_col, measure_col = (
+            rows.width,
+            rows.key_of,
+            rows.time_col,
+            rows.measure_col,
+        )
         action_col = rows.action_col
-        actions = {"": "I", "I": "I", "A": "A", "R": "R", "M": "M"}  # D and anything else: general path
+        actions = {
+            "": "I",
+            "I": "I",
+            "A": "A",
+            "R": "R",
+            "M": "M",
+        }  # D and anything else: general path
         structure_of = rows.structure_of
         # SDMX-CSV 1.0 has one structure column (DATAFLOW): compare the cell, not a tuple.
         structure_col = rows.structure_cols[0] if len(rows.structure_cols) == 1 else None
@@ -396,7 +494,11 @@ class Validator:
             first = rows.first_structure
             if len(row) != width or first is None or rows.nul_cols:
                 return None
-            if (row[structure_col] != first[0]) if structure_col is not None else (structure_of(row) != first):
+            if (
+                (row[structure_col] != first[0])
+                if structure_col is not None
+                else (structure_of(row) != first)
+            ):
                 return None
             code = "I" if action_col is None else actions.get(row[action_col])
             if code is None:
@@ -404,7 +506,9 @@ class Validator:
             key = key_of(row)
             check = series_cache.get(key)
             if check is None:
-                check = cached_series(key, location, False)  # a new series: its errors wait for the general path
+                check = cached_series(
+                    key, location, False
+                )  # a new series: its errors wait for the general path
             if not check.plain:
                 return None
             if upper_of is not None and check.upper != upper_of(row):
@@ -415,15 +519,29 @@ class Validator:
                 return None
             value = row[measure_col] if measure_col is not None else ""
             if not value or number is None or number(value) is None:
-                return None  # no value (allowed only with a status saying why) or a value to look at
+                return (
+                    None  # no value (allowed only with a status saying why) or a value to look at
+                )
             attrs = attrs_of(row)
             if attrs is slow:
                 return None
-            return (n, code, check.key_text, period, bounds[0], bounds[1], value or None, attrs, location)  # type: ignore[return-value]
+            return (
+                n,
+                code,
+                check.key_text,
+                period,
+                bounds[0],
+                bounds[1],
+                value or None,
+                attrs,
+                location,
+            )  # type: ignore[return-value]
 
         return lane, upper_of
 
-    def _csv_attrs(self, obs_cols: list[tuple[str, int]]) -> Callable[[list[str]], str | None | object]:
+    def _csv_attrs(
+        self, obs_cols: list[tuple[str, int]]
+    ) -> Callable[[list[str]], str | None | object]:
         """The observation-level attribute cells of a row as JSON (None if none given), or _SLOW.
 
         _SLOW when a value is not a valid coded value (or a mandatory
@@ -471,8 +589,11 @@ class Validator:
 
     @property
     def _missing_value_reason(self) -> str:
-        statuses = [f"{a} {' or '.join(sorted(c))}" for a, c in MISSING_VALUE_STATUSES.items()
-                    if a in self.info.attributes]
+        statuses = [
+            f"{a} {' or '.join(sorted(c))}"
+            for a, c in MISSING_VALUE_STATUSES.items()
+            if a in self.info.attributes
+        ]
         why = f", or a status saying why it is missing ({'; '.join(statuses)})" if statuses else ""
         return f"missing observation value: give {self._measure.id}{why}"
 
@@ -483,7 +604,9 @@ class Validator:
         dim = self._dims[self._freq_index]
         return freq if freq and (dim.codes is None or freq in dim.codes) else None
 
-    def _split_attributes(self, rec: DataRecord, loc: str, ok: bool, deleting: bool) -> tuple[dict[str, str], bool]:
+    def _split_attributes(
+        self, rec: DataRecord, loc: str, ok: bool, deleting: bool
+    ) -> tuple[dict[str, str], bool]:
         obs_attrs: dict[str, str] = {}
         upper: dict[str, dict[str, str]] = {}
         fast = self._obs_attr_values
@@ -521,7 +644,11 @@ class Validator:
         key = ".".join(rec.key)
         if level == "group":
             dims = self.info.groups.get(group, ())
-            key = group + ":" + ".".join(rec.key[self._dim_index[d]] for d in dims if d in self._dim_index)
+            key = (
+                group
+                + ":"
+                + ".".join(rec.key[self._dim_index[d]] for d in dims if d in self._dim_index)
+            )
             store = self.group_attrs
         else:
             store = self.series_attrs
@@ -531,14 +658,18 @@ class Validator:
             return True
         return self._consistent(current[0], values, loc, f"{level} {key}")
 
-    def _consistent(self, held: dict[str, str], values: dict[str, str], loc: str, where: str) -> bool:
+    def _consistent(
+        self, held: dict[str, str], values: dict[str, str], loc: str, where: str
+    ) -> bool:
         ok = True
         for attr_id, value in values.items():
             previous = held.get(attr_id)
             if previous is None:
                 held[attr_id] = value
             elif previous != value:
-                self.error(loc, attr_id, value, f"conflicts with {previous!r} given earlier for {where}")
+                self.error(
+                    loc, attr_id, value, f"conflicts with {previous!r} given earlier for {where}"
+                )
                 ok = False
         return ok
 
@@ -576,7 +707,12 @@ class Validator:
 
 def _check_text(v: Validator, comp: ComponentInfo, value: str, location: str) -> bool:
     if _CONTROL.search(value):
-        v.error(location, comp.id, value.encode("unicode_escape").decode()[:80], "contains control characters")
+        v.error(
+            location,
+            comp.id,
+            value.encode("unicode_escape").decode()[:80],
+            "contains control characters",
+        )
         return False
     facets = comp.facets
     max_len = facets.get("maxLength")
@@ -591,7 +727,9 @@ def _check_text(v: Validator, comp: ComponentInfo, value: str, location: str) ->
     if pattern is not None and re.fullmatch(pattern, value) is None:
         v.error(location, comp.id, value, f"does not match the pattern {pattern}")
         return False
-    if comp.text_type in ("Integer", "Long", "Short", "BigInteger", "Count") and not re.fullmatch(r"-?\d+", value):
+    if comp.text_type in ("Integer", "Long", "Short", "BigInteger", "Count") and not re.fullmatch(
+        r"-?\d+", value
+    ):
         v.error(location, comp.id, value, f"not an integer ({comp.text_type})")
         return False
     if comp.text_type in ("Double", "Float", "Decimal") and normalise_number(value) is None:
@@ -600,17 +738,26 @@ def _check_text(v: Validator, comp: ComponentInfo, value: str, location: str) ->
     return True
 
 
-def _constraint_errors(constraint: ConstraintInfo, values: dict[str, str], location: str,
-                       partial: bool) -> list[ValidationError]:
+def _constraint_errors(
+    constraint: ConstraintInfo, values: dict[str, str], location: str, partial: bool
+) -> list[ValidationError]:
     """Errors for a (full or partial) key against one Allowed constraint."""
     errors: list[ValidationError] = []
     includes = [r for r in constraint.regions if r.include]
     for region in constraint.regions:
         if region.include:
             continue
-        if region.values and all(values.get(c) in vs for c, vs in region.values.items() if c in values):
-            errors.append(ValidationError(location, ",".join(region.values), ".".join(values.values()),
-                                          f"excluded by constraint {constraint.ref}"))
+        if region.values and all(
+            values.get(c) in vs for c, vs in region.values.items() if c in values
+        ):
+            errors.append(
+                ValidationError(
+                    location,
+                    ",".join(region.values),
+                    ".".join(values.values()),
+                    f"excluded by constraint {constraint.ref}",
+                )
+            )
     if includes:
         best: list[ValidationError] | None = None
         for region in includes:
@@ -620,10 +767,18 @@ def _constraint_errors(constraint: ConstraintInfo, values: dict[str, str], locat
                     continue
                 allowed = region.values.get(comp_id)
                 if allowed is not None and value not in allowed:
-                    found.append(ValidationError(location, comp_id, value, f"not allowed by constraint {constraint.ref}"))
+                    found.append(
+                        ValidationError(
+                            location, comp_id, value, f"not allowed by constraint {constraint.ref}"
+                        )
+                    )
                 excluded = region.excluded.get(comp_id)
                 if excluded is not None and value in excluded:
-                    found.append(ValidationError(location, comp_id, value, f"excluded by constraint {constraint.ref}"))
+                    found.append(
+                        ValidationError(
+                            location, comp_id, value, f"excluded by constraint {constraint.ref}"
+                        )
+                    )
             if not found:
                 best = None
                 break
@@ -633,11 +788,23 @@ def _constraint_errors(constraint: ConstraintInfo, values: dict[str, str], locat
     for include, keys in constraint.key_sets:
         matches = any(all(values.get(c) == v for c, v in k.items() if c in values) for k in keys)
         if include and not matches and not partial:
-            errors.append(ValidationError(location, "key", ".".join(values.values()),
-                                          f"not among the keys allowed by constraint {constraint.ref}"))
+            errors.append(
+                ValidationError(
+                    location,
+                    "key",
+                    ".".join(values.values()),
+                    f"not among the keys allowed by constraint {constraint.ref}",
+                )
+            )
         if not include and matches:
-            errors.append(ValidationError(location, "key", ".".join(values.values()),
-                                          f"excluded by constraint {constraint.ref}"))
+            errors.append(
+                ValidationError(
+                    location,
+                    "key",
+                    ".".join(values.values()),
+                    f"excluded by constraint {constraint.ref}",
+                )
+            )
     return errors
 
 

@@ -24,7 +24,9 @@ class FileOutcome:
     error: str | None = None  # the whole file was refused
     refused: list[tuple[str, str]] = field(default_factory=list)  # constructs refused while reading
     artefacts: list[Artefact] = field(default_factory=list)
-    warnings: dict[MaintainableRef, list[str]] = field(default_factory=dict)  # what was left out, by artefact
+    warnings: dict[MaintainableRef, list[str]] = field(
+        default_factory=dict
+    )  # what was left out, by artefact
 
 
 @dataclass
@@ -37,20 +39,26 @@ class LoadReport:
     @property
     def ok(self) -> bool:
         """True when no file and no artefact was refused."""
-        return (all(f.error is None and not f.refused for f in self.files)
-                and not self.submission.refused)
+        return (
+            all(f.error is None and not f.refused for f in self.files)
+            and not self.submission.refused
+        )
 
 
 def iter_files(paths: Iterable[Path], suffixes: tuple[str, ...] = (".xml",)) -> Iterator[Path]:
     """Files named by ``paths``; folders are walked (sorted) for ``suffixes``."""
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+            )
         else:
             yield path
 
 
-def load_structure_files(paths: Iterable[Path], store: StructureStore, *, progress: bool = False) -> LoadReport:
+def load_structure_files(
+    paths: Iterable[Path], store: StructureStore, *, progress: bool = False
+) -> LoadReport:
     """Read every file, then store all their artefacts in one submission (dependency-ordered)."""
     report = LoadReport()
     files = list(iter_files(paths))
@@ -66,7 +74,12 @@ def load_structure_files(paths: Iterable[Path], store: StructureStore, *, progre
             outcome.warnings = result.warnings
         report.files.append(outcome)
     artefacts = [a for f in report.files for a in f.artefacts]
-    bar = tqdm(total=len(artefacts), desc="storing", unit="artefact", disable=not progress or len(artefacts) < 20)
+    bar = tqdm(
+        total=len(artefacts),
+        desc="storing",
+        unit="artefact",
+        disable=not progress or len(artefacts) < 20,
+    )
     warnings = {ref: w for f in report.files for ref, w in f.warnings.items()}
     report.submission = store.submit(artefacts, progress=bar.update, warnings=warnings)
     bar.close()
@@ -80,8 +93,9 @@ def is_structure_file(path: Path) -> bool:
     from lxml import etree
 
     try:
-        for _event, elem in etree.iterparse(str(path), events=("start",), resolve_entities=False, no_network=True,
-                                            load_dtd=False):
+        for _event, elem in etree.iterparse(
+            str(path), events=("start",), resolve_entities=False, no_network=True, load_dtd=False
+        ):
             return bool(etree.QName(elem).localname == "Structure")
     except etree.XMLSyntaxError:
         return True  # let the structure reader report the syntax error
@@ -97,13 +111,25 @@ def split_by_kind(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return structures, data
 
 
-def load_data_file(path: Path, service: object, dataflow: object = None, *, on_error: object = None,
-                   provision_agreement: object = None) -> object:
+def load_data_file(
+    path: Path,
+    service: object,
+    dataflow: object = None,
+    *,
+    on_error: object = None,
+    provision_agreement: object = None,
+) -> object:
     """Validate and write one data file through the shared write service (all or nothing); through a
     provision agreement when given (its producer then owns the cells, its constraints apply)."""
     from sdmx_server.services.data_write import DataWriteService
 
     assert isinstance(service, DataWriteService)
     with path.open("rb") as stream:
-        return service.submit(stream, dataflow=dataflow, source=str(path), on_error=on_error,  # type: ignore[arg-type]
-                              keep_errors=1000, provision_agreement=provision_agreement)  # type: ignore[arg-type]
+        return service.submit(
+            stream,
+            dataflow=dataflow,  # type: ignore[arg-type]
+            source=str(path),
+            on_error=on_error,  # type: ignore[arg-type]
+            keep_errors=1000,
+            provision_agreement=provision_agreement,  # type: ignore[arg-type]
+        )

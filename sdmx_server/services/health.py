@@ -24,5 +24,8 @@ def readiness(engine: Engine) -> tuple[bool, dict[str, Any]]:
         return False, {"status": "unavailable", "reason": str(exc).splitlines()[0]}
     head = head_revision()
     if revision != head:
-        return False, {"status": "unavailable", "reason": f"schema at {revision}, code expects {head}"}
+        return False, {
+            "status": "unavailable",
+            "reason": f"schema at {revision}, code expects {head}",
+        }
     return True, {"status": "ready", "schema": revision}

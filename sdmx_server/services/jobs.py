@@ -28,8 +28,14 @@ log = logging.getLogger(__name__)
 class JobRunner:
     """Polls for jobs and runs them one at a time."""
 
-    def __init__(self, submissions: SubmissionService, *, poll_seconds: float = 1.0,
-                 lease_seconds: float = 60.0, max_backoff_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        submissions: SubmissionService,
+        *,
+        poll_seconds: float = 1.0,
+        lease_seconds: float = 60.0,
+        max_backoff_seconds: float = 30.0,
+    ) -> None:
         self.submissions = submissions
         self.poll = poll_seconds
         self.max_backoff = max(max_backoff_seconds, poll_seconds)
@@ -93,9 +99,13 @@ class JobRunner:
             self.failures += 1
             if self.failures == 1:
                 if unavailability(exc) is not None:
-                    log.warning("job runner: database unavailable (%s); backing off up to %.0f s",
-                                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-                                self.max_backoff)
+                    log.warning(
+                        "job runner: database unavailable (%s); backing off up to %.0f s",
+                        str(exc).strip().splitlines()[0]
+                        if str(exc).strip()
+                        else type(exc).__name__,
+                        self.max_backoff,
+                    )
                 else:
                     log.exception("job runner error; backing off up to %.0f s", self.max_backoff)
             return False

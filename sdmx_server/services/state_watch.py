@@ -53,7 +53,9 @@ _POLL_SECONDS = 0.2
 class StructureStateCache:
     """The current ``structure_state``, from memory when a listener keeps it fresh."""
 
-    def __init__(self, engine: Engine, sessions: sessionmaker[Session], *, listen: bool = True) -> None:
+    def __init__(
+        self, engine: Engine, sessions: sessionmaker[Session], *, listen: bool = True
+    ) -> None:
         self._engine = engine
         self._sessions = sessions
         self._state: State | None = None
@@ -63,8 +65,11 @@ class StructureStateCache:
         self._thread: threading.Thread | None = None
         self._listen = listen and engine.dialect.name == "postgresql"
         database = engine.url.database if engine.dialect.name == "sqlite" else None
-        self._sqlite_path = database if database and database != ":memory:" and not database.startswith("file:") \
+        self._sqlite_path = (
+            database
+            if database and database != ":memory:" and not database.startswith("file:")
             else None
+        )
         self._sqlite: sqlite3.Connection | None = None
         self._sqlite_version: int | None = None
         state_signal.register(self)
@@ -97,11 +102,17 @@ class StructureStateCache:
         with self._lock:
             try:
                 if self._sqlite is None:
-                    self._sqlite = sqlite3.connect(f"file:{self._sqlite_path}?mode=ro", uri=True,
-                                                   check_same_thread=False, timeout=5)
+                    self._sqlite = sqlite3.connect(
+                        f"file:{self._sqlite_path}?mode=ro",
+                        uri=True,
+                        check_same_thread=False,
+                        timeout=5,
+                    )
                 version = self._sqlite.execute("PRAGMA data_version").fetchone()[0]
                 if self._state is None or version != self._sqlite_version:
-                    rows = self._sqlite.execute("SELECT type, generation, changed_at FROM structure_state").fetchall()
+                    rows = self._sqlite.execute(
+                        "SELECT type, generation, changed_at FROM structure_state"
+                    ).fetchall()
                     self._state = {t: (int(g), as_utc(_sqlite_time(c))) for t, g, c in rows}
                     self._sqlite_version = version
                 return self._state
@@ -122,7 +133,9 @@ class StructureStateCache:
         if not self._listen or self._thread is not None:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="structure-state-listener", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="structure-state-listener", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -142,7 +155,9 @@ class StructureStateCache:
         failures = 0
         while not self._stop.is_set():
             try:
-                with psycopg.connect(url, autocommit=True, connect_timeout=5, application_name=LISTENER_NAME) as conn:
+                with psycopg.connect(
+                    url, autocommit=True, connect_timeout=5, application_name=LISTENER_NAME
+                ) as conn:
                     conn.execute(f"LISTEN {state_signal.CHANNEL}")
                     self._reload(conn)
                     if failures:
@@ -154,13 +169,19 @@ class StructureStateCache:
                             changed = True
                         if changed or self._state is None:
                             self._reload(conn)
-            except Exception as exc:  # the connection failed: fall back to the database until it is back
+            except (
+                Exception
+            ) as exc:  # the connection failed: fall back to the database until it is back
                 self.invalidate()
                 failures += 1
                 if not self._stop.is_set():
                     if failures == 1:  # once per outage, not once a second
-                        log.warning("structure state listener: %s; reading the state per request meanwhile",
-                                    str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+                        log.warning(
+                            "structure state listener: %s; reading the state per request meanwhile",
+                            str(exc).strip().splitlines()[0]
+                            if str(exc).strip()
+                            else type(exc).__name__,
+                        )
                     # Retry soon, then less often (at most every 5 s) while the database stays away.
                     self._stop.wait(min(5.0, 0.5 * failures))
         self.invalidate()
@@ -169,7 +190,8 @@ class StructureStateCache:
         with self._lock:
             epoch = self._epoch
         rows = conn.execute(  # type: ignore[attr-defined]
-            "SELECT type, generation, changed_at FROM structure_state").fetchall()
+            "SELECT type, generation, changed_at FROM structure_state"
+        ).fetchall()
         state = {t: (int(g), as_utc(c)) for t, g, c in rows}
         with self._lock:
             if epoch == self._epoch:
@@ -181,5 +203,9 @@ def _sqlite_time(value: str | datetime) -> datetime:
 
 
 def _query(session: Session) -> State:
-    return {t: (g, as_utc(c)) for t, g, c in session.execute(
-        select(StructureState.type, StructureState.generation, StructureState.changed_at))}
+    return {
+        t: (g, as_utc(c))
+        for t, g, c in session.execute(
+            select(StructureState.type, StructureState.generation, StructureState.changed_at)
+        )
+    }

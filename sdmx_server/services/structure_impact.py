@@ -75,7 +75,11 @@ class DataGuard:
         flows = {r.pk for r in rows if r.type == ArtefactType.DATAFLOW.value}
         dsds = [r.pk for r in rows if r.type == ArtefactType.DATA_STRUCTURE.value]
         parents = {p for ps in repo.references_to(self.session, dsds).values() for p in ps}
-        flows |= {r.pk for r in repo.rows_by_pk(self.session, parents) if r.type == ArtefactType.DATAFLOW.value}
+        flows |= {
+            r.pk
+            for r in repo.rows_by_pk(self.session, parents)
+            if r.type == ArtefactType.DATAFLOW.value
+        }
         return flows
 
     def _pa_keys(self, pa_pks: Iterable[int]) -> set[Key]:
@@ -88,8 +92,12 @@ class DataGuard:
                     keys.add((flow.pk, row.pk))
         return keys
 
-    def affected(self, artefact: Artefact, row: StructureArtefact | None,
-                 targets: list[tuple[str, int, int | None]]) -> list[Key]:
+    def affected(
+        self,
+        artefact: Artefact,
+        row: StructureArtefact | None,
+        targets: list[tuple[str, int, int | None]],
+    ) -> list[Key]:
         """The (dataflow, provision agreement) pairs holding data whose structure ``artefact`` may change.
 
         ``row`` is the stored artefact (None when new); ``targets`` are the
@@ -111,7 +119,9 @@ class DataGuard:
                 attached |= repo.references_from(s, [row.pk]).get(row.pk, set())
             rows = repo.rows_by_pk(s, attached)
             keys |= {(f, None) for f in self._dataflows_of(r.pk for r in rows)}
-            keys |= self._pa_keys(r.pk for r in rows if r.type == ArtefactType.PROVISION_AGREEMENT.value)
+            keys |= self._pa_keys(
+                r.pk for r in rows if r.type == ArtefactType.PROVISION_AGREEMENT.value
+            )
         if not keys:
             return []
         holding = usage.dataflows_holding_data(s, {f for f, _ in keys})
@@ -137,7 +147,9 @@ class DataGuard:
         scheme = repo.get_row(self.session, pa.details.data_provider.scheme)
         if scheme is None:
             return None
-        return repo.item_pks(self.session, scheme.pk, [pa.details.data_provider.item_id]).get(pa.details.data_provider.item_id)
+        return repo.item_pks(self.session, scheme.pk, [pa.details.data_provider.item_id]).get(
+            pa.details.data_provider.item_id
+        )
 
     # ------------------------------------------------------------------ before / after
 
@@ -173,8 +185,10 @@ class DataGuard:
             label = repo.ref_of_row(flow_row).triplet if flow_row is not None else str(key[0])
             if isinstance(new, str):
                 _, held = usage.held(self.session, key[0], self.now)
-                problems.append(f"the structure of {label}, which holds {held.describe()}, "
-                                f"would become unusable: {new}")
+                problems.append(
+                    f"the structure of {label}, which holds {held.describe()}, "
+                    f"would become unusable: {new}"
+                )
                 continue
             if key[1] is not None:
                 if old_info is None or old_info.constraints != new.constraints:
@@ -190,20 +204,30 @@ class DataGuard:
         if old is not None:
             if old.dimension_ids != new.dimension_ids or old.time_dimension != new.time_dimension:
                 _, held = usage.held(s, df, now)
-                dims = ", ".join(old.dimension_ids + ((old.time_dimension,) if old.time_dimension else ()))
-                new_dims = ", ".join(new.dimension_ids + ((new.time_dimension,) if new.time_dimension else ()))
-                return [f"would change the dimensions of {label} from ({dims}) to ({new_dims}), but its "
-                        f"{held.describe()} were written with the old ones"]
+                dims = ", ".join(
+                    old.dimension_ids + ((old.time_dimension,) if old.time_dimension else ())
+                )
+                new_dims = ", ".join(
+                    new.dimension_ids + ((new.time_dimension,) if new.time_dimension else ())
+                )
+                return [
+                    f"would change the dimensions of {label} from ({dims}) to ({new_dims}), but its "
+                    f"{held.describe()} were written with the old ones"
+                ]
             problems = []
             if old.primary_measure.id != new.primary_measure.id:
                 _, held = usage.held(s, df, now)
-                problems.append(f"would change the measure of {label} from {old.primary_measure.id} to "
-                                f"{new.primary_measure.id}, but its {held.describe()} hold values of the old one")
+                problems.append(
+                    f"would change the measure of {label} from {old.primary_measure.id} to "
+                    f"{new.primary_measure.id}, but its {held.describe()} hold values of the old one"
+                )
             elif new.numeric_measure and not old.numeric_measure:
                 _, held = usage.held(s, df, now)
                 if held:
-                    problems.append(f"would make {new.primary_measure.id} of {label} numeric, but its "
-                                    f"{held.describe()} were not checked for numbers")
+                    problems.append(
+                        f"would make {new.primary_measure.id} of {label} numeric, but its "
+                        f"{held.describe()} were not checked for numbers"
+                    )
         else:
             problems = []
         for n, dim in enumerate(new.dimensions, 1):
@@ -213,12 +237,16 @@ class DataGuard:
             old_codes = old.dimensions[n - 1].codes if old is not None else None
             if old_codes is not None and old_codes <= codes:
                 continue
-            used = usage.dimension_usage(s, df, n, now, None if old_codes is None else old_codes - codes)
+            used = usage.dimension_usage(
+                s, df, n, now, None if old_codes is None else old_codes - codes
+            )
             bad = {v: u for v, u in used.items() if v not in codes}
             if bad:
                 total = sum(bad.values(), usage.Usage())
-                problems.append(f"{dim.id} {_codes(bad)} {'is' if len(bad) == 1 else 'are'} used by "
-                                f"{total.describe()} of {label} but would no longer be in {dim.codelist}")
+                problems.append(
+                    f"{dim.id} {_codes(bad)} {'is' if len(bad) == 1 else 'are'} used by "
+                    f"{total.describe()} of {label} but would no longer be in {dim.codelist}"
+                )
         if old is None or old.constraints != new.constraints:
             problems += self._constraint_problems(label, new, None)
         problems += self._attribute_problems(label, old, new)
@@ -230,7 +258,9 @@ class DataGuard:
         bad_series = bad_obs = 0
         examples: list[str] = []
         dims = info.dimension_ids
-        for key, obs in usage.series_in_use(self.session, info.dataflow_pk, len(dims), self.now, provider_pk):
+        for key, obs in usage.series_in_use(
+            self.session, info.dataflow_pk, len(dims), self.now, provider_pk
+        ):
             values = dict(zip(dims, key, strict=True))
             errors = [e for c in info.constraints for e in _constraint_errors(c, values, "", False)]
             if errors:
@@ -241,8 +271,10 @@ class DataGuard:
         if not bad_series:
             return []
         whose = " (this provider's data)" if provider_pk is not None else ""
-        return [f"the allowed constraints would exclude {usage.Usage(bad_series, bad_obs).describe()} stored in "
-                f"{label}{whose}, e.g. {'; '.join(examples)}"]
+        return [
+            f"the allowed constraints would exclude {usage.Usage(bad_series, bad_obs).describe()} stored in "
+            f"{label}{whose}, e.g. {'; '.join(examples)}"
+        ]
 
     def _attribute_problems(self, label: str, old: DsdInfo | None, new: DsdInfo) -> list[str]:
         s, df, now = self.session, new.dataflow_pk, self.now
@@ -254,9 +286,15 @@ class DataGuard:
                 continue
             used = usage.attribute_usage(s, df, attr_id, gone.level, now)
             if used:
-                change = "removed" if moved is None else f"moved from {gone.level} to {moved.level} level"
-                problems.append(f"attribute {attr_id} of {label} would be {change}, but {sum(used.values())} "
-                                "stored values use it")
+                change = (
+                    "removed"
+                    if moved is None
+                    else f"moved from {gone.level} to {moved.level} level"
+                )
+                problems.append(
+                    f"attribute {attr_id} of {label} would be {change}, but {sum(used.values())} "
+                    "stored values use it"
+                )
         for attr_id, na in new.attributes.items():
             oa = old_attrs.get(attr_id)
             if oa is not None and (na.level, na.group) != (oa.level, oa.group):
@@ -264,21 +302,33 @@ class DataGuard:
             allowed = _allowed(new, na)
             old_allowed = _allowed(old, oa) if old is not None and oa is not None else None
             if allowed is not None and (old_allowed is None or not old_allowed <= allowed):
-                used = usage.attribute_usage(s, df, attr_id, na.level, now,
-                                             None if old_allowed is None else old_allowed - allowed)
+                used = usage.attribute_usage(
+                    s,
+                    df,
+                    attr_id,
+                    na.level,
+                    now,
+                    None if old_allowed is None else old_allowed - allowed,
+                )
                 bad = {v: c for v, c in used.items() if v not in allowed}
                 if bad:
-                    problems.append(f"attribute {attr_id} {_codes(bad)} {'is' if len(bad) == 1 else 'are'} used "
-                                    f"{sum(bad.values())} times in {label} but would no longer be allowed")
+                    problems.append(
+                        f"attribute {attr_id} {_codes(bad)} {'is' if len(bad) == 1 else 'are'} used "
+                        f"{sum(bad.values())} times in {label} but would no longer be allowed"
+                    )
             if na.mandatory and (oa is None or not oa.mandatory):
                 if na.level == "obs":
                     lacking = usage.observations_lacking(s, df, attr_id, now)
                     if lacking:
-                        problems.append(f"attribute {attr_id} would become mandatory, but {lacking} stored "
-                                        f"observations of {label} have no value for it")
+                        problems.append(
+                            f"attribute {attr_id} would become mandatory, but {lacking} stored "
+                            f"observations of {label} have no value for it"
+                        )
                 else:
                     _, held = usage.held(s, df, now)
                     if held:
-                        problems.append(f"attribute {attr_id} would become mandatory at {na.level} level while "
-                                        f"{label} holds {held.describe()} stored without that rule")
+                        problems.append(
+                            f"attribute {attr_id} would become mandatory at {na.level} level while "
+                            f"{label} holds {held.describe()} stored without that rule"
+                        )
         return problems

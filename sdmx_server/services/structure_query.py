@@ -37,8 +37,15 @@ from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import StructureArtefact
 
 REFERENCES = GENERAL_REFERENCES  # and every type of structure_references.TYPE_REFERENCES
-DETAILS = ("full", "allstubs", "referencestubs", "referencepartial", "allcompletestubs",
-           "referencecompletestubs", "raw")
+DETAILS = (
+    "full",
+    "allstubs",
+    "referencestubs",
+    "referencepartial",
+    "allcompletestubs",
+    "referencecompletestubs",
+    "raw",
+)
 
 
 @dataclass(frozen=True)
@@ -52,18 +59,24 @@ class StructureQuery:
     item_ids: tuple[str, ...] | None = None
     references: tuple[str, ...] = ("none",)  # REFERENCES or type resource names
     detail: str = "full"
-    constraint_role: str | None = None  # "Allowed" / "Actual" for allowedconstraint / actualconstraint
+    constraint_role: str | None = (
+        None  # "Allowed" / "Actual" for allowedconstraint / actualconstraint
+    )
 
     def cache_key(self) -> str:
         """A canonical text form for ETags and caches."""
-        return "|".join([
-            ",".join(t.value for t in self.types),
-            ",".join(self.agencies) if self.agencies is not None else "*",
-            ",".join(self.ids) if self.ids is not None else "*",
-            f"{self.version.mode}:{','.join(self.version.values)}",
-            ",".join(self.item_ids) if self.item_ids is not None else "*",
-            ",".join(self.references), self.detail, self.constraint_role or "",
-        ])
+        return "|".join(
+            [
+                ",".join(t.value for t in self.types),
+                ",".join(self.agencies) if self.agencies is not None else "*",
+                ",".join(self.ids) if self.ids is not None else "*",
+                f"{self.version.mode}:{','.join(self.version.values)}",
+                ",".join(self.item_ids) if self.item_ids is not None else "*",
+                ",".join(self.references),
+                self.detail,
+                self.constraint_role or "",
+            ]
+        )
 
     @property
     def involved_types(self) -> frozenset[ArtefactType]:
@@ -92,7 +105,9 @@ class StructureQueryService:
                 raise NoResultsError("No structures match the query")
             results = repo.load_artefacts(session, rows)
             if q.item_ids is not None:
-                results = [a for a in (_only_items(a, q.item_ids) for a in results) if a is not None]
+                results = [
+                    a for a in (_only_items(a, q.item_ids) for a in results) if a is not None
+                ]
                 if not results:
                     raise NoResultsError("No items match the query")
             refs = self._references(session, q, rows)
@@ -105,7 +120,9 @@ class StructureQueryService:
         versions = list(q.version.values) if q.version.mode == "exact" else None
         rows = repo.find_rows(session, q.types, q.agencies, q.ids, versions)
         if q.constraint_role is not None:
-            rows = [r for r in rows if (r.details or {}).get("role", "Allowed") == q.constraint_role]
+            rows = [
+                r for r in rows if (r.details or {}).get("role", "Allowed") == q.constraint_role
+            ]
         if q.version.mode in ("exact", "all"):
             return rows
         by_artefact: dict[tuple[str, str, str], list[StructureArtefact]] = defaultdict(list)
@@ -117,7 +134,9 @@ class StructureQueryService:
             finals = {r.version: r.is_final for r in group}
             keep = set(q.version.select(versions_, finals))
             out.extend(r for r in group if r.version in keep)
-        return sorted(out, key=lambda r: (r.type, r.agency_id, r.resource_id, version_key(r.version)))
+        return sorted(
+            out, key=lambda r: (r.type, r.agency_id, r.resource_id, version_key(r.version))
+        )
 
     # ------------------------------------------------------------------ references
 
@@ -127,14 +146,23 @@ class StructureQueryService:
 
     # ------------------------------------------------------------------ detail
 
-    def _entries(self, session: Session, q: StructureQuery, results: list[Artefact],
-                 ref_pks: set[int]) -> list[StructureEntry]:
-        main_mode: RenderMode = {"allstubs": "stub", "allcompletestubs": "completestub"}.get(q.detail, "full")  # type: ignore[assignment]
-        ref_mode: RenderMode = {"allstubs": "stub", "referencestubs": "stub", "allcompletestubs": "completestub",
-                                "referencecompletestubs": "completestub"}.get(q.detail, "full")  # type: ignore[assignment]
+    def _entries(
+        self, session: Session, q: StructureQuery, results: list[Artefact], ref_pks: set[int]
+    ) -> list[StructureEntry]:
+        main_mode: RenderMode = {"allstubs": "stub", "allcompletestubs": "completestub"}.get(
+            q.detail, "full"
+        )  # type: ignore[assignment]
+        ref_mode: RenderMode = {
+            "allstubs": "stub",
+            "referencestubs": "stub",
+            "allcompletestubs": "completestub",
+            "referencecompletestubs": "completestub",
+        }.get(q.detail, "full")  # type: ignore[assignment]
         entries = [StructureEntry(a, main_mode) for a in results]
-        ref_rows = sorted(repo.rows_by_pk(session, ref_pks),
-                          key=lambda r: (r.type, r.agency_id, r.resource_id, version_key(r.version)))
+        ref_rows = sorted(
+            repo.rows_by_pk(session, ref_pks),
+            key=lambda r: (r.type, r.agency_id, r.resource_id, version_key(r.version)),
+        )
         if ref_mode != "full":
             referenced = [repo.row_to_artefact(r) for r in ref_rows]  # stubs need no items
         else:
@@ -168,8 +196,9 @@ def _only_items(artefact: Artefact, item_ids: Iterable[str]) -> Artefact | None:
     return artefact.model_copy(update={"items": ordered, "is_partial": True})
 
 
-def _partial(context: list[Artefact], referenced: list[Artefact],
-             allowed: dict[str, set[str]]) -> list[Artefact]:
+def _partial(
+    context: list[Artefact], referenced: list[Artefact], allowed: dict[str, set[str]]
+) -> list[Artefact]:
     """``detail=referencepartial``: item schemes keep only the items used or allowed.
 
     Codelists keep the codes ``allowed`` gives their components (all codes when
@@ -186,12 +215,21 @@ def _partial(context: list[Artefact], referenced: list[Artefact],
             return
         used[ref_key] = (used.get(ref_key) or set()) | ids
 
-    core = {(a.ref, i.id): i.core_representation for a in [*context, *referenced]
-            if a.type is ArtefactType.CONCEPT_SCHEME for i in a.items if i.core_representation is not None}
+    core = {
+        (a.ref, i.id): i.core_representation
+        for a in [*context, *referenced]
+        if a.type is ArtefactType.CONCEPT_SCHEME
+        for i in a.items
+        if i.core_representation is not None
+    }
     for art in context:
         details = art.details
         if isinstance(details, DsdDetails):
-            comps = details.dimensions + details.attributes + ([details.primary_measure] if details.primary_measure else [])
+            comps = (
+                details.dimensions
+                + details.attributes
+                + ([details.primary_measure] if details.primary_measure else [])
+            )
             for comp in comps:
                 if comp.concept is not None:
                     s = comp.concept.scheme
@@ -216,7 +254,11 @@ def _partial(context: list[Artefact], referenced: list[Artefact],
             out.append(art.model_copy(update={"is_partial": True}))
             continue
         restricted = _only_items(art, sorted(used[key] or ()))
-        out.append(restricted if restricted is not None else art.model_copy(update={"items": [], "is_partial": True}))
+        out.append(
+            restricted
+            if restricted is not None
+            else art.model_copy(update={"items": [], "is_partial": True})
+        )
     return out
 
 
@@ -279,7 +321,9 @@ def _constraint_values(info: ConstraintInfo) -> dict[str, set[str]]:
         # a component is restricted only if every include region restricts it
         comps = set.intersection(*(set(r.values) for r in includes))
         for comp in comps:
-            out[comp] = set().union(*(set(r.values[comp]) - set(r.excluded.get(comp, ())) for r in includes))
+            out[comp] = set().union(
+                *(set(r.values[comp]) - set(r.excluded.get(comp, ())) for r in includes)
+            )
     return out
 
 

@@ -36,7 +36,15 @@ from sdmx_server.domain.model import ORGANISATION_SCHEMES, ArtefactType
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import StructureArtefact
 
-GENERAL_REFERENCES = ("none", "parents", "parentsandsiblings", "children", "descendants", "all", "ancestors")
+GENERAL_REFERENCES = (
+    "none",
+    "parents",
+    "parentsandsiblings",
+    "children",
+    "descendants",
+    "all",
+    "ancestors",
+)
 
 
 @dataclass(frozen=True)
@@ -92,14 +100,30 @@ V1_TYPE_REFERENCES: dict[str, TypeReference] = {
 # SDMX REST v2 structure types that v1 does not name (for the v2 structure queries).
 V2_TYPE_REFERENCES: dict[str, TypeReference] = {
     "dataconstraint": TypeReference(_CONSTRAINT),
-    **dict.fromkeys(("metadataconstraint", "metadataprovisionagreement", "hierarchy", "hierarchyassociation",
-                     "valuelist", "structuremap", "representationmap", "conceptschememap", "categoryschememap",
-                     "organisationschememap", "reportingtaxonomymap", "vtlmappingscheme"), _NOT_STORED),
+    **dict.fromkeys(
+        (
+            "metadataconstraint",
+            "metadataprovisionagreement",
+            "hierarchy",
+            "hierarchyassociation",
+            "valuelist",
+            "structuremap",
+            "representationmap",
+            "conceptschememap",
+            "categoryschememap",
+            "organisationschememap",
+            "reportingtaxonomymap",
+            "vtlmappingscheme",
+        ),
+        _NOT_STORED,
+    ),
 }
 
 TYPE_REFERENCES: dict[str, TypeReference] = {**V1_TYPE_REFERENCES, **V2_TYPE_REFERENCES}
 
-V1_REFERENCES: tuple[str, ...] = tuple(r for r in GENERAL_REFERENCES if r != "ancestors") + tuple(V1_TYPE_REFERENCES)
+V1_REFERENCES: tuple[str, ...] = tuple(r for r in GENERAL_REFERENCES if r != "ancestors") + tuple(
+    V1_TYPE_REFERENCES
+)
 """Every value of ``references`` an SDMX REST v1 structure query accepts."""
 
 
@@ -108,8 +132,12 @@ def is_reference_kind(kind: str) -> bool:
     return kind in GENERAL_REFERENCES or kind in TYPE_REFERENCES
 
 
-def resolve_references(session: Session, artefact_pks: Iterable[int], kinds: Iterable[str],
-                       item_ids: Sequence[str] | None = None) -> set[int]:
+def resolve_references(
+    session: Session,
+    artefact_pks: Iterable[int],
+    kinds: Iterable[str],
+    item_ids: Sequence[str] | None = None,
+) -> set[int]:
     """Primary keys of the artefacts that ``kinds`` add to the matched ``artefact_pks``
     (never the matches themselves).
 
@@ -142,7 +170,9 @@ def resolve_references(session: Session, artefact_pks: Iterable[int], kinds: Ite
             typed.append(TYPE_REFERENCES[kind])
     if typed:
         candidates = parents | _children(session, base)
-        out |= {r.pk for r in repo.rows_by_pk(session, candidates) if any(t.selects(r) for t in typed)}
+        out |= {
+            r.pk for r in repo.rows_by_pk(session, candidates) if any(t.selects(r) for t in typed)
+        }
     return out - base
 
 
@@ -154,7 +184,11 @@ def _closure(session: Session, start: set[int], down: bool) -> set[int]:
     seen: set[int] = set()
     frontier = set(start)
     while frontier:
-        step = repo.references_from(session, frontier) if down else repo.references_to(session, frontier)
+        step = (
+            repo.references_from(session, frontier)
+            if down
+            else repo.references_to(session, frontier)
+        )
         nxt = {t for targets in step.values() for t in targets} - seen - start
         seen |= nxt
         frontier = nxt
@@ -170,5 +204,11 @@ def _parents(session: Session, base: set[int], item_ids: Sequence[str] | None) -
     return {p for p in parents if p not in item_refs or item_refs[p] & wanted}
 
 
-__all__ = ["GENERAL_REFERENCES", "TYPE_REFERENCES", "V1_REFERENCES", "TypeReference", "is_reference_kind",
-           "resolve_references"]
+__all__ = [
+    "GENERAL_REFERENCES",
+    "TYPE_REFERENCES",
+    "V1_REFERENCES",
+    "TypeReference",
+    "is_reference_kind",
+    "resolve_references",
+]

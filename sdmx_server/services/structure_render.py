@@ -59,9 +59,15 @@ class Rendered:
 class StructureRenderer:
     """Validators and (cached) bodies for structure queries."""
 
-    def __init__(self, session_factory: sessionmaker[Session], queries: StructureQueryService,
-                 sender: str = "SDMX_SERVER", cache_entries: int = 256,
-                 *, state: StructureStateCache) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        queries: StructureQueryService,
+        sender: str = "SDMX_SERVER",
+        cache_entries: int = 256,
+        *,
+        state: StructureStateCache,
+    ) -> None:
         self._factory = session_factory
         self.state = state
         self._queries = queries
@@ -71,8 +77,15 @@ class StructureRenderer:
         self._max = cache_entries
         self._lock = threading.Lock()
 
-    def validators(self, q: StructureQuery, media: MediaType, languages: Languages,
-                   state: State | None = None, *, public_url: str) -> Validators:
+    def validators(
+        self,
+        q: StructureQuery,
+        media: MediaType,
+        languages: Languages,
+        state: State | None = None,
+        *,
+        public_url: str,
+    ) -> Validators:
         """ETag and Last-Modified for this query in the current state of the store (or in ``state``).
 
         ``public_url`` is the base of the links the body holds (part of the ETag).
@@ -90,8 +103,14 @@ class StructureRenderer:
                 self._validators.pop(next(iter(self._validators)))
         return validators
 
-    def _compute_validators(self, q: StructureQuery, media: MediaType, languages: Languages,
-                            state: State, public_url: str) -> Validators:
+    def _compute_validators(
+        self,
+        q: StructureQuery,
+        media: MediaType,
+        languages: Languages,
+        state: State,
+        public_url: str,
+    ) -> Validators:
         involved = sorted(t.value for t in q.involved_types)
         gens = ",".join(f"{t}={state[t][0]}" for t in involved if t in state)
         changed = [state[t][1] for t in involved if t in state]
@@ -107,8 +126,9 @@ class StructureRenderer:
                 self._cache.move_to_end(etag)
             return hit
 
-    def render(self, q: StructureQuery, media: MediaType, languages: Languages, etag: str,
-               public_url: str) -> Rendered:
+    def render(
+        self, q: StructureQuery, media: MediaType, languages: Languages, etag: str, public_url: str
+    ) -> Rendered:
         """The body for ``q`` with links under ``public_url`` (NoResultsError if nothing matches)."""
         hit = self.cached(etag)
         if hit is not None:

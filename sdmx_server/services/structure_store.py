@@ -58,11 +58,21 @@ from sdmx_server.storage.tables import StructureArtefact, StructureItem
 
 log = logging.getLogger(__name__)
 
-Status = Literal["created", "updated", "kept", "merged", "refused", "stub", "not_written", "deleted"]
+Status = Literal[
+    "created", "updated", "kept", "merged", "refused", "stub", "not_written", "deleted"
+]
 
 # Per-artefact codes (SDMX REST maintenance: the HTTP code of each artefact's result).
-CODES: dict[str, int] = {"created": 201, "stub": 201, "updated": 200, "merged": 200, "kept": 200, "deleted": 200,
-                         "refused": 409, "not_written": 424}
+CODES: dict[str, int] = {
+    "created": 201,
+    "stub": 201,
+    "updated": 200,
+    "merged": 200,
+    "kept": 200,
+    "deleted": 200,
+    "refused": 409,
+    "not_written": 424,
+}
 
 TYPE_ORDER = [
     ArtefactType.AGENCY_SCHEME,
@@ -83,7 +93,9 @@ TYPE_ORDER = [
 # Only a DSD's own references (concepts, codelists) must resolve.
 SOFT_ROLES = ("source", "target", "attachment", "item:", "structure", "dataflow", "dataProvider")
 
-AGENCIES_REF = MaintainableRef(type=ArtefactType.AGENCY_SCHEME, agency="SDMX", id="AGENCIES", version="1.0")
+AGENCIES_REF = MaintainableRef(
+    type=ArtefactType.AGENCY_SCHEME, agency="SDMX", id="AGENCIES", version="1.0"
+)
 
 
 @dataclass
@@ -159,18 +171,29 @@ class _Mode:
 
 def _stub(ref: MaintainableRef, item_ids: Sequence[str] = ()) -> Artefact:
     return Artefact(
-        type=ref.type, agency=ref.agency, id=ref.id, version=ref.version,
-        is_external_reference=True, names={"en": ref.id},
-        items=[Item(id=i, names={"en": i.rsplit(".", 1)[-1]}, parent=i.rsplit(".", 1)[0] if "." in i else None)
-               for i in item_ids],
+        type=ref.type,
+        agency=ref.agency,
+        id=ref.id,
+        version=ref.version,
+        is_external_reference=True,
+        names={"en": ref.id},
+        items=[
+            Item(
+                id=i,
+                names={"en": i.rsplit(".", 1)[-1]},
+                parent=i.rsplit(".", 1)[0] if "." in i else None,
+            )
+            for i in item_ids
+        ],
     )
 
 
 class StructureStore:
     """The write service for structural metadata (owns its transactions)."""
 
-    def __init__(self, session_factory: sessionmaker[Session],
-                 on_change: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], on_change: Callable[[], None] | None = None
+    ) -> None:
         self._factory = session_factory
         self._on_change = on_change
 
@@ -182,10 +205,19 @@ class StructureStore:
         with self._factory() as session, session.begin():
             yield session
 
-    def submit(self, artefacts: Sequence[Artefact], *, allow_replace: bool = True,
-               progress: Callable[[int], object] | None = None, strict: bool = False, atomic: bool = False,
-               must_exist: bool = False, dry_run: bool = False, authority: str = ANY_AGENCY,
-               warnings: Mapping[MaintainableRef, Sequence[str]] | None = None) -> SubmissionReport:
+    def submit(
+        self,
+        artefacts: Sequence[Artefact],
+        *,
+        allow_replace: bool = True,
+        progress: Callable[[int], object] | None = None,
+        strict: bool = False,
+        atomic: bool = False,
+        must_exist: bool = False,
+        dry_run: bool = False,
+        authority: str = ANY_AGENCY,
+        warnings: Mapping[MaintainableRef, Sequence[str]] | None = None,
+    ) -> SubmissionReport:
         """Store ``artefacts`` (one transaction, one savepoint each) and report per artefact.
 
         ``strict``: references must resolve to full artefacts and agencies must
@@ -203,7 +235,9 @@ class StructureStore:
         in_message = {a.ref for a in ordered}
         refused: set[MaintainableRef] = set()
         changed_types: set[ArtefactType] = set()
-        mode = _Mode(allow_replace=allow_replace, strict=strict, must_exist=must_exist, authority=authority)
+        mode = _Mode(
+            allow_replace=allow_replace, strict=strict, must_exist=must_exist, authority=authority
+        )
         with self._factory() as session:
             tx = session.begin()
             try:
@@ -227,7 +261,9 @@ class StructureStore:
                     for outcome in report.outcomes:
                         if outcome.ok:
                             outcome.status = "not_written"
-                            outcome.message = "not written: other artefacts of the message were refused"
+                            outcome.message = (
+                                "not written: other artefacts of the message were refused"
+                            )
                     return report
                 if dry_run:
                     tx.rollback()
@@ -285,7 +321,11 @@ class StructureStore:
             more = f" and {len(names) - 5} more" if len(names) > 5 else ""
             return f"{ref} is referenced by {', '.join(names[:5])}{more}"
         guard = DataGuard(session)
-        flows = [row.pk] if row.type in (ArtefactType.DATAFLOW.value, ArtefactType.DATA_STRUCTURE.value) else []
+        flows = (
+            [row.pk]
+            if row.type in (ArtefactType.DATAFLOW.value, ArtefactType.DATA_STRUCTURE.value)
+            else []
+        )
         if row.type == ArtefactType.PROVISION_AGREEMENT.value:
             keys = guard.affected(repo.row_to_artefact(row), row, [])
             guard.lock(keys)
@@ -293,8 +333,10 @@ class StructureStore:
                 provider = guard.provider_pk(pa) if pa is not None else None
                 batches, held = usage.held(session, flow, guard.now, provider)
                 if batches:
-                    return (f"{ref} covers data already submitted: {batches} submissions, {held.describe()} "
-                            "currently stored")
+                    return (
+                        f"{ref} covers data already submitted: {batches} submissions, {held.describe()} "
+                        "currently stored"
+                    )
         for flow in flows:
             guard.lock([(flow, None)])
             batches, held = usage.held(session, flow, guard.now)
@@ -310,15 +352,23 @@ class StructureStore:
                 if tokens:
                     return f"{tokens} access tokens are bound to data providers of {ref}"
             if row.type == ArtefactType.AGENCY_SCHEME.value:
-                maintained = usage.artefacts_maintained_by(session, repo.item_ids(session, row.pk), row.agency_id)
+                maintained = usage.artefacts_maintained_by(
+                    session, repo.item_ids(session, row.pk), row.agency_id
+                )
                 if maintained:
                     return f"agencies of {ref} maintain stored artefacts, e.g. {', '.join(maintained[:5])}"
         return None
 
     # ------------------------------------------------------------- per artefact
 
-    def _submit_one(self, session: Session, artefact: Artefact, in_message: set[MaintainableRef],
-                    refused: set[MaintainableRef], mode: _Mode) -> ArtefactOutcome:
+    def _submit_one(
+        self,
+        session: Session,
+        artefact: Artefact,
+        in_message: set[MaintainableRef],
+        refused: set[MaintainableRef],
+        mode: _Mode,
+    ) -> ArtefactOutcome:
         outcome = ArtefactOutcome(ref=artefact.ref, status="kept")
         try:
             with session.begin_nested():
@@ -326,18 +376,26 @@ class StructureStore:
                 row = repo.get_row(session, artefact.ref)
                 outcome.existed = row is not None
                 if row is None and mode.must_exist:
-                    raise Refusal(str(artefact.ref), f"{artefact.ref} is not stored: create it with POST", 404)
+                    raise Refusal(
+                        str(artefact.ref), f"{artefact.ref} is not stored: create it with POST", 404
+                    )
                 if artefact.is_external_reference and mode.strict:
                     if row is None or row.is_external_reference:
-                        raise StructureLoadError(str(artefact.ref), "is only an external reference and is not "
-                                                 "stored: submit the full artefact")
+                        raise StructureLoadError(
+                            str(artefact.ref),
+                            "is only an external reference and is not "
+                            "stored: submit the full artefact",
+                        )
                     outcome.message = "external reference to a stored artefact: nothing changed"
                     return outcome
-                defines_itself = (artefact.type is ArtefactType.AGENCY_SCHEME
-                                  and any(i.id == artefact.agency for i in artefact.items))
+                defines_itself = artefact.type is ArtefactType.AGENCY_SCHEME and any(
+                    i.id == artefact.agency for i in artefact.items
+                )
                 if not defines_itself:
                     self._ensure_agency(session, artefact.agency, outcome, mode.strict)
-                targets = self._resolve_references(session, artefact, in_message, refused, outcome, mode.strict)
+                targets = self._resolve_references(
+                    session, artefact, in_message, refused, outcome, mode.strict
+                )
                 guard = DataGuard(session)
                 before: dict[Any, Any] = {}
 
@@ -352,8 +410,10 @@ class StructureStore:
                 if before:
                     problems = guard.violations(before)
                     if problems:
-                        raise StructureLoadError(str(artefact.ref), "would invalidate stored data: "
-                                                 + "; ".join(problems))
+                        raise StructureLoadError(
+                            str(artefact.ref),
+                            "would invalidate stored data: " + "; ".join(problems),
+                        )
         except Refusal as exc:
             outcome.status = "refused"
             outcome.message = exc.reason
@@ -367,7 +427,9 @@ class StructureStore:
         return outcome
 
     @staticmethod
-    def _record_authority(session: Session, artefact: Artefact, outcome: ArtefactOutcome, authority: str) -> None:
+    def _record_authority(
+        session: Session, artefact: Artefact, outcome: ArtefactOutcome, authority: str
+    ) -> None:
         """Record the writer's rights on the artefact (also on an unchanged one: they decide what it grants)."""
         if artefact.is_external_reference:
             return
@@ -382,22 +444,32 @@ class StructureStore:
         problems = artefact_problems(artefact)
         if problems:
             more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
-            raise Refusal(safe_text(str(artefact.ref), 300), safe_text("; ".join(problems[:10]) + more, 2000), 422)
+            raise Refusal(
+                safe_text(str(artefact.ref), 300),
+                safe_text("; ".join(problems[:10]) + more, 2000),
+                422,
+            )
         ids = [i.id for i in artefact.items]
         if len(ids) != len(set(ids)):
             dupes = sorted({i for i in ids if ids.count(i) > 1})
-            raise StructureLoadError(str(artefact.ref), f"duplicate item ids: {', '.join(dupes[:10])}")
+            raise StructureLoadError(
+                str(artefact.ref), f"duplicate item ids: {', '.join(dupes[:10])}"
+            )
         known = set(ids)
         for item in artefact.items:
             if item.parent is not None and item.parent not in known:
-                raise StructureLoadError(str(artefact.ref), f"item {item.id} has unknown parent {item.parent}")
+                raise StructureLoadError(
+                    str(artefact.ref), f"item {item.id} has unknown parent {item.parent}"
+                )
         details = artefact.details
         if isinstance(details, DsdDetails):
             dims = {d.id for d in details.dimensions}
             for group in details.groups:
                 missing = [d for d in group.dimensions if d not in dims]
                 if missing:
-                    raise StructureLoadError(str(artefact.ref), f"group {group.id} names unknown dimensions {missing}")
+                    raise StructureLoadError(
+                        str(artefact.ref), f"group {group.id} names unknown dimensions {missing}"
+                    )
             groups = {g.id for g in details.groups}
             for attr in details.attributes:
                 rel = attr.relationship
@@ -405,36 +477,60 @@ class StructureStore:
                     continue
                 bad = [d for d in rel.dimensions if d not in dims]
                 if bad:
-                    raise StructureLoadError(str(artefact.ref), f"attribute {attr.id} relates to unknown dimensions {bad}")
+                    raise StructureLoadError(
+                        str(artefact.ref),
+                        f"attribute {attr.id} relates to unknown dimensions {bad}",
+                    )
                 if rel.group is not None and rel.group not in groups:
-                    raise StructureLoadError(str(artefact.ref), f"attribute {attr.id} relates to unknown group {rel.group}")
+                    raise StructureLoadError(
+                        str(artefact.ref),
+                        f"attribute {attr.id} relates to unknown group {rel.group}",
+                    )
 
-    def _ensure_agency(self, session: Session, agency: str, outcome: ArtefactOutcome, strict: bool = False) -> None:
+    def _ensure_agency(
+        self, session: Session, agency: str, outcome: ArtefactOutcome, strict: bool = False
+    ) -> None:
         parent, _, child = agency.rpartition(".")
         stmt = (
             select(StructureItem.pk)
             .join(StructureArtefact, StructureArtefact.pk == StructureItem.artefact_pk)
-            .where(StructureArtefact.type == ArtefactType.AGENCY_SCHEME.value, StructureItem.item_id == child)
+            .where(
+                StructureArtefact.type == ArtefactType.AGENCY_SCHEME.value,
+                StructureItem.item_id == child,
+            )
         )
         if parent:
             stmt = stmt.where(StructureArtefact.agency_id == parent)
         if session.execute(stmt.limit(1)).first() is not None:
             return
         if strict:
-            raise StructureLoadError(str(outcome.ref), f"unknown maintenance agency {agency}: no agency scheme "
-                                     "stored or in the message defines it")
+            raise StructureLoadError(
+                str(outcome.ref),
+                f"unknown maintenance agency {agency}: no agency scheme "
+                "stored or in the message defines it",
+            )
         # A nested agency (IMF.RES, OECD.DAF) is an agency of its parent's agency scheme: registered
         # there like an unknown top-level agency is in SDMX's (its parent first, if unknown too).
         if parent:
             self._ensure_agency(session, parent, outcome, strict)
-        scheme_ref = (MaintainableRef(type=ArtefactType.AGENCY_SCHEME, agency=parent, id="AGENCIES", version="1.0")
-                      if parent else AGENCIES_REF)
+        scheme_ref = (
+            MaintainableRef(
+                type=ArtefactType.AGENCY_SCHEME, agency=parent, id="AGENCIES", version="1.0"
+            )
+            if parent
+            else AGENCIES_REF
+        )
         row = repo.get_row(session, scheme_ref)
         if row is None:
             own = [] if parent else [Item(id="SDMX", names={"en": "SDMX"})]
-            scheme = Artefact(type=ArtefactType.AGENCY_SCHEME, agency=scheme_ref.agency, id="AGENCIES", version="1.0",
-                              names={"en": f"{scheme_ref.agency} Agency Scheme"},
-                              items=own + ([] if agency == "SDMX" else [Item(id=child, names={"en": agency})]))
+            scheme = Artefact(
+                type=ArtefactType.AGENCY_SCHEME,
+                agency=scheme_ref.agency,
+                id="AGENCIES",
+                version="1.0",
+                names={"en": f"{scheme_ref.agency} Agency Scheme"},
+                items=own + ([] if agency == "SDMX" else [Item(id=child, names={"en": agency})]),
+            )
             repo.insert_artefact(session, scheme)
         else:
             existing = repo.items_of(session, [row.pk])[row.pk]
@@ -442,12 +538,22 @@ class StructureStore:
             repo.sync_items(session, row.pk, items)
             row.item_count = len(items)
         outcome.side_types.add(ArtefactType.AGENCY_SCHEME)
-        outcome.warnings.append(f"maintenance agency {agency} was unknown: registered in {scheme_ref.agency}:AGENCIES(1.0)")
+        outcome.warnings.append(
+            f"maintenance agency {agency} was unknown: registered in {scheme_ref.agency}:AGENCIES(1.0)"
+        )
 
-    def _resolve_references(self, session: Session, artefact: Artefact, in_message: set[MaintainableRef],
-                            refused: set[MaintainableRef], outcome: ArtefactOutcome,
-                            strict: bool = False) -> list[tuple[str, int, int | None]]:
-        refs = [r for r in artefact.references() if r[1] != artefact.ref]  # self-references need no row
+    def _resolve_references(
+        self,
+        session: Session,
+        artefact: Artefact,
+        in_message: set[MaintainableRef],
+        refused: set[MaintainableRef],
+        outcome: ArtefactOutcome,
+        strict: bool = False,
+    ) -> list[tuple[str, int, int | None]]:
+        refs = [
+            r for r in artefact.references() if r[1] != artefact.ref
+        ]  # self-references need no row
         rows = repo.match_refs(session, [r for _, r, _ in refs])
         needed_items: dict[MaintainableRef, set[str]] = {}
         # Every problem of the artefact's references goes into one report (not only the first): a user
@@ -473,11 +579,18 @@ class StructureStore:
         if problems:
             raise StructureLoadError(str(artefact.ref), "; ".join(problems))
         item_pk = self._resolve_items(session, artefact, rows, needed_items, strict)
-        return [(role, rows[ref].pk, item_pk[(ref, item_id)] if item_id else None) for role, ref, item_id in refs]
+        return [
+            (role, rows[ref].pk, item_pk[(ref, item_id)] if item_id else None)
+            for role, ref, item_id in refs
+        ]
 
     @staticmethod
-    def _missing_items(session: Session, rows: dict[MaintainableRef, StructureArtefact],
-                       needed: dict[MaintainableRef, set[str]], strict: bool) -> list[str]:
+    def _missing_items(
+        session: Session,
+        rows: dict[MaintainableRef, StructureArtefact],
+        needed: dict[MaintainableRef, set[str]],
+        strict: bool,
+    ) -> list[str]:
         """Why referenced items are missing from stored (full) schemes, one text per scheme."""
         out = []
         for ref, ids in needed.items():
@@ -486,13 +599,20 @@ class StructureStore:
                 continue  # a stub scheme gets the items it needs
             missing = ids - set(repo.item_pks(session, row.pk, ids))
             if missing:
-                out.append(f"references {', '.join(sorted(missing))} which {'is' if len(missing) == 1 else 'are'} "
-                           f"not in {ref}")
+                out.append(
+                    f"references {', '.join(sorted(missing))} which {'is' if len(missing) == 1 else 'are'} "
+                    f"not in {ref}"
+                )
         return out
 
     @staticmethod
-    def _resolve_items(session: Session, artefact: Artefact, rows: dict[MaintainableRef, StructureArtefact],
-                       needed: dict[MaintainableRef, set[str]], strict: bool = False) -> dict[tuple[MaintainableRef, str], int]:
+    def _resolve_items(
+        session: Session,
+        artefact: Artefact,
+        rows: dict[MaintainableRef, StructureArtefact],
+        needed: dict[MaintainableRef, set[str]],
+        strict: bool = False,
+    ) -> dict[tuple[MaintainableRef, str], int]:
         """Primary keys of referenced items; stub schemes get the stub items they need."""
         item_pk: dict[tuple[MaintainableRef, str], int] = {}
         for ref, ids in needed.items():
@@ -501,18 +621,26 @@ class StructureStore:
             missing = ids - set(found)
             if missing and row.is_external_reference and not strict:
                 existing = [repo.row_to_item(i) for i in repo.items_of(session, [row.pk])[row.pk]]
-                repo.sync_items(session, row.pk, existing + [Item(id=i, names={"en": i}) for i in sorted(missing)])
+                repo.sync_items(
+                    session,
+                    row.pk,
+                    existing + [Item(id=i, names={"en": i}) for i in sorted(missing)],
+                )
                 found = repo.item_pks(session, row.pk, ids)
                 missing = ids - set(found)
             if missing:
-                raise StructureLoadError(str(artefact.ref), f"references {', '.join(sorted(missing))} "
-                                         f"which {'is' if len(missing) == 1 else 'are'} not in {ref}")
+                raise StructureLoadError(
+                    str(artefact.ref),
+                    f"references {', '.join(sorted(missing))} "
+                    f"which {'is' if len(missing) == 1 else 'are'} not in {ref}",
+                )
             for i, pk in found.items():
                 item_pk[(ref, i)] = pk
         return item_pk
 
-    def _create_stub(self, session: Session, ref: MaintainableRef, item_ids: list[str],
-                     outcome: ArtefactOutcome) -> StructureArtefact:
+    def _create_stub(
+        self, session: Session, ref: MaintainableRef, item_ids: list[str], outcome: ArtefactOutcome
+    ) -> StructureArtefact:
         self._ensure_agency(session, ref.agency, outcome)
         pk = repo.insert_artefact(session, _stub(ref, item_ids))
         outcome.warnings.append(f"{ref} is not available: kept as an external-reference stub")
@@ -523,9 +651,15 @@ class StructureStore:
 
     # ------------------------------------------------------------- writing
 
-    def _write(self, session: Session, artefact: Artefact, targets: list[tuple[str, int, int | None]],
-               outcome: ArtefactOutcome, allow_replace: bool,
-               before_change: Callable[[], None] = lambda: None) -> None:
+    def _write(
+        self,
+        session: Session,
+        artefact: Artefact,
+        targets: list[tuple[str, int, int | None]],
+        outcome: ArtefactOutcome,
+        allow_replace: bool,
+        before_change: Callable[[], None] = lambda: None,
+    ) -> None:
         """Insert or replace ``artefact``; ``before_change`` runs just before a change that is more than labels."""
         row = repo.get_row(session, artefact.ref)
         if row is None:
@@ -540,7 +674,11 @@ class StructureStore:
             outcome.status = "kept"  # a stub never overwrites what we hold
             return
         merge = artefact.type.is_organisation_scheme or artefact.is_partial
-        incoming = self._merged(existing, artefact) if merge and not existing.is_external_reference else artefact
+        incoming = (
+            self._merged(existing, artefact)
+            if merge and not existing.is_external_reference
+            else artefact
+        )
         if _comparable(incoming) == _comparable(existing):
             outcome.status = "kept"
             return
@@ -573,19 +711,29 @@ class StructureStore:
         by_id = {i.id: i for i in existing.items}
         for item in incoming.items:
             by_id[item.id] = item
-        order = [i.id for i in existing.items] + [i.id for i in incoming.items if i.id not in {e.id for e in existing.items}]
-        merged = incoming.model_copy(update={"items": [by_id[i] for i in order], "is_partial": False})
+        order = [i.id for i in existing.items] + [
+            i.id for i in incoming.items if i.id not in {e.id for e in existing.items}
+        ]
+        merged = incoming.model_copy(
+            update={"items": [by_id[i] for i in order], "is_partial": False}
+        )
         if not incoming.names:
             merged.names = existing.names
         return merged
 
-    def _check_removed_items(self, session: Session, pk: int, existing: Artefact, incoming: Artefact) -> None:
+    def _check_removed_items(
+        self, session: Session, pk: int, existing: Artefact, incoming: Artefact
+    ) -> None:
         removed = {i.id for i in existing.items} - {i.id for i in incoming.items}
         if not removed:
             return
         users = repo.item_referencers(session, pk, removed)
         if users:
-            rows = {r.pk: r for r in repo.rows_by_pk(session, {p for ps in users.values() for p in ps})}
+            rows = {
+                r.pk: r for r in repo.rows_by_pk(session, {p for ps in users.values() for p in ps})
+            }
             item_id, sources = next(iter(sorted(users.items())))
             who = ", ".join(sorted(str(repo.ref_of_row(rows[s])) for s in set(sources)))
-            raise StructureLoadError(str(existing.ref), f"would remove item {item_id}, which {who} references")
+            raise StructureLoadError(
+                str(existing.ref), f"would remove item {item_id}, which {who} references"
+            )

@@ -61,27 +61,62 @@ WRITE_TYPES: dict[str, ArtefactType] = {
     "contentconstraint": ArtefactType.CONTENT_CONSTRAINT,
 }
 # SDMX REST v2 structure types that exist but are not stored here: 501.
-NOT_STORED_TYPES = frozenset({
-    "hierarchy", "hierarchyassociation", "valuelist", "metadatastructure", "metadataflow", "metadataconstraint",
-    "metadataproviderscheme", "metadataprovisionagreement", "structuremap", "representationmap", "conceptschememap",
-    "categoryschememap", "organisationschememap", "reportingtaxonomymap", "process", "reportingtaxonomy",
-    "transformationscheme", "rulesetscheme", "userdefinedoperatorscheme", "customtypescheme",
-    "namepersonalisationscheme", "vtlmappingscheme", "hierarchicalcodelist", "structureset",
-})
+NOT_STORED_TYPES = frozenset(
+    {
+        "hierarchy",
+        "hierarchyassociation",
+        "valuelist",
+        "metadatastructure",
+        "metadataflow",
+        "metadataconstraint",
+        "metadataproviderscheme",
+        "metadataprovisionagreement",
+        "structuremap",
+        "representationmap",
+        "conceptschememap",
+        "categoryschememap",
+        "organisationschememap",
+        "reportingtaxonomymap",
+        "process",
+        "reportingtaxonomy",
+        "transformationscheme",
+        "rulesetscheme",
+        "userdefinedoperatorscheme",
+        "customtypescheme",
+        "namepersonalisationscheme",
+        "vtlmappingscheme",
+        "hierarchicalcodelist",
+        "structureset",
+    }
+)
 
 # Packages of constructs sdmx1 reads but the store does not model (for their URNs).
 _PACKAGES = {
-    "HierarchicalCodelist": "codelist", "ValueList": "codelist", "GeographicCodelist": "codelist",
-    "GeoGridCodelist": "codelist", "Hierarchy": "codelist", "HierarchyAssociation": "codelist",
-    "StructureSet": "mapping", "MetadataStructureDefinition": "metadatastructure",
-    "MetadataflowDefinition": "metadatastructure", "Metadataflow": "metadatastructure",
-    "MetadataConstraint": "registry", "MetadataProviderScheme": "base", "ReportingTaxonomy": "categoryscheme",
+    "HierarchicalCodelist": "codelist",
+    "ValueList": "codelist",
+    "GeographicCodelist": "codelist",
+    "GeoGridCodelist": "codelist",
+    "Hierarchy": "codelist",
+    "HierarchyAssociation": "codelist",
+    "StructureSet": "mapping",
+    "MetadataStructureDefinition": "metadatastructure",
+    "MetadataflowDefinition": "metadatastructure",
+    "Metadataflow": "metadatastructure",
+    "MetadataConstraint": "registry",
+    "MetadataProviderScheme": "base",
+    "ReportingTaxonomy": "categoryscheme",
     "Process": "process",
 }
 _LABEL = re.compile(r"^(?P<cls>\w+) (?P<agency>[^:\s]+):(?P<id>[^()\s]+)\((?P<version>[^()]*)\)$")
 _CODE_ORDER = (403, 422, 404, 409, 424)
-_OUTCOMES = {200: "written", 201: "written", 403: "ForbiddenError", 404: "NoResultsError", 409: "ConflictError",
-             422: "UnprocessableError"}
+_OUTCOMES = {
+    200: "written",
+    201: "written",
+    403: "ForbiddenError",
+    404: "NoResultsError",
+    409: "ConflictError",
+    422: "UnprocessableError",
+}
 
 
 @dataclass(frozen=True)
@@ -97,8 +132,13 @@ class ArtefactResult:
 
     def as_dict(self) -> dict[str, object]:
         """Audit form."""
-        return {"artefact": str(self.ref) if self.ref else self.urn, "action": self.action, "status": self.status,
-                "code": self.code, "message": " | ".join(self.texts)[:500]}
+        return {
+            "artefact": str(self.ref) if self.ref else self.urn,
+            "action": self.action,
+            "status": self.status,
+            "code": self.code,
+            "message": " | ".join(self.texts)[:500],
+        }
 
 
 @dataclass
@@ -118,11 +158,15 @@ def parse_type(name: str) -> ArtefactType:
         return WRITE_TYPES[key]
     if key in NOT_STORED_TYPES:
         raise NotImplementedYetError(f"This server does not store {name} structures")
-    raise BadRequestError(f"'{name}' is not an SDMX structure type; use one of {', '.join(sorted(WRITE_TYPES))}")
+    raise BadRequestError(
+        f"'{name}' is not an SDMX structure type; use one of {', '.join(sorted(WRITE_TYPES))}"
+    )
 
 
 def _receiver(principal: Principal) -> str:
-    name = principal.agency or (principal.provider.item_id if principal.provider else principal.kind.upper())
+    name = principal.agency or (
+        principal.provider.item_id if principal.provider else principal.kind.upper()
+    )
     return re.sub(r"[^A-Za-z0-9_@$\-]", "_", name) or "ANONYMOUS"
 
 
@@ -133,13 +177,21 @@ def _result(outcome: ArtefactOutcome, delete: bool = False) -> ArtefactResult:
             # An id the SDMX grammar refuses cannot go into a Ref: named by a URN, its parts percent-encoded.
             ref = outcome.ref
             parts = [quote(p, safe="") for p in (ref.agency, ref.id, ref.version)]
-            urn = (f"urn:sdmx:org.sdmx.infomodel.{ref.type.info.package}.{ref.type.info.cls}="
-                   f"{parts[0]}:{parts[1]}({parts[2]})")
-            return ArtefactResult(None, action, "Failure", outcome.code, (outcome.message,), urn=urn)
+            urn = (
+                f"urn:sdmx:org.sdmx.infomodel.{ref.type.info.package}.{ref.type.info.cls}="
+                f"{parts[0]}:{parts[1]}({parts[2]})"
+            )
+            return ArtefactResult(
+                None, action, "Failure", outcome.code, (outcome.message,), urn=urn
+            )
         return ArtefactResult(outcome.ref, action, "Failure", outcome.code, (outcome.message,))
     texts = {
-        "created": "created", "stub": "created", "updated": "replaced", "merged": "merged with the stored items",
-        "kept": "unchanged", "deleted": "deleted",
+        "created": "created",
+        "stub": "created",
+        "updated": "replaced",
+        "merged": "merged with the stored items",
+        "kept": "unchanged",
+        "deleted": "deleted",
     }[outcome.status]
     if outcome.message:
         texts = f"{texts}: {outcome.message}" if outcome.status != "kept" else outcome.message
@@ -153,13 +205,22 @@ def _unsupported(label: str, reason: str) -> ArtefactResult:
 
     m = _LABEL.match(label)
     if m and m["cls"] in CLASS_TYPES:
-        ref = MaintainableRef(type=CLASS_TYPES[m["cls"]], agency=m["agency"], id=m["id"], version=m["version"] or "1.0")
+        ref = MaintainableRef(
+            type=CLASS_TYPES[m["cls"]],
+            agency=m["agency"],
+            id=m["id"],
+            version=m["version"] or "1.0",
+        )
         return ArtefactResult(ref, "Append", "Failure", 422, (reason,))
     if m:
-        urn = (f"urn:sdmx:org.sdmx.infomodel.{_PACKAGES.get(m['cls'], 'base')}.{m['cls']}="
-               f"{m['agency']}:{m['id']}({m['version'] or '1.0'})")
+        urn = (
+            f"urn:sdmx:org.sdmx.infomodel.{_PACKAGES.get(m['cls'], 'base')}.{m['cls']}="
+            f"{m['agency']}:{m['id']}({m['version'] or '1.0'})"
+        )
     else:
-        urn = "urn:sdmx:org.sdmx.infomodel.base.Unknown=" + re.sub(r"[^A-Za-z0-9_.:()\-]", "_", label)
+        urn = "urn:sdmx:org.sdmx.infomodel.base.Unknown=" + re.sub(
+            r"[^A-Za-z0-9_.:()\-]", "_", label
+        )
     return ArtefactResult(None, "Append", "Failure", 422, (f"{label}: {reason}",), urn=urn)
 
 
@@ -176,8 +237,13 @@ def _status(results: Sequence[ArtefactResult], created: bool) -> int:
 class StructureWriteService:
     """Authorises, reads, stores (all or nothing) and audits structure writes."""
 
-    def __init__(self, store: StructureStore, auth: AuthService, audit: AuditTrail,
-                 xml_limits: XmlLimits = DEFAULT_XML_LIMITS) -> None:
+    def __init__(
+        self,
+        store: StructureStore,
+        auth: AuthService,
+        audit: AuditTrail,
+        xml_limits: XmlLimits = DEFAULT_XML_LIMITS,
+    ) -> None:
         self._store = store
         self._xml_limits = xml_limits
         self._auth = auth
@@ -185,16 +251,24 @@ class StructureWriteService:
 
     # ------------------------------------------------------------------ before the body is read
 
-    def authorize(self, authorization: str | None, action: str, target: str, agency: str | None,
-                  request_id: str = "") -> Principal:
+    def authorize(
+        self,
+        authorization: str | None,
+        action: str,
+        target: str,
+        agency: str | None,
+        request_id: str = "",
+    ) -> Principal:
         """The caller, if it may write structures at all (of ``agency`` when known): 401/403 otherwise."""
         principal = Principal(kind="anonymous")
         try:
             principal = self._auth.authenticate(authorization)
             require_authenticated(principal)
             if not principal.is_admin and principal.kind != "maintainer":
-                raise ForbiddenError(f"{principal.label} may not write structures "
-                                     "(administrators and agency maintainers may)")
+                raise ForbiddenError(
+                    f"{principal.label} may not write structures "
+                    "(administrators and agency maintainers may)"
+                )
             if agency is not None:
                 require_structure_writer(principal, agency)
         except SdmxError as exc:
@@ -202,15 +276,31 @@ class StructureWriteService:
             raise
         return principal
 
-    def refused(self, principal: Principal, action: str, target: str, exc: SdmxError, request_id: str = "") -> None:
+    def refused(
+        self, principal: Principal, action: str, target: str, exc: SdmxError, request_id: str = ""
+    ) -> None:
         """Record a write refused before the store saw it (credentials, body size, unreadable message)."""
-        self._audit.record(principal.label, action, target, type(exc).__name__, exc.http_status,
-                           {"message": exc.message[:1000]}, request_id)
+        self._audit.record(
+            principal.label,
+            action,
+            target,
+            type(exc).__name__,
+            exc.http_status,
+            {"message": exc.message[:1000]},
+            request_id,
+        )
 
     # ------------------------------------------------------------------ writes
 
-    def _read(self, principal: Principal, action: str, target: str, body: bytes, content_type: str | None,
-              request_id: str) -> tuple[ReadResult, list[ArtefactResult]]:
+    def _read(
+        self,
+        principal: Principal,
+        action: str,
+        target: str,
+        body: bytes,
+        content_type: str | None,
+        request_id: str,
+    ) -> tuple[ReadResult, list[ArtefactResult]]:
         """The message's artefacts and a Failure result per construct it holds that cannot be stored;
         an unreadable message is audited, then raised."""
         try:
@@ -220,37 +310,81 @@ class StructureWriteService:
             raise
         return read, [_unsupported(label, reason) for label, reason in read.refused]
 
-    def submit(self, principal: Principal, body: bytes, content_type: str | None,
-               path_type: ArtefactType | None = None, request_id: str = "") -> WriteAnswer:
+    def submit(
+        self,
+        principal: Principal,
+        body: bytes,
+        content_type: str | None,
+        path_type: ArtefactType | None = None,
+        request_id: str = "",
+    ) -> WriteAnswer:
         """``POST /structure[/{type}]``: create or replace every artefact of a message, all or nothing."""
-        action, target = "structure.submit", f"structure/{path_type.info.v3_resource if path_type else '*'}"
+        action, target = (
+            "structure.submit",
+            f"structure/{path_type.info.v3_resource if path_type else '*'}",
+        )
         read, results = self._read(principal, action, target, body, content_type, request_id)
         fitting = [a for a in read.artefacts if path_type is None or a.type is path_type]
         if path_type is not None:
-            results += [ArtefactResult(a.ref, "Append", "Failure", 422,
-                                       (f"is a {a.type.info.cls}, but the URL names {path_type.info.cls} structures",))
-                        for a in read.artefacts if a.type is not path_type]
-        answer = self._store_all(principal, fitting, results, must_exist=False, warnings=read.warnings)
+            results += [
+                ArtefactResult(
+                    a.ref,
+                    "Append",
+                    "Failure",
+                    422,
+                    (f"is a {a.type.info.cls}, but the URL names {path_type.info.cls} structures",),
+                )
+                for a in read.artefacts
+                if a.type is not path_type
+            ]
+        answer = self._store_all(
+            principal, fitting, results, must_exist=False, warnings=read.warnings
+        )
         self._record(principal, action, target, answer, request_id)
         return answer
 
-    def replace(self, principal: Principal, ref: MaintainableRef, body: bytes, content_type: str | None,
-                request_id: str = "") -> WriteAnswer:
+    def replace(
+        self,
+        principal: Principal,
+        ref: MaintainableRef,
+        body: bytes,
+        content_type: str | None,
+        request_id: str = "",
+    ) -> WriteAnswer:
         """``PUT /structure/{type}/{agency}/{id}/{version}``: replace exactly that artefact."""
         action, target = "structure.replace", _path(ref)
         read, results = self._read(principal, action, target, body, content_type, request_id)
         matching = [a for a in read.artefacts if a.ref == ref]
         others = [a for a in read.artefacts if a.ref != ref]
-        results += [ArtefactResult(a.ref, "Replace", "Failure", 422,
-                                   (f"the URL names {ref}: a PUT body holds exactly that artefact",)) for a in others]
+        results += [
+            ArtefactResult(
+                a.ref,
+                "Replace",
+                "Failure",
+                422,
+                (f"the URL names {ref}: a PUT body holds exactly that artefact",),
+            )
+            for a in others
+        ]
         if not matching:
-            results.append(ArtefactResult(ref, "Replace", "Failure", 422,
-                                          (f"the body does not hold {ref}, which the URL names",)))
-        answer = self._store_all(principal, matching, results, must_exist=True, warnings=read.warnings)
+            results.append(
+                ArtefactResult(
+                    ref,
+                    "Replace",
+                    "Failure",
+                    422,
+                    (f"the body does not hold {ref}, which the URL names",),
+                )
+            )
+        answer = self._store_all(
+            principal, matching, results, must_exist=True, warnings=read.warnings
+        )
         self._record(principal, action, target, answer, request_id)
         return answer
 
-    def delete(self, principal: Principal, ref: MaintainableRef, request_id: str = "") -> WriteAnswer:
+    def delete(
+        self, principal: Principal, ref: MaintainableRef, request_id: str = ""
+    ) -> WriteAnswer:
         """``DELETE /structure/{type}/{agency}/{id}/{version}``: 404 unknown, 409 final, referenced or holding data."""
         outcome = self._store.delete(ref)
         result = _result(outcome, delete=True)
@@ -260,8 +394,15 @@ class StructureWriteService:
 
     # ------------------------------------------------------------------ internals
 
-    def _store_all(self, principal: Principal, artefacts: list[Artefact], results: list[ArtefactResult],
-                   *, must_exist: bool, warnings: dict[MaintainableRef, list[str]] | None = None) -> WriteAnswer:
+    def _store_all(
+        self,
+        principal: Principal,
+        artefacts: list[Artefact],
+        results: list[ArtefactResult],
+        *,
+        must_exist: bool,
+        warnings: dict[MaintainableRef, list[str]] | None = None,
+    ) -> WriteAnswer:
         receiver = _receiver(principal)
         forbidden = []
         in_message = {a.ref: a for a in artefacts}
@@ -272,34 +413,66 @@ class StructureWriteService:
                     try:
                         require_structure_writer(principal, agency)
                     except ForbiddenError:
-                        raise ForbiddenError(f"{principal.label} may not write {artefact.ref}: it {why}, and "
-                                             f"only administrators and maintainers of agency {agency} may grant "
-                                             "or restrict rights on it") from None
+                        raise ForbiddenError(
+                            f"{principal.label} may not write {artefact.ref}: it {why}, and "
+                            f"only administrators and maintainers of agency {agency} may grant "
+                            "or restrict rights on it"
+                        ) from None
             except ForbiddenError as exc:
-                forbidden.append(ArtefactResult(artefact.ref, "Append", "Failure", 403, (exc.message,)))
+                forbidden.append(
+                    ArtefactResult(artefact.ref, "Append", "Failure", 403, (exc.message,))
+                )
         if forbidden:
             denied = {r.ref for r in forbidden}
-            others = [ArtefactResult(a.ref, "Append", "Failure", 424,
-                                     ("not written: the message holds artefacts this token may not write",))
-                      for a in artefacts if a.ref not in denied]
+            others = [
+                ArtefactResult(
+                    a.ref,
+                    "Append",
+                    "Failure",
+                    424,
+                    ("not written: the message holds artefacts this token may not write",),
+                )
+                for a in artefacts
+                if a.ref not in denied
+            ]
             return WriteAnswer(403, results + forbidden + others, receiver)
         if not artefacts:
             return WriteAnswer(_status(results, False), results, receiver)
         # Refusals found before the store (wrong type, unsupported constructs) still get every artefact checked.
-        report = self._store.submit(artefacts, strict=True, atomic=True, must_exist=must_exist, dry_run=bool(results),
-                                    authority=ANY_AGENCY if principal.is_admin else principal.agency or "",
-                                    warnings=warnings)
+        report = self._store.submit(
+            artefacts,
+            strict=True,
+            atomic=True,
+            must_exist=must_exist,
+            dry_run=bool(results),
+            authority=ANY_AGENCY if principal.is_admin else principal.agency or "",
+            warnings=warnings,
+        )
         stored = [_result(o) for o in report.outcomes]
         if results:
-            stored = [r if r.status == "Failure" else
-                      ArtefactResult(r.ref, r.action, "Failure", 424,
-                                     ("not written: other artefacts of the message were refused",)) for r in stored]
-        created = [o.ref for o in report.outcomes if o.status in ("created", "stub")] if not results else []
+            stored = [
+                r
+                if r.status == "Failure"
+                else ArtefactResult(
+                    r.ref,
+                    r.action,
+                    "Failure",
+                    424,
+                    ("not written: other artefacts of the message were refused",),
+                )
+                for r in stored
+            ]
+        created = (
+            [o.ref for o in report.outcomes if o.status in ("created", "stub")]
+            if not results
+            else []
+        )
         all_results = results + stored
         return WriteAnswer(_status(all_results, bool(created)), all_results, receiver, created)
 
-    def _governed_agencies(self, artefact: Artefact,
-                           in_message: dict[MaintainableRef, Artefact]) -> list[tuple[str, str]]:
+    def _governed_agencies(
+        self, artefact: Artefact, in_message: dict[MaintainableRef, Artefact]
+    ) -> list[tuple[str, str]]:
         """(agency, why) of every agency whose rights an agreement or a constraint grants or restricts
         (ADR 0011): the dataflow an agreement entitles to, what a constraint is attached to (and the
         dataflow of an agreement it is attached to)."""
@@ -310,23 +483,38 @@ class StructureWriteService:
         elif isinstance(details, ConstraintDetails):
             for attachment in details.attachments:
                 ref = attachment.ref
-                if ref is None or ref.type not in (ArtefactType.DATAFLOW, ArtefactType.DATA_STRUCTURE,
-                                                   ArtefactType.PROVISION_AGREEMENT):
+                if ref is None or ref.type not in (
+                    ArtefactType.DATAFLOW,
+                    ArtefactType.DATA_STRUCTURE,
+                    ArtefactType.PROVISION_AGREEMENT,
+                ):
                     continue
                 out.append((ref.agency, f"is attached to {ref}"))
                 if ref.type is ArtefactType.PROVISION_AGREEMENT:
                     pa = in_message.get(ref) or self._store.stored(ref)
                     if pa is not None and isinstance(pa.details, ProvisionAgreementDetails):
-                        out.append((pa.details.dataflow.agency,
-                                    f"is attached to {ref}, which covers {pa.details.dataflow}"))
+                        out.append(
+                            (
+                                pa.details.dataflow.agency,
+                                f"is attached to {ref}, which covers {pa.details.dataflow}",
+                            )
+                        )
         return out
 
-    def _record(self, principal: Principal, action: str, target: str, answer: WriteAnswer,
-                request_id: str) -> None:
+    def _record(
+        self, principal: Principal, action: str, target: str, answer: WriteAnswer, request_id: str
+    ) -> None:
         # Refusals are named like the errors raised before the store saw the message (401, 400, 413 ...).
         outcome = _OUTCOMES.get(answer.status, "refused")
-        self._audit.record(principal.label, action, target, outcome, answer.status,
-                           {"artefacts": [r.as_dict() for r in answer.results[:200]]}, request_id)
+        self._audit.record(
+            principal.label,
+            action,
+            target,
+            outcome,
+            answer.status,
+            {"artefacts": [r.as_dict() for r in answer.results[:200]]},
+            request_id,
+        )
 
 
 def _path(ref: MaintainableRef) -> str:

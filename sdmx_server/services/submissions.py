@@ -65,7 +65,9 @@ class ErrorSpool:
 
     first: list[ValidationError] = field(default_factory=list)
     count: int = 0
-    _file: IO[str] = field(default_factory=lambda: tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+"))
+    _file: IO[str] = field(
+        default_factory=lambda: tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+")
+    )
 
     def add(self, err: ValidationError) -> None:
         """Record one error."""
@@ -89,8 +91,13 @@ class ErrorSpool:
 class SubmissionService:
     """Runs, queues and reports data submissions."""
 
-    def __init__(self, data_write: DataWriteService, sessions: sessionmaker[Session],
-                 write_sessions: sessionmaker[Session], public_url: str) -> None:
+    def __init__(
+        self,
+        data_write: DataWriteService,
+        sessions: sessionmaker[Session],
+        write_sessions: sessionmaker[Session],
+        public_url: str,
+    ) -> None:
         self.data_write = data_write
         self._sessions = sessions
         self._writes = write_sessions
@@ -100,44 +107,73 @@ class SubmissionService:
 
     # ------------------------------------------------------------------ authorisation
 
-    def authorize(self, principal: Principal, target_type: str, agency: str, resource_id: str,
-                  version: str) -> Target:
+    def authorize(
+        self, principal: Principal, target_type: str, agency: str, resource_id: str, version: str
+    ) -> Target:
         """The dataflow (and provision agreement) this principal may write; 401/403/404 otherwise."""
         require_authenticated(principal)
         if principal.kind not in ("provider", "admin"):
-            raise ForbiddenError(f"{principal.label} may not submit data (producers and administrators may)")
+            raise ForbiddenError(
+                f"{principal.label} may not submit data (producers and administrators may)"
+            )
         with self._sessions() as session:
             if target_type == "provisionagreement":
-                ref = MaintainableRef(type=ArtefactType.PROVISION_AGREEMENT, agency=agency, id=resource_id,
-                                      version=version)
+                ref = MaintainableRef(
+                    type=ArtefactType.PROVISION_AGREEMENT,
+                    agency=agency,
+                    id=resource_id,
+                    version=version,
+                )
                 row = repo.get_row(session, ref)
                 if row is None:
                     raise NoResultsError(f"No provision agreement {ref.triplet}")
                 pa = repo.row_to_artefact(row)
                 assert isinstance(pa.details, ProvisionAgreementDetails)
-                if not principal.is_admin and (principal.provider is None
-                                               or principal.provider != pa.details.data_provider):
-                    raise ForbiddenError(f"{principal.label} is not the data provider of {ref.triplet}")
+                if not principal.is_admin and (
+                    principal.provider is None or principal.provider != pa.details.data_provider
+                ):
+                    raise ForbiddenError(
+                        f"{principal.label} is not the data provider of {ref.triplet}"
+                    )
                 if not has_authority(row.agency_id, row.authority, pa.details.dataflow.agency):
                     # An agreement without authority over its dataflow entitles nobody (ADR 0011).
-                    raise ForbiddenError(f"{ref.triplet} grants nothing: it was not written with rights on agency "
-                                         f"{pa.details.dataflow.agency}, which maintains {pa.details.dataflow.triplet}")
+                    raise ForbiddenError(
+                        f"{ref.triplet} grants nothing: it was not written with rights on agency "
+                        f"{pa.details.dataflow.agency}, which maintains {pa.details.dataflow.triplet}"
+                    )
                 return Target(pa.details.dataflow, ref, ref.triplet)
-            flow_row = resolve_dataflow(session, agency, resource_id, None if version in ("latest", "~") else version)
+            flow_row = resolve_dataflow(
+                session, agency, resource_id, None if version in ("latest", "~") else version
+            )
             flow = repo.ref_of_row(flow_row)
             if principal.is_admin:
                 return Target(flow, None, flow.triplet)
-            pas = [pa for pa in provision_agreements_of(session, flow_row)
-                   if isinstance(pa.details, ProvisionAgreementDetails) and pa.details.data_provider == principal.provider]
+            pas = [
+                pa
+                for pa in provision_agreements_of(session, flow_row)
+                if isinstance(pa.details, ProvisionAgreementDetails)
+                and pa.details.data_provider == principal.provider
+            ]
             if not pas:
-                raise ForbiddenError(f"{principal.label} has no provision agreement for {flow.triplet}")
+                raise ForbiddenError(
+                    f"{principal.label} has no provision agreement for {flow.triplet}"
+                )
             return Target(flow, pas[0].ref, flow.triplet)
 
     # ------------------------------------------------------------------ running
 
-    def run(self, principal: str, token_pk: int | None, target: Target, body: BinaryIO, content_type: str | None,
-            options: dict[str, Any], submission_id: str | None = None, base_url: str | None = None,
-            lease_owner: str | None = None) -> dict[str, Any]:
+    def run(
+        self,
+        principal: str,
+        token_pk: int | None,
+        target: Target,
+        body: BinaryIO,
+        content_type: str | None,
+        options: dict[str, Any],
+        submission_id: str | None = None,
+        base_url: str | None = None,
+        lease_owner: str | None = None,
+    ) -> dict[str, Any]:
         """Validate and write; store the report; return it (first page of errors).
 
         ``principal`` is the submitter's audit label and ``token_pk`` its token;
@@ -154,72 +190,165 @@ class SubmissionService:
 
         def record_with_data(session: Session, result: SubmissionResult) -> None:
             report = self._report(submission_id, target, result, spool, base)
-            self._write_row(session, submission_id, principal, token_pk, target, content_type, options, result,
-                            report, spool, lease_owner)
+            self._write_row(
+                session,
+                submission_id,
+                principal,
+                token_pk,
+                target,
+                content_type,
+                options,
+                result,
+                report,
+                spool,
+                lease_owner,
+            )
             stored["report"] = report
 
-        release = datetime.fromisoformat(options["releaseDate"]) if options.get("releaseDate") else None
+        release = (
+            datetime.fromisoformat(options["releaseDate"]) if options.get("releaseDate") else None
+        )
         try:
             try:
                 result = self.data_write.submit(
-                    body, content_type=content_type, dataflow=target.dataflow,
-                    provision_agreement=target.provision_agreement, release_at=release,
-                    dry_run=bool(options.get("dryRun")), principal=principal, source=f"submission {submission_id}",
-                    on_error=spool.add, keep_errors=0, before_commit=record_with_data)
+                    body,
+                    content_type=content_type,
+                    dataflow=target.dataflow,
+                    provision_agreement=target.provision_agreement,
+                    release_at=release,
+                    dry_run=bool(options.get("dryRun")),
+                    principal=principal,
+                    source=f"submission {submission_id}",
+                    on_error=spool.add,
+                    keep_errors=0,
+                    before_commit=record_with_data,
+                )
             except (DataReadError, SemanticError, NoResultsError) as exc:
                 # Unreadable, or naming another dataflow than the URL's: reported like any other error.
                 spool.add(ValidationError(getattr(exc, "location", "line 1"), "", "", exc.message))
-                result = SubmissionResult(dataflow=target.dataflow, format=content_type or "", dry_run=bool(options.get("dryRun")))
+                result = SubmissionResult(
+                    dataflow=target.dataflow,
+                    format=content_type or "",
+                    dry_run=bool(options.get("dryRun")),
+                )
                 result.error_count = spool.count
             if "report" in stored:
                 return dict(stored["report"])
             report = self._report(submission_id, target, result, spool, base)
-            self._store(submission_id, principal, token_pk, target, content_type, options, result, report, spool,
-                        lease_owner)
+            self._store(
+                submission_id,
+                principal,
+                token_pk,
+                target,
+                content_type,
+                options,
+                result,
+                report,
+                spool,
+                lease_owner,
+            )
             return report
         finally:
             spool.close()
 
-    def _report(self, submission_id: str, target: Target, result: SubmissionResult,
-                spool: ErrorSpool, base: str) -> dict[str, Any]:
+    def _report(
+        self,
+        submission_id: str,
+        target: Target,
+        result: SubmissionResult,
+        spool: ErrorSpool,
+        base: str,
+    ) -> dict[str, Any]:
         c = result.counts
         if result.error_count:
             status = "invalid"
         else:
             status = "valid" if result.dry_run else "written"
         report: dict[str, Any] = {
-            "submission": submission_id, "status": status, "dataflow": target.dataflow.triplet,
-            "provisionAgreement": target.provision_agreement.triplet if target.provision_agreement else None,
-            "format": result.format, "dryRun": result.dry_run, "rows": result.rows,
+            "submission": submission_id,
+            "status": status,
+            "dataflow": target.dataflow.triplet,
+            "provisionAgreement": target.provision_agreement.triplet
+            if target.provision_agreement
+            else None,
+            "format": result.format,
+            "dryRun": result.dry_run,
+            "rows": result.rows,
             "releaseDate": result.release_at.isoformat() if result.release_at else None,
-            "inserted": c.inserted, "updated": c.updated, "deleted": c.deleted, "unchanged": c.unchanged,
-            "errorCount": result.error_count, "errors": [e.as_dict() for e in spool.first],
+            "inserted": c.inserted,
+            "updated": c.updated,
+            "deleted": c.deleted,
+            "unchanged": c.unchanged,
+            "errorCount": result.error_count,
+            "errors": [e.as_dict() for e in spool.first],
             "statusUrl": f"{base}/rest/v2/submissions/{submission_id}",
         }
         if result.error_count > len(spool.first):
-            report["nextErrors"] = (f"{base}/rest/v2/submissions/{submission_id}/errors"
-                                    f"?offset={len(spool.first)}&limit={FIRST_PAGE}")
+            report["nextErrors"] = (
+                f"{base}/rest/v2/submissions/{submission_id}/errors"
+                f"?offset={len(spool.first)}&limit={FIRST_PAGE}"
+            )
         return report
 
-    def _store(self, submission_id: str, principal: str, token_pk: int | None, target: Target,
-               content_type: str | None, options: dict[str, Any], result: SubmissionResult, report: dict[str, Any],
-               spool: ErrorSpool, lease_owner: str | None) -> None:
+    def _store(
+        self,
+        submission_id: str,
+        principal: str,
+        token_pk: int | None,
+        target: Target,
+        content_type: str | None,
+        options: dict[str, Any],
+        result: SubmissionResult,
+        report: dict[str, Any],
+        spool: ErrorSpool,
+        lease_owner: str | None,
+    ) -> None:
         with self._writes() as session, session.begin():
-            self._write_row(session, submission_id, principal, token_pk, target, content_type, options, result,
-                            report, spool, lease_owner)
+            self._write_row(
+                session,
+                submission_id,
+                principal,
+                token_pk,
+                target,
+                content_type,
+                options,
+                result,
+                report,
+                spool,
+                lease_owner,
+            )
 
     @staticmethod
-    def _write_row(session: Session, submission_id: str, principal: str, token_pk: int | None, target: Target,
-                   content_type: str | None, options: dict[str, Any], result: SubmissionResult,
-                   report: dict[str, Any], spool: ErrorSpool, lease_owner: str | None) -> None:
+    def _write_row(
+        session: Session,
+        submission_id: str,
+        principal: str,
+        token_pk: int | None,
+        target: Target,
+        content_type: str | None,
+        options: dict[str, Any],
+        result: SubmissionResult,
+        report: dict[str, Any],
+        spool: ErrorSpool,
+        lease_owner: str | None,
+    ) -> None:
         summary = {k: v for k, v in report.items() if k != "errors"}
         row = session.get(Submission, submission_id, with_for_update=lease_owner is not None)
-        if lease_owner is not None and (row is None or row.lease_owner != lease_owner or row.status != "running"):
+        if lease_owner is not None and (
+            row is None or row.lease_owner != lease_owner or row.status != "running"
+        ):
             raise LeaseLostError(f"job {submission_id} is no longer leased to {lease_owner}")
         if row is None:
-            row = Submission(id=submission_id, target=target.label, principal=principal,
-                             token_pk=token_pk, content_type=content_type or "", options=options,
-                             created_at=utcnow(), status="running")
+            row = Submission(
+                id=submission_id,
+                target=target.label,
+                principal=principal,
+                token_pk=token_pk,
+                content_type=content_type or "",
+                options=options,
+                created_at=utcnow(),
+                status="running",
+            )
             session.add(row)
         row.dataflow = target.dataflow.triplet
         row.status = report["status"]
@@ -227,60 +356,116 @@ class SubmissionService:
         row.error_count = result.error_count
         row.finished_at = utcnow()
         row.lease_owner = None
-        session.execute(delete(SubmissionError).where(SubmissionError.submission_id == submission_id))
+        session.execute(
+            delete(SubmissionError).where(SubmissionError.submission_id == submission_id)
+        )
         session.flush()
         batch = []
         for seq, (loc, comp, value, reason) in enumerate(spool.all()):
-            batch.append({"submission_id": submission_id, "seq": seq, "location": loc, "component": comp,
-                          "value": value, "reason": reason})
+            batch.append(
+                {
+                    "submission_id": submission_id,
+                    "seq": seq,
+                    "location": loc,
+                    "component": comp,
+                    "value": value,
+                    "reason": reason,
+                }
+            )
             if len(batch) >= 5000:
                 session.execute(insert(SubmissionError), batch)
                 batch = []
         if batch:
             session.execute(insert(SubmissionError), batch)
-        session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id))
+        session.execute(
+            delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id)
+        )
 
     # ------------------------------------------------------------------ reports
 
-    def status(self, submission_id: str, principal: Principal, base_url: str | None = None) -> dict[str, Any]:
+    def status(
+        self, submission_id: str, principal: Principal, base_url: str | None = None
+    ) -> dict[str, Any]:
         """The stored report and job state, with the first 1,000 errors (``nextErrors`` links the rest)."""
         base = base_url or self.public_url
         with self._sessions() as session:
             row = self._visible(session, submission_id, principal)
             first = session.execute(
-                select(SubmissionError).where(SubmissionError.submission_id == submission_id)
-                .order_by(SubmissionError.seq).limit(FIRST_PAGE)).scalars()
-            errors = [{"location": e.location, "component": e.component, "value": e.value, "reason": e.reason}
-                      for e in first]
+                select(SubmissionError)
+                .where(SubmissionError.submission_id == submission_id)
+                .order_by(SubmissionError.seq)
+                .limit(FIRST_PAGE)
+            ).scalars()
+            errors = [
+                {
+                    "location": e.location,
+                    "component": e.component,
+                    "value": e.value,
+                    "reason": e.reason,
+                }
+                for e in first
+            ]
             out: dict[str, Any] = {
-                "submission": row.id, "status": row.status, "target": row.target, "principal": row.principal,
+                "submission": row.id,
+                "status": row.status,
+                "target": row.target,
+                "principal": row.principal,
                 "createdAt": as_utc(row.created_at).isoformat(),
                 "finishedAt": as_utc(row.finished_at).isoformat() if row.finished_at else None,
-                "attempts": row.attempts, "errorCount": row.error_count, **row.report, "errors": errors,
-                "errorsUrl": f"{base}/rest/v2/submissions/{row.id}/errors?offset=0&limit={FIRST_PAGE}"}
+                "attempts": row.attempts,
+                "errorCount": row.error_count,
+                **row.report,
+                "errors": errors,
+                "errorsUrl": f"{base}/rest/v2/submissions/{row.id}/errors?offset=0&limit={FIRST_PAGE}",
+            }
             out.pop("nextErrors", None)
             if row.error_count > len(errors):
-                out["nextErrors"] = (f"{base}/rest/v2/submissions/{row.id}/errors"
-                                     f"?offset={len(errors)}&limit={FIRST_PAGE}")
+                out["nextErrors"] = (
+                    f"{base}/rest/v2/submissions/{row.id}/errors"
+                    f"?offset={len(errors)}&limit={FIRST_PAGE}"
+                )
             return out
 
-    def errors(self, submission_id: str, principal: Principal, offset: int, limit: int,
-               base_url: str | None = None) -> dict[str, Any]:
+    def errors(
+        self,
+        submission_id: str,
+        principal: Principal,
+        offset: int,
+        limit: int,
+        base_url: str | None = None,
+    ) -> dict[str, Any]:
         """One page of a submission's errors."""
         base = base_url or self.public_url
         with self._sessions() as session:
             row = self._visible(session, submission_id, principal)
             errors = session.execute(
-                select(SubmissionError).where(SubmissionError.submission_id == submission_id,
-                                              SubmissionError.seq >= offset)
-                .order_by(SubmissionError.seq).limit(limit)).scalars()
-            page = [{"location": e.location, "component": e.component, "value": e.value, "reason": e.reason}
-                    for e in errors]
-            out: dict[str, Any] = {"submission": row.id, "errorCount": row.error_count, "offset": offset,
-                                   "errors": page}
+                select(SubmissionError)
+                .where(
+                    SubmissionError.submission_id == submission_id, SubmissionError.seq >= offset
+                )
+                .order_by(SubmissionError.seq)
+                .limit(limit)
+            ).scalars()
+            page = [
+                {
+                    "location": e.location,
+                    "component": e.component,
+                    "value": e.value,
+                    "reason": e.reason,
+                }
+                for e in errors
+            ]
+            out: dict[str, Any] = {
+                "submission": row.id,
+                "errorCount": row.error_count,
+                "offset": offset,
+                "errors": page,
+            }
             if offset + len(page) < row.error_count:
-                out["next"] = (f"{base}/rest/v2/submissions/{row.id}/errors"
-                               f"?offset={offset + len(page)}&limit={limit}")
+                out["next"] = (
+                    f"{base}/rest/v2/submissions/{row.id}/errors"
+                    f"?offset={offset + len(page)}&limit={limit}"
+                )
             return out
 
     @staticmethod
@@ -293,27 +478,54 @@ class SubmissionService:
             return row
         # Any token of the same producer sees its submissions (tokens are rotated; the producer stays).
         submitter = session.get(AuthToken, row.token_pk) if row.token_pk is not None else None
-        if principal.provider_pk is not None and submitter is not None and \
-                submitter.provider_pk == principal.provider_pk:
+        if (
+            principal.provider_pk is not None
+            and submitter is not None
+            and submitter.provider_pk == principal.provider_pk
+        ):
             return row
-        raise ForbiddenError("Only the submitting producer and administrators can see this submission")
+        raise ForbiddenError(
+            "Only the submitting producer and administrators can see this submission"
+        )
 
     # ------------------------------------------------------------------ jobs
 
-    def enqueue(self, principal: Principal, target: Target, body: BinaryIO, content_type: str | None,
-                options: dict[str, Any], base_url: str | None = None) -> str:
+    def enqueue(
+        self,
+        principal: Principal,
+        target: Target,
+        body: BinaryIO,
+        content_type: str | None,
+        options: dict[str, Any],
+        base_url: str | None = None,
+    ) -> str:
         """Queue a submission as a job; its body goes into the database."""
         submission_id = str(uuid.uuid4())
         with self._writes() as session, session.begin():
-            session.add(Submission(id=submission_id, target=target.label, dataflow=target.dataflow.triplet,
-                                   target_type="provisionagreement" if target.provision_agreement else "dataflow",
-                                   principal=principal.label, token_pk=principal.token_pk,
-                                   content_type=content_type or "",
-                                   options={**options, "_target": [target.dataflow.model_dump(mode="json"),
-                                            target.provision_agreement.model_dump(mode="json") if target.provision_agreement else None],
-                                            "_principal": principal.label,  # who submitted, for the job runner
-                                            "_base_url": base_url or self.public_url},
-                                   status="queued", created_at=utcnow()))
+            session.add(
+                Submission(
+                    id=submission_id,
+                    target=target.label,
+                    dataflow=target.dataflow.triplet,
+                    target_type="provisionagreement" if target.provision_agreement else "dataflow",
+                    principal=principal.label,
+                    token_pk=principal.token_pk,
+                    content_type=content_type or "",
+                    options={
+                        **options,
+                        "_target": [
+                            target.dataflow.model_dump(mode="json"),
+                            target.provision_agreement.model_dump(mode="json")
+                            if target.provision_agreement
+                            else None,
+                        ],
+                        "_principal": principal.label,  # who submitted, for the job runner
+                        "_base_url": base_url or self.public_url,
+                    },
+                    status="queued",
+                    created_at=utcnow(),
+                )
+            )
             session.flush()
             seq = 0
             total = 0
@@ -334,10 +546,15 @@ class SubmissionService:
         now = utcnow()
         gave_up: tuple[str, str, str, str] | None = None
         with self._writes() as session, session.begin():
-            stmt = (select(Submission).where(
-                (Submission.status == "queued")
-                | ((Submission.status == "running") & (Submission.lease_until < now)))
-                .order_by(Submission.created_at).limit(1))
+            stmt = (
+                select(Submission)
+                .where(
+                    (Submission.status == "queued")
+                    | ((Submission.status == "running") & (Submission.lease_until < now))
+                )
+                .order_by(Submission.created_at)
+                .limit(1)
+            )
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             row = session.execute(stmt).scalar_one_or_none()
@@ -346,9 +563,14 @@ class SubmissionService:
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = "failed"
                 row.finished_at = now
-                row.report = {**row.report, "status": "failed",
-                              "reason": f"gave up after {row.attempts} interrupted attempts"}
-                session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == row.id))
+                row.report = {
+                    **row.report,
+                    "status": "failed",
+                    "reason": f"gave up after {row.attempts} interrupted attempts",
+                }
+                session.execute(
+                    delete(SubmissionChunk).where(SubmissionChunk.submission_id == row.id)
+                )
                 gave_up = (row.principal, row.target, row.id, row.report["reason"])
             else:
                 row.status = "running"
@@ -358,8 +580,14 @@ class SubmissionService:
                 return row.id
         if gave_up is not None:
             principal, target, submission_id, reason = gave_up
-            self.audit.record(principal, "data.job", target, "failed", 500, {"submission": submission_id,
-                                                                             "reason": reason})
+            self.audit.record(
+                principal,
+                "data.job",
+                target,
+                "failed",
+                500,
+                {"submission": submission_id, "reason": reason},
+            )
         return None
 
     def renew(self, submission_id: str, owner: str, lease: timedelta) -> bool:
@@ -387,20 +615,51 @@ class SubmissionService:
             token_pk = row.token_pk
             content_type = row.content_type
             body = tempfile.SpooledTemporaryFile(max_size=8 << 20)
-            for (data,) in session.execute(select(SubmissionChunk.data).where(SubmissionChunk.submission_id == submission_id)
-                                           .order_by(SubmissionChunk.seq)):
+            for (data,) in session.execute(
+                select(SubmissionChunk.data)
+                .where(SubmissionChunk.submission_id == submission_id)
+                .order_by(SubmissionChunk.seq)
+            ):
                 body.write(data)
         body.seek(0)
         try:
             flow_json, pa_json = options.pop("_target")
-            target = Target(MaintainableRef.model_validate(flow_json),
-                            MaintainableRef.model_validate(pa_json) if pa_json else None, row.target)
-            report = self.run(label, token_pk, target, cast(BinaryIO, body), content_type, options,
-                              submission_id=submission_id, base_url=base_url, lease_owner=owner)
-            self.audit.record(label, "data.job", row.target, report["status"],
-                              200 if report["status"] in ("written", "valid") else 422,
-                              {k: report[k] for k in ("submission", "rows", "inserted", "updated", "deleted",
-                                                      "errorCount", "dryRun", "releaseDate")})
+            target = Target(
+                MaintainableRef.model_validate(flow_json),
+                MaintainableRef.model_validate(pa_json) if pa_json else None,
+                row.target,
+            )
+            report = self.run(
+                label,
+                token_pk,
+                target,
+                cast(BinaryIO, body),
+                content_type,
+                options,
+                submission_id=submission_id,
+                base_url=base_url,
+                lease_owner=owner,
+            )
+            self.audit.record(
+                label,
+                "data.job",
+                row.target,
+                report["status"],
+                200 if report["status"] in ("written", "valid") else 422,
+                {
+                    k: report[k]
+                    for k in (
+                        "submission",
+                        "rows",
+                        "inserted",
+                        "updated",
+                        "deleted",
+                        "errorCount",
+                        "dryRun",
+                        "releaseDate",
+                    )
+                },
+            )
         except LeaseLostError as exc:
             log.warning("%s: nothing written; the worker holding the lease runs it", exc)
         except SdmxError as exc:
@@ -420,7 +679,15 @@ class SubmissionService:
             row.finished_at = utcnow()
             reason = safe_text(reason, 2000)  # jsonb refuses NUL; a client's text may be in it
             row.report = {**row.report, "status": "failed", "reason": reason}
-            session.execute(delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id))
+            session.execute(
+                delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id)
+            )
             principal, target = row.principal, row.target
-        self.audit.record(principal, "data.job", target, "failed", 500, {"submission": submission_id, "reason": reason})
-
+        self.audit.record(
+            principal,
+            "data.job",
+            target,
+            "failed",
+            500,
+            {"submission": submission_id, "reason": reason},
+        )

@@ -18,8 +18,12 @@ from sdmx_server.domain.data_filter import Op, Predicate
 from sdmx_server.domain.errors import BadRequestError
 from sdmx_server.domain.periods import PeriodError, parse_query_bound
 
-TargetKind = Literal["dimension", "time", "measure", "obs_attribute", "series_attribute", "dataset_attribute"]
-SERIES_LEVEL: frozenset[TargetKind] = frozenset({"dimension", "series_attribute", "dataset_attribute"})
+TargetKind = Literal[
+    "dimension", "time", "measure", "obs_attribute", "series_attribute", "dataset_attribute"
+]
+SERIES_LEVEL: frozenset[TargetKind] = frozenset(
+    {"dimension", "series_attribute", "dataset_attribute"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +77,23 @@ class _Names:
         return name
 
 
-def _value_condition(dialect: str, expr: str, pred: Predicate, names: _Names, *, numeric: bool) -> str:
+def _value_condition(
+    dialect: str, expr: str, pred: Predicate, names: _Names, *, numeric: bool
+) -> str:
     if pred.op in _COMPARE:
         value: Any = pred.value
         if numeric:
             try:
                 value = float(pred.value)
             except ValueError:
-                raise BadRequestError(f"'{pred.value[:40]}' is not a number (the measure is numeric)") from None
-            expr = f"CAST({expr} AS DOUBLE PRECISION)" if dialect == "postgresql" else f"CAST({expr} AS REAL)"
+                raise BadRequestError(
+                    f"'{pred.value[:40]}' is not a number (the measure is numeric)"
+                ) from None
+            expr = (
+                f"CAST({expr} AS DOUBLE PRECISION)"
+                if dialect == "postgresql"
+                else f"CAST({expr} AS REAL)"
+            )
         name = names.bind(value)
         cond = f"{expr} {_COMPARE[pred.op]} :{name}"
         return f"({expr} IS NULL OR {cond})" if pred.op is Op.NE else cond
@@ -102,17 +114,22 @@ def _time_condition(dialect: str, pred: Predicate, names: _Names) -> str:
     s, e = names.bind(start), names.bind(end)
     overlap = f"(o.period_end >= :{s} AND o.period_start <= :{e})"
     return {
-        Op.GE: f"o.period_end >= :{s}", Op.LE: f"o.period_start <= :{e}",
-        Op.GT: f"o.period_start > :{e}", Op.LT: f"o.period_end < :{s}",
-        Op.EQ: overlap, Op.NE: f"NOT {overlap}",
+        Op.GE: f"o.period_end >= :{s}",
+        Op.LE: f"o.period_start <= :{e}",
+        Op.GT: f"o.period_start > :{e}",
+        Op.LT: f"o.period_end < :{s}",
+        Op.EQ: overlap,
+        Op.NE: f"NOT {overlap}",
     }[pred.op]
 
 
 def _attribute_exists(dialect: str, level: str, cf: ColumnFilter, body: str, visible: str) -> str:
     """Series- and data-set-level values live in ``data_attribute_value``: an EXISTS on the version seen."""
     link = "p.series_pk = s.pk" if level == "series" else "p.series_pk IS NULL"
-    return (f"EXISTS (SELECT 1 FROM data_attribute_value p WHERE p.dataflow_pk = s.dataflow_pk"
-            f" AND p.level = '{level}' AND {link} AND {visible} AND ({body}))")
+    return (
+        f"EXISTS (SELECT 1 FROM data_attribute_value p WHERE p.dataflow_pk = s.dataflow_pk"
+        f" AND p.level = '{level}' AND {link} AND {visible} AND ({body}))"
+    )
 
 
 def _alternative(dialect: str, cf: ColumnFilter, preds: Sequence[Predicate], names: _Names) -> str:
@@ -126,11 +143,19 @@ def _alternative(dialect: str, cf: ColumnFilter, preds: Sequence[Predicate], nam
         expr = _json(dialect, "o", cf.name)
     else:
         expr = _json(dialect, "p", cf.name)
-    return " AND ".join(_value_condition(dialect, expr, p, names, numeric=cf.numeric) for p in preds)
+    return " AND ".join(
+        _value_condition(dialect, expr, p, names, numeric=cf.numeric) for p in preds
+    )
 
 
-def compile_filters(filters: Sequence[ColumnFilter], dialect: str, params: dict[str, Any], *,
-                    attr_visible: str, series_only: bool = False) -> list[str]:
+def compile_filters(
+    filters: Sequence[ColumnFilter],
+    dialect: str,
+    params: dict[str, Any],
+    *,
+    attr_visible: str,
+    series_only: bool = False,
+) -> list[str]:
     """SQL conditions (ANDed by the caller) for ``filters``, their values bound in ``params``.
 
     ``attr_visible`` is the condition on ``p`` (a ``data_attribute_value`` row) that selects the
@@ -145,7 +170,13 @@ def compile_filters(filters: Sequence[ColumnFilter], dialect: str, params: dict[
         alts = [_alternative(dialect, cf, alt, names) for alt in cf.alternatives]
         if cf.kind in ("series_attribute", "dataset_attribute"):
             level = "series" if cf.kind == "series_attribute" else "dataset"
-            out.append(_attribute_exists(dialect, level, cf, " OR ".join(f"({a})" for a in alts), attr_visible))
+            out.append(
+                _attribute_exists(
+                    dialect, level, cf, " OR ".join(f"({a})" for a in alts), attr_visible
+                )
+            )
         else:
-            out.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(f"({a})" for a in alts) + ")")
+            out.append(
+                alts[0] if len(alts) == 1 else "(" + " OR ".join(f"({a})" for a in alts) + ")"
+            )
     return out

@@ -40,12 +40,18 @@ class ObservationFilter:
     first_n: int | None = None
     last_n: int | None = None
     obs_attrs: Sequence[str] = ()
-    order_dims: Sequence[int] | None = None  # cross-sectional order: key dimension indexes (0-based), obs dim last
+    order_dims: Sequence[int] | None = (
+        None  # cross-sectional order: key dimension indexes (0-based), obs dim last
+    )
     offset: int | None = None
     limit: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-    sort: Sequence[tuple[str, bool]] = ()  # REST 2.2 sort: (k{n} | pstart, descending), series kept together
-    columns: Sequence[ColumnFilter] = ()  # further predicates (SDMX REST 2.x c[] filters), compiled by data_filter_sql
+    sort: Sequence[
+        tuple[str, bool]
+    ] = ()  # REST 2.2 sort: (k{n} | pstart, descending), series kept together
+    columns: Sequence[
+        ColumnFilter
+    ] = ()  # further predicates (SDMX REST 2.x c[] filters), compiled by data_filter_sql
 
 
 def _attr_expr(dialect: str, attr: str) -> str:
@@ -73,8 +79,13 @@ def _full_keys(key: Sequence[frozenset[str] | None]) -> list[str] | None:
     return [".".join(c) for c in combos]
 
 
-def _where(f: ObservationFilter, params: dict[str, Any], dialect: str = "sqlite", *,
-           series_only: bool = False) -> list[str]:
+def _where(
+    f: ObservationFilter,
+    params: dict[str, Any],
+    dialect: str = "sqlite",
+    *,
+    series_only: bool = False,
+) -> list[str]:
     conds = ["s.dataflow_pk = :df"]
     params["df"] = f.dataflow_pk
     full = _full_keys(f.key)
@@ -83,7 +94,11 @@ def _where(f: ObservationFilter, params: dict[str, Any], dialect: str = "sqlite"
         for m, skey in enumerate(full):
             params[f"sk{m}"] = skey
             names.append(f":sk{m}")
-        conds.append(f"s.series_key IN ({', '.join(names)})" if len(names) > 1 else f"s.series_key = {names[0]}")
+        conds.append(
+            f"s.series_key IN ({', '.join(names)})"
+            if len(names) > 1
+            else f"s.series_key = {names[0]}"
+        )
     for n, values in enumerate(f.key if full is None else (), start=1):
         if values is None:
             continue
@@ -92,7 +107,9 @@ def _where(f: ObservationFilter, params: dict[str, Any], dialect: str = "sqlite"
             name = f"k{n}_{m}"
             params[name] = v
             names.append(":" + name)
-        conds.append(f"s.k{n} IN ({', '.join(names)})" if len(names) > 1 else f"s.k{n} = {names[0]}")
+        conds.append(
+            f"s.k{n} IN ({', '.join(names)})" if len(names) > 1 else f"s.k{n} = {names[0]}"
+        )
     if f.start is not None:
         conds.append("o.period_end >= :start")
         params["start"] = f.start
@@ -100,24 +117,38 @@ def _where(f: ObservationFilter, params: dict[str, Any], dialect: str = "sqlite"
         conds.append("o.period_start <= :end")
         params["end"] = f.end
     if f.provider_pks is not None:
-        conds.append("o.batch_pk IN (SELECT pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk IN ("
-                     + ", ".join(str(int(p)) for p in f.provider_pks or [-1]) + "))")
+        conds.append(
+            "o.batch_pk IN (SELECT pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk IN ("
+            + ", ".join(str(int(p)) for p in f.provider_pks or [-1])
+            + "))"
+        )
     params["at"] = f.at
     if f.columns:
-        conds += compile_filters(f.columns, dialect, params, attr_visible=_attr_visible(pending_of(f)),
-                                 series_only=series_only)
+        conds += compile_filters(
+            f.columns,
+            dialect,
+            params,
+            attr_visible=_attr_visible(pending_of(f)),
+            series_only=series_only,
+        )
     if f.mode == "preview":
         # the published state overlaid with the given embargoed batches (a producer's or an admin's preview)
         pending = ", ".join(str(int(b)) for b in f.extra.get("pending", ())) or "-1"
         seen = f"(w.valid_from <= :at OR w.batch_pk IN ({pending}))"
-        conds.append(f"(o.valid_from <= :at OR o.batch_pk IN ({pending})) AND NOT o.is_deleted AND NOT EXISTS ("
-                     "SELECT 1 FROM data_observation w WHERE w.series_pk = o.series_pk"
-                     " AND w.period_start = o.period_start AND w.period_end = o.period_end"
-                     f" AND w.valid_from > o.valid_from AND {seen})")
+        conds.append(
+            f"(o.valid_from <= :at OR o.batch_pk IN ({pending})) AND NOT o.is_deleted AND NOT EXISTS ("
+            "SELECT 1 FROM data_observation w WHERE w.series_pk = o.series_pk"
+            " AND w.period_start = o.period_start AND w.period_end = o.period_end"
+            f" AND w.valid_from > o.valid_from AND {seen})"
+        )
     elif f.mode == "current":
-        conds.append("o.valid_from <= :at AND (o.valid_to IS NULL OR o.valid_to > :at) AND NOT o.is_deleted")
+        conds.append(
+            "o.valid_from <= :at AND (o.valid_to IS NULL OR o.valid_to > :at) AND NOT o.is_deleted"
+        )
     elif f.mode == "changes":
-        conds.append("o.valid_from > :since AND o.valid_from <= :at AND (o.valid_to IS NULL OR o.valid_to > :at)")
+        conds.append(
+            "o.valid_from > :since AND o.valid_from <= :at AND (o.valid_to IS NULL OR o.valid_to > :at)"
+        )
         params["since"] = f.since
     else:  # history: every published version (with updatedAfter: those published after it)
         conds.append("o.valid_from <= :at")
@@ -131,15 +162,27 @@ def _bind(session: Session, params: dict[str, Any]) -> dict[str, Any]:
     return {k: to_db(session, v) if isinstance(v, datetime) else v for k, v in params.items()}
 
 
-def select_sql(f: ObservationFilter, dialect: str, *, ordered: bool = True) -> tuple[str, dict[str, Any]]:
+def select_sql(
+    f: ObservationFilter, dialect: str, *, ordered: bool = True
+) -> tuple[str, dict[str, Any]]:
     """The SELECT for ``f`` and its parameters (output columns as in the module docstring)."""
     params: dict[str, Any] = {}
     conds = _where(f, params, dialect)
     # The data set a row belongs to: one for plain answers; changed values (0) and deletions (1) for
     # updatedAfter; one per publication and kind (replace or delete) for includeHistory.
-    ds_key = {"current": "0", "preview": "0", "changes": "CASE WHEN o.is_deleted THEN 1 ELSE 0 END",
-              "history": "CAST(o.valid_from AS TEXT) || CASE WHEN o.is_deleted THEN '|D' ELSE '|R' END"}[f.mode]
-    cols = [f"{ds_key} AS ds", "s.pk AS spk", "s.series_key AS skey", "o.period AS period", "o.value AS value"]
+    ds_key = {
+        "current": "0",
+        "preview": "0",
+        "changes": "CASE WHEN o.is_deleted THEN 1 ELSE 0 END",
+        "history": "CAST(o.valid_from AS TEXT) || CASE WHEN o.is_deleted THEN '|D' ELSE '|R' END",
+    }[f.mode]
+    cols = [
+        f"{ds_key} AS ds",
+        "s.pk AS spk",
+        "s.series_key AS skey",
+        "o.period AS period",
+        "o.value AS value",
+    ]
     cols += [f"{_attr_expr(dialect, a)} AS a{i}" for i, a in enumerate(f.obs_attrs)]
     cols.append("o.period_start AS pstart")
     if f.mode == "history":
@@ -152,27 +195,40 @@ def select_sql(f: ObservationFilter, dialect: str, *, ordered: bool = True) -> t
         cols.append("ROW_NUMBER() OVER (PARTITION BY s.pk ORDER BY o.period_start) AS rn_first")
     if f.last_n:
         cols.append("ROW_NUMBER() OVER (PARTITION BY s.pk ORDER BY o.period_start DESC) AS rn_last")
-    inner = (f"SELECT {', '.join(cols)} FROM data_series s JOIN data_observation o ON o.series_pk = s.pk"
-             f" WHERE {' AND '.join(conds)}")
+    inner = (
+        f"SELECT {', '.join(cols)} FROM data_series s JOIN data_observation o ON o.series_pk = s.pk"
+        f" WHERE {' AND '.join(conds)}"
+    )
     keep = []
     if f.first_n:
         keep.append(f"rn_first <= {int(f.first_n)}")
     if f.last_n:
         keep.append(f"rn_last <= {int(f.last_n)}")
-    where = f" WHERE {' OR '.join(keep)}" if keep else ""  # first and last N together: both ends of each series
+    where = (
+        f" WHERE {' OR '.join(keep)}" if keep else ""
+    )  # first and last N together: both ends of each series
     out = ["ds", "spk", "skey", "period", "value"] + [f"a{i}" for i in range(len(f.obs_attrs))]
     if f.mode == "history":
         out += ["vfrom", "vto", "deleted"]
     if f.order_dims is not None:
-        order = ["ds"] + [f"k{n + 1}" for n in f.order_dims[:-1]] + ["pstart", f"k{f.order_dims[-1] + 1}"]
+        order = (
+            ["ds"]
+            + [f"k{n + 1}" for n in f.order_dims[:-1]]
+            + ["pstart", f"k{f.order_dims[-1] + 1}"]
+        )
     elif f.sort:
         # the sorted dimensions first, then the rest of the key (series stay together), then time
         time_desc = next((d for c, d in f.sort if c == "pstart"), False)
-        order = ["ds"] + [f"{c} DESC" if d else c for c, d in f.sort if c != "pstart"] + [
-            "skey", "pstart DESC" if time_desc else "pstart"]
+        order = (
+            ["ds"]
+            + [f"{c} DESC" if d else c for c, d in f.sort if c != "pstart"]
+            + ["skey", "pstart DESC" if time_desc else "pstart"]
+        )
     else:
         order = ["ds", "skey", "pstart"]
-    sql = f"SELECT {', '.join(out)} FROM ({inner}) w{where}" + (f" ORDER BY {', '.join(order)}" if ordered else "")
+    sql = f"SELECT {', '.join(out)} FROM ({inner}) w{where}" + (
+        f" ORDER BY {', '.join(order)}" if ordered else ""
+    )
     if f.limit is not None:
         sql += f" LIMIT {int(f.limit)}"
     if f.offset:
@@ -189,8 +245,10 @@ def stream_rows(session: Session, f: ObservationFilter) -> Iterator[list[tuple[A
     if dialect == "sqlite":
         yield from _sqlite_batches(session, sql, params)
         return
-    result = session.execute(text(sql).execution_options(stream_results=True, yield_per=FETCH_ROWS),
-                             _bind(session, params))
+    result = session.execute(
+        text(sql).execution_options(stream_results=True, yield_per=FETCH_ROWS),
+        _bind(session, params),
+    )
     while True:
         rows = result.fetchmany(FETCH_ROWS)
         if not rows:
@@ -198,7 +256,9 @@ def stream_rows(session: Session, f: ObservationFilter) -> Iterator[list[tuple[A
         yield [tuple(r) for r in rows]
 
 
-def _sqlite_batches(session: Session, sql: str, params: dict[str, Any]) -> Iterator[list[tuple[Any, ...]]]:
+def _sqlite_batches(
+    session: Session, sql: str, params: dict[str, Any]
+) -> Iterator[list[tuple[Any, ...]]]:
     """Row batches straight from the sqlite3 cursor (it streams; SQLAlchemy's row objects cost more)."""
     raw = session.connection().connection.driver_connection
     cursor = raw.execute(sql, _bind(session, params))  # type: ignore[union-attr]
@@ -216,17 +276,28 @@ def providers_with_data(session: Session, f: ObservationFilter) -> set[int]:
     """Data providers (item pks) that reported observations ``f`` selects (availability's
     ``references=dataproviderscheme``): one indexed existence probe per provider that ever wrote
     into the dataflow, so that no query scans every observation."""
-    candidates = [p for (p,) in session.execute(text(
-        "SELECT DISTINCT provider_pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk IS NOT NULL"),
-        {"df": f.dataflow_pk})]
+    candidates = [
+        p
+        for (p,) in session.execute(
+            text(
+                "SELECT DISTINCT provider_pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk IS NOT NULL"
+            ),
+            {"df": f.dataflow_pk},
+        )
+    ]
     found: set[int] = set()
     for provider in candidates:
         params: dict[str, Any] = {}
         conds = _where(f, params)
         params["prov"] = provider
-        conds.append("o.batch_pk IN (SELECT pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk = :prov)")
-        sql = ("SELECT 1 FROM data_observation o JOIN data_series s ON s.pk = o.series_pk WHERE "
-               + " AND ".join(conds) + " LIMIT 1")
+        conds.append(
+            "o.batch_pk IN (SELECT pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk = :prov)"
+        )
+        sql = (
+            "SELECT 1 FROM data_observation o JOIN data_series s ON s.pk = o.series_pk WHERE "
+            + " AND ".join(conds)
+            + " LIMIT 1"
+        )
         if session.execute(text(sql), _bind(session, params)).first() is not None:
             found.add(int(provider))
     return found
@@ -237,7 +308,11 @@ def count_rows(session: Session, f: ObservationFilter) -> int:
     dialect = session.get_bind().dialect.name
     g = ObservationFilter(**{**f.__dict__, "offset": None, "limit": None, "order_dims": None})
     sql, params = select_sql(g, dialect, ordered=False)
-    return int(session.execute(text(f"SELECT COUNT(*) FROM ({sql}) c"), _bind(session, params)).scalar_one())
+    return int(
+        session.execute(
+            text(f"SELECT COUNT(*) FROM ({sql}) c"), _bind(session, params)
+        ).scalar_one()
+    )
 
 
 def upper_bound_rows(session: Session, f: ObservationFilter, *, series: bool = False) -> int:
@@ -245,11 +320,18 @@ def upper_bound_rows(session: Session, f: ObservationFilter, *, series: bool = F
     with ``series`` the series (rows of :func:`series_keys`)."""
     params: dict[str, Any] = {}
     dialect = session.get_bind().dialect.name
-    conds = [c for c in _where(f, params, dialect, series_only=True) if not c.startswith("o.") and "o.batch_pk" not in c]
+    conds = [
+        c
+        for c in _where(f, params, dialect, series_only=True)
+        if not c.startswith("o.") and "o.batch_pk" not in c
+    ]
     params = {k: v for k, v in params.items() if not k.startswith(("start", "end", "since"))}
     what = "COUNT(*)" if series else "COALESCE(SUM(s.obs_count), 0)"
-    return int(session.execute(text(f"SELECT {what} FROM data_series s WHERE {' AND '.join(conds)}"),
-                               params).scalar_one())
+    return int(
+        session.execute(
+            text(f"SELECT {what} FROM data_series s WHERE {' AND '.join(conds)}"), params
+        ).scalar_one()
+    )
 
 
 def _attr_visible(pending: Sequence[int], alias: str = "p", at: str = ":at") -> str:
@@ -260,10 +342,12 @@ def _attr_visible(pending: Sequence[int], alias: str = "p", at: str = ":at") -> 
         return f"NOT {p}.is_deleted AND {p}.valid_from <= {at} AND ({p}.valid_to IS NULL OR {p}.valid_to > {at})"
     batches = ", ".join(str(int(b)) for b in pending)
     seen = f"(w.valid_from <= {at} OR w.batch_pk IN ({batches}))"
-    return (f"NOT {p}.is_deleted AND ({p}.valid_from <= {at} OR {p}.batch_pk IN ({batches})) AND NOT EXISTS ("
-            f"SELECT 1 FROM data_attribute_value w WHERE w.dataflow_pk = {p}.dataflow_pk AND w.level = {p}.level"
-            f" AND w.target_key = {p}.target_key AND (w.series_pk = {p}.series_pk OR (w.series_pk IS NULL AND"
-            f" {p}.series_pk IS NULL)) AND w.valid_from > {p}.valid_from AND {seen})")
+    return (
+        f"NOT {p}.is_deleted AND ({p}.valid_from <= {at} OR {p}.batch_pk IN ({batches})) AND NOT EXISTS ("
+        f"SELECT 1 FROM data_attribute_value w WHERE w.dataflow_pk = {p}.dataflow_pk AND w.level = {p}.level"
+        f" AND w.target_key = {p}.target_key AND (w.series_pk = {p}.series_pk OR (w.series_pk IS NULL AND"
+        f" {p}.series_pk IS NULL)) AND w.valid_from > {p}.valid_from AND {seen})"
+    )
 
 
 def pending_of(f: ObservationFilter) -> tuple[int, ...]:
@@ -271,31 +355,43 @@ def pending_of(f: ObservationFilter) -> tuple[int, ...]:
     return tuple(f.extra.get("pending", ())) if f.mode == "preview" else ()
 
 
-def series_attributes(session: Session, dataflow_pk: int, series_pks: Sequence[int], at: datetime,
-                      pending: Sequence[int] = ()) -> dict[int, dict[str, str]]:
+def series_attributes(
+    session: Session,
+    dataflow_pk: int,
+    series_pks: Sequence[int],
+    at: datetime,
+    pending: Sequence[int] = (),
+) -> dict[int, dict[str, str]]:
     """Series-level attribute values (published at ``at``, overlaid with ``pending`` batches) of these series."""
     if not series_pks:
         return {}
     out: dict[int, dict[str, str]] = {}
     for start in range(0, len(series_pks), 900):
-        chunk = ", ".join(str(int(p)) for p in series_pks[start:start + 900])
-        rows = session.execute(text(
-            f"SELECT p.series_pk, p.attrs FROM data_attribute_value p WHERE p.dataflow_pk = :df AND p.level = 'series'"
-            f" AND p.series_pk IN ({chunk}) AND {_attr_visible(pending)}"),
-            {"df": dataflow_pk, "at": to_db(session, at)})
+        chunk = ", ".join(str(int(p)) for p in series_pks[start : start + 900])
+        rows = session.execute(
+            text(
+                f"SELECT p.series_pk, p.attrs FROM data_attribute_value p WHERE p.dataflow_pk = :df AND p.level = 'series'"
+                f" AND p.series_pk IN ({chunk}) AND {_attr_visible(pending)}"
+            ),
+            {"df": dataflow_pk, "at": to_db(session, at)},
+        )
         for spk, attrs in rows:
             out[int(spk)] = _as_dict(attrs)
     return out
 
 
-def upper_attributes(session: Session, dataflow_pk: int, at: datetime,
-                     pending: Sequence[int] = ()) -> dict[str, dict[str, dict[str, str]]]:
+def upper_attributes(
+    session: Session, dataflow_pk: int, at: datetime, pending: Sequence[int] = ()
+) -> dict[str, dict[str, dict[str, str]]]:
     """Dataset- ("" key) and group-level attribute values published at ``at`` (overlaid with ``pending``
     batches): level -> target key -> values."""
-    rows = session.execute(text(
-        "SELECT p.level, p.target_key, p.attrs FROM data_attribute_value p WHERE p.dataflow_pk = :df"
-        f" AND p.level IN ('dataset', 'group') AND {_attr_visible(pending)}"),
-        {"df": dataflow_pk, "at": to_db(session, at)})
+    rows = session.execute(
+        text(
+            "SELECT p.level, p.target_key, p.attrs FROM data_attribute_value p WHERE p.dataflow_pk = :df"
+            f" AND p.level IN ('dataset', 'group') AND {_attr_visible(pending)}"
+        ),
+        {"df": dataflow_pk, "at": to_db(session, at)},
+    )
     out: dict[str, dict[str, dict[str, str]]] = {"dataset": {}, "group": {}}
     for level, k, a in rows:
         out[level][k] = _as_dict(a)
@@ -315,8 +411,17 @@ def _as_dict(value: Any) -> dict[str, str]:
 def _series_sql(f: ObservationFilter, dialect: str) -> tuple[str, dict[str, Any]]:
     """(data set, series_pk, series_key) of series with at least one selected observation, one row per
     series and data set (with updatedAfter and includeHistory a series is in every data set it changed in)."""
-    g = ObservationFilter(**{**f.__dict__, "first_n": None, "last_n": None, "obs_attrs": (), "order_dims": None,
-                             "offset": None, "limit": None})
+    g = ObservationFilter(
+        **{
+            **f.__dict__,
+            "first_n": None,
+            "last_n": None,
+            "obs_attrs": (),
+            "order_dims": None,
+            "offset": None,
+            "limit": None,
+        }
+    )
     inner, params = select_sql(g, dialect, ordered=False)
     return f"SELECT DISTINCT ds, spk, skey FROM ({inner}) x", params
 
@@ -344,7 +449,11 @@ def series_keys(session: Session, f: ObservationFilter) -> Iterator[list[tuple[A
 def count_series(session: Session, f: ObservationFilter) -> int:
     """How many rows :func:`series_keys` gives (before offset/limit)."""
     sql, params = _series_sql(f, session.get_bind().dialect.name)
-    return int(session.execute(text(f"SELECT COUNT(*) FROM ({sql}) c"), _bind(session, params)).scalar_one())
+    return int(
+        session.execute(
+            text(f"SELECT COUNT(*) FROM ({sql}) c"), _bind(session, params)
+        ).scalar_one()
+    )
 
 
 @dataclass
@@ -361,25 +470,41 @@ class ReleaseState:
 def release_state(session: Session, dataflow_pk: int, now: datetime) -> ReleaseState:
     """The publication state of a dataflow (one query on ``data_batch``)."""
     params = {"df": dataflow_pk, "now": to_db(session, now)}
-    latest, count, pending, due, n_pending, last_written = session.execute(text(
-        "SELECT MAX(CASE WHEN release_at <= :now THEN release_at END),"
-        " SUM(CASE WHEN release_at <= :now THEN 1 ELSE 0 END),"
-        " MIN(CASE WHEN release_at > :now THEN release_at END),"
-        " SUM(CASE WHEN release_at <= :now AND NOT activated THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN release_at > :now THEN 1 ELSE 0 END), MAX(pk)"
-        " FROM data_batch WHERE dataflow_pk = :df"), params).one()
-    return ReleaseState(from_db(latest), int(count or 0), from_db(pending), int(due or 0),
-                        f"{int(n_pending or 0)}:{last_written}")
+    latest, count, pending, due, n_pending, last_written = session.execute(
+        text(
+            "SELECT MAX(CASE WHEN release_at <= :now THEN release_at END),"
+            " SUM(CASE WHEN release_at <= :now THEN 1 ELSE 0 END),"
+            " MIN(CASE WHEN release_at > :now THEN release_at END),"
+            " SUM(CASE WHEN release_at <= :now AND NOT activated THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN release_at > :now THEN 1 ELSE 0 END), MAX(pk)"
+            " FROM data_batch WHERE dataflow_pk = :df"
+        ),
+        params,
+    ).one()
+    return ReleaseState(
+        from_db(latest),
+        int(count or 0),
+        from_db(pending),
+        int(due or 0),
+        f"{int(n_pending or 0)}:{last_written}",
+    )
 
 
 def releases_between(session: Session, dataflow_pk: int, after: datetime, until: datetime) -> int:
     """How many releases of a dataflow fall in ``(after, until]``."""
-    return int(session.execute(text(
-        "SELECT COUNT(*) FROM data_batch WHERE dataflow_pk = :df AND release_at > :a AND release_at <= :b"),
-        {"df": dataflow_pk, "a": to_db(session, after), "b": to_db(session, until)}).scalar_one())
+    return int(
+        session.execute(
+            text(
+                "SELECT COUNT(*) FROM data_batch WHERE dataflow_pk = :df AND release_at > :a AND release_at <= :b"
+            ),
+            {"df": dataflow_pk, "a": to_db(session, after), "b": to_db(session, until)},
+        ).scalar_one()
+    )
 
 
-def pending_batches(session: Session, dataflow_pk: int, now: datetime, provider_pk: int | None) -> list[int]:
+def pending_batches(
+    session: Session, dataflow_pk: int, now: datetime, provider_pk: int | None
+) -> list[int]:
     """Embargoed batches of a dataflow (of one provider, or all when ``provider_pk`` is None)."""
     sql = "SELECT pk FROM data_batch WHERE dataflow_pk = :df AND release_at > :now"
     params: dict[str, Any] = {"df": dataflow_pk, "now": to_db(session, now)}
@@ -392,8 +517,13 @@ def pending_batches(session: Session, dataflow_pk: int, now: datetime, provider_
 MAX_DIMS = MAX_KEY_DIMENSIONS
 
 
-def copy_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequence[tuple[str, str, str | None]],
-             chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
+def copy_csv(
+    session: Session,
+    f: ObservationFilter,
+    flow: str,
+    attrs: Sequence[tuple[str, str, str | None]],
+    chunk_bytes: int = 1 << 16,
+) -> Iterator[bytes]:
     """SDMX-CSV 1.0 data rows written by PostgreSQL itself (``COPY ... TO STDOUT WITH CSV``).
 
     ``attrs`` lists the attribute columns in order as (id, level, constant):
@@ -404,7 +534,9 @@ def copy_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequence[
     """
     params: dict[str, Any] = {}
     conds = _where(f, params, "postgresql")
-    cols = ["%(flow)s::text"] + [f"s.k{n}" for n in range(1, len(f.key) + 1)] + ["o.period", "o.value"]
+    cols = (
+        ["%(flow)s::text"] + [f"s.k{n}" for n in range(1, len(f.key) + 1)] + ["o.period", "o.value"]
+    )
     join = ""
     for attr_id, level, constant in attrs:
         safe = attr_id.replace("'", "")
@@ -412,8 +544,10 @@ def copy_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequence[
             cols.append(f"o.attrs ->> '{safe}'")
         elif level == "series":
             cols.append(f"sa.attrs ->> '{safe}'")
-            join = (" LEFT JOIN data_attribute_value sa ON sa.dataflow_pk = s.dataflow_pk AND sa.level = 'series'"
-                    f" AND sa.series_pk = s.pk AND {_attr_visible(pending_of(f), 'sa', '%(at)s')}")
+            join = (
+                " LEFT JOIN data_attribute_value sa ON sa.dataflow_pk = s.dataflow_pk AND sa.level = 'series'"
+                f" AND sa.series_pk = s.pk AND {_attr_visible(pending_of(f), 'sa', '%(at)s')}"
+            )
         else:
             key = f"const_{len(params)}"
             params[key] = constant
@@ -422,8 +556,10 @@ def copy_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequence[
     # the shared WHERE uses :name placeholders; psycopg's COPY takes %(name)s
     for name in sorted(params, key=len, reverse=True):
         where = where.replace(f":{name}", f"%({name})s")
-    sql = (f"SELECT {', '.join(cols)} FROM data_series s JOIN data_observation o ON o.series_pk = s.pk{join}"
-           f" WHERE {where} ORDER BY s.series_key, o.period_start")
+    sql = (
+        f"SELECT {', '.join(cols)} FROM data_series s JOIN data_observation o ON o.series_pk = s.pk{join}"
+        f" WHERE {where} ORDER BY s.series_key, o.period_start"
+    )
     if f.limit is not None:
         sql += f" LIMIT {int(f.limit)}"
     if f.offset:
@@ -480,7 +616,7 @@ def _unescape(field: str) -> str:
                 j = i + 1
                 while j < len(field) and j < i + 4 and field[j] in "01234567":
                     j += 1
-                out.append(chr(int(field[i + 1:j], 8)))
+                out.append(chr(int(field[i + 1 : j], 8)))
                 i = j
                 continue
         out.append(c)
@@ -491,7 +627,9 @@ def _unescape(field: str) -> str:
 FIELD_SEP, OBS_SEP, NULL_MARK = "\x1f", "\x1e", "\x1d"  # not XML characters: never in stored values
 
 
-def copy_rows(session: Session, f: ObservationFilter, batch_rows: int = FETCH_ROWS) -> Iterator[list[tuple[Any, ...]]]:
+def copy_rows(
+    session: Session, f: ObservationFilter, batch_rows: int = FETCH_ROWS
+) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of :func:`stream_rows`, read with ``COPY ... TO STDOUT`` (PostgreSQL).
 
     COPY streams far faster than a server-side cursor. For time-series order
@@ -508,9 +646,15 @@ def copy_rows(session: Session, f: ObservationFilter, batch_rows: int = FETCH_RO
             fields += ["vfrom", "vto", "deleted"]
         packed = " || '\x1f' || ".join(f"COALESCE(CAST(w.{c} AS TEXT), '\x1d')" for c in fields)
         inner = sql.rsplit(" ORDER BY ", 1)[0]
-        sql = (f"SELECT w.ds, w.spk, w.skey, string_agg({packed}, '\x1e' ORDER BY w.pstart) FROM ("
-               + inner.replace("SELECT ds, spk, skey, period, value", "SELECT ds, spk, skey, period, value, pstart", 1)
-               + ") w GROUP BY w.ds, w.spk, w.skey ORDER BY w.ds, w.skey")
+        sql = (
+            f"SELECT w.ds, w.spk, w.skey, string_agg({packed}, '\x1e' ORDER BY w.pstart) FROM ("
+            + inner.replace(
+                "SELECT ds, spk, skey, period, value",
+                "SELECT ds, spk, skey, period, value, pstart",
+                1,
+            )
+            + ") w GROUP BY w.ds, w.spk, w.skey ORDER BY w.ds, w.skey"
+        )
     for name in sorted(params, key=len, reverse=True):
         sql = sql.replace(f":{name}", f"%({name})s")
     raw = session.connection().connection.driver_connection
@@ -538,7 +682,9 @@ def _unpack_series(copy: Any, history: bool, batch_rows: int) -> Iterator[list[t
         head = (ds if history else int(ds), int(spk), skey)
         for obs in blob.split(OBS_SEP):
             if NULL_MARK in obs:
-                batch.append(head + tuple(None if p == NULL_MARK else p for p in obs.split(FIELD_SEP)))
+                batch.append(
+                    head + tuple(None if p == NULL_MARK else p for p in obs.split(FIELD_SEP))
+                )
             else:
                 batch.append(head + tuple(obs.split(FIELD_SEP)))
         if len(batch) >= batch_rows:
@@ -571,17 +717,30 @@ def _parse_copy(copy: Any, history: bool, batch_rows: int) -> Iterator[list[tupl
 
 def _csv_quote_sql(expr: str) -> str:
     """SQLite: quote a CSV cell when it holds a comma, a quote or a line break."""
-    return (f"CASE WHEN {expr} IS NULL THEN '' WHEN instr({expr}, ',') OR instr({expr}, '\"') OR instr({expr}, char(10))"
-            f" OR instr({expr}, char(13)) THEN '\"' || replace({expr}, '\"', '\"\"') || '\"' ELSE {expr} END")
+    return (
+        f"CASE WHEN {expr} IS NULL THEN '' WHEN instr({expr}, ',') OR instr({expr}, '\"') OR instr({expr}, char(10))"
+        f" OR instr({expr}, char(13)) THEN '\"' || replace({expr}, '\"', '\"\"') || '\"' ELSE {expr} END"
+    )
 
 
-def sqlite_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequence[tuple[str, str, str | None]],
-               coded: frozenset[str], numeric: bool, chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
+def sqlite_csv(
+    session: Session,
+    f: ObservationFilter,
+    flow: str,
+    attrs: Sequence[tuple[str, str, str | None]],
+    coded: frozenset[str],
+    numeric: bool,
+    chunk_bytes: int = 1 << 16,
+) -> Iterator[bytes]:
     """SDMX-CSV 1.0 data lines built by SQLite itself (one string per observation), for the same
     cases as :func:`copy_csv`. Free-text cells are quoted in SQL; codes, periods and numbers never need it."""
     params: dict[str, Any] = {}
     conds = _where(f, params, "sqlite")
-    parts = ["s.series_key", "o.period", "COALESCE(o.value, '')" if numeric else _csv_quote_sql("o.value")]
+    parts = [
+        "s.series_key",
+        "o.period",
+        "COALESCE(o.value, '')" if numeric else _csv_quote_sql("o.value"),
+    ]
     join = ""
     for attr_id, level, constant in attrs:
         safe = attr_id.replace("'", "").replace('"', "")
@@ -589,17 +748,21 @@ def sqlite_csv(session: Session, f: ObservationFilter, flow: str, attrs: Sequenc
             expr = f"json_extract(o.attrs, '$.\"{safe}\"')"
         elif level == "series":
             expr = f"json_extract(sa.attrs, '$.\"{safe}\"')"
-            join = (" LEFT JOIN data_attribute_value sa ON sa.dataflow_pk = s.dataflow_pk AND sa.level = 'series'"
-                    f" AND sa.series_pk = s.pk AND {_attr_visible(pending_of(f), 'sa')}")
+            join = (
+                " LEFT JOIN data_attribute_value sa ON sa.dataflow_pk = s.dataflow_pk AND sa.level = 'series'"
+                f" AND sa.series_pk = s.pk AND {_attr_visible(pending_of(f), 'sa')}"
+            )
         else:
             key = f"const_{len(params)}"
             params[key] = constant
             expr = f":{key}"
         parts.append(f"COALESCE({expr}, '')" if attr_id in coded else _csv_quote_sql(expr))
     glue = " || ',' || "
-    sql = (f"SELECT :flow || ',' || replace({parts[0]}, '.', ',') || ',' || {glue.join(parts[1:])}"
-           f" FROM data_series s JOIN data_observation o ON o.series_pk = s.pk{join}"
-           f" WHERE {' AND '.join(conds)} ORDER BY s.series_key, o.period_start")
+    sql = (
+        f"SELECT :flow || ',' || replace({parts[0]}, '.', ',') || ',' || {glue.join(parts[1:])}"
+        f" FROM data_series s JOIN data_observation o ON o.series_pk = s.pk{join}"
+        f" WHERE {' AND '.join(conds)} ORDER BY s.series_key, o.period_start"
+    )
     if f.limit is not None:
         sql += f" LIMIT {int(f.limit)}"
     if f.offset:

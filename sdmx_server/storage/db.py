@@ -98,7 +98,9 @@ def _reset_on_return(dbapi_connection: Any, _record: Any, state: Any) -> None:
     if state.terminate_only or state.transaction_was_reset:
         return
     if _on_event_loop_thread():
-        log.error("a database connection was abandoned and finalised on the event-loop thread; closing it")
+        log.error(
+            "a database connection was abandoned and finalised on the event-loop thread; closing it"
+        )
         raise ResetOnEventLoopError("no database round trip on the event-loop thread")
     dbapi_connection.rollback()
 
@@ -109,8 +111,10 @@ def _pg_connect_args(url: str, limits: DbLimits) -> dict[str, Any]:
     def ms(seconds: float) -> int:
         return max(0, int(seconds * 1000))
 
-    options = [f"-c statement_timeout={ms(limits.statement_timeout)}",
-               f"-c idle_in_transaction_session_timeout={ms(limits.idle_in_transaction_timeout)}"]
+    options = [
+        f"-c statement_timeout={ms(limits.statement_timeout)}",
+        f"-c idle_in_transaction_session_timeout={ms(limits.idle_in_transaction_timeout)}",
+    ]
     given = make_url(url).query.get("options")
     if given:
         options.insert(0, given if isinstance(given, str) else " ".join(given))
@@ -118,13 +122,17 @@ def _pg_connect_args(url: str, limits: DbLimits) -> dict[str, Any]:
         "connect_timeout": max(1, int(round(limits.connect_timeout))),
         "options": " ".join(options),
         # A database host that vanishes (no RST) is noticed within ~30 s rather than TCP's ~15 min.
-        "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
         "tcp_user_timeout": 30_000,
     }
 
 
-def create_db_engine(url: str, *, pool_size: int = 8, echo: bool = False,
-                     limits: DbLimits | None = None) -> Engine:
+def create_db_engine(
+    url: str, *, pool_size: int = 8, echo: bool = False, limits: DbLimits | None = None
+) -> Engine:
     """Create an engine for ``url`` with the per-database settings above."""
     limits = limits or DbLimits()
     parsed = make_url(url)
@@ -176,7 +184,9 @@ def make_session_factory(engine: Engine, *, write: bool = False) -> sessionmaker
 
     ``write=True`` sessions take SQLite's write lock when they begin (no effect on PostgreSQL).
     """
-    bind = engine.execution_options(sqlite_immediate=True, write_transaction=True) if write else engine
+    bind = (
+        engine.execution_options(sqlite_immediate=True, write_transaction=True) if write else engine
+    )
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 

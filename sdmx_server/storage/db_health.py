@@ -36,7 +36,9 @@ def _driver_error(exc: BaseException) -> BaseException:
 
 def unavailability(exc: BaseException) -> Unavailability | None:
     """``"busy"``, ``"down"`` or ``None`` (not a database availability problem) for ``exc``."""
-    if isinstance(exc, sa_exc.TimeoutError):  # QueuePool limit reached: no connection within pool_timeout
+    if isinstance(
+        exc, sa_exc.TimeoutError
+    ):  # QueuePool limit reached: no connection within pool_timeout
         return "busy"
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return "down"
@@ -48,7 +50,9 @@ def unavailability(exc: BaseException) -> Unavailability | None:
         import psycopg
     except ImportError:  # pragma: no cover - psycopg is a dependency
         return None
-    if isinstance(orig, psycopg.errors.QueryCanceled):  # statement_timeout (or a cancel): the database is slow
+    if isinstance(
+        orig, psycopg.errors.QueryCanceled
+    ):  # statement_timeout (or a cancel): the database is slow
         return "busy"
     if isinstance(orig, (psycopg.OperationalError, psycopg.InterfaceError)):
         return "down"  # refused, terminated (admin shutdown), connection lost or closed
@@ -60,7 +64,9 @@ def unavailability(exc: BaseException) -> Unavailability | None:
 class DbHealth:
     """Per-process record of database trouble: one log line when it starts, one when it ends."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, quiet_seconds: float = 10.0) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, quiet_seconds: float = 10.0
+    ) -> None:
         self._clock = clock
         self._quiet = quiet_seconds  # a burst ends after this long without a "busy" failure
         self._lock = threading.Lock()
@@ -102,8 +108,11 @@ class DbHealth:
             since, count = self._down_since, self._down_count
             self._down_since, self._down_count = None, 0
         if since is not None:
-            log.warning("database reachable again after %.0f s (%d failed requests meanwhile)",
-                        self._clock() - since, count)
+            log.warning(
+                "database reachable again after %.0f s (%d failed requests meanwhile)",
+                self._clock() - since,
+                count,
+            )
 
     @property
     def down(self) -> bool:

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 CHANNEL = "sdmx_structure_state"
 
 
-
 class Invalidatable(Protocol):
     """A per-process cache of the structure state."""
 

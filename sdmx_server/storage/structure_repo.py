@@ -34,13 +34,17 @@ from sdmx_server.storage.tables import (
 
 
 def _annotations_json(annotations: Sequence[Annotation]) -> list[dict[str, Any]]:
-    return [a.model_dump(mode="json", exclude_none=True, exclude_defaults=True) for a in annotations]
+    return [
+        a.model_dump(mode="json", exclude_none=True, exclude_defaults=True) for a in annotations
+    ]
 
 
 def item_to_row(item: Item, position: int) -> dict[str, Any]:
     """Column values for one item."""
     details = item.model_dump(
-        mode="json", exclude_none=True, exclude_defaults=True,
+        mode="json",
+        exclude_none=True,
+        exclude_defaults=True,
         include={"core_representation", "contacts", "uri"},
     )
     return {
@@ -70,8 +74,15 @@ def row_to_item(row: Any) -> Item:
 
 def artefact_columns(artefact: Artefact) -> dict[str, Any]:
     """Column values of the artefact row (everything but items and references)."""
-    links = {k: v for k, v in (("uri", artefact.uri), ("serviceURL", artefact.service_url),
-                               ("structureURL", artefact.structure_url)) if v}
+    links = {
+        k: v
+        for k, v in (
+            ("uri", artefact.uri),
+            ("serviceURL", artefact.service_url),
+            ("structureURL", artefact.structure_url),
+        )
+        if v
+    }
     return {
         "type": artefact.type.value,
         "agency_id": artefact.agency,
@@ -84,7 +95,9 @@ def artefact_columns(artefact: Artefact) -> dict[str, Any]:
         "names": dict(artefact.names),
         "descriptions": dict(artefact.descriptions),
         "annotations": _annotations_json(artefact.annotations),
-        "details": artefact.details.model_dump(mode="json", exclude_none=True) if artefact.details else None,
+        "details": artefact.details.model_dump(mode="json", exclude_none=True)
+        if artefact.details
+        else None,
         "links": links,
         "item_count": len(artefact.items),
     }
@@ -117,7 +130,9 @@ def row_to_artefact(row: StructureArtefact, items: Iterable[Any] = ()) -> Artefa
 
 def ref_of_row(row: StructureArtefact) -> MaintainableRef:
     """The reference of an artefact row."""
-    return MaintainableRef(type=ArtefactType(row.type), agency=row.agency_id, id=row.resource_id, version=row.version)
+    return MaintainableRef(
+        type=ArtefactType(row.type), agency=row.agency_id, id=row.resource_id, version=row.version
+    )
 
 
 # ---------------------------------------------------------------- queries
@@ -150,8 +165,12 @@ def find_rows(
         stmt = stmt.where(StructureArtefact.resource_id.in_(list(ids)))
     if versions is not None:
         stmt = stmt.where(StructureArtefact.version.in_(list(versions)))
-    stmt = stmt.order_by(StructureArtefact.type, StructureArtefact.agency_id, StructureArtefact.resource_id,
-                         StructureArtefact.version)
+    stmt = stmt.order_by(
+        StructureArtefact.type,
+        StructureArtefact.agency_id,
+        StructureArtefact.resource_id,
+        StructureArtefact.version,
+    )
     return list(session.execute(stmt).scalars())
 
 
@@ -160,10 +179,14 @@ def rows_by_pk(session: Session, pks: Iterable[int]) -> list[StructureArtefact]:
     pks = list(set(pks))
     if not pks:
         return []
-    return list(session.execute(select(StructureArtefact).where(StructureArtefact.pk.in_(pks))).scalars())
+    return list(
+        session.execute(select(StructureArtefact).where(StructureArtefact.pk.in_(pks))).scalars()
+    )
 
 
-def items_of(session: Session, artefact_pks: Sequence[int], item_ids: Sequence[str] | None = None) -> dict[int, list[StructureItem]]:
+def items_of(
+    session: Session, artefact_pks: Sequence[int], item_ids: Sequence[str] | None = None
+) -> dict[int, list[StructureItem]]:
     """Items of the given artefacts in stored order (optionally only some ids)."""
     result: dict[int, list[StructureItem]] = defaultdict(list)
     if not artefact_pks:
@@ -171,7 +194,9 @@ def items_of(session: Session, artefact_pks: Sequence[int], item_ids: Sequence[s
     stmt = select(StructureItem).where(StructureItem.artefact_pk.in_(list(artefact_pks)))
     if item_ids is not None:
         stmt = stmt.where(StructureItem.item_id.in_(list(item_ids)))
-    for item in session.execute(stmt.order_by(StructureItem.artefact_pk, StructureItem.position)).scalars():
+    for item in session.execute(
+        stmt.order_by(StructureItem.artefact_pk, StructureItem.position)
+    ).scalars():
         result[item.artefact_pk].append(item)
     return result
 
@@ -187,7 +212,11 @@ def items_by_pk(session: Session, item_pks: Iterable[int]) -> list[tuple[int, st
 
 def item_ids(session: Session, artefact_pk: int) -> list[str]:
     """Ids of the items of one scheme (cheap: no ORM objects)."""
-    return list(session.execute(select(StructureItem.item_id).where(StructureItem.artefact_pk == artefact_pk)).scalars())
+    return list(
+        session.execute(
+            select(StructureItem.item_id).where(StructureItem.artefact_pk == artefact_pk)
+        ).scalars()
+    )
 
 
 def load_artefacts(session: Session, rows: Sequence[StructureArtefact]) -> list[Artefact]:
@@ -204,7 +233,9 @@ def references_from(session: Session, pks: Iterable[int]) -> dict[int, set[int]]
     if not pks:
         return out
     for src, tgt in session.execute(
-        select(StructureReference.source_pk, StructureReference.target_pk).where(StructureReference.source_pk.in_(pks))
+        select(StructureReference.source_pk, StructureReference.target_pk).where(
+            StructureReference.source_pk.in_(pks)
+        )
     ):
         if src != tgt:
             out[src].add(tgt)
@@ -218,7 +249,9 @@ def references_to(session: Session, pks: Iterable[int]) -> dict[int, set[int]]:
     if not pks:
         return out
     for src, tgt in session.execute(
-        select(StructureReference.source_pk, StructureReference.target_pk).where(StructureReference.target_pk.in_(pks))
+        select(StructureReference.source_pk, StructureReference.target_pk).where(
+            StructureReference.target_pk.in_(pks)
+        )
     ):
         if src != tgt:
             out[tgt].add(src)
@@ -230,7 +263,10 @@ def referenced_item_ids(session: Session, source_pks: Sequence[int], target_pk: 
     stmt = (
         select(StructureItem.item_id)
         .join(StructureReference, StructureReference.target_item_pk == StructureItem.pk)
-        .where(StructureReference.source_pk.in_(list(source_pks)), StructureReference.target_pk == target_pk)
+        .where(
+            StructureReference.source_pk.in_(list(source_pks)),
+            StructureReference.target_pk == target_pk,
+        )
     )
     return set(session.execute(stmt).scalars())
 
@@ -264,7 +300,9 @@ def item_pks(session: Session, artefact_pk: int, item_ids: Iterable[str]) -> dic
     return dict(rows.tuples().all())
 
 
-def item_referencers(session: Session, artefact_pk: int, item_ids: Iterable[str]) -> dict[str, list[int]]:
+def item_referencers(
+    session: Session, artefact_pk: int, item_ids: Iterable[str]
+) -> dict[str, list[int]]:
     """For items about to be removed: which artefacts still reference each."""
     ids = list(item_ids)
     out: dict[str, list[int]] = defaultdict(list)
@@ -273,8 +311,11 @@ def item_referencers(session: Session, artefact_pk: int, item_ids: Iterable[str]
     stmt = (
         select(StructureItem.item_id, StructureReference.source_pk)
         .join(StructureReference, StructureReference.target_item_pk == StructureItem.pk)
-        .where(StructureItem.artefact_pk == artefact_pk, StructureItem.item_id.in_(ids),
-               StructureReference.source_pk != artefact_pk)
+        .where(
+            StructureItem.artefact_pk == artefact_pk,
+            StructureItem.item_id.in_(ids),
+            StructureReference.source_pk != artefact_pk,
+        )
     )
     for item_id, src in session.execute(stmt):
         out[item_id].append(src)
@@ -288,7 +329,9 @@ def insert_artefact(session: Session, artefact: Artefact, now: datetime | None =
     """Insert the artefact row and its items; returns the new primary key."""
     now = now or utcnow()
     values = artefact_columns(artefact) | {"created_at": now, "updated_at": now}
-    pk = session.execute(insert(StructureArtefact).values(**values).returning(StructureArtefact.pk)).scalar_one()
+    pk = session.execute(
+        insert(StructureArtefact).values(**values).returning(StructureArtefact.pk)
+    ).scalar_one()
     if artefact.items:
         session.execute(
             insert(StructureItem),
@@ -297,7 +340,9 @@ def insert_artefact(session: Session, artefact: Artefact, now: datetime | None =
     return pk
 
 
-def update_artefact_row(session: Session, pk: int, artefact: Artefact, now: datetime | None = None) -> None:
+def update_artefact_row(
+    session: Session, pk: int, artefact: Artefact, now: datetime | None = None
+) -> None:
     """Overwrite the artefact's own columns (not its items)."""
     values = artefact_columns(artefact) | {"updated_at": now or utcnow()}
     session.execute(update(StructureArtefact).where(StructureArtefact.pk == pk).values(**values))
@@ -310,7 +355,12 @@ def sync_items(session: Session, pk: int, items: Sequence[Item]) -> None:
     references to them stay valid; removing a referenced item fails on the
     foreign key, which the caller reports.
     """
-    existing = {r.item_id: r for r in session.execute(select(StructureItem).where(StructureItem.artefact_pk == pk)).scalars()}
+    existing = {
+        r.item_id: r
+        for r in session.execute(
+            select(StructureItem).where(StructureItem.artefact_pk == pk)
+        ).scalars()
+    }
     wanted = {item.id for item in items}
     removed = [r.pk for item_id, r in existing.items() if item_id not in wanted]
     if removed:
@@ -330,13 +380,18 @@ def sync_items(session: Session, pk: int, items: Sequence[Item]) -> None:
     session.flush()
 
 
-def replace_references(session: Session, source_pk: int, refs: Sequence[tuple[str, int, int | None]]) -> None:
+def replace_references(
+    session: Session, source_pk: int, refs: Sequence[tuple[str, int, int | None]]
+) -> None:
     """Store exactly these (role, target pk, target item pk) references of ``source_pk``."""
     session.execute(delete(StructureReference).where(StructureReference.source_pk == source_pk))
     if refs:
         session.execute(
             insert(StructureReference),
-            [{"source_pk": source_pk, "role": role, "target_pk": t, "target_item_pk": ti} for role, t, ti in refs],
+            [
+                {"source_pk": source_pk, "role": role, "target_pk": t, "target_item_pk": ti}
+                for role, t, ti in refs
+            ],
         )
 
 
@@ -347,7 +402,9 @@ def delete_artefact(session: Session, pk: int) -> None:
     session.execute(delete(StructureArtefact).where(StructureArtefact.pk == pk))
 
 
-def latest_versions(session: Session, type_: ArtefactType, agency: str, resource_id: str) -> list[str]:
+def latest_versions(
+    session: Session, type_: ArtefactType, agency: str, resource_id: str
+) -> list[str]:
     """Stored versions of one artefact."""
     return list(
         session.execute(
@@ -360,7 +417,9 @@ def latest_versions(session: Session, type_: ArtefactType, agency: str, resource
     )
 
 
-def versions_by_id(session: Session, type_: ArtefactType, agency: str | None, resource_id: str) -> list[tuple[str, str]]:
+def versions_by_id(
+    session: Session, type_: ArtefactType, agency: str | None, resource_id: str
+) -> list[tuple[str, str]]:
     """(agency, version) pairs stored for an id (any agency when ``agency`` is None)."""
     stmt = select(StructureArtefact.agency_id, StructureArtefact.version).where(
         StructureArtefact.type == type_.value, StructureArtefact.resource_id == resource_id
@@ -375,8 +434,12 @@ def versions_by_id(session: Session, type_: ArtefactType, agency: str | None, re
 
 def read_state(session: Session) -> dict[str, tuple[int, datetime]]:
     """Generation and change time of every artefact type."""
-    return {t: (g, as_utc(c)) for t, g, c in session.execute(
-        select(StructureState.type, StructureState.generation, StructureState.changed_at))}
+    return {
+        t: (g, as_utc(c))
+        for t, g, c in session.execute(
+            select(StructureState.type, StructureState.generation, StructureState.changed_at)
+        )
+    }
 
 
 def bump_state(session: Session, types: Iterable[ArtefactType]) -> None:
@@ -404,14 +467,25 @@ def exists_any(session: Session) -> bool:
     return session.execute(select(StructureArtefact.pk).limit(1)).first() is not None
 
 
-def match_refs(session: Session, refs: Iterable[MaintainableRef]) -> dict[MaintainableRef, StructureArtefact]:
+def match_refs(
+    session: Session, refs: Iterable[MaintainableRef]
+) -> dict[MaintainableRef, StructureArtefact]:
     """Stored rows for many references at once."""
     refs = list(set(refs))
     out: dict[MaintainableRef, StructureArtefact] = {}
     for start in range(0, len(refs), 200):
-        chunk = refs[start:start + 200]
-        cond = or_(*[and_(StructureArtefact.type == r.type.value, StructureArtefact.agency_id == r.agency,
-                          StructureArtefact.resource_id == r.id, StructureArtefact.version == r.version) for r in chunk])
+        chunk = refs[start : start + 200]
+        cond = or_(
+            *[
+                and_(
+                    StructureArtefact.type == r.type.value,
+                    StructureArtefact.agency_id == r.agency,
+                    StructureArtefact.resource_id == r.id,
+                    StructureArtefact.version == r.version,
+                )
+                for r in chunk
+            ]
+        )
         for row in session.execute(select(StructureArtefact).where(cond)).scalars():
             out[ref_of_row(row)] = row
     return out

@@ -58,7 +58,9 @@ class StructureArtefact(Base):
 
     __tablename__ = "structure_artefact"
     __table_args__ = (
-        UniqueConstraint("type", "agency_id", "resource_id", "version", name="uq_structure_artefact_identity"),
+        UniqueConstraint(
+            "type", "agency_id", "resource_id", "version", name="uq_structure_artefact_identity"
+        ),
         Index("ix_structure_artefact_type_resource", "type", "resource_id"),
     )
 
@@ -75,7 +77,9 @@ class StructureArtefact(Base):
     descriptions: Mapped[dict[str, str]] = mapped_column(JsonType, nullable=False, default=dict)
     annotations: Mapped[list[Any]] = mapped_column(JsonType, nullable=False, default=list)
     details: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
-    links: Mapped[dict[str, str]] = mapped_column(JsonType, nullable=False, default=dict)  # uri, serviceURL, structureURL
+    links: Mapped[dict[str, str]] = mapped_column(
+        JsonType, nullable=False, default=dict
+    )  # uri, serviceURL, structureURL
     item_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # Data access: a non-public dataflow is readable only with a token that grants it.
     is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
@@ -90,19 +94,25 @@ class StructureItem(Base):
     """An item of an item scheme (code, concept, category, agency, data provider, ...)."""
 
     __tablename__ = "structure_item"
-    __table_args__ = (UniqueConstraint("artefact_pk", "item_id", name="uq_structure_item_identity"),)
+    __table_args__ = (
+        UniqueConstraint("artefact_pk", "item_id", name="uq_structure_item_identity"),
+    )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     artefact_pk: Mapped[int] = mapped_column(
         ForeignKey("structure_artefact.pk", ondelete="CASCADE"), nullable=False
     )
-    item_id: Mapped[str] = mapped_column(String(512), nullable=False)  # nested categories: dotted path
+    item_id: Mapped[str] = mapped_column(
+        String(512), nullable=False
+    )  # nested categories: dotted path
     parent_id: Mapped[str | None] = mapped_column(String(512))
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     names: Mapped[dict[str, str]] = mapped_column(JsonType, nullable=False, default=dict)
     descriptions: Mapped[dict[str, str]] = mapped_column(JsonType, nullable=False, default=dict)
     annotations: Mapped[list[Any]] = mapped_column(JsonType, nullable=False, default=list)
-    details: Mapped[dict[str, Any] | None] = mapped_column(JsonType)  # core representation, contacts, uri
+    details: Mapped[dict[str, Any] | None] = mapped_column(
+        JsonType
+    )  # core representation, contacts, uri
 
 
 class StructureReference(Base):
@@ -116,10 +126,16 @@ class StructureReference(Base):
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    source_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="CASCADE"), nullable=False)
+    source_pk: Mapped[int] = mapped_column(
+        ForeignKey("structure_artefact.pk", ondelete="CASCADE"), nullable=False
+    )
     role: Mapped[str] = mapped_column(String(512), nullable=False)
-    target_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="RESTRICT"), nullable=False)
-    target_item_pk: Mapped[int | None] = mapped_column(ForeignKey("structure_item.pk", ondelete="RESTRICT"))
+    target_pk: Mapped[int] = mapped_column(
+        ForeignKey("structure_artefact.pk", ondelete="RESTRICT"), nullable=False
+    )
+    target_item_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("structure_item.pk", ondelete="RESTRICT")
+    )
 
 
 class StructureState(Base):
@@ -162,9 +178,15 @@ class DataBatch(Base):
     __tablename__ = "data_batch"
     __table_args__ = (Index("ix_data_batch_dataflow_release", "dataflow_pk", "release_at"),)
 
-    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
-    dataflow_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="RESTRICT"), nullable=False)
-    provider_pk: Mapped[int | None] = mapped_column(ForeignKey("structure_item.pk", ondelete="RESTRICT"))
+    pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    dataflow_pk: Mapped[int] = mapped_column(
+        ForeignKey("structure_artefact.pk", ondelete="RESTRICT"), nullable=False
+    )
+    provider_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("structure_item.pk", ondelete="RESTRICT")
+    )
     written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     release_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     # True once the statistics of a release have been brought up to date (embargoes are activated lazily).
@@ -182,8 +204,12 @@ class DataSeries(Base):
     __tablename__ = "data_series"
     __table_args__ = (UniqueConstraint("dataflow_pk", "series_key", name="uq_data_series_key"),)
 
-    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
-    dataflow_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="RESTRICT"), nullable=False)
+    pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    dataflow_pk: Mapped[int] = mapped_column(
+        ForeignKey("structure_artefact.pk", ondelete="RESTRICT"), nullable=False
+    )
     series_key: Mapped[str] = mapped_column(String(2048), nullable=False)
     # Statistics of the published state (kept up to date by writes and release activation).
     obs_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -201,8 +227,12 @@ class DataObservation(Base):
         Index("ix_data_observation_batch", "batch_pk"),
     )
 
-    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
-    series_pk: Mapped[int] = mapped_column(ForeignKey("data_series.pk", ondelete="CASCADE"), nullable=False)
+    pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    series_pk: Mapped[int] = mapped_column(
+        ForeignKey("data_series.pk", ondelete="CASCADE"), nullable=False
+    )
     period: Mapped[str] = mapped_column(String(64), nullable=False)  # as reported, e.g. 2020-Q3
     period_start: Mapped[str] = mapped_column(String(32), nullable=False)  # YYYY-MM-DDTHH:MM:SS
     period_end: Mapped[str] = mapped_column(String(32), nullable=False)  # inclusive
@@ -211,7 +241,9 @@ class DataObservation(Base):
     is_deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # I: a new cell; R: a cell re-created after a deletion; U: an update; D: a deletion.
     change: Mapped[str] = mapped_column(String(1), nullable=False, default="I")
-    batch_pk: Mapped[int] = mapped_column(ForeignKey("data_batch.pk", ondelete="CASCADE"), nullable=False)
+    batch_pk: Mapped[int] = mapped_column(
+        ForeignKey("data_batch.pk", ondelete="CASCADE"), nullable=False
+    )
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -225,17 +257,30 @@ class DataAttributeValue(Base):
 
     __tablename__ = "data_attribute_value"
     __table_args__ = (
-        Index("ix_data_attribute_value_target", "dataflow_pk", "level", "series_pk", "target_key", "valid_from"),
+        Index(
+            "ix_data_attribute_value_target",
+            "dataflow_pk",
+            "level",
+            "series_pk",
+            "target_key",
+            "valid_from",
+        ),
     )
 
-    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
-    dataflow_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="RESTRICT"), nullable=False)
+    pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    dataflow_pk: Mapped[int] = mapped_column(
+        ForeignKey("structure_artefact.pk", ondelete="RESTRICT"), nullable=False
+    )
     level: Mapped[str] = mapped_column(String(16), nullable=False)
     series_pk: Mapped[int | None] = mapped_column(ForeignKey("data_series.pk", ondelete="CASCADE"))
     target_key: Mapped[str] = mapped_column(String(2048), nullable=False, default="")
     attrs: Mapped[dict[str, str]] = mapped_column(JsonType, nullable=False)
     is_deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    batch_pk: Mapped[int] = mapped_column(ForeignKey("data_batch.pk", ondelete="CASCADE"), nullable=False)
+    batch_pk: Mapped[int] = mapped_column(
+        ForeignKey("data_batch.pk", ondelete="CASCADE"), nullable=False
+    )
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -245,7 +290,9 @@ class DataflowState(Base):
 
     __tablename__ = "data_dataflow_state"
 
-    dataflow_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="CASCADE"), primary_key=True)
+    dataflow_pk: Mapped[int] = mapped_column(
+        ForeignKey("structure_artefact.pk", ondelete="CASCADE"), primary_key=True
+    )
     summary: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False, default=dict)
     as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
@@ -260,10 +307,16 @@ class AuthToken(Base):
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    prefix: Mapped[str] = mapped_column(String(16), nullable=False)  # first characters, to recognise a token
+    prefix: Mapped[str] = mapped_column(
+        String(16), nullable=False
+    )  # first characters, to recognise a token
     name: Mapped[str] = mapped_column(String(255), nullable=False)
-    role: Mapped[str] = mapped_column(String(16), nullable=False)  # provider | admin | maintainer | reader
-    provider_pk: Mapped[int | None] = mapped_column(ForeignKey("structure_item.pk", ondelete="RESTRICT"))
+    role: Mapped[str] = mapped_column(
+        String(16), nullable=False
+    )  # provider | admin | maintainer | reader
+    provider_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("structure_item.pk", ondelete="RESTRICT")
+    )
     agency: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -274,11 +327,17 @@ class AuthGrant(Base):
     """Read access of a token to a non-public dataflow."""
 
     __tablename__ = "auth_grant"
-    __table_args__ = (UniqueConstraint("token_pk", "dataflow_pk", name="uq_auth_grant_token_dataflow"),)
+    __table_args__ = (
+        UniqueConstraint("token_pk", "dataflow_pk", name="uq_auth_grant_token_dataflow"),
+    )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    token_pk: Mapped[int] = mapped_column(ForeignKey("auth_token.pk", ondelete="CASCADE"), nullable=False)
-    dataflow_pk: Mapped[int] = mapped_column(ForeignKey("structure_artefact.pk", ondelete="CASCADE"), nullable=False)
+    token_pk: Mapped[int] = mapped_column(
+        ForeignKey("auth_token.pk", ondelete="CASCADE"), nullable=False
+    )
+    dataflow_pk: Mapped[int] = mapped_column(
+        ForeignKey("structure_artefact.pk", ondelete="CASCADE"), nullable=False
+    )
 
 
 class AuditEvent(Base):
@@ -287,7 +346,9 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_at", "at"),)
 
-    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)
+    pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     principal: Mapped[str] = mapped_column(String(255), nullable=False)
     action: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -307,18 +368,26 @@ class Submission(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     dataflow: Mapped[str] = mapped_column(String(512), nullable=False, default="")
     target_type: Mapped[str] = mapped_column(String(32), nullable=False, default="dataflow")
-    target: Mapped[str] = mapped_column(String(512), nullable=False)  # AG,ID,VER of the dataflow or PA in the URL
+    target: Mapped[str] = mapped_column(
+        String(512), nullable=False
+    )  # AG,ID,VER of the dataflow or PA in the URL
     principal: Mapped[str] = mapped_column(String(255), nullable=False)
     token_pk: Mapped[int | None] = mapped_column(ForeignKey("auth_token.pk", ondelete="SET NULL"))
     content_type: Mapped[str] = mapped_column(String(255), nullable=False, default="")
-    options: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False, default=dict)  # dryRun, releaseDate
-    status: Mapped[str] = mapped_column(String(16), nullable=False)  # queued|running|succeeded|invalid|failed
+    options: Mapped[dict[str, Any]] = mapped_column(
+        JsonType, nullable=False, default=dict
+    )  # dryRun, releaseDate
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False
+    )  # queued|running|succeeded|invalid|failed
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    report: Mapped[dict[str, Any]] = mapped_column(JsonType, nullable=False, default=dict)  # counts, no errors
+    report: Mapped[dict[str, Any]] = mapped_column(
+        JsonType, nullable=False, default=dict
+    )  # counts, no errors
     error_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     body_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
@@ -328,7 +397,9 @@ class SubmissionChunk(Base):
 
     __tablename__ = "submission_chunk"
 
-    submission_id: Mapped[str] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True
+    )
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
@@ -338,7 +409,9 @@ class SubmissionError(Base):
 
     __tablename__ = "submission_error"
 
-    submission_id: Mapped[str] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True
+    )
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     location: Mapped[str] = mapped_column(Text, nullable=False)
     component: Mapped[str] = mapped_column(String(255), nullable=False)

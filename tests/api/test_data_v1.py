@@ -51,7 +51,9 @@ def periods(obs: set) -> list[str]:
 
 def check_ss(client: httpx.Client, resp: httpx.Response, flow: str, dim_at_obs: str) -> None:
     agency, fid, ver = flow.split(",")
-    xsd = client.get(f"/rest/schema/dataflow/{agency}/{fid}/{ver}", params={"dimensionAtObservation": dim_at_obs})
+    xsd = client.get(
+        f"/rest/schema/dataflow/{agency}/{fid}/{ver}", params={"dimensionAtObservation": dim_at_obs}
+    )
     assert xsd.status_code == 200
     ns = f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow={agency}:{fid}({ver}):ObsLevelDim:{dim_at_obs}"
     assert ss_errors(resp.content, xsd.content, ns) == []
@@ -62,7 +64,9 @@ def check_ss(client: httpx.Client, resp: httpx.Response, flow: str, dim_at_obs: 
 
 @pytest.mark.parametrize("prefix", ["ng", "rg", "sg"])
 @pytest.mark.parametrize("dim_at_obs", ["TIME_PERIOD", "CURRENCY", "AllDimensions"])
-def test_sample_matrix_same_observations_in_every_format(sample_server, prefix: str, dim_at_obs: str) -> None:
+def test_sample_matrix_same_observations_in_every_format(
+    sample_server, prefix: str, dim_at_obs: str
+) -> None:
     from tests.sdmx_validation import httpx_hooks
 
     flow = f"ECB,EXR_{prefix.upper()},1.0"
@@ -70,8 +74,11 @@ def test_sample_matrix_same_observations_in_every_format(sample_server, prefix: 
     with httpx.Client(base_url=sample_server.url, event_hooks=httpx_hooks) as client:
         answers = {}
         for accept in (GENERIC, GENERIC_TS, SS, SS_TS, JSON10, CSV10):
-            r = client.get(f"/rest/data/{flow}", params={"dimensionAtObservation": dim_at_obs},
-                           headers={"Accept": accept})
+            r = client.get(
+                f"/rest/data/{flow}",
+                params={"dimensionAtObservation": dim_at_obs},
+                headers={"Accept": accept},
+            )
             if accept in (GENERIC_TS, SS_TS) and dim_at_obs != "TIME_PERIOD":
                 assert r.status_code == 400  # time-series messages carry time at observation only
                 continue
@@ -91,25 +98,35 @@ def test_sample_matrix_same_observations_in_every_format(sample_server, prefix: 
         # the answer equals the file it was loaded from
         from tests import fixtures
 
-        original = parse_generic((fixtures.SDMX / "ECB_EXR" / f"{prefix}-ts.xml").read_bytes(), dims)
+        original = parse_generic(
+            (fixtures.SDMX / "ECB_EXR" / f"{prefix}-ts.xml").read_bytes(), dims
+        )
         assert values_only(reference) == values_only(original)
 
 
 def test_ecb_chain_every_format_same_observations(dhttp: httpx.Client) -> None:
     base = "/rest/data/ECB,EXR,1.0/M.USD.EUR.SP00.A"
-    answers = {a: parse(dhttp.get(base, headers={"Accept": a}), EXR_DIMS) for a in (GENERIC, SS, JSON10, CSV10)}
+    answers = {
+        a: parse(dhttp.get(base, headers={"Accept": a}), EXR_DIMS)
+        for a in (GENERIC, SS, JSON10, CSV10)
+    }
     assert len(answers[GENERIC]) == 252
     assert answers[SS] == answers[GENERIC] == answers[CSV10]
     assert values_only(answers[JSON10]) == values_only(answers[GENERIC])
     from tests import fixtures
 
-    assert values_only(answers[GENERIC]) == values_only(parse_generic(fixtures.ECB_DATA.read_bytes(), EXR_DIMS))
+    assert values_only(answers[GENERIC]) == values_only(
+        parse_generic(fixtures.ECB_DATA.read_bytes(), EXR_DIMS)
+    )
 
 
 @pytest.mark.parametrize("accept", [None, "*/*", "application/xml", "text/xml"])
 def test_default_is_generic_21(dhttp: httpx.Client, accept: str | None) -> None:
-    r = dhttp.get("/rest/data/EXR/M.USD.EUR.SP00.A", params={"lastNObservations": 2},
-                  headers={"Accept": accept} if accept else {})
+    r = dhttp.get(
+        "/rest/data/EXR/M.USD.EUR.SP00.A",
+        params={"lastNObservations": 2},
+        headers={"Accept": accept} if accept else {},
+    )
     assert r.headers["content-type"] == GENERIC
     assert b"<mes:GenericData" in r.content[:300]
     header = etree.fromstring(r.content).find("{*}Header/{*}Structure")
@@ -119,24 +136,38 @@ def test_default_is_generic_21(dhttp: httpx.Client, accept: str | None) -> None:
 
 
 def test_structure_specific_header_has_namespace_and_dataflow_ref(dhttp: httpx.Client) -> None:
-    r = dhttp.get("/rest/data/EXR/M.USD.EUR.SP00.A", params={"lastNObservations": 2}, headers={"Accept": SS})
+    r = dhttp.get(
+        "/rest/data/EXR/M.USD.EUR.SP00.A", params={"lastNObservations": 2}, headers={"Accept": SS}
+    )
     header = etree.fromstring(r.content).find("{*}Header/{*}Structure")
-    assert header.get("namespace") == "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0):ObsLevelDim:TIME_PERIOD"
+    assert (
+        header.get("namespace")
+        == "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0):ObsLevelDim:TIME_PERIOD"
+    )
     assert header.find("{*}StructureUsage/Ref").get("class") == "Dataflow"
 
 
 def test_csv_labels_both_and_normalized_time(dhttp: httpx.Client) -> None:
-    r = dhttp.get("/rest/data/EXR/Q.USD.EUR.SP00.A", params={"lastNObservations": 1},
-                  headers={"Accept": CSV10 + ";labels=both;timeFormat=normalized"})
+    r = dhttp.get(
+        "/rest/data/EXR/Q.USD.EUR.SP00.A",
+        params={"lastNObservations": 1},
+        headers={"Accept": CSV10 + ";labels=both;timeFormat=normalized"},
+    )
     lines = r.text.splitlines()
     assert lines[0].startswith("DATAFLOW,FREQ: Frequency,CURRENCY: Currency")
     assert lines[1].startswith("ECB:EXR(1.0): Exchange Rates,Q: Quarterly,USD: US dollar,")
     assert ",2021-10-01T00:00:00," in lines[1]
-    r = dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", params={"lastNObservations": 1}, headers={"Accept": CSV10})
+    r = dhttp.get(
+        "/rest/data/EXR/M.JPY.EUR.SP00.A",
+        params={"lastNObservations": 1},
+        headers={"Accept": CSV10},
+    )
     assert r.text.splitlines()[1].endswith('"Yen, per euro"') or '"Yen, per euro"' in r.text
 
 
-@pytest.mark.parametrize("accept", ["application/vnd.sdmx.data+csv;version=9.0.0", "text/html", "image/png"])
+@pytest.mark.parametrize(
+    "accept", ["application/vnd.sdmx.data+csv;version=9.0.0", "text/html", "image/png"]
+)
 def test_unsupported_data_format_is_406(dhttp: httpx.Client, accept: str) -> None:
     assert dhttp.get("/rest/data/EXR", headers={"Accept": accept}).status_code == 406
 
@@ -144,7 +175,9 @@ def test_unsupported_data_format_is_406(dhttp: httpx.Client, accept: str) -> Non
 # ------------------------------------------------------------------ paths
 
 
-@pytest.mark.parametrize("flow", ["EXR", "ECB,EXR", "ECB,EXR,1.0", "ECB%2CEXR%2C1.0", "ECB,EXR,latest"])
+@pytest.mark.parametrize(
+    "flow", ["EXR", "ECB,EXR", "ECB,EXR,1.0", "ECB%2CEXR%2C1.0", "ECB,EXR,latest"]
+)
 def test_flow_ref_forms(dhttp: httpx.Client, flow: str) -> None:
     r = dhttp.get(f"/rest/data/{flow}/M.USD.EUR.SP00.A/", params={"lastNObservations": 1})
     assert r.status_code == 200 and len(parse(r, EXR_DIMS)) == 1
@@ -156,7 +189,9 @@ def test_key_wildcards_and_or(dhttp: httpx.Client) -> None:
     assert parse(dhttp.get("/rest/data/EXR/M.USD%2BJPY.EUR.SP00.A"), EXR_DIMS) == both
     usd = parse(dhttp.get("/rest/data/EXR/.USD.EUR.SP00.A"), EXR_DIMS)
     assert {k[0] for k, *_ in usd} == {"M", "Q", "A", "D"}
-    assert parse(dhttp.get("/rest/data/EXR/all"), EXR_DIMS) == parse(dhttp.get("/rest/data/EXR"), EXR_DIMS)
+    assert parse(dhttp.get("/rest/data/EXR/all"), EXR_DIMS) == parse(
+        dhttp.get("/rest/data/EXR"), EXR_DIMS
+    )
 
 
 def test_wrong_key_length_is_400_and_unknown_code_is_403(dhttp: httpx.Client) -> None:
@@ -188,19 +223,35 @@ def test_provider_ref_filters_through_provision_agreements(dhttp: httpx.Client) 
 # ------------------------------------------------------------------ parameters
 
 
-@pytest.mark.parametrize(("start", "end", "expected_monthly"), [
-    ("2019", "2019", 12), ("2019-S2", None, 6 + 12), ("2019-Q3", "2019-Q3", 3), ("2019-07", "2019-08", 2),
-    ("2020-W05", "2020-W05", 2), ("2020-07-15", "2020-07-15", 1), ("2019-M11", None, 14), ("2020-D366", None, 1),
-])
-def test_period_window_every_form_inclusive(dhttp: httpx.Client, start: str, end: str | None, expected_monthly: int) -> None:
+@pytest.mark.parametrize(
+    ("start", "end", "expected_monthly"),
+    [
+        ("2019", "2019", 12),
+        ("2019-S2", None, 6 + 12),
+        ("2019-Q3", "2019-Q3", 3),
+        ("2019-07", "2019-08", 2),
+        ("2020-W05", "2020-W05", 2),
+        ("2020-07-15", "2020-07-15", 1),
+        ("2019-M11", None, 14),
+        ("2020-D366", None, 1),
+    ],
+)
+def test_period_window_every_form_inclusive(
+    dhttp: httpx.Client, start: str, end: str | None, expected_monthly: int
+) -> None:
     params = {"startPeriod": start} | ({"endPeriod": end} if end else {})
     obs = parse(dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", params=params), EXR_DIMS)
     assert len(obs) == expected_monthly, periods(obs)
 
 
 def test_period_window_overlaps_other_frequencies(dhttp: httpx.Client) -> None:
-    obs = parse(dhttp.get("/rest/data/EXR/.USD.EUR.SP00.A", params={"startPeriod": "2021-Q3", "endPeriod": "2021-08"}),
-                EXR_DIMS)
+    obs = parse(
+        dhttp.get(
+            "/rest/data/EXR/.USD.EUR.SP00.A",
+            params={"startPeriod": "2021-Q3", "endPeriod": "2021-08"},
+        ),
+        EXR_DIMS,
+    )
     by_freq = {}
     for k, p, *_ in obs:
         by_freq.setdefault(k[0], []).append(p)
@@ -208,37 +259,65 @@ def test_period_window_overlaps_other_frequencies(dhttp: httpx.Client) -> None:
 
 
 def test_bad_periods_are_400(dhttp: httpx.Client) -> None:
-    for params in ({"startPeriod": "2020-Q5"}, {"endPeriod": "yesterday"}, {"startPeriod": "2021", "endPeriod": "2020"}):
+    for params in (
+        {"startPeriod": "2020-Q5"},
+        {"endPeriod": "yesterday"},
+        {"startPeriod": "2021", "endPeriod": "2020"},
+    ):
         assert dhttp.get("/rest/data/EXR", params=params).status_code == 400, params
 
 
 def test_first_and_last_n_per_series_and_with_window(dhttp: httpx.Client) -> None:
-    last = parse(dhttp.get("/rest/data/EXR/.USD+JPY.EUR.SP00.A", params={"lastNObservations": 2}), EXR_DIMS)
+    last = parse(
+        dhttp.get("/rest/data/EXR/.USD+JPY.EUR.SP00.A", params={"lastNObservations": 2}), EXR_DIMS
+    )
     per_series: dict = {}
     for k, p, *_ in last:
         per_series.setdefault(k, []).append(p)
     assert all(len(v) == 2 for v in per_series.values()) and len(per_series) == 5
     assert sorted(per_series[("M", "JPY", "EUR", "SP00", "A")]) == ["2020-11", "2020-12"]
-    first = parse(dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", params={"firstNObservations": 1, "startPeriod": "2020"}),
-                  EXR_DIMS)
+    first = parse(
+        dhttp.get(
+            "/rest/data/EXR/M.JPY.EUR.SP00.A",
+            params={"firstNObservations": 1, "startPeriod": "2020"},
+        ),
+        EXR_DIMS,
+    )
     assert periods(first) == ["2020-01"]
-    both = parse(dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", params={"firstNObservations": 1, "lastNObservations": 1}),
-                 EXR_DIMS)
+    both = parse(
+        dhttp.get(
+            "/rest/data/EXR/M.JPY.EUR.SP00.A",
+            params={"firstNObservations": 1, "lastNObservations": 1},
+        ),
+        EXR_DIMS,
+    )
     assert periods(both) == ["2019-01", "2020-12"]
     assert dhttp.get("/rest/data/EXR", params={"lastNObservations": 0}).status_code == 400
 
 
 def test_dimension_at_observation_layouts(dhttp: httpx.Client) -> None:
     def layout(params: dict) -> etree._Element:
-        return etree.fromstring(dhttp.get("/rest/data/EXR/M.USD+JPY.EUR.SP00.A", params=params, headers={"Accept": SS}).content)
+        return etree.fromstring(
+            dhttp.get(
+                "/rest/data/EXR/M.USD+JPY.EUR.SP00.A", params=params, headers={"Accept": SS}
+            ).content
+        )
 
     ts = layout({"startPeriod": "2019-01", "endPeriod": "2019-02"})
     assert len(ts.findall(".//Series")) == 2 and all(o.get("TIME_PERIOD") for o in ts.iter("Obs"))
-    xs = layout({"startPeriod": "2019-01", "endPeriod": "2019-02", "dimensionAtObservation": "CURRENCY"})
+    xs = layout(
+        {"startPeriod": "2019-01", "endPeriod": "2019-02", "dimensionAtObservation": "CURRENCY"}
+    )
     series = xs.findall(".//Series")
     assert len(series) == 2 and all(s.get("TIME_PERIOD") and not s.get("CURRENCY") for s in series)
     assert {o.get("CURRENCY") for o in xs.iter("Obs")} == {"USD", "JPY"}
-    flat = layout({"startPeriod": "2019-01", "endPeriod": "2019-02", "dimensionAtObservation": "AllDimensions"})
+    flat = layout(
+        {
+            "startPeriod": "2019-01",
+            "endPeriod": "2019-02",
+            "dimensionAtObservation": "AllDimensions",
+        }
+    )
     assert not flat.findall(".//Series") and len(list(flat.iter("Obs"))) == 4
     assert dhttp.get("/rest/data/EXR", params={"dimensionAtObservation": "NOPE"}).status_code == 400
 
@@ -246,12 +325,18 @@ def test_dimension_at_observation_layouts(dhttp: httpx.Client) -> None:
 def test_detail_levels(dhttp: httpx.Client) -> None:
     full = etree.fromstring(dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A").content)
     assert full.findall(".//{*}Series/{*}Attributes") and full.findall(".//{*}Obs/{*}Attributes")
-    dataonly = etree.fromstring(dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", params={"detail": "dataonly"}).content)
+    dataonly = etree.fromstring(
+        dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", params={"detail": "dataonly"}).content
+    )
     assert not dataonly.findall(".//{*}Attributes") and len(dataonly.findall(".//{*}Obs")) == 24
-    keys = etree.fromstring(dhttp.get("/rest/data/EXR", params={"detail": "serieskeysonly"}).content)
+    keys = etree.fromstring(
+        dhttp.get("/rest/data/EXR", params={"detail": "serieskeysonly"}).content
+    )
     assert len(keys.findall(".//{*}Series")) == 5 and not keys.findall(".//{*}Obs")
     assert not keys.findall(".//{*}Attributes")
-    nodata = etree.fromstring(dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", params={"detail": "nodata"}).content)
+    nodata = etree.fromstring(
+        dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", params={"detail": "nodata"}).content
+    )
     assert not nodata.findall(".//{*}Obs") and nodata.findall(".//{*}Series/{*}Attributes")
     assert dhttp.get("/rest/data/EXR", params={"detail": "most"}).status_code == 400
 
@@ -263,8 +348,12 @@ def test_include_history_answered_with_validity(dhttp: httpx.Client) -> None:
 
 
 def test_unknown_parameters_and_bad_values_are_400(dhttp: httpx.Client) -> None:
-    for params in ({"startperiod": "2020"}, {"includeHistory": "maybe"}, {"updatedAfter": "soon"},
-                   {"firstNObservations": "x"}):
+    for params in (
+        {"startperiod": "2020"},
+        {"includeHistory": "maybe"},
+        {"updatedAfter": "soon"},
+        {"firstNObservations": "x"},
+    ):
         r = dhttp.get("/rest/data/EXR", params=params)
         assert r.status_code == 400, params
 
@@ -275,22 +364,37 @@ def test_unknown_parameters_and_bad_values_are_400(dhttp: httpx.Client) -> None:
 def test_etag_last_modified_and_304(dhttp: httpx.Client) -> None:
     r = dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A")
     etag, lm = r.headers["etag"], r.headers["last-modified"]
-    assert dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"If-None-Match": etag}).status_code == 304
+    assert (
+        dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"If-None-Match": etag}).status_code
+        == 304
+    )
     # A date at least a second after the last release: 304. (The fixture's two loads may share the second
     # Last-Modified names; the date alone cannot tell them apart, so that exact date gets 200 then: ADR 0006.)
     from datetime import timedelta
     from email.utils import format_datetime, parsedate_to_datetime
 
     later = format_datetime(parsedate_to_datetime(lm) + timedelta(seconds=1), usegmt=True)
-    assert dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"If-Modified-Since": later}).status_code == 304
+    assert (
+        dhttp.get(
+            "/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"If-Modified-Since": later}
+        ).status_code
+        == 304
+    )
     earlier = format_datetime(parsedate_to_datetime(lm) - timedelta(seconds=1), usegmt=True)
-    assert dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"If-Modified-Since": earlier}).status_code == 200
+    assert (
+        dhttp.get(
+            "/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"If-Modified-Since": earlier}
+        ).status_code
+        == 200
+    )
     other = dhttp.get("/rest/data/EXR/M.JPY.EUR.SP00.A", headers={"Accept": CSV10})
     assert other.headers["etag"] != etag
 
 
 def test_gzip_streamed(data_server) -> None:
-    with httpx.stream("GET", f"{data_server.url}/rest/data/EXR", headers={"Accept-Encoding": "gzip"}) as r:
+    with httpx.stream(
+        "GET", f"{data_server.url}/rest/data/EXR", headers={"Accept-Encoding": "gzip"}
+    ) as r:
         raw = b"".join(r.iter_raw())
         assert r.headers["content-encoding"] == "gzip" and "Accept-Encoding" in r.headers["vary"]
     assert gzip.decompress(raw).startswith(b"<?xml")
@@ -300,7 +404,10 @@ def test_head_gives_headers_only(dhttp: httpx.Client) -> None:
     r = dhttp.head("/rest/data/EXR/M.JPY.EUR.SP00.A")
     assert r.status_code == 200 and r.content == b"" and r.headers["content-type"] == GENERIC
     assert dhttp.head("/rest/data/EXR/M.GBP.EUR.SP00.A").status_code == 404
-    for path in ("/rest/availableconstraint/EXR/M.JPY.EUR.SP00.A", "/rest/schema/dataflow/ECB/EXR/1.0"):
+    for path in (
+        "/rest/availableconstraint/EXR/M.JPY.EUR.SP00.A",
+        "/rest/schema/dataflow/ECB/EXR/1.0",
+    ):
         got, head = dhttp.get(path), dhttp.head(path)
         assert got.status_code == head.status_code == 200 and head.content == b"", path
         assert head.headers["content-type"] == got.headers["content-type"], path
@@ -309,18 +416,28 @@ def test_head_gives_headers_only(dhttp: httpx.Client) -> None:
 def test_range_paging_with_content_range(dhttp: httpx.Client) -> None:
     everything = dhttp.get("/rest/data/EXR/M.USD+JPY.EUR.SP00.A", headers={"Accept": CSV10})
     all_rows = everything.text.splitlines()[1:]
-    r = dhttp.get("/rest/data/EXR/M.USD+JPY.EUR.SP00.A", headers={"Accept": CSV10, "Range": "values=10-19"})
+    r = dhttp.get(
+        "/rest/data/EXR/M.USD+JPY.EUR.SP00.A", headers={"Accept": CSV10, "Range": "values=10-19"}
+    )
     assert r.status_code == 206 and r.headers["content-range"] == "values 10-19/276"
     assert r.text.splitlines()[1:] == all_rows[10:20]
-    r = dhttp.get("/rest/data/EXR/M.USD+JPY.EUR.SP00.A", headers={"Accept": CSV10, "Range": "values=270-"})
+    r = dhttp.get(
+        "/rest/data/EXR/M.USD+JPY.EUR.SP00.A", headers={"Accept": CSV10, "Range": "values=270-"}
+    )
     assert r.headers["content-range"] == "values 270-275/276" and len(r.text.splitlines()) == 7
     r = dhttp.get("/rest/data/EXR/M.USD+JPY.EUR.SP00.A", headers={"Range": "values=999-1000"})
     assert r.status_code == 416
 
 
 def test_offset_limit_extension(dhttp: httpx.Client) -> None:
-    full = dhttp.get("/rest/data/EXR/M.USD+JPY.EUR.SP00.A", headers={"Accept": CSV10}).text.splitlines()[1:]
-    page = dhttp.get("/rest/data/EXR/M.USD+JPY.EUR.SP00.A", params={"offset": 5, "limit": 3}, headers={"Accept": CSV10})
+    full = dhttp.get(
+        "/rest/data/EXR/M.USD+JPY.EUR.SP00.A", headers={"Accept": CSV10}
+    ).text.splitlines()[1:]
+    page = dhttp.get(
+        "/rest/data/EXR/M.USD+JPY.EUR.SP00.A",
+        params={"offset": 5, "limit": 3},
+        headers={"Accept": CSV10},
+    )
     assert page.text.splitlines()[1:] == full[5:8]
 
 
@@ -340,7 +457,9 @@ def test_too_large_is_413_code_510_unless_paged(make_services, serve) -> None:
     assert r.status_code == 200
 
 
-def test_data_change_changes_etag_and_updated_after_and_as_of(make_services, serve, tmp_path) -> None:
+def test_data_change_changes_etag_and_updated_after_and_as_of(
+    make_services, serve, tmp_path
+) -> None:
     import time
 
     from tests import fixtures
@@ -358,18 +477,25 @@ def test_data_change_changes_etag_and_updated_after_and_as_of(make_services, ser
 
     between = datetime.now(UTC).isoformat()
     time.sleep(1.1)
-    csv = ("DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n"
-           "ECB:EXR(1.0),M,USD,EUR,SP00,A,2019-12,9.99,A\nECB:EXR(1.0),M,USD,EUR,SP00,A,2020-01,1.23,A\n")
+    csv = (
+        "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n"
+        "ECB:EXR(1.0),M,USD,EUR,SP00,A,2019-12,9.99,A\nECB:EXR(1.0),M,USD,EUR,SP00,A,2020-01,1.23,A\n"
+    )
     (tmp_path / "update.csv").write_text(csv)
     load_data(services, tmp_path / "update.csv")
     second = httpx.get(base, headers={"If-None-Match": etag})
     assert second.status_code == 200 and second.headers["etag"] != etag
-    assert httpx.get(base, headers={"If-Modified-Since": first.headers["last-modified"]}).status_code == 200
+    assert (
+        httpx.get(base, headers={"If-Modified-Since": first.headers["last-modified"]}).status_code
+        == 200
+    )
     changed = parse(httpx.get(base, params={"updatedAfter": between}), EXR_DIMS)
     assert {(p, v) for _, p, v, _ in changed} == {("2019-12", "9.99"), ("2020-01", "1.23")}
     before = parse(httpx.get(base, params={"asOf": between, "startPeriod": "2019-12"}), EXR_DIMS)
     assert {(p, v) for _, p, v, _ in before} == {("2019-12", "1.111345")}
-    history = etree.fromstring(httpx.get(base, params={"includeHistory": "true", "startPeriod": "2019-12"}).content)
+    history = etree.fromstring(
+        httpx.get(base, params={"includeHistory": "true", "startPeriod": "2019-12"}).content
+    )
     assert len(history.findall("{*}DataSet")) == 2
 
 

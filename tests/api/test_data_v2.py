@@ -36,10 +36,18 @@ def v2(data_server) -> httpx.Client:
         yield c
 
 
-def check_ss3(client: httpx.Client, resp: httpx.Response, dim_at_obs: str = "TIME_PERIOD", version: str = "3.0") -> None:
+def check_ss3(
+    client: httpx.Client,
+    resp: httpx.Response,
+    dim_at_obs: str = "TIME_PERIOD",
+    version: str = "3.0",
+) -> None:
     accept = "application/vnd.sdmx.schema+xml;version=" + ("3.1.0" if version == "3.1" else "3.0.0")
-    xsd = client.get("/rest/v2/schema/dataflow/ECB/EXR/1.0", params={"dimensionAtObservation": dim_at_obs},
-                     headers={"Accept": accept})
+    xsd = client.get(
+        "/rest/v2/schema/dataflow/ECB/EXR/1.0",
+        params={"dimensionAtObservation": dim_at_obs},
+        headers={"Accept": accept},
+    )
     assert xsd.status_code == 200, xsd.text
     ns = f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0):ObsLevelDim:{dim_at_obs}"
     assert ss_errors(resp.content, xsd.content, ns, version) == []
@@ -57,9 +65,20 @@ def parse_csv20(body: bytes, with_attrs: bool = True) -> set:
     assert rows and list(rows[0])[:3] == ["STRUCTURE", "STRUCTURE_ID", "ACTION"]
     out = set()
     for r in rows:
-        attrs = frozenset((k, v) for k, v in r.items()
-                          if k not in (*DIMS, "STRUCTURE", "STRUCTURE_ID", "ACTION", "TIME_PERIOD", "OBS_VALUE") and v)
-        out.add((tuple(r[d] for d in DIMS), r["TIME_PERIOD"], r["OBS_VALUE"] or None, attrs if with_attrs else frozenset()))
+        attrs = frozenset(
+            (k, v)
+            for k, v in r.items()
+            if k not in (*DIMS, "STRUCTURE", "STRUCTURE_ID", "ACTION", "TIME_PERIOD", "OBS_VALUE")
+            and v
+        )
+        out.add(
+            (
+                tuple(r[d] for d in DIMS),
+                r["TIME_PERIOD"],
+                r["OBS_VALUE"] or None,
+                attrs if with_attrs else frozenset(),
+            )
+        )
     return out
 
 
@@ -74,12 +93,18 @@ def v1(client: httpx.Client, path: str, **params: object) -> set:
 
 def test_default_is_sdmx_ml_30_valid_against_own_schema(v2: httpx.Client) -> None:
     for accept in (None, "*/*", "application/xml", ML30):
-        r = v2.get(f"{FLOW}/M.USD.EUR.SP00.A", params={"lastNObservations": 3},
-                   headers={"Accept": accept} if accept else {})
+        r = v2.get(
+            f"{FLOW}/M.USD.EUR.SP00.A",
+            params={"lastNObservations": 3},
+            headers={"Accept": accept} if accept else {},
+        )
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == ML30
     root = etree.fromstring(r.content)
-    assert root.tag == "{http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message}StructureSpecificData"
+    assert (
+        root.tag
+        == "{http://www.sdmx.org/resources/sdmxml/schemas/v3_0/message}StructureSpecificData"
+    )
     usage = root.find("{*}Header/{*}Structure/{*}StructureUsage")
     assert usage.text == "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0)"
     assert len(root.findall(".//Obs")) == 3
@@ -90,8 +115,11 @@ def test_default_is_sdmx_ml_30_valid_against_own_schema(v2: httpx.Client) -> Non
 def test_ml30_ml31_csv20_same_observations_as_v1(v2: httpx.Client, dim_at_obs: str) -> None:
     expected = v1(v2, "EXR/.USD+JPY.EUR.SP00.A")
     for accept, version in ((ML30, "3.0"), (ML31, "3.1"), (CSV20, None)):
-        r = v2.get(f"{FLOW}/*.USD,JPY.EUR.SP00.A", params={"dimensionAtObservation": dim_at_obs},
-                   headers={"Accept": accept})
+        r = v2.get(
+            f"{FLOW}/*.USD,JPY.EUR.SP00.A",
+            params={"dimensionAtObservation": dim_at_obs},
+            headers={"Accept": accept},
+        )
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == accept
         if version:
@@ -100,18 +128,26 @@ def test_ml30_ml31_csv20_same_observations_as_v1(v2: httpx.Client, dim_at_obs: s
 
 
 def test_new_formats_on_v1_paths_when_asked_and_v1_default_unchanged(v2: httpx.Client) -> None:
-    r = v2.get("/rest/data/EXR/M.USD.EUR.SP00.A", params={"lastNObservations": 2}, headers={"Accept": ML30})
+    r = v2.get(
+        "/rest/data/EXR/M.USD.EUR.SP00.A", params={"lastNObservations": 2}, headers={"Accept": ML30}
+    )
     assert r.headers["content-type"] == ML30
     check_ss3(v2, r)
-    assert v2.get("/rest/data/EXR/M.USD.EUR.SP00.A", headers={"Accept": "*/*"}).headers["content-type"] == GENERIC
+    assert (
+        v2.get("/rest/data/EXR/M.USD.EUR.SP00.A", headers={"Accept": "*/*"}).headers["content-type"]
+        == GENERIC
+    )
 
 
 @pytest.mark.parametrize("dim_at_obs", ["TIME_PERIOD", "CURRENCY", "AllDimensions"])
 def test_json20_same_observations_as_v1(v2: httpx.Client, dim_at_obs: str) -> None:
     expected = v1(v2, "EXR/.USD+JPY.EUR.SP00.A")
     for accept in (JSON20, "application/json"):
-        r = v2.get(f"{FLOW}/*.USD,JPY.EUR.SP00.A", params={"dimensionAtObservation": dim_at_obs},
-                   headers={"Accept": accept})  # validated against the official 2.0 schema by the hook
+        r = v2.get(
+            f"{FLOW}/*.USD,JPY.EUR.SP00.A",
+            params={"dimensionAtObservation": dim_at_obs},
+            headers={"Accept": accept},
+        )  # validated against the official 2.0 schema by the hook
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == JSON20
         got = parse_json20(r.content)
@@ -120,8 +156,12 @@ def test_json20_same_observations_as_v1(v2: httpx.Client, dim_at_obs: str) -> No
 
 
 def test_json20_series_only_history_and_deletions_validate(v2: httpx.Client) -> None:
-    for params in ({"attributes": "none", "measures": "none"}, {"measures": "none"}, {"includeHistory": "true"},
-                   {"updatedAfter": "2000-01-01T00:00:00Z"}):
+    for params in (
+        {"attributes": "none", "measures": "none"},
+        {"measures": "none"},
+        {"includeHistory": "true"},
+        {"updatedAfter": "2000-01-01T00:00:00Z"},
+    ):
         r = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", params=params, headers={"Accept": JSON20})
         assert r.status_code == 200, (params, r.text)
     doc = r.json()
@@ -133,10 +173,14 @@ def test_json20_series_only_history_and_deletions_validate(v2: httpx.Client) -> 
 
 def test_contexts_wildcards_and_short_paths(v2: httpx.Client) -> None:
     expected = v1(v2, "EXR/M.JPY.EUR.SP00.A")
-    for path in (f"{FLOW}/M.JPY.EUR.SP00.A", "/rest/v2/data/*/ECB/EXR/+/M.JPY.EUR.SP00.A",
-                 "/rest/v2/data/dataflow/*/EXR/*/M.JPY.EUR.SP00.A", "/rest/v2/data/dataflow/TESTSRC/EXR/~/M.JPY.EUR.SP00.A",
-                 "/rest/v2/data/datastructure/ECB/ECB_EXR1/1.0/M.JPY.EUR.SP00.A",
-                 "/rest/v2/data/dataflow/ECB/EXR/1.0/M.JPY.EUR.SP00.A/"):
+    for path in (
+        f"{FLOW}/M.JPY.EUR.SP00.A",
+        "/rest/v2/data/*/ECB/EXR/+/M.JPY.EUR.SP00.A",
+        "/rest/v2/data/dataflow/*/EXR/*/M.JPY.EUR.SP00.A",
+        "/rest/v2/data/dataflow/TESTSRC/EXR/~/M.JPY.EUR.SP00.A",
+        "/rest/v2/data/datastructure/ECB/ECB_EXR1/1.0/M.JPY.EUR.SP00.A",
+        "/rest/v2/data/dataflow/ECB/EXR/1.0/M.JPY.EUR.SP00.A/",
+    ):
         r = v2.get(path, headers={"Accept": CSV20})
         assert r.status_code == 200, (path, r.text)
         assert parse_csv20(r.content) == expected, path
@@ -159,13 +203,21 @@ def test_provision_agreement_context_filters_the_provider(v2: httpx.Client) -> N
 # ------------------------------------------------------------------ c[] filters
 
 
-@pytest.mark.parametrize("query", [
-    "c[TIME_PERIOD]=ge:2020-01+le:2020-06", "c%5BTIME_PERIOD%5D=ge%3A2020-01%2Ble%3A2020-06",
-    "c[TIME_PERIOD]=ge:2020-01&c[TIME_PERIOD]=le:2020-06", "c=TIME_PERIOD:ge:2020-01+le:2020-06"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "c[TIME_PERIOD]=ge:2020-01+le:2020-06",
+        "c%5BTIME_PERIOD%5D=ge%3A2020-01%2Ble%3A2020-06",
+        "c[TIME_PERIOD]=ge:2020-01&c[TIME_PERIOD]=le:2020-06",
+        "c=TIME_PERIOD:ge:2020-01+le:2020-06",
+    ],
+)
 def test_time_period_range_forms_equal_v1_window(v2: httpx.Client, query: str) -> None:
     r = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A?{query}", headers={"Accept": CSV20})
     assert r.status_code == 200, r.text
-    assert parse_csv20(r.content) == v1(v2, "EXR/M.JPY.EUR.SP00.A", startPeriod="2020-01", endPeriod="2020-06")
+    assert parse_csv20(r.content) == v1(
+        v2, "EXR/M.JPY.EUR.SP00.A", startPeriod="2020-01", endPeriod="2020-06"
+    )
     assert len(parse_csv20(r.content)) == 6
 
 
@@ -224,16 +276,27 @@ def test_attribute_and_measure_filters(v2: httpx.Client) -> None:
 def test_attributes_and_measures_map_to_detail(v2: httpx.Client) -> None:
     base = f"{FLOW}/M.JPY.EUR.SP00.A"
     none = etree.fromstring(v2.get(base, params={"attributes": "none"}).content)
-    assert none.find(".//Series").get("UNIT") is None and none.find(".//Obs").get("OBS_VALUE") is not None
+    assert (
+        none.find(".//Series").get("UNIT") is None
+        and none.find(".//Obs").get("OBS_VALUE") is not None
+    )
     keys = etree.fromstring(v2.get(base, params={"attributes": "none", "measures": "none"}).content)
     assert keys.find(".//Obs") is None and keys.find(".//Series").get("CURRENCY") == "JPY"
     nodata = etree.fromstring(v2.get(base, params={"measures": "none"}).content)
     assert nodata.find(".//Obs") is None and nodata.find(".//Series").get("UNIT") == "JPY"
     only = v2.get(base, params={"attributes": "OBS_STATUS,UNIT"}, headers={"Accept": CSV20})
     header = only.text.splitlines()[0].split(",")
-    assert header[-3:] == ["OBS_VALUE", "OBS_STATUS", "UNIT"] or header[-3:] == ["OBS_VALUE", "UNIT", "OBS_STATUS"]
-    obs_level = v2.get(base, params={"attributes": "obs"}, headers={"Accept": CSV20}).text.splitlines()[0]
-    assert obs_level.endswith("OBS_VALUE,OBS_STATUS,OBS_CONF,OBS_PRE_BREAK,OBS_COM")  # EXR's observation level
+    assert header[-3:] == ["OBS_VALUE", "OBS_STATUS", "UNIT"] or header[-3:] == [
+        "OBS_VALUE",
+        "UNIT",
+        "OBS_STATUS",
+    ]
+    obs_level = v2.get(
+        base, params={"attributes": "obs"}, headers={"Accept": CSV20}
+    ).text.splitlines()[0]
+    assert obs_level.endswith(
+        "OBS_VALUE,OBS_STATUS,OBS_CONF,OBS_PRE_BREAK,OBS_COM"
+    )  # EXR's observation level
     assert v2.get(base, params={"attributes": "NOPE"}).status_code == 400
     assert v2.get(base, params={"measures": "NOPE"}).status_code == 400
     r = v2.get(base, params={"attributes": "dsd", "measures": "all", "includeHistory": "false"})
@@ -241,35 +304,63 @@ def test_attributes_and_measures_map_to_detail(v2: httpx.Client) -> None:
 
 
 def test_first_last_n_dimension_at_observation_and_sort(v2: httpx.Client) -> None:
-    r = v2.get(f"{FLOW}/M.JPY,USD.EUR.SP00.A", params={"lastNObservations": 2}, headers={"Accept": CSV20})
+    r = v2.get(
+        f"{FLOW}/M.JPY,USD.EUR.SP00.A", params={"lastNObservations": 2}, headers={"Accept": CSV20}
+    )
     assert parse_csv20(r.content) == v1(v2, "EXR/M.JPY+USD.EUR.SP00.A", lastNObservations=2)
-    r = v2.get(f"{FLOW}/M.JPY,USD.EUR.SP00.A", params={"firstNObservations": 1, "sort": "CURRENCY:desc+TIME_PERIOD:desc"},
-               headers={"Accept": CSV20})
+    r = v2.get(
+        f"{FLOW}/M.JPY,USD.EUR.SP00.A",
+        params={"firstNObservations": 1, "sort": "CURRENCY:desc+TIME_PERIOD:desc"},
+        headers={"Accept": CSV20},
+    )
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [row["CURRENCY"] for row in rows] == ["USD", "JPY"]
-    r = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", params={"sort": "TIME_PERIOD:desc", "limit": 3}, headers={"Accept": CSV20})
-    assert [row["TIME_PERIOD"] for row in csv.DictReader(io.StringIO(r.text))] == ["2020-12", "2020-11", "2020-10"]
+    r = v2.get(
+        f"{FLOW}/M.JPY.EUR.SP00.A",
+        params={"sort": "TIME_PERIOD:desc", "limit": 3},
+        headers={"Accept": CSV20},
+    )
+    assert [row["TIME_PERIOD"] for row in csv.DictReader(io.StringIO(r.text))] == [
+        "2020-12",
+        "2020-11",
+        "2020-10",
+    ]
     assert v2.get(FLOW, params={"sort": "NOPE:asc"}).status_code == 400
 
 
 def test_offset_limit_paging(v2: httpx.Client) -> None:
     full = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", headers={"Accept": CSV20}).text.splitlines()
-    page = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", params={"offset": 5, "limit": 4}, headers={"Accept": CSV20})
+    page = v2.get(
+        f"{FLOW}/M.JPY.EUR.SP00.A", params={"offset": 5, "limit": 4}, headers={"Accept": CSV20}
+    )
     assert page.text.splitlines() == [full[0]] + full[6:10]
     r = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", headers={"Accept": CSV20, "Range": "values=0-1"})
     assert r.status_code == 206 and r.headers["content-range"] == "values 0-1/24"
 
 
 def test_updated_after_include_history_and_as_of(v2: httpx.Client) -> None:
-    r = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", params={"updatedAfter": "2000-01-01T00:00:00Z"}, headers={"Accept": CSV20})
-    assert r.status_code == 200 and {row["ACTION"] for row in csv.DictReader(io.StringIO(r.text))} == {"R"}
+    r = v2.get(
+        f"{FLOW}/M.JPY.EUR.SP00.A",
+        params={"updatedAfter": "2000-01-01T00:00:00Z"},
+        headers={"Accept": CSV20},
+    )
+    assert r.status_code == 200 and {
+        row["ACTION"] for row in csv.DictReader(io.StringIO(r.text))
+    } == {"R"}
     h = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", params={"includeHistory": "true"})
     assert h.status_code == 200
     ds = etree.fromstring(h.content).find("{*}DataSet")
-    assert ds.get("{http://www.sdmx.org/resources/sdmxml/schemas/v3_0/data/structurespecific}validFromDate")
+    assert ds.get(
+        "{http://www.sdmx.org/resources/sdmxml/schemas/v3_0/data/structurespecific}validFromDate"
+    )
     check_ss3(v2, h)
-    assert v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", params={"asOf": "2001-01-01T00:00:00Z"}).status_code == 204
-    bad = v2.get(FLOW, params={"asOf": "2020-01-01T00:00:00Z", "updatedAfter": "2021-01-01T00:00:00Z"})
+    assert (
+        v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", params={"asOf": "2001-01-01T00:00:00Z"}).status_code
+        == 204
+    )
+    bad = v2.get(
+        FLOW, params={"asOf": "2020-01-01T00:00:00Z", "updatedAfter": "2021-01-01T00:00:00Z"}
+    )
     assert bad.status_code == 400 and "updatedAfter" in bad.text
     assert v2.get(FLOW, params={"startPeriod": "2020"}).status_code == 400  # not a v2 parameter
     assert v2.get(FLOW, params={"detail": "full"}).status_code == 400
@@ -278,8 +369,14 @@ def test_updated_after_include_history_and_as_of(v2: httpx.Client) -> None:
 def test_etag_304_and_gzip(v2: httpx.Client) -> None:
     r = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", params={"c[TIME_PERIOD]": "ge:2020"})
     etag = r.headers["etag"]
-    assert v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", params={"c[TIME_PERIOD]": "ge:2020"},
-                  headers={"If-None-Match": etag}).status_code == 304
+    assert (
+        v2.get(
+            f"{FLOW}/M.JPY.EUR.SP00.A",
+            params={"c[TIME_PERIOD]": "ge:2020"},
+            headers={"If-None-Match": etag},
+        ).status_code
+        == 304
+    )
     other = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", params={"c[TIME_PERIOD]": "ge:2019"})
     assert other.headers["etag"] != etag  # the filter is part of the validator
     gz = v2.get(f"{FLOW}/M.JPY.EUR.SP00.A", headers={"Accept-Encoding": "gzip"})
@@ -290,33 +387,58 @@ def test_etag_304_and_gzip(v2: httpx.Client) -> None:
 
 
 def test_rjsdmx_and_pysdmx_urls(v2: httpx.Client) -> None:
-    r = v2.get("/rest/v2/data/dataflow/ECB/EXR/1.0/M.JPY.EUR.SP00.A?c[TIME_PERIOD]=ge:2020+le:2020-03"
-               "&attributes=dsd&measures=all", headers={"Accept": GENERIC})
-    assert r.status_code == 200 and r.headers["content-type"] == GENERIC  # 2.1-era formats on v2 paths
+    r = v2.get(
+        "/rest/v2/data/dataflow/ECB/EXR/1.0/M.JPY.EUR.SP00.A?c[TIME_PERIOD]=ge:2020+le:2020-03"
+        "&attributes=dsd&measures=all",
+        headers={"Accept": GENERIC},
+    )
+    assert (
+        r.status_code == 200 and r.headers["content-type"] == GENERIC
+    )  # 2.1-era formats on v2 paths
     assert len(etree.fromstring(r.content).findall(".//{*}Obs")) == 3
-    r = v2.get("/rest/v2/data/dataflow/ECB/EXR/1.0/M.USD%2BJPY.EUR.SP00.A?c%5BTIME_PERIOD%5D=ge%3A2020-01-01T00%3A00%3A00"
-               "&lastNObservations=5&dimensionAtObservation=TIME_PERIOD", headers={"Accept": CSV20})
+    r = v2.get(
+        "/rest/v2/data/dataflow/ECB/EXR/1.0/M.USD%2BJPY.EUR.SP00.A?c%5BTIME_PERIOD%5D=ge%3A2020-01-01T00%3A00%3A00"
+        "&lastNObservations=5&dimensionAtObservation=TIME_PERIOD",
+        headers={"Accept": CSV20},
+    )
     assert r.status_code == 200, r.text
-    assert parse_csv20(r.content) == v1(v2, "EXR/M.USD+JPY.EUR.SP00.A", startPeriod="2020-01-01T00:00:00",
-                                        lastNObservations=5)
+    assert parse_csv20(r.content) == v1(
+        v2, "EXR/M.USD+JPY.EUR.SP00.A", startPeriod="2020-01-01T00:00:00", lastNObservations=5
+    )
 
 
-@pytest.mark.parametrize("path", [f"{FLOW}", f"{FLOW}/M.JPY,USD.EUR.SP00.A", "/rest/data/EXR/.USD+JPY..."])
-def test_csv20_written_by_the_database_equals_the_general_writer(v2: httpx.Client, path: str) -> None:
+@pytest.mark.parametrize(
+    "path", [f"{FLOW}", f"{FLOW}/M.JPY,USD.EUR.SP00.A", "/rest/data/EXR/.USD+JPY..."]
+)
+def test_csv20_written_by_the_database_equals_the_general_writer(
+    v2: httpx.Client, path: str
+) -> None:
     fast = v2.get(path, headers={"Accept": CSV20})  # plain answer: rows written by the database
-    general = v2.get(path, params={"firstNObservations": 100000}, headers={"Accept": CSV20})  # Python writer
+    general = v2.get(
+        path, params={"firstNObservations": 100000}, headers={"Accept": CSV20}
+    )  # Python writer
     assert fast.status_code == general.status_code == 200
     assert fast.content == general.content
-    keyed = v2.get(path, headers={"Accept": CSV20 + ";keys=series"})  # keys: never the database lane
+    keyed = v2.get(
+        path, headers={"Accept": CSV20 + ";keys=series"}
+    )  # keys: never the database lane
     assert keyed.text.splitlines()[0].startswith("STRUCTURE,STRUCTURE_ID,ACTION,SERIES_KEY,")
 
 
 def test_head_on_v2_data_availability_and_schema(v2: httpx.Client) -> None:
-    for path, ctype in ((f"{FLOW}/M.JPY.EUR.SP00.A", ML30),
-                        ("/rest/v2/availability/dataflow/ECB/EXR/1.0", "application/vnd.sdmx.structure+xml;version=3.0.0"),
-                        ("/rest/v2/schema/dataflow/ECB/EXR/1.0", "application/vnd.sdmx.schema+xml;version=3.0.0")):
+    for path, ctype in (
+        (f"{FLOW}/M.JPY.EUR.SP00.A", ML30),
+        (
+            "/rest/v2/availability/dataflow/ECB/EXR/1.0",
+            "application/vnd.sdmx.structure+xml;version=3.0.0",
+        ),
+        ("/rest/v2/schema/dataflow/ECB/EXR/1.0", "application/vnd.sdmx.schema+xml;version=3.0.0"),
+    ):
         head = v2.head(path)
         assert head.status_code == 200 and head.content == b"", path
-        assert head.headers["content-type"] == ctype and head.headers["etag"] == v2.get(path).headers["etag"]
+        assert (
+            head.headers["content-type"] == ctype
+            and head.headers["etag"] == v2.get(path).headers["etag"]
+        )
     assert v2.get("/rest/v2/metadata/metadataflow/ECB/X/1.0").status_code == 501
     assert v2.get("/rest/v2/registration/id/X").status_code == 501

@@ -39,8 +39,13 @@ from tests.conftest import (
 )
 from tests.sdmx_validation import assert_valid_xml
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres,
-              pytest.mark.skipif(TEST_DB != "postgres", reason="stops and restarts a private PostgreSQL cluster")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        TEST_DB != "postgres", reason="stops and restarts a private PostgreSQL cluster"
+    ),
+]
 
 CSV = "application/vnd.sdmx.data+csv;version=1.0.0"
 DATA = "/rest/data/ECB,EXR,1.0/M.USD.EUR.SP00.A"
@@ -59,9 +64,12 @@ class Cluster:
         """``pg_ctl stop`` (fast shutdown: sessions are ended, new connections refused)."""
         assert self.proc is not None
         pg_ctl = str(Path(self.cmd[self.cmd.index("-D") - 1]).with_name("pg_ctl"))
-        run_as = self.cmd[:self.cmd.index("-D") - 1]
-        subprocess.run([*run_as, pg_ctl, "-D", str(self.datadir), "-m", "fast", "-w", "stop"], check=True,
-                       stdout=subprocess.DEVNULL)
+        run_as = self.cmd[: self.cmd.index("-D") - 1]
+        subprocess.run(
+            [*run_as, pg_ctl, "-D", str(self.datadir), "-m", "fast", "-w", "stop"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         self.proc.wait(timeout=30)
 
     def start(self) -> None:
@@ -107,13 +115,17 @@ class Records(logging.Handler):
 
 def _push_csv(folder: Path, n_months: int) -> Path:
     """A large push for the ECB EXR flow: monthly JPY rates (slow enough to be stopped in flight)."""
-    rows = ["DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
-            "TIME_FORMAT,COLLECTION,TITLE,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT"]
+    rows = [
+        "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
+        "TIME_FORMAT,COLLECTION,TITLE,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT"
+    ]
     for cur in ("JPY", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK"):
         for n in range(n_months):
             year, month = 1000 + n // 12, n % 12 + 1
-            rows.append(f"ECB:EXR(1.0),M,{cur},EUR,SP00,A,{year:04d}-{month:02d},{1 + n % 97 / 100:.4f},A,P1M,A,"
-                        f"Monthly {cur},4,{cur} per euro,{cur},0")
+            rows.append(
+                f"ECB:EXR(1.0),M,{cur},EUR,SP00,A,{year:04d}-{month:02d},{1 + n % 97 / 100:.4f},A,P1M,A,"
+                f"Monthly {cur},4,{cur} per euro,{cur},0"
+            )
     path = folder / "push.csv"
     path.write_text("\n".join(rows) + "\n")
     return path
@@ -126,8 +138,12 @@ def _wait_for_copy(url: str) -> bool:
         deadline = time.monotonic() + 30
         with engine.connect() as conn:
             while time.monotonic() < deadline:
-                if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = 'sdmx' "
-                                     "AND query LIKE 'COPY stage_obs%'")).scalar_one():
+                if conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = 'sdmx' "
+                        "AND query LIKE 'COPY stage_obs%'"
+                    )
+                ).scalar_one():
                     return True
                 time.sleep(0.05)
         return False
@@ -135,7 +151,9 @@ def _wait_for_copy(url: str) -> bool:
         engine.dispose()
 
 
-def test_database_stopped_mid_traffic_then_back(cluster: Cluster, tmp_path: Path, db_factory: object) -> None:
+def test_database_stopped_mid_traffic_then_back(
+    cluster: Cluster, tmp_path: Path, db_factory: object
+) -> None:
     # db_factory: this test belongs to the PostgreSQL pass (which keeps only tests that use a database);
     # its database is the private cluster's, never the shared one.
     url = make_url(cluster.url).set(database="sdmx").render_as_string(hide_password=False)
@@ -143,8 +161,16 @@ def test_database_stopped_mid_traffic_then_back(cluster: Cluster, tmp_path: Path
     with admin.connect() as conn:
         conn.execute(text('CREATE DATABASE "sdmx"'))
     admin.dispose()
-    services = Services.build(make_settings(url, source_alias="TESTSRC", db_pool_timeout=1.0, db_connect_timeout=2,
-                                            job_max_backoff_seconds=1.0, run_jobs=True))
+    services = Services.build(
+        make_settings(
+            url,
+            source_alias="TESTSRC",
+            db_pool_timeout=1.0,
+            db_connect_timeout=2,
+            job_max_backoff_seconds=1.0,
+            run_jobs=True,
+        )
+    )
     upgrade_to_head(services.engine)
     load_files(services, [fixtures.ECB_FULL])
     add_providers(services)
@@ -158,7 +184,10 @@ def test_database_stopped_mid_traffic_then_back(cluster: Cluster, tmp_path: Path
     old_level = root.level
     root.setLevel(logging.INFO)
     try:
-        with LiveServer(services) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+        with (
+            LiveServer(services) as server,
+            httpx.Client(base_url=server.url, timeout=60) as client,
+        ):
             app: Any = server.server.config.app
             runner = app.state.job_runner
             assert client.get(DATA, headers={"Accept": CSV}).status_code == 200
@@ -169,9 +198,16 @@ def test_database_stopped_mid_traffic_then_back(cluster: Cluster, tmp_path: Path
 
             def do_push() -> None:
                 with httpx.Client(base_url=server.url, timeout=120) as c:
-                    r = c.post("/rest/v2/data/dataflow/ECB/EXR/1.0", content=push_body,
-                               headers={"Authorization": f"Bearer {token}", "Content-Type": CSV})
-                push["status"], push["at"], push["body"] = r.status_code, time.monotonic(), r.content
+                    r = c.post(
+                        "/rest/v2/data/dataflow/ECB/EXR/1.0",
+                        content=push_body,
+                        headers={"Authorization": f"Bearer {token}", "Content-Type": CSV},
+                    )
+                push["status"], push["at"], push["body"] = (
+                    r.status_code,
+                    time.monotonic(),
+                    r.content,
+                )
 
             pusher = threading.Thread(target=do_push)
             pusher.start()
@@ -181,18 +217,25 @@ def test_database_stopped_mid_traffic_then_back(cluster: Cluster, tmp_path: Path
             cluster.stop()  # mid-COPY: psycopg held the connection's lock, and the rollback waited for ever
 
             pusher.join(timeout=20)
-            assert not pusher.is_alive(), "the push got no answer within 20 s of the database stopping"
+            assert not pusher.is_alive(), (
+                "the push got no answer within 20 s of the database stopping"
+            )
             assert push["at"] > stopped
             assert push["status"] == 503, (push["status"], push["body"][:300])
 
             statuses: dict[str, list[int]] = {"data": [], "structure": [], "ready": []}
             down_until = time.monotonic() + 4
             while time.monotonic() < down_until:
-                for name, path, accept in (("data", DATA, CSV), ("structure", STRUCTURE, "application/xml"),
-                                           ("ready", "/ready", "application/json")):
+                for name, path, accept in (
+                    ("data", DATA, CSV),
+                    ("structure", STRUCTURE, "application/xml"),
+                    ("ready", "/ready", "application/json"),
+                ):
                     started = time.monotonic()
                     r = client.get(path, headers={"Accept": accept})
-                    assert time.monotonic() - started < 5, f"{path} took {time.monotonic() - started:.1f} s"
+                    assert time.monotonic() - started < 5, (
+                        f"{path} took {time.monotonic() - started:.1f} s"
+                    )
                     statuses[name].append(r.status_code)
                     if name != "ready":
                         assert r.status_code == 503, (path, r.status_code, r.text[:300])
@@ -204,15 +247,22 @@ def test_database_stopped_mid_traffic_then_back(cluster: Cluster, tmp_path: Path
             assert requests_down >= 15
             assert runner.failures >= 1  # the job runner noticed, and backs off
             # The access log writes one line per request by design; everything else is counted.
-            lines = [r for r in records.records[before:] if r.name not in ("sdmx_server.access", "httpx")]
-            assert not [r for r in lines if r.exc_info], [r.getMessage() for r in lines if r.exc_info][:3]
+            lines = [
+                r for r in records.records[before:] if r.name not in ("sdmx_server.access", "httpx")
+            ]
+            assert not [r for r in lines if r.exc_info], [
+                r.getMessage() for r in lines if r.exc_info
+            ][:3]
             assert len(lines) <= 12, [f"{r.name}: {r.getMessage()}" for r in lines]
 
             cluster.start()
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline:
-                if (client.get(DATA, headers={"Accept": CSV}).status_code == 200
-                        and client.get(STRUCTURE).status_code == 200 and client.get("/ready").status_code == 200):
+                if (
+                    client.get(DATA, headers={"Accept": CSV}).status_code == 200
+                    and client.get(STRUCTURE).status_code == 200
+                    and client.get("/ready").status_code == 200
+                ):
                     break
                 time.sleep(0.2)
             assert client.get(DATA, headers={"Accept": CSV}).status_code == 200
@@ -228,4 +278,6 @@ def test_database_stopped_mid_traffic_then_back(cluster: Cluster, tmp_path: Path
         root.removeHandler(records)
         root.setLevel(old_level)
         services.close()
-    assert os.environ.get("SDMX_SERVER_TEST_POSTGRES_URL", "") != cluster.url  # never the shared one
+    assert (
+        os.environ.get("SDMX_SERVER_TEST_POSTGRES_URL", "") != cluster.url
+    )  # never the shared one

@@ -28,7 +28,9 @@ EXR = MaintainableRef(type=ArtefactType.DATAFLOW, agency="ECB", id="EXR", versio
 
 
 def test_root_is_an_html_page_for_browsers(http: httpx.Client) -> None:
-    r = http.get("/", headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    r = http.get(
+        "/", headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     for path in ("/rest/dataflow", "/docs", "/portal", "/redoc", "/openapi.json"):
         assert f'href="{PUBLIC}{path}"' in r.text, path
@@ -52,8 +54,12 @@ def test_root_answers_json_when_asked(http: httpx.Client) -> None:
 def test_documentation_pages_load_only_local_assets(http: httpx.Client, page: str) -> None:
     r = http.get(page)
     assert r.status_code == 200 and "text/html" in r.headers["content-type"]
-    assert not re.search(r"https?://", r.text), re.findall(r"https?://[^\"' ]+", r.text)  # no CDN, no fonts
-    assets = re.findall(r"""(?:src|href)=["']?([^"' >]+)""", r.text) + re.findall(r"""url: ?['"]([^'"]+)""", r.text)
+    assert not re.search(r"https?://", r.text), re.findall(
+        r"https?://[^\"' ]+", r.text
+    )  # no CDN, no fonts
+    assets = re.findall(r"""(?:src|href)=["']?([^"' >]+)""", r.text) + re.findall(
+        r"""url: ?['"]([^'"]+)""", r.text
+    )
     scripts = [a for a in assets if a.endswith(".js")]
     assert scripts, r.text
     for asset in assets:
@@ -67,7 +73,9 @@ def test_documentation_pages_load_only_local_assets(http: httpx.Client, page: st
 
 
 @pytest.fixture(scope="module")
-def private_server(db_factory: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services, LiveServer, str]]:
+def private_server(
+    db_factory: object, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Services, LiveServer, str]]:
     from sdmx_server.storage.schema import upgrade_to_head
     from tests.conftest import make_settings
 
@@ -75,7 +83,11 @@ def private_server(db_factory: object, tmp_path_factory: pytest.TempPathFactory)
     upgrade_to_head(services.engine)
     load_files(services, [fixtures.ECB_FULL])
     add_providers(services)
-    load_data(services, synthetic_exr_csv(tmp_path_factory.mktemp("exr")), provision_agreement=pa_ref("EXR_BIS"))
+    load_data(
+        services,
+        synthetic_exr_csv(tmp_path_factory.mktemp("exr")),
+        provision_agreement=pa_ref("EXR_BIS"),
+    )
     token = services.auth.create_token("admin")[0]
     with LiveServer(services) as server:
         yield services, server, token
@@ -89,16 +101,34 @@ def test_cache_control_per_kind_of_answer(private_server: tuple[Services, LiveSe
     with httpx.Client(base_url=server.url, timeout=30) as c:
         structure = c.get("/rest/codelist/ECB/CL_FREQ/1.0")
         assert structure.headers["cache-control"] == "public, max-age=60"
-        revalidated = c.get("/rest/codelist/ECB/CL_FREQ/1.0", headers={"If-None-Match": structure.headers["etag"]})
-        assert revalidated.status_code == 304 and revalidated.headers["cache-control"] == "public, max-age=60"
-        assert c.get("/rest/schema/dataflow/ECB/EXR/1.0").headers["cache-control"] == "public, max-age=60"
+        revalidated = c.get(
+            "/rest/codelist/ECB/CL_FREQ/1.0", headers={"If-None-Match": structure.headers["etag"]}
+        )
+        assert (
+            revalidated.status_code == 304
+            and revalidated.headers["cache-control"] == "public, max-age=60"
+        )
+        assert (
+            c.get("/rest/schema/dataflow/ECB/EXR/1.0").headers["cache-control"]
+            == "public, max-age=60"
+        )
         public_data = c.get(data)
-        assert public_data.status_code == 200 and public_data.headers["cache-control"] == "public, no-cache"
+        assert (
+            public_data.status_code == 200
+            and public_data.headers["cache-control"] == "public, no-cache"
+        )
         assert c.head(data).headers["cache-control"] == "public, no-cache"
-        assert c.get("/rest/availableconstraint/ECB,EXR,1.0").headers["cache-control"] == "public, no-cache"
+        assert (
+            c.get("/rest/availableconstraint/ECB,EXR,1.0").headers["cache-control"]
+            == "public, no-cache"
+        )
         # with a token, nothing is public (the answer may hold what only that token may see)
         assert c.get(data, headers=auth).headers["cache-control"] == "private, no-cache"
-        assert c.get(data, params={"preview": "true"}, headers=auth).headers["cache-control"].startswith("private")
+        assert (
+            c.get(data, params={"preview": "true"}, headers=auth)
+            .headers["cache-control"]
+            .startswith("private")
+        )
         # errors are never stored
         missing = c.get("/rest/codelist/ECB/CL_NOPE/1.0")
         assert missing.status_code == 404 and missing.headers["cache-control"] == "no-store"
@@ -106,14 +136,22 @@ def test_cache_control_per_kind_of_answer(private_server: tuple[Services, LiveSe
         assert c.get("/health").headers["cache-control"] == "no-store"
         assert c.get("/admin/audit", headers=auth).headers["cache-control"] == "no-store"
         assert c.get("/docs").headers["cache-control"] == "public, max-age=300"
-        assert c.get("/static-offline-docs/swagger-ui.css").headers["cache-control"] == "public, max-age=86400"
+        assert (
+            c.get("/static-offline-docs/swagger-ui.css").headers["cache-control"]
+            == "public, max-age=86400"
+        )
 
         services.auth.set_dataflow_public(EXR, False)
         try:
             assert c.get(data).headers["cache-control"] == "no-store"  # 401
-            for answer in (c.get(data, headers=auth), c.head(data, headers=auth),
-                           c.get("/rest/availableconstraint/ECB,EXR,1.0", headers=auth)):
-                assert answer.status_code == 200 and answer.headers["cache-control"].startswith("private"), answer
+            for answer in (
+                c.get(data, headers=auth),
+                c.head(data, headers=auth),
+                c.get("/rest/availableconstraint/ECB,EXR,1.0", headers=auth),
+            ):
+                assert answer.status_code == 200 and answer.headers["cache-control"].startswith(
+                    "private"
+                ), answer
         finally:
             services.auth.set_dataflow_public(EXR, True)
 

@@ -47,13 +47,17 @@ def test_metrics_count_requests(http: httpx.Client) -> None:
     assert 'family="codelist"' in body and "sdmx_http_request_duration_seconds_bucket" in body
 
 
-def test_request_id_is_echoed_or_generated_and_logged(http: httpx.Client, caplog: pytest.LogCaptureFixture) -> None:
+def test_request_id_is_echoed_or_generated_and_logged(
+    http: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO, logger="sdmx_server.access"):
         r = http.get("/rest/codelist/ILO/CL_SEX/1.0", headers={"X-Request-ID": "req-123"})
         assert r.headers["x-request-id"] == "req-123"
         generated = http.get("/health").headers["x-request-id"]
         assert len(generated) == 16
-        hostile = http.get("/health", headers={"X-Request-ID": "bad id <script>" + "x" * 100}).headers["x-request-id"]
+        hostile = http.get(
+            "/health", headers={"X-Request-ID": "bad id <script>" + "x" * 100}
+        ).headers["x-request-id"]
         assert len(hostile) == 16 and "<" not in hostile  # not echoed: replaced by a generated id
     lines = [r.getMessage() for r in caplog.records if r.name == "sdmx_server.access"]
     assert any("GET /rest/codelist/ILO/CL_SEX/1.0 200" in line for line in lines)
@@ -74,7 +78,9 @@ def test_openapi_document_is_served(http: httpx.Client) -> None:
     import warnings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # e.g. duplicate operation ids (a GET and a HEAD on one route)
+        warnings.simplefilter(
+            "error"
+        )  # e.g. duplicate operation ids (a GET and a HEAD on one route)
         doc = http.get("/openapi.json").json()
     assert any(p.startswith("/rest/data") for p in doc["paths"])
     ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]

@@ -26,7 +26,12 @@ def _families(metrics: str) -> set[str]:
 
 def test_unknown_path_segments_do_not_create_metric_series(http: httpx.Client) -> None:
     tokens = [secrets.token_hex(4) for _ in range(4)]
-    junk = [f"/rest/rand{tokens[0]}", f"/x{tokens[1]}/y", f"/rest/v2/z{tokens[2]}", f"/rest/v2/q{tokens[3]}/a/b"]
+    junk = [
+        f"/rest/rand{tokens[0]}",
+        f"/x{tokens[1]}/y",
+        f"/rest/v2/z{tokens[2]}",
+        f"/rest/v2/q{tokens[3]}/a/b",
+    ]
     for path in junk:
         assert http.get(path).status_code in (400, 404, 501)
     http.get("/rest/codelist/ILO/CL_SEX")
@@ -35,14 +40,33 @@ def test_unknown_path_segments_do_not_create_metric_series(http: httpx.Client) -
     assert not [f for f in families if any(t in f for t in tokens)], families
 
 
-@pytest.mark.parametrize(("path", "family"), [
-    ("/", "root"), ("/health", "health"), ("/ready", "ready"), ("/metrics", "metrics"), ("/docs", "docs"),
-    ("/openapi.json", "openapi.json"), ("/schemas/v2_1/SDMXMessage.xsd", "schemas"), ("/admin/audit", "admin"),
-    ("/rest", "rest"), ("/rest/", "rest"), ("/rest/codelist/ILO", "codelist"), ("/rest/data/EXR", "data"),
-    ("/rest/availableconstraint/EXR", "availableconstraint"), ("/rest/schema/dataflow/A/B", "schema"),
-    ("/rest/structure", "structure"), ("/rest/process", "process"), ("/rest/v2/structure", "v2/structure"),
-    ("/rest/v2/data/dataflow/A/B/1.0", "v2/data"), ("/rest/v2/submissions/1", "v2/submissions"),
-    ("/rest/rand123", "other"), ("/rand123", "other"), ("/rest/v2/rand123", "v2/other"), ("/rest/v2/", "v2/"),
-])
+@pytest.mark.parametrize(
+    ("path", "family"),
+    [
+        ("/", "root"),
+        ("/health", "health"),
+        ("/ready", "ready"),
+        ("/metrics", "metrics"),
+        ("/docs", "docs"),
+        ("/openapi.json", "openapi.json"),
+        ("/schemas/v2_1/SDMXMessage.xsd", "schemas"),
+        ("/admin/audit", "admin"),
+        ("/rest", "rest"),
+        ("/rest/", "rest"),
+        ("/rest/codelist/ILO", "codelist"),
+        ("/rest/data/EXR", "data"),
+        ("/rest/availableconstraint/EXR", "availableconstraint"),
+        ("/rest/schema/dataflow/A/B", "schema"),
+        ("/rest/structure", "structure"),
+        ("/rest/process", "process"),
+        ("/rest/v2/structure", "v2/structure"),
+        ("/rest/v2/data/dataflow/A/B/1.0", "v2/data"),
+        ("/rest/v2/submissions/1", "v2/submissions"),
+        ("/rest/rand123", "other"),
+        ("/rand123", "other"),
+        ("/rest/v2/rand123", "v2/other"),
+        ("/rest/v2/", "v2/"),
+    ],
+)
 def test_metric_family_of_a_path(path: str, family: str) -> None:
     assert _family(path) == family

@@ -38,18 +38,24 @@ from tests.sdmx_validation import assert_valid_xml
 
 CSV = "application/vnd.sdmx.data+csv;version=1.0.0"
 CURRENCIES = ("USD", "JPY", "GBP", "CHF")
-DAYS = 24_000  # per series: the whole dataflow is about 10 MB, more than loopback socket buffers hold
+DAYS = (
+    24_000  # per series: the whole dataflow is about 10 MB, more than loopback socket buffers hold
+)
 
 
 def _big_daily_csv(folder: Path) -> Path:
-    rows = ["DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
-            "TIME_FORMAT,COLLECTION,TITLE,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT"]
+    rows = [
+        "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
+        "TIME_FORMAT,COLLECTION,TITLE,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT"
+    ]
     start = date(1980, 1, 1)
     for cur in CURRENCIES:
         for n in range(DAYS):
             day = start + timedelta(days=n)
-            rows.append(f"ECB:EXR(1.0),D,{cur},EUR,SP00,A,{day.isoformat()},{1 + n % 997 / 1000:.4f},A,P1D,A,"
-                        f"Daily {cur},4,{cur} per euro,{cur},0")
+            rows.append(
+                f"ECB:EXR(1.0),D,{cur},EUR,SP00,A,{day.isoformat()},{1 + n % 997 / 1000:.4f},A,P1D,A,"
+                f"Daily {cur},4,{cur} per euro,{cur},0"
+            )
     path = folder / "big-daily.csv"
     path.write_text("\n".join(rows) + "\n")
     return path
@@ -57,8 +63,13 @@ def _big_daily_csv(folder: Path) -> Path:
 
 @pytest.fixture
 def tiny_pool(make_services: Callable[..., Services], tmp_path: Path) -> Services:
-    services = make_services(db_pool_size=1, db_pool_timeout=0.5, run_jobs=False, source_alias="TESTSRC",
-                             max_response_observations=200_000)
+    services = make_services(
+        db_pool_size=1,
+        db_pool_timeout=0.5,
+        run_jobs=False,
+        source_alias="TESTSRC",
+        max_response_observations=200_000,
+    )
     load_files(services, [fixtures.ECB_FULL])
     add_providers(services)
     load_data(services, _big_daily_csv(tmp_path), provision_agreement=pa_ref("EXR_ECB"))
@@ -97,9 +108,14 @@ def _idle_in_transaction(url: str) -> int:
     admin = create_engine(url)
     try:
         with admin.connect() as conn:
-            return int(conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")).scalar_one())
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+            )
     finally:
         admin.dispose()
 
@@ -107,13 +123,19 @@ def _idle_in_transaction(url: str) -> int:
 def test_pool_exhaustion_answers_503_and_recovers(tiny_pool: Services) -> None:
     services = tiny_pool
     checkin_threads: list[threading.Thread] = []
-    event.listen(services.engine.pool, "checkin", lambda *_: checkin_threads.append(threading.current_thread()))
+    event.listen(
+        services.engine.pool,
+        "checkin",
+        lambda *_: checkin_threads.append(threading.current_thread()),
+    )
     pool: Any = services.engine.pool
     with LiveServer(services) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         one = "/rest/data/ECB,EXR,1.0/D.USD.EUR.SP00.A?startPeriod=2000-01-01&endPeriod=2000-01-31"
         assert client.get(one, headers={"Accept": CSV}).status_code == 200
 
-        stalled = [_stalled_stream(server.port, "/rest/data/ECB,EXR,1.0/D..EUR.SP00.A") for _ in range(2)]
+        stalled = [
+            _stalled_stream(server.port, "/rest/data/ECB,EXR,1.0/D..EUR.SP00.A") for _ in range(2)
+        ]
         # Both stalled answers hold their pooled connection: the pool (1 + 1 overflow) is exhausted.
         assert _wait_for(lambda: pool.checkedout() == 2, 5), pool.status()
 
@@ -138,7 +160,9 @@ def test_pool_exhaustion_answers_503_and_recovers(tiny_pool: Services) -> None:
         r = client.get(one, headers={"Accept": CSV})
         assert r.status_code == 200 and r.text.count("\n") == 32  # header and 31 days
     assert checkin_threads
-    assert server.thread not in checkin_threads, "a connection was returned on the event-loop thread"
+    assert server.thread not in checkin_threads, (
+        "a connection was returned on the event-loop thread"
+    )
 
 
 def test_timeouts_reach_postgres(tiny_pool: Services) -> None:
@@ -153,14 +177,17 @@ def test_timeouts_reach_postgres(tiny_pool: Services) -> None:
 
 
 def test_a_connection_abandoned_on_the_event_loop_is_closed_not_rolled_back(
-        make_services: Callable[..., Services]) -> None:
+    make_services: Callable[..., Services],
+) -> None:
     """The safety net: a pooled connection finalised by the garbage collector on the event-loop
     thread is closed (no round trip), never rolled back there (that froze whole workers)."""
     if TEST_DB != "postgres":
         pytest.skip("the net is PostgreSQL's (SQLite's rollback is local)")
     engine = make_services(db_pool_size=1, run_jobs=False).engine
     resets: list[str] = []
-    event.listen(engine.pool, "reset", lambda *_: resets.append(threading.current_thread().name), insert=True)
+    event.listen(
+        engine.pool, "reset", lambda *_: resets.append(threading.current_thread().name), insert=True
+    )
 
     async def abandon() -> int:
         conn = engine.connect()
@@ -177,6 +204,8 @@ def test_a_connection_abandoned_on_the_event_loop_is_closed_not_rolled_back(
 
     def gone() -> bool:
         with engine.connect() as conn:
-            return not conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"),
-                                    {"p": pid}).scalar_one()
+            return not conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}
+            ).scalar_one()
+
     assert _wait_for(gone, 5), "the abandoned connection is still open"

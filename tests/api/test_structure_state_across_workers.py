@@ -42,7 +42,9 @@ PATH = "/rest/codelist/TEST/CL_STATE/1.0"
 
 
 def codelist_file(folder: Path, codes: list[str]) -> Path:
-    body = "".join(f'<str:Code id="{c}"><com:Name xml:lang="en">{c}</com:Name></str:Code>' for c in codes)
+    body = "".join(
+        f'<str:Code id="{c}"><com:Name xml:lang="en">{c}</com:Name></str:Code>' for c in codes
+    )
     path = folder / f"cl-{'-'.join(codes)}.xml"
     path.write_text(CODELIST.format(codes=body))
     return path
@@ -50,8 +52,13 @@ def codelist_file(folder: Path, codes: list[str]) -> Path:
 
 def load_in_other_process(db_url: str, path: Path) -> None:
     env = {**os.environ, "SDMX_SERVER_DATABASE_URL": db_url}
-    done = subprocess.run([sys.executable, "-m", "sdmx_server.cli", "load", str(path)], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "sdmx_server.cli", "load", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -65,15 +72,18 @@ def wait_for(check: Callable[[], bool], seconds: float = 5.0) -> bool:
 
 
 @pytest.fixture
-def server(make_services: Callable[..., Services], tmp_path: Path) -> Iterator[tuple[Services, LiveServer]]:
+def server(
+    make_services: Callable[..., Services], tmp_path: Path
+) -> Iterator[tuple[Services, LiveServer]]:
     services = make_services()
     load_files(services, [codelist_file(tmp_path, ["A", "B"])])
     with LiveServer(services) as live:
         yield services, live
 
 
-def test_a_change_by_another_process_shows_in_the_next_answers(server: tuple[Services, LiveServer],
-                                                               tmp_path: Path) -> None:
+def test_a_change_by_another_process_shows_in_the_next_answers(
+    server: tuple[Services, LiveServer], tmp_path: Path
+) -> None:
     services, live = server
     with httpx.Client(base_url=live.url) as client:
         first = client.get(PATH)
@@ -81,28 +91,46 @@ def test_a_change_by_another_process_shows_in_the_next_answers(server: tuple[Ser
         assert client.get(PATH, headers={"If-None-Match": etag}).status_code == 304
         if TEST_DB == "postgres":  # the listener holds the state in memory once it has started
             assert wait_for(lambda: services.structure_renderer.state.snapshot() is not None)
-        load_in_other_process(services.settings.database_url, codelist_file(tmp_path, ["A", "B", "C"]))
+        load_in_other_process(
+            services.settings.database_url, codelist_file(tmp_path, ["A", "B", "C"])
+        )
         # NOTIFY is delivered at commit: the next answers (allow the delivery time) carry the new state.
-        assert wait_for(lambda: client.get(PATH, headers={"If-None-Match": etag}).status_code == 200, 2.0)
+        assert wait_for(
+            lambda: client.get(PATH, headers={"If-None-Match": etag}).status_code == 200, 2.0
+        )
         fresh = client.get(PATH)
         assert fresh.headers["etag"] != etag and b'id="C"' in fresh.content
 
 
-@pytest.mark.skipif(TEST_DB != "postgres", reason="the notification listener exists on PostgreSQL only")
-def test_a_cut_listener_falls_back_to_the_database(server: tuple[Services, LiveServer], tmp_path: Path) -> None:
+@pytest.mark.skipif(
+    TEST_DB != "postgres", reason="the notification listener exists on PostgreSQL only"
+)
+def test_a_cut_listener_falls_back_to_the_database(
+    server: tuple[Services, LiveServer], tmp_path: Path
+) -> None:
     services, live = server
     state = services.structure_renderer.state
     assert wait_for(lambda: state.snapshot() is not None)
     with services.engine.connect() as conn:  # cut the listener's connection from the server side
-        killed = conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                   "WHERE datname = current_database() AND application_name = :name"),
-                              {"name": LISTENER_NAME}).scalars().all()
+        killed = (
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND application_name = :name"
+                ),
+                {"name": LISTENER_NAME},
+            )
+            .scalars()
+            .all()
+        )
         conn.commit()
     assert killed == [True]
     assert wait_for(lambda: state.snapshot() is None, 3.0)
     load_in_other_process(services.settings.database_url, codelist_file(tmp_path, ["A", "B", "D"]))
     with httpx.Client(base_url=live.url) as client:
-        assert b'id="D"' in client.get(PATH).content  # read from the database, whatever the listener does
+        assert (
+            b'id="D"' in client.get(PATH).content
+        )  # read from the database, whatever the listener does
     # ...and the listener comes back with the new state.
     assert wait_for(lambda: state.snapshot() is not None, 5.0)
     snapshot = state.snapshot()

@@ -28,10 +28,16 @@ def _validate_hook(response: Any, *args: Any, **kwargs: Any) -> Any:
 @pytest.fixture
 def sdmx1_client(live_server: LiveServer) -> Iterator[sdmx.Client]:
     """An sdmx1 client for our server, registered as users do with add_source."""
-    sdmx.add_source({
-        "id": "TESTSRC", "name": "our server", "url": f"{live_server.url}/rest", "versions": ["2.1"],
-        "supports": {"availableconstraint": True, "structure-specific data": True},
-    }, override=True)
+    sdmx.add_source(
+        {
+            "id": "TESTSRC",
+            "name": "our server",
+            "url": f"{live_server.url}/rest",
+            "versions": ["2.1"],
+            "supports": {"availableconstraint": True, "structure-specific data": True},
+        },
+        override=True,
+    )
     session = Session()
     session.hooks["response"].append(_validate_hook)
     yield sdmx.Client("TESTSRC", session=session)
@@ -42,7 +48,9 @@ def test_sdmx1_dataflow_list_uses_source_id_as_agency(sdmx1_client: sdmx.Client)
     assert "EXR" in msg.dataflow
 
 
-def test_sdmx1_dataflow_with_references_all_includes_dsd_and_codelists(sdmx1_client: sdmx.Client) -> None:
+def test_sdmx1_dataflow_with_references_all_includes_dsd_and_codelists(
+    sdmx1_client: sdmx.Client,
+) -> None:
     msg = sdmx1_client.dataflow("EXR")  # /dataflow/TESTSRC/EXR/latest?references=all
     dsd = msg.dataflow["EXR"].structure
     assert dsd.id == "ECB_EXR1" and not dsd.is_external_reference
@@ -53,15 +61,21 @@ def test_sdmx1_dataflow_with_references_all_includes_dsd_and_codelists(sdmx1_cli
 
 
 def test_sdmx1_explicit_agency_and_version(sdmx1_client: sdmx.Client) -> None:
-    msg = sdmx1_client.dataflow("EXR", agency_id="ECB", version="1.0", params={"references": "none"})
+    msg = sdmx1_client.dataflow(
+        "EXR", agency_id="ECB", version="1.0", params={"references": "none"}
+    )
     assert list(msg.dataflow) == ["EXR"]
-    assert all(d.is_external_reference for d in msg.structure.values())  # only the reference, no DSD body
+    assert all(
+        d.is_external_reference for d in msg.structure.values()
+    )  # only the reference, no DSD body
 
 
 def test_sdmx1_datastructure_and_codelist_calls(sdmx1_client: sdmx.Client) -> None:
     msg = sdmx1_client.datastructure("ECB_EXR1")
     assert "ECB_EXR1" in msg.structure
-    msg = sdmx1_client.codelist("CL_FREQ", params={"detail": "allstubs", "references": "parentsandsiblings"})
+    msg = sdmx1_client.codelist(
+        "CL_FREQ", params={"detail": "allstubs", "references": "parentsandsiblings"}
+    )
     assert msg.codelist and all(cl.is_external_reference for cl in msg.codelist.values())
     msg = sdmx1_client.categoryscheme()
     assert "MOBILE_NAVI" in msg.category_scheme
@@ -82,7 +96,9 @@ def _annotations(obj: Any) -> list[tuple[Any, ...]]:
 def test_ilo_round_trip_through_the_server_equals_the_file(http: httpx.Client) -> None:
     """The ILO structure, loaded, served and re-read by sdmx1, equals the file."""
     original = sdmx.read_sdmx(fixtures.ILO_STRUCTURE)
-    served = http.get("/rest/codelist/ILO/CL_ECO/latest", params={"references": "parentsandsiblings"})
+    served = http.get(
+        "/rest/codelist/ILO/CL_ECO/latest", params={"references": "parentsandsiblings"}
+    )
     again = sdmx.read_sdmx(io.BytesIO(served.content), format="XML")
     assert set(again.codelist) == set(original.codelist)
     for cl_id, cl in original.codelist.items():
@@ -95,17 +111,30 @@ def test_ilo_round_trip_through_the_server_equals_the_file(http: httpx.Client) -
             assert dict(other.name.localizations) == dict(code.name.localizations), (cl_id, code.id)
             assert dict(other.description.localizations) == dict(code.description.localizations)
             assert _annotations(other) == _annotations(code), (cl_id, code.id)
-            assert (other.parent.id if isinstance(other.parent, type(code)) else None) == \
-                   (code.parent.id if isinstance(code.parent, type(code)) else None)
+            assert (other.parent.id if isinstance(other.parent, type(code)) else None) == (
+                code.parent.id if isinstance(code.parent, type(code)) else None
+            )
     for cs_id, cs in original.concept_scheme.items():
         assert list(again.concept_scheme[cs_id].items) == list(cs.items)
     d0, d1 = original.structure["IMF_ILOSTAT"], again.structure["IMF_ILOSTAT"]
-    assert [(d.id, d.order, d.local_representation.enumerated.id if d.local_representation.enumerated else None)
-            for d in d0.dimensions] == \
-           [(d.id, d.order, d.local_representation.enumerated.id if d.local_representation.enumerated else None)
-            for d in d1.dimensions]
-    assert [(a.id, a.usage_status, type(a.related_to).__name__) for a in d0.attributes] == \
-           [(a.id, a.usage_status, type(a.related_to).__name__) for a in d1.attributes]
+    assert [
+        (
+            d.id,
+            d.order,
+            d.local_representation.enumerated.id if d.local_representation.enumerated else None,
+        )
+        for d in d0.dimensions
+    ] == [
+        (
+            d.id,
+            d.order,
+            d.local_representation.enumerated.id if d.local_representation.enumerated else None,
+        )
+        for d in d1.dimensions
+    ]
+    assert [(a.id, a.usage_status, type(a.related_to).__name__) for a in d0.attributes] == [
+        (a.id, a.usage_status, type(a.related_to).__name__) for a in d1.attributes
+    ]
     assert sum(len(c) for c in again.codelist.values()) == 2866
 
 
@@ -126,6 +155,8 @@ def test_pysdmx_rest_service_v15_structure_query(live_server: LiveServer) -> Non
     from pysdmx.api.qb import ApiVersion, RestService, StructureQuery, StructureType
     from pysdmx.io.format import StructureFormat
 
-    service = RestService(f"{live_server.url}/rest", ApiVersion.V1_5_0, structure_format=StructureFormat.SDMX_ML_2_1)
+    service = RestService(
+        f"{live_server.url}/rest", ApiVersion.V1_5_0, structure_format=StructureFormat.SDMX_ML_2_1
+    )
     body = service.structure(StructureQuery(StructureType.CODELIST, "ECB", "CL_FREQ", "1.0"))
     assert b"CL_FREQ" in body and body.startswith(b"<?xml")

@@ -85,12 +85,16 @@ def test_pysdmx_dataflows_and_details(registry: Any) -> None:
 def test_pysdmx_hierarchies_and_mappings_fail_cleanly(registry: Any) -> None:
     from pysdmx.errors import NotFound
 
-    for call in (lambda: registry.get_hierarchy("MA_LMIS", "H", "1.0"),
-                 lambda: registry.get_mapping("MA_LMIS", "M", "1.0"),
-                 lambda: registry.get_code_map("MA_LMIS", "M", "1.0")):
+    for call in (
+        lambda: registry.get_hierarchy("MA_LMIS", "H", "1.0"),
+        lambda: registry.get_mapping("MA_LMIS", "M", "1.0"),
+        lambda: registry.get_code_map("MA_LMIS", "M", "1.0"),
+    ):
         with pytest.raises(NotFound):  # types not stored here: nothing matches (404), never a 5xx
             call()
-    with pytest.raises(NotFound):  # a 404 for the codelist, then for the value list pysdmx tries next
+    with pytest.raises(
+        NotFound
+    ):  # a 404 for the codelist, then for the value list pysdmx tries next
         registry.get_codes("ILO", "CL_DOES_NOT_EXIST")
 
 
@@ -99,10 +103,14 @@ def test_pysdmx_async_client(lmis: LiveServer) -> None:
 
     async def run() -> tuple[Any, ...]:
         client = AsyncRegistryClient(f"{lmis.url}/rest/v2")
-        return await asyncio.gather(client.get_codes("ILO", "CL_SEX"), client.get_dataflows("MA_LMIS"),
-                                    client.get_providers("MA_LMIS"), client.get_concepts("MA_LMIS", "CS_LMIS"),
-                                    client.get_categories("MA_LMIS", "LMIS_THEMES"),
-                                    client.get_agencies("SDMX"))
+        return await asyncio.gather(
+            client.get_codes("ILO", "CL_SEX"),
+            client.get_dataflows("MA_LMIS"),
+            client.get_providers("MA_LMIS"),
+            client.get_concepts("MA_LMIS", "CS_LMIS"),
+            client.get_categories("MA_LMIS", "LMIS_THEMES"),
+            client.get_agencies("SDMX"),
+        )
 
     codes, flows, providers, concepts, cats, agencies = asyncio.run(run())
     assert len(codes.codes) == 5 and any(df.id == "DF_REMIT" for df in flows)
@@ -111,16 +119,27 @@ def test_pysdmx_async_client(lmis: LiveServer) -> None:
 
 @pytest.fixture
 def sdmx1_v3(lmis: LiveServer) -> Iterator[sdmx.Client]:
-    sdmx.add_source({"id": "LMIS", "name": "our server, SDMX 3.0", "url": f"{lmis.url}/rest/v2",
-                     "versions": ["3.0.0"]}, override=True)
+    sdmx.add_source(
+        {
+            "id": "LMIS",
+            "name": "our server, SDMX 3.0",
+            "url": f"{lmis.url}/rest/v2",
+            "versions": ["3.0.0"],
+        },
+        override=True,
+    )
     session = Session()
     session.hooks["response"].append(_validate)
     yield sdmx.Client("LMIS", session=session)
 
 
 def test_sdmx1_v3_dataflow_datastructure_codelist(sdmx1_v3: sdmx.Client) -> None:
-    msg = sdmx1_v3.dataflow()  # /structure/dataflow/LMIS/*/+ : the source id as agency, + as version
-    assert msg.response.headers["content-type"] == "application/vnd.sdmx.structure+xml;version=3.0.0"
+    msg = (
+        sdmx1_v3.dataflow()
+    )  # /structure/dataflow/LMIS/*/+ : the source id as agency, + as version
+    assert (
+        msg.response.headers["content-type"] == "application/vnd.sdmx.structure+xml;version=3.0.0"
+    )
     assert {"DF_LFS_CORE", "DF_REMIT"} <= set(msg.dataflow)
     msg = sdmx1_v3.dataflow("DF_LFS_CORE")
     assert msg.dataflow["DF_LFS_CORE"].structure.id.startswith("DSD_")
@@ -134,15 +153,23 @@ def test_sdmx1_v3_dataflow_datastructure_codelist(sdmx1_v3: sdmx.Client) -> None
     assert "CS_LMIS" in msg.concept_scheme
 
 
-@pytest.mark.parametrize("accept", ["application/vnd.sdmx.structure+xml;version=3.0.0",
-                                    "application/vnd.sdmx.structure+xml;version=3.1.0",
-                                    "application/vnd.sdmx.structure+json;version=2.0.0"])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/vnd.sdmx.structure+xml;version=3.0.0",
+        "application/vnd.sdmx.structure+xml;version=3.1.0",
+        "application/vnd.sdmx.structure+json;version=2.0.0",
+    ],
+)
 def test_pysdmx_reads_every_v2_format_with_validation(lmis: LiveServer, accept: str) -> None:
     import httpx
     from pysdmx.io import read_sdmx
 
-    r = httpx.get(f"{lmis.url}/rest/v2/structure/dataflow/MA_LMIS/DF_LFS_CORE/1.0",
-                  params={"references": "descendants"}, headers={"Accept": accept})
+    r = httpx.get(
+        f"{lmis.url}/rest/v2/structure/dataflow/MA_LMIS/DF_LFS_CORE/1.0",
+        params={"references": "descendants"},
+        headers={"Accept": accept},
+    )
     assert r.status_code == 200 and r.headers["content-type"] == accept
     msg = read_sdmx(r.text, validate=True)
     assert any(cl.id == "CL_SEX" for cl in msg.get_codelists())

@@ -42,7 +42,9 @@ def by_id(artefacts: dict[MaintainableRef, Artefact]) -> dict[tuple[str, str, st
 
 def of_type(artefacts: dict[MaintainableRef, Artefact], type_: ArtefactType) -> list[Artefact]:
     """Artefacts of one type, sorted by id."""
-    return sorted((a for a in artefacts.values() if a.type is type_), key=lambda a: (a.agency, a.id))
+    return sorted(
+        (a for a in artefacts.values() if a.type is type_), key=lambda a: (a.agency, a.id)
+    )
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:

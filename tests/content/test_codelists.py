@@ -9,8 +9,13 @@ import pytest
 
 from sdmx_server.domain.model import Artefact, ArtefactType, DsdDetails, Item
 
-ILO_EXTENDED = {"CL_AGE": ("AGE_MA",), "CL_EDU": ("EDU_MA",), "CL_ECO": ("ECO_MA", "ECO_ISIC4_"),
-                "CL_OCU": ("OCU_ISCO08_",), "CL_MEASURE": ("NAT_",)}
+ILO_EXTENDED = {
+    "CL_AGE": ("AGE_MA",),
+    "CL_EDU": ("EDU_MA",),
+    "CL_ECO": ("ECO_MA", "ECO_ISIC4_"),
+    "CL_OCU": ("OCU_ISCO08_",),
+    "CL_MEASURE": ("NAT_",),
+}
 ANNOTATION_TYPES = ("CALCULATION_METHOD", "UNIT", "SOURCE", "STANDARD")
 MEASURE_ID = re.compile(r"\b(?:[A-Z]{3}_[A-Z0-9]{4}_[A-Z]{2}|NAT_[A-Z0-9_]+?_(?:NB|RT|LC|US))\b")
 
@@ -24,7 +29,9 @@ def _items(a: Artefact) -> dict[str, Item]:
 
 
 @pytest.mark.parametrize("cl", sorted(ILO_EXTENDED))
-def test_national_lists_reuse_ilo_codes_verbatim(by_id: dict[tuple[str, str, str], Artefact], cl: str) -> None:
+def test_national_lists_reuse_ilo_codes_verbatim(
+    by_id: dict[tuple[str, str, str], Artefact], cl: str
+) -> None:
     ilo = _items(_cl(by_id, "ILO", cl))
     national = _cl(by_id, "MA_LMIS", cl)
     ilo_names_en = {i.names.get("en"): i.id for i in ilo.values()}
@@ -34,34 +41,72 @@ def test_national_lists_reuse_ilo_codes_verbatim(by_id: dict[tuple[str, str, str
             if cl == "CL_MEASURE":  # the ILO gives no French name for a few measures
                 assert item.names["en"] == ilo_item.names["en"], item.id
             else:
-                assert {k: item.names[k] for k in ("en", "fr")} == {k: ilo_item.names[k] for k in ("en", "fr")}, item.id
+                assert {k: item.names[k] for k in ("en", "fr")} == {
+                    k: ilo_item.names[k] for k in ("en", "fr")
+                }, item.id
         else:
-            assert item.id.startswith(ILO_EXTENDED[cl]), f"{cl}: {item.id} is neither an ILO code nor national"
-            if cl in ("CL_AGE", "CL_EDU", "CL_MEASURE"):  # a national code must not duplicate an ILO one
+            assert item.id.startswith(ILO_EXTENDED[cl]), (
+                f"{cl}: {item.id} is neither an ILO code nor national"
+            )
+            if cl in (
+                "CL_AGE",
+                "CL_EDU",
+                "CL_MEASURE",
+            ):  # a national code must not duplicate an ILO one
                 assert item.names["en"] not in ilo_names_en, item.id
 
 
 def test_every_dsd_uses_ilo_lists_or_ilo_ids(by_id: dict[tuple[str, str, str], Artefact]) -> None:
-    ilo_only = {"REF_AREA", "ORIGIN_AREA", "DEST_AREA", "FREQ", "SEX", "GEO", "STE", "CUR", "CBR", "CCT"}
+    ilo_only = {
+        "REF_AREA",
+        "ORIGIN_AREA",
+        "DEST_AREA",
+        "FREQ",
+        "SEX",
+        "GEO",
+        "STE",
+        "CUR",
+        "CBR",
+        "CCT",
+    }
     dsds = [a for (t, _, _), a in by_id.items() if t == ArtefactType.DATA_STRUCTURE.value]
     assert len(dsds) == 10
     for dsd in dsds:
         details = dsd.details
         assert isinstance(details, DsdDetails)
-        comps = [c for c in details.dimensions + details.attributes
-                 if c.representation is not None and c.representation.enumeration is not None]
+        comps = [
+            c
+            for c in details.dimensions + details.attributes
+            if c.representation is not None and c.representation.enumeration is not None
+        ]
         for comp in comps:
             enum = comp.representation.enumeration  # type: ignore[union-attr]
             assert enum is not None
-            if comp.id in ilo_only or comp.id in ("OBS_STATUS", "UNIT_MEASURE", "UNIT_MEASURE_TYPE", "UNIT_MULT",
-                                                  "DECIMALS", "REPORTER"):
+            if comp.id in ilo_only or comp.id in (
+                "OBS_STATUS",
+                "UNIT_MEASURE",
+                "UNIT_MEASURE_TYPE",
+                "UNIT_MULT",
+                "DECIMALS",
+                "REPORTER",
+            ):
                 assert enum.agency == "ILO", (dsd.id, comp.id)
             elif enum.agency == "MA_LMIS":
-                assert enum.id in set(ILO_EXTENDED) | {"CL_REGION", "CL_PERMIT", "CL_SCHEME", "CL_COST_COMP",
-                                                        "CL_RSP", "CL_SOURCE"}, (dsd.id, comp.id)
+                assert enum.id in set(ILO_EXTENDED) | {
+                    "CL_REGION",
+                    "CL_PERMIT",
+                    "CL_SCHEME",
+                    "CL_COST_COMP",
+                    "CL_RSP",
+                    "CL_SOURCE",
+                }, (dsd.id, comp.id)
         ids = [d.id for d in details.dimensions]
-        head = ["ORIGIN_AREA", "DEST_AREA", "FREQ", "MEASURE"] if "ORIGIN_AREA" in ids else ["REF_AREA", "FREQ", "MEASURE"]
-        assert ids[:len(head)] == head and ids[-1] == "TIME_PERIOD", dsd.id
+        head = (
+            ["ORIGIN_AREA", "DEST_AREA", "FREQ", "MEASURE"]
+            if "ORIGIN_AREA" in ids
+            else ["REF_AREA", "FREQ", "MEASURE"]
+        )
+        assert ids[: len(head)] == head and ids[-1] == "TIME_PERIOD", dsd.id
         if "SEX" in ids:
             assert ids.index("SEX") == len(head), dsd.id
 
@@ -103,16 +148,23 @@ def test_isic4_is_complete_to_class_level(by_id: dict[tuple[str, str, str], Arte
             assert "fr" not in item.names, f"{iid}: no French source exists for groups and classes"
 
 
-def test_regions_follow_hcp_and_avoid_iso_names(by_id: dict[tuple[str, str, str], Artefact]) -> None:
+def test_regions_follow_hcp_and_avoid_iso_names(
+    by_id: dict[tuple[str, str, str], Artefact],
+) -> None:
     regions = _cl(by_id, "MA_LMIS", "CL_REGION").items
     assert [r.id for r in regions] == ["REG_MA_TOTAL"] + [f"REG_MA_{n:02d}" for n in range(1, 13)]
-    assert regions[1].names["fr"] == "Tanger-Tétouan-Al Hoceïma" and regions[6].names["fr"] == "Casablanca-Settat"
+    assert (
+        regions[1].names["fr"] == "Tanger-Tétouan-Al Hoceïma"
+        and regions[6].names["fr"] == "Casablanca-Settat"
+    )
     for r in regions[1:]:
         assert set(r.names) == {"en", "fr", "ar"}
         assert "EH" not in " ".join(r.names.values()), r.id
 
 
-def test_every_measure_is_defined_in_french_and_english(by_id: dict[tuple[str, str, str], Artefact]) -> None:
+def test_every_measure_is_defined_in_french_and_english(
+    by_id: dict[tuple[str, str, str], Artefact],
+) -> None:
     measures = _cl(by_id, "MA_LMIS", "CL_MEASURE").items
     ids = {m.id for m in measures}
     sources = {i.id for i in _cl(by_id, "MA_LMIS", "CL_SOURCE").items}
@@ -120,19 +172,26 @@ def test_every_measure_is_defined_in_french_and_english(by_id: dict[tuple[str, s
     assert len(measures) >= 50 and any(m.id.startswith("NAT_") for m in measures)
     for m in measures:
         assert m.names.get("fr") and m.names.get("en"), m.id
-        assert len(m.descriptions.get("fr", "")) > 20 and len(m.descriptions.get("en", "")) > 20, m.id
+        assert len(m.descriptions.get("fr", "")) > 20 and len(m.descriptions.get("en", "")) > 20, (
+            m.id
+        )
         anns = {a.type: a for a in m.annotations}
         for t in ANNOTATION_TYPES:
             assert t in anns and anns[t].texts.get("fr") and anns[t].texts.get("en"), (m.id, t)
         assert set((anns["SOURCE"].title or "").split(",")) <= sources, m.id
         unit = dict(part.split("=") for part in (anns["UNIT"].title or "").split(";"))
-        assert unit.get("UNIT_MEASURE", "PS") in units and unit["UNIT_MEASURE_TYPE"] in ("NB", "RT"), m.id
+        assert unit.get("UNIT_MEASURE", "PS") in units and unit["UNIT_MEASURE_TYPE"] in (
+            "NB",
+            "RT",
+        ), m.id
         if m.id.endswith("_RT") and "=" in anns["CALCULATION_METHOD"].texts["en"]:
             referenced = set(MEASURE_ID.findall(anns["CALCULATION_METHOD"].texts["en"]))
             assert referenced <= ids, (m.id, referenced - ids)
 
 
-def test_every_published_measure_has_a_definition(by_id: dict[tuple[str, str, str], Artefact]) -> None:
+def test_every_published_measure_has_a_definition(
+    by_id: dict[tuple[str, str, str], Artefact],
+) -> None:
     defined = {m.id for m in _cl(by_id, "MA_LMIS", "CL_MEASURE").items}
     used: set[str] = set()
     for (t, _, _), a in by_id.items():

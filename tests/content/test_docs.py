@@ -8,7 +8,11 @@ from tests.content.conftest import CODELISTS, ROOT
 def test_every_codelist_and_script_is_documented() -> None:
     doc = (ROOT / "docs" / "content.md").read_text(encoding="utf-8")
     for path in sorted(CODELISTS.glob("*.xml")):
-        agency, _, cl = path.stem.partition("_CL_") if path.stem.startswith("ILO_") else path.stem.rpartition("_CL_")
+        agency, _, cl = (
+            path.stem.partition("_CL_")
+            if path.stem.startswith("ILO_")
+            else path.stem.rpartition("_CL_")
+        )
         assert f"CL_{cl}" in doc, path.name
     for module in sorted((ROOT / "loaders" / "content").glob("*.py")):
         if module.stem not in ("__init__", "common"):

@@ -25,8 +25,15 @@ def _schema() -> etree.XMLSchema:
 def test_the_content_is_there() -> None:
     names = {p.name for p in shipped_xml()}
     assert len([n for n in names if n.startswith("ILO_CL_")]) == 46
-    assert {"ILO_CS_ILOSTAT.xml", "ILO_CS_CLASSIF_TYPE.xml", "ILO_CS_NOTE_TYPE.xml", "MA_LMIS_CL_OCU.xml",
-            "MA_LMIS_CL_ECO.xml", "MA_LMIS_CL_MEASURE.xml", "MA_LMIS_ORGANISATIONS.xml"} <= names
+    assert {
+        "ILO_CS_ILOSTAT.xml",
+        "ILO_CS_CLASSIF_TYPE.xml",
+        "ILO_CS_NOTE_TYPE.xml",
+        "MA_LMIS_CL_OCU.xml",
+        "MA_LMIS_CL_ECO.xml",
+        "MA_LMIS_CL_MEASURE.xml",
+        "MA_LMIS_ORGANISATIONS.xml",
+    } <= names
     assert (ROOT / "dsd" / "ilo_mapping.json").is_file()
 
 
@@ -62,8 +69,13 @@ def test_generator_reproduces_the_shipped_files() -> None:
 
 
 def test_generator_cli_writes_identical_files(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "loaders.content", "--out", str(tmp_path)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "loaders.content", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert written, "nothing written"

@@ -28,33 +28,58 @@ from sdmx_server.services.file_loading import load_structure_files
 from tests.content.conftest import CODELISTS, DSD
 from tests.fixtures import ILO_STRUCTURE
 
-NS = {"s": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure",
-      "c": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"}
+NS = {
+    "s": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure",
+    "c": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common",
+}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def _canonical(el: etree._Element) -> dict[str, object]:
     """What an item scheme says, read straight from the XML (independent of our reader)."""
+
     def texts(node: etree._Element, tag: str) -> list[tuple[str | None, str]]:
         return sorted((t.get(XML_LANG), t.text or "") for t in node.findall(f"c:{tag}", NS))
 
     def annotations(node: etree._Element) -> list[tuple[object, ...]]:
         out: list[tuple[object, ...]] = []
         for a in node.findall("c:Annotations/c:Annotation", NS):
-            out.append((a.get("id"), a.findtext("c:AnnotationTitle", None, NS), a.findtext("c:AnnotationType", None, NS),
-                        tuple(texts(a, "AnnotationText"))))
+            out.append(
+                (
+                    a.get("id"),
+                    a.findtext("c:AnnotationTitle", None, NS),
+                    a.findtext("c:AnnotationType", None, NS),
+                    tuple(texts(a, "AnnotationText")),
+                )
+            )
         return out
 
     items = []
     for item in el.findall("s:Code", NS) + el.findall("s:Concept", NS):
         parent = item.find("s:Parent/Ref", NS)
         core = item.find("s:CoreRepresentation/s:Enumeration/Ref", NS)
-        items.append((item.get("id"), texts(item, "Name"), texts(item, "Description"), annotations(item),
-                      parent.get("id") if parent is not None else None,
-                      (core.get("agencyID"), core.get("id"), core.get("version")) if core is not None else None))
-    return {"id": el.get("id"), "agency": el.get("agencyID"), "version": el.get("version"),
-            "final": el.get("isFinal"), "names": texts(el, "Name"), "descriptions": texts(el, "Description"),
-            "annotations": annotations(el), "items": items}
+        items.append(
+            (
+                item.get("id"),
+                texts(item, "Name"),
+                texts(item, "Description"),
+                annotations(item),
+                parent.get("id") if parent is not None else None,
+                (core.get("agencyID"), core.get("id"), core.get("version"))
+                if core is not None
+                else None,
+            )
+        )
+    return {
+        "id": el.get("id"),
+        "agency": el.get("agencyID"),
+        "version": el.get("version"),
+        "final": el.get("isFinal"),
+        "names": texts(el, "Name"),
+        "descriptions": texts(el, "Description"),
+        "annotations": annotations(el),
+        "items": items,
+    }
 
 
 def _schemes(path: Path) -> dict[str, dict[str, object]]:
@@ -78,13 +103,22 @@ def _built() -> list[Artefact]:
     from loaders.content.classifications import activity_codelist, occupation_codelist
     from loaders.content.registry import category_scheme
 
-    return (list(ilo_artefacts()) + [occupation_codelist(), activity_codelist()] + national_codelists()
-            + [concept_scheme(), agency_scheme(), provider_scheme(), category_scheme()] + categorisations()
-            + provision_agreements() + [dsd_artefact(d) for d in DSDS] + [dataflow_artefact(f) for f in DATAFLOWS]
-            + [constraint_artefact(f) for f in DATAFLOWS])
+    return (
+        list(ilo_artefacts())
+        + [occupation_codelist(), activity_codelist()]
+        + national_codelists()
+        + [concept_scheme(), agency_scheme(), provider_scheme(), category_scheme()]
+        + categorisations()
+        + provision_agreements()
+        + [dsd_artefact(d) for d in DSDS]
+        + [dataflow_artefact(f) for f in DATAFLOWS]
+        + [constraint_artefact(f) for f in DATAFLOWS]
+    )
 
 
-def test_written_files_read_back_as_the_generated_model(artefacts: dict[MaintainableRef, Artefact]) -> None:
+def test_written_files_read_back_as_the_generated_model(
+    artefacts: dict[MaintainableRef, Artefact],
+) -> None:
     built = _built()
     assert {a.ref for a in built} == set(artefacts)
     for a in built:
@@ -99,12 +133,15 @@ def test_written_files_read_back_as_the_generated_model(artefacts: dict[Maintain
 
 def test_everything_loads_into_an_empty_store(services: Services) -> None:
     report = load_structure_files([CODELISTS, DSD], services.structure_store)
-    assert report.ok, [(f.path.name, f.error, f.refused) for f in report.files if f.error or f.refused]
+    assert report.ok, [
+        (f.path.name, f.error, f.refused) for f in report.files if f.error or f.refused
+    ]
     sub = report.submission
     assert not sub.refused, [(str(o.ref), o.message) for o in sub.refused]
     assert sub.count("stub") == 0
-    assert all(o.status == "created" for o in sub.outcomes), [(str(o.ref), o.status) for o in sub.outcomes
-                                                              if o.status != "created"]
+    assert all(o.status == "created" for o in sub.outcomes), [
+        (str(o.ref), o.status) for o in sub.outcomes if o.status != "created"
+    ]
     warnings = [w for o in sub.outcomes for w in o.warnings] + sub.warnings
     assert not warnings, warnings[:10]
     assert len(sub.outcomes) == len(_built())

@@ -22,8 +22,9 @@ def _codes(by_id: dict[tuple[str, str, str], Artefact], agency: str, cl: str) ->
     return {i.id for i in by_id[(ArtefactType.CODELIST.value, agency, cl)].items}
 
 
-def test_every_mapped_code_exists_in_the_ilo_lists(mapping: dict[str, Any],
-                                                   by_id: dict[tuple[str, str, str], Artefact]) -> None:
+def test_every_mapped_code_exists_in_the_ilo_lists(
+    mapping: dict[str, Any], by_id: dict[tuple[str, str, str], Artefact]
+) -> None:
     relations = set(mapping["about"]["relations"])
     checked = 0
     for entries in mapping["codes"].values():
@@ -36,7 +37,14 @@ def test_every_mapped_code_exists_in_the_ilo_lists(mapping: dict[str, Any],
             else:
                 assert entry["relation"] in ("none", "total"), code
     assert checked > 1000
-    partner = {"REF_AREA": "CL_AREA", "CDS": "CL_CDS", "CRS": "CL_CRS", "CPR": "CL_CPR", "CBR": "CL_CBR", "CCT": "CL_CCT"}
+    partner = {
+        "REF_AREA": "CL_AREA",
+        "CDS": "CL_CDS",
+        "CRS": "CL_CRS",
+        "CPR": "CL_CPR",
+        "CBR": "CL_CBR",
+        "CCT": "CL_CCT",
+    }
     lists = {k: _codes(by_id, "ILO", cl) for k, cl in partner.items()}
     assert set(mapping["areas"]) == lists["REF_AREA"]
     for area, row in mapping["areas"].items():
@@ -47,8 +55,9 @@ def test_every_mapped_code_exists_in_the_ilo_lists(mapping: dict[str, Any],
         assert entry["ilo_measure"] in ilo_measures | {None}, mid
 
 
-def test_every_structure_dimension_and_code_is_covered(mapping: dict[str, Any],
-                                                       by_id: dict[tuple[str, str, str], Artefact]) -> None:
+def test_every_structure_dimension_and_code_is_covered(
+    mapping: dict[str, Any], by_id: dict[tuple[str, str, str], Artefact]
+) -> None:
     dsds = [a for (t, _, _), a in by_id.items() if t == ArtefactType.DATA_STRUCTURE.value]
     assert set(mapping["dsds"]) == {d.id for d in dsds}
     measures = _codes(by_id, "MA_LMIS", "CL_MEASURE")
@@ -70,15 +79,19 @@ def test_every_structure_dimension_and_code_is_covered(mapping: dict[str, Any],
             if how.startswith("codes:"):
                 key = how.removeprefix("codes:")
                 assert key == f"{enum.agency}:{enum.id}"
-                assert set(mapping["codes"][key]) == _codes(by_id, enum.agency, enum.id), (dsd.id, dim.id)
+                assert set(mapping["codes"][key]) == _codes(by_id, enum.agency, enum.id), (
+                    dsd.id,
+                    dim.id,
+                )
             elif how == "perspective":
                 assert rule["kind"] == "corridor" and enum.id == "CL_AREA"
             else:
                 assert how == "identity" and enum.agency == "ILO", (dsd.id, dim.id)
 
 
-def test_corridor_measures_reach_an_ilo_partner_code(mapping: dict[str, Any],
-                                                     by_id: dict[tuple[str, str, str], Artefact]) -> None:
+def test_corridor_measures_reach_an_ilo_partner_code(
+    mapping: dict[str, Any], by_id: dict[tuple[str, str, str], Artefact]
+) -> None:
     """Every destination a corridor dataflow allows has the partner code its ILO measure needs."""
     for (t, _, cid), constraint in by_id.items():
         if t != ArtefactType.CONTENT_CONSTRAINT.value:

@@ -26,7 +26,8 @@ def _allowed_measures(artefacts: dict[MaintainableRef, Artefact], flow: Artefact
 
 
 def test_flows_on_the_ilo_measure_list_carry_their_measures_definitions(
-        artefacts: dict[MaintainableRef, Artefact]) -> None:
+    artefacts: dict[MaintainableRef, Artefact],
+) -> None:
     national = next(a for a in artefacts.values() if a.agency == "MA_LMIS" and a.id == "CL_MEASURE")
     definitions = {i.id: i.descriptions for i in national.items}
     checked = 0
@@ -45,6 +46,8 @@ def test_flows_on_the_ilo_measure_list_carry_their_measures_definitions(
         assert allowed and set(annotated) == allowed, flow.id
         for mid, texts in annotated.items():
             assert texts == definitions[mid] and set(texts) == {"en", "fr"}, (flow.id, mid)
-        assert any(a.type == "MEASURE_METADATA" and "MA_LMIS:CL_MEASURE(1.0)" in (a.title or "")
-                   for a in flow.annotations)
+        assert any(
+            a.type == "MEASURE_METADATA" and "MA_LMIS:CL_MEASURE(1.0)" in (a.title or "")
+            for a in flow.annotations
+        )
     assert checked == 4

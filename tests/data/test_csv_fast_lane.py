@@ -23,12 +23,19 @@ from sdmx_server.services.data_write import roles_of
 from sdmx_server.services.dsd_info import DsdInfo, load_dsd_info, resolve_dataflow
 from sdmx_server.storage.staged import StagedObservation, StagedRow
 
-HEADER = ("FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,OBS_CONF,OBS_COM,"
-          "COLLECTION,TITLE,UNIT_MULT")
+HEADER = (
+    "FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,OBS_CONF,OBS_COM,"
+    "COLLECTION,TITLE,UNIT_MULT"
+)
 MONTHS = [f"{y}-{m:02d}" for y in (2019, 2020) for m in range(1, 13)]
-GOOD_SERIES = [("M", currency, MONTHS) for currency in ("USD", "JPY", "GBP", "CHF", "SEK")] + [
-    ("Q", currency, [f"{y}-Q{q}" for y in (2018, 2019, 2020) for q in range(1, 5)]) for currency in ("USD", "JPY")] + [
-    ("A", currency, [str(y) for y in range(2000, 2021)]) for currency in ("GBP", "USD")]
+GOOD_SERIES = (
+    [("M", currency, MONTHS) for currency in ("USD", "JPY", "GBP", "CHF", "SEK")]
+    + [
+        ("Q", currency, [f"{y}-Q{q}" for y in (2018, 2019, 2020) for q in range(1, 5)])
+        for currency in ("USD", "JPY")
+    ]
+    + [("A", currency, [str(y) for y in range(2000, 2021)]) for currency in ("GBP", "USD")]
+)
 # Rows of a new series, M.NOK, over periods already seen: each one could take the fast lane.
 BAD_CELLS = [
     # (freq, currency, period, value, status, conf, comment, collection, title, unit_mult)
@@ -39,44 +46,108 @@ BAD_CELLS = [
     ("M", "NOK", "2019-05", "1e3", "A", "", "", "A", "NOK M", "0"),
     ("M", "NOK", "2019-06", "-0.25", "Z", "", "", "A", "NOK M", "0"),  # not an OBS_STATUS code
     ("M", "NOK", "2019-07", "1.5", "", "", "", "A", "NOK M", "0"),  # mandatory OBS_STATUS missing
-    ("M", "NOK", "2019-08", "1.5", "A", "C", "a comment", "A", "NOK M", "0"),  # uncoded observation attribute
+    (
+        "M",
+        "NOK",
+        "2019-08",
+        "1.5",
+        "A",
+        "C",
+        "a comment",
+        "A",
+        "NOK M",
+        "0",
+    ),  # uncoded observation attribute
     ("M", "NOK", "2021-Q3", "1.5", "A", "", "", "A", "NOK M", "0"),  # not monthly
     ("M", "NOK", "2021-13", "1.5", "A", "", "", "A", "NOK M", "0"),  # not a period
-    ("M", "NOK", "2019-09", "1.5", "A", "", "", "A", "another title", "0"),  # conflicting series attribute
+    (
+        "M",
+        "NOK",
+        "2019-09",
+        "1.5",
+        "A",
+        "",
+        "",
+        "A",
+        "another title",
+        "0",
+    ),  # conflicting series attribute
     ("M", "NOK", "2019-10", "1.5", "A", "", "", "B", "NOK M", "0"),  # conflicting series attribute
     ("M", "NOK", "2019-11", "1.5", "A", "", "", "", "", ""),  # series attributes not repeated
-    ("M", "NOK", "2019-12", "1.5", "A", "", "", "A", "NOK M", "5"),  # UNIT_MULT given anew (conflict)
+    (
+        "M",
+        "NOK",
+        "2019-12",
+        "1.5",
+        "A",
+        "",
+        "",
+        "A",
+        "NOK M",
+        "5",
+    ),  # UNIT_MULT given anew (conflict)
     ("M", "QQQ", "2020-01", "1.5", "A", "", "", "A", "", "0"),  # not a currency code
     ("M", "NOK", "", "1.5", "A", "", "", "A", "NOK M", "0"),  # no period
-    ("M", "NOK", "2020-02", "", "M", "", "", "A", "NOK M", "0"),  # no value: allowed with OBS_STATUS M (missing)
-    ("M", "NOK", "2019-01", "9.9", "A", "", "", "A", "NOK M", "0"),  # given twice (the store reports it)
+    (
+        "M",
+        "NOK",
+        "2020-02",
+        "",
+        "M",
+        "",
+        "",
+        "A",
+        "NOK M",
+        "0",
+    ),  # no value: allowed with OBS_STATUS M (missing)
+    (
+        "M",
+        "NOK",
+        "2019-01",
+        "9.9",
+        "A",
+        "",
+        "",
+        "A",
+        "NOK M",
+        "0",
+    ),  # given twice (the store reports it)
     ("M", "", "2020-03", "1.5", "A", "", "", "A", "NOK M", "0"),  # a wildcard outside a deletion
     ("M", "NOK", "2020-04", "1.5", "A", "", "", "A", "NOK M", "0"),  # good again
 ]
+
 
 def _good_rows() -> list[tuple[str, ...]]:
     rows = []
     for freq, currency, periods in GOOD_SERIES:
         title = f"{currency} {freq}"
         for n, period in enumerate(periods):
-            rows.append((freq, currency, period, f"{1 + n / 100:.4f}", "AE"[n % 2], "", "", "A", title, "0"))
+            rows.append(
+                (freq, currency, period, f"{1 + n / 100:.4f}", "AE"[n % 2], "", "", "A", title, "0")
+            )
     return rows
 
 
 def _csv10(rows: list[tuple[str, ...]], extra: list[str] | None = None) -> bytes:
     lines = ["DATAFLOW," + HEADER]
     for freq, cur, period, value, status, conf, com, coll, title, mult in rows:
-        lines.append(f"ECB:EXR(1.0),{freq},{cur},EUR,SP00,A,{period},{value},{status},{conf},{com},{coll},"
-                     f"{title},{mult}")
+        lines.append(
+            f"ECB:EXR(1.0),{freq},{cur},EUR,SP00,A,{period},{value},{status},{conf},{com},{coll},"
+            f"{title},{mult}"
+        )
     lines += extra or []
     return ("\n".join(lines) + "\n").encode()
 
 
 def _csv20(rows: list[tuple[str, ...]], actions: list[str]) -> bytes:
     lines = ["STRUCTURE,STRUCTURE_ID,ACTION," + HEADER]
-    for action, (freq, cur, period, value, status, conf, com, coll, title, mult) in zip(actions, rows, strict=True):
-        lines.append(f"dataflow,ECB:EXR(1.0),{action},{freq},{cur},EUR,SP00,A,{period},{value},{status},{conf},"
-                     f"{com},{coll},{title},{mult}")
+    for action, (freq, cur, period, value, status, conf, com, coll, title, mult) in zip(
+        actions, rows, strict=True
+    ):
+        lines.append(
+            f"dataflow,ECB:EXR(1.0),{action},{freq},{cur},EUR,SP00,A,{period},{value},{status},{conf},"
+            f"{com},{coll},{title},{mult}"
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -101,7 +172,9 @@ class CountingValidator(Validator):
 def _fast(info: DsdInfo, body: bytes, fmt: str) -> tuple[Outcome, Validator]:
     out = Outcome()
     v = CountingValidator(info, out.errors.append)
-    v.csv_observations(open_csv_rows(io.BytesIO(body), roles_of(info), fmt), out.staged.extend, out.wildcards)
+    v.csv_observations(
+        open_csv_rows(io.BytesIO(body), roles_of(info), fmt), out.staged.extend, out.wildcards
+    )
     out.general_path_rows = v.general_path_rows
     return out, v
 
@@ -131,7 +204,11 @@ def _assert_same(info: DsdInfo, body: bytes, fmt: str) -> Outcome:
     assert fast.wildcards == general.wildcards
     assert fast.errors == general.errors
     assert vf.rows == vg.rows
-    assert (vf.series_attrs, vf.group_attrs, vf.dataset_attrs) == (vg.series_attrs, vg.group_attrs, vg.dataset_attrs)
+    assert (vf.series_attrs, vf.group_attrs, vf.dataset_attrs) == (
+        vg.series_attrs,
+        vg.group_attrs,
+        vg.dataset_attrs,
+    )
     return fast
 
 
@@ -140,7 +217,9 @@ def test_good_rows_take_the_fast_lane(exr_info: DsdInfo) -> None:
     fast = _assert_same(exr_info, _csv10(good), "sdmx-csv-1.0")
     assert len(fast.staged) == len(good) and not fast.errors
     # The general path sees the first row of each series and each new period of a frequency, no more.
-    first_rows = len(GOOD_SERIES) + sum(len(periods) - 1 for f, c, periods in GOOD_SERIES if c == "USD")
+    first_rows = len(GOOD_SERIES) + sum(
+        len(periods) - 1 for f, c, periods in GOOD_SERIES if c == "USD"
+    )
     assert fast.general_path_rows == first_rows < len(good) / 2
     assert fast.staged[1][2] == "M.USD.EUR.SP00.A" and fast.staged[1][7] == '{"OBS_STATUS":"E"}'
 
@@ -148,16 +227,31 @@ def test_good_rows_take_the_fast_lane(exr_info: DsdInfo) -> None:
 def test_bad_rows_mixed_in_give_the_same_report(exr_info: DsdInfo) -> None:
     good = _good_rows()
     rows = good[:30] + BAD_CELLS + good[30:]
-    extra = ["ECB:EXR(1.0),M,USD,EUR,SP00,A,2022-01,1.5",  # too few cells
-             "ECB:EXR(2.0),M,USD,EUR,SP00,A,2022-02,1.5,A,,,A,USD M,0"]  # another dataflow
+    extra = [
+        "ECB:EXR(1.0),M,USD,EUR,SP00,A,2022-01,1.5",  # too few cells
+        "ECB:EXR(2.0),M,USD,EUR,SP00,A,2022-02,1.5,A,,,A,USD M,0",
+    ]  # another dataflow
     fast = _assert_same(exr_info, _csv10(rows, extra), "sdmx-csv-1.0")
     reasons = " | ".join(e.reason for e in fast.errors)
-    for expected in ("not a number", "not a code", "mandatory attribute missing", "does not match the frequency",
-                     "not a valid time period", "conflicts with", "missing dimension value", "expected 14 cells",
-                     "the row is for"):
+    for expected in (
+        "not a number",
+        "not a code",
+        "mandatory attribute missing",
+        "does not match the frequency",
+        "not a valid time period",
+        "conflicts with",
+        "missing dimension value",
+        "expected 14 cells",
+        "the row is for",
+    ):
         assert expected in reasons, expected
     values = {row[3]: row[6] for row in fast.staged if row[2] == "M.NOK.EUR.SP00.A"}
-    assert (values["2019-03"], values["2019-04"], values["2019-05"], values["2020-02"]) == ("NaN", "0.5", "1e3", None)
+    assert (values["2019-03"], values["2019-04"], values["2019-05"], values["2020-02"]) == (
+        "NaN",
+        "0.5",
+        "1e3",
+        None,
+    )
     assert "2019-02" not in values and "2019-09" not in values and values["2020-04"] == "1.5"
 
 
@@ -171,8 +265,12 @@ def test_actions_and_deletions_give_the_same_rows(exr_info: DsdInfo) -> None:
     assert len(fast.wildcards) == 1 and any("unknown ACTION" in e.reason for e in fast.errors)
 
 
-def test_new_series_take_the_fast_lane_when_rows_carry_no_series_attributes(exr_info: DsdInfo) -> None:
-    lines = ["DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS"]
+def test_new_series_take_the_fast_lane_when_rows_carry_no_series_attributes(
+    exr_info: DsdInfo,
+) -> None:
+    lines = [
+        "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS"
+    ]
     currencies = ["USD", "JPY", "GBP", "QQQ", "CHF", "SEK"]  # QQQ: not a currency code
     for currency in currencies:
         for period in MONTHS:

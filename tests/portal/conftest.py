@@ -22,7 +22,9 @@ from tests.conftest import DatabaseFactory, LiveServer
 from tests.shipped_content import shipped_services
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTEFACTS = Path(os.environ.get("SDMX_SERVER_TEST_ARTEFACTS", ROOT / "tmp" / "artefacts")) / "portal"
+ARTEFACTS = (
+    Path(os.environ.get("SDMX_SERVER_TEST_ARTEFACTS", ROOT / "tmp" / "artefacts")) / "portal"
+)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
@@ -73,12 +75,25 @@ class Browser:
         self.downloads.mkdir(parents=True)
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
-        for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                    "--window-size=1280,1000", "--lang=fr-FR", "--no-first-run", "--disable-extensions"):
+        for arg in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--window-size=1280,1000",
+            "--lang=fr-FR",
+            "--no-first-run",
+            "--disable-extensions",
+        ):
             options.add_argument(arg)
-        options.add_experimental_option("prefs", {"download.default_directory": str(self.downloads),
-                                                  "download.prompt_for_download": False,
-                                                  "intl.accept_languages": "fr-FR,fr"})
+        options.add_experimental_option(
+            "prefs",
+            {
+                "download.default_directory": str(self.downloads),
+                "download.prompt_for_download": False,
+                "intl.accept_languages": "fr-FR,fr",
+            },
+        )
         self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         self.driver.set_page_load_timeout(60)
         self.shots = 0
@@ -108,7 +123,9 @@ class Browser:
     def download(self, name: str, timeout: float = 20.0) -> Path:
         """The downloaded file ``name`` once complete."""
         target = self.downloads / name
-        self.wait_for(lambda: target.exists() and not list(self.downloads.glob("*.crdownload")), timeout)
+        self.wait_for(
+            lambda: target.exists() and not list(self.downloads.glob("*.crdownload")), timeout
+        )
         return target
 
     def close(self) -> None:

@@ -25,15 +25,22 @@ def test_home_lists_dataflows_by_theme_in_french_by_default(portal_http: httpx.C
     assert r.status_code == 200 and r.headers["content-language"] == "fr"
     html = r.text
     assert '<html lang="fr" dir="ltr">' in html
-    corridor = html[html.index('id="theme-MIG.CORRIDOR"'):]
-    corridor = corridor[:corridor.index("</section>")]
-    assert 'data-flow="DF_MIG_OUTFLOW"' in corridor and "Départs de ressortissants pour le travail" in corridor
-    assert "http://" not in re.sub(r'href="/|src="/', "", html).split("<footer")[0].replace("http://www.w3.org", "")
+    corridor = html[html.index('id="theme-MIG.CORRIDOR"') :]
+    corridor = corridor[: corridor.index("</section>")]
+    assert (
+        'data-flow="DF_MIG_OUTFLOW"' in corridor
+        and "Départs de ressortissants pour le travail" in corridor
+    )
+    assert "http://" not in re.sub(r'href="/|src="/', "", html).split("<footer")[0].replace(
+        "http://www.w3.org", ""
+    )
 
 
 def test_search_covers_descriptions_and_measure_definitions(portal_http: httpx.Client) -> None:
     # "saisonnier" appears in no dataflow name, only in measure texts / codes; "etranger" without accent
-    r = portal_http.get("/portal", params={"q": "residant etranger"}, headers={"Accept-Language": "fr"})
+    r = portal_http.get(
+        "/portal", params={"q": "residant etranger"}, headers={"Accept-Language": "fr"}
+    )
     flows = set(re.findall(r'data-flow="([A-Z_]+)"', r.text))
     assert "DF_MIG_ABROAD" in flows and "DF_LFS_CORE" not in flows
     # a measure definition: "born abroad" is only in the definition of MST_FORP_NB
@@ -53,8 +60,12 @@ def test_language_chosen_by_the_user_is_remembered(portal_http: httpx.Client) ->
     portal_http.cookies.clear()
     assert '<html lang="ar" dir="rtl">' in page.text and "عوامل التصفية" in page.text
     # never an open redirect
-    assert portal_http.get("/portal/lang", params={"lang": "en", "next": "https://evil.example"}
-                           ).headers["location"] == "/portal"
+    assert (
+        portal_http.get(
+            "/portal/lang", params={"lang": "en", "next": "https://evil.example"}
+        ).headers["location"]
+        == "/portal"
+    )
 
 
 def test_dataflow_page_definitions_filters_table_and_chart(portal_http: httpx.Client) -> None:
@@ -74,8 +85,8 @@ def test_dataflow_page_definitions_filters_table_and_chart(portal_http: httpx.Cl
     assert '<th scope="row">MNA_OEMP_NB</th>' in codes
     bar = portal_http.get(FLOW, params={"DEST_AREA": "ESP", "chart": "bar"}).text
     assert 'data-kind="bar"' in bar and "<rect" in bar
-    assert "/rest/data/MA_LMIS,DF_MIG_OUTFLOW,1.0/.ESP" + "." * 9 + "\"" in html
-    assert "/rest/v2/data/dataflow/MA_LMIS/DF_MIG_OUTFLOW/1.0/.ESP" + "." * 9 + "\"" in html
+    assert "/rest/data/MA_LMIS,DF_MIG_OUTFLOW,1.0/.ESP" + "." * 9 + '"' in html
+    assert "/rest/v2/data/dataflow/MA_LMIS/DF_MIG_OUTFLOW/1.0/.ESP" + "." * 9 + '"' in html
 
 
 def test_rest_url_shown_answers_the_same_data(portal_http: httpx.Client) -> None:
@@ -84,17 +95,27 @@ def test_rest_url_shown_answers_the_same_data(portal_http: httpx.Client) -> None
     assert url is not None
     parts = urlsplit(html_unescape(url.group(1)))
     assert parts.path.startswith("/rest/data/") and parts.query == "startPeriod=2023"
-    r = portal_http.get(f"{parts.path}?{parts.query}", headers={"Accept": "application/vnd.sdmx.data+csv;version=1.0.0"})
+    r = portal_http.get(
+        f"{parts.path}?{parts.query}",
+        headers={"Accept": "application/vnd.sdmx.data+csv;version=1.0.0"},
+    )
     assert r.status_code == 200 and len(r.text.strip().splitlines()) == 1 + 3
 
 
 def test_csv_and_excel_downloads_hold_the_selection(portal_http: httpx.Client) -> None:
-    r = portal_http.get(FLOW + "/data.csv", params={"DEST_AREA": "ESP", "SEX": "SEX_T"},
-                        headers={"Accept-Language": "fr"})
+    r = portal_http.get(
+        FLOW + "/data.csv",
+        params={"DEST_AREA": "ESP", "SEX": "SEX_T"},
+        headers={"Accept-Language": "fr"},
+    )
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert len(rows) == 3 and {row["DEST_AREA: Pays de destination"] for row in rows} == {"ESP: Espagne"}
-    x = portal_http.get(FLOW + "/data.xlsx", params={"DEST_AREA": "ESP"}, headers={"Accept-Language": "fr"})
+    assert len(rows) == 3 and {row["DEST_AREA: Pays de destination"] for row in rows} == {
+        "ESP: Espagne"
+    }
+    x = portal_http.get(
+        FLOW + "/data.xlsx", params={"DEST_AREA": "ESP"}, headers={"Accept-Language": "fr"}
+    )
     assert x.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(x.content))
     assert wb.sheetnames == ["Data", "Flags", "Notes"]
@@ -117,15 +138,23 @@ def test_unknown_dataflow_and_bad_input_are_pages_not_500(portal_http: httpx.Cli
 def private_server(db_factory: DatabaseFactory) -> object:
     services: Services = shipped_services(db_factory)
     services.auth.set_dataflow_public(
-        MaintainableRef(type=ArtefactType.DATAFLOW, agency="MA_LMIS", id="DF_MIG_BORDER", version="1.0"), False)
+        MaintainableRef(
+            type=ArtefactType.DATAFLOW, agency="MA_LMIS", id="DF_MIG_BORDER", version="1.0"
+        ),
+        False,
+    )
     with LiveServer(services) as server:
         yield server, services
     services.close()
 
 
-def test_non_public_dataflows_only_for_entitled_users(private_server: tuple[LiveServer, Services]) -> None:
+def test_non_public_dataflows_only_for_entitled_users(
+    private_server: tuple[LiveServer, Services],
+) -> None:
     server, services = private_server
-    ref = MaintainableRef(type=ArtefactType.DATAFLOW, agency="MA_LMIS", id="DF_MIG_BORDER", version="1.0")
+    ref = MaintainableRef(
+        type=ArtefactType.DATAFLOW, agency="MA_LMIS", id="DF_MIG_BORDER", version="1.0"
+    )
     token, _row = services.auth.create_token("reader", dataflows=(ref,))
     with httpx.Client(base_url=server.url) as c:
         assert 'data-flow="DF_MIG_BORDER"' not in c.get("/portal").text
@@ -142,8 +171,9 @@ def test_non_public_dataflows_only_for_entitled_users(private_server: tuple[Live
         assert c.get("/portal/dataflow/MA_LMIS/DF_MIG_BORDER/1.0/data.csv").status_code == 200
 
 
-def test_a_selection_larger_than_a_page_says_so_and_pages(portal_http: httpx.Client,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_selection_larger_than_a_page_says_so_and_pages(
+    portal_http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sdmx_server.portal import explorer, routes
 
     # a page of 5 observations (5,000 in production) over the 15 of DF_MIG_OUTFLOW

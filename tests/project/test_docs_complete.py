@@ -25,16 +25,26 @@ def _docs(*names: str) -> str:
 
 def test_every_setting_is_documented() -> None:
     docs = _docs("README.md", "docs/SETTINGS.md")
-    missing = [f"SDMX_SERVER_{name.upper()}" for name in Settings.model_fields
-               if f"SDMX_SERVER_{name.upper()}" not in docs]
+    missing = [
+        f"SDMX_SERVER_{name.upper()}"
+        for name in Settings.model_fields
+        if f"SDMX_SERVER_{name.upper()}" not in docs
+    ]
     assert not missing, f"settings not documented in README.md: {missing}"
 
 
-def _commands(parser: argparse.ArgumentParser, prefix: str = "sdmx-server") -> Iterator[tuple[str, list[str]]]:
+def _commands(
+    parser: argparse.ArgumentParser, prefix: str = "sdmx-server"
+) -> Iterator[tuple[str, list[str]]]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
-                options = [o for a in sub._actions for o in a.option_strings if o.startswith("--") and o != "--help"]
+                options = [
+                    o
+                    for a in sub._actions
+                    for o in a.option_strings
+                    if o.startswith("--") and o != "--help"
+                ]
                 yield f"{prefix} {name}", options
                 yield from _commands(sub, f"{prefix} {name}")
 
@@ -84,7 +94,9 @@ def _documented_routes() -> dict[str, set[str]]:
 def test_every_route_is_documented(tmp_path: Path) -> None:
     routes, documented = _routes(tmp_path), _documented_routes()
     assert len(routes) > 20
-    missing = {path: sorted(methods - {"HEAD"} - documented.get(path, set()))  # GET implies HEAD
-               for path, methods in routes.items()}
+    missing = {
+        path: sorted(methods - {"HEAD"} - documented.get(path, set()))  # GET implies HEAD
+        for path, methods in routes.items()
+    }
     missing = {p: m for p, m in missing.items() if m}
     assert not missing, f"routes not documented in docs/API.md (methods | `path` | ...): {missing}"

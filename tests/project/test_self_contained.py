@@ -20,15 +20,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Built from parts so that this file does not match its own pattern.
 _NAME = "sha" + "red"
-FORBIDDEN = re.compile(
-    rf"(\.\./|/work/){_NAME}\b|\b{_NAME}/(fixtures|data|reference|hooks)\b"
-)
+FORBIDDEN = re.compile(rf"(\.\./|/work/){_NAME}\b|\b{_NAME}/(fixtures|data|reference|hooks)\b")
 
 
 def _repository_files() -> list[Path]:
     """Every file git tracks or would track (untracked, not ignored)."""
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                         cwd=ROOT, check=True, capture_output=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout
     return [ROOT / p for p in out.decode().split("\0") if p and (ROOT / p).is_file()]
 
 
@@ -47,7 +49,9 @@ def test_no_file_references_the_shared_folder() -> None:
         for number, line in enumerate(text.splitlines(), 1):
             if FORBIDDEN.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:120]}")
-    assert not offenders, "files naming the development-only shared folder:\n" + "\n".join(offenders)
+    assert not offenders, "files naming the development-only shared folder:\n" + "\n".join(
+        offenders
+    )
 
 
 # A few tests that read every kind of copied file: SDMX-ML 2.1 and 3.0 and
@@ -67,14 +71,22 @@ def test_a_fresh_clone_needs_nothing_outside_the_repository(tmp_path: Path) -> N
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clone"]
     # The clone's own code first, ahead of this checkout's editable install.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SDMX_SERVER_") or k.startswith("SDMX_SERVER_TEST")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SDMX_SERVER_") or k.startswith("SDMX_SERVER_TEST")
+    }
     env.update(PYTHONPATH=str(clone), HOME=str(tmp_path / "home"), PYTHONDONTWRITEBYTECODE="1")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, *args], cwd=clone, env=env, capture_output=True, text=True,
-                              timeout=600)
+        return subprocess.run(
+            [sys.executable, *args], cwd=clone, env=env, capture_output=True, text=True, timeout=600
+        )
 
-    where = run("-c", "import sdmx_server.cli, loaders.content, tests.fixtures as f; print(sdmx_server.cli.__file__, loaders.content.__file__, f.__file__)")
+    where = run(
+        "-c",
+        "import sdmx_server.cli, loaders.content, tests.fixtures as f; print(sdmx_server.cli.__file__, loaders.content.__file__, f.__file__)",
+    )
     assert where.returncode == 0, where.stderr
     assert all(Path(p).is_relative_to(clone) for p in where.stdout.split()), where.stdout
 

@@ -62,18 +62,27 @@ ML30_TYPE = "application/vnd.sdmx.data+xml;version=3.0.0"
 
 def push_settings(url: str, **overrides: object) -> Settings:
     """Settings for push tests: no shipped content, ``public_url`` left unset (derived from requests)."""
-    values: dict[str, object] = {"database_url": url, "load_shipped_structures": False, "load_sample_data": False,
-                                 "db_pool_size": 4, "source_alias": "TESTSRC"}
+    values: dict[str, object] = {
+        "database_url": url,
+        "load_shipped_structures": False,
+        "load_sample_data": False,
+        "db_pool_size": 4,
+        "source_alias": "TESTSRC",
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def snapshot(services: Services, tables: tuple[str, ...] = DATA_TABLES) -> dict[str, list[tuple[Any, ...]]]:
+def snapshot(
+    services: Services, tables: tuple[str, ...] = DATA_TABLES
+) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the data tables (all columns, by primary key): compare before and after."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     with services.engine.connect() as conn:
         for table in tables:
-            out[table] = [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY pk"))]
+            out[table] = [
+                tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY pk"))
+            ]
     return out
 
 
@@ -133,19 +142,32 @@ class PushEnv:
 
     def client(self, who: str | None = None, validate: bool = True) -> httpx.Client:
         """An httpx client on the live server, with a named token; SDMX bodies validated when ``validate``."""
-        return httpx.Client(base_url=self.url, headers=self.auth(who), timeout=120,
-                            event_hooks=httpx_hooks if validate else None)
+        return httpx.Client(
+            base_url=self.url,
+            headers=self.auth(who),
+            timeout=120,
+            event_hooks=httpx_hooks if validate else None,
+        )
 
-    def push(self, body: bytes | str, who: str | None = "ECB", *, target: str = EXR_FLOW_PATH,
-             content_type: str | None = CSV10_TYPE, params: dict[str, str] | None = None,
-             headers: dict[str, str] | None = None) -> httpx.Response:
+    def push(
+        self,
+        body: bytes | str,
+        who: str | None = "ECB",
+        *,
+        target: str = EXR_FLOW_PATH,
+        content_type: str | None = CSV10_TYPE,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         """POST a data message to ``/rest/v2/data/{target}``."""
         hdrs = {**self.auth(who), **(headers or {})}
         if content_type:
             hdrs["Content-Type"] = content_type
         content = body.encode() if isinstance(body, str) else body
         with httpx.Client(base_url=self.url, timeout=120, event_hooks=httpx_hooks) as client:
-            return client.post(f"/rest/v2/data/{target}", content=content, headers=hdrs, params=params)
+            return client.post(
+                f"/rest/v2/data/{target}", content=content, headers=hdrs, params=params
+            )
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """The data tables, row by row."""
@@ -172,7 +194,9 @@ def add_standard_tokens(env: PushEnv, agency: str, producers: list[str]) -> None
         env.new_token(provider, "provider", provider=provider)
     env.new_token("revoked", "provider", provider=producers[0])
     env.services.auth.revoke(env.tokens["revoked"][:12])
-    env.new_token("expired", "provider", provider=producers[0], expires_at=utcnow() - timedelta(minutes=1))
+    env.new_token(
+        "expired", "provider", provider=producers[0], expires_at=utcnow() - timedelta(minutes=1)
+    )
 
 
 # --------------------------------------------------------------------------- the ECB EXR chain
@@ -200,25 +224,47 @@ def _build_exr(folder: Path) -> Callable[[Services], None]:
         load_files(services, [fixtures.ECB_FULL])
         add_providers(services)
         # Two more producers: IMF (a provision agreement restricted by a constraint), ESTAT (none).
-        scheme = Artefact(type=ArtefactType.DATA_PROVIDER_SCHEME, agency="ECB", id="DATA_PROVIDERS", version="1.0",
-                          names={"en": "Data providers"},
-                          items=[Item(id="ECB", names={"en": "European Central Bank"}),
-                                 Item(id="BIS", names={"en": "Bank for International Settlements"}),
-                                 Item(id="IMF", names={"en": "International Monetary Fund"}),
-                                 Item(id="ESTAT", names={"en": "Eurostat"})])
+        scheme = Artefact(
+            type=ArtefactType.DATA_PROVIDER_SCHEME,
+            agency="ECB",
+            id="DATA_PROVIDERS",
+            version="1.0",
+            names={"en": "Data providers"},
+            items=[
+                Item(id="ECB", names={"en": "European Central Bank"}),
+                Item(id="BIS", names={"en": "Bank for International Settlements"}),
+                Item(id="IMF", names={"en": "International Monetary Fund"}),
+                Item(id="ESTAT", names={"en": "Eurostat"}),
+            ],
+        )
         flow = MaintainableRef(type=ArtefactType.DATAFLOW, agency="ECB", id="EXR", version="1.0")
-        pa = Artefact(type=ArtefactType.PROVISION_AGREEMENT, agency="ECB", id="EXR_IMF", version="1.0",
-                      names={"en": "IMF supplies EXR (GBP and CHF)"},
-                      details=ProvisionAgreementDetails(dataflow=flow, data_provider=ItemRef(scheme=scheme.ref,
-                                                                                             item_id="IMF")))
+        pa = Artefact(
+            type=ArtefactType.PROVISION_AGREEMENT,
+            agency="ECB",
+            id="EXR_IMF",
+            version="1.0",
+            names={"en": "IMF supplies EXR (GBP and CHF)"},
+            details=ProvisionAgreementDetails(
+                dataflow=flow, data_provider=ItemRef(scheme=scheme.ref, item_id="IMF")
+            ),
+        )
         constraint = Artefact(
-            type=ArtefactType.CONTENT_CONSTRAINT, agency="ECB", id="EXR_IMF_CONSTRAINT", version="1.0",
+            type=ArtefactType.CONTENT_CONSTRAINT,
+            agency="ECB",
+            id="EXR_IMF_CONSTRAINT",
+            version="1.0",
             names={"en": "What IMF may report"},
             details=ConstraintDetails(
                 role="Allowed",
                 attachments=[ConstraintAttachmentRef(ref=pa.ref)],
-                cube_regions=[CubeRegion(include=True,
-                                         key_values=[KeyValue(id="CURRENCY", values=list(IMF_CURRENCIES))])]))
+                cube_regions=[
+                    CubeRegion(
+                        include=True,
+                        key_values=[KeyValue(id="CURRENCY", values=list(IMF_CURRENCIES))],
+                    )
+                ],
+            ),
+        )
         report = services.structure_store.submit([scheme, pa, constraint])
         assert not report.refused, report.refused
         load_data(services, fixtures.ECB_DATA, provision_agreement=pa_ref("EXR_ECB"))
@@ -227,7 +273,9 @@ def _build_exr(folder: Path) -> Callable[[Services], None]:
     return build
 
 
-def _env_factory(template: TemplateStore, agency: str, producers: list[str]) -> Iterator[Callable[..., PushEnv]]:
+def _env_factory(
+    template: TemplateStore, agency: str, producers: list[str]
+) -> Iterator[Callable[..., PushEnv]]:
     """Yield a factory of ``PushEnv`` on fresh copies of ``template`` with the standard tokens; close them after."""
     made: list[PushEnv] = []
 
@@ -243,7 +291,9 @@ def _env_factory(template: TemplateStore, agency: str, producers: list[str]) -> 
 
 
 @pytest.fixture(scope="session")
-def exr_template(db_factory: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) -> TemplateStore:
+def exr_template(
+    db_factory: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory
+) -> TemplateStore:
     """The ECB EXR chain with four producers, built once (clone it; never write into it)."""
     return TemplateStore(db_factory, _build_exr(tmp_path_factory.mktemp("exr")))
 
@@ -292,7 +342,9 @@ def lmis_env(make_lmis_env: Callable[..., PushEnv]) -> PushEnv:
     return make_lmis_env()
 
 
-EXR_HEADER = "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS"
+EXR_HEADER = (
+    "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS"
+)
 # EXR's mandatory series attributes, appended to rows written with the default header.
 SERIES_ATTRS = "TIME_FORMAT,COLLECTION,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT"
 TIME_FORMATS = {"A": "P1Y", "Q": "P3M", "M": "P1M", "D": "P1D", "W": "P7D", "H": "P6M", "B": "P1D"}
@@ -311,7 +363,9 @@ def exr_series_attrs(freq: str, currency: str) -> str:
 
 def exr_series_attr_values(freq: str, currency: str) -> dict[str, str]:
     """The same as :func:`exr_series_attrs`, by attribute id."""
-    return dict(zip(SERIES_ATTRS.split(","), exr_series_attrs(freq, currency).split(","), strict=True))
+    return dict(
+        zip(SERIES_ATTRS.split(","), exr_series_attrs(freq, currency).split(","), strict=True)
+    )
 
 
 def exr_csv(rows: list[str], header: str = EXR_HEADER) -> str:
@@ -326,14 +380,18 @@ def exr_csv(rows: list[str], header: str = EXR_HEADER) -> str:
     return "\n".join([header, *(f"{EXR},{r}" for r in rows)]) + "\n"
 
 
-def exr_observations(services: Services, where: str = "") -> dict[tuple[str, str], tuple[str | None, Any]]:
+def exr_observations(
+    services: Services, where: str = ""
+) -> dict[tuple[str, str], tuple[str | None, Any]]:
     """The current (published) observations of ECB:EXR(1.0): (series key, period) -> (value, attrs)."""
     import json
 
-    sql = ("SELECT s.series_key, o.period, o.value, o.attrs FROM data_observation o"
-           " JOIN data_series s ON s.pk = o.series_pk JOIN structure_artefact a ON a.pk = s.dataflow_pk"
-           " WHERE a.resource_id = 'EXR' AND a.agency_id = 'ECB' AND o.valid_to IS NULL AND NOT o.is_deleted"
-           + (f" AND {where}" if where else ""))
+    sql = (
+        "SELECT s.series_key, o.period, o.value, o.attrs FROM data_observation o"
+        " JOIN data_series s ON s.pk = o.series_pk JOIN structure_artefact a ON a.pk = s.dataflow_pk"
+        " WHERE a.resource_id = 'EXR' AND a.agency_id = 'ECB' AND o.valid_to IS NULL AND NOT o.is_deleted"
+        + (f" AND {where}" if where else "")
+    )
     with services.engine.connect() as conn:
         out = {}
         for key, period, value, attrs in conn.execute(text(sql)):

@@ -51,9 +51,12 @@ PA = "provisionagreement/ECB/EXR_ECB/1.0"
 ASYNC = {"Prefer": "respond-async"}
 DRY = {"dryRun": "true"}
 ENDPOINTS = [
-    Endpoint("dataflow", FLOW), Endpoint("provisionagreement", PA),
-    Endpoint("dataflow-dry", FLOW, DRY), Endpoint("provisionagreement-dry", PA, DRY),
-    Endpoint("dataflow-async", FLOW, headers=ASYNC), Endpoint("provisionagreement-async", PA, headers=ASYNC),
+    Endpoint("dataflow", FLOW),
+    Endpoint("provisionagreement", PA),
+    Endpoint("dataflow-dry", FLOW, DRY),
+    Endpoint("provisionagreement-dry", PA, DRY),
+    Endpoint("dataflow-async", FLOW, headers=ASYNC),
+    Endpoint("provisionagreement-async", PA, headers=ASYNC),
 ]
 
 # (label, Authorization header or named token, expected status)
@@ -77,12 +80,16 @@ def _header(env: PushEnv, spec: str | None) -> dict[str, str]:
     return {"Authorization": spec}
 
 
-def _post(env: PushEnv, ep: Endpoint, body: str, auth: dict[str, str], accept: str | None = None) -> httpx.Response:
+def _post(
+    env: PushEnv, ep: Endpoint, body: str, auth: dict[str, str], accept: str | None = None
+) -> httpx.Response:
     headers = {**auth, **(ep.headers or {}), "Content-Type": CSV10_TYPE}
     if accept:
         headers["Accept"] = accept
     with env.client() as client:
-        return client.post(f"/rest/v2/data/{ep.target}", content=body.encode(), headers=headers, params=ep.params)
+        return client.post(
+            f"/rest/v2/data/{ep.target}", content=body.encode(), headers=headers, params=ep.params
+        )
 
 
 def _audit_by_request(env: PushEnv) -> dict[str, dict]:
@@ -113,7 +120,9 @@ def test_write_endpoint_matrix(make_exr_env, ep: Endpoint) -> None:
             code, message = sdmx_error(r)
             assert code == 110, (label, code)
             assert message, label
-            assert r.headers["content-type"].startswith("application/json" if accept else "application/xml")
+            assert r.headers["content-type"].startswith(
+                "application/json" if accept else "application/xml"
+            )
             refused.append((r, 401, "anonymous"))
     forbidden = ["maintainer", "ESTAT"] + (["BIS", "IMF"] if ep.target == PA else [])
     for who in forbidden:
@@ -157,14 +166,21 @@ def test_write_endpoint_matrix(make_exr_env, ep: Endpoint) -> None:
         event = events[r.headers["x-request-id"]]
         assert event["action"] == "data.submit" and event["status"] == status, event
         assert event["outcome"] in ("UnauthorizedError", "ForbiddenError"), event
-        assert ("anonymous" if who == "anonymous" else f"(token {_token_pk(env, who)}:") in event["principal"], event
-        assert "ECB" in event["target"] and ("EXR_ECB" if ep.target == PA else "EXR") in event["target"]
+        assert ("anonymous" if who == "anonymous" else f"(token {_token_pk(env, who)}:") in event[
+            "principal"
+        ], event
+        assert (
+            "ECB" in event["target"]
+            and ("EXR_ECB" if ep.target == PA else "EXR") in event["target"]
+        )
         assert started - timedelta(seconds=1) <= datetime.fromisoformat(event["at"]) <= utcnow()
     for r, who in accepted:
         event = events[r.headers["x-request-id"]]
         assert f"(token {_token_pk(env, who)}:" in event["principal"], event
         assert event["status"] == (202 if ep.is_async else 200)
-        assert event["outcome"] == ("queued" if ep.is_async else "valid" if ep.dry else "written"), event
+        assert event["outcome"] == (
+            "queued" if ep.is_async else "valid" if ep.dry else "written"
+        ), event
         assert event["details"]["submission"] == r.json()["submission"]
 
 
@@ -175,8 +191,11 @@ def _token_pk(env: PushEnv, who: str) -> int:
     from sdmx_server.storage.tables import AuthToken
 
     with env.services.session_factory() as session:
-        return int(session.execute(select(AuthToken.pk).where(
-            AuthToken.token_hash == hash_token(env.tokens[who]))).scalar_one())
+        return int(
+            session.execute(
+                select(AuthToken.pk).where(AuthToken.token_hash == hash_token(env.tokens[who]))
+            ).scalar_one()
+        )
 
 
 def test_credentials_are_checked_before_the_body(make_exr_env) -> None:
@@ -197,15 +216,24 @@ def test_constraint_of_the_provision_agreement(exr_env: PushEnv) -> None:
     """IMF's provision agreement allows CURRENCY GBP and CHF only: anything else is 422, every row listed."""
     before = exr_env.snapshot()
     # (Series nobody has reported yet: the stored ones belong to ECB and BIS, see test_shared_dataflow.)
-    body = exr_csv(["M,GBP,EUR,SP00,A,2031-01,0.9,A", "M,NOK,EUR,SP00,A,2031-01,11.1,A",
-                    "M,SEK,EUR,SP00,A,2031-01,11.5,A", "M,NOK,EUR,SP00,A,2031-02,11.2,A"])
+    body = exr_csv(
+        [
+            "M,GBP,EUR,SP00,A,2031-01,0.9,A",
+            "M,NOK,EUR,SP00,A,2031-01,11.1,A",
+            "M,SEK,EUR,SP00,A,2031-01,11.5,A",
+            "M,NOK,EUR,SP00,A,2031-02,11.2,A",
+        ]
+    )
     for target in (FLOW, "provisionagreement/ECB/EXR_IMF/1.0"):
         r = exr_env.push(body, who="IMF", target=target)
         assert r.status_code == 422, r.text
         report = r.json()
         assert report["status"] == "invalid" and report["errorCount"] == 3
         assert [(e["location"], e["component"], e["value"]) for e in report["errors"]] == [
-            ("line 3", "CURRENCY", "NOK"), ("line 4", "CURRENCY", "SEK"), ("line 5", "CURRENCY", "NOK")]
+            ("line 3", "CURRENCY", "NOK"),
+            ("line 4", "CURRENCY", "SEK"),
+            ("line 5", "CURRENCY", "NOK"),
+        ]
         assert all("EXR_IMF_CONSTRAINT" in e["reason"] for e in report["errors"])
         assert report["inserted"] == 0
     assert exr_env.snapshot() == before
@@ -213,7 +241,9 @@ def test_constraint_of_the_provision_agreement(exr_env: PushEnv) -> None:
     r = exr_env.push(body, who="BIS")
     assert r.status_code == 200 and r.json()["inserted"] == 4
     # ... and IMF may write what it is allowed (other than the cells BIS has just reported).
-    r = exr_env.push(exr_csv(["M,GBP,EUR,SP00,A,2031-02,0.9,A", "M,CHF,EUR,SP00,A,2031-01,0.95,A"]), who="IMF")
+    r = exr_env.push(
+        exr_csv(["M,GBP,EUR,SP00,A,2031-02,0.9,A", "M,CHF,EUR,SP00,A,2031-01,0.95,A"]), who="IMF"
+    )
     assert r.status_code == 200, r.text
     assert r.json()["inserted"] == 2
     r = exr_env.push(exr_csv(["M,GBP,EUR,SP00,A,2031-01,0.91,A"]), who="IMF")
@@ -221,7 +251,11 @@ def test_constraint_of_the_provision_agreement(exr_env: PushEnv) -> None:
 
 
 def test_pushing_to_an_unknown_dataflow_or_agreement(exr_env: PushEnv) -> None:
-    for target in ("dataflow/ECB/NOPE/1.0", "provisionagreement/ECB/NOPE/1.0", "dataflow/ECB/EXR/9.9"):
+    for target in (
+        "dataflow/ECB/NOPE/1.0",
+        "provisionagreement/ECB/NOPE/1.0",
+        "dataflow/ECB/EXR/9.9",
+    ):
         r = exr_env.push(exr_csv(["M,USD,EUR,SP00,A,2031-01,1,A"]), who="admin", target=target)
         assert r.status_code == 404, (target, r.text)
         assert sdmx_error(r)[0] == 100
@@ -233,6 +267,7 @@ def _set_private(env: PushEnv) -> None:
     import os
 
     from sdmx_server.cli import main
+
     old = os.environ.get("SDMX_SERVER_DATABASE_URL")
     os.environ["SDMX_SERVER_DATABASE_URL"] = env.services.settings.database_url
     try:
@@ -297,7 +332,10 @@ def test_submission_reports_are_for_the_submitting_producer_and_admins(exr_env: 
                 r = client.get(path, headers=exr_env.auth(who))
                 assert r.status_code == 200, (path, who)
                 assert r.json()["submission"] == sub and r.json()["errorCount"] == 1
-        r = client.get("/rest/v2/submissions/00000000-0000-0000-0000-000000000000", headers=exr_env.auth("admin"))
+        r = client.get(
+            "/rest/v2/submissions/00000000-0000-0000-0000-000000000000",
+            headers=exr_env.auth("admin"),
+        )
         assert r.status_code == 404
 
 
@@ -315,21 +353,33 @@ def test_audit_trail_is_for_admins_and_lists_every_write(exr_env: PushEnv) -> No
     wrong = env.push(exr_csv(["M,USD,EUR,SP00,A,2031-01,1,A"]), who=None)
     forbidden = env.push(exr_csv(["M,USD,EUR,SP00,A,2031-01,1,A"]), who="ESTAT")
     garbage = env.push(b"\xff\xfe garbage", who="BIS")
-    assert (ok.status_code, bad.status_code, wrong.status_code, forbidden.status_code) == (200, 422, 401, 403)
+    assert (ok.status_code, bad.status_code, wrong.status_code, forbidden.status_code) == (
+        200,
+        422,
+        401,
+        403,
+    )
     with env.client("admin") as client:
         r = client.get("/admin/audit", params={"since": since.isoformat(), "action": "data.submit"})
         assert r.status_code == 200
         events = r.json()["events"]
-        page = client.get("/admin/audit", params={"since": since.isoformat(), "limit": "2", "offset": "1"}).json()
+        page = client.get(
+            "/admin/audit", params={"since": since.isoformat(), "limit": "2", "offset": "1"}
+        ).json()
         assert client.get("/admin/audit", params={"since": "yesterday"}).status_code == 400
     by_request = {e["requestId"]: e for e in events}
     assert len(events) == 5
-    assert [e["id"] for e in events] == sorted((e["id"] for e in events), reverse=True), "newest first"
+    assert [e["id"] for e in events] == sorted((e["id"] for e in events), reverse=True), (
+        "newest first"
+    )
     assert [e["id"] for e in page["events"]] == [e["id"] for e in events[1:3]]
-    expected = [(ok, "written", 200, "provider ECB (token "), (bad, "invalid", 422, "provider ECB (token "),
-                (wrong, "UnauthorizedError", 401, "anonymous"),
-                (forbidden, "ForbiddenError", 403, "provider ESTAT (token "),
-                (garbage, "invalid", 422, "provider BIS (token ")]
+    expected = [
+        (ok, "written", 200, "provider ECB (token "),
+        (bad, "invalid", 422, "provider ECB (token "),
+        (wrong, "UnauthorizedError", 401, "anonymous"),
+        (forbidden, "ForbiddenError", 403, "provider ESTAT (token "),
+        (garbage, "invalid", 422, "provider BIS (token "),
+    ]
     for response, outcome, status, who in expected:
         event = by_request[response.headers["x-request-id"]]
         assert (event["outcome"], event["status"]) == (outcome, status), event
@@ -354,16 +404,37 @@ def test_attribute_values_allowed_by_any_include_region(exr_env: PushEnv) -> Non
 
     pa = pa_ref("EXR_IMF")
     constraint = Artefact(
-        type=ArtefactType.CONTENT_CONSTRAINT, agency="ECB", id="EXR_IMF_CONSTRAINT", version="1.0",
+        type=ArtefactType.CONTENT_CONSTRAINT,
+        agency="ECB",
+        id="EXR_IMF_CONSTRAINT",
+        version="1.0",
         names={"en": "What IMF may report"},
-        details=ConstraintDetails(role="Allowed", attachments=[ConstraintAttachmentRef(ref=pa)], cube_regions=[
-            CubeRegion(include=True, key_values=[KeyValue(id="CURRENCY", values=["GBP"]),
-                                                 KeyValue(id="OBS_STATUS", values=["A"])]),
-            CubeRegion(include=True, key_values=[KeyValue(id="CURRENCY", values=["CHF"]),
-                                                 KeyValue(id="OBS_STATUS", values=["E"])])]))
+        details=ConstraintDetails(
+            role="Allowed",
+            attachments=[ConstraintAttachmentRef(ref=pa)],
+            cube_regions=[
+                CubeRegion(
+                    include=True,
+                    key_values=[
+                        KeyValue(id="CURRENCY", values=["GBP"]),
+                        KeyValue(id="OBS_STATUS", values=["A"]),
+                    ],
+                ),
+                CubeRegion(
+                    include=True,
+                    key_values=[
+                        KeyValue(id="CURRENCY", values=["CHF"]),
+                        KeyValue(id="OBS_STATUS", values=["E"]),
+                    ],
+                ),
+            ],
+        ),
+    )
     report = exr_env.services.structure_store.submit([constraint])
     assert not report.refused, report.refused
-    r = exr_env.push(exr_csv(["M,GBP,EUR,SP00,A,2031-01,0.9,A", "M,CHF,EUR,SP00,A,2031-01,0.95,E"]), who="IMF")
+    r = exr_env.push(
+        exr_csv(["M,GBP,EUR,SP00,A,2031-01,0.9,A", "M,CHF,EUR,SP00,A,2031-01,0.95,E"]), who="IMF"
+    )
     assert r.status_code == 200 and r.json()["inserted"] == 2, r.text[:500]
     r = exr_env.push(exr_csv(["M,GBP,EUR,SP00,A,2031-02,0.9,P"]), who="IMF")
     assert r.status_code == 422, r.text[:500]
@@ -378,20 +449,27 @@ def test_attribute_values_allowed_by_any_include_region(exr_env: PushEnv) -> Non
 # to call it (a path parameter or a family it does not know), the test fails and says what to add.
 
 PROTECTED_READ_PREFIXES = ("/admin/", "/rest/v2/submissions/")
-PATH_VALUES = {"context": "dataflow", "agency": "ECB", "resource_id": "CL_MATRIX", "version": "1.0",
-               "structure_type": "codelist"}
+PATH_VALUES = {
+    "context": "dataflow",
+    "agency": "ECB",
+    "resource_id": "CL_MATRIX",
+    "version": "1.0",
+    "structure_type": "codelist",
+}
 STRUCTURE21 = "application/vnd.sdmx.structure+xml;version=2.1"
 
 
 def _codelist_message(name: str) -> bytes:
-    return ('<?xml version="1.0" encoding="UTF-8"?><mes:Structure '
-            'xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
-            'xmlns:str="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure" '
-            'xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"><mes:Header><mes:ID>M</mes:ID>'
-            '<mes:Test>false</mes:Test><mes:Prepared>2026-12-01T00:00:00Z</mes:Prepared><mes:Sender id="T"/>'
-            '</mes:Header><mes:Structures><str:Codelists><str:Codelist id="CL_MATRIX" agencyID="ECB" version="1.0">'
-            f'<com:Name xml:lang="en">{name}</com:Name><str:Code id="A"><com:Name xml:lang="en">A</com:Name>'
-            '</str:Code></str:Codelist></str:Codelists></mes:Structures></mes:Structure>').encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><mes:Structure '
+        'xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
+        'xmlns:str="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure" '
+        'xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"><mes:Header><mes:ID>M</mes:ID>'
+        '<mes:Test>false</mes:Test><mes:Prepared>2026-12-01T00:00:00Z</mes:Prepared><mes:Sender id="T"/>'
+        '</mes:Header><mes:Structures><str:Codelists><str:Codelist id="CL_MATRIX" agencyID="ECB" version="1.0">'
+        f'<com:Name xml:lang="en">{name}</com:Name><str:Code id="A"><com:Name xml:lang="en">A</com:Name>'
+        "</str:Code></str:Codelist></str:Codelists></mes:Structures></mes:Structure>"
+    ).encode()
 
 
 @dataclass(frozen=True)
@@ -454,8 +532,12 @@ ROUTES = app_routes()
 
 def _credentials(env: PushEnv, route: Route) -> tuple[list[tuple[str, dict[str, str], int]], str]:
     """(label, headers, expected status) of every kind of credential but the right one; and the right one."""
-    right = {"structure": "ECB-maintainer", "data": "ECB", "submission": "ECB", "admin": "admin"}[route.family]
-    other_producer = "ESTAT" if route.family == "data" else "BIS" if route.family == "submission" else "ECB"
+    right = {"structure": "ECB-maintainer", "data": "ECB", "submission": "ECB", "admin": "admin"}[
+        route.family
+    ]
+    other_producer = (
+        "ESTAT" if route.family == "data" else "BIS" if route.family == "submission" else "ECB"
+    )
     maintainer_elsewhere = "BIS-maintainer"
     bearer = {"Authorization": "Bearer sdmx_this-token-was-never-issued-by-the-server-0000000"}
     creds = [
@@ -475,7 +557,9 @@ def _credentials(env: PushEnv, route: Route) -> tuple[list[tuple[str, dict[str, 
     return creds, right
 
 
-def _request(env: PushEnv, route: Route, headers: dict[str, str], submission: str, n: int) -> httpx.Response:
+def _request(
+    env: PushEnv, route: Route, headers: dict[str, str], submission: str, n: int
+) -> httpx.Response:
     import re
 
     values = {**PATH_VALUES, "submission_id": submission}
@@ -483,7 +567,9 @@ def _request(env: PushEnv, route: Route, headers: dict[str, str], submission: st
         values["resource_id"] = "EXR"
     names = re.findall(r"{(\w+)(?::\w+)?}", route.template)
     missing = [n for n in names if n not in values]
-    assert not missing, f"{route}: the auth matrix has no value for path parameters {missing}: add them"
+    assert not missing, (
+        f"{route}: the auth matrix has no value for path parameters {missing}: add them"
+    )
     path = re.sub(r"{(\w+)(?::\w+)?}", lambda m: values[m[1]], route.template)
     body: bytes | None = None
     hdrs = dict(headers)
@@ -491,7 +577,10 @@ def _request(env: PushEnv, route: Route, headers: dict[str, str], submission: st
         if route.family == "structure":
             body, hdrs["Content-Type"] = _codelist_message(f"Matrix codes {n}"), STRUCTURE21
         elif route.family == "data":
-            body, hdrs["Content-Type"] = exr_csv([f"M,USD,EUR,SP00,A,{2100 + n}-01,{n}.5,A"]).encode(), CSV10_TYPE
+            body, hdrs["Content-Type"] = (
+                exr_csv([f"M,USD,EUR,SP00,A,{2100 + n}-01,{n}.5,A"]).encode(),
+                CSV10_TYPE,
+            )
     with env.client() as client:
         return client.request(route.method, path, content=body, headers=hdrs)
 
@@ -504,7 +593,9 @@ def _assert_refusal(route: Route, label: str, r: httpx.Response, status: int) ->
         assert r.headers["content-type"].startswith("application/xml"), r.headers
         return
     root = etree.fromstring(r.content)
-    if root.tag.endswith("}RegistryInterface"):  # POST of a message: which artefact was refused, and why
+    if root.tag.endswith(
+        "}RegistryInterface"
+    ):  # POST of a message: which artefact was refused, and why
         codes = [m.get("code") for m in root.iter("{*}MessageText")]
         assert str(status) in codes, (str(route), label, r.text[:300])
         return
@@ -521,7 +612,9 @@ def _digest(env: PushEnv) -> dict[str, list[tuple]]:
         for table in sorted(inspect(conn).get_table_names()):
             if table in ("audit_event", "alembic_version"):
                 continue
-            out[table] = sorted(tuple(map(repr, row)) for row in conn.execute(text(f'SELECT * FROM "{table}"')))
+            out[table] = sorted(
+                tuple(map(repr, row)) for row in conn.execute(text(f'SELECT * FROM "{table}"'))
+            )
     return out
 
 
@@ -530,10 +623,14 @@ def test_the_matrix_knows_every_route() -> None:
     unknown = [str(r) for r in ROUTES if r.family == "unknown"]
     assert not unknown, f"routes the auth matrix does not know how to call: {unknown}"
     # The routes this matrix was written for are all there (a rename would silently shrink it).
-    for expected in ("POST /rest/v2/data/{context}/{agency}/{resource_id}/{version}", "POST /rest/v2/structure",
-                     "PUT /rest/v2/structure/{structure_type}/{agency}/{resource_id}/{version}",
-                     "DELETE /rest/v2/structure/{structure_type}/{agency}/{resource_id}/{version}",
-                     "GET /admin/audit", "GET /rest/v2/submissions/{submission_id}"):
+    for expected in (
+        "POST /rest/v2/data/{context}/{agency}/{resource_id}/{version}",
+        "POST /rest/v2/structure",
+        "PUT /rest/v2/structure/{structure_type}/{agency}/{resource_id}/{version}",
+        "DELETE /rest/v2/structure/{structure_type}/{agency}/{resource_id}/{version}",
+        "GET /admin/audit",
+        "GET /rest/v2/submissions/{submission_id}",
+    ):
         assert expected in {str(r) for r in ROUTES}, expected
 
 
@@ -545,15 +642,27 @@ def test_every_route_with_every_credential(make_exr_env, route: Route) -> None:
     env.new_token("ECB-maintainer", "maintainer", agency="ECB")
     env.new_token("BIS-maintainer", "maintainer", agency="BIS")
     env.new_token("reader", "reader", dataflows=(_exr_ref(),))
-    for who, role, extra in (("ECB", "provider", {"provider": "ECB"}), ("ECB-maintainer", "maintainer", {"agency": "ECB"}),
-                             ("admin", "admin", {})):
+    for who, role, extra in (
+        ("ECB", "provider", {"provider": "ECB"}),
+        ("ECB-maintainer", "maintainer", {"agency": "ECB"}),
+        ("admin", "admin", {}),
+    ):
         env.new_token(f"{who}-revoked", role, **extra)
         env.services.auth.revoke(env.tokens[f"{who}-revoked"][:12])
         env.new_token(f"{who}-expired", role, expires_at=utcnow() - timedelta(minutes=1), **extra)
     # What the right credential changes must exist (PUT, DELETE) and a submission of ECB's must be there.
-    assert not env.services.structure_store.submit([Artefact(
-        type=ArtefactType.CODELIST, agency="ECB", id="CL_MATRIX", version="1.0", names={"en": "Matrix codes"},
-        items=[Item(id="A", names={"en": "A"})])]).refused
+    assert not env.services.structure_store.submit(
+        [
+            Artefact(
+                type=ArtefactType.CODELIST,
+                agency="ECB",
+                id="CL_MATRIX",
+                version="1.0",
+                names={"en": "Matrix codes"},
+                items=[Item(id="A", names={"en": "A"})],
+            )
+        ]
+    ).refused
     first = env.push(exr_csv(["M,USD,EUR,SP00,A,2099-01,1.5,A"]), "ECB")
     assert first.status_code == 200, first.text
     submission = first.json()["submission"]

@@ -60,10 +60,14 @@ def wait_until(moment: datetime) -> None:
 
 def still_before(moment: datetime) -> None:
     """The checks made so far ran before ``moment`` (else they proved nothing: give more lead time)."""
-    assert datetime.now(UTC) < moment, "the machine is too slow for this lead time: checks ran after the release"
+    assert datetime.now(UTC) < moment, (
+        "the machine is too slow for this lead time: checks ran after the release"
+    )
 
 
-def embargo(env: PushEnv, cells: dict[tuple[str, str], float], release: datetime, who: str = "ECB") -> dict:
+def embargo(
+    env: PushEnv, cells: dict[tuple[str, str], float], release: datetime, who: str = "ECB"
+) -> dict:
     """Push ``cells`` with a release date (written with a +01:00 offset: the zone is honoured)."""
     r = env.push(csv10(cells), who, params={"releaseDate": release.astimezone(CET).isoformat()})
     assert r.status_code == 200, r.text
@@ -82,8 +86,11 @@ def available(resp: httpx.Response) -> tuple[dict[str, set[str]], tuple[str, str
     """Dimension values and (start, end) of the time range of an availability answer."""
     assert resp.status_code == 200, resp.text
     root = etree.fromstring(resp.content)
-    values = {kv.get("id"): {v.text for v in kv.findall("{*}Value")} for kv in root.iter("{*}KeyValue")
-              if kv.findall("{*}Value")}
+    values = {
+        kv.get("id"): {v.text for v in kv.findall("{*}Value")}
+        for kv in root.iter("{*}KeyValue")
+        if kv.findall("{*}Value")
+    }
     return values, (root.findtext(".//{*}StartPeriod"), root.findtext(".//{*}EndPeriod"))
 
 
@@ -100,14 +107,18 @@ def base_and_embargo(env: PushEnv, lead: float) -> datetime:
 # ------------------------------------------------------------------ visibility
 
 
-def test_embargoed_data_are_public_at_release_in_every_format_and_availability(exr_env: PushEnv) -> None:
+def test_embargoed_data_are_public_at_release_in_every_format_and_availability(
+    exr_env: PushEnv,
+) -> None:
     release = base_and_embargo(exr_env, lead=5)
     for fmt, accept in FORMATS.items():
         assert plain_cells(get(exr_env, KEY, accept)) == BASE, fmt
     values, period = available(availability(exr_env, KEY))
     assert values["CURRENCY"] == {"SEK"} and period == ("2015-01-01", "2016-12-31")
     assert availability(exr_env, "A.NOK.EUR.SP00.A").status_code == 404
-    with exr_env.client("ECB") as producer:  # the producer's own token, without preview: the public state
+    with exr_env.client(
+        "ECB"
+    ) as producer:  # the producer's own token, without preview: the public state
         assert plain_cells(producer.get(f"/rest/data/ECB,EXR,1.0/{KEY}")) == BASE
     still_before(release)
 
@@ -124,17 +135,29 @@ def test_preview_is_for_the_producer_and_administrators(exr_env: PushEnv) -> Non
     for who in ("ECB", "admin"):
         with exr_env.client(who) as client:
             for fmt, accept in FORMATS.items():
-                r = client.get(f"/rest/data/ECB,EXR,1.0/{KEY}", params=preview, headers={"Accept": accept})
+                r = client.get(
+                    f"/rest/data/ECB,EXR,1.0/{KEY}", params=preview, headers={"Accept": accept}
+                )
                 assert plain_cells(r) == AFTER, (who, fmt)
-                assert r.headers["cache-control"] == "private" and "Authorization" in r.headers["vary"]
+                assert (
+                    r.headers["cache-control"] == "private" and "Authorization" in r.headers["vary"]
+                )
     with exr_env.client("ECB") as client:
         public_etag = client.get(f"/rest/data/ECB,EXR,1.0/{KEY}").headers["etag"]
-        assert client.get(f"/rest/data/ECB,EXR,1.0/{KEY}", params=preview).headers["etag"] != public_etag
+        assert (
+            client.get(f"/rest/data/ECB,EXR,1.0/{KEY}", params=preview).headers["etag"]
+            != public_etag
+        )
     # Another producer of the dataflow previews its own embargoes only: ECB's stay hidden from it.
     with exr_env.client("BIS") as client:
         assert plain_cells(client.get(f"/rest/data/ECB,EXR,1.0/{KEY}", params=preview)) == BASE
     # A producer without a provision agreement for the dataflow: 403; no token or a dead one: 401.
-    refused: list[tuple[str | None, int]] = [("ESTAT", 403), (None, 401), ("revoked", 401), ("expired", 401)]
+    refused: list[tuple[str | None, int]] = [
+        ("ESTAT", 403),
+        (None, 401),
+        ("revoked", 401),
+        ("expired", 401),
+    ]
     for caller, status in refused:
         with exr_env.client(caller) as client:
             r = client.get(f"/rest/data/ECB,EXR,1.0/{KEY}", params=preview)
@@ -144,8 +167,12 @@ def test_preview_is_for_the_producer_and_administrators(exr_env: PushEnv) -> Non
     future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     assert plain_cells(get(exr_env, KEY, GENERIC, asOf=future)) == BASE
     hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    assert {c for ds in datasets(get(exr_env, KEY, CSV20, updatedAfter=hour_ago)) for c in ds.cells} == set(BASE)
-    assert {c for ds in datasets(get(exr_env, KEY, CSV20, includeHistory="true")) for c in ds.cells} == set(BASE)
+    assert {
+        c for ds in datasets(get(exr_env, KEY, CSV20, updatedAfter=hour_ago)) for c in ds.cells
+    } == set(BASE)
+    assert {
+        c for ds in datasets(get(exr_env, KEY, CSV20, includeHistory="true")) for c in ds.cells
+    } == set(BASE)
 
 
 # ------------------------------------------------------------------ caching follows publication
@@ -181,18 +208,30 @@ def test_validators_change_at_release_with_nothing_written(exr_env: PushEnv) -> 
         assert client.get(url, headers={"If-Modified-Since": lm0}).status_code == 200
         assert client.get(url, headers={"If-Modified-Since": lm1}).status_code == 304
         # If-None-Match takes precedence over If-Modified-Since, both ways.
-        assert client.get(url, headers={"If-None-Match": etag0, "If-Modified-Since": lm1}).status_code == 200
-        assert client.get(url, headers={"If-None-Match": etag1, "If-Modified-Since": lm0}).status_code == 304
+        assert (
+            client.get(url, headers={"If-None-Match": etag0, "If-Modified-Since": lm1}).status_code
+            == 200
+        )
+        assert (
+            client.get(url, headers={"If-None-Match": etag1, "If-Modified-Since": lm0}).status_code
+            == 304
+        )
         assert availability(exr_env, KEY, {"If-None-Match": avail_etag}).status_code == 200
     # Nothing was written at the release: the versions were there all along.
     assert count_rows(exr_env.services, "data_observation") == versions
     # updatedAfter just before the release returns what the release changed; asOf sees both sides.
     just_before = (release - timedelta(milliseconds=500)).isoformat()
     changed = datasets(get(exr_env, KEY, GENERIC, updatedAfter=just_before))
-    assert [(ds.action, ds.cells) for ds in changed] == [("Replace", {k: AFTER[k] for k in AFTER if k not in BASE
-                                                                      or AFTER[k] != BASE[k]})]
+    assert [(ds.action, ds.cells) for ds in changed] == [
+        ("Replace", {k: AFTER[k] for k in AFTER if k not in BASE or AFTER[k] != BASE[k]})
+    ]
     assert plain_cells(get(exr_env, KEY, CSV10, asOf=just_before)) == BASE
-    assert plain_cells(get(exr_env, KEY, CSV10, asOf=(release - timedelta(microseconds=1)).isoformat())) == BASE
+    assert (
+        plain_cells(
+            get(exr_env, KEY, CSV10, asOf=(release - timedelta(microseconds=1)).isoformat())
+        )
+        == BASE
+    )
     assert plain_cells(get(exr_env, KEY, CSV10, asOf=release.isoformat())) == AFTER
     assert plain_cells(get(exr_env, KEY, CSV10, asOf=datetime.now(UTC).isoformat())) == AFTER
 
@@ -205,7 +244,9 @@ def test_if_modified_since_is_not_fooled_by_two_changes_in_one_second(exr_env: P
             first = pushed(exr_env, csv10({("SEK", "2015"): float(attempt)}))
             seen = client.get(url)
             second = pushed(exr_env, csv10({("SEK", "2015"): attempt + 0.5}))
-            if int(instant(first["releaseDate"]).timestamp()) == int(instant(second["releaseDate"]).timestamp()):
+            if int(instant(first["releaseDate"]).timestamp()) == int(
+                instant(second["releaseDate"]).timestamp()
+            ):
                 break
         else:
             pytest.fail("could not make two writes within one second")
@@ -225,8 +266,12 @@ def test_several_pending_embargoes_are_released_in_order(exr_env: PushEnv) -> No
     first, second = release_in(3), release_in(6)
     # Pushed in the opposite order of their releases; the later one also deletes a cell the earlier
     # one creates (unknown when it is written: publication order still decides).
-    r = exr_env.push(csv20([("R", "SEK", "2015", 3.0), ("D", "SEK", "2016", None)]), "ECB",
-                     content_type=CSV20, params={"releaseDate": second.isoformat()})
+    r = exr_env.push(
+        csv20([("R", "SEK", "2015", 3.0), ("D", "SEK", "2016", None)]),
+        "ECB",
+        content_type=CSV20,
+        params={"releaseDate": second.isoformat()},
+    )
     assert r.status_code == 200, r.text
     embargo(exr_env, {("SEK", "2015"): 2.0, ("SEK", "2016"): 2.1}, first)
     states = [{(SEK, "2015"): 1.0}, {(SEK, "2015"): 2.0, (SEK, "2016"): 2.1}, {(SEK, "2015"): 3.0}]
@@ -241,12 +286,27 @@ def test_several_pending_embargoes_are_released_in_order(exr_env: PushEnv) -> No
             still_before((first, second)[n])
     assert len(set(etags)) == 3
     history = datasets(get(exr_env, "A.SEK.EUR.SP00.A", GENERIC, includeHistory="true"))
-    assert [(ds.valid_from, ds.action) for ds in history][1:] == [(first, "Replace"), (second, "Delete"),
-                                                                  (second, "Replace")]
+    assert [(ds.valid_from, ds.action) for ds in history][1:] == [
+        (first, "Replace"),
+        (second, "Delete"),
+        (second, "Replace"),
+    ]
     for n, moment in enumerate((first, second)):
-        assert plain_cells(get(exr_env, "A.SEK.EUR.SP00.A", CSV10, asOf=(moment - timedelta(microseconds=1))
-                               .isoformat())) == states[n]
-        assert plain_cells(get(exr_env, "A.SEK.EUR.SP00.A", CSV10, asOf=moment.isoformat())) == states[n + 1]
+        assert (
+            plain_cells(
+                get(
+                    exr_env,
+                    "A.SEK.EUR.SP00.A",
+                    CSV10,
+                    asOf=(moment - timedelta(microseconds=1)).isoformat(),
+                )
+            )
+            == states[n]
+        )
+        assert (
+            plain_cells(get(exr_env, "A.SEK.EUR.SP00.A", CSV10, asOf=moment.isoformat()))
+            == states[n + 1]
+        )
 
 
 def test_publication_order_wins_between_embargoes_and_live_edits(exr_env: PushEnv) -> None:
@@ -254,14 +314,34 @@ def test_publication_order_wins_between_embargoes_and_live_edits(exr_env: PushEn
     pushed(exr_env, csv10(cells))
     release = release_in(4)
     # The embargoed release restates 2016 unchanged, changes 2015 and 2017, deletes 2018.
-    r = exr_env.push(csv20([("R", "SEK", "2015", 5.0), ("R", "SEK", "2016", 1.0), ("R", "SEK", "2017", 5.0),
-                            ("D", "SEK", "2018", None)]), "ECB", content_type=CSV20,
-                     params={"releaseDate": release.isoformat()})
+    r = exr_env.push(
+        csv20(
+            [
+                ("R", "SEK", "2015", 5.0),
+                ("R", "SEK", "2016", 1.0),
+                ("R", "SEK", "2017", 5.0),
+                ("D", "SEK", "2018", None),
+            ]
+        ),
+        "ECB",
+        content_type=CSV20,
+        params={"releaseDate": release.isoformat()},
+    )
     assert r.status_code == 200, r.text
     assert (r.json()["updated"], r.json()["deleted"], r.json()["unchanged"]) == (2, 1, 1)
     # Live edits published before the release: every one of those cells, and a deleted one.
-    live = pushed(exr_env, csv20([("R", "SEK", "2015", 2.0), ("R", "SEK", "2016", 2.0), ("D", "SEK", "2017", None),
-                                  ("R", "SEK", "2018", 2.0)]), CSV20)
+    live = pushed(
+        exr_env,
+        csv20(
+            [
+                ("R", "SEK", "2015", 2.0),
+                ("R", "SEK", "2016", 2.0),
+                ("D", "SEK", "2017", None),
+                ("R", "SEK", "2018", 2.0),
+            ]
+        ),
+        CSV20,
+    )
     before: Cells = {(SEK, "2015"): 2.0, (SEK, "2016"): 2.0, (SEK, "2018"): 2.0}
     assert plain_cells(get(exr_env, "A.SEK.EUR.SP00.A", CSV10)) == before
     still_before(release)
@@ -277,17 +357,27 @@ def test_publication_order_wins_between_embargoes_and_live_edits(exr_env: PushEn
     # And asOf replays it all.
     live_at = instant(live["releaseDate"])
     assert plain_cells(get(exr_env, "A.SEK.EUR.SP00.A", CSV10, asOf=live_at.isoformat())) == before
-    assert plain_cells(get(exr_env, "A.SEK.EUR.SP00.A", CSV10, asOf=release.isoformat())) == released
+    assert (
+        plain_cells(get(exr_env, "A.SEK.EUR.SP00.A", CSV10, asOf=release.isoformat())) == released
+    )
     with exr_env.services.engine.connect() as conn:  # one current version per cell, never two
-        assert conn.execute(text(
-            "SELECT COUNT(*) FROM (SELECT o.series_pk, o.period_start FROM data_observation o"
-            " WHERE o.valid_to IS NULL GROUP BY o.series_pk, o.period_start HAVING COUNT(*) > 1) d")).scalar_one() == 0
+        assert (
+            conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM (SELECT o.series_pk, o.period_start FROM data_observation o"
+                    " WHERE o.valid_to IS NULL GROUP BY o.series_pk, o.period_start HAVING COUNT(*) > 1) d"
+                )
+            ).scalar_one()
+            == 0
+        )
 
 
 # ------------------------------------------------------------------ the release date itself
 
 
-@pytest.mark.parametrize("value", ["2030-01-15T10:00:00", "2030-01-15", "tomorrow", "2030-13-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "value", ["2030-01-15T10:00:00", "2030-01-15", "tomorrow", "2030-13-01T00:00:00Z"]
+)
 def test_release_date_needs_a_valid_instant_with_a_zone(exr_env: PushEnv, value: str) -> None:
     before = exr_env.snapshot()
     r = exr_env.push(csv10({("SEK", "2015"): 1.0}), "ECB", params={"releaseDate": value})
@@ -301,13 +391,19 @@ def test_release_date_in_the_past_publishes_now(exr_env: PushEnv) -> None:
     with exr_env.client(None) as client:
         seen = client.get(f"/rest/data/ECB,EXR,1.0/{KEY}")
         asked = datetime.now(UTC) - timedelta(days=1)
-        report = exr_env.push(csv10({("SEK", "2015"): 2.0}), "ECB", params={"releaseDate": asked.isoformat()}).json()
+        report = exr_env.push(
+            csv10({("SEK", "2015"): 2.0}), "ECB", params={"releaseDate": asked.isoformat()}
+        ).json()
         # Never back-dated: the version is published when written, so the past is not rewritten.
         published = instant(report["releaseDate"])
         assert published > instant(first["releaseDate"]) and published > asked + timedelta(hours=23)
-        assert plain_cells(get(exr_env, KEY, CSV10, asOf=(published - timedelta(microseconds=1)).isoformat())) == {
-            (SEK, "2015"): 1.0}
-        r = client.get(f"/rest/data/ECB,EXR,1.0/{KEY}", headers={"If-Modified-Since": seen.headers["last-modified"]})
+        assert plain_cells(
+            get(exr_env, KEY, CSV10, asOf=(published - timedelta(microseconds=1)).isoformat())
+        ) == {(SEK, "2015"): 1.0}
+        r = client.get(
+            f"/rest/data/ECB,EXR,1.0/{KEY}",
+            headers={"If-Modified-Since": seen.headers["last-modified"]},
+        )
         assert r.status_code == 200 and plain_cells(r) == {(SEK, "2015"): 2.0}
         assert r.headers["last-modified"] != seen.headers["last-modified"]
 
@@ -321,8 +417,10 @@ def test_a_preview_shows_embargoed_attribute_values_too(exr_env: PushEnv) -> Non
     assert exr_env.push(exr_csv(["M,CHF,EUR,SP00,A,2031-01,0.9,A"])).status_code == 200
     old_title = exr_series_attr_values("M", "CHF")["TITLE_COMPL"]
     attrs = exr_series_attr_values("M", "CHF") | {"TITLE_COMPL": "Swiss franc embargoed title"}
-    header = "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS," \
-             + ",".join(attrs)
+    header = (
+        "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
+        + ",".join(attrs)
+    )
     body = f"{header}\nECB:EXR(1.0),M,CHF,EUR,SP00,A,2031-02,0.91,A,{','.join(attrs.values())}\n"
     release = release_in(3600)
     r = exr_env.push(body, params={"releaseDate": release.isoformat()})
@@ -330,7 +428,10 @@ def test_a_preview_shows_embargoed_attribute_values_too(exr_env: PushEnv) -> Non
     for fmt, accept in FORMATS.items():
         with exr_env.client(None) as public, exr_env.client("ECB") as producer:
             seen = public.get(f"/rest/data/ECB,EXR,1.0/{key}", headers={"Accept": accept}).text
-            preview = producer.get(f"/rest/data/ECB,EXR,1.0/{key}", params={"preview": "true"},
-                                   headers={"Accept": accept}).text
+            preview = producer.get(
+                f"/rest/data/ECB,EXR,1.0/{key}",
+                params={"preview": "true"},
+                headers={"Accept": accept},
+            ).text
         assert old_title in seen and "embargoed title" not in seen, fmt
         assert "embargoed title" in preview and "2031-02" in preview, fmt

@@ -35,11 +35,19 @@ SS = "application/vnd.sdmx.structurespecificdata+xml;version=2.1"
 JSON10 = "application/vnd.sdmx.data+json;version=1.0.0"
 CSV10 = "application/vnd.sdmx.data+csv;version=1.0.0"
 CSV20 = "application/vnd.sdmx.data+csv;version=2.0.0"
-FORMATS = {"generic": GENERIC, "structure-specific": SS, "json": JSON10, "csv1": CSV10, "csv2": CSV20}
+FORMATS = {
+    "generic": GENERIC,
+    "structure-specific": SS,
+    "json": JSON10,
+    "csv1": CSV10,
+    "csv2": CSV20,
+}
 VERSIONED_FORMATS = {k: v for k, v in FORMATS.items() if k != "csv1"}
 
-CSV20_HEADER = ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,"
-                "OBS_VALUE,OBS_STATUS")
+CSV20_HEADER = (
+    "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,"
+    "OBS_VALUE,OBS_STATUS"
+)
 SS_NS = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0):ObsLevelDim:TIME_PERIOD"
 
 Cells = dict[tuple[str, str], float | None]  # (series key, period) -> value (None: deleted)
@@ -55,8 +63,16 @@ def csv10(cells: dict[tuple[str, str], float]) -> str:
     that any of these messages may create the series.
     """
     head = f"DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS,{SERIES_ATTRS}"
-    return "\n".join([head] + [f"{EXR},A,{cur},EUR,SP00,A,{year},{value},A,{exr_series_attrs('A', cur)}"
-                               for (cur, year), value in cells.items()]) + "\n"
+    return (
+        "\n".join(
+            [head]
+            + [
+                f"{EXR},A,{cur},EUR,SP00,A,{year},{value},A,{exr_series_attrs('A', cur)}"
+                for (cur, year), value in cells.items()
+            ]
+        )
+        + "\n"
+    )
 
 
 def csv20(rows: list[tuple[str, str, str, float | None]]) -> str:
@@ -78,8 +94,12 @@ def series(cur: str) -> str:
     return f"A.{cur}.EUR.SP00.A"
 
 
-def pushed(env: PushEnv, body: str, content_type: str = "application/vnd.sdmx.data+csv;version=1.0.0",
-           **params: str) -> dict:
+def pushed(
+    env: PushEnv,
+    body: str,
+    content_type: str = "application/vnd.sdmx.data+csv;version=1.0.0",
+    **params: str,
+) -> dict:
     """Push as ECB; the report of a written submission."""
     r = env.push(body, "ECB", content_type=content_type, params=params or None)
     assert r.status_code == 200, r.text
@@ -147,6 +167,7 @@ def _xml_datasets(body: bytes, structure_specific: bool) -> list[DataSet]:
     root = etree.fromstring(body)
     out = []
     for ds in root.iter("{*}DataSet"):
+
         def attr(name: str, ds: etree._Element = ds) -> str | None:
             return next((v for k, v in ds.attrib.items() if k.rpartition("}")[2] == name), None)
 
@@ -159,9 +180,15 @@ def _xml_datasets(body: bytes, structure_specific: bool) -> list[DataSet]:
             else:
                 values = {v.get("id"): v.get("value") for v in s.findall("{*}SeriesKey/{*}Value")}
                 key = ".".join(values[d] for d in EXR_DIMS)
-                obs = [(o.find("{*}ObsDimension").get("value"),
-                        o.find("{*}ObsValue").get("value") if o.find("{*}ObsValue") is not None else None)
-                       for o in s.findall("{*}Obs")]
+                obs = [
+                    (
+                        o.find("{*}ObsDimension").get("value"),
+                        o.find("{*}ObsValue").get("value")
+                        if o.find("{*}ObsValue") is not None
+                        else None,
+                    )
+                    for o in s.findall("{*}Obs")
+                ]
             for period, value in obs:
                 assert (key, period) not in item.cells
                 item.cells[(key, period)] = _num(value)
@@ -176,7 +203,10 @@ def _json_datasets(body: bytes) -> list[DataSet]:
     for ds in doc["data"]["dataSets"]:
         item = DataSet(ds["action"], instant(ds["validFrom"]) if "validFrom" in ds else None)
         for skey, s in ds.get("series", {}).items():
-            key = ".".join(d["values"][int(i)]["id"] for d, i in zip(dims["series"], skey.split(":"), strict=True))
+            key = ".".join(
+                d["values"][int(i)]["id"]
+                for d, i in zip(dims["series"], skey.split(":"), strict=True)
+            )
             for okey, obs in s["observations"].items():
                 period = dims["observation"][0]["values"][int(okey)]["id"]
                 item.cells[(key, period)] = _num(obs[0])
@@ -200,7 +230,10 @@ def get(env: PushEnv, key: str, accept: str, **params: str) -> httpx.Response:
     with env.client(None) as client:
         r = client.get(f"/rest/data/ECB,EXR,1.0/{key}", params=params, headers={"Accept": accept})
         if r.status_code == 200 and "structurespecific" in accept:
-            xsd = client.get("/rest/schema/dataflow/ECB/EXR/1.0", params={"dimensionAtObservation": "TIME_PERIOD"})
+            xsd = client.get(
+                "/rest/schema/dataflow/ECB/EXR/1.0",
+                params={"dimensionAtObservation": "TIME_PERIOD"},
+            )
             assert xsd.status_code == 200
             assert ss_errors(r.content, xsd.content, SS_NS) == []
     return r
@@ -242,32 +275,70 @@ class Story:
 
 
 SEK, NOK = series("SEK"), series("NOK")
-STATE_1: Cells = {(SEK, "2015"): 1.5, (SEK, "2016"): 1.6, (SEK, "2017"): 1.7, (NOK, "2015"): 9.5, (NOK, "2016"): 9.6}
+STATE_1: Cells = {
+    (SEK, "2015"): 1.5,
+    (SEK, "2016"): 1.6,
+    (SEK, "2017"): 1.7,
+    (NOK, "2015"): 9.5,
+    (NOK, "2016"): 9.6,
+}
 STATE_2: Cells = {(SEK, "2015"): 1.5, (SEK, "2016"): 2.6, (SEK, "2018"): 1.8, (NOK, "2015"): 9.5}
-STATE_3: Cells = {(SEK, "2015"): 1.5, (SEK, "2016"): 3.6, (SEK, "2018"): 1.8, (NOK, "2015"): 9.5,
-                  (SEK, "2017"): 3.7}
+STATE_3: Cells = {
+    (SEK, "2015"): 1.5,
+    (SEK, "2016"): 3.6,
+    (SEK, "2018"): 1.8,
+    (NOK, "2015"): 9.5,
+    (SEK, "2017"): 3.7,
+}
 
 
 def tell_story(env: PushEnv) -> Story:
     """Push the three publications, 50 ms apart (validity times have microseconds)."""
     t0 = datetime.now().astimezone()
     time.sleep(0.05)
-    r1 = pushed(env, csv10({("SEK", "2015"): 1.5, ("SEK", "2016"): 1.6, ("SEK", "2017"): 1.7,
-                            ("NOK", "2015"): 9.5, ("NOK", "2016"): 9.6}))
+    r1 = pushed(
+        env,
+        csv10(
+            {
+                ("SEK", "2015"): 1.5,
+                ("SEK", "2016"): 1.6,
+                ("SEK", "2017"): 1.7,
+                ("NOK", "2015"): 9.5,
+                ("NOK", "2016"): 9.6,
+            }
+        ),
+    )
     assert (r1["inserted"], r1["updated"], r1["deleted"]) == (5, 0, 0)
     time.sleep(0.05)
     b12 = datetime.now().astimezone()
     time.sleep(0.05)
-    r2 = pushed(env, csv20([("R", "SEK", "2016", 2.6), ("D", "SEK", "2017", None), ("A", "SEK", "2018", 1.8),
-                            ("D", "NOK", "2016", None), ("R", "NOK", "2015", 9.5)]),
-                "application/vnd.sdmx.data+csv;version=2.0.0")
+    r2 = pushed(
+        env,
+        csv20(
+            [
+                ("R", "SEK", "2016", 2.6),
+                ("D", "SEK", "2017", None),
+                ("A", "SEK", "2018", 1.8),
+                ("D", "NOK", "2016", None),
+                ("R", "NOK", "2015", 9.5),
+            ]
+        ),
+        "application/vnd.sdmx.data+csv;version=2.0.0",
+    )
     assert (r2["inserted"], r2["updated"], r2["deleted"], r2["unchanged"]) == (1, 1, 2, 1)
     time.sleep(0.05)
     b23 = datetime.now().astimezone()
     time.sleep(0.05)
     r3 = pushed(env, csv10({("SEK", "2016"): 3.6, ("SEK", "2017"): 3.7}))
     assert (r3["inserted"], r3["updated"], r3["deleted"]) == (1, 1, 0)
-    return Story(t0, instant(r1["releaseDate"]), instant(r2["releaseDate"]), instant(r3["releaseDate"]), b12, b23)
+    return Story(
+        t0,
+        instant(r1["releaseDate"]),
+        instant(r2["releaseDate"]),
+        instant(r3["releaseDate"]),
+        b12,
+        b23,
+    )
 
 
 # ------------------------------------------------------------------ tests
@@ -276,19 +347,38 @@ def tell_story(env: PushEnv) -> Story:
 def test_versions_are_stored_with_written_and_published_times(exr_env: PushEnv) -> None:
     story = tell_story(exr_env)
     with exr_env.services.engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT o.period, o.value, o.change, o.is_deleted, o.valid_from, o.valid_to, b.written_at, b.release_at"
-            " FROM data_observation o JOIN data_series s ON s.pk = o.series_pk JOIN data_batch b ON b.pk = o.batch_pk"
-            " WHERE s.series_key = :k ORDER BY o.period, o.valid_from"), {"k": SEK}).all()
+        rows = conn.execute(
+            text(
+                "SELECT o.period, o.value, o.change, o.is_deleted, o.valid_from, o.valid_to, b.written_at, b.release_at"
+                " FROM data_observation o JOIN data_series s ON s.pk = o.series_pk JOIN data_batch b ON b.pk = o.batch_pk"
+                " WHERE s.series_key = :k ORDER BY o.period, o.valid_from"
+            ),
+            {"k": SEK},
+        ).all()
     from sdmx_server.storage.sqltime import from_db
 
-    versions = [(p, None if v is None else float(v), c, bool(d), from_db(vf), from_db(vt), from_db(w), from_db(rel))
-                for p, v, c, d, vf, vt, w, rel in rows]
+    versions = [
+        (
+            p,
+            None if v is None else float(v),
+            c,
+            bool(d),
+            from_db(vf),
+            from_db(vt),
+            from_db(w),
+            from_db(rel),
+        )
+        for p, v, c, d, vf, vt, w, rel in rows
+    ]
     t1, t2, t3 = story.t1, story.t2, story.t3
     assert [(p, v, c, d, vf, vt) for p, v, c, d, vf, vt, _w, _r in versions] == [
         ("2015", 1.5, "I", False, t1, None),
-        ("2016", 1.6, "I", False, t1, t2), ("2016", 2.6, "U", False, t2, t3), ("2016", 3.6, "U", False, t3, None),
-        ("2017", 1.7, "I", False, t1, t2), ("2017", None, "D", True, t2, t3), ("2017", 3.7, "R", False, t3, None),
+        ("2016", 1.6, "I", False, t1, t2),
+        ("2016", 2.6, "U", False, t2, t3),
+        ("2016", 3.6, "U", False, t3, None),
+        ("2017", 1.7, "I", False, t1, t2),
+        ("2017", None, "D", True, t2, t3),
+        ("2017", 3.7, "R", False, t3, None),
         ("2018", 1.8, "I", False, t2, None),
     ]
     # Without an embargo a version is published when it is written.
@@ -298,7 +388,9 @@ def test_versions_are_stored_with_written_and_published_times(exr_env: PushEnv) 
 @pytest.mark.parametrize("fmt", VERSIONED_FORMATS)
 def test_updated_after_returns_changes_and_deletions(exr_env: PushEnv, fmt: str) -> None:
     story = tell_story(exr_env)
-    r = get(exr_env, "A.SEK+NOK.EUR.SP00.A", FORMATS[fmt], updatedAfter=story.between_12.isoformat())
+    r = get(
+        exr_env, "A.SEK+NOK.EUR.SP00.A", FORMATS[fmt], updatedAfter=story.between_12.isoformat()
+    )
     assert r.status_code == 200, r.text
     found = datasets(r)
     by_action = {ds.action: ds.cells for ds in found}
@@ -307,10 +399,19 @@ def test_updated_after_returns_changes_and_deletions(exr_env: PushEnv, fmt: str)
     # version counts), SEK 2018 is new; NOK 2016 was deleted; unchanged cells are not repeated.
     assert by_action["Replace"] == {(SEK, "2016"): 3.6, (SEK, "2017"): 3.7, (SEK, "2018"): 1.8}
     assert set(by_action["Delete"]) == {(NOK, "2016")}
-    r = get(exr_env, "A.SEK+NOK.EUR.SP00.A", FORMATS[fmt], updatedAfter=story.between_23.isoformat())
-    assert {ds.action: ds.cells for ds in datasets(r)} == {"Replace": {(SEK, "2016"): 3.6, (SEK, "2017"): 3.7}}
+    r = get(
+        exr_env, "A.SEK+NOK.EUR.SP00.A", FORMATS[fmt], updatedAfter=story.between_23.isoformat()
+    )
+    assert {ds.action: ds.cells for ds in datasets(r)} == {
+        "Replace": {(SEK, "2016"): 3.6, (SEK, "2017"): 3.7}
+    }
     # Nothing changed after the last publication: no data.
-    r = get(exr_env, "A.SEK+NOK.EUR.SP00.A", FORMATS[fmt], updatedAfter=(story.t3 + timedelta(microseconds=1)).isoformat())
+    r = get(
+        exr_env,
+        "A.SEK+NOK.EUR.SP00.A",
+        FORMATS[fmt],
+        updatedAfter=(story.t3 + timedelta(microseconds=1)).isoformat(),
+    )
     assert r.status_code == 404
 
 
@@ -339,9 +440,16 @@ def test_include_history_returns_every_version(exr_env: PushEnv, fmt: str) -> No
                 state[cell] = value
     assert state == STATE_3
     # With updatedAfter: only the versions published after it.
-    r = get(exr_env, "A.SEK+NOK.EUR.SP00.A", FORMATS[fmt], includeHistory="true",
-            updatedAfter=story.between_23.isoformat())
-    assert [(ds.action, ds.cells) for ds in datasets(r)] == [("Replace", {(SEK, "2016"): 3.6, (SEK, "2017"): 3.7})]
+    r = get(
+        exr_env,
+        "A.SEK+NOK.EUR.SP00.A",
+        FORMATS[fmt],
+        includeHistory="true",
+        updatedAfter=story.between_23.isoformat(),
+    )
+    assert [(ds.action, ds.cells) for ds in datasets(r)] == [
+        ("Replace", {(SEK, "2016"): 3.6, (SEK, "2017"): 3.7})
+    ]
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -354,14 +462,25 @@ def test_as_of_returns_the_data_as_published_then(exr_env: PushEnv, fmt: str) ->
     assert plain_cells(get(exr_env, key, accept)) == STATE_3
     # A version's exact validFrom selects it; a microsecond earlier, the one before.
     assert plain_cells(get(exr_env, key, accept, asOf=story.t2.isoformat())) == STATE_2
-    assert plain_cells(get(exr_env, key, accept, asOf=(story.t2 - timedelta(microseconds=1)).isoformat())) == STATE_1
+    assert (
+        plain_cells(
+            get(exr_env, key, accept, asOf=(story.t2 - timedelta(microseconds=1)).isoformat())
+        )
+        == STATE_1
+    )
     # A time zone other than UTC means the same instant.
     new_york = story.between_23.astimezone(timezone(timedelta(hours=-5)))
     assert plain_cells(get(exr_env, key, accept, asOf=new_york.isoformat())) == STATE_2
 
 
-@pytest.mark.parametrize("params", [{"updatedAfter": "2020-01-01T00:00:00Z"}, {"includeHistory": "true"},
-                                    {"includeHistory": "true", "updatedAfter": "2020-01-01T00:00:00Z"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"updatedAfter": "2020-01-01T00:00:00Z"},
+        {"includeHistory": "true"},
+        {"includeHistory": "true", "updatedAfter": "2020-01-01T00:00:00Z"},
+    ],
+)
 def test_csv10_cannot_carry_deletions_or_versions(exr_env: PushEnv, params: dict[str, str]) -> None:
     tell_story(exr_env)
     r = get(exr_env, "A.SEK+NOK.EUR.SP00.A", CSV10, **params)
@@ -375,8 +494,11 @@ def test_csv10_cannot_carry_deletions_or_versions(exr_env: PushEnv, params: dict
 def test_sdmx1_reads_change_and_history_answers(exr_env: PushEnv) -> None:
     story = tell_story(exr_env)
     r = get(exr_env, "A.SEK+NOK.EUR.SP00.A", GENERIC, updatedAfter=story.between_12.isoformat())
-    assert sdmx1_datasets(r) == [ds.cells for ds in datasets(r)] == [
-        {(SEK, "2016"): 3.6, (SEK, "2017"): 3.7, (SEK, "2018"): 1.8}, {(NOK, "2016"): None}]
+    assert (
+        sdmx1_datasets(r)
+        == [ds.cells for ds in datasets(r)]
+        == [{(SEK, "2016"): 3.6, (SEK, "2017"): 3.7, (SEK, "2018"): 1.8}, {(NOK, "2016"): None}]
+    )
     r = get(exr_env, "A.SEK+NOK.EUR.SP00.A", GENERIC, includeHistory="true")
     assert sdmx1_datasets(r) == [ds.cells for ds in datasets(r)]
     assert len(sdmx1_datasets(r)) == 4

@@ -25,17 +25,25 @@ from tests.push.conftest import (
     sdmx_error,
 )
 
-HEADER = "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS"
+HEADER = (
+    "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS"
+)
 SS21_OPEN = (
     '<mes:StructureSpecificData xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
     'xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common">'
-    '<mes:Header><mes:ID>X</mes:ID><mes:Test>false</mes:Test><mes:Prepared>2026-01-01T00:00:00Z</mes:Prepared>'
-    '<mes:Sender id="ECB"/></mes:Header><mes:DataSet>')
+    "<mes:Header><mes:ID>X</mes:ID><mes:Test>false</mes:Test><mes:Prepared>2026-01-01T00:00:00Z</mes:Prepared>"
+    '<mes:Sender id="ECB"/></mes:Header><mes:DataSet>'
+)
 SS21_CLOSE = "</mes:DataSet></mes:StructureSpecificData>"
 
 
-def refused(env: PushEnv, body: bytes | str, content_type: str | None = CSV10_TYPE, status: int = 422,
-            **kwargs: object) -> httpx.Response:
+def refused(
+    env: PushEnv,
+    body: bytes | str,
+    content_type: str | None = CSV10_TYPE,
+    status: int = 422,
+    **kwargs: object,
+) -> httpx.Response:
     """Push ``body``; assert the status and that the data tables did not change."""
     before = env.snapshot()
     r = env.push(body, content_type=content_type, **kwargs)  # type: ignore[arg-type]
@@ -43,10 +51,17 @@ def refused(env: PushEnv, body: bytes | str, content_type: str | None = CSV10_TY
     assert env.snapshot() == before, "refused input changed the data tables"
     if status == 422:
         report = r.json()
-        assert report["status"] == "invalid" and report["inserted"] == report["updated"] == report["deleted"] == 0
+        assert (
+            report["status"] == "invalid"
+            and report["inserted"] == report["updated"] == report["deleted"] == 0
+        )
         assert len(report["errors"]) == min(report["errorCount"], 1000) >= 1
         for e in report["errors"]:
-            assert set(e) == {"location", "component", "value", "reason"} and e["location"] and e["reason"], e
+            assert (
+                set(e) == {"location", "component", "value", "reason"}
+                and e["location"]
+                and e["reason"]
+            ), e
     return r
 
 
@@ -62,7 +77,11 @@ def reasons(r: httpx.Response) -> str:
 
 
 def test_malformed_xml(exr_env: PushEnv) -> None:
-    body = SS21_OPEN + '\n<Series FREQ="M" CURRENCY="USD">\n<Obs TIME_PERIOD="2031-01" OBS_VALUE="1"\n' + SS21_CLOSE
+    body = (
+        SS21_OPEN
+        + '\n<Series FREQ="M" CURRENCY="USD">\n<Obs TIME_PERIOD="2031-01" OBS_VALUE="1"\n'
+        + SS21_CLOSE
+    )
     r = refused(exr_env, body, SS21_TYPE)
     (error,) = r.json()["errors"]
     assert error["location"].startswith("line ") and "malformed XML" in error["reason"]
@@ -78,12 +97,19 @@ def test_external_entity_is_never_resolved(exr_env: PushEnv) -> None:
     assert secret
     variants = [
         f'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY xxe SYSTEM "{PASSWD}">]>\n'
-        + SS21_OPEN + '<Series FREQ="M" CURRENCY="&xxe;" CURRENCY_DENOM="EUR" EXR_TYPE="SP00" EXR_SUFFIX="A">'
+        + SS21_OPEN
+        + '<Series FREQ="M" CURRENCY="&xxe;" CURRENCY_DENOM="EUR" EXR_TYPE="SP00" EXR_SUFFIX="A">'
         '<Obs TIME_PERIOD="2031-01" OBS_VALUE="1" OBS_STATUS="A"/></Series>' + SS21_CLOSE,
         f'<?xml version="1.0"?>\n<!DOCTYPE d SYSTEM "{PASSWD}">\n' + SS21_OPEN + SS21_CLOSE,
-        f'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY % p SYSTEM "{PASSWD}"> %p;]>\n' + SS21_OPEN + SS21_CLOSE,
-        SS21_OPEN.replace("<mes:DataSet>", f'<mes:DataSet xmlns:xi="http://www.w3.org/2001/XInclude">'
-                          f'<xi:include href="{PASSWD}" parse="text"/>') + SS21_CLOSE,
+        f'<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY % p SYSTEM "{PASSWD}"> %p;]>\n'
+        + SS21_OPEN
+        + SS21_CLOSE,
+        SS21_OPEN.replace(
+            "<mes:DataSet>",
+            f'<mes:DataSet xmlns:xi="http://www.w3.org/2001/XInclude">'
+            f'<xi:include href="{PASSWD}" parse="text"/>',
+        )
+        + SS21_CLOSE,
     ]
     for body in variants:
         for content_type in (SS21_TYPE, "application/xml", None):
@@ -94,10 +120,15 @@ def test_external_entity_is_never_resolved(exr_env: PushEnv) -> None:
 
 def test_entity_expansion_is_refused_fast(exr_env: PushEnv) -> None:
     lol = '<!ENTITY lol0 "lollollollollollollollollollol">' + "".join(
-        f'<!ENTITY lol{n} "{("&lol" + str(n - 1) + ";") * 10}">' for n in range(1, 10))
-    bomb = (f'<?xml version="1.0"?>\n<!DOCTYPE d [{lol}]>\n' + SS21_OPEN
-            + '<Series FREQ="M" CURRENCY="USD" CURRENCY_DENOM="EUR" EXR_TYPE="SP00" EXR_SUFFIX="A" TITLE="&lol9;">'
-            + '<Obs TIME_PERIOD="2031-01" OBS_VALUE="1" OBS_STATUS="A"/></Series>' + SS21_CLOSE)
+        f'<!ENTITY lol{n} "{("&lol" + str(n - 1) + ";") * 10}">' for n in range(1, 10)
+    )
+    bomb = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE d [{lol}]>\n'
+        + SS21_OPEN
+        + '<Series FREQ="M" CURRENCY="USD" CURRENCY_DENOM="EUR" EXR_TYPE="SP00" EXR_SUFFIX="A" TITLE="&lol9;">'
+        + '<Obs TIME_PERIOD="2031-01" OBS_VALUE="1" OBS_STATUS="A"/></Series>'
+        + SS21_CLOSE
+    )
     started = time.monotonic()
     r = refused(exr_env, bomb, SS21_TYPE)
     assert time.monotonic() - started < 5
@@ -132,11 +163,16 @@ def test_body_over_the_limit(make_exr_env) -> None:
         assert r.status_code == 413, r.text[:300]
         code, message = sdmx_error(r)
         assert code == 130 and "20000" in message
-        assert r.headers["content-type"].startswith("application/json" if json else "application/xml")
+        assert r.headers["content-type"].startswith(
+            "application/json" if json else "application/xml"
+        )
     # Without Content-Length (chunked transfer): refused once the limit is passed, not after reading it all.
     with httpx.Client(base_url=env.url, timeout=60) as client:
-        r = client.post("/rest/v2/data/dataflow/ECB/EXR/1.0", content=_chunks(5_000_000),
-                        headers={**env.auth("ECB"), "Content-Type": CSV10_TYPE})
+        r = client.post(
+            "/rest/v2/data/dataflow/ECB/EXR/1.0",
+            content=_chunks(5_000_000),
+            headers={**env.auth("ECB"), "Content-Type": CSV10_TYPE},
+        )
     assert r.status_code == 413 and sdmx_error(r)[0] == 130
     assert env.snapshot() == before
     # Refusals are audited.
@@ -159,12 +195,18 @@ def test_empty_body_and_header_only(exr_env: PushEnv) -> None:
 
 
 def test_wrong_encodings(exr_env: PushEnv) -> None:
-    latin1 = (HEADER + ",TITLE\n" + "ECB:EXR(1.0),M,USD,EUR,SP00,A,2031-01,1,A,Dollar américain\n").encode("latin-1")
+    latin1 = (
+        HEADER + ",TITLE\n" + "ECB:EXR(1.0),M,USD,EUR,SP00,A,2031-01,1,A,Dollar américain\n"
+    ).encode("latin-1")
     r = refused(exr_env, latin1, CSV10_TYPE)
     assert "UTF-8" in reasons(r) and errors(r)[0][0] == "line 2"
-    xml = ('<?xml version="1.0" encoding="UTF-8"?>' + SS21_OPEN
-           + '<Series FREQ="M" CURRENCY="USD" CURRENCY_DENOM="EUR" EXR_TYPE="SP00" EXR_SUFFIX="A" TITLE="Dollar am\xe9ricain">'
-           + '<Obs TIME_PERIOD="2031-01" OBS_VALUE="1" OBS_STATUS="A"/></Series>' + SS21_CLOSE).encode("latin-1")
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        + SS21_OPEN
+        + '<Series FREQ="M" CURRENCY="USD" CURRENCY_DENOM="EUR" EXR_TYPE="SP00" EXR_SUFFIX="A" TITLE="Dollar am\xe9ricain">'
+        + '<Obs TIME_PERIOD="2031-01" OBS_VALUE="1" OBS_STATUS="A"/></Series>'
+        + SS21_CLOSE
+    ).encode("latin-1")
     r = refused(exr_env, xml, SS21_TYPE)
     assert "malformed XML" in reasons(r) or "UTF-8" in reasons(r)
     utf16 = exr_csv(["M,USD,EUR,SP00,A,2031-01,1,A"]).encode("utf-16-le")  # no BOM
@@ -181,9 +223,13 @@ def test_utf8_with_bom_and_utf16_xml_with_bom_are_fine(exr_env: PushEnv) -> None
     """Not everything unusual is hostile: BOMs and a declared UTF-16 XML message are accepted."""
     body = "\ufeff" + exr_csv(["M,CHF,EUR,SP00,A,2031-01,1,A"])
     assert exr_env.push(body.encode("utf-8")).json()["inserted"] == 1
-    xml = ('<?xml version="1.0" encoding="UTF-16"?>' + SS21_OPEN
-           + '<Series FREQ="M" CURRENCY="CHF" CURRENCY_DENOM="EUR" EXR_TYPE="SP00" EXR_SUFFIX="A" TITLE="Franc é">'
-           + '<Obs TIME_PERIOD="2031-02" OBS_VALUE="2" OBS_STATUS="A"/></Series>' + SS21_CLOSE)
+    xml = (
+        '<?xml version="1.0" encoding="UTF-16"?>'
+        + SS21_OPEN
+        + '<Series FREQ="M" CURRENCY="CHF" CURRENCY_DENOM="EUR" EXR_TYPE="SP00" EXR_SUFFIX="A" TITLE="Franc é">'
+        + '<Obs TIME_PERIOD="2031-02" OBS_VALUE="2" OBS_STATUS="A"/></Series>'
+        + SS21_CLOSE
+    )
     r = exr_env.push(xml.encode("utf-16"), content_type=SS21_TYPE)
     assert r.status_code == 200 and r.json()["inserted"] == 1, r.text
 
@@ -192,21 +238,23 @@ def test_utf8_with_bom_and_utf16_xml_with_bom_are_fine(exr_env: PushEnv) -> None
 
 
 def test_every_content_error_is_listed(exr_env: PushEnv) -> None:
-    body = exr_csv([
-        "M,USD,EUR,SP00,A,2031-01,1,A",        # fine
-        "M,NOPE,EUR,SP00,A,2031-01,1,A",       # unknown code
-        "M,USD,EUR,SP00,A,2031-13,1,A",        # no month 13
-        "M,USD,EUR,SP00,A,31/01/2031,1,A",     # not an SDMX period
-        "Q,USD,EUR,SP00,A,2031-01,1,A",        # a month in a quarterly series
-        "M,USD,EUR,SP00,A,2031-02,1;5,A",      # not a number
-        "M,USD,EUR,SP00,A,2031-03,abc,A",      # not a number
-        "M,USD,EUR,SP00,A,2031-04,1,",         # mandatory OBS_STATUS missing
-        "M,USD,EUR,SP00,A,2031-05,1,ZZ",       # not a code of CL_OBS_STATUS
-        "M,USD,EUR,SP00,A,2031-01,2,A",        # duplicate of line 2
-        "M,USD,EUR,SP00,A,2031-06,1",          # a cell short
-        "M,USD,EUR,SP00,A,2031-07,1,A,extra",  # a cell too many
-        "M,USD,EUR,SP00,A,,1,A",               # no period
-    ])
+    body = exr_csv(
+        [
+            "M,USD,EUR,SP00,A,2031-01,1,A",  # fine
+            "M,NOPE,EUR,SP00,A,2031-01,1,A",  # unknown code
+            "M,USD,EUR,SP00,A,2031-13,1,A",  # no month 13
+            "M,USD,EUR,SP00,A,31/01/2031,1,A",  # not an SDMX period
+            "Q,USD,EUR,SP00,A,2031-01,1,A",  # a month in a quarterly series
+            "M,USD,EUR,SP00,A,2031-02,1;5,A",  # not a number
+            "M,USD,EUR,SP00,A,2031-03,abc,A",  # not a number
+            "M,USD,EUR,SP00,A,2031-04,1,",  # mandatory OBS_STATUS missing
+            "M,USD,EUR,SP00,A,2031-05,1,ZZ",  # not a code of CL_OBS_STATUS
+            "M,USD,EUR,SP00,A,2031-01,2,A",  # duplicate of line 2
+            "M,USD,EUR,SP00,A,2031-06,1",  # a cell short
+            "M,USD,EUR,SP00,A,2031-07,1,A,extra",  # a cell too many
+            "M,USD,EUR,SP00,A,,1,A",  # no period
+        ]
+    )
     r = refused(exr_env, body)
     got = errors(r)
     assert got == [
@@ -224,26 +272,40 @@ def test_every_content_error_is_listed(exr_env: PushEnv) -> None:
         ("line 11", "TIME_PERIOD", "2031-01"),
     ], [(g, e["reason"]) for g, e in zip(got, r.json()["errors"], strict=True)]
     text = reasons(r)
-    for phrase in ("not a code of", "not a valid time period", "does not match the frequency Q", "not a number",
-                   "mandatory attribute missing", "more than once"):
+    for phrase in (
+        "not a code of",
+        "not a valid time period",
+        "does not match the frequency Q",
+        "not a number",
+        "mandatory attribute missing",
+        "more than once",
+    ):
         assert phrase in text, phrase
     assert len(set(got)) == len(got), "an error is listed twice"
 
 
 def test_wrong_key_length_and_unknown_components(exr_env: PushEnv) -> None:
     # CSV with a dimension column missing, and with an unknown column.
-    missing = "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n" \
-              "ECB:EXR(1.0),M,USD,EUR,SP00,2031-01,1,A\nECB:EXR(1.0),M,USD,EUR,SP00,2031-02,1,A\n"
+    missing = (
+        "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n"
+        "ECB:EXR(1.0),M,USD,EUR,SP00,2031-01,1,A\nECB:EXR(1.0),M,USD,EUR,SP00,2031-02,1,A\n"
+    )
     r = refused(exr_env, missing)
-    assert errors(r) == [("line 1", "", "")] and "missing column(s) EXR_SUFFIX" in reasons(r), r.text
+    assert errors(r) == [("line 1", "", "")] and "missing column(s) EXR_SUFFIX" in reasons(r), (
+        r.text
+    )
     extra = HEADER + ",COLOUR\nECB:EXR(1.0),M,USD,EUR,SP00,A,2031-01,1,A,blue\n"
     r = refused(exr_env, extra)
-    assert ("line 2", "COLOUR", "blue") in errors(r) or any(c == "COLOUR" for _l, c, _v in errors(r)), r.text
+    assert ("line 2", "COLOUR", "blue") in errors(r) or any(
+        c == "COLOUR" for _l, c, _v in errors(r)
+    ), r.text
     # SDMX-ML: a series with a dimension too few, and one with an unknown attribute.
-    xml = (SS21_OPEN + '<Series FREQ="M" CURRENCY="USD" CURRENCY_DENOM="EUR" EXR_TYPE="SP00">'
-           '<Obs TIME_PERIOD="2031-01" OBS_VALUE="1" OBS_STATUS="A"/></Series>'
-           '<Series FREQ="M" CURRENCY="USD" CURRENCY_DENOM="EUR" EXR_TYPE="SP00" EXR_SUFFIX="A" COLOUR="red">'
-           '<Obs TIME_PERIOD="2031-01" OBS_VALUE="1" OBS_STATUS="A"/></Series>' + SS21_CLOSE)
+    xml = (
+        SS21_OPEN + '<Series FREQ="M" CURRENCY="USD" CURRENCY_DENOM="EUR" EXR_TYPE="SP00">'
+        '<Obs TIME_PERIOD="2031-01" OBS_VALUE="1" OBS_STATUS="A"/></Series>'
+        '<Series FREQ="M" CURRENCY="USD" CURRENCY_DENOM="EUR" EXR_TYPE="SP00" EXR_SUFFIX="A" COLOUR="red">'
+        '<Obs TIME_PERIOD="2031-01" OBS_VALUE="1" OBS_STATUS="A"/></Series>' + SS21_CLOSE
+    )
     r = refused(exr_env, xml, SS21_TYPE)
     components = {c for _l, c, _v in errors(r)}
     assert "EXR_SUFFIX" in components and "COLOUR" in components, r.text
@@ -254,8 +316,12 @@ def test_wrong_key_length_and_unknown_components(exr_env: PushEnv) -> None:
 
 
 def test_control_characters(exr_env: PushEnv) -> None:
-    body = (HEADER + ",OBS_COM\n" + "ECB:EXR(1.0),M,USD,EUR,SP00,A,2031-01,1,A,bell\x07here\n"
-            + "ECB:EXR(1.0),M,USD,EUR,SP00,A,2031-02,1,A,nul\x00here\n")
+    body = (
+        HEADER
+        + ",OBS_COM\n"
+        + "ECB:EXR(1.0),M,USD,EUR,SP00,A,2031-01,1,A,bell\x07here\n"
+        + "ECB:EXR(1.0),M,USD,EUR,SP00,A,2031-02,1,A,nul\x00here\n"
+    )
     r = refused(exr_env, body)
     assert {loc for loc, comp, _v in errors(r) if comp == "OBS_COM"} == {"line 2", "line 3"}, r.text
     assert "control characters" in reasons(r)
@@ -264,9 +330,12 @@ def test_control_characters(exr_env: PushEnv) -> None:
 
 
 def test_csv20_structure_mismatch(exr_env: PushEnv) -> None:
-    body = ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,"
-            "OBS_STATUS\n" + "dataflow,ECB:EXR(1.0),A,M,USD,EUR,SP00,A,2031-01,1,A\n"
-            + "dataflow,ECB:OTHER(1.0),A,M,USD,EUR,SP00,A,2031-02,1,A\n")
+    body = (
+        "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,"
+        "OBS_STATUS\n"
+        + "dataflow,ECB:EXR(1.0),A,M,USD,EUR,SP00,A,2031-01,1,A\n"
+        + "dataflow,ECB:OTHER(1.0),A,M,USD,EUR,SP00,A,2031-02,1,A\n"
+    )
     r = refused(exr_env, body, CSV20_TYPE)
     assert errors(r)[0][0] == "line 3"
 
@@ -282,35 +351,45 @@ def test_thousands_of_errors_are_all_listed(exr_env: PushEnv, n: int) -> None:
     with exr_env.client("ECB") as client:
         offset = 0
         while True:
-            page = client.get(f"/rest/v2/submissions/{report['submission']}/errors",
-                              params={"offset": offset, "limit": 1500}).json()
+            page = client.get(
+                f"/rest/v2/submissions/{report['submission']}/errors",
+                params={"offset": offset, "limit": 1500},
+            ).json()
             everything += page["errors"]
             if "next" not in page:
                 break
             offset += len(page["errors"])
     assert len(everything) == n
-    assert [(e["location"], e["component"], e["value"]) for e in everything] == \
-        [(f"line {i + 2}", "OBS_VALUE", f"oops{i}") for i in range(n)]
+    assert [(e["location"], e["component"], e["value"]) for e in everything] == [
+        (f"line {i + 2}", "OBS_VALUE", f"oops{i}") for i in range(n)
+    ]
     assert all(e["reason"] == "not a number" for e in everything)
 
 
 def test_errors_in_xml_written_on_one_line_name_their_observation(exr_env: PushEnv) -> None:
     """Most tools write SDMX-ML on one line: every error must still say which observation it is."""
-    obs = "".join(f'<gen:Obs><gen:ObsDimension value="2031-0{m}"/><gen:ObsValue value="x{m}"/><gen:Attributes>'
-                  '<gen:Value id="OBS_STATUS" value="A"/></gen:Attributes></gen:Obs>' for m in (1, 2, 3))
-    body = ('<?xml version="1.0" encoding="UTF-8"?><mes:GenericData '
-            'xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
-            'xmlns:gen="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic" '
-            'xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"><mes:Header><mes:ID>E</mes:ID>'
-            '<mes:Test>false</mes:Test><mes:Prepared>2026-01-01T00:00:00Z</mes:Prepared><mes:Sender id="ECB"/>'
-            '<mes:Structure structureID="S" dimensionAtObservation="TIME_PERIOD"><com:StructureUsage>'
-            '<Ref agencyID="ECB" id="EXR" version="1.0"/></com:StructureUsage></mes:Structure></mes:Header>'
-            '<mes:DataSet structureRef="S"><gen:Series><gen:SeriesKey><gen:Value id="FREQ" value="M"/>'
-            '<gen:Value id="CURRENCY" value="USD"/><gen:Value id="CURRENCY_DENOM" value="EUR"/>'
-            '<gen:Value id="EXR_TYPE" value="SP00"/><gen:Value id="EXR_SUFFIX" value="A"/></gen:SeriesKey>'
-            f'{obs}</gen:Series></mes:DataSet></mes:GenericData>')
+    obs = "".join(
+        f'<gen:Obs><gen:ObsDimension value="2031-0{m}"/><gen:ObsValue value="x{m}"/><gen:Attributes>'
+        '<gen:Value id="OBS_STATUS" value="A"/></gen:Attributes></gen:Obs>'
+        for m in (1, 2, 3)
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><mes:GenericData '
+        'xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
+        'xmlns:gen="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic" '
+        'xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common"><mes:Header><mes:ID>E</mes:ID>'
+        '<mes:Test>false</mes:Test><mes:Prepared>2026-01-01T00:00:00Z</mes:Prepared><mes:Sender id="ECB"/>'
+        '<mes:Structure structureID="S" dimensionAtObservation="TIME_PERIOD"><com:StructureUsage>'
+        '<Ref agencyID="ECB" id="EXR" version="1.0"/></com:StructureUsage></mes:Structure></mes:Header>'
+        '<mes:DataSet structureRef="S"><gen:Series><gen:SeriesKey><gen:Value id="FREQ" value="M"/>'
+        '<gen:Value id="CURRENCY" value="USD"/><gen:Value id="CURRENCY_DENOM" value="EUR"/>'
+        '<gen:Value id="EXR_TYPE" value="SP00"/><gen:Value id="EXR_SUFFIX" value="A"/></gen:SeriesKey>'
+        f"{obs}</gen:Series></mes:DataSet></mes:GenericData>"
+    )
     r = refused(exr_env, body, content_type=GENERIC21_TYPE)
-    assert errors(r) == [(f"line 1 (series M.USD.EUR.SP00.A, 2031-0{m})", "OBS_VALUE", f"x{m}") for m in (1, 2, 3)]
+    assert errors(r) == [
+        (f"line 1 (series M.USD.EUR.SP00.A, 2031-0{m})", "OBS_VALUE", f"x{m}") for m in (1, 2, 3)
+    ]
 
 
 def test_gzip_encoded_bodies(make_exr_env) -> None:

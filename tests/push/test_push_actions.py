@@ -45,8 +45,10 @@ from tests.push.conftest import (
 
 GENERIC21 = "application/vnd.sdmx.genericdata+xml;version=2.1"
 DIMS = ("FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX")
-NS_21 = 'xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" ' \
-        'xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common" '
+NS_21 = (
+    'xmlns:mes="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" '
+    'xmlns:com="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common" '
+)
 URN = "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ECB:EXR(1.0)"
 
 # A series: (key, [(period, value, {obs attributes})]); an empty list means "no observations".
@@ -76,22 +78,29 @@ def ss21(*datasets: tuple[str | None, list[Series]], header_action: str | None =
         act = f' action="{action}"' if action else ""
         body.append(f'<mes:DataSet ss:structureRef="EXR" xsi:type="ns1:DataSetType"{act}>')
         for key, observations in series:
-            body.append(f"<Series{_attrs(_key_attrs(key))}{_attrs(_series_attrs(action or header_action, key))}>")
-            body += [f'<Obs TIME_PERIOD="{p}"{_attrs({"OBS_VALUE": v} if v else {})}{_attrs(a)}/>'
-                     for p, v, a in observations]
+            body.append(
+                f"<Series{_attrs(_key_attrs(key))}{_attrs(_series_attrs(action or header_action, key))}>"
+            )
+            body += [
+                f'<Obs TIME_PERIOD="{p}"{_attrs({"OBS_VALUE": v} if v else {})}{_attrs(a)}/>'
+                for p, v, a in observations
+            ]
             body.append("</Series>")
         body.append("</mes:DataSet>")
     hdr_action = f"<mes:DataSetAction>{header_action}</mes:DataSetAction>" if header_action else ""
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<mes:StructureSpecificData {NS_21}'
-            'xmlns:ss="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-            f'xmlns:ns1="{URN}:ObsLevelDim:TIME_PERIOD">\n'
-            '<mes:Header><mes:ID>T1</mes:ID><mes:Test>false</mes:Test><mes:Prepared>2026-01-01T00:00:00Z'
-            '</mes:Prepared><mes:Sender id="ECB"/>'
-            f'<mes:Structure structureID="EXR" namespace="{URN}:ObsLevelDim:TIME_PERIOD" '
-            'dimensionAtObservation="TIME_PERIOD"><com:StructureUsage><Ref agencyID="ECB" id="EXR" version="1.0"/>'
-            f"</com:StructureUsage></mes:Structure>{hdr_action}</mes:Header>\n"
-            + "\n".join(body) + "\n</mes:StructureSpecificData>\n")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<mes:StructureSpecificData {NS_21}'
+        'xmlns:ss="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        f'xmlns:ns1="{URN}:ObsLevelDim:TIME_PERIOD">\n'
+        "<mes:Header><mes:ID>T1</mes:ID><mes:Test>false</mes:Test><mes:Prepared>2026-01-01T00:00:00Z"
+        '</mes:Prepared><mes:Sender id="ECB"/>'
+        f'<mes:Structure structureID="EXR" namespace="{URN}:ObsLevelDim:TIME_PERIOD" '
+        'dimensionAtObservation="TIME_PERIOD"><com:StructureUsage><Ref agencyID="ECB" id="EXR" version="1.0"/>'
+        f"</com:StructureUsage></mes:Structure>{hdr_action}</mes:Header>\n"
+        + "\n".join(body)
+        + "\n</mes:StructureSpecificData>\n"
+    )
 
 
 def generic21(*datasets: tuple[str | None, list[Series]]) -> str:
@@ -101,32 +110,49 @@ def generic21(*datasets: tuple[str | None, list[Series]]) -> str:
         act = f' action="{action}"' if action else ""
         body.append(f'<mes:DataSet structureRef="EXR"{act}>')
         for key, observations in series:
-            values = "".join(f'<gen:Value id="{d}" value="{v}"/>' for d, v in _key_attrs(key).items())
-            series_attrs = "".join(f'<gen:Value id="{a}" value="{v}"/>' for a, v in _series_attrs(action, key).items())
-            body.append(f"<gen:Series><gen:SeriesKey>{values}</gen:SeriesKey>"
-                        + (f"<gen:Attributes>{series_attrs}</gen:Attributes>" if series_attrs else ""))
+            values = "".join(
+                f'<gen:Value id="{d}" value="{v}"/>' for d, v in _key_attrs(key).items()
+            )
+            series_attrs = "".join(
+                f'<gen:Value id="{a}" value="{v}"/>' for a, v in _series_attrs(action, key).items()
+            )
+            body.append(
+                f"<gen:Series><gen:SeriesKey>{values}</gen:SeriesKey>"
+                + (f"<gen:Attributes>{series_attrs}</gen:Attributes>" if series_attrs else "")
+            )
             for p, v, a in observations:
                 value = f'<gen:ObsValue value="{v}"/>' if v else ""
-                attrs = ("<gen:Attributes>" + "".join(f'<gen:Value id="{k}" value="{x}"/>' for k, x in a.items())
-                         + "</gen:Attributes>") if a else ""
+                attrs = (
+                    (
+                        "<gen:Attributes>"
+                        + "".join(f'<gen:Value id="{k}" value="{x}"/>' for k, x in a.items())
+                        + "</gen:Attributes>"
+                    )
+                    if a
+                    else ""
+                )
                 body.append(f'<gen:Obs><gen:ObsDimension value="{p}"/>{value}{attrs}</gen:Obs>')
             body.append("</gen:Series>")
         body.append("</mes:DataSet>")
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<mes:GenericData {NS_21}'
-            'xmlns:gen="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic">\n'
-            '<mes:Header><mes:ID>T1</mes:ID><mes:Test>false</mes:Test><mes:Prepared>2026-01-01T00:00:00Z'
-            '</mes:Prepared><mes:Sender id="ECB"/>'
-            '<mes:Structure structureID="EXR" dimensionAtObservation="TIME_PERIOD"><com:StructureUsage>'
-            '<Ref agencyID="ECB" id="EXR" version="1.0"/></com:StructureUsage></mes:Structure></mes:Header>\n'
-            + "\n".join(body) + "\n</mes:GenericData>\n")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<mes:GenericData {NS_21}'
+        'xmlns:gen="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic">\n'
+        "<mes:Header><mes:ID>T1</mes:ID><mes:Test>false</mes:Test><mes:Prepared>2026-01-01T00:00:00Z"
+        '</mes:Prepared><mes:Sender id="ECB"/>'
+        '<mes:Structure structureID="EXR" dimensionAtObservation="TIME_PERIOD"><com:StructureUsage>'
+        '<Ref agencyID="ECB" id="EXR" version="1.0"/></com:StructureUsage></mes:Structure></mes:Header>\n'
+        + "\n".join(body)
+        + "\n</mes:GenericData>\n"
+    )
 
 
 def ml30(*datasets: tuple[str | None, list[Series]], header_action: str | None = None) -> str:
     """The same as :func:`ss21`, in SDMX-ML 3.0 structure-specific."""
     text = ss21(*datasets, header_action=header_action)
-    return (text.replace("schemas/v2_1/", "schemas/v3_0/")
-            .replace('<com:StructureUsage><Ref agencyID="ECB" id="EXR" version="1.0"/></com:StructureUsage>',
-                     f"<com:StructureUsage>{URN}</com:StructureUsage>"))
+    return text.replace("schemas/v2_1/", "schemas/v3_0/").replace(
+        '<com:StructureUsage><Ref agencyID="ECB" id="EXR" version="1.0"/></com:StructureUsage>',
+        f"<com:StructureUsage>{URN}</com:StructureUsage>",
+    )
 
 
 ML21 = {"structure-specific": (ss21, SS21_TYPE), "generic": (generic21, GENERIC21)}
@@ -160,18 +186,26 @@ def test_ml21_append_replace_delete(exr_env: PushEnv, flavour: str) -> None:
     def push(*datasets: tuple[str | None, list[Series]]) -> tuple[int, int, int, int]:
         return counts(exr_env.push(write(*datasets), content_type=ctype))
 
-    assert push(("Append", [(CHF, [("2031-01", "1.1", AF), ("2031-02", "1.2", A), ("2031-03", "1.3", AF)])])) \
-        == (3, 0, 0, 0)
+    assert push(
+        ("Append", [(CHF, [("2031-01", "1.1", AF), ("2031-02", "1.2", A), ("2031-03", "1.3", AF)])])
+    ) == (3, 0, 0, 0)
     # Append: 01 changes value (and keeps OBS_CONF, not given), 02 unchanged, 04 new.
-    assert push(("Append", [(CHF, [("2031-01", "1.15", A), ("2031-02", "1.2", A), ("2031-04", "1.4", A)])])) \
-        == (1, 1, 0, 1)
+    assert push(
+        ("Append", [(CHF, [("2031-01", "1.15", A), ("2031-02", "1.2", A), ("2031-04", "1.4", A)])])
+    ) == (1, 1, 0, 1)
     assert chf(exr_env)["2031-01"] == ("1.15", AF)
     # Replace: an insert-or-update too, but the observation is replaced whole (OBS_CONF of 03 goes).
-    assert push(("Replace", [(CHF, [("2031-03", "1.3", A), ("2031-02", "1.25", A), ("2031-05", "1.5", A)])])) \
-        == (1, 2, 0, 0)
+    assert push(
+        ("Replace", [(CHF, [("2031-03", "1.3", A), ("2031-02", "1.25", A), ("2031-05", "1.5", A)])])
+    ) == (1, 2, 0, 0)
     stored = chf(exr_env)
-    assert stored == {"2031-01": ("1.15", AF), "2031-02": ("1.25", A), "2031-03": ("1.3", A),
-                      "2031-04": ("1.4", A), "2031-05": ("1.5", A)}
+    assert stored == {
+        "2031-01": ("1.15", AF),
+        "2031-02": ("1.25", A),
+        "2031-03": ("1.3", A),
+        "2031-04": ("1.4", A),
+        "2031-05": ("1.5", A),
+    }
     # Delete observations (one that exists, one that never did).
     assert push(("Delete", [(CHF, [("2031-04", "", {}), ("2031-12", "", {})])])) == (0, 0, 1, 0)
     assert set(chf(exr_env)) == {"2031-01", "2031-02", "2031-03", "2031-05"}
@@ -190,11 +224,16 @@ def test_ml21_wildcard_delete(exr_env: PushEnv, flavour: str) -> None:
     before = exr_observations(exr_env.services)
     monthly = {k for k in before if k[0].startswith("M.")}
     jan_2019 = {k for k in monthly if k[1] == "2019-01"}
-    assert len(monthly) == 252 + 24 and len(jan_2019) == 2  # USD (ECB, 1999-2019) and JPY (BIS, 2019-2020)
+    assert (
+        len(monthly) == 252 + 24 and len(jan_2019) == 2
+    )  # USD (ECB, 1999-2019) and JPY (BIS, 2019-2020)
     # A partial key (no CURRENCY) with an observation: that period of every matching series.
     # The slice holds ECB's and BIS's cells: an administrator's token (no data provider) may delete both.
-    r = exr_env.push(write(("Delete", [("M..EUR.SP00.A", [("2019-01", "", {})])])), who="admin",
-                     content_type=ctype)
+    r = exr_env.push(
+        write(("Delete", [("M..EUR.SP00.A", [("2019-01", "", {})])])),
+        who="admin",
+        content_type=ctype,
+    )
     assert counts(r) == (0, 0, 2, 0)
     after = exr_observations(exr_env.services)
     assert set(before) - set(after) == jan_2019
@@ -212,14 +251,20 @@ def test_ml21_delete_then_append_in_one_message(exr_env: PushEnv) -> None:
     jpy = {p: v for (k, p), v in before.items() if k == "M.JPY.EUR.SP00.A"}
     assert len(jpy) == 24
     keep = sorted(jpy)[:12]  # 2019 again (same values for six months, new ones for the other six)
-    new_obs = [(p, jpy[p][0] if n < 6 else f"{100 + n}", {"OBS_STATUS": jpy[p][1]["OBS_STATUS"]})
-               for n, p in enumerate(keep)]
-    message = ss21(("Delete", [("M.JPY.EUR.SP00.", [])]),
-                   ("Append", [("M.JPY.EUR.SP00.A", new_obs), ("M.GBP.EUR.SP00.A", [("2019-01", "0.88", A)])]))
+    new_obs = [
+        (p, jpy[p][0] if n < 6 else f"{100 + n}", {"OBS_STATUS": jpy[p][1]["OBS_STATUS"]})
+        for n, p in enumerate(keep)
+    ]
+    message = ss21(
+        ("Delete", [("M.JPY.EUR.SP00.", [])]),
+        ("Append", [("M.JPY.EUR.SP00.A", new_obs), ("M.GBP.EUR.SP00.A", [("2019-01", "0.88", A)])]),
+    )
     r = exr_env.push(message, who="BIS", content_type=SS21_TYPE)  # BIS reported the yen series
     # 12 cells of 2020 deleted, 6 of 2019 updated, 6 unchanged, GBP inserted.
     assert counts(r) == (1, 6, 12, 6)
-    after = {p: v for (k, p), v in exr_observations(exr_env.services).items() if k == "M.JPY.EUR.SP00.A"}
+    after = {
+        p: v for (k, p), v in exr_observations(exr_env.services).items() if k == "M.JPY.EUR.SP00.A"
+    }
     assert sorted(after) == keep
     assert [after[p][0] for p in keep] == [v for _p, v, _a in new_obs]
 
@@ -228,14 +273,31 @@ def test_ml21_delete_then_append_in_one_message(exr_env: PushEnv) -> None:
 
 
 def test_ml30_actions(exr_env: PushEnv) -> None:
-    def push(*datasets: tuple[str | None, list[Series]], header: str | None = None) -> tuple[int, int, int, int]:
+    def push(
+        *datasets: tuple[str | None, list[Series]], header: str | None = None
+    ) -> tuple[int, int, int, int]:
         return counts(exr_env.push(ml30(*datasets, header_action=header), content_type=ML30_TYPE))
 
-    assert push(("Information", [(CHF, [("2031-01", "1.1", AF), ("2031-02", "1.2", AF)])])) == (2, 0, 0, 0)
+    assert push(("Information", [(CHF, [("2031-01", "1.1", AF), ("2031-02", "1.2", AF)])])) == (
+        2,
+        0,
+        0,
+        0,
+    )
     # Information is loaded as Append: it merges attributes.
-    assert push(("Information", [(CHF, [("2031-01", "1.11", A), ("2031-03", "1.3", A)])])) == (1, 1, 0, 0)
+    assert push(("Information", [(CHF, [("2031-01", "1.11", A), ("2031-03", "1.3", A)])])) == (
+        1,
+        1,
+        0,
+        0,
+    )
     assert chf(exr_env)["2031-01"] == ("1.11", AF)
-    assert push(("Append", [(CHF, [("2031-02", "1.2", AF), ("2031-04", "1.4", A)])])) == (1, 0, 0, 1)
+    assert push(("Append", [(CHF, [("2031-02", "1.2", AF), ("2031-04", "1.4", A)])])) == (
+        1,
+        0,
+        0,
+        1,
+    )
     assert push(("Replace", [(CHF, [("2031-02", "1.2", A)])])) == (0, 1, 0, 0)
     assert chf(exr_env)["2031-02"] == ("1.2", A)
     assert push(("Delete", [(CHF, [("2031-04", "", {})])])) == (0, 0, 1, 0)
@@ -250,8 +312,10 @@ def test_ml30_actions(exr_env: PushEnv) -> None:
 
 # --------------------------------------------------------------------------- SDMX-CSV 2.0
 
-CSV20_HEADER = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD," \
-               "OBS_VALUE,OBS_STATUS,OBS_CONF"
+CSV20_HEADER = (
+    "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,"
+    "OBS_VALUE,OBS_STATUS,OBS_CONF"
+)
 
 
 def csv20(rows: list[str], header: str = CSV20_HEADER) -> str:
@@ -265,29 +329,47 @@ def csv20(rows: list[str], header: str = CSV20_HEADER) -> str:
     lines = [f"{header},{SERIES_ATTRS}"]
     for row in rows:
         cells = row.split(",")
-        action, freq, currency = (cells[0], cells[1], cells[2]) if with_action else ("", cells[0], cells[1])
-        attrs = "," * (SERIES_ATTRS.count(",")) if action == "D" or not currency else exr_series_attrs(freq, currency)
+        action, freq, currency = (
+            (cells[0], cells[1], cells[2]) if with_action else ("", cells[0], cells[1])
+        )
+        attrs = (
+            "," * (SERIES_ATTRS.count(","))
+            if action == "D" or not currency
+            else exr_series_attrs(freq, currency)
+        )
         lines.append(f"dataflow,ECB:EXR(1.0),{row},{attrs}")
     return "\n".join(lines) + "\n"
 
 
 def test_csv20_action_column(exr_env: PushEnv) -> None:
     no_action = CSV20_HEADER.replace("ACTION,", "")
-    r = exr_env.push(csv20([f"M,CHF,EUR,SP00,A,2031-0{m},1.{m},A,F" for m in range(1, 5)], no_action),
-                     content_type=CSV20_TYPE)
+    r = exr_env.push(
+        csv20([f"M,CHF,EUR,SP00,A,2031-0{m},1.{m},A,F" for m in range(1, 5)], no_action),
+        content_type=CSV20_TYPE,
+    )
     assert counts(r) == (4, 0, 0, 0)  # no ACTION column: Information, loaded as Append
-    r = exr_env.push(csv20([
-        "I,M,CHF,EUR,SP00,A,2031-01,1.15,A,",     # Information: update, OBS_CONF kept (merged)
-        "A,M,CHF,EUR,SP00,A,2031-02,1.2,A,F",     # Append: same value and attributes
-        "R,M,CHF,EUR,SP00,A,2031-03,1.3,A,",      # Replace: OBS_CONF dropped
-        "D,M,CHF,EUR,SP00,A,2031-04,,,",          # Delete
-        "M,M,CHF,EUR,SP00,A,2031-05,1.5,E,",      # Merge (SDMX 3.1): insert
-        "D,M,CHF,EUR,SP00,A,2031-06,,,",          # Delete of nothing
-        ",M,CHF,EUR,SP00,A,2031-07,1.7,A,",       # empty ACTION cell: Information
-    ]), content_type=CSV20_TYPE)
+    r = exr_env.push(
+        csv20(
+            [
+                "I,M,CHF,EUR,SP00,A,2031-01,1.15,A,",  # Information: update, OBS_CONF kept (merged)
+                "A,M,CHF,EUR,SP00,A,2031-02,1.2,A,F",  # Append: same value and attributes
+                "R,M,CHF,EUR,SP00,A,2031-03,1.3,A,",  # Replace: OBS_CONF dropped
+                "D,M,CHF,EUR,SP00,A,2031-04,,,",  # Delete
+                "M,M,CHF,EUR,SP00,A,2031-05,1.5,E,",  # Merge (SDMX 3.1): insert
+                "D,M,CHF,EUR,SP00,A,2031-06,,,",  # Delete of nothing
+                ",M,CHF,EUR,SP00,A,2031-07,1.7,A,",  # empty ACTION cell: Information
+            ]
+        ),
+        content_type=CSV20_TYPE,
+    )
     assert counts(r) == (2, 2, 1, 1)
-    assert chf(exr_env) == {"2031-01": ("1.15", AF), "2031-02": ("1.2", AF), "2031-03": ("1.3", A),
-                            "2031-05": ("1.5", {"OBS_STATUS": "E"}), "2031-07": ("1.7", A)}
+    assert chf(exr_env) == {
+        "2031-01": ("1.15", AF),
+        "2031-02": ("1.2", AF),
+        "2031-03": ("1.3", A),
+        "2031-05": ("1.5", {"OBS_STATUS": "E"}),
+        "2031-07": ("1.7", A),
+    }
     # Merge of an existing observation merges attributes too, and keeps the value when none is given.
     # (The mandatory OBS_STATUS must still be given: it is checked row by row, not against the store.)
     r = exr_env.push(csv20(["M,M,CHF,EUR,SP00,A,2031-05,,E,F"]), content_type=CSV20_TYPE)
@@ -297,18 +379,24 @@ def test_csv20_action_column(exr_env: PushEnv) -> None:
     r = exr_env.push(csv20(["D,M,CHF,EUR,SP00,A,,,,"]), content_type=CSV20_TYPE)
     assert counts(r) == (0, 0, 5, 0)
     daily = {k for k in exr_observations(exr_env.services) if k[0].startswith("D.")}
-    r = exr_env.push(csv20(["D,D,,,,,,,,"]), who="BIS", content_type=CSV20_TYPE)  # BIS's daily series
+    r = exr_env.push(
+        csv20(["D,D,,,,,,,,"]), who="BIS", content_type=CSV20_TYPE
+    )  # BIS's daily series
     assert counts(r) == (0, 0, len(daily), 0) and len(daily) == 10
     assert not any(k[0].startswith("D.") for k in exr_observations(exr_env.services))
 
 
 def test_csv20_unknown_action_is_an_error(exr_env: PushEnv) -> None:
     before = exr_env.snapshot()
-    r = exr_env.push(csv20(["X,M,CHF,EUR,SP00,A,2031-01,1,A,", "A,M,CHF,EUR,SP00,A,2031-02,1,A,"]),
-                     content_type=CSV20_TYPE)
+    r = exr_env.push(
+        csv20(["X,M,CHF,EUR,SP00,A,2031-01,1,A,", "A,M,CHF,EUR,SP00,A,2031-02,1,A,"]),
+        content_type=CSV20_TYPE,
+    )
     assert r.status_code == 422
     errors = r.json()["errors"]
-    assert len(errors) == 1 and errors[0]["location"] == "line 2" and "ACTION" in errors[0]["reason"]
+    assert (
+        len(errors) == 1 and errors[0]["location"] == "line 2" and "ACTION" in errors[0]["reason"]
+    )
     assert exr_env.snapshot() == before
 
 
@@ -319,8 +407,10 @@ def _slice(env: PushEnv) -> frozenset[tuple[str, str, str]]:
     with env.client() as client:
         r = client.get("/rest/data/ECB,EXR,1.0/Q..EUR.SP00.A", headers={"Accept": CSV10_TYPE})
     assert r.status_code == 200, (r.status_code, r.text[:300])
-    return frozenset((".".join(row[d] for d in DIMS), row["TIME_PERIOD"], row["OBS_VALUE"])
-                     for row in csv.DictReader(io.StringIO(r.text)))
+    return frozenset(
+        (".".join(row[d] for d in DIMS), row["TIME_PERIOD"], row["OBS_VALUE"])
+        for row in csv.DictReader(io.StringIO(r.text))
+    )
 
 
 def test_slice_replacement_is_atomic(exr_env: PushEnv) -> None:
@@ -337,9 +427,15 @@ def test_slice_replacement_is_atomic(exr_env: PushEnv) -> None:
                     rows.append(f"A,Q,{cur},EUR,SP00,A,{year}-Q{q},{version}.{q}{year % 10},A,")
         return csv20(rows)
 
-    states = {n: frozenset((f"Q.{c}.EUR.SP00.A", f"{y}-Q{q}", f"{n}.{q}{y % 10}")
-                           for c in ("USD", "GBP", "CHF") for y in (2020, 2021) for q in range(1, 5))
-              for n in (1, 2)}
+    states = {
+        n: frozenset(
+            (f"Q.{c}.EUR.SP00.A", f"{y}-Q{q}", f"{n}.{q}{y % 10}")
+            for c in ("USD", "GBP", "CHF")
+            for y in (2020, 2021)
+            for q in range(1, 5)
+        )
+        for n in (1, 2)
+    }
     seen: list[frozenset[tuple[str, str, str]]] = []
     stop = threading.Event()
     failures: list[BaseException] = []
@@ -368,7 +464,9 @@ def test_slice_replacement_is_atomic(exr_env: PushEnv) -> None:
     assert len(seen) >= 5, "the reader did not get to read"
     allowed = {old, states[1], states[2]}
     bad = [s for s in seen if s not in allowed]
-    assert not bad, f"{len(bad)} of {len(seen)} reads saw a partial slice, e.g. {sorted(bad[0])[:5]}"
+    assert not bad, (
+        f"{len(bad)} of {len(seen)} reads saw a partial slice, e.g. {sorted(bad[0])[:5]}"
+    )
     assert _slice(exr_env) == states[1]
 
 
@@ -387,7 +485,9 @@ def test_resending_the_same_data_changes_nothing_visible(exr_env: PushEnv) -> No
     assert exr_env.snapshot() == before
     with exr_env.client() as client:
         again = client.get("/rest/data/ECB,EXR,1.0/M.CHF.EUR.SP00.A")
-        changes = client.get("/rest/data/ECB,EXR,1.0/M.CHF.EUR.SP00.A", params={"updatedAfter": since})
+        changes = client.get(
+            "/rest/data/ECB,EXR,1.0/M.CHF.EUR.SP00.A", params={"updatedAfter": since}
+        )
     assert again.headers["etag"] == first.headers["etag"]
     assert again.headers["last-modified"] == first.headers["last-modified"]
     assert changes.status_code == 404, changes.text[:300]

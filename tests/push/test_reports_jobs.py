@@ -16,15 +16,23 @@ VOLATILE = ("submission", "statusUrl", "releaseDate", "nextErrors")
 
 def bad_rows(n: int) -> str:
     """``n`` rows, each with a value that is not a number (one error each)."""
-    return exr_csv([f"M,USD,EUR,SP00,A,{2100 + i // 12}-{i % 12 + 1:02d},bad{i},A" for i in range(n)])
+    return exr_csv(
+        [f"M,USD,EUR,SP00,A,{2100 + i // 12}-{i % 12 + 1:02d},bad{i},A" for i in range(n)]
+    )
 
 
 def mixed_update() -> str:
     """Updates 2 USD months, leaves 1 unchanged, deletes nothing, inserts 3 CHF months."""
-    return exr_csv(["M,USD,EUR,SP00,A,2019-11,9.5,A", "M,USD,EUR,SP00,A,2019-12,9.6,A",
-                    "M,USD,EUR,SP00,A,2019-10,1.105256521739131,A",
-                    "M,CHF,EUR,SP00,A,2031-01,1.1,A", "M,CHF,EUR,SP00,A,2031-02,1.2,A",
-                    "M,CHF,EUR,SP00,A,2031-03,1.3,E"])
+    return exr_csv(
+        [
+            "M,USD,EUR,SP00,A,2019-11,9.5,A",
+            "M,USD,EUR,SP00,A,2019-12,9.6,A",
+            "M,USD,EUR,SP00,A,2019-10,1.105256521739131,A",
+            "M,CHF,EUR,SP00,A,2031-01,1.1,A",
+            "M,CHF,EUR,SP00,A,2031-02,1.2,A",
+            "M,CHF,EUR,SP00,A,2031-03,1.3,E",
+        ]
+    )
 
 
 def stable(report: dict[str, Any]) -> dict[str, Any]:
@@ -39,9 +47,19 @@ def test_large_report_is_stored_and_paged(exr_env: PushEnv) -> None:
     sub = report["submission"]
     assert report["errorCount"] == n and len(report["errors"]) == 1000
     assert report["statusUrl"] == f"{exr_env.url}/rest/v2/submissions/{sub}"
-    assert report["nextErrors"] == f"{exr_env.url}/rest/v2/submissions/{sub}/errors?offset=1000&limit=1000"
-    want = [{"location": f"line {i + 2}", "component": "OBS_VALUE", "value": f"bad{i}", "reason": "not a number"}
-            for i in range(n)]
+    assert (
+        report["nextErrors"]
+        == f"{exr_env.url}/rest/v2/submissions/{sub}/errors?offset=1000&limit=1000"
+    )
+    want = [
+        {
+            "location": f"line {i + 2}",
+            "component": "OBS_VALUE",
+            "value": f"bad{i}",
+            "reason": "not a number",
+        }
+        for i in range(n)
+    ]
     assert report["errors"] == want[:1000]
     with exr_env.client("ECB") as client:
         # Follow the links the server writes, 700 at a time.
@@ -58,14 +76,29 @@ def test_large_report_is_stored_and_paged(exr_env: PushEnv) -> None:
         # The first page of the report is the start of the stored list; the report's link continues it.
         rest = client.get(report["nextErrors"]).json()
         assert rest["errors"] == want[1000:2000] and rest["offset"] == 1000
-        assert client.get(f"/rest/v2/submissions/{sub}/errors", params={"offset": 5000}).json()["errors"] == []
+        assert (
+            client.get(f"/rest/v2/submissions/{sub}/errors", params={"offset": 5000}).json()[
+                "errors"
+            ]
+            == []
+        )
         capped = client.get(f"/rest/v2/submissions/{sub}/errors", params={"limit": 50000}).json()
         assert len(capped["errors"]) == n  # at most 10,000 a page
-        assert client.get(f"/rest/v2/submissions/{sub}/errors", params={"offset": "x"}).status_code == 400
-        assert client.get(f"/rest/v2/submissions/{sub}/errors", params={"page": "1"}).status_code == 400
+        assert (
+            client.get(f"/rest/v2/submissions/{sub}/errors", params={"offset": "x"}).status_code
+            == 400
+        )
+        assert (
+            client.get(f"/rest/v2/submissions/{sub}/errors", params={"page": "1"}).status_code
+            == 400
+        )
         status = client.get(f"/rest/v2/submissions/{sub}").json()
     # The status holds what the README promises: the first 1,000 errors, and a link to the rest.
-    assert status["status"] == "invalid" and status["errorCount"] == n and status["errors"] == want[:1000]
+    assert (
+        status["status"] == "invalid"
+        and status["errorCount"] == n
+        and status["errors"] == want[:1000]
+    )
     assert status["nextErrors"] == report["nextErrors"]
     assert status["errorsUrl"].startswith(exr_env.url)
     assert count_rows(exr_env.services, "submission_error") == n
@@ -87,9 +120,15 @@ def test_dry_run_reports_exact_counts_and_writes_nothing(exr_env: PushEnv) -> No
     assert [dry.json()[k] for k in counts] == [real.json()[k] for k in counts] == [6, 3, 2, 0, 1, 0]
     # A dry run of a deletion counts exactly too.
     before = exr_env.snapshot()
-    delete = "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD\n" \
-             "dataflow,ECB:EXR(1.0),D,M,CHF,EUR,SP00,A,\n"
-    r = exr_env.push(delete, content_type="application/vnd.sdmx.data+csv;version=2.0.0", params={"dryRun": "true"})
+    delete = (
+        "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD\n"
+        "dataflow,ECB:EXR(1.0),D,M,CHF,EUR,SP00,A,\n"
+    )
+    r = exr_env.push(
+        delete,
+        content_type="application/vnd.sdmx.data+csv;version=2.0.0",
+        params={"dryRun": "true"},
+    )
     assert r.status_code == 200 and r.json()["deleted"] == 3, r.text
     assert exr_env.snapshot() == before
 
@@ -102,13 +141,20 @@ def test_async_job_report_equals_the_synchronous_one(make_exr_env) -> None:
         assert r.status_code == 202, r.text
         assert r.headers["preference-applied"] == "respond-async"
         location = r.headers["location"]
-        assert location == r.json()["statusUrl"] == f"{async_env.url}/rest/v2/submissions/{r.json()['submission']}"
+        assert (
+            location
+            == r.json()["statusUrl"]
+            == f"{async_env.url}/rest/v2/submissions/{r.json()['submission']}"
+        )
         with async_env.client("ECB") as client:
             status = wait_for_submission(client, location)
-            job_errors = client.get(status["errorsUrl"].replace("limit=1000", "limit=5000")).json()["errors"]
+            job_errors = client.get(status["errorsUrl"].replace("limit=1000", "limit=5000")).json()[
+                "errors"
+            ]
         with sync_env.client("ECB") as client:
-            sync_errors = client.get(f"/rest/v2/submissions/{sync.json()['submission']}/errors",
-                                     params={"limit": 5000}).json()["errors"]
+            sync_errors = client.get(
+                f"/rest/v2/submissions/{sync.json()['submission']}/errors", params={"limit": 5000}
+            ).json()["errors"]
         assert status["attempts"] == 1 and status["finishedAt"]
         report = {k: status[k] for k in sync.json() if k != "errors"}
         assert stable(report) == stable({k: v for k, v in sync.json().items() if k != "errors"})
@@ -119,7 +165,8 @@ def test_async_job_report_equals_the_synchronous_one(make_exr_env) -> None:
         mine = [e for e in events if e["details"].get("submission") == status["submission"]]
         assert [(e["action"], e["outcome"], e["status"]) for e in mine] == [
             ("data.job", status["status"], 200 if status["status"] == "written" else 422),
-            ("data.submit", "queued", 202)]
+            ("data.submit", "queued", 202),
+        ]
         assert all(e["principal"].startswith("provider ECB (token ") for e in mine)
     assert exr_observations(sync_env.services) == exr_observations(async_env.services)
 
@@ -157,7 +204,12 @@ def test_a_dead_workers_job_is_taken_up_and_done_once(make_exr_env) -> None:
         t.join(timeout=60)
     assert sorted(results) == [False, False, True]
     status = _status(env, sub)
-    assert (status["status"], status["attempts"], status["inserted"], status["updated"]) == ("written", 2, 3, 2)
+    assert (status["status"], status["attempts"], status["inserted"], status["updated"]) == (
+        "written",
+        2,
+        3,
+        2,
+    )
     assert exr_env_batches(env) == before + 1
     assert count_rows(env.services, "submission_chunk") == 0
     # The dead worker wakes up: its job is no longer its own, and nothing is done twice.
@@ -178,7 +230,9 @@ def test_a_worker_that_stalls_past_its_lease_writes_nothing(make_exr_env, monkey
     calls: list[str] = []
 
     def stalling_submit(*args: Any, **kwargs: Any) -> Any:
-        if not calls:  # the slow worker: stalls past its lease; a healthy worker takes the job over meanwhile
+        if (
+            not calls
+        ):  # the slow worker: stalls past its lease; a healthy worker takes the job over meanwhile
             calls.append("slow")
             time.sleep(0.8)
             assert JobRunner(submissions, lease_seconds=30).run_once()
@@ -192,7 +246,12 @@ def test_a_worker_that_stalls_past_its_lease_writes_nothing(make_exr_env, monkey
     submissions.run_job(sub, owner="slow")
     assert calls == ["slow", "healthy"]
     status = _status(env, sub)
-    assert (status["status"], status["attempts"], status["inserted"], status["updated"]) == ("written", 2, 3, 2)
+    assert (status["status"], status["attempts"], status["inserted"], status["updated"]) == (
+        "written",
+        2,
+        3,
+        2,
+    )
     assert exr_env_batches(env) == before + 1  # the slow worker's write was rolled back
     assert [e["outcome"] for e in env.services.audit.events(action="data.job")] == ["written"]
 
@@ -209,15 +268,25 @@ def test_a_job_interrupted_again_and_again_fails_cleanly(make_exr_env) -> None:
     for n in range(3):
         assert submissions.claim(f"dead-{n}", timedelta(milliseconds=100)) == sub
         time.sleep(0.2)
-    assert submissions.claim("alive", timedelta(seconds=30)) is None  # given up, not run a fourth time
+    assert (
+        submissions.claim("alive", timedelta(seconds=30)) is None
+    )  # given up, not run a fourth time
     status = _status(env, sub)
-    assert status["status"] == "failed" and status["attempts"] == 3 and "3 interrupted attempts" in status["reason"]
+    assert (
+        status["status"] == "failed"
+        and status["attempts"] == 3
+        and "3 interrupted attempts" in status["reason"]
+    )
     assert status["finishedAt"]
     assert env.snapshot() == before
     assert count_rows(env.services, "submission_chunk") == 0
     assert not JobRunner(submissions).run_once()
     (event,) = env.services.audit.events(action="data.job")
-    assert (event["outcome"], event["status"], event["details"]["submission"]) == ("failed", 500, sub)
+    assert (event["outcome"], event["status"], event["details"]["submission"]) == (
+        "failed",
+        500,
+        sub,
+    )
 
 
 def test_a_broken_job_ends_with_a_status_at_once(make_exr_env) -> None:
@@ -232,19 +301,34 @@ def test_a_broken_job_ends_with_a_status_at_once(make_exr_env) -> None:
     broken, gone = _queue(env, mixed_update()), _queue(env, mixed_update())
     with env.services.session_factory.begin() as session:
         session.execute(update(Submission).where(Submission.id == broken).values(options={}))
-        session.execute(update(Submission).where(Submission.id == gone).values(
-            options={"_target": [{"type": "dataflow", "agency": "ECB", "id": "GONE", "version": "1.0"}, None]}))
+        session.execute(
+            update(Submission)
+            .where(Submission.id == gone)
+            .values(
+                options={
+                    "_target": [
+                        {"type": "dataflow", "agency": "ECB", "id": "GONE", "version": "1.0"},
+                        None,
+                    ]
+                }
+            )
+        )
     runner = JobRunner(env.services.submissions)
     assert runner.run_once() and runner.run_once() and not runner.run_once()
     status = _status(env, broken)
-    assert (status["status"], status["attempts"]) == ("failed", 1) and "internal error" in status["reason"]
+    assert (status["status"], status["attempts"]) == ("failed", 1) and "internal error" in status[
+        "reason"
+    ]
     status = _status(env, gone)
     assert (status["status"], status["attempts"], status["errorCount"]) == ("invalid", 1, 1), status
     with env.client("admin") as client:
         (error,) = client.get(f"/rest/v2/submissions/{gone}/errors").json()["errors"]
     assert "GONE" in error["reason"]
     assert env.snapshot() == before
-    outcomes = {e["details"]["submission"]: e["outcome"] for e in env.services.audit.events(action="data.job")}
+    outcomes = {
+        e["details"]["submission"]: e["outcome"]
+        for e in env.services.audit.events(action="data.job")
+    }
     assert outcomes == {broken: "failed", gone: "invalid"}
     assert count_rows(env.services, "submission_chunk") == 0
 

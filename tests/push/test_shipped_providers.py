@@ -29,7 +29,10 @@ def test_provider_queries_find_each_producers_sample_rows(lmis_env: PushEnv) -> 
     hcp = sources(lmis_env, f"{flow}/MA_LMIS,HCP")
     ministry = sources(lmis_env, f"{flow}/MIN_EMPLOI")
     assert set(hcp) == {"SRC_HCP_ENMI"} and hcp["SRC_HCP_ENMI"] == shipped["SRC_HCP_ENMI"]
-    assert set(ministry) == {"SRC_MIN_EMPLOI"} and ministry["SRC_MIN_EMPLOI"] == shipped["SRC_MIN_EMPLOI"]
+    assert (
+        set(ministry) == {"SRC_MIN_EMPLOI"}
+        and ministry["SRC_MIN_EMPLOI"] == shipped["SRC_MIN_EMPLOI"]
+    )
 
 
 def test_a_producer_cannot_replace_another_producers_sample_rows(lmis_env: PushEnv) -> None:
@@ -42,8 +45,12 @@ def test_a_producer_cannot_replace_another_producers_sample_rows(lmis_env: PushE
     writer.writeheader()
     writer.writerow(changed)
     before = lmis_env.snapshot()
-    r = lmis_env.push(text.getvalue(), who="MIN_EMPLOI", target="dataflow/MA_LMIS/DF_MIG_OUTFLOW/1.0")
-    assert r.status_code == 422 and "reported by HCP" in r.json()["errors"][0]["reason"], r.text[:500]
+    r = lmis_env.push(
+        text.getvalue(), who="MIN_EMPLOI", target="dataflow/MA_LMIS/DF_MIG_OUTFLOW/1.0"
+    )
+    assert r.status_code == 422 and "reported by HCP" in r.json()["errors"][0]["reason"], r.text[
+        :500
+    ]
     assert lmis_env.snapshot() == before
     r = lmis_env.push(text.getvalue(), who="HCP", target="dataflow/MA_LMIS/DF_MIG_OUTFLOW/1.0")
     assert r.status_code == 200 and r.json()["updated"] == 1, r.text[:500]
@@ -63,13 +70,21 @@ def test_an_administrator_loads_on_behalf_of_a_producer(lmis_env: PushEnv, tmp_p
         writer.writerow(row)
     refused = cli(lmis_env, "load", str(path), "--provision-agreement", "MA_LMIS,NOPE,1.0")
     assert refused.returncode == 1 and "NOPE" in refused.stdout
-    done = cli(lmis_env, "load", str(path), "--provision-agreement", "MA_LMIS,PA_HCP_MIG_OUTFLOW,1.0")
+    done = cli(
+        lmis_env, "load", str(path), "--provision-agreement", "MA_LMIS,PA_HCP_MIG_OUTFLOW,1.0"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
-    hcp = sources(lmis_env, "/rest/data/MA_LMIS,DF_MIG_OUTFLOW,1.0/all/MA_LMIS,HCP?startPeriod=2035")
+    hcp = sources(
+        lmis_env, "/rest/data/MA_LMIS,DF_MIG_OUTFLOW,1.0/all/MA_LMIS,HCP?startPeriod=2035"
+    )
     assert hcp == Counter({"SRC_HCP_ENMI": 1})
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(row), lineterminator="\n")
     writer.writeheader()
     writer.writerow({**row, "OBS_VALUE": "1"})
-    r = lmis_env.push(text.getvalue(), who="MIN_EMPLOI", target="dataflow/MA_LMIS/DF_MIG_OUTFLOW/1.0")
-    assert r.status_code == 422 and "reported by HCP" in r.json()["errors"][0]["reason"], r.text[:500]
+    r = lmis_env.push(
+        text.getvalue(), who="MIN_EMPLOI", target="dataflow/MA_LMIS/DF_MIG_OUTFLOW/1.0"
+    )
+    assert r.status_code == 422 and "reported by HCP" in r.json()["errors"][0]["reason"], r.text[
+        :500
+    ]

@@ -19,18 +19,25 @@ from tests.push.conftest import PushEnv, db_text, exr_csv, sdmx_error
 CLI = str(Path(sys.executable).with_name("sdmx-server"))
 TOKEN = re.compile(r"^sdmx_[A-Za-z0-9_\-]{43}$")
 LFS = "dataflow/MA_LMIS/DF_LFS_CORE/1.0"
-LFS_HEADER = ("DATAFLOW,REF_AREA,FREQ,MEASURE,SEX,AGE,EDU,GEO,REGION,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
-              "UNIT_MEASURE_TYPE,UNIT_MEASURE,UNIT_MULT,SOURCE,DECIMALS")
+LFS_HEADER = (
+    "DATAFLOW,REF_AREA,FREQ,MEASURE,SEX,AGE,EDU,GEO,REGION,TIME_PERIOD,OBS_VALUE,OBS_STATUS,"
+    "UNIT_MEASURE_TYPE,UNIT_MEASURE,UNIT_MULT,SOURCE,DECIMALS"
+)
 
 
 def lfs_row(year: int, value: str) -> str:
-    return (f"{LFS_HEADER}\nMA_LMIS:DF_LFS_CORE(1.0),MAR,A,UNE_TUNE_NB,SEX_T,AGE_YTHADULT_YGE15,EDU_AGGREGATE_TOTAL,"
-            f"GEO_COV_NAT,REG_MA_TOTAL,{year},{value},,NB,PS,3,SRC_HCP_ENE,0\n")
+    return (
+        f"{LFS_HEADER}\nMA_LMIS:DF_LFS_CORE(1.0),MAR,A,UNE_TUNE_NB,SEX_T,AGE_YTHADULT_YGE15,EDU_AGGREGATE_TOTAL,"
+        f"GEO_COV_NAT,REG_MA_TOTAL,{year},{value},,NB,PS,3,SRC_HCP_ENE,0\n"
+    )
 
 
 def _cli_env(env: PushEnv) -> dict[str, str]:
-    return {"SDMX_SERVER_DATABASE_URL": env.services.settings.database_url,
-            "SDMX_SERVER_LOAD_SHIPPED_STRUCTURES": "false", "SDMX_SERVER_LOAD_SAMPLE_DATA": "false"}
+    return {
+        "SDMX_SERVER_DATABASE_URL": env.services.settings.database_url,
+        "SDMX_SERVER_LOAD_SHIPPED_STRUCTURES": "false",
+        "SDMX_SERVER_LOAD_SAMPLE_DATA": "false",
+    }
 
 
 def cli(env: PushEnv, *args: str) -> CliResult:
@@ -40,8 +47,14 @@ def cli(env: PushEnv, *args: str) -> CliResult:
 
 def test_token_create_as_a_real_process(lmis_env: PushEnv) -> None:
     """The console script itself, in its own process: the token it prints is accepted by the server."""
-    done = subprocess.run([CLI, "token", "create", "--role", "admin"], env={**os.environ, **_cli_env(lmis_env)},
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [CLI, "token", "create", "--role", "admin"],
+        env={**os.environ, **_cli_env(lmis_env)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     token = done.stdout.splitlines()[-1]
     assert TOKEN.match(token), done.stdout
@@ -55,7 +68,9 @@ def create(env: PushEnv, *args: str) -> str:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert TOKEN.match(lines[-1]), done.stdout
-    assert lines[-1] not in "\n".join(lines[:-1]) and lines[-1] not in done.stderr, "the token is printed once"
+    assert lines[-1] not in "\n".join(lines[:-1]) and lines[-1] not in done.stderr, (
+        "the token is printed once"
+    )
     return lines[-1]
 
 
@@ -65,8 +80,14 @@ def bearer(token: str) -> dict[str, str]:
 
 def push(env: PushEnv, token: str, body: str, target: str = LFS) -> int:
     with env.client() as client:
-        r = client.post(f"/rest/v2/data/{target}", content=body.encode(),
-                        headers={**bearer(token), "Content-Type": "application/vnd.sdmx.data+csv;version=1.0.0"})
+        r = client.post(
+            f"/rest/v2/data/{target}",
+            content=body.encode(),
+            headers={
+                **bearer(token),
+                "Content-Type": "application/vnd.sdmx.data+csv;version=1.0.0",
+            },
+        )
     return r.status_code
 
 
@@ -77,23 +98,36 @@ def test_provider_tokens(lmis_env: PushEnv) -> None:
     assert len({bare, full, anapec}) == 3
     assert push(lmis_env, bare, lfs_row(2030, "1500")) == 200
     assert push(lmis_env, full, lfs_row(2031, "1600")) == 200
-    assert push(lmis_env, anapec, lfs_row(2032, "1700")) == 403  # ANAPEC has no agreement for DF_LFS_CORE
-    assert push(lmis_env, full, lfs_row(2033, "1"), "provisionagreement/MA_LMIS/PA_HCP_LFS_CORE/1.0") == 200
-    assert push(lmis_env, anapec, lfs_row(2033, "1"), "provisionagreement/MA_LMIS/PA_HCP_LFS_CORE/1.0") == 403
+    assert (
+        push(lmis_env, anapec, lfs_row(2032, "1700")) == 403
+    )  # ANAPEC has no agreement for DF_LFS_CORE
+    assert (
+        push(lmis_env, full, lfs_row(2033, "1"), "provisionagreement/MA_LMIS/PA_HCP_LFS_CORE/1.0")
+        == 200
+    )
+    assert (
+        push(lmis_env, anapec, lfs_row(2033, "1"), "provisionagreement/MA_LMIS/PA_HCP_LFS_CORE/1.0")
+        == 403
+    )
     with lmis_env.client("admin") as client:
         events = client.get("/admin/audit").json()["events"]
-    assert any(e["principal"].startswith("provider HCP (token") and "HCP push robot" in e["principal"]
-               for e in events)
+    assert any(
+        e["principal"].startswith("provider HCP (token") and "HCP push robot" in e["principal"]
+        for e in events
+    )
 
 
-@pytest.mark.parametrize("args,message", [
-    (("--provider", "NOPE"), "No data provider NOPE"),
-    (("--provider", "MA_LMIS:DATA_PROVIDERS(9.9).HCP"), "No data provider"),
-    (("--role", "maintainer"), "needs --agency"),
-    ((), "give --provider"),
-    (("--provider", "HCP", "--expires", "next tuesday"), "--expires"),
-    (("--provider", "HCP", "--expires", "2020-01-01T00:00:00Z"), "is in the past"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("--provider", "NOPE"), "No data provider NOPE"),
+        (("--provider", "MA_LMIS:DATA_PROVIDERS(9.9).HCP"), "No data provider"),
+        (("--role", "maintainer"), "needs --agency"),
+        ((), "give --provider"),
+        (("--provider", "HCP", "--expires", "next tuesday"), "--expires"),
+        (("--provider", "HCP", "--expires", "2020-01-01T00:00:00Z"), "is in the past"),
+    ],
+)
 def test_create_refusals(lmis_env: PushEnv, args: tuple[str, ...], message: str) -> None:
     done = cli(lmis_env, "token", "create", *args)
     assert done.returncode != 0
@@ -104,14 +138,23 @@ def test_create_refusals(lmis_env: PushEnv, args: tuple[str, ...], message: str)
 def test_ambiguous_bare_provider(exr_env: PushEnv) -> None:
     from sdmx_server.domain.model import Artefact, ArtefactType, Item
 
-    other = Artefact(type=ArtefactType.DATA_PROVIDER_SCHEME, agency="BIS", id="DATA_PROVIDERS", version="1.0",
-                     names={"en": "Another scheme"}, items=[Item(id="ECB", names={"en": "ECB again"})])
+    other = Artefact(
+        type=ArtefactType.DATA_PROVIDER_SCHEME,
+        agency="BIS",
+        id="DATA_PROVIDERS",
+        version="1.0",
+        names={"en": "Another scheme"},
+        items=[Item(id="ECB", names={"en": "ECB again"})],
+    )
     assert not exr_env.services.structure_store.submit([other]).refused
     done = cli(exr_env, "token", "create", "--provider", "ECB")
     assert done.returncode != 0
     assert "not unique" in done.stderr and "ECB:DATA_PROVIDERS(1.0).ECB" in done.stderr, done.stderr
     token = create(exr_env, "--provider", "ECB:DATA_PROVIDERS(1.0).ECB")
-    assert push(exr_env, token, exr_csv(["M,CHF,EUR,SP00,A,2031-01,1,A"]), "dataflow/ECB/EXR/1.0") == 200
+    assert (
+        push(exr_env, token, exr_csv(["M,CHF,EUR,SP00,A,2031-01,1,A"]), "dataflow/ECB/EXR/1.0")
+        == 200
+    )
 
 
 def test_roles(lmis_env: PushEnv) -> None:
@@ -127,11 +170,15 @@ def test_roles(lmis_env: PushEnv) -> None:
 
 def test_expiry_list_revoke_and_hashing(lmis_env: PushEnv) -> None:
     # (The command line refuses a past expiry: an expired token is made through the service.)
-    past = lmis_env.new_token("past", "provider", provider="HCP", expires_at=datetime(2000, 1, 1, tzinfo=UTC))
+    past = lmis_env.new_token(
+        "past", "provider", provider="HCP", expires_at=datetime(2000, 1, 1, tzinfo=UTC)
+    )
     days = create(lmis_env, "--provider", "HCP", "--expires", "30", "--name", "thirty days")
     dated = create(lmis_env, "--provider", "HCP", "--expires", "2999-12-31T23:00:00+01:00")
     with lmis_env.client() as client:
-        r = client.post(f"/rest/v2/data/{LFS}", content=lfs_row(2030, "1").encode(), headers=bearer(past))
+        r = client.post(
+            f"/rest/v2/data/{LFS}", content=lfs_row(2030, "1").encode(), headers=bearer(past)
+        )
         assert r.status_code == 401 and "expired" in sdmx_error(r)[1]
     assert push(lmis_env, days, lfs_row(2030, "1")) == 200
     assert push(lmis_env, dated, lfs_row(2030, "2")) == 200
@@ -152,11 +199,15 @@ def test_expiry_list_revoke_and_hashing(lmis_env: PushEnv) -> None:
     assert cli(lmis_env, "token", "revoke", "999999").returncode != 0
     for token in (days, dated):
         with lmis_env.client() as client:
-            r = client.post(f"/rest/v2/data/{LFS}", content=lfs_row(2031, "3").encode(), headers=bearer(token))
+            r = client.post(
+                f"/rest/v2/data/{LFS}", content=lfs_row(2031, "3").encode(), headers=bearer(token)
+            )
         assert r.status_code == 401 and "revoked" in sdmx_error(r)[1]
     listing = cli(lmis_env, "token", "list").stdout
     revoked = [line for line in listing.splitlines() if line.split()[1] in (days[:12], dated[:12])]
-    assert len(revoked) == 2 and all(re.search(r"\d{4}-\d\d-\d\dT", line.split()[5]) for line in revoked)
+    assert len(revoked) == 2 and all(
+        re.search(r"\d{4}-\d\d-\d\dT", line.split()[5]) for line in revoked
+    )
 
     # Stored hashed: no plain token anywhere in the database, its SHA-256 instead.
     import hashlib
@@ -200,8 +251,13 @@ def test_command_line_writes_are_audited(lmis_env: PushEnv, tmp_path) -> None:
         events = client.get("/admin/audit", params={"limit": "20"}).json()["events"]
     mine = [e for e in events if e["principal"].startswith("command line (")]
     by_action = {(e["action"], e["outcome"]): e for e in mine}
-    assert set(by_action) == {("token.create", "created"), ("dataflow.private", "private"),
-                              ("data.load", "written"), ("data.load", "invalid"), ("token.revoke", "revoked")}
+    assert set(by_action) == {
+        ("token.create", "created"),
+        ("dataflow.private", "private"),
+        ("data.load", "written"),
+        ("data.load", "invalid"),
+        ("token.revoke", "revoked"),
+    }
     assert by_action[("data.load", "written")]["details"]["inserted"] == 1
     assert by_action[("data.load", "invalid")]["status"] == 422
     assert "DF_LFS_CORE" in by_action[("data.load", "written")]["target"]

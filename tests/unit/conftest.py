@@ -54,7 +54,9 @@ def roles_from_structure(path: Path) -> ComponentRoles:
     )
 
 
-def obs_tuples(records: Iterable[DataRecord]) -> set[tuple[tuple[str, ...], str, str | None, frozenset]]:
+def obs_tuples(
+    records: Iterable[DataRecord],
+) -> set[tuple[tuple[str, ...], str, str | None, frozenset]]:
     """The observations of a record stream as (key, period, value, attrs) tuples."""
     return {
         (r.key, r.period, r.value, frozenset(r.attrs.items())) for r in records if r.kind == "obs"
@@ -90,7 +92,11 @@ def effective_observations(
             for g in groups:
                 if _matches(g.key, r.key):
                     attrs.update(g.attrs)
-            if series is not None and _matches(series.key, r.key) and series.period in ("", r.period):
+            if (
+                series is not None
+                and _matches(series.key, r.key)
+                and series.period in ("", r.period)
+            ):
                 attrs.update(series.attrs)
             attrs.update(r.attrs)
             out.add((r.key, r.period, r.value, frozenset(attrs.items())))

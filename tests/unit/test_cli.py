@@ -17,13 +17,20 @@ from tests.cli_inprocess import run_cli as run_in_process
 
 
 def run_cli(db_url: str, *args: str) -> CliResult:
-    return run_in_process({"SDMX_SERVER_DATABASE_URL": db_url, "SDMX_SERVER_LOG_LEVEL": "WARNING"}, *args)
+    return run_in_process(
+        {"SDMX_SERVER_DATABASE_URL": db_url, "SDMX_SERVER_LOG_LEVEL": "WARNING"}, *args
+    )
 
 
 def run_cli_process(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, SDMX_SERVER_DATABASE_URL=db_url, SDMX_SERVER_LOG_LEVEL="WARNING")
-    return subprocess.run([sys.executable, "-m", "sdmx_server.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sdmx_server.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -40,7 +47,9 @@ def count(db_url: str, table: str) -> int:
 
 
 def test_load_structures_then_data_prints_outcomes(db_url: str) -> None:
-    r = run_cli_process(db_url, "load", str(fixtures.ECB_FULL))  # the real console entry point, once
+    r = run_cli_process(
+        db_url, "load", str(fixtures.ECB_FULL)
+    )  # the real console entry point, once
     assert r.returncode == 0, r.stdout + r.stderr
     assert "created  Codelist=ECB:CL_FREQ(1.0)" in r.stdout
     assert "warning: CategoryScheme=ECB:MOBILE_NAVI(1.0) is not available" in r.stdout
@@ -54,10 +63,12 @@ def test_load_structures_then_data_prints_outcomes(db_url: str) -> None:
 def test_load_data_with_errors_lists_them_and_writes_nothing(db_url: str, tmp_path: Path) -> None:
     assert run_cli(db_url, "load", str(fixtures.ECB_FULL)).returncode == 0
     bad = tmp_path / "bad.csv"
-    bad.write_text("DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n"
-                   "ECB:EXR(1.0),M,USD,EUR,SP00,A,2020-01,1.1,A\n"
-                   "ECB:EXR(1.0),M,XYZ,EUR,SP00,A,2020-02,1.2,A\n"
-                   "ECB:EXR(1.0),M,USD,EUR,SP00,A,2020-13,1.3,A\n")
+    bad.write_text(
+        "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n"
+        "ECB:EXR(1.0),M,USD,EUR,SP00,A,2020-01,1.1,A\n"
+        "ECB:EXR(1.0),M,XYZ,EUR,SP00,A,2020-02,1.2,A\n"
+        "ECB:EXR(1.0),M,USD,EUR,SP00,A,2020-13,1.3,A\n"
+    )
     r = run_cli(db_url, "load", str(bad))
     assert r.returncode == 1
     assert "line 3: CURRENCY 'XYZ'" in r.stdout and "line 4: TIME_PERIOD '2020-13'" in r.stdout
@@ -70,9 +81,11 @@ def test_load_data_with_errors_lists_them_and_writes_nothing(db_url: str, tmp_pa
 def test_load_with_explicit_dataflow_and_refused_file(db_url: str, tmp_path: Path) -> None:
     assert run_cli(db_url, "load", str(fixtures.ECB_FULL)).returncode == 0
     csv = tmp_path / "no-flow.csv"
-    csv.write_text("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,"
-                   "OBS_STATUS,TIME_FORMAT,COLLECTION,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT\n"
-                   "dataflow,ECB:EXR(1.0),I,M,USD,EUR,SP00,A,2021-01,1.2,A,P1M,A,4,US dollar per euro,USD,0\n")
+    csv.write_text(
+        "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,"
+        "OBS_STATUS,TIME_FORMAT,COLLECTION,DECIMALS,TITLE_COMPL,UNIT,UNIT_MULT\n"
+        "dataflow,ECB:EXR(1.0),I,M,USD,EUR,SP00,A,2021-01,1.2,A,P1M,A,4,US dollar per euro,USD,0\n"
+    )
     r = run_cli(db_url, "load", str(csv), "--dataflow", "ECB,EXR,1.0")
     assert r.returncode == 0 and "1 inserted" in r.stdout
     broken = tmp_path / "broken.xml"
@@ -101,10 +114,22 @@ def test_serve_with_one_worker_writes_links_to_the_address_it_serves(db_url: str
     from tests.conftest import free_port
 
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("SDMX_SERVER_PUBLIC_URL", "SDMX_SERVER_PORT")}
-    env.update(SDMX_SERVER_DATABASE_URL=db_url, SDMX_SERVER_LOG_LEVEL="WARNING", SDMX_SERVER_LOAD_SAMPLE_DATA="false")
-    proc = subprocess.Popen([sys.executable, "-m", "sdmx_server.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SDMX_SERVER_PUBLIC_URL", "SDMX_SERVER_PORT")
+    }
+    env.update(
+        SDMX_SERVER_DATABASE_URL=db_url,
+        SDMX_SERVER_LOG_LEVEL="WARNING",
+        SDMX_SERVER_LOAD_SAMPLE_DATA="false",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sdmx_server.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -115,7 +140,9 @@ def test_serve_with_one_worker_writes_links_to_the_address_it_serves(db_url: str
                 pass
             assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
             time.sleep(0.3)
-        r = httpx.get(f"http://127.0.0.1:{port}/rest/schema/dataflow/MA_LMIS/DF_LFS_CORE/1.0", timeout=30)
+        r = httpx.get(
+            f"http://127.0.0.1:{port}/rest/schema/dataflow/MA_LMIS/DF_LFS_CORE/1.0", timeout=30
+        )
         assert r.status_code == 200, r.text[:500]
         assert f'schemaLocation="http://127.0.0.1:{port}/' in r.text
     finally:

@@ -51,7 +51,9 @@ def test_dsd_with_complex_attributes_is_refused_naming_them() -> None:
 
 
 def test_the_api_pre_parse_refuses_it_too() -> None:
-    result = read_structure_message(CA_DSD.read_bytes(), "application/vnd.sdmx.structure+xml;version=3.0.0")
+    result = read_structure_message(
+        CA_DSD.read_bytes(), "application/vnd.sdmx.structure+xml;version=3.0.0"
+    )
     assert not result.artefacts
     assert result.refused and "complex attribute OBS_STATUS" in result.refused[0][1]
 
@@ -70,7 +72,7 @@ def test_explicit_max_occurs_above_one_is_complex(tmp_path: Path) -> None:
     start = data.index(marker)
     at = data.index(b'maxOccurs="1"', start)
     two = tmp_path / "two.xml"
-    two.write_bytes(data[:at] + b'maxOccurs="2"' + data[at + len(b'maxOccurs="1"'):])
+    two.write_bytes(data[:at] + b'maxOccurs="2"' + data[at + len(b'maxOccurs="1"') :])
     result = read_structure_file(two)
     assert not result.artefacts
     assert result.refused and "complex attribute OBS_CONF" in result.refused[0][1]

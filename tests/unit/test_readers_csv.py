@@ -56,7 +56,15 @@ def read(text: str | bytes, fmt: str = CSV2, roles: ComponentRoles = ILO) -> lis
 
 
 def row(record: DataRecord) -> tuple:
-    return (record.action, record.location, record.key, record.period, record.value, record.attrs, record.unknown)
+    return (
+        record.action,
+        record.location,
+        record.key,
+        record.period,
+        record.value,
+        record.attrs,
+        record.unknown,
+    )
 
 
 INFO, A, R, D, M = Action.INFORMATION, Action.APPEND, Action.REPLACE, Action.DELETE, Action.MERGE
@@ -68,70 +76,243 @@ INFO, A, R, D, M = Action.INFORMATION, Action.APPEND, Action.REPLACE, Action.DEL
 @pytest.mark.parametrize(
     ("name", "rows"),
     [
-        ("01", [
-            (INFO, "line 2", ("A", "B"), "2014-01", "12.4", {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "N"},
-             {"UPDATED": "2021-01-22T13:15:41Z"}),
-            (INFO, "line 3", ("A", "B"), "2014-02", "10.8", {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "Y"},
-             {"UPDATED": "2021-01-22T13:15:41Z"}),
-        ]),
+        (
+            "01",
+            [
+                (
+                    INFO,
+                    "line 2",
+                    ("A", "B"),
+                    "2014-01",
+                    "12.4",
+                    {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "N"},
+                    {"UPDATED": "2021-01-22T13:15:41Z"},
+                ),
+                (
+                    INFO,
+                    "line 3",
+                    ("A", "B"),
+                    "2014-02",
+                    "10.8",
+                    {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "Y"},
+                    {"UPDATED": "2021-01-22T13:15:41Z"},
+                ),
+            ],
+        ),
         # STRUCTURE[;], two measures (neither is OBS_VALUE), a multi-valued ATTR_1[]
-        ("02", [
-            (INFO, "line 2", ("A", "B"), "2014-01", None, {"ATTR_3": NORMAL, "ATTR_1": "X;Y"},
-             {"OBS_VALUE1": "12.4", "OBS_VALUE2": "12.5"}),
-            (INFO, "line 3", ("A", "B"), "2014-02", None, {"ATTR_3": NORMAL, "ATTR_1": "X;Z"},
-             {"OBS_VALUE1": "10.8", "OBS_VALUE2": "10.9"}),
-        ]),
+        (
+            "02",
+            [
+                (
+                    INFO,
+                    "line 2",
+                    ("A", "B"),
+                    "2014-01",
+                    None,
+                    {"ATTR_3": NORMAL, "ATTR_1": "X;Y"},
+                    {"OBS_VALUE1": "12.4", "OBS_VALUE2": "12.5"},
+                ),
+                (
+                    INFO,
+                    "line 3",
+                    ("A", "B"),
+                    "2014-02",
+                    None,
+                    {"ATTR_3": NORMAL, "ATTR_1": "X;Z"},
+                    {"OBS_VALUE1": "10.8", "OBS_VALUE2": "10.9"},
+                ),
+            ],
+        ),
         # SERIES_KEY is ignored
-        ("03", [
-            (INFO, "line 2", ("A", "B"), "2014-01", None, {"ATTR_3": NORMAL, "ATTR_1": "N"},
-             {"OBS_VALUE1": "12.4", "OBS_VALUE2": "12.5"}),
-            (INFO, "line 3", ("A", "B"), "2014-02", None, {"ATTR_3": NORMAL, "ATTR_1": "Y"},
-             {"OBS_VALUE1": "10.8", "OBS_VALUE2": "10.9"}),
-        ]),
+        (
+            "03",
+            [
+                (
+                    INFO,
+                    "line 2",
+                    ("A", "B"),
+                    "2014-01",
+                    None,
+                    {"ATTR_3": NORMAL, "ATTR_1": "N"},
+                    {"OBS_VALUE1": "12.4", "OBS_VALUE2": "12.5"},
+                ),
+                (
+                    INFO,
+                    "line 3",
+                    ("A", "B"),
+                    "2014-02",
+                    None,
+                    {"ATTR_3": NORMAL, "ATTR_1": "Y"},
+                    {"OBS_VALUE1": "10.8", "OBS_VALUE2": "10.9"},
+                ),
+            ],
+        ),
         # ';' delimiter, STRUCTURE[|], labels=both, SERIES_KEY and OBS_KEY; the decimal comma stays
-        ("04", [
-            (INFO, "line 2", ("A", "B"), "2014-01", "12,4", {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "N"}, {}),
-            (INFO, "line 3", ("A", "B"), "2014-02", "10,8", {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "Y"}, {}),
-        ]),
-        ("05", [
-            (INFO, "line 2", ("A", "B"), "2014-01-01", "12.4", {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "N"}, {}),
-            (INFO, "line 3", ("A", "B"), "2014-02-01", "10.8", {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "Y"}, {}),
-        ]),
+        (
+            "04",
+            [
+                (
+                    INFO,
+                    "line 2",
+                    ("A", "B"),
+                    "2014-01",
+                    "12,4",
+                    {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "N"},
+                    {},
+                ),
+                (
+                    INFO,
+                    "line 3",
+                    ("A", "B"),
+                    "2014-02",
+                    "10,8",
+                    {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "Y"},
+                    {},
+                ),
+            ],
+        ),
+        (
+            "05",
+            [
+                (
+                    INFO,
+                    "line 2",
+                    ("A", "B"),
+                    "2014-01-01",
+                    "12.4",
+                    {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "N"},
+                    {},
+                ),
+                (
+                    INFO,
+                    "line 3",
+                    ("A", "B"),
+                    "2014-02-01",
+                    "10.8",
+                    {"ATTR_2": "Y", "ATTR_3": NORMAL, "ATTR_1": "Y"},
+                    {},
+                ),
+            ],
+        ),
         # labels=name: a name column after each component, skipped
-        ("06", [
-            (INFO, "line 2", ("A", "B"), "2014-01", "12.4", {"ATTR_1": "Y", "ATTR_2": NORMAL, "ATTR_3": "N"}, {}),
-            (INFO, "line 3", ("A", "B"), "2014-02", "10.8", {"ATTR_1": "Y", "ATTR_2": NORMAL, "ATTR_3": "Y"}, {}),
-        ]),
-        ("07", [
-            (INFO, "line 2", ("A", "B"), "2014-01", "12.4",
-             {"ATTR_1": "Value X;Value Y", "ATTR_2": "M, N & O;P & Q", "ATTR_3": "A;B;C"}, {}),
-            (INFO, "line 3", ("A", "B"), "2014-02", "10.8",
-             {"ATTR_1": "Value X;Value Y", "ATTR_2": "M, N & O;P & Q", "ATTR_3": "A;C"}, {}),
-        ]),
+        (
+            "06",
+            [
+                (
+                    INFO,
+                    "line 2",
+                    ("A", "B"),
+                    "2014-01",
+                    "12.4",
+                    {"ATTR_1": "Y", "ATTR_2": NORMAL, "ATTR_3": "N"},
+                    {},
+                ),
+                (
+                    INFO,
+                    "line 3",
+                    ("A", "B"),
+                    "2014-02",
+                    "10.8",
+                    {"ATTR_1": "Y", "ATTR_2": NORMAL, "ATTR_3": "Y"},
+                    {},
+                ),
+            ],
+        ),
+        (
+            "07",
+            [
+                (
+                    INFO,
+                    "line 2",
+                    ("A", "B"),
+                    "2014-01",
+                    "12.4",
+                    {"ATTR_1": "Value X;Value Y", "ATTR_2": "M, N & O;P & Q", "ATTR_3": "A;B;C"},
+                    {},
+                ),
+                (
+                    INFO,
+                    "line 3",
+                    ("A", "B"),
+                    "2014-02",
+                    "10.8",
+                    {"ATTR_1": "Value X;Value Y", "ATTR_2": "M, N & O;P & Q", "ATTR_3": "A;C"},
+                    {},
+                ),
+            ],
+        ),
         # the second row is for another version of the dataflow
-        ("08", [
-            (INFO, "line 2", ("A", "B"), "2014-01", "12.4", {"ATTR_1": "en:Any Value;fr:N'importe quelle Valeur"}, {}),
-            (INFO, "line 3", ("A", "B"), "2014-02", "10.8", {"ATTR_1": 'en:Value "X";fr:Valeur "X"'},
-             {"__row__": "the row is for dataflow ESTAT:NA_MAIN(1.7.0), "
-                         "the first row for dataflow ESTAT:NA_MAIN(1.6.0)"}),
-        ]),
-        ("10", [
-            (A, "line 2", ("A", "B"), "2014-01", "12.4", {"ATTR_1": "X"}, {}),
-            (R, "line 3", ("A", "B"), "2014-02", "10.8", {"ATTR_1": "Y"}, {}),
-        ]),
+        (
+            "08",
+            [
+                (
+                    INFO,
+                    "line 2",
+                    ("A", "B"),
+                    "2014-01",
+                    "12.4",
+                    {"ATTR_1": "en:Any Value;fr:N'importe quelle Valeur"},
+                    {},
+                ),
+                (
+                    INFO,
+                    "line 3",
+                    ("A", "B"),
+                    "2014-02",
+                    "10.8",
+                    {"ATTR_1": 'en:Value "X";fr:Valeur "X"'},
+                    {
+                        "__row__": "the row is for dataflow ESTAT:NA_MAIN(1.7.0), "
+                        "the first row for dataflow ESTAT:NA_MAIN(1.6.0)"
+                    },
+                ),
+            ],
+        ),
+        (
+            "10",
+            [
+                (A, "line 2", ("A", "B"), "2014-01", "12.4", {"ATTR_1": "X"}, {}),
+                (R, "line 3", ("A", "B"), "2014-02", "10.8", {"ATTR_1": "Y"}, {}),
+            ],
+        ),
         # a quoted value over two physical lines
-        ("15", [
-            (INFO, "line 2", ("A", "B"), "2014-01", "12.4", {"ATTR_1": '<p>This is some "xhtml" with a line\nbreak</p>'}, {}),
-            (INFO, "line 4", ("A", "B"), "2014-02", "10.8", {"ATTR_1": '<p>This is some other "xhtml"</p>'}, {}),
-        ]),
-        ("16", [
-            (D, "line 2", ("A", "B"), "2014-01", "-", {}, {}),
-            (D, "line 3", ("A", "B"), "2014-02", None, {"ATTR_3": "-"}, {}),
-        ]),
-        ("17", [
-            (D, "line 2", ("", "A"), "", "-", {}, {}),
-            (D, "line 3", ("", "B"), "", None, {"ATTR_3": "-"}, {}),
-        ]),
+        (
+            "15",
+            [
+                (
+                    INFO,
+                    "line 2",
+                    ("A", "B"),
+                    "2014-01",
+                    "12.4",
+                    {"ATTR_1": '<p>This is some "xhtml" with a line\nbreak</p>'},
+                    {},
+                ),
+                (
+                    INFO,
+                    "line 4",
+                    ("A", "B"),
+                    "2014-02",
+                    "10.8",
+                    {"ATTR_1": '<p>This is some other "xhtml"</p>'},
+                    {},
+                ),
+            ],
+        ),
+        (
+            "16",
+            [
+                (D, "line 2", ("A", "B"), "2014-01", "-", {}, {}),
+                (D, "line 3", ("A", "B"), "2014-02", None, {"ATTR_3": "-"}, {}),
+            ],
+        ),
+        (
+            "17",
+            [
+                (D, "line 2", ("", "A"), "", "-", {}, {}),
+                (D, "line 3", ("", "B"), "", None, {"ATTR_3": "-"}, {}),
+            ],
+        ),
         ("19B", [(D, "line 2", ("", ""), "", None, {}, {})]),
     ],
 )
@@ -154,8 +335,12 @@ def test_example_with_several_structures() -> None:
 
 @requires_specimens
 def test_example_with_other_measure_and_a_partial_key() -> None:
-    roles = ComponentRoles(dimensions=("DIM_1", "DIM_2"), time_dimension="DIM_3", primary_measure="MEAS_1",
-                           attributes=frozenset({"ATTR_1", "ATTR_2"}))
+    roles = ComponentRoles(
+        dimensions=("DIM_1", "DIM_2"),
+        time_dimension="DIM_3",
+        primary_measure="MEAS_1",
+        attributes=frozenset({"ATTR_1", "ATTR_2"}),
+    )
     assert [row(r) for r in example("13", roles)] == [
         (INFO, "line 2", ("A", "B"), "2014-01", "12.4", {"ATTR_1": "N"}, {}),
         (INFO, "line 3", ("", "B"), "", None, {"ATTR_2": "Y"}, {}),
@@ -165,8 +350,13 @@ def test_example_with_other_measure_and_a_partial_key() -> None:
 @requires_specimens
 @pytest.mark.parametrize(
     ("name", "missing"),
-    [("09B", "DIM_1, DIM_2, DIM_3"), ("12", "DIM_1"), ("14", "DIM_1, DIM_3"), ("18", "DIM_1"),
-     ("19A", "DIM_1, DIM_2, DIM_3")],
+    [
+        ("09B", "DIM_1, DIM_2, DIM_3"),
+        ("12", "DIM_1"),
+        ("14", "DIM_1, DIM_3"),
+        ("18", "DIM_1"),
+        ("19A", "DIM_1, DIM_2, DIM_3"),
+    ],
 )
 def test_examples_without_key_columns_are_refused(name: str, missing: str) -> None:
     with (V3_CSV / f"example-{name}.csv").open("rb") as f, pytest.raises(DataReadError) as info:
@@ -179,7 +369,12 @@ def test_examples_without_key_columns_are_refused(name: str, missing: str) -> No
 @pytest.mark.parametrize(
     ("name", "hint"),
     [
-        ("01", NA_MAIN), ("02", NA_MAIN), ("04", NA_MAIN), ("05", NA_MAIN), ("06", NA_MAIN), ("08", NA_MAIN),
+        ("01", NA_MAIN),
+        ("02", NA_MAIN),
+        ("04", NA_MAIN),
+        ("05", NA_MAIN),
+        ("06", NA_MAIN),
+        ("08", NA_MAIN),
         ("09A", StructureRefHint("dataflow", "ESTAT", "DF_NA_MAIN", "1.6.0")),
         ("11", StructureRefHint("datastructure", "AGENCY", "DF_ID", None)),
         ("12", StructureRefHint("provisionagreement", "AGENCY", "DPA_ID", "1.0.0")),
@@ -205,7 +400,15 @@ def test_csv_10_with_labels() -> None:
     assert info.format == CSV1
     assert info.structure == StructureRefHint("dataflow", "ILO", "DF_UNE", "1.0")
     [record] = read(text, CSV1)
-    assert row(record) == (INFO, "line 2", ("MA", "F", "Y15T24"), "2020", "12.5", {"OBS_STATUS": "E"}, {})
+    assert row(record) == (
+        INFO,
+        "line 2",
+        ("MA", "F", "Y15T24"),
+        "2020",
+        "12.5",
+        {"OBS_STATUS": "E"},
+        {},
+    )
 
 
 def test_csv_10_has_no_action_column() -> None:
@@ -229,16 +432,29 @@ def test_bom_blank_lines_crlf_and_quoting() -> None:
         "dataflow,ILO:DF(1.0),R,DZ,M,Y15T64,2020,2,,\r\n"
     )
     first, second = read(text)
-    assert row(first) == (R, "line 3", ("MA", "F", "Y15T64"), "2020", "1,5",
-                          {"OBS_STATUS": "A", "NOTE": 'two\r\nlines, "quoted"'}, {})
+    assert row(first) == (
+        R,
+        "line 3",
+        ("MA", "F", "Y15T64"),
+        "2020",
+        "1,5",
+        {"OBS_STATUS": "A", "NOTE": 'two\r\nlines, "quoted"'},
+        {},
+    )
     assert row(second) == (R, "line 6", ("DZ", "M", "Y15T64"), "2020", "2", {}, {})
 
 
 @pytest.mark.parametrize(
     ("cell", "action", "unknown"),
     [
-        ("I", INFO, {}), ("A", A, {}), ("R", R, {}), ("D", D, {}), ("M", M, {}), ("", INFO, {}),
-        ("d", D, {}), ("D: Delete", D, {}),
+        ("I", INFO, {}),
+        ("A", A, {}),
+        ("R", R, {}),
+        ("D", D, {}),
+        ("M", M, {}),
+        ("", INFO, {}),
+        ("d", D, {}),
+        ("D: Delete", D, {}),
         ("X", INFO, {"__row__": "unknown ACTION 'X' (expected I, A, R, D or M)"}),
         ("Upsert", INFO, {"__row__": "unknown ACTION 'Upsert' (expected I, A, R, D or M)"}),
     ],
@@ -249,11 +465,15 @@ def test_actions(cell: str, action: Action, unknown: dict[str, str]) -> None:
 
 
 def test_several_row_problems() -> None:
-    text = HEADER + "dataflow,ILO:DF(1.0),I,MA,F,T,2020,1,,\ndataflow,ILO:DF(2.0),Z,MA,F,T,2021,1,,\n"
-    assert read(text)[1].unknown == {"__row__": (
-        "unknown ACTION 'Z' (expected I, A, R, D or M); "
-        "the row is for dataflow ILO:DF(2.0), the first row for dataflow ILO:DF(1.0)"
-    )}
+    text = (
+        HEADER + "dataflow,ILO:DF(1.0),I,MA,F,T,2020,1,,\ndataflow,ILO:DF(2.0),Z,MA,F,T,2021,1,,\n"
+    )
+    assert read(text)[1].unknown == {
+        "__row__": (
+            "unknown ACTION 'Z' (expected I, A, R, D or M); "
+            "the row is for dataflow ILO:DF(2.0), the first row for dataflow ILO:DF(1.0)"
+        )
+    }
 
 
 def test_no_action_column_means_information() -> None:
@@ -280,8 +500,15 @@ def test_labels_name_columns_are_skipped() -> None:
         "dataflow,ILO:DF(1.0),Unemployment,I,MA,Morocco,F,Female,T,Total,2020,2020,1,,E,Estimated,hi,\n"
     )
     [record] = read(text)
-    assert row(record) == (INFO, "line 2", ("MA", "F", "T"), "2020", "1", {"OBS_STATUS": "E"},
-                           {"COMMENT": "hi"})
+    assert row(record) == (
+        INFO,
+        "line 2",
+        ("MA", "F", "T"),
+        "2020",
+        "1",
+        {"OBS_STATUS": "E"},
+        {"COMMENT": "hi"},
+    )
 
 
 def test_wrong_cell_counts_do_not_stop_the_read() -> None:
@@ -323,14 +550,21 @@ def test_duplicate_columns_are_refused() -> None:
 
 
 def test_sub_value_delimiter_is_normalised() -> None:
-    text = "STRUCTURE[|];STRUCTURE_ID;REF_AREA;SEX;AGE;TIME_PERIOD;NOTE[];OBS_STATUS\n" \
-           "dataflow;ILO:DF(1.0);MA;F;T;2020;a|b|c;A|B\n"
+    text = (
+        "STRUCTURE[|];STRUCTURE_ID;REF_AREA;SEX;AGE;TIME_PERIOD;NOTE[];OBS_STATUS\n"
+        "dataflow;ILO:DF(1.0);MA;F;T;2020;a|b|c;A|B\n"
+    )
     [record] = read(text)
-    assert record.attrs == {"NOTE": "a;b;c", "OBS_STATUS": "A|B"}  # only [] columns are multi-valued
+    assert record.attrs == {
+        "NOTE": "a;b;c",
+        "OBS_STATUS": "A|B",
+    }  # only [] columns are multi-valued
 
 
 def test_invalid_utf8_is_located() -> None:
-    lines = [HEADER] + [f"dataflow,ILO:DF(1.0),A,MA,F,T,{2000 + i % 20},{i},,\n" for i in range(60_000)]
+    lines = [HEADER] + [
+        f"dataflow,ILO:DF(1.0),A,MA,F,T,{2000 + i % 20},{i},,\n" for i in range(60_000)
+    ]
     data = bytearray("".join(lines).encode())
     position = data.index(b"\n", len("".join(lines[:49_999]).encode()) - 1)  # end of line 49,999
     data[position + 10] = 0xE9  # inside line 50,000, past the first 1 MiB block
@@ -352,9 +586,16 @@ def test_invalid_utf8_is_located() -> None:
     ("text", "location", "message"),
     [
         (HEADER + 'dataflow,ILO:DF(1.0),A,MA,F,T,2020,"1"x,,\n', "line 2", "malformed CSV"),
-        (HEADER + 'dataflow,ILO:DF(1.0),A,MA,F,T,2020,1,,"unclosed\nmore\n', "line 2", "malformed CSV"),
-        (HEADER + "dataflow,ILO:DF(1.0),A,MA,F,T,2020,1,," + '"' + "x" * 200_000 + '"\n', "line 2",
-         "malformed CSV"),
+        (
+            HEADER + 'dataflow,ILO:DF(1.0),A,MA,F,T,2020,1,,"unclosed\nmore\n',
+            "line 2",
+            "malformed CSV",
+        ),
+        (
+            HEADER + "dataflow,ILO:DF(1.0),A,MA,F,T,2020,1,," + '"' + "x" * 200_000 + '"\n',
+            "line 2",
+            "malformed CSV",
+        ),
         ("", "line 1", "empty message"),
         ("FREQ,REF_AREA\nA,MA\n", "line 1", "DATAFLOW"),
     ],
@@ -376,10 +617,14 @@ def test_declared_format_must_match() -> None:
     ("text", "hint"),
     [
         (HEADER, None),
-        (HEADER + "\n\ndataprovision,ILO:MA_HCP.DF_UNE(1.2): Agreement,A,MA,F,T,2020,1,,\n",
-         StructureRefHint("provisionagreement", "ILO", "MA_HCP.DF_UNE", "1.2")),
-        (HEADER + "datastructure: Data structure,ILO:DSD_UNE,A,MA,F,T,2020,1,,\n",
-         StructureRefHint("datastructure", "ILO", "DSD_UNE", None)),
+        (
+            HEADER + "\n\ndataprovision,ILO:MA_HCP.DF_UNE(1.2): Agreement,A,MA,F,T,2020,1,,\n",
+            StructureRefHint("provisionagreement", "ILO", "MA_HCP.DF_UNE", "1.2"),
+        ),
+        (
+            HEADER + "datastructure: Data structure,ILO:DSD_UNE,A,MA,F,T,2020,1,,\n",
+            StructureRefHint("datastructure", "ILO", "DSD_UNE", None),
+        ),
     ],
 )
 def test_info(text: str, hint: StructureRefHint | None) -> None:
@@ -433,8 +678,14 @@ def test_memory_stays_flat(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 300_000
     assert peak < 30 * 2**20, f"peak {peak / 2**20:.1f} MiB"
-    assert last is not None and last.location == "line 300001" and last.key == ("A0999", "F", "Y15T64")
-    assert (last.period, last.value, last.attrs) == ("2014-12", "299999.5", {"OBS_STATUS": "A", "UNIT_MULT": "0"})
+    assert (
+        last is not None and last.location == "line 300001" and last.key == ("A0999", "F", "Y15T64")
+    )
+    assert (last.period, last.value, last.attrs) == (
+        "2014-12",
+        "299999.5",
+        {"OBS_STATUS": "A", "UNIT_MULT": "0"},
+    )
 
 
 @pytest.mark.slow

@@ -54,7 +54,9 @@ def read_file(path: Path, roles: ComponentRoles) -> list[DataRecord]:
         return list(iter_ml_records(f, roles, fmt))
 
 
-def read_bytes(body: str | bytes, fmt: str = SS21, roles: ComponentRoles = ROLES) -> list[DataRecord]:
+def read_bytes(
+    body: str | bytes, fmt: str = SS21, roles: ComponentRoles = ROLES
+) -> list[DataRecord]:
     data = body.encode() if isinstance(body, str) else body
     return list(iter_ml_records(io.BytesIO(data), roles, fmt))
 
@@ -125,28 +127,41 @@ class TestEcbMonthlyUsd:
         assert series.key == ("M", "USD", "EUR", "SP00", "A")
         assert series.location == "line 14 (series M.USD.EUR.SP00.A)"
         assert series.attrs == {
-            "DECIMALS": "4", "TIME_FORMAT": "P1M", "SOURCE_AGENCY": "4F0",
+            "DECIMALS": "4",
+            "TIME_FORMAT": "P1M",
+            "SOURCE_AGENCY": "4F0",
             "TITLE_COMPL": "ECB reference exchange rate, US dollar/Euro, 2:15 pm (C.E.T.)",
-            "COLLECTION": "A", "UNIT": "USD", "TITLE": "US dollar/Euro", "UNIT_MULT": "0",
+            "COLLECTION": "A",
+            "UNIT": "USD",
+            "TITLE": "US dollar/Euro",
+            "UNIT_MULT": "0",
         }
 
     def test_observations(self, records: list[DataRecord]) -> None:
         obs = [r for r in records if r.kind == "obs"]
         first, last = obs[0], obs[-1]
         assert (first.key, first.period, first.value) == (
-            ("M", "USD", "EUR", "SP00", "A"), "1999-01", "1.16078",
+            ("M", "USD", "EUR", "SP00", "A"),
+            "1999-01",
+            "1.16078",
         )
         assert first.attrs == {"OBS_STATUS": "A"} and first.unknown == {}
         assert first.location == "line 32 (series M.USD.EUR.SP00.A, 1999-01)"
         assert (last.period, last.value, last.location) == (
-            "2019-12", "1.111345", "line 1789 (series M.USD.EUR.SP00.A, 2019-12)",
+            "2019-12",
+            "1.111345",
+            "line 1789 (series M.USD.EUR.SP00.A, 2019-12)",
         )
-        assert [o.period for o in obs] == [f"{y}-{m:02d}" for y in range(1999, 2020) for m in range(1, 13)]
+        assert [o.period for o in obs] == [
+            f"{y}-{m:02d}" for y in range(1999, 2020) for m in range(1, 13)
+        ]
         assert all(not r.unknown for r in records)
 
     def test_unknown_components(self) -> None:
-        roles = ComponentRoles(dimensions=("FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX"),
-                               attributes=frozenset({"TITLE"}))
+        roles = ComponentRoles(
+            dimensions=("FREQ", "CURRENCY", "CURRENCY_DENOM", "EXR_TYPE", "EXR_SUFFIX"),
+            attributes=frozenset({"TITLE"}),
+        )
         records = read_file(self.path, roles)
         assert records[1].attrs == {"TITLE": "US dollar/Euro"}
         assert records[1].unknown["DECIMALS"] == "4"
@@ -156,9 +171,36 @@ class TestEcbMonthlyUsd:
 # --------------------------------------------------------------------------- ECB EXR sample matrix
 
 MATRIX = {
-    "ng": ["ng-flat", "ng-flat-ss", "ng-ts", "ng-ts-ss", "ng-ts-gf", "ng-ts-gf-ss", "ng-xs", "ng-xs-ss"],
-    "rg": ["rg-flat", "rg-flat-ss", "rg-ts", "rg-ts-ss", "rg-ts-gf", "rg-ts-gf-ss", "rg-xs", "rg-xs-ss"],
-    "sg": ["sg-flat", "sg-ts-gf-flat-ss", "sg-ts", "sg-ts-ss", "sg-ts-gf", "sg-ts-gf-ss", "sg-xs", "sg-xs-ss"],
+    "ng": [
+        "ng-flat",
+        "ng-flat-ss",
+        "ng-ts",
+        "ng-ts-ss",
+        "ng-ts-gf",
+        "ng-ts-gf-ss",
+        "ng-xs",
+        "ng-xs-ss",
+    ],
+    "rg": [
+        "rg-flat",
+        "rg-flat-ss",
+        "rg-ts",
+        "rg-ts-ss",
+        "rg-ts-gf",
+        "rg-ts-gf-ss",
+        "rg-xs",
+        "rg-xs-ss",
+    ],
+    "sg": [
+        "sg-flat",
+        "sg-ts-gf-flat-ss",
+        "sg-ts",
+        "sg-ts-ss",
+        "sg-ts-gf",
+        "sg-ts-gf-ss",
+        "sg-xs",
+        "sg-xs-ss",
+    ],
 }
 GROUPS = {"ng": 0, "rg": 5, "sg": 4}
 SAMPLES = [(dsd, name) for dsd, names in MATRIX.items() for name in names]
@@ -170,7 +212,9 @@ FAULTY = {"rg-xs", "sg-xs"}
 
 
 def sample(dsd: str, name: str) -> list[DataRecord]:
-    return read_file(ECB_EXR / f"{name}.xml", roles_from_structure(ECB_EXR / f"{dsd}-structure.xml"))
+    return read_file(
+        ECB_EXR / f"{name}.xml", roles_from_structure(ECB_EXR / f"{dsd}-structure.xml")
+    )
 
 
 @requires_specimens
@@ -178,15 +222,25 @@ def sample(dsd: str, name: str) -> list[DataRecord]:
 def test_sample_counts(dsd: str, name: str) -> None:
     records = sample(dsd, name)
     layout = "flat" if "flat" in name else "xs" if "xs" in name else "ts"
-    expected = {"dataset": 1, "obs": 12, "group": GROUPS[dsd], "series": {"flat": 0, "xs": 3, "ts": 4}[layout]}
+    expected = {
+        "dataset": 1,
+        "obs": 12,
+        "group": GROUPS[dsd],
+        "series": {"flat": 0, "xs": 3, "ts": 4}[layout],
+    }
     assert kinds(records) == {k: v for k, v in expected.items() if v}
     assert all(not r.unknown for r in records)
     assert all(r.action is Action.INFORMATION for r in records)
     with (ECB_EXR / f"{name}.xml").open("rb") as f:
         info = read_ml_info(f)
-    dsd_id = "ECB_EXR_CG" if name == "rg-ts-ss" else f"ECB_EXR_{dsd.upper()}"  # sic, in the specimen
+    dsd_id = (
+        "ECB_EXR_CG" if name == "rg-ts-ss" else f"ECB_EXR_{dsd.upper()}"
+    )  # sic, in the specimen
     assert info.structure == StructureRefHint("datastructure", "ECB", dsd_id, "1.0")
-    assert info.dimension_at_observation == {"flat": "AllDimensions", "xs": "CURRENCY", "ts": "TIME_PERIOD"}[layout]
+    assert (
+        info.dimension_at_observation
+        == {"flat": "AllDimensions", "xs": "CURRENCY", "ts": "TIME_PERIOD"}[layout]
+    )
     assert info.format == (SS21 if name.endswith("-ss") else GENERIC)
 
 
@@ -196,23 +250,34 @@ def test_generic_and_structure_specific_agree(dsd: str, generic_name: str, ss_na
     gen, ss = sample(dsd, generic_name), sample(dsd, ss_name)
 
     def groups(records: list[DataRecord]) -> list[tuple]:
-        return sorted((r.key, r.group_id, sorted(r.attrs.items())) for r in records if r.kind == "group")
+        return sorted(
+            (r.key, r.group_id, sorted(r.attrs.items())) for r in records if r.kind == "group"
+        )
 
     assert groups(gen) == groups(ss)
     if generic_name in FAULTY:
         only_gen, only_ss = obs_tuples(gen) - obs_tuples(ss), obs_tuples(ss) - obs_tuples(gen)
         assert {(k[1], p, v) for k, p, v, _a in only_gen} == {
-            ("CHF", "2010-09", "1.3809"), ("CHF", "2010-08", "1.3452"), ("GBP", "2010-08", "0.87637"),
-            ("JPY", "2010-08", "113.67"), ("USD", "2010-08", "1.3898"),
+            ("CHF", "2010-09", "1.3809"),
+            ("CHF", "2010-08", "1.3452"),
+            ("GBP", "2010-08", "0.87637"),
+            ("JPY", "2010-08", "113.67"),
+            ("USD", "2010-08", "1.3898"),
         }
         assert {(k[1], p) for k, p, _v, _a in only_ss} == {
-            ("CHF", "2010-09"), ("CHF", "2010-10"), ("GBP", "2010-10"), ("JPY", "2010-10"), ("USD", "2010-10"),
+            ("CHF", "2010-09"),
+            ("CHF", "2010-10"),
+            ("GBP", "2010-10"),
+            ("JPY", "2010-10"),
+            ("USD", "2010-10"),
         }
         return
     assert obs_tuples(gen) == obs_tuples(ss)
 
     def series(records: list[DataRecord]) -> list[tuple]:
-        return sorted((r.key, r.period, sorted(r.attrs.items())) for r in records if r.kind == "series")
+        return sorted(
+            (r.key, r.period, sorted(r.attrs.items())) for r in records if r.kind == "series"
+        )
 
     assert series(gen) == series(ss)
 
@@ -255,7 +320,9 @@ def test_groups() -> None:
     assert groups[1].group_id == "SiblingGroup"
     assert groups[1].key == ("", "CHF", "EUR", "SP00", "E")
     assert groups[1].attrs == {
-        "DECIMALS": "4", "UNIT_MEASURE": "CHF", "UNIT_MULT": "0",
+        "DECIMALS": "4",
+        "UNIT_MEASURE": "CHF",
+        "UNIT_MULT": "0",
         "TITLE": "ECB reference exchange rate, Swiss franc/Euro",
     }
     assert groups[1].location == "line 16 (group SiblingGroup)"
@@ -271,14 +338,18 @@ def test_agrees_with_sdmx1(name: str) -> None:
     message = sdmx.read_sdmx(ECB_EXR / f"{name}.xml", structure=dsd)
     theirs = {
         (frozenset((kv.id, kv.value) for kv in obs.key.values.values()), float(obs.value))
-        for ds in message.data for obs in ds.obs
+        for ds in message.data
+        for obs in ds.obs
     }
     assert sum(len(ds.obs) for ds in message.data) == len(theirs) == 12
     roles = roles_from_structure(ECB_EXR / "ng-structure.xml")
     ours = {
-        (frozenset([*zip(roles.dimensions, r.key, strict=True), ("TIME_PERIOD", r.period)]),
-         float(r.value or "nan"))
-        for r in sample("ng", name) if r.kind == "obs"
+        (
+            frozenset([*zip(roles.dimensions, r.key, strict=True), ("TIME_PERIOD", r.period)]),
+            float(r.value or "nan"),
+        )
+        for r in sample("ng", name)
+        if r.kind == "obs"
     }
     assert ours == theirs
 
@@ -307,7 +378,8 @@ def test_v3_exchange_rates() -> None:
     # and sdmx1 finds the same observations
     message = sdmx.read_sdmx(path, structure=read_structure(V3_XML / "ECB_EXR1.xml"))
     theirs = {
-        (tuple(kv.value for kv in o.key.values.values()), float(o.value)) for o in message.data[0].obs
+        (tuple(kv.value for kv in o.key.values.values()), float(o.value))
+        for o in message.data[0].obs
     }
     ours = {((*r.key, r.period), float(r.value or "nan")) for r in records if r.kind == "obs"}
     assert ours == theirs and len(ours) == 116
@@ -320,9 +392,14 @@ def test_v3_multi_valued_and_localised_attributes() -> None:
     series = records[1]
     assert series.attrs["SOURCE_AGENCY"] == "4F0;4D0;CZ2"
     assert series.attrs["SOURCE_PUB"] == "First publication source;Second publication source"
-    assert series.attrs["TITLE"] == "Some English Text;Additional English Text where lang defaults to en"
+    assert (
+        series.attrs["TITLE"]
+        == "Some English Text;Additional English Text where lang defaults to en"
+    )
     assert [(o.period, o.attrs["OBS_STATUS"]) for o in records[2:]] == [
-        ("2017", "A;F"), ("2018", "J;U;N"), ("2019", "A"),
+        ("2017", "A;F"),
+        ("2018", "J;U;N"),
+        ("2019", "A"),
     ]
 
 
@@ -345,9 +422,18 @@ def test_v3_crafted() -> None:
     assert (atts.group_id, atts.key, atts.attrs) == (None, ("", "MA", ""), {"NOTE": "Note"})
     assert atts.location == "line 4 (attributes)"
     assert records[2].attrs == {"TITLE": "a;b"}
-    assert (records[3].value, records[3].attrs, records[3].unknown) == ("1", {"OBS_STATUS": "A"}, {})
+    assert (records[3].value, records[3].attrs, records[3].unknown) == (
+        "1",
+        {"OBS_STATUS": "A"},
+        {},
+    )
     flat = records[4]
-    assert (flat.key, flat.period, flat.value, flat.location) == (("A", "MA", ""), "2021", "2", "line 8")
+    assert (flat.key, flat.period, flat.value, flat.location) == (
+        ("A", "MA", ""),
+        "2021",
+        "2",
+        "line 8",
+    )
 
 
 def test_v3_header_action_is_the_default() -> None:
@@ -364,16 +450,26 @@ def test_v3_header_action_is_the_default() -> None:
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        (None, Action.INFORMATION), ("Information", Action.INFORMATION), ("Append", Action.APPEND),
-        ("Replace", Action.REPLACE), ("Delete", Action.DELETE), ("Merge", Action.MERGE),
+        (None, Action.INFORMATION),
+        ("Information", Action.INFORMATION),
+        ("Append", Action.APPEND),
+        ("Replace", Action.REPLACE),
+        ("Delete", Action.DELETE),
+        ("Merge", Action.MERGE),
     ],
 )
 def test_dataset_actions(action: str | None, expected: Action) -> None:
     attr = f' ss:action="{action}"' if action else ""
-    records = read_bytes(ss21(f'<m:DataSet{attr}><Obs FREQ="A" REF_AREA="MA" SEX="F" TIME_PERIOD="2020"/></m:DataSet>'))
+    records = read_bytes(
+        ss21(
+            f'<m:DataSet{attr}><Obs FREQ="A" REF_AREA="MA" SEX="F" TIME_PERIOD="2020"/></m:DataSet>'
+        )
+    )
     assert [r.action for r in records] == [expected, expected]
     attr = f' action="{action}"' if action else ""
-    body = generic(f"<m:DataSet{attr}><g:Obs><g:ObsKey><g:Value id='FREQ' value='A'/></g:ObsKey></g:Obs></m:DataSet>")
+    body = generic(
+        f"<m:DataSet{attr}><g:Obs><g:ObsKey><g:Value id='FREQ' value='A'/></g:ObsKey></g:Obs></m:DataSet>"
+    )
     assert [r.action for r in read_bytes(body, GENERIC)] == [expected, expected]
 
 
@@ -445,8 +541,11 @@ def test_several_datasets() -> None:
     )
     records = read_bytes(body)
     assert [(r.kind, r.dataset, r.action) for r in records] == [
-        ("dataset", 0, Action.DELETE), ("series", 0, Action.DELETE),
-        ("dataset", 1, Action.APPEND), ("series", 1, Action.APPEND), ("obs", 1, Action.APPEND),
+        ("dataset", 0, Action.DELETE),
+        ("series", 0, Action.DELETE),
+        ("dataset", 1, Action.APPEND),
+        ("series", 1, Action.APPEND),
+        ("obs", 1, Action.APPEND),
     ]
 
 
@@ -473,7 +572,11 @@ def test_generic_time_series_uses_dimension_at_observation() -> None:
         header=header,
     )
     records = read_bytes(body, GENERIC)
-    assert (records[-1].key, records[-1].period, records[-1].value) == (("A", "MA", "F"), "2020", "5")
+    assert (records[-1].key, records[-1].period, records[-1].value) == (
+        ("A", "MA", "F"),
+        "2020",
+        "5",
+    )
     info = read_ml_info(io.BytesIO(body.encode()))
     assert info.structure == StructureRefHint("datastructure", "ILO", "DSD_X", "1.0")
     assert info.dimension_at_observation == "REF_AREA"
@@ -482,12 +585,18 @@ def test_generic_time_series_uses_dimension_at_observation() -> None:
 @pytest.mark.parametrize(
     ("ref", "hint"),
     [
-        ('<c:StructureUsage><Ref agencyID="ILO" id="DF_X" version="1.2"/></c:StructureUsage>',
-         StructureRefHint("dataflow", "ILO", "DF_X", "1.2")),
-        ('<c:ProvisionAgrement><Ref agencyID="ILO" id="PA_X" version="1.0"/></c:ProvisionAgrement>',
-         StructureRefHint("provisionagreement", "ILO", "PA_X", "1.0")),
-        ('<c:Structure><Ref agencyID="ILO" id="DSD_X"/></c:Structure>',
-         StructureRefHint("datastructure", "ILO", "DSD_X", None)),
+        (
+            '<c:StructureUsage><Ref agencyID="ILO" id="DF_X" version="1.2"/></c:StructureUsage>',
+            StructureRefHint("dataflow", "ILO", "DF_X", "1.2"),
+        ),
+        (
+            '<c:ProvisionAgrement><Ref agencyID="ILO" id="PA_X" version="1.0"/></c:ProvisionAgrement>',
+            StructureRefHint("provisionagreement", "ILO", "PA_X", "1.0"),
+        ),
+        (
+            '<c:Structure><Ref agencyID="ILO" id="DSD_X"/></c:Structure>',
+            StructureRefHint("datastructure", "ILO", "DSD_X", None),
+        ),
     ],
 )
 def test_header_structure_references_21(ref: str, hint: StructureRefHint) -> None:
@@ -504,23 +613,36 @@ def test_header_structure_references_21(ref: str, hint: StructureRefHint) -> Non
 @pytest.mark.parametrize(
     ("element", "urn", "hint"),
     [
-        ("StructureUsage", "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ILO:DF_X(1.0.0)",
-         StructureRefHint("dataflow", "ILO", "DF_X", "1.0.0")),
-        ("Structure", "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=ILO:DSD_X(2.0)",
-         StructureRefHint("datastructure", "ILO", "DSD_X", "2.0")),
-        ("ProvisionAgreement", "urn:sdmx:org.sdmx.infomodel.registry.ProvisionAgreement=ILO:PA(1.0)",
-         StructureRefHint("provisionagreement", "ILO", "PA", "1.0")),
+        (
+            "StructureUsage",
+            "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=ILO:DF_X(1.0.0)",
+            StructureRefHint("dataflow", "ILO", "DF_X", "1.0.0"),
+        ),
+        (
+            "Structure",
+            "urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=ILO:DSD_X(2.0)",
+            StructureRefHint("datastructure", "ILO", "DSD_X", "2.0"),
+        ),
+        (
+            "ProvisionAgreement",
+            "urn:sdmx:org.sdmx.infomodel.registry.ProvisionAgreement=ILO:PA(1.0)",
+            StructureRefHint("provisionagreement", "ILO", "PA", "1.0"),
+        ),
         ("StructureUsage", "not a urn", None),
     ],
 )
-def test_header_structure_references_30(element: str, urn: str, hint: StructureRefHint | None) -> None:
+def test_header_structure_references_30(
+    element: str, urn: str, hint: StructureRefHint | None
+) -> None:
     header = f"<m:Header><m:Structure structureID='S'><c:{element}>{urn}</c:{element}></m:Structure></m:Header>"
     info = read_ml_info(io.BytesIO(ss30("<m:DataSet/>", header).encode()))
     assert info.structure == hint and info.format == SS30
 
 
 def test_declared_format_must_match() -> None:
-    with pytest.raises(DataReadError, match="is sdmx-ml-2.1-structurespecific, not sdmx-ml-2.1-generic"):
+    with pytest.raises(
+        DataReadError, match="is sdmx-ml-2.1-structurespecific, not sdmx-ml-2.1-generic"
+    ):
         read_bytes(ss21("<m:DataSet/>"), GENERIC)
     with pytest.raises(ValueError, match="not an SDMX-ML data format"):
         iter_ml_records(io.BytesIO(b""), ROLES, "sdmx-csv-2.0")
@@ -535,22 +657,36 @@ EXTERNAL_ENTITY = (
 )
 BILLION_LAUGHS = (
     '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n'
-    + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">\n' for i in range(1, 10))
+    + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">\n'
+        for i in range(1, 10)
+    )
     + "]>\n"
-    + ss21("<m:DataSet><Obs FREQ=\"A\" NOTE=\"&lol9;\" TIME_PERIOD=\"2020\"/></m:DataSet>")
+    + ss21('<m:DataSet><Obs FREQ="A" NOTE="&lol9;" TIME_PERIOD="2020"/></m:DataSet>')
 )
-REMOTE_DTD = '<?xml version="1.0"?>\n<!DOCTYPE x SYSTEM "http://127.0.0.1:9/evil.dtd">\n' + ss21("<m:DataSet/>")
-LATE_DOCTYPE = "<!--" + "x" * 100_000 + "-->\n<!DOCTYPE x [<!ENTITY a 'b'>]>\n" + ss21("<m:DataSet/>")
+REMOTE_DTD = '<?xml version="1.0"?>\n<!DOCTYPE x SYSTEM "http://127.0.0.1:9/evil.dtd">\n' + ss21(
+    "<m:DataSet/>"
+)
+LATE_DOCTYPE = (
+    "<!--" + "x" * 100_000 + "-->\n<!DOCTYPE x [<!ENTITY a 'b'>]>\n" + ss21("<m:DataSet/>")
+)
 
 
 @pytest.mark.parametrize(
     ("body", "location"),
-    [(EXTERNAL_ENTITY, "line 2"), (BILLION_LAUGHS, "line 2"), (REMOTE_DTD, "line 2"), (LATE_DOCTYPE, "line 1")],
+    [
+        (EXTERNAL_ENTITY, "line 2"),
+        (BILLION_LAUGHS, "line 2"),
+        (REMOTE_DTD, "line 2"),
+        (LATE_DOCTYPE, "line 1"),
+    ],
     ids=["external-entity", "billion-laughs", "remote-dtd", "doctype-after-long-comment"],
 )
 def test_doctype_is_refused(body: str, location: str) -> None:
     for encoding in ("utf-8", "utf-16"):
-        data = body.replace('<?xml version="1.0"?>', f'<?xml version="1.0" encoding="{encoding}"?>').encode(encoding)
+        data = body.replace(
+            '<?xml version="1.0"?>', f'<?xml version="1.0" encoding="{encoding}"?>'
+        ).encode(encoding)
         with pytest.raises(DataReadError, match="DOCTYPE declarations are not allowed") as info:
             read_bytes(data)
         if encoding == "utf-8":
@@ -562,11 +698,22 @@ def test_doctype_is_refused(body: str, location: str) -> None:
 @pytest.mark.parametrize(
     ("body", "location", "message"),
     [
-        (ss21('<m:DataSet>\n<Obs FREQ="A"/>\n<Obs FREQ="B"').rsplit("\n", 2)[0], "line 5",
-         "malformed XML: (attributes construct error|Couldn't find end of Start Tag)"),
-        (ss21('<m:DataSet>\n<Obs FREQ="A"/>\n').rsplit("\n", 2)[0], "line 5", "Premature end of data"),
+        (
+            ss21('<m:DataSet>\n<Obs FREQ="A"/>\n<Obs FREQ="B"').rsplit("\n", 2)[0],
+            "line 5",
+            "malformed XML: (attributes construct error|Couldn't find end of Start Tag)",
+        ),
+        (
+            ss21('<m:DataSet>\n<Obs FREQ="A"/>\n').rsplit("\n", 2)[0],
+            "line 5",
+            "Premature end of data",
+        ),
         (ss21('<m:DataSet>\n<Obs FREQ="A"/>\n</m:Foo>'), "line 5", "mismatch"),
-        (ss21('<m:DataSet>\n<Obs FREQ="&undefined;"/>\n</m:DataSet>'), "line 4", "Entity 'undefined' not defined"),
+        (
+            ss21('<m:DataSet>\n<Obs FREQ="&undefined;"/>\n</m:DataSet>'),
+            "line 4",
+            "Entity 'undefined' not defined",
+        ),
         (ss21('<m:DataSet>\n<Obs FREQ="A" FREQ="B"/>\n</m:DataSet>'), "line 4", "redefined"),
         ("", "line 1", "empty document"),
         ("  \n", "line 1", "empty document"),
@@ -592,11 +739,17 @@ def test_records_before_the_error_are_delivered() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ((ECB_EXR / "ng-structure.xml").read_bytes(), "this is a structure message, not a data message"),
+        (
+            (ECB_EXR / "ng-structure.xml").read_bytes(),
+            "this is a structure message, not a data message",
+        ),
         ((V3_XML / "ECB_EXR1.xml").read_bytes(), "this is a structure message, not a data message"),
         (b"<html><body><p>Obs</p></body></html>", "root element html"),
         (b'<Obs xmlns="urn:x"/>', "root element Obs"),
-        (f'<m:Error xmlns:m="{MES21}"><m:ErrorMessage code="100"/></m:Error>'.encode(), "error message"),
+        (
+            f'<m:Error xmlns:m="{MES21}"><m:ErrorMessage code="100"/></m:Error>'.encode(),
+            "error message",
+        ),
     ],
 )
 def test_not_a_data_message(body: bytes, message: str) -> None:
@@ -673,7 +826,9 @@ def _rss() -> int:
     [(_write_ss, SS21, 1000, 4), (_write_generic, GENERIC, 400, 2)],
     ids=["ss-300k", "generic-120k"],
 )
-def test_memory_stays_flat(tmp_path: Path, writer: object, fmt: str, series: int, header_lines: int) -> None:
+def test_memory_stays_flat(
+    tmp_path: Path, writer: object, fmt: str, series: int, header_lines: int
+) -> None:
     """Python allocations (tracemalloc) and libxml2's tree (RSS) stay small over 300 obs x series."""
     path = tmp_path / "big.xml"
     writer(path, series, 300)  # type: ignore[operator]
@@ -698,8 +853,14 @@ def test_memory_stays_flat(tmp_path: Path, writer: object, fmt: str, series: int
     assert peak < 30 * 2**20, f"Python peak {peak / 2**20:.1f} MiB"
     if has_proc:
         # a full lxml tree of the 300k file takes 300-500 MB
-        assert rss_peak - rss_before < 60 * 2**20, f"RSS grew {(rss_peak - rss_before) / 2**20:.1f} MiB"
-    assert last is not None and last.key == ("M", f"A{series - 1:04d}", "F") and last.period == "2014-12"
+        assert rss_peak - rss_before < 60 * 2**20, (
+            f"RSS grew {(rss_peak - rss_before) / 2**20:.1f} MiB"
+        )
+    assert (
+        last is not None
+        and last.key == ("M", f"A{series - 1:04d}", "F")
+        and last.period == "2014-12"
+    )
     # beyond line 65535, where libxml2 stops counting for elements
     last_line = header_lines + (series - 1) * 302 + 1 + 300
     assert last.location == f"line {last_line} (series M.A{series - 1:04d}.F, 2014-12)"
@@ -711,13 +872,23 @@ def test_locations_are_exact_beyond_line_65535(tmp_path: Path) -> None:
     lines = [f'<m:GenericData xmlns:m="{MES21}" xmlns:g="{GEN21}">', "<m:DataSet>"]
     expected = []
     for s in range(40):
-        lines += ["<g:Series>", "<g:SeriesKey>", f'<g:Value id="FREQ" value="M"/><g:Value id="REF_AREA" value="S{s}"/>',
-                  "</g:SeriesKey>"]
+        lines += [
+            "<g:Series>",
+            "<g:SeriesKey>",
+            f'<g:Value id="FREQ" value="M"/><g:Value id="REF_AREA" value="S{s}"/>',
+            "</g:SeriesKey>",
+        ]
         for o in range(400):
             expected.append((f"S{s}", len(lines) + 1))
-            lines += ["<g:Obs>", f'<g:ObsDimension value="{2000 + o // 12}-{o % 12 + 1:02d}"/>',
-                      f'<g:ObsValue value="{o}"/>', "<g:Attributes>", '<g:Value id="OBS_STATUS" value="A"/>',
-                      "</g:Attributes>", "</g:Obs>"]
+            lines += [
+                "<g:Obs>",
+                f'<g:ObsDimension value="{2000 + o // 12}-{o % 12 + 1:02d}"/>',
+                f'<g:ObsValue value="{o}"/>',
+                "<g:Attributes>",
+                '<g:Value id="OBS_STATUS" value="A"/>',
+                "</g:Attributes>",
+                "</g:Obs>",
+            ]
         lines.append("</g:Series>")
     lines += ["</m:DataSet>", "</m:GenericData>"]
     path.write_text("\n".join(lines) + "\n")

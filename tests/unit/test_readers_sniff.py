@@ -51,9 +51,17 @@ def test_sdmx_media_types_decide(content_type: str, fmt: str) -> None:
 @pytest.mark.parametrize(
     "content_type",
     [
-        None, "", "application/xml", "text/xml; charset=utf-8", "text/csv", "application/csv",
-        "application/octet-stream", "text/plain", "multipart/form-data; boundary=x",
-        "application/vnd.sdmx.data+xml", "application/vnd.sdmx.data+csv",
+        None,
+        "",
+        "application/xml",
+        "text/xml; charset=utf-8",
+        "text/csv",
+        "application/csv",
+        "application/octet-stream",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "application/vnd.sdmx.data+xml",
+        "application/vnd.sdmx.data+csv",
     ],
 )
 def test_generic_media_types_look_at_the_bytes(content_type: str | None) -> None:
@@ -133,8 +141,14 @@ def test_structure_messages_are_refused(path: Path) -> None:
         (f'<GenericData xmlns="{MES21}"/>', GENERIC),
         (f"<message:StructureSpecificData xmlns:message='{MES21}'>", SS21),
         (f'<m:StructureSpecificData xmlns:x="urn:x" xmlns:m="{MES30}">', SS30),
-        (f'\ufeff<?xml version="1.0"?>\n<!-- a comment -->\n<m:GenericData xmlns:m="{MES21}">', GENERIC),
-        (f'  \n<?xml version="1.0"?><?pi x?><m:StructureSpecificTimeSeriesData xmlns:m="{MES21}">', SS21),
+        (
+            f'\ufeff<?xml version="1.0"?>\n<!-- a comment -->\n<m:GenericData xmlns:m="{MES21}">',
+            GENERIC,
+        ),
+        (
+            f'  \n<?xml version="1.0"?><?pi x?><m:StructureSpecificTimeSeriesData xmlns:m="{MES21}">',
+            SS21,
+        ),
         ("DATAFLOW,FREQ,REF_AREA\n", CSV1),
         ('"DATAFLOW";FREQ\r\n', CSV1),
         ("\ufeffDATAFLOW\tFREQ\n", CSV1),
@@ -180,8 +194,10 @@ def test_head_cut_inside_a_character() -> None:
         (f'<m:Error xmlns:m="{MES21}">'.encode(), "error message"),
         (f'<m:RegistryInterface xmlns:m="{MES21}">'.encode(), "registry"),
         (f'<m:GenericData xmlns:m="{MES30}">'.encode(), "unsupported SDMX-ML message"),
-        (b'<CompactData xmlns="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message">',
-         "SDMX-ML 1.0/2.0"),
+        (
+            b'<CompactData xmlns="http://www.SDMX.org/resources/SDMXML/schemas/v2_0/message">',
+            "SDMX-ML 1.0/2.0",
+        ),
         (b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>\n<x/>', "DOCTYPE"),
         (b"<!-- " + b"x" * 5000, "cannot find the root element"),
     ],
@@ -194,5 +210,7 @@ def test_refused_heads(body: bytes, message: str) -> None:
 
 def test_doctype_location() -> None:
     with pytest.raises(DataReadError, match="DOCTYPE declarations are not allowed") as info:
-        sniff_format(b'<?xml version="1.0"?>\n\n<!DOCTYPE x SYSTEM "http://example.com/x.dtd">\n<x/>')
+        sniff_format(
+            b'<?xml version="1.0"?>\n\n<!DOCTYPE x SYSTEM "http://example.com/x.dtd">\n<x/>'
+        )
     assert info.value.location == "line 3"

@@ -27,9 +27,11 @@ from tests.sdmx_validation import assert_valid_xml
 
 def _counts(services: Services) -> tuple[int, int, int]:
     with services.session_factory() as s:
-        return (s.scalar(select(func.count()).select_from(StructureArtefact)) or 0,
-                s.scalar(select(func.count()).select_from(StructureItem)) or 0,
-                s.scalar(select(func.count()).select_from(StructureReference)) or 0)
+        return (
+            s.scalar(select(func.count()).select_from(StructureArtefact)) or 0,
+            s.scalar(select(func.count()).select_from(StructureItem)) or 0,
+            s.scalar(select(func.count()).select_from(StructureReference)) or 0,
+        )
 
 
 def _all(services: Services) -> list:
@@ -45,34 +47,59 @@ def _v3_usage(path: Path) -> dict[str, str]:
     from lxml import etree
 
     root = etree.parse(str(path)).getroot()
-    names = {"mandatory": "mandatory", "optional": "conditional"}  # 3.0 usage -> 2.1 assignment status
+    names = {
+        "mandatory": "mandatory",
+        "optional": "conditional",
+    }  # 3.0 usage -> 2.1 assignment status
     return {a.get("id"): names[a.get("usage")] for a in root.iter("{*}Attribute") if a.get("usage")}
 
 
-def _sdmx1_view(msg: sdmx.message.StructureMessage, usage: dict[str, str] | None = None) -> dict[str, object]:
+def _sdmx1_view(
+    msg: sdmx.message.StructureMessage, usage: dict[str, str] | None = None
+) -> dict[str, object]:
     """A comparable summary of what sdmx1 sees in a structure message (3.0 names mapped to 2.1)."""
     usage = usage or {}
 
     def status(a: object) -> str:
         value = getattr(a, "usage_status", None)
         return value.name if value is not None else usage.get(getattr(a, "id", ""), "conditional")
+
     view: dict[str, object] = {}
     for attr in ("codelist", "concept_scheme", "category_scheme", "organisation_scheme"):
         for key, scheme in getattr(msg, attr).items():
             if scheme.is_external_reference:
                 continue
             view[f"{attr}:{scheme.maintainer.id}:{key}"] = sorted(
-                (i.id, tuple(sorted(i.name.localizations.items())),
-                 tuple(sorted(i.description.localizations.items())),
-                 len(i.annotations)) for i in scheme.items.values())
+                (
+                    i.id,
+                    tuple(sorted(i.name.localizations.items())),
+                    tuple(sorted(i.description.localizations.items())),
+                    len(i.annotations),
+                )
+                for i in scheme.items.values()
+            )
     for key, dsd in msg.structure.items():
         if dsd.is_external_reference:
             continue
         view[f"dsd:{key}"] = (
-            [(d.id, d.order, getattr(d.local_representation.enumerated, "id", None) if d.local_representation else None)
-             for d in dsd.dimensions],
-            [(a.id, status(a), RELATIONSHIP_21.get(type(a.related_to).__name__, type(a.related_to).__name__))
-             for a in dsd.attributes],
+            [
+                (
+                    d.id,
+                    d.order,
+                    getattr(d.local_representation.enumerated, "id", None)
+                    if d.local_representation
+                    else None,
+                )
+                for d in dsd.dimensions
+            ],
+            [
+                (
+                    a.id,
+                    status(a),
+                    RELATIONSHIP_21.get(type(a.related_to).__name__, type(a.related_to).__name__),
+                )
+                for a in dsd.attributes
+            ],
             sorted(dsd.group_dimensions),
         )
     for key, df in msg.dataflow.items():
@@ -88,7 +115,9 @@ LOAD_GROUPS = {
     "ECB_EXR/*-structure*": sorted((fixtures.SDMX / "ECB_EXR").glob("*-structure*.xml")),
     # the 3.0 DSD references ECB codelists that no 3.0 sample defines: the 2.1 ECB file has them
     "v3 DSD": [fixtures.ECB_FULL, fixtures.V3 / "xml" / "ECB_EXR1.xml"],
-    "v3 others": [fixtures.V3 / "xml" / n for n in ("codelist.xml", "conceptscheme.xml", "dataflow.xml")],
+    "v3 others": [
+        fixtures.V3 / "xml" / n for n in ("codelist.xml", "conceptscheme.xml", "dataflow.xml")
+    ],
 }
 
 
@@ -99,12 +128,18 @@ def test_required_files_load_without_loss(services: Services, group: str) -> Non
     assert not report.submission.refused, [(o.ref, o.message) for o in report.submission.refused]
     assert all(f.error is None and not f.refused for f in report.files)
     stored = _all(services)
-    body = write_structures([StructureEntry(a) for a in stored], RenderContext(public_url="http://t"))
+    body = write_structures(
+        [StructureEntry(a) for a in stored], RenderContext(public_url="http://t")
+    )
     assert_valid_xml(body)
     served = _sdmx1_view(sdmx.read_sdmx(io.BytesIO(body), format="XML"))
     expected: dict[str, object] = {}
     for path in paths:  # later files replace earlier versions of the same (non-final) artefact
-        usage = _v3_usage(path) if path.parent.name == "xml" and path.parent.parent.name == "v3" else None
+        usage = (
+            _v3_usage(path)
+            if path.parent.name == "xml" and path.parent.parent.name == "v3"
+            else None
+        )
         expected.update(_sdmx1_view(sdmx.read_sdmx(path), usage))
     for key, value in expected.items():
         assert served[key] == value, key
@@ -133,27 +168,47 @@ def test_unresolvable_categorisation_target_becomes_a_stub(services: Services) -
     cat = next(o for o in report.submission.outcomes if o.ref.type is ArtefactType.CATEGORISATION)
     assert cat.status == "created" and any("external-reference stub" in w for w in cat.warnings)
     with services.session_factory() as s:
-        row = repo.get_row(s, MaintainableRef(type=ArtefactType.CATEGORY_SCHEME, agency="ECB", id="MOBILE_NAVI", version="1.0"))
+        row = repo.get_row(
+            s,
+            MaintainableRef(
+                type=ArtefactType.CATEGORY_SCHEME, agency="ECB", id="MOBILE_NAVI", version="1.0"
+            ),
+        )
         assert row is not None and row.is_external_reference
 
 
 def test_dsd_with_missing_codelists_is_refused_and_nothing_of_it_stored(services: Services) -> None:
     result = read_structure_file(fixtures.ECB_FULL)
-    dsd_only = [a for a in result.artefacts if a.type in (ArtefactType.DATA_STRUCTURE, ArtefactType.DATAFLOW)]
+    dsd_only = [
+        a
+        for a in result.artefacts
+        if a.type in (ArtefactType.DATA_STRUCTURE, ArtefactType.DATAFLOW)
+    ]
     report = services.structure_store.submit(dsd_only)
     refused = {str(o.ref): o.message for o in report.refused}
     assert "DataStructure=ECB:ECB_EXR1(1.0)" in refused
     assert "neither in the message nor stored" in refused["DataStructure=ECB:ECB_EXR1(1.0)"]
     with services.session_factory() as s:
-        assert s.scalar(select(func.count()).select_from(StructureArtefact).where(
-            StructureArtefact.type == "datastructure")) == 0
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(StructureArtefact)
+                .where(StructureArtefact.type == "datastructure")
+            )
+            == 0
+        )
 
 
-@pytest.mark.parametrize("data", [
-    b"not xml at all", b"<?xml version='1.0'?><broken", b"STRUCTURE,STRUCTURE_ID\n",
-    fixtures.ECB_DATA.read_bytes(),  # a data message, not a structure message
-    b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"not xml at all",
+        b"<?xml version='1.0'?><broken",
+        b"STRUCTURE,STRUCTURE_ID\n",
+        fixtures.ECB_DATA.read_bytes(),  # a data message, not a structure message
+        b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>",
+    ],
+)
 def test_non_structure_or_malformed_input_is_refused_whole(services: Services, data: bytes) -> None:
     with pytest.raises(NotAStructureMessage):
         read_structure_bytes(data, "upload")
@@ -196,14 +251,18 @@ def test_removing_a_referenced_item_is_refused(services: Services) -> None:
     cs = next(a for a in result.artefacts if a.type is ArtefactType.CONCEPT_SCHEME)
     fewer = cs.model_copy(update={"items": [i for i in cs.items if i.id != "FREQ"]})
     outcome = services.structure_store.submit([fewer]).outcomes[0]
-    assert outcome.status == "refused" and "FREQ" in outcome.message and "ECB_EXR1" in outcome.message
+    assert (
+        outcome.status == "refused" and "FREQ" in outcome.message and "ECB_EXR1" in outcome.message
+    )
 
 
 def test_organisation_schemes_merge_item_by_item(services: Services) -> None:
     load_structure_files([fixtures.ECB_FULL], services.structure_store)
     result = read_structure_file(fixtures.ECB_FULL)
     agencies = next(a for a in result.artefacts if a.type is ArtefactType.AGENCY_SCHEME)
-    one_new = agencies.model_copy(update={"items": [Item(id="MA_LMIS", names={"en": "Morocco LMIS"})]})
+    one_new = agencies.model_copy(
+        update={"items": [Item(id="MA_LMIS", names={"en": "Morocco LMIS"})]}
+    )
     outcome = services.structure_store.submit([one_new]).outcomes[0]
     assert outcome.status == "merged"
     with services.session_factory() as s:
@@ -226,12 +285,14 @@ def test_structure_change_bumps_cache_state(services: Services) -> None:
 
 def _with_pa_constraint() -> bytes:
     """The ECB EXR structures plus an Allowed constraint attached to a provision agreement."""
-    constraint = (b'<str:Constraints><str:ContentConstraint id="C_PA" agencyID="ECB" version="1.0" type="Allowed">'
-                  b'<com:Name xml:lang="en">PA limits</com:Name><str:ConstraintAttachment><str:ProvisionAgreement>'
-                  b'<Ref id="EXR_ECB" version="1.0" agencyID="ECB" class="ProvisionAgreement" package="registry"/>'
-                  b'</str:ProvisionAgreement></str:ConstraintAttachment><str:CubeRegion include="true">'
-                  b'<com:KeyValue id="CURRENCY"><com:Value>USD</com:Value></com:KeyValue></str:CubeRegion>'
-                  b'</str:ContentConstraint></str:Constraints>')
+    constraint = (
+        b'<str:Constraints><str:ContentConstraint id="C_PA" agencyID="ECB" version="1.0" type="Allowed">'
+        b'<com:Name xml:lang="en">PA limits</com:Name><str:ConstraintAttachment><str:ProvisionAgreement>'
+        b'<Ref id="EXR_ECB" version="1.0" agencyID="ECB" class="ProvisionAgreement" package="registry"/>'
+        b'</str:ProvisionAgreement></str:ConstraintAttachment><str:CubeRegion include="true">'
+        b'<com:KeyValue id="CURRENCY"><com:Value>USD</com:Value></com:KeyValue></str:CubeRegion>'
+        b"</str:ContentConstraint></str:Constraints>"
+    )
     data = fixtures.ECB_FULL.read_bytes()
     end = data.rindex(b"</mes:Structures>")
     return data[:end] + constraint + data[end:]
@@ -243,14 +304,19 @@ def test_a_constraint_sdmx1_cannot_read_whole_is_refused_by_the_loader(tmp_path:
     path.write_bytes(_with_pa_constraint())
     result = read_structure_file(path)
     refused = dict(result.refused)
-    assert "ContentConstraint ECB:C_PA(1.0)" in refused and "allow more" in refused["ContentConstraint ECB:C_PA(1.0)"]
+    assert (
+        "ContentConstraint ECB:C_PA(1.0)" in refused
+        and "allow more" in refused["ContentConstraint ECB:C_PA(1.0)"]
+    )
     assert not any(a.id == "C_PA" for a in result.artefacts)
     assert any(a.id == "EXR" for a in result.artefacts)  # the rest of the file is read
 
 
 def test_a_doctype_after_a_long_comment_is_refused_by_the_loader(tmp_path: Path) -> None:
     path = tmp_path / "late-doctype.xml"
-    path.write_bytes(b"<?xml version='1.0'?><!--" + b"x" * 10_000 + b"-->"
-                     b"<!DOCTYPE s [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><s>&e;</s>")
+    path.write_bytes(
+        b"<?xml version='1.0'?><!--" + b"x" * 10_000 + b"-->"
+        b"<!DOCTYPE s [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><s>&e;</s>"
+    )
     with pytest.raises(NotAStructureMessage, match="DOCTYPE"):
         read_structure_file(path)

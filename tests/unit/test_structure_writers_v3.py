@@ -43,34 +43,86 @@ def _comp(id_: str, kind: str, **kw: object) -> Component:
 
 
 def _artefacts() -> list[Artefact]:
-    dsd = Artefact(type=ArtefactType.DATA_STRUCTURE, agency="T", id="DSD", names={"en": "D"}, details=DsdDetails(
-        dimensions=[_comp("A", "dimension", representation=Representation(enumeration=CL)),
-                    _comp("MEASURE", "measure", representation=Representation(enumeration=CS)),
-                    _comp("TIME_PERIOD", "time")],
-        groups=[Group(id="G", dimensions=["A"])],
-        attributes=[
-            _comp("AT_DS", "attribute", assignment_status="Mandatory",
-                  representation=Representation(text_format={"textType": "String", "maxLength": "10"})),
-            _comp("AT_G", "attribute", relationship=AttributeRelationship(kind="group", group="G")),
-            _comp("AT_AG", "attribute", relationship=AttributeRelationship(kind="dimensions", dimensions=["A"],
-                                                                           attachment_groups=["G"])),
-            _comp("AT_O", "attribute", relationship=AttributeRelationship(kind="primary_measure")),
-        ],
-        primary_measure=_comp("OBS_VALUE", "primary_measure",
-                              representation=Representation(text_format={"textType": "Double"}))))
-    flow = Artefact(type=ArtefactType.DATAFLOW, agency="T", id="DF", names={"en": "F"},
-                    details=DataflowDetails(structure=DSD))
-    regions = [CubeRegion(key_values=[KeyValue(id="A", values=["X"])]),
-               CubeRegion(key_values=[KeyValue(id="A", values=["Y"]),
-                                      KeyValue(id="TIME_PERIOD", time_range=TimeRange(start="2020", end="2024"))]),
-               CubeRegion(include=False, key_values=[KeyValue(id="A", values=["Z"])])]
-    allowed = Artefact(type=ArtefactType.CONTENT_CONSTRAINT, agency="T", id="CC", names={"en": "C"},
-                       details=ConstraintDetails(role="Allowed", attachments=[ConstraintAttachmentRef(ref=DF)],
-                                                 cube_regions=regions,
-                                                 data_key_sets=[DataKeySet(keys=[{"A": "X", "MEASURE": "M"}])]))
-    actual = Artefact(type=ArtefactType.CONTENT_CONSTRAINT, agency="T", id="AV", names={"en": "Av"},
-                      details=ConstraintDetails(role="Actual", attachments=[ConstraintAttachmentRef(ref=DF)],
-                                                cube_regions=regions[:2]))
+    dsd = Artefact(
+        type=ArtefactType.DATA_STRUCTURE,
+        agency="T",
+        id="DSD",
+        names={"en": "D"},
+        details=DsdDetails(
+            dimensions=[
+                _comp("A", "dimension", representation=Representation(enumeration=CL)),
+                _comp("MEASURE", "measure", representation=Representation(enumeration=CS)),
+                _comp("TIME_PERIOD", "time"),
+            ],
+            groups=[Group(id="G", dimensions=["A"])],
+            attributes=[
+                _comp(
+                    "AT_DS",
+                    "attribute",
+                    assignment_status="Mandatory",
+                    representation=Representation(
+                        text_format={"textType": "String", "maxLength": "10"}
+                    ),
+                ),
+                _comp(
+                    "AT_G", "attribute", relationship=AttributeRelationship(kind="group", group="G")
+                ),
+                _comp(
+                    "AT_AG",
+                    "attribute",
+                    relationship=AttributeRelationship(
+                        kind="dimensions", dimensions=["A"], attachment_groups=["G"]
+                    ),
+                ),
+                _comp(
+                    "AT_O", "attribute", relationship=AttributeRelationship(kind="primary_measure")
+                ),
+            ],
+            primary_measure=_comp(
+                "OBS_VALUE",
+                "primary_measure",
+                representation=Representation(text_format={"textType": "Double"}),
+            ),
+        ),
+    )
+    flow = Artefact(
+        type=ArtefactType.DATAFLOW,
+        agency="T",
+        id="DF",
+        names={"en": "F"},
+        details=DataflowDetails(structure=DSD),
+    )
+    regions = [
+        CubeRegion(key_values=[KeyValue(id="A", values=["X"])]),
+        CubeRegion(
+            key_values=[
+                KeyValue(id="A", values=["Y"]),
+                KeyValue(id="TIME_PERIOD", time_range=TimeRange(start="2020", end="2024")),
+            ]
+        ),
+        CubeRegion(include=False, key_values=[KeyValue(id="A", values=["Z"])]),
+    ]
+    allowed = Artefact(
+        type=ArtefactType.CONTENT_CONSTRAINT,
+        agency="T",
+        id="CC",
+        names={"en": "C"},
+        details=ConstraintDetails(
+            role="Allowed",
+            attachments=[ConstraintAttachmentRef(ref=DF)],
+            cube_regions=regions,
+            data_key_sets=[DataKeySet(keys=[{"A": "X", "MEASURE": "M"}])],
+        ),
+    )
+    actual = Artefact(
+        type=ArtefactType.CONTENT_CONSTRAINT,
+        agency="T",
+        id="AV",
+        names={"en": "Av"},
+        details=ConstraintDetails(
+            role="Actual", attachments=[ConstraintAttachmentRef(ref=DF)], cube_regions=regions[:2]
+        ),
+    )
     return [dsd, flow, allowed, actual]
 
 
@@ -87,8 +139,9 @@ def test_every_structure_format_writes_valid_messages(media: object) -> None:
 
 
 def test_sdmx_ml_30_specifics() -> None:
-    body = structure_writer(STRUCTURE_QUERY_V2[0])([StructureEntry(a) for a in _artefacts()],
-                                                   RenderContext(public_url="http://x"))
+    body = structure_writer(STRUCTURE_QUERY_V2[0])(
+        [StructureEntry(a) for a in _artefacts()], RenderContext(public_url="http://x")
+    )
     root = etree.fromstring(body)
     ns = {"s": "http://www.sdmx.org/resources/sdmxml/schemas/v3_0/structure"}
     dims = [d.get("id") for d in root.iterfind(".//s:DimensionList/s:Dimension", ns)]
@@ -96,21 +149,37 @@ def test_sdmx_ml_30_specifics() -> None:
     cc = root.find(".//s:DataConstraint[@id='CC']", ns)
     assert cc.get("role") == "Allowed"
     included = cc.find("s:CubeRegion[@include='true']", ns)
-    assert [v.text for v in included.iterfind("s:KeyValue[@id='A']/s:Value", ns)] == ["X", "Y"]  # merged
-    assert included.find("s:KeyValue[@id='TIME_PERIOD']/s:TimeRange/s:StartPeriod", ns).text == "2020"
+    assert [v.text for v in included.iterfind("s:KeyValue[@id='A']/s:Value", ns)] == [
+        "X",
+        "Y",
+    ]  # merged
+    assert (
+        included.find("s:KeyValue[@id='TIME_PERIOD']/s:TimeRange/s:StartPeriod", ns).text == "2020"
+    )
     assert cc.find("s:CubeRegion[@include='false']", ns) is not None
     usage = {a.get("id"): a.get("usage") for a in root.iterfind(".//s:Attribute", ns)}
     assert usage["AT_DS"] == "mandatory" and usage["AT_O"] == "optional"
-    assert root.find(".//s:Attribute[@id='AT_O']/s:AttributeRelationship/s:Observation", ns) is not None
-    assert root.find(".//s:Attribute[@id='AT_DS']/s:AttributeRelationship/s:Dataflow", ns) is not None
+    assert (
+        root.find(".//s:Attribute[@id='AT_O']/s:AttributeRelationship/s:Observation", ns)
+        is not None
+    )
+    assert (
+        root.find(".//s:Attribute[@id='AT_DS']/s:AttributeRelationship/s:Dataflow", ns) is not None
+    )
 
 
 def test_sdmx_ml_31_writes_actual_constraints_as_availability_constraints() -> None:
     media = next(m for m in STRUCTURE_QUERY_V2 if m.format_id == "structure-ml-3.1")
-    body = structure_writer(media)([StructureEntry(a) for a in _artefacts()], RenderContext(public_url="http://x"))
+    body = structure_writer(media)(
+        [StructureEntry(a) for a in _artefacts()], RenderContext(public_url="http://x")
+    )
     root = etree.fromstring(body)
     ns = {"s": "http://www.sdmx.org/resources/sdmxml/schemas/v3_1/structure"}
     (av,) = root.findall(".//s:AvailabilityConstraints/s:AvailabilityConstraint", ns)
     assert av.find("s:ConstraintAttachment/s:Dataflow", ns).text.endswith("Dataflow=T:DF(1.0)")
-    assert [c.get("id") for c in root.iterfind(".//s:DataConstraints/s:DataConstraint", ns)] == ["CC"]
-    assert root.find(".//s:DataConstraint", ns).get("role") is None  # 3.1 data constraints are all Allowed
+    assert [c.get("id") for c in root.iterfind(".//s:DataConstraints/s:DataConstraint", ns)] == [
+        "CC"
+    ]
+    assert (
+        root.find(".//s:DataConstraint", ns).get("role") is None
+    )  # 3.1 data constraints are all Allowed

@@ -31,41 +31,89 @@ from tests.json_schemas import json_errors
 from tests.ss_validation import ss_errors
 
 PREPARED = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
-DSD_REF = MaintainableRef(type=ArtefactType.DATA_STRUCTURE, agency="LMIS", id="DSD_T", version="1.0")
+DSD_REF = MaintainableRef(
+    type=ArtefactType.DATA_STRUCTURE, agency="LMIS", id="DSD_T", version="1.0"
+)
 
 
 def info() -> DsdInfo:
-    dims = [Component(id="FREQ", kind="dimension", position=1), Component(id="AREA", kind="dimension", position=2),
-            Component(id="TIME_PERIOD", kind="time", position=3)]
-    attrs = [Component(id="OBS_STATUS", kind="attribute",
-                       relationship=AttributeRelationship(kind="primary_measure")),
-             Component(id="UNIT", kind="attribute",
-                       relationship=AttributeRelationship(kind="dimensions", dimensions=["FREQ", "AREA"]))]
-    dsd = Artefact(type=ArtefactType.DATA_STRUCTURE, agency="LMIS", id="DSD_T", version="1.0",
-                   details=DsdDetails(dimensions=dims, attributes=attrs,
-                                      primary_measure=Component(id="OBS_VALUE", kind="primary_measure")))
-    flow = Artefact(type=ArtefactType.DATAFLOW, agency="LMIS", id="DF_T", version="1.0", names={"en": "Test flow"},
-                    details=DataflowDetails(structure=DSD_REF))
+    dims = [
+        Component(id="FREQ", kind="dimension", position=1),
+        Component(id="AREA", kind="dimension", position=2),
+        Component(id="TIME_PERIOD", kind="time", position=3),
+    ]
+    attrs = [
+        Component(
+            id="OBS_STATUS",
+            kind="attribute",
+            relationship=AttributeRelationship(kind="primary_measure"),
+        ),
+        Component(
+            id="UNIT",
+            kind="attribute",
+            relationship=AttributeRelationship(kind="dimensions", dimensions=["FREQ", "AREA"]),
+        ),
+    ]
+    dsd = Artefact(
+        type=ArtefactType.DATA_STRUCTURE,
+        agency="LMIS",
+        id="DSD_T",
+        version="1.0",
+        details=DsdDetails(
+            dimensions=dims,
+            attributes=attrs,
+            primary_measure=Component(id="OBS_VALUE", kind="primary_measure"),
+        ),
+    )
+    flow = Artefact(
+        type=ArtefactType.DATAFLOW,
+        agency="LMIS",
+        id="DF_T",
+        version="1.0",
+        names={"en": "Test flow"},
+        details=DataflowDetails(structure=DSD_REF),
+    )
     return DsdInfo(
-        dataflow=flow, dsd=dsd, dataflow_pk=1,
-        dimensions=[ComponentInfo(id="FREQ", codes=frozenset({"A", "M"})),
-                    ComponentInfo(id="AREA", codes=frozenset({"MAR", "TUN"}))],
-        time_dimension="TIME_PERIOD", primary_measure=ComponentInfo(id="OBS_VALUE"),
-        attributes={"OBS_STATUS": ComponentInfo(id="OBS_STATUS", codes=frozenset({"A", "E"}), level="obs"),
-                    "UNIT": ComponentInfo(id="UNIT", level="series")},
-        groups={}, constraints=[], freq_dimension="FREQ")
+        dataflow=flow,
+        dsd=dsd,
+        dataflow_pk=1,
+        dimensions=[
+            ComponentInfo(id="FREQ", codes=frozenset({"A", "M"})),
+            ComponentInfo(id="AREA", codes=frozenset({"MAR", "TUN"})),
+        ],
+        time_dimension="TIME_PERIOD",
+        primary_measure=ComponentInfo(id="OBS_VALUE"),
+        attributes={
+            "OBS_STATUS": ComponentInfo(id="OBS_STATUS", codes=frozenset({"A", "E"}), level="obs"),
+            "UNIT": ComponentInfo(id="UNIT", level="series"),
+        },
+        groups={},
+        constraints=[],
+        freq_dimension="FREQ",
+    )
 
 
-ROWS = [[(0, 1, "A.MAR", "2020", "1.5", "A"), (0, 1, "A.MAR", "2021", "1.75", "E"),
-         (0, 2, "A.TUN", "2020", "2", None)]]
+ROWS = [
+    [
+        (0, 1, "A.MAR", "2020", "1.5", "A"),
+        (0, 1, "A.MAR", "2021", "1.75", "E"),
+        (0, 2, "A.TUN", "2020", "2", None),
+    ]
+]
 # The database's cross-sectional order (other dimensions, time, then the observation dimension).
 CROSS_ROWS = [[ROWS[0][0], ROWS[0][2], ROWS[0][1]]]
 UNITS = {1: {"UNIT": "Persons & <more>"}, 2: {"UNIT": "Percent"}}
 
 
 def ctx(dim_at_obs: str = "TIME_PERIOD", **kw: object) -> DataContext:
-    return DataContext(info=info(), render=RenderContext(public_url="http://x", prepared=PREPARED, message_id="M1"),
-                       dim_at_obs=dim_at_obs, obs_attrs=["OBS_STATUS"], series_attr_lookup=lambda pks: UNITS, **kw)
+    return DataContext(
+        info=info(),
+        render=RenderContext(public_url="http://x", prepared=PREPARED, message_id="M1"),
+        dim_at_obs=dim_at_obs,
+        obs_attrs=["OBS_STATUS"],
+        series_attr_lookup=lambda pks: UNITS,
+        **kw,
+    )
 
 
 def body(chunks: object) -> bytes:
@@ -100,17 +148,24 @@ def test_ml30_golden_time_series() -> None:
         '<Series FREQ="A" AREA="MAR" UNIT="Persons &amp; &lt;more&gt;">'
         '<Obs TIME_PERIOD="2020" OBS_VALUE="1.5" OBS_STATUS="A"/><Obs TIME_PERIOD="2021" OBS_VALUE="1.75" OBS_STATUS="E"/>'
         '</Series><Series FREQ="A" AREA="TUN" UNIT="Percent"><Obs TIME_PERIOD="2020" OBS_VALUE="2"/></Series>'
-        "</mes:DataSet></mes:StructureSpecificData>")
+        "</mes:DataSet></mes:StructureSpecificData>"
+    )
 
 
 def test_ml30_history_and_deletions_validate() -> None:
-    rows = [[("2024-01-01T00:00:00|R", 1, "A.MAR", "2020", "1.5", "A"), ("2024-02-01T00:00:00|D", 1, "A.MAR", "2020",
-                                                                          None, None)]]
+    rows = [
+        [
+            ("2024-01-01T00:00:00|R", 1, "A.MAR", "2020", "1.5", "A"),
+            ("2024-02-01T00:00:00|D", 1, "A.MAR", "2020", None, None),
+        ]
+    ]
 
     def ds_info(key: object) -> DatasetInfo:
         stamp, _, kind = str(key).rpartition("|")
-        return DatasetInfo(action="Delete" if kind == "D" else "Replace",
-                           valid_from=datetime.fromisoformat(stamp).replace(tzinfo=UTC))
+        return DatasetInfo(
+            action="Delete" if kind == "D" else "Replace",
+            valid_from=datetime.fromisoformat(stamp).replace(tzinfo=UTC),
+        )
 
     out = body(write_data30(ctx(dataset_info=ds_info, history=True), iter(rows)))
     xsd = write_schema_3(info(), NS + "TIME_PERIOD", "TIME_PERIOD", "http://x/schemas", "3.0")
@@ -129,7 +184,11 @@ def test_json20_valid_and_decodes_to_the_rows(dim_at_obs: str) -> None:
     assert json_errors("application/vnd.sdmx.data+json;version=2.0.0", doc) == []
     assert doc["data"]["structures"][0]["measures"]["observation"][0]["id"] == "OBS_VALUE"
     got = {(k, p, v) for k, p, v, _ in parse_json20(out)}
-    assert got == {(("A", "MAR"), "2020", "1.5"), (("A", "MAR"), "2021", "1.75"), (("A", "TUN"), "2020", "2")}
+    assert got == {
+        (("A", "MAR"), "2020", "1.5"),
+        (("A", "MAR"), "2021", "1.75"),
+        (("A", "TUN"), "2020", "2"),
+    }
 
 
 def test_json20_series_only_keeps_value_lists_non_empty() -> None:
@@ -149,26 +208,49 @@ def test_json21_valid_and_decodes_to_the_rows(dim_at_obs: str) -> None:
     doc = json.loads(out)
     assert json_errors(JSON21, doc) == []
     assert list(doc) == ["$schema", "meta", "data"]
-    assert doc["$schema"] == "https://json.sdmx.org/2.1/sdmx-json-data-schema.json" and "schema" not in doc["meta"]
+    assert (
+        doc["$schema"] == "https://json.sdmx.org/2.1/sdmx-json-data-schema.json"
+        and "schema" not in doc["meta"]
+    )
     got = {(k, p, v) for k, p, v, _ in parse_json20(out)}
-    assert got == {(("A", "MAR"), "2020", "1.5"), (("A", "MAR"), "2021", "1.75"), (("A", "TUN"), "2020", "2")}
+    assert got == {
+        (("A", "MAR"), "2020", "1.5"),
+        (("A", "MAR"), "2021", "1.75"),
+        (("A", "TUN"), "2020", "2"),
+    }
 
 
 def test_json21_languages_history_and_series_only_validate() -> None:
     from sdmx_server.formats.common import Languages
 
-    rows = [[("2024-01-01T00:00:00|R", 1, "A.MAR", "2020", "1.5", "A"),
-             ("2024-02-01T00:00:00|D", 1, "A.MAR", "2020", None, None)]]
+    rows = [
+        [
+            ("2024-01-01T00:00:00|R", 1, "A.MAR", "2020", "1.5", "A"),
+            ("2024-02-01T00:00:00|D", 1, "A.MAR", "2020", None, None),
+        ]
+    ]
 
     def ds_info(key: object) -> DatasetInfo:
         stamp, _, kind = str(key).rpartition("|")
-        return DatasetInfo(action="Delete" if kind == "D" else "Replace",
-                           valid_from=datetime.fromisoformat(stamp).replace(tzinfo=UTC))
+        return DatasetInfo(
+            action="Delete" if kind == "D" else "Replace",
+            valid_from=datetime.fromisoformat(stamp).replace(tzinfo=UTC),
+        )
 
-    c = DataContext(info=info(), dim_at_obs="TIME_PERIOD",
-                    render=RenderContext(public_url="http://x", prepared=PREPARED, message_id="M1",
-                                         languages=Languages(("fr-FR", "fr", "en"))),
-                    obs_attrs=["OBS_STATUS"], series_attr_lookup=lambda pks: UNITS, dataset_info=ds_info, history=True)
+    c = DataContext(
+        info=info(),
+        dim_at_obs="TIME_PERIOD",
+        render=RenderContext(
+            public_url="http://x",
+            prepared=PREPARED,
+            message_id="M1",
+            languages=Languages(("fr-FR", "fr", "en")),
+        ),
+        obs_attrs=["OBS_STATUS"],
+        series_attr_lookup=lambda pks: UNITS,
+        dataset_info=ds_info,
+        history=True,
+    )
     doc = json.loads(body(write_json21(c, iter(rows))))
     assert json_errors(JSON21, doc) == []
     assert [d["action"] for d in doc["data"]["dataSets"]] == ["Replace", "Delete"]
@@ -179,10 +261,12 @@ def test_json21_languages_history_and_series_only_validate() -> None:
 
 def test_csv20_golden() -> None:
     out = body(write_csv20(ctx(), iter(ROWS))).decode()
-    assert out == ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,AREA,TIME_PERIOD,OBS_VALUE,OBS_STATUS,UNIT\n"
-                   "dataflow,LMIS:DF_T(1.0),I,A,MAR,2020,1.5,A,Persons & <more>\n"
-                   "dataflow,LMIS:DF_T(1.0),I,A,MAR,2021,1.75,E,Persons & <more>\n"
-                   "dataflow,LMIS:DF_T(1.0),I,A,TUN,2020,2,,Percent\n")
+    assert out == (
+        "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,AREA,TIME_PERIOD,OBS_VALUE,OBS_STATUS,UNIT\n"
+        "dataflow,LMIS:DF_T(1.0),I,A,MAR,2020,1.5,A,Persons & <more>\n"
+        "dataflow,LMIS:DF_T(1.0),I,A,MAR,2021,1.75,E,Persons & <more>\n"
+        "dataflow,LMIS:DF_T(1.0),I,A,TUN,2020,2,,Percent\n"
+    )
 
 
 def test_every_offered_data_format_is_declared_with_a_writer() -> None:
@@ -196,19 +280,38 @@ def test_every_offered_data_format_is_declared_with_a_writer() -> None:
 
 def test_csv20_labels_name_golden() -> None:
     c = ctx(labels="name")
-    c.code_labels.update({"FREQ": {"A": "Annual"}, "AREA": {"MAR": "Morocco", "TUN": "Tunisia"},
-                          "OBS_STATUS": {"A": "Normal", "E": "Estimated"}})
-    c.component_names.update({"FREQ": "Frequency", "AREA": "Area", "TIME_PERIOD": "Time", "OBS_VALUE": "Value",
-                              "OBS_STATUS": "Status", "UNIT": "Unit"})
+    c.code_labels.update(
+        {
+            "FREQ": {"A": "Annual"},
+            "AREA": {"MAR": "Morocco", "TUN": "Tunisia"},
+            "OBS_STATUS": {"A": "Normal", "E": "Estimated"},
+        }
+    )
+    c.component_names.update(
+        {
+            "FREQ": "Frequency",
+            "AREA": "Area",
+            "TIME_PERIOD": "Time",
+            "OBS_VALUE": "Value",
+            "OBS_STATUS": "Status",
+            "UNIT": "Unit",
+        }
+    )
     out = body(write_csv20(c, iter(ROWS))).decode()
-    assert out == ("STRUCTURE,STRUCTURE_ID,STRUCTURE_NAME,ACTION,FREQ,Frequency,AREA,Area,TIME_PERIOD,Time,"
-                   "OBS_VALUE,Value,OBS_STATUS,Status,UNIT,Unit\n"
-                   "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,MAR,Morocco,2020,,1.5,,A,Normal,Persons & <more>,\n"
-                   "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,MAR,Morocco,2021,,1.75,,E,Estimated,Persons & <more>,\n"
-                   "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,TUN,Tunisia,2020,,2,,,,Percent,\n")
+    assert out == (
+        "STRUCTURE,STRUCTURE_ID,STRUCTURE_NAME,ACTION,FREQ,Frequency,AREA,Area,TIME_PERIOD,Time,"
+        "OBS_VALUE,Value,OBS_STATUS,Status,UNIT,Unit\n"
+        "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,MAR,Morocco,2020,,1.5,,A,Normal,Persons & <more>,\n"
+        "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,MAR,Morocco,2021,,1.75,,E,Estimated,Persons & <more>,\n"
+        "dataflow,LMIS:DF_T(1.0),Test flow,I,A,Annual,TUN,Tunisia,2020,,2,,,,Percent,\n"
+    )
 
 
 def test_csv20_series_key_leaves_out_the_observation_dimension() -> None:
     out = body(write_csv20(ctx("AREA", csv_keys="both"), iter(CROSS_ROWS))).decode().splitlines()
     assert out[0].startswith("STRUCTURE,STRUCTURE_ID,ACTION,SERIES_KEY,OBS_KEY,FREQ,AREA,")
-    assert [line.split(",")[3:5] for line in out[1:]] == [["A", "A.MAR.2020"], ["A", "A.TUN.2020"], ["A", "A.MAR.2021"]]
+    assert [line.split(",")[3:5] for line in out[1:]] == [
+        ["A", "A.MAR.2020"],
+        ["A", "A.TUN.2020"],
+        ["A", "A.MAR.2021"],
+    ]

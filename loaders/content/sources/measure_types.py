@@ -37,27 +37,52 @@ class Measure(NamedTuple):
 THOUSAND_PERSONS = Unit("NB", "PS", "3", "Milliers de personnes", "Thousands of persons")
 PERSONS = Unit("NB", "PS", "0", "Personnes", "Persons")
 PERCENT = Unit("RT", "PT", "0", "Pourcentage (%)", "Percentage (%)")
-MAD_MILLIONS = Unit("NB", "LC", "6", "Millions de dirhams (MAD), prix courants", "Millions of dirhams (MAD), current prices")
+MAD_MILLIONS = Unit(
+    "NB",
+    "LC",
+    "6",
+    "Millions de dirhams (MAD), prix courants",
+    "Millions of dirhams (MAD), current prices",
+)
 MAD = Unit("NB", "LC", "0", "Dirhams (MAD), prix courants", "Dirhams (MAD), current prices")
-CURRENCY = Unit("NB", "CR", "0", "Unités monétaires par mois, selon la dimension CUR (monnaie locale, USD, PPA)",
-                "Currency units per month, as given by the CUR dimension (local currency, USD, PPP)")
+CURRENCY = Unit(
+    "NB",
+    "CR",
+    "0",
+    "Unités monétaires par mois, selon la dimension CUR (monnaie locale, USD, PPA)",
+    "Currency units per month, as given by the CUR dimension (local currency, USD, PPP)",
+)
 HOURS = Unit("NB", "HR", "0", "Heures par semaine", "Hours per week")
 USD = Unit("NB", "US", "0", "Dollars des États-Unis (USD)", "US dollars (USD)")
 JOBS = Unit("NB", "JS", "0", "Postes (offres d'emploi)", "Jobs (vacancies)")
-EMPLOYERS = Unit("NB", "", "0", "Employeurs (entreprises affiliées)", "Employers (affiliated firms)")
+EMPLOYERS = Unit(
+    "NB", "", "0", "Employeurs (entreprises affiliées)", "Employers (affiliated firms)"
+)
 
 # Standards cited by several measures.
-ICLS13_FR = ("13e CIST (1982), résolution concernant les statistiques de la population active, telle "
-             "qu'appliquée par le HCP ; la norme actuelle de l'OIT est la 19e CIST (2013), résolution I.")
-ICLS13_EN = ("13th ICLS (1982), resolution concerning statistics of the economically active population, as "
-             "applied by HCP; the ILO's current standard is the 19th ICLS (2013), resolution I.")
-ICLS19_FR = ("19e CIST (2013), résolution I concernant les statistiques du travail, de l'emploi et de la "
-             "sous-utilisation de la main-d'œuvre.")
-ICLS19_EN = ("19th ICLS (2013), resolution I concerning statistics of work, employment and labour "
-             "underutilization.")
-MIG_FR = ("20e CIST (2018), directives concernant les statistiques des migrations internationales de main-d'œuvre ; "
-          "Nations Unies, Recommandations en matière de statistiques des migrations internationales (rév. 1).")
-MIG_EN = ("20th ICLS (2018), guidelines concerning statistics of international labour migration; United Nations, "
-          "Recommendations on Statistics of International Migration (Rev. 1).")
+ICLS13_FR = (
+    "13e CIST (1982), résolution concernant les statistiques de la population active, telle "
+    "qu'appliquée par le HCP ; la norme actuelle de l'OIT est la 19e CIST (2013), résolution I."
+)
+ICLS13_EN = (
+    "13th ICLS (1982), resolution concerning statistics of the economically active population, as "
+    "applied by HCP; the ILO's current standard is the 19th ICLS (2013), resolution I."
+)
+ICLS19_FR = (
+    "19e CIST (2013), résolution I concernant les statistiques du travail, de l'emploi et de la "
+    "sous-utilisation de la main-d'œuvre."
+)
+ICLS19_EN = (
+    "19th ICLS (2013), resolution I concerning statistics of work, employment and labour "
+    "underutilization."
+)
+MIG_FR = (
+    "20e CIST (2018), directives concernant les statistiques des migrations internationales de main-d'œuvre ; "
+    "Nations Unies, Recommandations en matière de statistiques des migrations internationales (rév. 1)."
+)
+MIG_EN = (
+    "20th ICLS (2018), guidelines concerning statistics of international labour migration; United Nations, "
+    "Recommendations on Statistics of International Migration (Rev. 1)."
+)
 ADMIN_FR = "Définition administrative nationale du producteur ; pas de norme internationale."
 ADMIN_EN = "The producer's national administrative definition; no international standard."

@@ -32,11 +32,20 @@ def require_admin(services: Services, request: Request) -> Principal:
 
 def token_rows(services: Services) -> list[dict[str, Any]]:
     """Every token, without secrets."""
-    return [{"id": row.pk, "prefix": row.prefix, "name": row.name, "role": row.role, "provider": provider,
-             "agency": row.agency, "created": row.created_at.isoformat(),
-             "expires": row.expires_at.isoformat() if row.expires_at else None,
-             "revoked": row.revoked_at.isoformat() if row.revoked_at else None}
-            for row, provider in services.auth.list_tokens()]
+    return [
+        {
+            "id": row.pk,
+            "prefix": row.prefix,
+            "name": row.name,
+            "role": row.role,
+            "provider": provider,
+            "agency": row.agency,
+            "created": row.created_at.isoformat(),
+            "expires": row.expires_at.isoformat() if row.expires_at else None,
+            "revoked": row.revoked_at.isoformat() if row.revoked_at else None,
+        }
+        for row, provider in services.auth.list_tokens()
+    ]
 
 
 def create_token(services: Services, principal: Principal, spec: dict[str, Any]) -> dict[str, Any]:
@@ -53,20 +62,43 @@ def create_token(services: Services, principal: Principal, spec: dict[str, Any])
         parts = str(text).split(",")
         if len(parts) != 3:
             raise BadRequestError(f"dataflow {text!r}: expected AGENCY,ID,VERSION")
-        flows.append(MaintainableRef(type=ArtefactType.DATAFLOW, agency=parts[0], id=parts[1], version=parts[2]))
-    token, row = services.auth.create_token(role, provider=spec.get("provider") or None,
-                                            agency=spec.get("agency") or None, name=spec.get("name") or None,
-                                            expires_at=expires, dataflows=tuple(flows))
-    services.audit.record(principal.label, "token.create", f"token {row.pk}", "created", 201,
-                          {"role": role, "name": row.name}, request_id_var.get())
+        flows.append(
+            MaintainableRef(
+                type=ArtefactType.DATAFLOW, agency=parts[0], id=parts[1], version=parts[2]
+            )
+        )
+    token, row = services.auth.create_token(
+        role,
+        provider=spec.get("provider") or None,
+        agency=spec.get("agency") or None,
+        name=spec.get("name") or None,
+        expires_at=expires,
+        dataflows=tuple(flows),
+    )
+    services.audit.record(
+        principal.label,
+        "token.create",
+        f"token {row.pk}",
+        "created",
+        201,
+        {"role": role, "name": row.name},
+        request_id_var.get(),
+    )
     return {"id": row.pk, "prefix": row.prefix, "name": row.name, "role": role, "token": token}
 
 
 def revoke_token(services: Services, principal: Principal, key: str) -> dict[str, Any]:
     """Revoke a token by number or prefix; audited."""
     row = services.auth.revoke(key)
-    services.audit.record(principal.label, "token.revoke", f"token {row.pk}", "revoked", 200, None,
-                          request_id_var.get())
+    services.audit.record(
+        principal.label,
+        "token.revoke",
+        f"token {row.pk}",
+        "revoked",
+        200,
+        None,
+        request_id_var.get(),
+    )
     return {"id": row.pk, "revoked": row.revoked_at.isoformat() if row.revoked_at else None}
 
 
@@ -88,7 +120,9 @@ async def post_token(request: Request, services: ServicesDep) -> Response:
         raise BadRequestError("The body must be a JSON object") from None
     if not isinstance(spec, dict):
         raise BadRequestError("The body must be a JSON object")
-    return JSONResponse(await run_in_threadpool(create_token, services, principal, spec), status_code=201)
+    return JSONResponse(
+        await run_in_threadpool(create_token, services, principal, spec), status_code=201
+    )
 
 
 @router.delete("/admin/tokens/{key}")

@@ -30,7 +30,9 @@ PARAMS = {"mode", "startPeriod", "endPeriod", "updatedAfter", "references"}
 
 
 @router.get("/rest/availableconstraint/{rest:path}")
-@router.head("/rest/availableconstraint/{rest:path}", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
+@router.head(
+    "/rest/availableconstraint/{rest:path}", include_in_schema=False
+)  # HEAD too, without a second OpenAPI operation
 def availableconstraint(rest: str, request: Request, services: ServicesDep) -> Response:
     """An Actual content constraint of the data present, with series and observation counts
     (annotations of type ``sdmx_metrics``). ``mode=exact|available``, periods, ``references``."""
@@ -42,24 +44,40 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
         raise BadRequestError("mode must be exact or available")
     segments = split_path(rest)
     if not segments or len(segments) > 4:
-        raise BadRequestError("Expected /availableconstraint/{flowRef}[/{key}[/{providerRef}[/{componentID}]]]")
+        raise BadRequestError(
+            "Expected /availableconstraint/{flowRef}[/{key}[/{providerRef}[/{componentID}]]]"
+        )
     component = segments[3] if len(segments) == 4 and segments[3] not in ("all", "*") else None
     if component is not None and not ID_RE.match(component):
         raise BadRequestError(f"'{component}' is not a valid component id")
     req = parse_data_v1("/".join(segments[:3]), params)
     media, _ = negotiate(request.headers.get("accept"), STRUCTURE_V1)
     settings = services.settings
-    languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
+    languages = Languages(
+        parse_accept_language(request.headers.get("accept-language")), settings.default_language
+    )
     admit(request, settings.db_pool_timeout)
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    answer = answer_availability(services.data_query, principal, req, mode, component, (references,), languages.tag,
-                                 lambda etag, modified, unchanged: is_not_modified(request, etag, modified, unchanged))
+    answer = answer_availability(
+        services.data_query,
+        principal,
+        req,
+        mode,
+        component,
+        (references,),
+        languages.tag,
+        lambda etag, modified, unchanged: is_not_modified(request, etag, modified, unchanged),
+    )
     if answer.entries is None:
         return not_modified_response(answer.etag, answer.last_modified, request)
-    body = structure_writer(media)(answer.entries,
-                                   RenderContext(public_url=public_base_url(request, settings), languages=languages))
+    body = structure_writer(media)(
+        answer.entries,
+        RenderContext(public_url=public_base_url(request, settings), languages=languages),
+    )
     gz = accepts_gzip(request)
     headers = validator_headers(answer.etag, answer.last_modified, gz=gz)
     if answer.private:
         headers["Cache-Control"] = "private"
-    return bytes_response(request, body, Rendered(body).gzipped() if gz else None, media.content_type, headers)
+    return bytes_response(
+        request, body, Rendered(body).gzipped() if gz else None, media.content_type, headers
+    )

@@ -34,17 +34,31 @@ def availability_v2(rest: str, request: Request, services: ServicesDep) -> Respo
     query = parse_availability_v2(rest, request.url.query, services.settings.source_alias)
     media, _ = negotiate(request.headers.get("accept"), AVAILABILITY_V2)
     settings = services.settings
-    languages = Languages(parse_accept_language(request.headers.get("accept-language")), settings.default_language)
+    languages = Languages(
+        parse_accept_language(request.headers.get("accept-language")), settings.default_language
+    )
     admit(request, settings.db_pool_timeout)
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    answer = answer_availability(services.data_query, principal, query.data, query.mode, query.component,
-                                 query.references, f"{media.format_id}|{languages.tag}",
-                                 lambda etag, modified, unchanged: is_not_modified(request, etag, modified, unchanged))
+    answer = answer_availability(
+        services.data_query,
+        principal,
+        query.data,
+        query.mode,
+        query.component,
+        query.references,
+        f"{media.format_id}|{languages.tag}",
+        lambda etag, modified, unchanged: is_not_modified(request, etag, modified, unchanged),
+    )
     if answer.entries is None:
         return not_modified_response(answer.etag, answer.last_modified, request)
-    body = structure_writer(media)(answer.entries, RenderContext(public_url=public_base_url(request, settings), languages=languages))
+    body = structure_writer(media)(
+        answer.entries,
+        RenderContext(public_url=public_base_url(request, settings), languages=languages),
+    )
     gz = accepts_gzip(request)
     headers = validator_headers(answer.etag, answer.last_modified, gz=gz)
     if answer.private:
         headers["Cache-Control"] = "private"
-    return bytes_response(request, body, Rendered(body).gzipped() if gz else None, media.content_type, headers)
+    return bytes_response(
+        request, body, Rendered(body).gzipped() if gz else None, media.content_type, headers
+    )

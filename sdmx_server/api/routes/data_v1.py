@@ -14,11 +14,15 @@ router = APIRouter(tags=["data (SDMX 2.1)"])
 
 
 @router.get("/rest/data/{rest:path}")
-@router.head("/rest/data/{rest:path}", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
+@router.head(
+    "/rest/data/{rest:path}", include_in_schema=False
+)  # HEAD too, without a second OpenAPI operation
 def data(rest: str, request: Request, services: ServicesDep) -> Response:
     """Data query. Parameters: startPeriod, endPeriod, updatedAfter, firstNObservations,
     lastNObservations, dimensionAtObservation, detail, includeHistory; extensions from SDMX
     REST 2.2: asOf, offset, limit (and the ``Range: values=a-b`` header)."""
     req = parse_data_v1(rest, request.query_params)
-    media, params = negotiate_request(request.headers.get("accept"), request.query_params.get("format"), DATA_V1)
+    media, params = negotiate_request(
+        request.headers.get("accept"), request.query_params.get("format"), DATA_V1
+    )
     return answer_data(request, services, req, media, params)

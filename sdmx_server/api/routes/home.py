@@ -15,7 +15,11 @@ router = APIRouter(tags=["operations"])
 TITLE = "SDMX server for labour-market statistics"
 LINKS = (
     ("api_v1", "/rest", "SDMX REST API v1 (SDMX 2.1): structures, data, availability, schemas"),
-    ("api_v2", "/rest/v2", "SDMX REST API v2 (SDMX 3.0): structure and data submission, submissions"),
+    (
+        "api_v2",
+        "/rest/v2",
+        "SDMX REST API v2 (SDMX 3.0): structure and data submission, submissions",
+    ),
     ("docs", "/docs", "API documentation (Swagger UI)"),
     ("redoc", "/redoc", "API documentation (ReDoc)"),
     ("openapi", "/openapi.json", "OpenAPI description"),
@@ -53,8 +57,10 @@ async def home(request: Request) -> Response:
     if wants_json(request.headers.get("accept")):
         return JSONResponse({"name": TITLE, "links": {key: base + path for key, path, _ in LINKS}})
     items = "\n".join(_item(base, key, path, text) for key, path, text in LINKS)
-    page = (f'<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{TITLE}</title></head>\n'
-            f"<body>\n  <h1>{TITLE}</h1>\n  <ul>\n{items}\n  </ul>\n</body>\n</html>\n")
+    page = (
+        f'<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>{TITLE}</title></head>\n'
+        f"<body>\n  <h1>{TITLE}</h1>\n  <ul>\n{items}\n  </ul>\n</body>\n</html>\n"
+    )
     return HTMLResponse(page)
 
 

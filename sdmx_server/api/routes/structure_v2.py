@@ -29,9 +29,12 @@ def _parse(rest: str, query_string: str, source_alias: str) -> StructureQuery:
     # A pure function of the request line, like v1's: repeated requests skip it.
     structure_type, _, tail = rest.strip("/").partition("/")
     if not structure_type:
-        raise BadRequestError("Missing structure type: /structure/{structureType}/{agencyID}/{resourceID}/{version}")
-    return parse_structure_v2(structure_type, tail, dict(parse_qsl(query_string, keep_blank_values=True)),
-                              source_alias)
+        raise BadRequestError(
+            "Missing structure type: /structure/{structureType}/{agencyID}/{resourceID}/{version}"
+        )
+    return parse_structure_v2(
+        structure_type, tail, dict(parse_qsl(query_string, keep_blank_values=True)), source_alias
+    )
 
 
 async def structure_v2(request: Request) -> Response:
@@ -51,8 +54,12 @@ async def structure_v2(request: Request) -> Response:
 async def not_served_v2(request: Request) -> Response:
     """Reference metadata and registrations: not served by this server yet."""
     family = request.url.path.removeprefix("/rest/v2/").split("/", 1)[0]
-    what = {"metadata": "Reference metadata queries", "registration": "Registration queries"}[family]
-    raise NotImplementedYetError(f"{what} (/rest/v2/{family}/...) are not implemented by this server yet")
+    what = {"metadata": "Reference metadata queries", "registration": "Registration queries"}[
+        family
+    ]
+    raise NotImplementedYetError(
+        f"{what} (/rest/v2/{family}/...) are not implemented by this server yet"
+    )
 
 
 # Plain Starlette routes (as v1): FastAPI's per-request validation would cost more than a 304.

@@ -47,31 +47,48 @@ def _answer(request: Request, services: Services, answer: WriteAnswer) -> Respon
     headers = {}
     if answer.status == 201 and len(answer.created) == 1:
         ref = answer.created[0]
-        headers["Location"] = f"{ctx.public_url}/rest/{ref.type.value}/{ref.agency}/{ref.id}/{ref.version}"
-    return Response(body, status_code=answer.status, media_type=REGISTRY_ML21.content_type, headers=headers)
+        headers["Location"] = (
+            f"{ctx.public_url}/rest/{ref.type.value}/{ref.agency}/{ref.id}/{ref.version}"
+        )
+    return Response(
+        body, status_code=answer.status, media_type=REGISTRY_ML21.content_type, headers=headers
+    )
 
 
-def _ref(services: Services, principal: Principal, action: str, target: str, structure_type: str, agency: str,
-         resource_id: str, version: str) -> MaintainableRef:
+def _ref(
+    services: Services,
+    principal: Principal,
+    action: str,
+    target: str,
+    structure_type: str,
+    agency: str,
+    resource_id: str,
+    version: str,
+) -> MaintainableRef:
     """The artefact a PUT or DELETE names (400 malformed, 501 a type not stored here), audited when refused."""
     try:
         type_ = parse_type(structure_type)
         if not AGENCY_RE.match(agency) or not ID_RE.match(resource_id):
             raise BadRequestError("Invalid agency or resource id")
         if not _EXACT_VERSION.match(version):
-            raise BadRequestError(f"'{version}' is not a version: writes name one artefact (no wildcards)")
+            raise BadRequestError(
+                f"'{version}' is not a version: writes name one artefact (no wildcards)"
+            )
     except SdmxError as exc:
         services.structure_write.refused(principal, action, target, exc, request_id_var.get())
         raise
     return MaintainableRef(type=type_, agency=agency, id=resource_id, version=version)
 
 
-async def _read(request: Request, services: Services, principal: Principal, action: str, target: str) -> bytes:
+async def _read(
+    request: Request, services: Services, principal: Principal, action: str, target: str
+) -> bytes:
     try:
         spool = await read_body(request, services.settings.max_body_bytes)
     except SdmxError as exc:
-        await run_in_threadpool(services.structure_write.refused, principal, action, target, exc,
-                                request_id_var.get())
+        await run_in_threadpool(
+            services.structure_write.refused, principal, action, target, exc, request_id_var.get()
+        )
         raise
     with spool:
         return spool.read()
@@ -81,11 +98,23 @@ async def _submit(request: Request, services: Services, path_type: ArtefactType 
     check_params(request.query_params, set())
     writes = services.structure_write
     target = f"structure/{path_type.info.v3_resource if path_type else '*'}"
-    principal = await run_in_threadpool(writes.authorize, request.headers.get("authorization"), "structure.submit",
-                                        target, None, request_id_var.get())
+    principal = await run_in_threadpool(
+        writes.authorize,
+        request.headers.get("authorization"),
+        "structure.submit",
+        target,
+        None,
+        request_id_var.get(),
+    )
     body = await _read(request, services, principal, "structure.submit", target)
-    answer = await run_in_threadpool(writes.submit, principal, body, request.headers.get("content-type"), path_type,
-                                     request_id_var.get())
+    answer = await run_in_threadpool(
+        writes.submit,
+        principal,
+        body,
+        request.headers.get("content-type"),
+        path_type,
+        request_id_var.get(),
+    )
     return _answer(request, services, answer)
 
 
@@ -102,36 +131,85 @@ async def submit_structures(request: Request, services: ServicesDep) -> Response
 
 
 @router.post("/rest/v2/structure/{structure_type}")
-async def submit_structures_of_type(structure_type: str, request: Request, services: ServicesDep) -> Response:
+async def submit_structures_of_type(
+    structure_type: str, request: Request, services: ServicesDep
+) -> Response:
     """As ``POST /rest/v2/structure``; every artefact must be of ``structure_type`` (422 otherwise)."""
     return await _submit(request, services, parse_type(structure_type))
 
 
 @router.put("/rest/v2/structure/{structure_type}/{agency}/{resource_id}/{version}")
-async def replace_structure(structure_type: str, agency: str, resource_id: str, version: str, request: Request,
-                            services: ServicesDep) -> Response:
+async def replace_structure(
+    structure_type: str,
+    agency: str,
+    resource_id: str,
+    version: str,
+    request: Request,
+    services: ServicesDep,
+) -> Response:
     """Replace one stored artefact; the body holds exactly that artefact (422 otherwise, 404 if not stored)."""
     check_params(request.query_params, set())
     writes = services.structure_write
     target = f"structure/{structure_type}/{agency}/{resource_id}/{version}"
-    principal = await run_in_threadpool(writes.authorize, request.headers.get("authorization"), "structure.replace",
-                                        target, agency, request_id_var.get())
-    ref = await run_in_threadpool(_ref, services, principal, "structure.replace", target, structure_type, agency,
-                                  resource_id, version)
+    principal = await run_in_threadpool(
+        writes.authorize,
+        request.headers.get("authorization"),
+        "structure.replace",
+        target,
+        agency,
+        request_id_var.get(),
+    )
+    ref = await run_in_threadpool(
+        _ref,
+        services,
+        principal,
+        "structure.replace",
+        target,
+        structure_type,
+        agency,
+        resource_id,
+        version,
+    )
     body = await _read(request, services, principal, "structure.replace", target)
-    answer = await run_in_threadpool(writes.replace, principal, ref, body, request.headers.get("content-type"),
-                                     request_id_var.get())
+    answer = await run_in_threadpool(
+        writes.replace,
+        principal,
+        ref,
+        body,
+        request.headers.get("content-type"),
+        request_id_var.get(),
+    )
     return _answer(request, services, answer)
 
 
 @router.delete("/rest/v2/structure/{structure_type}/{agency}/{resource_id}/{version}")
-def delete_structure(structure_type: str, agency: str, resource_id: str, version: str, request: Request,
-                     services: ServicesDep) -> Response:
+def delete_structure(
+    structure_type: str,
+    agency: str,
+    resource_id: str,
+    version: str,
+    request: Request,
+    services: ServicesDep,
+) -> Response:
     """Delete one artefact: 200, 404 unknown, 409 when final, referenced by another artefact or holding data."""
     check_params(request.query_params, set())
     writes = services.structure_write
     target = f"structure/{structure_type}/{agency}/{resource_id}/{version}"
-    principal = writes.authorize(request.headers.get("authorization"), "structure.delete", target, agency,
-                                 request_id_var.get())
-    ref = _ref(services, principal, "structure.delete", target, structure_type, agency, resource_id, version)
+    principal = writes.authorize(
+        request.headers.get("authorization"),
+        "structure.delete",
+        target,
+        agency,
+        request_id_var.get(),
+    )
+    ref = _ref(
+        services,
+        principal,
+        "structure.delete",
+        target,
+        structure_type,
+        agency,
+        resource_id,
+        version,
+    )
     return _answer(request, services, writes.delete(principal, ref, request_id_var.get()))

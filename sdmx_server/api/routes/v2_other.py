@@ -12,5 +12,7 @@ router = APIRouter(tags=["SDMX 3.0 (not yet)"])
 @router.api_route("/rest/v2/{rest:path}", methods=["GET", "HEAD"], include_in_schema=False)
 def v2_not_implemented(rest: str) -> None:
     """SDMX REST v2 queries (structure, data, availability, schema) are not implemented yet."""
-    raise NotImplementedYetError("SDMX REST v2 (SDMX 3.0) queries are not implemented by this server yet; "
-                                 "use the v1 paths under /rest")
+    raise NotImplementedYetError(
+        "SDMX REST v2 (SDMX 3.0) queries are not implemented by this server yet; "
+        "use the v1 paths under /rest"
+    )

@@ -17,32 +17,51 @@ from sdmx.tests.test_sources import DataSourceTest
 
 SOURCE = os.environ.get("SDMX_BATTERY_SOURCE", "TESTSRC")
 
-sdmx.add_source({
-    "id": SOURCE,
-    "name": "our SDMX server",
-    "url": os.environ["SDMX_SERVER_URL"] + "/rest",
-    "versions": ["2.1"],
-    "supports": {
-        "availableconstraint": True,
-        "structure-specific data": True,
-        "preview": True,
-        # implemented, but the test store holds none of these:
-        "actualconstraint": False, "dataconsumerscheme": False, "organisationunitscheme": False,
-        # not implemented (answered with 501):
-        "hierarchicalcodelist": False, "metadataflow": False, "metadatastructure": False, "process": False,
-        "reportingtaxonomy": False, "structureset": False, "metadata": False, "registration": False,
-        "attachementconstraint": False, "customtypescheme": False, "namepersonalisationscheme": False,
-        "rulesetscheme": False, "transformationscheme": False, "userdefinedoperatorscheme": False,
-        "vtlmappingscheme": False,
-        "schema": True,
+sdmx.add_source(
+    {
+        "id": SOURCE,
+        "name": "our SDMX server",
+        "url": os.environ["SDMX_SERVER_URL"] + "/rest",
+        "versions": ["2.1"],
+        "supports": {
+            "availableconstraint": True,
+            "structure-specific data": True,
+            "preview": True,
+            # implemented, but the test store holds none of these:
+            "actualconstraint": False,
+            "dataconsumerscheme": False,
+            "organisationunitscheme": False,
+            # not implemented (answered with 501):
+            "hierarchicalcodelist": False,
+            "metadataflow": False,
+            "metadatastructure": False,
+            "process": False,
+            "reportingtaxonomy": False,
+            "structureset": False,
+            "metadata": False,
+            "registration": False,
+            "attachementconstraint": False,
+            "customtypescheme": False,
+            "namepersonalisationscheme": False,
+            "rulesetscheme": False,
+            "transformationscheme": False,
+            "userdefinedoperatorscheme": False,
+            "vtlmappingscheme": False,
+            "schema": True,
+        },
     },
-}, override=True)
+    override=True,
+)
 
 
 class TestOurServer(DataSourceTest):
     source_id = SOURCE
     endpoint_args = {
-        "data": {"resource_id": "EXR", "key": "M.USD.EUR.SP00.A", "params": {"startPeriod": "2010", "endPeriod": "2012"}},
+        "data": {
+            "resource_id": "EXR",
+            "key": "M.USD.EUR.SP00.A",
+            "params": {"startPeriod": "2010", "endPeriod": "2012"},
+        },
         "availableconstraint": {"resource_id": "EXR", "key": "M.USD.EUR.SP00.A"},
         "codelist": {"resource_id": "CL_FREQ"},
         "dataflow": {"resource_id": "EXR"},

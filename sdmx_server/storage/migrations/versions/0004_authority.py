@@ -10,18 +10,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     # Existing rows get NULL: who wrote them is unknown, so they speak only for their own agency.
-    with op.batch_alter_table('structure_artefact', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('authority', sa.String(length=255), nullable=True))
+    with op.batch_alter_table("structure_artefact", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("authority", sa.String(length=255), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('structure_artefact', schema=None) as batch_op:
-        batch_op.drop_column('authority')
+    with op.batch_alter_table("structure_artefact", schema=None) as batch_op:
+        batch_op.drop_column("authority")
