@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from sdmx_server.api.data_response import answer_data
 from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.routes.push_v2 import base_url
-from sdmx_server.domain.errors import BadRequestError, SdmxError
+from sdmx_server.domain.errors import BadRequestError, ForbiddenError, SdmxError
 from sdmx_server.formats.common import Languages
 from sdmx_server.formats.registry import DATA_CSV10
 from sdmx_server.portal import chart, i18n
@@ -641,8 +641,6 @@ def admin(request: Request, services: ServicesDep) -> Response:
     if not session.signed_in:
         return RedirectResponse("/portal/signin?next=/portal/admin", status_code=303)
     if not session.principal.is_admin:
-        from sdmx_server.domain.errors import ForbiddenError
-
         return error_page(
             request, ForbiddenError(i18n.Translator(language(request))("admins_only")), session
         )
@@ -656,8 +654,12 @@ async def admin_tokens(request: Request, services: ServicesDep) -> Response:
 
     session = await run_in_threadpool(portal_session, request, services)
     t = i18n.Translator(language(request))
-    if not session.signed_in or not session.principal.is_admin:
+    if not session.signed_in:
         return RedirectResponse("/portal/signin?next=/portal/admin", status_code=303)
+    if (
+        not session.principal.is_admin
+    ):  # signed in, but not as an administrator: as GET /portal/admin
+        return error_page(request, ForbiddenError(t("admins_only")), session)
     form = await request.form()
     if not session.csrf_ok(str(form.get("csrf") or "")):
         return error_page(request, BadRequestError(t("csrf_failed")), session)
