@@ -77,3 +77,18 @@ def test_every_format_value_maps_to_an_offer() -> None:
         offers = STRUCTURE_V1 if value == "structure" else DATA_V1
         media, _ = negotiate_request(None, value, offers)
         assert FORMAT_PARAMETER[value].startswith(media.content_type)
+
+
+def test_format_on_availability(dhttp: httpx.Client) -> None:
+    """Availability answers are structure messages: ``format=structure`` from a browser, and a data
+    format is 406 there."""
+    r = dhttp.get(
+        "/rest/availableconstraint/ECB,EXR,1.0",
+        params={"format": "structure"},
+        headers={"Accept": BROWSER},
+    )
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/vnd.sdmx.structure+xml;version=2.1"
+    assert b"ContentConstraint" in r.content
+    refused = dhttp.get("/rest/availableconstraint/ECB,EXR,1.0", params={"format": "csvfile"})
+    assert refused.status_code == 406

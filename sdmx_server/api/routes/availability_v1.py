@@ -19,14 +19,14 @@ from sdmx_server.api.paths import ID_RE, check_params, split_path
 from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.errors import BadRequestError
 from sdmx_server.formats.common import Languages, RenderContext
-from sdmx_server.formats.media_types import negotiate, parse_accept_language
-from sdmx_server.formats.registry import STRUCTURE_V1, structure_writer
+from sdmx_server.formats.media_types import parse_accept_language
+from sdmx_server.formats.registry import STRUCTURE_V1, negotiate_request, structure_writer
 from sdmx_server.services.availability_answer import answer_availability
 from sdmx_server.services.structure_render import Rendered
 
 router = APIRouter(tags=["availability (SDMX 2.1)"])
 
-PARAMS = {"mode", "startPeriod", "endPeriod", "updatedAfter", "references"}
+PARAMS = {"mode", "startPeriod", "endPeriod", "updatedAfter", "references", "format"}
 
 
 @router.get("/rest/availableconstraint/{rest:path}")
@@ -38,6 +38,7 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
     (annotations of type ``sdmx_metrics``). ``mode=exact|available``, periods, ``references``."""
     params = dict(request.query_params)
     check_params(params, PARAMS)
+    format_value = params.pop("format", None)  # format=structure, as on structure queries
     mode = params.pop("mode", "exact")
     references = params.pop("references", "none")
     if mode not in ("exact", "available"):
@@ -51,7 +52,7 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
     if component is not None and not ID_RE.match(component):
         raise BadRequestError(f"'{component}' is not a valid component id")
     req = parse_data_v1("/".join(segments[:3]), params)
-    media, _ = negotiate(request.headers.get("accept"), STRUCTURE_V1)
+    media, _ = negotiate_request(request.headers.get("accept"), format_value, STRUCTURE_V1)
     settings = services.settings
     languages = Languages(
         parse_accept_language(request.headers.get("accept-language")), settings.default_language
