@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, ITEM_RE, VERSION_RE, check_params, split_path
 from sdmx_server.domain.errors import BadRequestError, NoResultsError
-from sdmx_server.domain.model import ArtefactType
+from sdmx_server.domain.model import SDMX3_TYPES_NOT_STORED, ArtefactType
 from sdmx_server.domain.versions import parse_v2
 from sdmx_server.services.structure_query import DETAILS, REFERENCES, StructureQuery
 
@@ -25,34 +25,7 @@ V2_TYPES: dict[str, tuple[ArtefactType, ...]] = {
 }
 """SDMX REST v2 structure types the server stores (``dataconstraint`` is our content constraint)."""
 
-V2_NOT_STORED = frozenset(
-    {
-        "metadatastructure",
-        "hierarchy",
-        "hierarchyassociation",
-        "valuelist",
-        "metadataflow",
-        "metadataconstraint",
-        "metadataproviderscheme",
-        "metadataprovisionagreement",
-        "structuremap",
-        "representationmap",
-        "conceptschememap",
-        "categoryschememap",
-        "organisationschememap",
-        "reportingtaxonomymap",
-        "process",
-        "reportingtaxonomy",
-        "transformationscheme",
-        "rulesetscheme",
-        "userdefinedoperatorscheme",
-        "customtypescheme",
-        "namepersonalisationscheme",
-        "vtlmappingscheme",
-        "geographiccodelist",
-        "geogridcodelist",
-    }
-)
+V2_NOT_STORED = SDMX3_TYPES_NOT_STORED
 """SDMX REST v2 structure types that exist but that this server does not store: as the path type a
 404 (no results: none is stored; pysdmx's ``get_codes`` falls back to a value-list query and must see
 "not found", ADR 0013), as a ``references`` type nothing added."""

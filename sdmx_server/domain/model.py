@@ -463,3 +463,38 @@ def item_urn_of(ref: ItemRef) -> str:
         f"urn:sdmx:org.sdmx.infomodel.{info.package}.{info.item_class}="
         f"{scheme.agency}:{scheme.id}({scheme.version}).{ref.item_id}"
     )
+
+
+# SDMX REST structure types (and names from SDMX 2.1) that exist but that this server does not store:
+# the one list the v2 structure queries (404, nothing added as a reference) and structure writes
+# (501) answer from.
+SDMX3_TYPES_NOT_STORED = frozenset(
+    {
+        "categoryschememap",
+        "conceptschememap",
+        "customtypescheme",
+        "geographiccodelist",
+        "geogridcodelist",
+        "hierarchicalcodelist",
+        "hierarchy",
+        "hierarchyassociation",
+        "metadataconstraint",
+        "metadataflow",
+        "metadataproviderscheme",
+        "metadataprovisionagreement",
+        "metadatastructure",
+        "namepersonalisationscheme",
+        "organisationschememap",
+        "process",
+        "reportingtaxonomy",
+        "reportingtaxonomymap",
+        "representationmap",
+        "rulesetscheme",
+        "structuremap",
+        "structureset",
+        "transformationscheme",
+        "userdefinedoperatorscheme",
+        "valuelist",
+        "vtlmappingscheme",
+    }
+)

@@ -35,6 +35,7 @@ from sdmx_server.domain.errors import (
 )
 from sdmx_server.domain.identifiers import ref_problems
 from sdmx_server.domain.model import (
+    SDMX3_TYPES_NOT_STORED,
     Artefact,
     ArtefactType,
     ConstraintDetails,
@@ -61,34 +62,7 @@ WRITE_TYPES: dict[str, ArtefactType] = {
     "contentconstraint": ArtefactType.CONTENT_CONSTRAINT,
 }
 # SDMX REST v2 structure types that exist but are not stored here: 501.
-NOT_STORED_TYPES = frozenset(
-    {
-        "hierarchy",
-        "hierarchyassociation",
-        "valuelist",
-        "metadatastructure",
-        "metadataflow",
-        "metadataconstraint",
-        "metadataproviderscheme",
-        "metadataprovisionagreement",
-        "structuremap",
-        "representationmap",
-        "conceptschememap",
-        "categoryschememap",
-        "organisationschememap",
-        "reportingtaxonomymap",
-        "process",
-        "reportingtaxonomy",
-        "transformationscheme",
-        "rulesetscheme",
-        "userdefinedoperatorscheme",
-        "customtypescheme",
-        "namepersonalisationscheme",
-        "vtlmappingscheme",
-        "hierarchicalcodelist",
-        "structureset",
-    }
-)
+NOT_STORED_TYPES = SDMX3_TYPES_NOT_STORED
 
 # Packages of constructs sdmx1 reads but the store does not model (for their URNs).
 _PACKAGES = {
