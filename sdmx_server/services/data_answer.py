@@ -13,7 +13,12 @@ from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, RangeNotSatisfiableError
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType
-from sdmx_server.formats.registry import data_format, data_writer, raw_data_writer
+from sdmx_server.formats.registry import (
+    data_format,
+    data_writer,
+    packed_writer,
+    raw_data_writer,
+)
 from sdmx_server.services.auth import Principal, require_preview, require_read
 from sdmx_server.services.data_query import DataQueryService, DataRequest
 
@@ -158,6 +163,7 @@ def answer_data(
             csv_by_database=raw_data_writer(media) is not None and options.csv_keys == "none",
             with_labels=options.labels in ("both", "name") or fmt.needs_labels,
             csv_keys=options.csv_keys,
+            packed=lambda ctx: packed_writer(media, ctx),
         )
     except BaseException:
         session.close()
@@ -176,6 +182,8 @@ def answer_data(
     raw_writer = raw_data_writer(media) if prepared.csv_chunks is not None else None
     if raw_writer is not None:
         body = raw_writer(prepared.context, prepared.raw_chunks())
+    elif prepared.packed_write is not None:
+        body = prepared.packed_write(prepared.batches())
     else:
         body = data_writer(media)(prepared.context, prepared.batches())
     return DataAnswer(
