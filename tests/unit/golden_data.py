@@ -92,6 +92,10 @@ CODE_LABELS = {
         "OBS_STATUS": {"A": "Normale", "E": "Estimée", "P": "Provisoire", "M": "Manquante"},
     },
 }
+CODE_LABELS["ar"] = {  # partial: codes and components without an Arabic name have none
+    "FREQ": {"A": "سنوي", "M": "شهري"},
+    "REF_AREA": {"MAR": "المغرب", "TUN": "تونس"},
+}
 COMPONENT_NAMES = {
     "en": {
         "FREQ": "Frequency",
@@ -119,6 +123,7 @@ COMPONENT_NAMES = {
         "OBS_STATUS": "Statut de l'observation",
         "OBS_COMMENT": "Commentaire",
     },
+    "ar": {"FREQ": "التواتر", "REF_AREA": "المنطقة", "OBS_VALUE": "القيمة"},
 }
 
 
@@ -131,8 +136,8 @@ def _attribute(id_: str, kind: str, **kw: Any) -> Component:
     )
 
 
-def info(measure_type: str | None = None) -> DsdInfo:
-    """The compiled dataflow (numeric measure unless ``measure_type`` says otherwise)."""
+def info(measure_type: str | None = None, measure_id: str = "OBS_VALUE") -> DsdInfo:
+    """The compiled dataflow (a numeric measure ``OBS_VALUE`` unless told otherwise)."""
     dsd_ref = MaintainableRef(
         type=ArtefactType.DATA_STRUCTURE, agency=AGENCY, id=DSD, version="1.0"
     )
@@ -159,7 +164,7 @@ def info(measure_type: str | None = None) -> DsdInfo:
         details=DsdDetails(
             dimensions=dimensions,
             attributes=attributes,
-            primary_measure=Component(id="OBS_VALUE", kind="primary_measure"),
+            primary_measure=Component(id=measure_id, kind="primary_measure"),
             groups=[Group(id="SIBLING", dimensions=["REF_AREA", "INDICATOR"])],
         ),
     )
@@ -171,10 +176,10 @@ def info(measure_type: str | None = None) -> DsdInfo:
         names={"en": "Employment & <labour>", "fr": "Emploi « travail »", "ar": "التشغيل"},
         details=DataflowDetails(structure=dsd_ref),
     )
-    measure = ComponentInfo(id="OBS_VALUE")
+    measure = ComponentInfo(id=measure_id)
     if measure_type is not None:
         measure = ComponentInfo(
-            id="OBS_VALUE", text_type=measure_type, facets={"textType": measure_type}
+            id=measure_id, text_type=measure_type, facets={"textType": measure_type}
         )
     return DsdInfo(
         dataflow=flow,
@@ -234,6 +239,8 @@ def context(
     dim_at_obs: str = "TIME_PERIOD",
     *,
     measure_type: str | None = None,
+    measure_id: str = "OBS_VALUE",
+    upper_attributes: bool = True,
     language: str | None = None,
     with_labels: bool = False,
     mode: str = "current",
@@ -242,19 +249,20 @@ def context(
     """A fresh context (writers may keep state in theirs); ``kw`` sets any other field.
 
     ``with_labels`` fills code and component names as ``services.data_labels.add_labels`` does (in
-    ``language``, English by default); ``mode`` (``current``, ``changes``, ``history``) chooses how data
-    set keys are read.
+    ``language``, English by default; names missing there are missing); ``mode`` (``current``,
+    ``changes``, ``history``) chooses how data set keys are read; ``upper_attributes=False`` leaves
+    out every data set and group attribute value.
     """
     languages = Languages((language,)) if language else Languages()
     ctx = DataContext(
-        info=info(measure_type),
+        info=info(measure_type, measure_id),
         render=RenderContext(
             public_url=PUBLIC_URL, languages=languages, prepared=PREPARED, message_id="IREFGOLDEN"
         ),
         dim_at_obs=dim_at_obs,
         obs_attrs=list(OBS_ATTRS),
-        dataset_attrs=dict(DATASET_ATTRS),
-        group_attrs={k: dict(v) for k, v in GROUP_ATTRS.items()},
+        dataset_attrs=dict(DATASET_ATTRS) if upper_attributes else {},
+        group_attrs={k: dict(v) for k, v in GROUP_ATTRS.items()} if upper_attributes else {},
         series_attr_lookup=_lookup,
         history=mode == "history",
         **kw,
