@@ -314,14 +314,23 @@ KNOWN_INVALID = {
 }
 
 
+def _known_bug(reason: str | None) -> list[pytest.MarkDecorator]:
+    """A strict xfail mark for a known bug (none without one)."""
+    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+
+
 def _schema_params() -> list[Any]:
     out = []
     for p in ALL_CASES:
         format_id, case = p.values
         reason = KNOWN_INVALID.get((format_id, case.name))  # type: ignore[union-attr]
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        out.append(pytest.param(format_id, case, id=p.id, marks=marks))
+        out.append(pytest.param(format_id, case, id=p.id, marks=_known_bug(reason)))
     return out
+
+
+def _every_format(bugs: dict[str, str]) -> list[Any]:
+    """One parameter per data format, marked where ``bugs`` names a known bug of its writer."""
+    return [pytest.param(f, marks=_known_bug(bugs.get(f)), id=f) for f in MEDIA]
 
 
 @pytest.mark.parametrize(("format_id", "case"), _schema_params())
@@ -385,16 +394,7 @@ AWKWARD_BUGS = {
 }
 
 
-def _awkward_params() -> list[Any]:
-    out = []
-    for format_id in MEDIA:
-        reason = AWKWARD_BUGS.get(format_id)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        out.append(pytest.param(format_id, marks=marks, id=format_id))
-    return out
-
-
-@pytest.mark.parametrize("format_id", _awkward_params())
+@pytest.mark.parametrize("format_id", _every_format(AWKWARD_BUGS))
 def test_an_uncoded_key_value_to_escape_comes_back_whole(format_id: str) -> None:
     key = f"A.MAR.{AWKWARD_KEY}"
     case = Case(
@@ -417,16 +417,7 @@ NON_ID_BUGS = dict.fromkeys(
 )
 
 
-def _non_id_params() -> list[Any]:
-    out = []
-    for format_id in MEDIA:
-        reason = NON_ID_BUGS.get(format_id)
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        out.append(pytest.param(format_id, marks=marks, id=format_id))
-    return out
-
-
-@pytest.mark.parametrize("format_id", _non_id_params())
+@pytest.mark.parametrize("format_id", _every_format(NON_ID_BUGS))
 def test_an_uncoded_key_value_that_is_not_an_id_validates(format_id: str) -> None:
     key = f"A.MAR.{NON_ID_KEY}"
     case = Case("non-id", lambda: [[(0, 9, key, "2020", "1.5", "A", None)]])
