@@ -92,8 +92,10 @@ class Csv10Writer:
                 prefix = prefix_cache.get(spk)
                 if prefix is None:
                     key = row[2].split(".")
-                    if both:
-                        key = [_cell(self._label(d, k)) for d, k in zip(dims, key, strict=True)]
+                    key = [
+                        _cell(self._label(d, k) if both else k)
+                        for d, k in zip(dims, key, strict=True)
+                    ]
                     prefix = flow + "," + ",".join(key) + ","
                     if len(prefix_cache) > 10_000:
                         prefix_cache.clear()

@@ -127,8 +127,8 @@ class StructureSpecificWriter:
                         open_series = spk
                         head = series_cache.get(spk)
                         if head is None:
-                            head = "<Series" + "".join(
-                                f' {d}="{k}"' for d, k in zip(dims, row[2].split("."), strict=True)
+                            head = "<Series" + _attrs(
+                                list(zip(dims, row[2].split("."), strict=True))
                             )
                             if len(series_cache) > 10_000:
                                 series_cache.clear()
@@ -156,7 +156,7 @@ class StructureSpecificWriter:
                         pairs += [(a, extra[a]) for a in self.series_presented if a in extra]
                     out.append(f"<Series{_attrs(pairs)}>")
                 if with_obs:
-                    out.append(f'<Obs {dims[x]}="{key[x]}"{obs}/>')
+                    out.append(f'<Obs {dims[x]}="{escape_attr(key[x])}"{obs}/>')
             yield "".join(out)
         if open_series is not None:
             yield "</Series>"
@@ -215,9 +215,7 @@ class StructureSpecificWriter:
                 out.append(self._open_dataset(0))
                 opened = True
             for _ds, spk, skey, obs in batch:
-                head = "<Series" + "".join(
-                    f' {d}="{k}"' for d, k in zip(dims, skey.split("."), strict=True)
-                )
+                head = "<Series" + _attrs(list(zip(dims, skey.split("."), strict=True)))
                 extra = sattrs.get(spk)
                 if extra:
                     head += _attrs([(a, extra[a]) for a in shown if a in extra])

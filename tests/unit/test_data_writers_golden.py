@@ -388,15 +388,7 @@ def test_csv_from_database_lines_is_the_csv_from_rows(format_id: str) -> None:
 AWKWARD_KEY = (
     'R&D "x", <y>'  # the store accepts any uncoded key value without '.' or control characters
 )
-AWKWARD_BUGS = {
-    "data-ss-2.1": "dimension values are written into XML attributes without escaping",
-    "data-ss-ts-2.1": "dimension values are written into XML attributes without escaping",
-    "data-ml-3.0": "dimension values are written into XML attributes without escaping",
-    "data-ml-3.1": "dimension values are written into XML attributes without escaping",
-    "data-csv-1.0": "dimension values are written into cells without CSV quoting",
-    "data-csv-2.0": "dimension values are written into cells without CSV quoting",
-    "data-csv-2.1": "dimension values are written into cells without CSV quoting",
-}
+AWKWARD_BUGS: dict[str, str] = {}  # every writer escapes and quotes dimension values
 
 
 @pytest.mark.parametrize("format_id", _every_format(AWKWARD_BUGS))
