@@ -68,7 +68,7 @@ class GenericWriter:
         ctx = self.ctx
         name = "GenericTimeSeriesData" if self.timeseries else "GenericData"
         yield root_open(name, {"gen": NS21["gen"]})
-        yield header(ctx)
+        yield header(ctx, agreements=not self.timeseries)
         dims = ctx.dim_ids
         n_obs_attrs = len(ctx.obs_attrs)
         x = ctx.obs_dim_index
@@ -165,7 +165,7 @@ class GenericWriter:
         ctx = self.ctx
         name = "GenericTimeSeriesData" if self.timeseries else "GenericData"
         yield root_open(name, {"gen": NS21["gen"]})
-        yield header(ctx)
+        yield header(ctx, agreements=not self.timeseries)
         dims = ctx.dim_ids
         shown = self.series_level_attrs if ctx.with_attributes else []
         opened = False

@@ -309,14 +309,7 @@ def test_writer_matches_its_golden_file(format_id: str, case: Case) -> None:
 
 # Outputs the official schema refuses today: each is a bug of its writer, kept here (strict) so that
 # the fix shows up as an unexpected pass and its mark is removed.
-_ONE_STRUCTURE = (
-    "GenericTimeSeriesData allows one mes:Structure: the provision agreements' Structure elements "
-    "make the header invalid"
-)
-KNOWN_INVALID = {
-    ("data-generic-ts-2.1", "changes"): _ONE_STRUCTURE,
-    ("data-generic-ts-2.1", "provision-agreement"): _ONE_STRUCTURE,
-}
+KNOWN_INVALID: dict[tuple[str, str], str] = {}  # none known
 
 
 def _known_bug(reason: str | None) -> list[pytest.MarkDecorator]:
