@@ -173,10 +173,13 @@ def packed_sql(
             " LEFT JOIN data_attribute_value sa ON sa.dataflow_pk = s.dataflow_pk AND sa.level = 'series'"
             f" AND sa.series_pk = s.pk AND {_attr_visible(pending_of(f), 'sa')}"
         )
+    # The fence (OFFSET 0) keeps the planner from pushing "obs IS NOT NULL" into the subquery, which
+    # would evaluate the per-series aggregate twice.
     text = (
         f"SELECT spk, skey, obs FROM (SELECT s.pk AS spk, s.series_key AS skey, {agg} AS obs"
-        f" FROM data_series s{join} WHERE {' AND '.join(outer)}) p"
-        " WHERE obs IS NOT NULL ORDER BY skey"
+        f" FROM data_series s{join} WHERE {' AND '.join(outer)} ORDER BY s.series_key"
+        f"{' OFFSET 0' if dialect == 'postgresql' else ' LIMIT -1 OFFSET 0'}) p"
+        " WHERE obs IS NOT NULL"
     )
     return text, params
 
