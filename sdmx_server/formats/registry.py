@@ -16,6 +16,7 @@ from typing import Any
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError
 from sdmx_server.formats.common import RenderContext, StructureEntry
 from sdmx_server.formats.data_context import DataContext, Row
+from sdmx_server.formats.data_parts import SeveralWriterFn
 from sdmx_server.formats.media_types import MediaType, negotiate, parse_accept
 
 StructureWriterFn = Callable[[Sequence[StructureEntry], RenderContext], bytes]
@@ -287,6 +288,24 @@ WRITERS: dict[str, str] = {
 }
 
 
+SEVERAL_WRITERS: dict[str, str] = {
+    "data-ml-3.0": "sdmx_server.formats.sdmx_ml_several:write_data30_several",
+    "data-ml-3.1": "sdmx_server.formats.sdmx_ml_several:write_data31_several",
+    "data-generic-2.1": "sdmx_server.formats.sdmx_ml_several:write_generic21_several",
+    "data-generic-ts-2.1": "sdmx_server.formats.sdmx_ml_several:write_generic_ts21_several",
+    "data-ss-2.1": "sdmx_server.formats.sdmx_ml_several:write_ss21_several",
+    "data-ss-ts-2.1": "sdmx_server.formats.sdmx_ml_several:write_ss_ts21_several",
+    "data-json-2.0": "sdmx_server.formats.sdmx_json_several:write_json20_several",
+    "data-json-2.1": "sdmx_server.formats.sdmx_json_several:write_json21_several",
+    "data-csv-2.0": "sdmx_server.formats.sdmx_csv_several:write_csv20_several",
+    "data-csv-2.1": "sdmx_server.formats.sdmx_csv_several:write_csv20_several",
+    "data-csv-1.0": "sdmx_server.formats.sdmx_csv_several:write_csv10_several",
+}
+"""Writers of data messages over several dataflows (one data set per dataflow, each with its structure).
+SDMX-JSON 1.0 (one ``structure`` per message) has none; SDMX-CSV 1.0 writes dataflows of the same columns
+only (406 otherwise)."""
+
+
 def _load(format_id: str) -> Any:
     module, _, name = WRITERS[format_id].partition(":")
     return getattr(importlib.import_module(module), name)
@@ -309,6 +328,16 @@ def raw_data_writer(media_type: MediaType) -> Callable[..., Iterator[bytes]] | N
     if f"{media_type.format_id}-raw" not in WRITERS:
         return None
     writer: Callable[..., Iterator[bytes]] = _load(f"{media_type.format_id}-raw")
+    return writer
+
+
+def several_data_writer(media_type: MediaType) -> SeveralWriterFn | None:
+    """The writer of a data message over several dataflows in this format, if the format can carry them."""
+    target = SEVERAL_WRITERS.get(media_type.format_id)
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    writer: SeveralWriterFn = getattr(importlib.import_module(module), name)
     return writer
 
 
