@@ -422,6 +422,22 @@ def test_non_public_dataflow_is_not_leaked_to_anonymous(
     assert "Authorization" in seen.headers["vary"]
 
 
+def test_preview_follows_the_rights_of_each_dataflow(
+    v2: httpx.Client, admin: dict[str, str], several: tuple[Services, LiveServer]
+) -> None:
+    path = f"{TWO}?preview=true"
+    assert get(v2, path, ML30).status_code == 401  # a preview needs a token, whatever it matches
+    everything = get(v2, path, ML30, headers=admin)
+    assert [f for _, f, _ in data_sets(everything.content)] == [ANAPEC, REMIT]
+    assert everything.headers["cache-control"] == "private"
+    # a producer previews its own dataflows only: the others are left out, not refused
+    token = several[0].auth.create_token("provider", provider="OFFICE_CHANGES")[0]
+    producer = get(v2, path, ML30, headers={"Authorization": f"Bearer {token}"})
+    assert producer.status_code == 200, producer.text
+    assert [f for _, f, _ in data_sets(producer.content)] == [REMIT]
+    assert producer.headers["cache-control"] == "private"
+
+
 # ------------------------------------------------------------------ filters per structure
 
 
