@@ -270,6 +270,53 @@ def test_csv2_union_of_columns_empty_where_a_dsd_lacks_them(v2: httpx.Client, ac
         ]
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["includeHistory=true", "updatedAfter=2000-01-01T00:00:00Z", "attributes=none&measures=none"],
+)
+def test_history_changes_and_series_only_across_dataflows(v2: httpx.Client, query: str) -> None:
+    for accept in (JSON20, CSV20, ML30):  # JSON validated by the hook
+        r = get(v2, f"{TWO}?{query}", accept)
+        assert r.status_code == 200, (accept, r.text)
+        alone = [
+            get(v2, f"{DATA}/dataflow/{f.replace(':', '/').replace('(', '/')[:-1]}?{query}", accept)
+            for f in (ANAPEC, REMIT)
+        ]
+        if accept == JSON20:
+            sets = r.json()["data"]["dataSets"]
+            assert len(sets) == sum(len(a.json()["data"]["dataSets"]) for a in alone)
+            assert {ds["structure"] for ds in sets} == {0, 1}
+        elif accept == CSV20:
+            assert len(csv_rows(r.content)) == sum(len(csv_rows(a.content)) for a in alone)
+        else:
+            assert ss_errors_several(r.content, schemas(v2, [ANAPEC, REMIT], "3.0"), "3.0") == []
+            got = data_sets(r.content)
+            assert {f for _, f, _ in got} == {ANAPEC, REMIT}
+            assert len(got) == sum(len(data_sets(a.content)) for a in alone)
+
+
+def test_csv2_options_across_dataflows(v2: httpx.Client) -> None:
+    r = get(v2, TWO, CSV20 + ";labels=name;keys=both", headers={"Accept-Language": "en"})
+    assert r.status_code == 200, r.text
+    rows = list(csv.reader(io.StringIO(r.text)))
+    head = rows[0]
+    assert head[:6] == [
+        "STRUCTURE",
+        "STRUCTURE_ID",
+        "STRUCTURE_NAME",
+        "ACTION",
+        "SERIES_KEY",
+        "OBS_KEY",
+    ]
+    ids = next(csv.reader(io.StringIO(get(v2, TWO, CSV20).text)))
+    assert head[6::2] == ids[3:]  # each component's id column, then its name column
+    assert all(len(row) == len(head) for row in rows)
+    flows = {row[1] for row in rows[1:]}
+    assert flows == {ANAPEC, REMIT}
+    for row in rows[1:]:
+        assert row[2] and row[4] and row[5].startswith(row[4])
+
+
 def test_one_structure_formats_answer_406_or_one_dataflow_column(v2: httpx.Client) -> None:
     for accept in (JSON10, CSV10):
         r = get(v2, TWO, accept)
