@@ -178,6 +178,9 @@ class DataFormat:
         frozenset()
     )  # media-type parameters it reads (labels, timeFormat, keys)
     labels: frozenset[str] = frozenset({"id", "both"})  # the labels= values it defines
+    one_layout: bool = (
+        False  # all rows have the same columns: several dataflows only if theirs are the same
+    )
 
 
 _CSV_OPTIONS = frozenset({"labels", "timeFormat", "keys"})
@@ -190,7 +193,12 @@ DATA_FORMATS: tuple[DataFormat, ...] = (
     DataFormat("data-json-1.0-draft", needs_labels=True),
     DataFormat("data-json-2.0", needs_labels=True),
     DataFormat("data-json-2.1", needs_labels=True),
-    DataFormat("data-csv-1.0", carries_versions=False, options=frozenset({"labels", "timeFormat"})),
+    DataFormat(
+        "data-csv-1.0",
+        carries_versions=False,
+        options=frozenset({"labels", "timeFormat"}),
+        one_layout=True,
+    ),
     # SDMX-CSV 2.x adds labels=name (a name column after each id column)
     DataFormat("data-csv-2.0", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),
     DataFormat("data-csv-2.1", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),

@@ -16,7 +16,7 @@ provision agreements or anything (:mod:`sdmx_server.services.data_matching`). Th
   in the page are left out of the message; no row at all is "no data" (204 on v2).
 - **Formats.** The writers of :func:`sdmx_server.formats.registry.several_data_writer` put each data set
   with its own structure in one message; a format that cannot (SDMX-JSON 1.0; SDMX-CSV 1.0 for different
-  structures) answers 406. When one dataflow is left, the answer is that dataflow's, as if named.
+  structures, checked on every matched dataflow, not only the page's) answers 406. When one dataflow is left, the answer is that dataflow's, as if named.
 """
 
 from __future__ import annotations
@@ -99,11 +99,13 @@ def answer_several(
     if len(flows) == 1:
         return flows[0].req
     writer = several_data_writer(media)
-    if writer is None:
+    fmt = data_format(media)
+    if writer is None or (fmt.one_layout and len({_columns(f) for f in flows}) > 1):
+        what = "one structure per message" if writer is None else "rows of one structure's columns"
         raise NotAcceptableError(
-            f"{media.content_type} carries one structure per message, and the query matches "
-            f"{len(flows)} dataflows ({_names(flows)}): ask for SDMX-ML 3.0, SDMX-JSON 2.0 or SDMX-CSV 2.0, "
-            "or name one dataflow"
+            f"{media.content_type} carries {what}, and the query matches {len(flows)} dataflows "
+            f"({_names(flows)}): ask for SDMX-ML 3.0, SDMX-JSON 2.0 or SDMX-CSV 2.0 (the union of their "
+            "columns), or name one dataflow"
         )
     now = utcnow()
     validators = [query.validators(session, f.info, f.req, tag, now) for f in flows]
@@ -120,7 +122,6 @@ def answer_several(
         f.rows = query.count(session, f.info, f.req, now)
     total = sum(f.rows for f in flows)
     page = _window(query, req, flows, total)
-    fmt = data_format(media)
     render = RenderContext(public_url=options.public_url, languages=options.languages)
     with_labels = options.labels in ("both", "name") or fmt.needs_labels
     raw = raw_data_writer(media) is not None and options.csv_keys == "none"
@@ -331,6 +332,13 @@ def _opener(
         return PartRows(prepared.context, prepared.batches())
 
     return open_part
+
+
+def _columns(flow: _Flow) -> tuple[object, ...]:
+    """The component columns of a flow's rows (what SDMX-CSV 1.0 needs the same for every row)."""
+    info = flow.info
+    attrs = tuple(info.attributes) if flow.req.detail in ("full", "nodata") else ()
+    return tuple(info.dimension_ids), info.time_dimension, info.primary_measure.id, attrs
 
 
 def _names(flows: list[_Flow]) -> str:

@@ -322,6 +322,9 @@ def test_one_structure_formats_answer_406_or_one_dataflow_column(v2: httpx.Clien
         r = get(v2, TWO, accept)
         assert r.status_code == 406, (accept, r.text)
         assert b"dataflow" in r.content and b"500" not in r.content[:200]
+    # decided on every matched dataflow, not on those of the page (the first 10 rows: DF_ADMIN_ANAPEC's)
+    first_rows = get(v2, f"{DATA}/dataflow/MA_LMIS/*/*", CSV10, params={"limit": 10})
+    assert first_rows.status_code == 406
     # SDMX-CSV 1.0 carries dataflows of the same columns: its DATAFLOW column names each row's
     same = get(v2, f"{DATA}/dataflow/MA_LMIS/DF_ADMIN_ANAPEC,DF_ADMIN_CNSS/1.0", CSV10)
     assert same.status_code == 200, same.text
