@@ -320,11 +320,13 @@ def _opener(
                 time_format=options.time_format,
                 paging=flow.req.limit is not None,
                 csv_by_database=raw,
-                with_labels=with_labels,
                 csv_keys=options.csv_keys,
             )
         except NoDataError:  # its rows went away since they were counted: an empty part
             return PartRows(ctx, iter(()))
+        if with_labels:  # read for the header already
+            prepared.context.code_labels = ctx.code_labels
+            prepared.context.component_names = ctx.component_names
         prepared.owns_session = False
         opened.append(prepared)
         if prepared.csv_chunks is not None:
