@@ -60,7 +60,12 @@ def match_dataflows(session: Session, req: DataRequest) -> list[DataRequest]:
     whole: dict[int, Any] = {}  # dataflow pk -> row: all its providers
     agreements: dict[tuple[int, Provider], Any] = {}  # (dataflow pk, provider) -> dataflow row
     for context in contexts:
-        rows = repo.find_rows(session, [_TYPES[context]], agencies, ids, None)
+        # external-reference stubs hold no structure to answer data with
+        rows = [
+            r
+            for r in repo.find_rows(session, [_TYPES[context]], agencies, ids, None)
+            if not r.is_external_reference
+        ]
         by_name: dict[tuple[str, str], list[Any]] = {}
         for row in rows:
             by_name.setdefault((row.agency_id, row.resource_id), []).append(row)
@@ -72,7 +77,10 @@ def match_dataflows(session: Session, req: DataRequest) -> list[DataRequest]:
                 elif context == "datastructure":
                     users = repo.references_to(session, [row.pk]).get(row.pk, set())
                     for flow in repo.rows_by_pk(session, users):
-                        if flow.type == ArtefactType.DATAFLOW.value:
+                        if (
+                            flow.type == ArtefactType.DATAFLOW.value
+                            and not flow.is_external_reference
+                        ):
                             whole[flow.pk] = flow
                 else:
                     art = repo.row_to_artefact(row)

@@ -536,6 +536,8 @@ def test_validators_304_and_gzip(v2: httpx.Client) -> None:
     other = get(v2, path, CSV20, params={"limit": 50}, headers={"If-None-Match": etag})
     assert other.status_code == 200 and other.headers["etag"] != etag
     assert get(v2, TWO, ML30).headers["etag"] != etag
+    head = v2.head(path, params={"limit": 50}, headers={"Accept": ML30})
+    assert head.status_code == 200 and head.headers["etag"] == etag and head.content == b""
     with httpx.Client(base_url=str(v2.base_url), timeout=60) as raw:
         zipped = raw.get(
             path,
