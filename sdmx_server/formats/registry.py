@@ -300,7 +300,6 @@ SEVERAL_WRITERS: dict[str, str] = {
     "data-ml-3.0": "sdmx_server.formats.sdmx_ml_several:write_data30_several",
     "data-ml-3.1": "sdmx_server.formats.sdmx_ml_several:write_data31_several",
     "data-generic-2.1": "sdmx_server.formats.sdmx_ml_several:write_generic21_several",
-    "data-generic-ts-2.1": "sdmx_server.formats.sdmx_ml_several:write_generic_ts21_several",
     "data-ss-2.1": "sdmx_server.formats.sdmx_ml_several:write_ss21_several",
     "data-ss-ts-2.1": "sdmx_server.formats.sdmx_ml_several:write_ss_ts21_several",
     "data-json-2.0": "sdmx_server.formats.sdmx_json_several:write_json20_several",
@@ -310,8 +309,8 @@ SEVERAL_WRITERS: dict[str, str] = {
     "data-csv-1.0": "sdmx_server.formats.sdmx_csv_several:write_csv10_several",
 }
 """Writers of data messages over several dataflows (one data set per dataflow, each with its structure).
-SDMX-JSON 1.0 (one ``structure`` per message) has none; SDMX-CSV 1.0 writes dataflows of the same columns
-only (406 otherwise)."""
+SDMX-JSON 1.0 (one ``structure`` per message) and SDMX-ML 2.1 generic time series (its header has one
+``Structure``) have none; SDMX-CSV 1.0 writes dataflows of the same columns only (406 otherwise)."""
 
 
 def _load(format_id: str) -> Any:

@@ -1,4 +1,5 @@
-"""SDMX-ML data messages over several dataflows: SDMX-ML 3.0/3.1 and 2.1 structure-specific, 2.1 generic.
+"""SDMX-ML data messages over several dataflows: SDMX-ML 3.0/3.1 and 2.1 structure-specific, 2.1 generic
+(not generic time series, whose header has exactly one ``Structure``).
 
 The header has one ``mes:Structure`` per dataflow (``STR1``, ``STR2`` ...; a provision agreement's own
 structure follows its dataflow's, ``STR1PA1`` ...), and each ``mes:DataSet`` names its structure
@@ -138,8 +139,8 @@ class _GenericDataSets(GenericWriter):
     """The data sets of one dataflow, SDMX-ML 2.1 generic, inside a message over several: the single
     writer's output without its root and header, each data set naming its own structure."""
 
-    def __init__(self, ctx: DataContext, structure_id: str, *, timeseries: bool) -> None:
-        super().__init__(ctx, timeseries=timeseries)
+    def __init__(self, ctx: DataContext, structure_id: str) -> None:
+        super().__init__(ctx)
         self.structure_id = structure_id
 
     def _parts(self, batches: Iterator[list[Row]]) -> Iterator[str]:
@@ -167,15 +168,15 @@ def _ss21(parts: Sequence[DataPart], timeseries: bool) -> Iterator[bytes]:
     yield f"</mes:{root}>".encode()
 
 
-def _generic21(parts: Sequence[DataPart], timeseries: bool) -> Iterator[bytes]:
-    root = "GenericTimeSeriesData" if timeseries else "GenericData"
-    yield (root_open(root, {"gen": NS21["gen"]}) + header21(parts, namespaces=False)).encode()
+def _generic21(parts: Sequence[DataPart]) -> Iterator[bytes]:
+    # (GenericTimeSeriesData's header has one Structure: it cannot carry several dataflows)
+    yield (
+        root_open("GenericData", {"gen": NS21["gen"]}) + header21(parts, namespaces=False)
+    ).encode()
     for n, part in enumerate(parts, start=1):
         rows = part.open()
-        yield from _GenericDataSets(rows.context, _sid(n), timeseries=timeseries).write(
-            rows.batches
-        )
-    yield f"</mes:{root}>".encode()
+        yield from _GenericDataSets(rows.context, _sid(n)).write(rows.batches)
+    yield b"</mes:GenericData>"
 
 
 def _ss3(parts: Sequence[DataPart], version: str) -> Iterator[bytes]:
@@ -213,9 +214,4 @@ def write_ss_ts21_several(parts: Sequence[DataPart]) -> Iterator[bytes]:
 
 def write_generic21_several(parts: Sequence[DataPart]) -> Iterator[bytes]:
     """``application/vnd.sdmx.genericdata+xml;version=2.1`` over several dataflows."""
-    return _generic21(parts, timeseries=False)
-
-
-def write_generic_ts21_several(parts: Sequence[DataPart]) -> Iterator[bytes]:
-    """``application/vnd.sdmx.generictimeseriesdata+xml;version=2.1`` over several dataflows."""
-    return _generic21(parts, timeseries=True)
+    return _generic21(parts)

@@ -208,6 +208,13 @@ def test_ml21_generic_and_structure_specific(v2: httpx.Client) -> None:
     assert ss.status_code == 200, ss.text
     assert ss_errors_several(ss.content, schemas(v2, [ANAPEC, REMIT], "2.1"), "2.1") == []
     assert data_sets(ss.content) == expected
+    # the time-series variants: GenericTimeSeriesData's header has exactly one Structure
+    gts = get(v2, TWO, "application/vnd.sdmx.generictimeseriesdata+xml;version=2.1")
+    assert gts.status_code == 406 and b"one structure per message" in gts.content
+    sts = get(v2, TWO, "application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1")
+    assert etree.fromstring(sts.content).tag.endswith("}StructureSpecificTimeSeriesData")
+    assert ss_errors_several(sts.content, schemas(v2, [ANAPEC, REMIT], "2.1"), "2.1") == []
+    assert data_sets(sts.content) == expected
 
 
 @pytest.mark.parametrize("accept", [JSON20, JSON21])
@@ -318,7 +325,7 @@ def test_csv2_options_across_dataflows(v2: httpx.Client) -> None:
 
 
 def test_one_structure_formats_answer_406_or_one_dataflow_column(v2: httpx.Client) -> None:
-    for accept in (JSON10, CSV10):
+    for accept in (JSON10, CSV10, "application/vnd.sdmx.draft-sdmx-json+json"):
         r = get(v2, TWO, accept)
         assert r.status_code == 406, (accept, r.text)
         assert b"dataflow" in r.content and b"500" not in r.content[:200]
