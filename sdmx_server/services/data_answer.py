@@ -20,7 +20,8 @@ from sdmx_server.formats.registry import (
     raw_data_writer,
 )
 from sdmx_server.services.auth import Principal, require_preview, require_read
-from sdmx_server.services.data_query import DataQueryService, DataRequest
+from sdmx_server.services.data_matching import names_patterns
+from sdmx_server.services.data_query import DataQueryService, DataRequest, PreparedData
 
 NotModifiedCheck = Callable[[str, datetime, Callable[[datetime], bool]], bool]
 
@@ -109,9 +110,22 @@ def answer_data(
     if rng is not None:
         first, last = rng
         req = replace(req, offset=first, limit=None if last is None else last - first + 1)
+    tag = (
+        f"{media.format_id}|{options.labels}|{options.time_format}|{options.csv_keys}|{options.languages.tag}"
+        f"|{rng}|{options.public_url}"
+    )
     session = query.open()
     try:
-        req = query.concrete(session, req)  # v2 contexts and wildcards name one dataflow
+        if names_patterns(req):  # v2 wildcards and lists: every matching dataflow (data_several)
+            from sdmx_server.services.data_several import answer_several
+
+            several = answer_several(
+                query, session, principal, req, media, options, tag, not_modified, gone
+            )
+            if not isinstance(several, DataRequest):
+                return several
+            req = several  # one dataflow left: answered as if named
+        req = query.concrete(session, req)  # v2 contexts name one dataflow
         _row, info = query.resolve(session, req)
         if gone():
             raise ClientGone
@@ -137,10 +151,6 @@ def answer_data(
             raise BadRequestError(
                 f"dimensionAtObservation={req.dim_at_obs} is not a dimension of {info.dsd.ref}"
             )
-        tag = (
-            f"{media.format_id}|{options.labels}|{options.time_format}|{options.csv_keys}|{options.languages.tag}"
-            f"|{rng}|{options.public_url}"
-        )
         now = utcnow()
         etag, last_modified = query.validators(session, info, req, tag, now)
         if not_modified(
@@ -179,18 +189,21 @@ def answer_data(
             )
         last = total - 1 if rng[1] is None else min(rng[1], total - 1)
         content_range = f"values {rng[0]}-{last}/{total}"
-    raw_writer = raw_data_writer(media) if prepared.csv_chunks is not None else None
-    if raw_writer is not None:
-        body = raw_writer(prepared.context, prepared.raw_chunks())
-    elif prepared.packed_write is not None:
-        body = prepared.packed_write(prepared.batches())
-    else:
-        body = data_writer(media)(prepared.context, prepared.batches())
     return DataAnswer(
         etag=etag,
         last_modified=last_modified,
         private=req.preview or not info.is_public,
         content_range=content_range,
-        body=body,
+        body=_body(media, prepared),
         close=prepared.close,
     )
+
+
+def _body(media: MediaType, prepared: PreparedData) -> Iterator[bytes]:
+    """The answer's bytes: from database-written CSV lines, packed series (ADR 0016) or rows."""
+    raw_writer = raw_data_writer(media) if prepared.csv_chunks is not None else None
+    if raw_writer is not None:
+        return raw_writer(prepared.context, prepared.raw_chunks())
+    if prepared.packed_write is not None:
+        return prepared.packed_write(prepared.batches())
+    return data_writer(media)(prepared.context, prepared.batches())
