@@ -15,7 +15,7 @@ from typing import Any
 
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError
 from sdmx_server.formats.common import RenderContext, StructureEntry
-from sdmx_server.formats.data_context import DataContext, Row
+from sdmx_server.formats.data_context import DataContext, PackedWriter, Row
 from sdmx_server.formats.data_parts import SeveralWriterFn
 from sdmx_server.formats.media_types import MediaType, negotiate, parse_accept
 
@@ -287,6 +287,12 @@ WRITERS: dict[str, str] = {
     "data-csv-2.0-raw": "sdmx_server.formats.sdmx_csv20:write_csv20_rows",
     "data-csv-2.1-raw": "sdmx_server.formats.sdmx_csv20:write_csv20_rows",
     "data-ml-3.0": "sdmx_server.formats.sdmx_ml30_data:write_data30",
+    "data-ml-3.0-packed": "sdmx_server.formats.sdmx_ml30_data:packed_data30",
+    "data-ml-3.1-packed": "sdmx_server.formats.sdmx_ml30_data:packed_data31",
+    "data-generic-2.1-packed": "sdmx_server.formats.sdmx_ml21_generic:packed_generic",
+    "data-generic-ts-2.1-packed": "sdmx_server.formats.sdmx_ml21_generic:packed_generic_timeseries",
+    "data-ss-2.1-packed": "sdmx_server.formats.sdmx_ml21_ss:packed_structure_specific",
+    "data-ss-ts-2.1-packed": "sdmx_server.formats.sdmx_ml21_ss:packed_structure_specific_timeseries",
     "data-json-2.0": "sdmx_server.formats.sdmx_json20_data:write_json20",
     "data-json-2.1": "sdmx_server.formats.sdmx_json21_data:write_json21",
     "data-ml-3.1": "sdmx_server.formats.sdmx_ml30_data:write_data31",
@@ -336,6 +342,16 @@ def raw_data_writer(media_type: MediaType) -> Callable[..., Iterator[bytes]] | N
         return None
     writer: Callable[..., Iterator[bytes]] = _load(f"{media_type.format_id}-raw")
     return writer
+
+
+def packed_writer(media_type: MediaType, ctx: DataContext) -> PackedWriter | None:
+    """The packed-path writer of a format for ``ctx`` (the database writes each observation's markup;
+    ADR 0016), if the format has one and the layout allows it."""
+    key = f"{media_type.format_id}-packed"
+    if key not in WRITERS:
+        return None
+    factory: Callable[[DataContext], PackedWriter | None] = _load(key)
+    return factory(ctx)
 
 
 def several_data_writer(media_type: MediaType) -> SeveralWriterFn | None:

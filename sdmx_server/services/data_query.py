@@ -35,7 +35,14 @@ from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgr
 from sdmx_server.domain.periods import PeriodError, parse_query_bound
 from sdmx_server.domain.versions import parse_v2
 from sdmx_server.formats.common import RenderContext
-from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, DatasetInfo, Row
+from sdmx_server.formats.data_context import (
+    ALL_DIMENSIONS,
+    DataContext,
+    DatasetInfo,
+    PackedWriter,
+    Row,
+)
+from sdmx_server.formats.sdmx_csv10 import line_markup
 from sdmx_server.services.data_labels import add_labels
 from sdmx_server.services.dsd_info import (
     DsdInfo,
@@ -46,6 +53,7 @@ from sdmx_server.services.dsd_info import (
 from sdmx_server.storage import data_read_repo as rr
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.data_filter_sql import ColumnFilter
+from sdmx_server.storage.packed_read import packable, packed_csv, packed_series
 from sdmx_server.storage.sqltime import from_db
 
 EPOCH_ISO = "2000-01-01T00:00:00Z"
@@ -116,6 +124,8 @@ class PreparedData:
     mode: str = "current"
 
     csv_chunks: Iterator[bytes] | None = None  # SDMX-CSV rows written by the database itself (COPY)
+    # the format's packed-path writer when the batches are packed series (ADR 0016)
+    packed_write: Callable[[Iterator[list[Row]]], Iterator[bytes]] | None = None
 
     def raw_chunks(self) -> Iterator[bytes]:
         """The database-written CSV chunks (first one already fetched), then the session is closed."""
@@ -473,8 +483,12 @@ class DataQueryService:
         csv_by_database: bool = False,
         with_labels: bool = False,
         csv_keys: str = "none",
+        packed: Callable[[DataContext], PackedWriter | None] | None = None,
     ) -> PreparedData:
-        """Build the writer context, apply the size limit, fetch the first batch (404 if none)."""
+        """Build the writer context, apply the size limit, fetch the first batch (404 if none).
+
+        ``packed`` gives the format's packed-path writer for the context, if it has one: plain answers
+        are then read one row per series, the database writing each observation's markup (ADR 0016)."""
         now = utcnow()
         f = self.build_filter(session, info, req, now)
         total = self._check_size(session, f, req, paging=paging, count_needed=count_needed)
@@ -489,7 +503,15 @@ class DataQueryService:
         ):  # before any row is read: the connection then streams and can run nothing else
             add_labels(session, ctx)
         if csv_by_database and self._csv_copy_possible(session, info, req, f, labels, time_format):
-            if session.get_bind().dialect.name == "postgresql":
+            if packable(f):
+                chunks = packed_csv(
+                    session,
+                    f,
+                    line_markup(ctx),
+                    series_attrs=ctx.with_attributes
+                    and any(a.level == "series" for a in info.attributes.values()),
+                )
+            elif session.get_bind().dialect.name == "postgresql":
                 chunks = rr.copy_csv(
                     session, f, info.dataflow.ref.triplet, self._csv_attr_columns(info, ctx)
                 )
@@ -521,7 +543,12 @@ class DataQueryService:
             prepared.first_chunk, prepared.csv_chunks = first_chunk, chunks
             return prepared
         rows: Iterator[list[Row]]
-        if _series_only(req):
+        writer = (
+            packed(ctx) if packed is not None and packable(f) and not _series_only(req) else None
+        )
+        if writer is not None:
+            rows = packed_series(session, f, writer.markup)
+        elif _series_only(req):
             rows = (_pad(batch, len(f.obs_attrs)) for batch in rr.series_keys(session, f))
         elif session.get_bind().dialect.name == "postgresql":
             rows = rr.copy_rows(session, f)
@@ -540,6 +567,7 @@ class DataQueryService:
             first=first,
             total=total,
             mode=f.mode,
+            packed_write=writer.write if writer is not None else None,
         )
         prepared._rest = rows
         return prepared

@@ -309,14 +309,7 @@ def test_writer_matches_its_golden_file(format_id: str, case: Case) -> None:
 
 # Outputs the official schema refuses today: each is a bug of its writer, kept here (strict) so that
 # the fix shows up as an unexpected pass and its mark is removed.
-_ONE_STRUCTURE = (
-    "GenericTimeSeriesData allows one mes:Structure: the provision agreements' Structure elements "
-    "make the header invalid"
-)
-KNOWN_INVALID = {
-    ("data-generic-ts-2.1", "changes"): _ONE_STRUCTURE,
-    ("data-generic-ts-2.1", "provision-agreement"): _ONE_STRUCTURE,
-}
+KNOWN_INVALID: dict[tuple[str, str], str] = {}  # none known
 
 
 def _known_bug(reason: str | None) -> list[pytest.MarkDecorator]:
@@ -388,15 +381,7 @@ def test_csv_from_database_lines_is_the_csv_from_rows(format_id: str) -> None:
 AWKWARD_KEY = (
     'R&D "x", <y>'  # the store accepts any uncoded key value without '.' or control characters
 )
-AWKWARD_BUGS = {
-    "data-ss-2.1": "dimension values are written into XML attributes without escaping",
-    "data-ss-ts-2.1": "dimension values are written into XML attributes without escaping",
-    "data-ml-3.0": "dimension values are written into XML attributes without escaping",
-    "data-ml-3.1": "dimension values are written into XML attributes without escaping",
-    "data-csv-1.0": "dimension values are written into cells without CSV quoting",
-    "data-csv-2.0": "dimension values are written into cells without CSV quoting",
-    "data-csv-2.1": "dimension values are written into cells without CSV quoting",
-}
+AWKWARD_BUGS: dict[str, str] = {}  # every writer escapes and quotes dimension values
 
 
 @pytest.mark.parametrize("format_id", _every_format(AWKWARD_BUGS))
