@@ -93,6 +93,13 @@ class DsdInfo:
         t = self.primary_measure.text_type
         return t is None or t in NUMERIC_TYPES
 
+    def group_key_positions(self, group: str) -> tuple[int, ...]:
+        """0-based key positions of a group's dimensions, in the group's order: the parts of the
+        target key ``GROUP:v1.v2`` its attribute values are stored under (the time dimension is
+        not part of it)."""
+        positions = {d.id: n for n, d in enumerate(self.dimensions)}
+        return tuple(positions[d] for d in self.groups.get(group, ()) if d in positions)
+
     def attribute_ids(self, level: str) -> list[str]:
         """Attributes attached at this level, in DSD order."""
         return [a.id for a in self.attributes.values() if a.level == level]

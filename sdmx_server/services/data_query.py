@@ -722,16 +722,18 @@ def _resolve_components(
             columns.append(ColumnFilter("measure", cf.alternatives, numeric=info.numeric_measure))
         elif cf.component in info.attributes:
             level = info.attributes[cf.component].level
-            if level == "group":
-                raise NotImplementedYetError(
-                    f"Filtering on the group attribute {cf.component} is not implemented"
-                )
             kind = {
                 "obs": "obs_attribute",
                 "series": "series_attribute",
+                "group": "group_attribute",
                 "dataset": "dataset_attribute",
             }[level]
-            columns.append(ColumnFilter(kind, cf.alternatives, name=cf.component))  # type: ignore[arg-type]
+            # a group attribute: the series' groups (rendering looks in every one) hold its values
+            groups = tuple(
+                (g, tuple(n + 1 for n in info.group_key_positions(g)))
+                for g in (info.groups if level == "group" else ())
+            )
+            columns.append(ColumnFilter(kind, cf.alternatives, name=cf.component, groups=groups))  # type: ignore[arg-type]
         else:
             raise BadRequestError(
                 f"c[{cf.component}]: {cf.component} is not a component of {info.dsd.ref}"

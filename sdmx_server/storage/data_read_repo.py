@@ -286,9 +286,10 @@ def providers_with_data(session: Session, f: ObservationFilter) -> set[int]:
         )
     ]
     found: set[int] = set()
+    dialect = session.get_bind().dialect.name
     for provider in candidates:
         params: dict[str, Any] = {}
-        conds = _where(f, params)
+        conds = _where(f, params, dialect)
         params["prov"] = provider
         conds.append(
             "o.batch_pk IN (SELECT pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk = :prov)"
