@@ -26,6 +26,7 @@ from sdmx_server.formats.errors import JSON_ERROR_TYPE, XML_ERROR_TYPE
 from sdmx_server.formats.media_types import MediaType
 from sdmx_server.formats.registry import (
     AVAILABILITY_V1,
+    AVAILABILITY_V2,
     DATA_V1,
     STRUCTURE_QUERY_V1,
     STRUCTURE_QUERY_V2,
@@ -79,6 +80,14 @@ FAMILIES: tuple[Family, ...] = (
         lambda: _types(AVAILABILITY_V1),
         (400, 401, 403, 404, 406, 414, 500, 503),
         "SDMX REST v1 availability /availableconstraint/{flowRef}[/{key}[/{providerRef}[/{componentID}]]]",
+    ),
+    Family(
+        r"/rest/v2/availability/\{rest\}",
+        _READ,
+        (200, *_CONDITIONAL),
+        lambda: _types(AVAILABILITY_V2),
+        (400, 401, 403, 404, 406, 414, 500, 501, 503),
+        "SDMX REST v2 availability /availability/{context}/{agencyID}/{resourceID}/{version}/{key}/{componentID}",
     ),
     Family(
         r"/rest/schema/\{rest\}",
