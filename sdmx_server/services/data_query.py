@@ -417,7 +417,7 @@ class DataQueryService:
             else:
                 raise BadRequestError(f"attributes: {a} is not an attribute of {info.dsd.ref}")
         ordered = {k: c for k, c in info.attributes.items() if k in keep}
-        return replace(info, attributes=ordered)
+        return replace(info, attributes=ordered, unprojected_attributes=info.all_attributes)
 
     @staticmethod
     def _provider_pks(session: Session, info: DsdInfo, req: DataRequest) -> list[int] | None:
@@ -720,8 +720,8 @@ def _resolve_components(
             columns.append(ColumnFilter("time", cf.alternatives))
         elif cf.component == info.primary_measure.id:
             columns.append(ColumnFilter("measure", cf.alternatives, numeric=info.numeric_measure))
-        elif cf.component in info.attributes:
-            level = info.attributes[cf.component].level
+        elif cf.component in info.all_attributes:  # shown or not (attributes=)
+            level = info.all_attributes[cf.component].level
             kind = {
                 "obs": "obs_attribute",
                 "series": "series_attribute",

@@ -219,3 +219,33 @@ def test_availability_providers_with_a_group_filter(client: httpx.Client) -> Non
         headers={"Accept": "application/vnd.sdmx.structure+xml;version=3.0.0"},
     )
     assert r.status_code == 200, r.text
+
+
+def test_filters_on_group_attributes_the_answer_does_not_show(client: httpx.Client) -> None:
+    """``attributes`` chooses what is shown, ``c[]`` what is selected: a filter may name an attribute
+    left out. Without group attributes to show, SDMX-CSV is written by the database (COPY on
+    PostgreSQL, SQLite's own string building), with the group filter in its WHERE clause."""
+    r = client.get(f"{FLOW}?c[DECIMALS]=4&attributes=none", headers={"Accept": CSV20})
+    assert r.status_code == 200, r.text
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert "DECIMALS" not in rows[0] and "TITLE" not in rows[0]
+    assert {".".join(row[d] for d in DIMS) for row in rows} == {CHF, USD_P, USD_A}
+    general = client.get(
+        f"{FLOW}?c[DECIMALS]=4&attributes=none&firstNObservations=100", headers={"Accept": CSV20}
+    )  # the Python writer
+    assert general.content == r.content
+    keys = client.get(
+        f"{FLOW}?c[DECIMALS]=ne:4&attributes=none&measures=none", headers={"Accept": ML30}
+    )
+    assert keys.status_code == 200, keys.text
+    found = {
+        ".".join(s.get(d) for d in DIMS) for s in etree.fromstring(keys.content).iter("Series")
+    }
+    assert found == {GBP, JPY, USD_RR}
+    shown = client.get(
+        f"{FLOW}?{_query({'COLL_METHOD': 'End of period'})}&attributes=TITLE",
+        headers={"Accept": CSV20},
+    )
+    rows = list(csv.DictReader(io.StringIO(shown.text)))
+    assert {row["TITLE"] for row in rows} == {"US dollar per euro, end of period"}
+    assert "COLL_METHOD" not in rows[0]
