@@ -47,9 +47,8 @@ class JsonFlavour:
     v2: bool  # SDMX 3.0 model (usage, dataflow relationship, measures) vs SDMX 2.1 (assignmentStatus, ...)
     schema_key: str = "schema"  # where the meta carries the schema URL
     constraint_role: bool = True  # 2.1: data constraints are all Allowed, no role
-    constraints: str = (
-        "dataConstraints"  # the member of content constraints (1.0: contentConstraints)
-    )
+    # the member holding content constraints (1.0: contentConstraints)
+    constraints: str = "dataConstraints"
     included: str = "include"  # a cube region's inclusion flag (1.0: isIncluded)
     # 2.1 (as SDMX-ML 3.1): an Actual constraint is an AvailabilityConstraint (with its counts)
     availability: bool = False
