@@ -728,10 +728,9 @@ def _resolve_components(
                 "group": "group_attribute",
                 "dataset": "dataset_attribute",
             }[level]
-            # a group attribute: the series' groups (rendering looks in every one) hold its values
             groups = tuple(
                 (g, tuple(n + 1 for n in info.group_key_positions(g)))
-                for g in (info.groups if level == "group" else ())
+                for g in _groups_holding(info, cf.component)
             )
             columns.append(ColumnFilter(kind, cf.alternatives, name=cf.component, groups=groups))  # type: ignore[arg-type]
         else:
@@ -739,6 +738,17 @@ def _resolve_components(
                 f"c[{cf.component}]: {cf.component} is not a component of {info.dsd.ref}"
             )
     return start, end, columns
+
+
+def _groups_holding(info: DsdInfo, attribute: str) -> tuple[str, ...]:
+    """The groups whose stored values hold a group attribute: its own group (where validation
+    stores it), or every group of the DSD when it names none."""
+    comp = info.all_attributes[attribute]
+    if comp.level != "group":
+        return ()
+    if comp.group in info.groups:
+        return (comp.group,)
+    return tuple(info.groups)
 
 
 def _single_bound(cf: Any) -> tuple[Op, str] | None:

@@ -50,8 +50,8 @@ class ColumnFilter:
     index: int = 0  # dimension: 1-based key column ``s.k{index}``
     name: str = ""  # attribute id
     numeric: bool = False  # measure: compare as numbers
-    # group attribute: every group of the DSD as (group id, 1-based key columns of its dimensions,
-    # in the group's order), the parts of its stored target key
+    # group attribute: the groups holding its values as (group id, 1-based key columns of the
+    # group's dimensions in the group's order), the parts of their stored target keys
     groups: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     @property
