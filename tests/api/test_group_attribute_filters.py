@@ -80,8 +80,8 @@ def series_of(
 
 
 def test_a_series_is_excluded_by_its_groups_value(client: httpx.Client) -> None:
-    """GBP has every dimension value CHF has but FREQ's and CURRENCY's: only its group's DECIMALS
-    (5) tells it apart, so a filter that were ignored would keep it."""
+    """M.GBP.EUR.SP00.E differs from M.CHF.EUR.SP00.E in CURRENCY only, which the query does not
+    name: only its group's DECIMALS (5) excludes it, so a filter that were ignored would keep it."""
     everything = series_of(client)
     assert everything == set(SERIES)
     for accept in (CSV20, ML30, JSON20):
