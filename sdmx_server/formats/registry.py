@@ -16,6 +16,7 @@ from typing import Any
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError
 from sdmx_server.formats.common import RenderContext, StructureEntry
 from sdmx_server.formats.data_context import DataContext, Row
+from sdmx_server.formats.data_parts import SeveralWriterFn
 from sdmx_server.formats.media_types import MediaType, negotiate, parse_accept
 
 StructureWriterFn = Callable[[Sequence[StructureEntry], RenderContext], bytes]
@@ -197,6 +198,9 @@ class DataFormat:
         frozenset()
     )  # media-type parameters it reads (labels, timeFormat, keys)
     labels: frozenset[str] = frozenset({"id", "both"})  # the labels= values it defines
+    one_layout: bool = (
+        False  # all rows have the same columns: several dataflows only if theirs are the same
+    )
 
 
 _CSV_OPTIONS = frozenset({"labels", "timeFormat", "keys"})
@@ -209,7 +213,12 @@ DATA_FORMATS: tuple[DataFormat, ...] = (
     DataFormat("data-json-1.0-draft", needs_labels=True),
     DataFormat("data-json-2.0", needs_labels=True),
     DataFormat("data-json-2.1", needs_labels=True),
-    DataFormat("data-csv-1.0", carries_versions=False, options=frozenset({"labels", "timeFormat"})),
+    DataFormat(
+        "data-csv-1.0",
+        carries_versions=False,
+        options=frozenset({"labels", "timeFormat"}),
+        one_layout=True,
+    ),
     # SDMX-CSV 2.x adds labels=name (a name column after each id column)
     DataFormat("data-csv-2.0", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),
     DataFormat("data-csv-2.1", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),
@@ -307,6 +316,23 @@ WRITERS: dict[str, str] = {
 }
 
 
+SEVERAL_WRITERS: dict[str, str] = {
+    "data-ml-3.0": "sdmx_server.formats.sdmx_ml_several:write_data30_several",
+    "data-ml-3.1": "sdmx_server.formats.sdmx_ml_several:write_data31_several",
+    "data-generic-2.1": "sdmx_server.formats.sdmx_ml_several:write_generic21_several",
+    "data-ss-2.1": "sdmx_server.formats.sdmx_ml_several:write_ss21_several",
+    "data-ss-ts-2.1": "sdmx_server.formats.sdmx_ml_several:write_ss_ts21_several",
+    "data-json-2.0": "sdmx_server.formats.sdmx_json_several:write_json20_several",
+    "data-json-2.1": "sdmx_server.formats.sdmx_json_several:write_json21_several",
+    "data-csv-2.0": "sdmx_server.formats.sdmx_csv_several:write_csv20_several",
+    "data-csv-2.1": "sdmx_server.formats.sdmx_csv_several:write_csv20_several",
+    "data-csv-1.0": "sdmx_server.formats.sdmx_csv_several:write_csv10_several",
+}
+"""Writers of data messages over several dataflows (one data set per dataflow, each with its structure).
+SDMX-JSON 1.0 (one ``structure`` per message) and SDMX-ML 2.1 generic time series (its header has one
+``Structure``) have none; SDMX-CSV 1.0 writes dataflows of the same columns only (406 otherwise)."""
+
+
 def _load(format_id: str) -> Any:
     module, _, name = WRITERS[format_id].partition(":")
     return getattr(importlib.import_module(module), name)
@@ -329,6 +355,16 @@ def raw_data_writer(media_type: MediaType) -> Callable[..., Iterator[bytes]] | N
     if f"{media_type.format_id}-raw" not in WRITERS:
         return None
     writer: Callable[..., Iterator[bytes]] = _load(f"{media_type.format_id}-raw")
+    return writer
+
+
+def several_data_writer(media_type: MediaType) -> SeveralWriterFn | None:
+    """The writer of a data message over several dataflows in this format, if the format can carry them."""
+    target = SEVERAL_WRITERS.get(media_type.format_id)
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    writer: SeveralWriterFn = getattr(importlib.import_module(module), name)
     return writer
 
 

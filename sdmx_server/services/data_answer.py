@@ -15,6 +15,7 @@ from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType
 from sdmx_server.formats.registry import data_format, data_writer, raw_data_writer
 from sdmx_server.services.auth import Principal, require_preview, require_read
+from sdmx_server.services.data_matching import names_patterns
 from sdmx_server.services.data_query import DataQueryService, DataRequest
 
 NotModifiedCheck = Callable[[str, datetime, Callable[[datetime], bool]], bool]
@@ -104,9 +105,22 @@ def answer_data(
     if rng is not None:
         first, last = rng
         req = replace(req, offset=first, limit=None if last is None else last - first + 1)
+    tag = (
+        f"{media.format_id}|{options.labels}|{options.time_format}|{options.csv_keys}|{options.languages.tag}"
+        f"|{rng}|{options.public_url}"
+    )
     session = query.open()
     try:
-        req = query.concrete(session, req)  # v2 contexts and wildcards name one dataflow
+        if names_patterns(req):  # v2 wildcards and lists: every matching dataflow (data_several)
+            from sdmx_server.services.data_several import answer_several
+
+            several = answer_several(
+                query, session, principal, req, media, options, tag, not_modified, gone
+            )
+            if not isinstance(several, DataRequest):
+                return several
+            req = several  # one dataflow left: answered as if named
+        req = query.concrete(session, req)  # v2 contexts name one dataflow
         _row, info = query.resolve(session, req)
         if gone():
             raise ClientGone
@@ -132,10 +146,6 @@ def answer_data(
             raise BadRequestError(
                 f"dimensionAtObservation={req.dim_at_obs} is not a dimension of {info.dsd.ref}"
             )
-        tag = (
-            f"{media.format_id}|{options.labels}|{options.time_format}|{options.csv_keys}|{options.languages.tag}"
-            f"|{rng}|{options.public_url}"
-        )
         now = utcnow()
         etag, last_modified = query.validators(session, info, req, tag, now)
         if not_modified(

@@ -86,6 +86,19 @@ class DataRequest:
     )
     measures: tuple[str, ...] | None = None  # projection: measure ids (None: all)
     sort: tuple[tuple[str, bool], ...] = ()  # (component, descending): REST 2.2 sort
+    # v2 data: agency, id and version are patterns (``*``, ``,`` lists, version wildcards) and every
+    # dataflow they match is answered, one data set each (services/data_several.py)
+    patterns: bool = False
+
+
+class NotInStructureError(BadRequestError):
+    """A key or ``c[]`` filter names what a DSD does not have (400 for one dataflow; for a query over
+    several dataflows that structure makes no match)."""
+
+
+class CodeNotInStructureError(SemanticError):
+    """A filter asks for a value that is not a code of the dimension (422 for one dataflow; for a query
+    over several dataflows that structure makes no match)."""
 
 
 @dataclass
@@ -114,6 +127,9 @@ class PreparedData:
             self.close()
 
     first_chunk: bytes = b""
+    owns_session: bool = (
+        True  # False: one part of an answer over several dataflows (the answer closes it)
+    )
 
     def batches(self) -> Iterator[list[Row]]:
         """All row batches (the first one already fetched), then the session is closed."""
@@ -135,6 +151,8 @@ class PreparedData:
                     close()
                 except Exception:  # noqa: BLE001 - an abandoned stream must never fail the close
                     pass
+        if not self.owns_session:
+            return
         try:
             self.session.close()
         except Exception:  # noqa: BLE001 - closing twice or on a broken connection is harmless
@@ -243,7 +261,7 @@ class DataQueryService:
         data_filter = req.filter
         if req.key is not None:
             if len(req.key) != len(info.dimensions):
-                raise BadRequestError(
+                raise NotInStructureError(
                     f"The key has {len(req.key)} parts but {info.dsd.ref} has {len(info.dimensions)} dimensions "
                     f"({'.'.join(info.dimension_ids)})"
                 )
@@ -597,6 +615,36 @@ class DataQueryService:
             and not any(a.level == "group" for a in info.attributes.values())
         )
 
+    @property
+    def max_rows(self) -> int:
+        """The size limit: rows (observations, or series for series-only answers) one answer or page holds."""
+        return self._max
+
+    def count(self, session: Session, info: DsdInfo, req: DataRequest, now: datetime) -> int:
+        """The exact number of rows ``req`` selects in one dataflow, before offset and limit."""
+        f = replace(self.build_filter(session, info, req, now), offset=None, limit=None)
+        return rr.count_series(session, f) if _series_only(req) else rr.count_rows(session, f)
+
+    def context_of(
+        self,
+        session: Session,
+        info: DsdInfo,
+        req: DataRequest,
+        render: RenderContext,
+        *,
+        labels: str = "id",
+        time_format: str = "original",
+        with_labels: bool = False,
+        csv_keys: str = "none",
+    ) -> DataContext:
+        """The writer context of ``req`` without reading a row: a message over several dataflows writes
+        every structure in its header before the first data set."""
+        f = self.build_filter(session, info, req, utcnow())
+        ctx = self._context(session, info, req, f, render, labels, time_format, csv_keys)
+        if with_labels:
+            add_labels(session, ctx)
+        return ctx
+
     @staticmethod
     def _csv_attr_columns(info: DsdInfo, ctx: DataContext) -> list[tuple[str, str, str | None]]:
         if not ctx.with_attributes:
@@ -692,7 +740,7 @@ def _resolve_components(
             if values is not None:
                 unknown = sorted(v for v in values if dim.codes is not None and v not in dim.codes)
                 if unknown:
-                    raise SemanticError(
+                    raise CodeNotInStructureError(
                         f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
                         f"{'a code' if len(unknown) == 1 else 'codes'} of {dim.id} ({dim.codelist})"
                     )
@@ -734,7 +782,7 @@ def _resolve_components(
             )
             columns.append(ColumnFilter(kind, cf.alternatives, name=cf.component, groups=groups))  # type: ignore[arg-type]
         else:
-            raise BadRequestError(
+            raise NotInStructureError(
                 f"c[{cf.component}]: {cf.component} is not a component of {info.dsd.ref}"
             )
     return start, end, columns
