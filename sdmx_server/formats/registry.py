@@ -34,7 +34,7 @@ STRUCTURE_ML21 = MediaType(
 )
 
 STRUCTURE_V1: tuple[MediaType, ...] = (STRUCTURE_ML21,)
-"""Availability responses of the v1 API."""
+"""SDMX-ML 2.1 structure messages alone (what ``format=structure`` names)."""
 
 STRUCTURE_ML30 = MediaType("structure-ml-3.0", "application/vnd.sdmx.structure+xml", "3.0.0")
 STRUCTURE_ML31 = MediaType("structure-ml-3.1", "application/vnd.sdmx.structure+xml", "3.1.0")
@@ -76,6 +76,15 @@ STRUCTURE_QUERY_V2: tuple[MediaType, ...] = (
 spec's default is SDMX-JSON, which sdmx1, sending ``*/*``, cannot read); SDMX-ML 2.1 and SDMX-JSON
 1.0 when asked (RJSDMX asks for 2.1)."""
 
+AVAILABILITY_V1: tuple[MediaType, ...] = (
+    STRUCTURE_ML21,
+    STRUCTURE_JSON10,
+    STRUCTURE_JSON20,
+    STRUCTURE_JSON21,
+)
+"""Availability responses of the v1 API: SDMX-ML 2.1 by default; SDMX-JSON when asked
+(``structure+json`` without a version is 1.0.0 there, as on v1 structure queries)."""
+
 AVAILABILITY_V2: tuple[MediaType, ...] = (
     MediaType(
         "availability-ml-3.0",
@@ -86,8 +95,19 @@ AVAILABILITY_V2: tuple[MediaType, ...] = (
     ),
     MediaType("availability-ml-3.1", "application/vnd.sdmx.structure+xml", "3.1.0"),
     MediaType("structure-ml-2.1", "application/vnd.sdmx.structure+xml", "2.1"),
+    MediaType(
+        "structure-json-2.0",
+        "application/vnd.sdmx.structure+json",
+        "2.0.0",
+        aliases=("application/json",),
+    ),
+    STRUCTURE_JSON21,
+    STRUCTURE_JSON10,
 )
-"""Availability responses of the v2 API: SDMX-ML 3.0 by default, 3.1 and 2.1 when asked."""
+"""Availability responses of the v2 API: SDMX-ML 3.0 by default, 3.1 and 2.1 when asked; SDMX-JSON
+2.0 (a DataConstraint, role Actual; also for ``application/json``), 2.1 (an AvailabilityConstraint
+with ``seriesCount``/``obsCount``) and 1.0 when asked. The JSON answers are written by the structure
+writers (one walk, :mod:`sdmx_json_structure_common`)."""
 
 # ---------------------------------------------------------------- data
 DATA_GENERIC21 = MediaType(

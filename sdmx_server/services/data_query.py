@@ -445,7 +445,7 @@ class DataQueryService:
             else:
                 raise BadRequestError(f"attributes: {a} is not an attribute of {info.dsd.ref}")
         ordered = {k: c for k, c in info.attributes.items() if k in keep}
-        return replace(info, attributes=ordered)
+        return replace(info, attributes=ordered, unprojected_attributes=info.all_attributes)
 
     @staticmethod
     def _provider_pks(session: Session, info: DsdInfo, req: DataRequest) -> list[int] | None:
@@ -796,23 +796,35 @@ def _resolve_components(
             columns.append(ColumnFilter("time", cf.alternatives))
         elif cf.component == info.primary_measure.id:
             columns.append(ColumnFilter("measure", cf.alternatives, numeric=info.numeric_measure))
-        elif cf.component in info.attributes:
-            level = info.attributes[cf.component].level
-            if level == "group":
-                raise NotImplementedYetError(
-                    f"Filtering on the group attribute {cf.component} is not implemented"
-                )
+        elif cf.component in info.all_attributes:  # shown or not (attributes=)
+            level = info.all_attributes[cf.component].level
             kind = {
                 "obs": "obs_attribute",
                 "series": "series_attribute",
+                "group": "group_attribute",
                 "dataset": "dataset_attribute",
             }[level]
-            columns.append(ColumnFilter(kind, cf.alternatives, name=cf.component))  # type: ignore[arg-type]
+            groups = tuple(
+                (g, tuple(n + 1 for n in info.group_key_positions(g)))
+                for g in _groups_holding(info, cf.component)
+            )
+            columns.append(ColumnFilter(kind, cf.alternatives, name=cf.component, groups=groups))  # type: ignore[arg-type]
         else:
             raise NotInStructureError(
                 f"c[{cf.component}]: {cf.component} is not a component of {info.dsd.ref}"
             )
     return start, end, columns
+
+
+def _groups_holding(info: DsdInfo, attribute: str) -> tuple[str, ...]:
+    """The groups whose stored values hold a group attribute: its own group (where validation
+    stores it), or every group of the DSD when it names none."""
+    comp = info.all_attributes[attribute]
+    if comp.level != "group":
+        return ()
+    if comp.group in info.groups:
+        return (comp.group,)
+    return tuple(info.groups)
 
 
 def _single_bound(cf: Any) -> tuple[Op, str] | None:
