@@ -43,6 +43,7 @@ from sdmx_server.services.dsd_info import (
     provision_agreements_of,
     resolve_dataflow,
 )
+from sdmx_server.services.state_watch import StructureStateCache
 from sdmx_server.storage import data_read_repo as rr
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.data_filter_sql import ColumnFilter
@@ -149,15 +150,17 @@ class DataQueryService:
         session_factory: sessionmaker[Session],
         max_observations: int,
         activate: Callable[[int, int], int] | None = None,
+        state: StructureStateCache | None = None,
     ) -> None:
         self._factory = session_factory
         self._activate = activate
         self._max = max_observations
-        # Compiled DSDs per worker, keyed by the structure generations read from the
-        # database on every request: a structure change anywhere is seen at once.
+        # Compiled DSDs per worker, keyed by the structure generations (ADR 0004): from the worker's
+        # copy of structure_state when it is fresh, else read from the database; a structure change
+        # anywhere is seen at once.
         self._dsd_cache: OrderedDict[tuple[Any, ...], tuple[int, DsdInfo]] = OrderedDict()
         self._lock = threading.Lock()
-        self._state: dict[str, tuple[int, datetime]] = {}
+        self._state = state
 
     # ------------------------------------------------------------------ validators
 
@@ -167,7 +170,9 @@ class DataQueryService:
 
     def resolve(self, session: Session, req: DataRequest) -> tuple[int, DsdInfo]:
         """The dataflow's primary key and its compiled DSD (cached per structure state)."""
-        state = repo.read_state(session)
+        state = (self._state.snapshot() if self._state is not None else None) or repo.read_state(
+            session
+        )
         key = (
             req.agency,
             req.resource_id,
@@ -293,6 +298,9 @@ class DataQueryService:
             limit=req.limit,
             extra=extra,
             sort=self._sort(info, req),
+            # Stored series hold codes of the DSD's codelists (the store refuses structure changes that
+            # would leave current data outside them), so wildcards on coded dimensions can be listed.
+            key_domain=[d.codes for d in info.dimensions] if mode in ("current", "preview") else (),
         )
 
     @staticmethod
@@ -705,17 +713,17 @@ def _resolve_components(
                 continue
             columns.append(ColumnFilter("dimension", cf.alternatives, index=n + 1))
         elif cf.component == time_id or cf.component == TIME_PERIOD:
-            bound = _single_bound(cf)
-            if bound is not None:
-                op, value = bound
-                try:
-                    b = parse_query_bound(value, is_end=op is Op.LE)
-                except PeriodError as exc:
-                    raise BadRequestError(f"{cf.component}: {exc}") from None
-                if op is Op.GE:
-                    start = b if start is None else max(start, b)
-                else:
-                    end = b if end is None else min(end, b)
+            bounds = _period_bounds(cf)
+            if bounds is not None:
+                for op, value in bounds:
+                    try:
+                        b = parse_query_bound(value, is_end=op is Op.LE)
+                    except PeriodError as exc:
+                        raise BadRequestError(f"{cf.component}: {exc}") from None
+                    if op is Op.GE:
+                        start = b if start is None else max(start, b)
+                    else:
+                        end = b if end is None else min(end, b)
                 continue
             columns.append(ColumnFilter("time", cf.alternatives))
         elif cf.component == info.primary_measure.id:
@@ -739,15 +747,15 @@ def _resolve_components(
     return start, end, columns
 
 
-def _single_bound(cf: Any) -> tuple[Op, str] | None:
-    """``ge:X`` or ``le:X`` alone: a period bound the fast paths understand."""
+def _period_bounds(cf: Any) -> list[tuple[Op, str]] | None:
+    """``ge:X``, ``le:Y`` or both ANDed (``ge:X+le:Y``), without alternatives: period bounds the fast
+    paths understand (None for anything else)."""
     if (
         len(cf.alternatives) == 1
-        and len(cf.alternatives[0]) == 1
-        and cf.alternatives[0][0].op in (Op.GE, Op.LE)
+        and cf.alternatives[0]
+        and all(p.op in (Op.GE, Op.LE) for p in cf.alternatives[0])
     ):
-        pred = cf.alternatives[0][0]
-        return pred.op, pred.value
+        return [(p.op, p.value) for p in cf.alternatives[0]]
     return None
 
 
