@@ -114,6 +114,8 @@ def baseline_load(
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         if pg:
+            # the server's read timeout would cut a bulk load on a loaded machine
+            conn.execute(text("SET LOCAL statement_timeout = 0"))
             s_payload = "".join(
                 f"{pk}\t{flow_pk}\t{sk}\t0\t" + "\t".join(ks) + "\n" for pk, sk, *ks in series
             ).encode()
