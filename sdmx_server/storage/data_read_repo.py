@@ -98,6 +98,9 @@ def _full_keys(
     return [".".join(c) for c in itertools.product(*(sorted(v) for v in values_of))], expanded
 
 
+SERIES_FOUND = (
+    "series_found"  # ObservationFilter.extra: primary keys of the series a key set selects
+)
 KEY_SEP = "\x1f"  # not an XML character: never in a stored key
 
 
@@ -123,12 +126,20 @@ def _where(
 ) -> list[str]:
     conds = ["s.dataflow_pk = :df"]
     params["df"] = f.dataflow_pk
-    full = _full_keys(f.key, f.key_domain)
-    if full is not None:
+    found = f.extra.get(SERIES_FOUND)
+    full = None if found is not None else _full_keys(f.key, f.key_domain)
+    if found is not None:
+        # the series the size bound looked up by key (upper_bound_rows): probed once per request. They
+        # are of the dataflow: without its condition, SQLite does not walk the dataflow's series in key
+        # order rather than fetch these few
+        conds[0] = f"s.pk IN ({', '.join(str(int(pk)) for pk in found)})" if found else "1 = 0"
+    elif full is not None:
         conds.append(_series_key_condition(full[0], dialect, params))
     # beside keys given in full the key columns add nothing; beside expanded ones they let the planner
     # weigh the lookups against a scan
-    for n, values in enumerate(f.key if full is None or full[1] else (), start=1):
+    for n, values in enumerate(
+        f.key if found is None and (full is None or full[1]) else (), start=1
+    ):
         if values is None:
             continue
         names = []
@@ -356,6 +367,14 @@ def upper_bound_rows(session: Session, f: ObservationFilter, *, series: bool = F
         if not c.startswith("o.") and "o.batch_pk" not in c
     ]
     params = {k: v for k, v in params.items() if not k.startswith(("start", "end", "since"))}
+    if SERIES_FOUND not in f.extra and _full_keys(f.key, f.key_domain) is not None:
+        # a key set: read the series themselves, so that the rows' query names them by primary key
+        # instead of probing every key again
+        rows = session.execute(
+            text(f"SELECT s.pk, s.obs_count FROM data_series s WHERE {' AND '.join(conds)}"), params
+        ).all()
+        f.extra[SERIES_FOUND] = [int(pk) for pk, _ in rows]
+        return len(rows) if series else sum(int(n) for _, n in rows)
     what = "COUNT(*)" if series else "COALESCE(SUM(s.obs_count), 0)"
     return int(
         session.execute(
