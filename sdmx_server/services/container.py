@@ -51,9 +51,11 @@ class Services:
         health = DbHealth()
         health.watch(engine)
         query = StructureQueryService(factory)
-        state = StructureStateCache(engine, factory)
         renderer = StructureRenderer(
-            factory, query, cache_entries=settings.structure_cache_entries, state=state
+            factory,
+            query,
+            cache_entries=settings.structure_cache_entries,
+            state=StructureStateCache(engine, factory),
         )
         writes = make_session_factory(engine, write=True)
         store = StructureStore(writes)
@@ -74,7 +76,6 @@ class Services:
                 factory,
                 settings.max_response_observations,
                 activate=data_write.activate_due_releases,
-                state=state,
             ),
             auth=auth,
             audit=audit,

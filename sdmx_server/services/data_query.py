@@ -43,7 +43,6 @@ from sdmx_server.services.dsd_info import (
     provision_agreements_of,
     resolve_dataflow,
 )
-from sdmx_server.services.state_watch import StructureStateCache
 from sdmx_server.storage import data_read_repo as rr
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.data_filter_sql import ColumnFilter
@@ -150,17 +149,15 @@ class DataQueryService:
         session_factory: sessionmaker[Session],
         max_observations: int,
         activate: Callable[[int, int], int] | None = None,
-        state: StructureStateCache | None = None,
     ) -> None:
         self._factory = session_factory
         self._activate = activate
         self._max = max_observations
-        # Compiled DSDs per worker, keyed by the structure generations (ADR 0004): from the worker's
-        # copy of structure_state when it is fresh, else read from the database; a structure change
-        # anywhere is seen at once.
+        # Compiled DSDs per worker, keyed by the structure generations read from the
+        # database on every request: a structure change anywhere is seen at once.
         self._dsd_cache: OrderedDict[tuple[Any, ...], tuple[int, DsdInfo]] = OrderedDict()
         self._lock = threading.Lock()
-        self._state = state
+        self._state: dict[str, tuple[int, datetime]] = {}
 
     # ------------------------------------------------------------------ validators
 
@@ -170,9 +167,7 @@ class DataQueryService:
 
     def resolve(self, session: Session, req: DataRequest) -> tuple[int, DsdInfo]:
         """The dataflow's primary key and its compiled DSD (cached per structure state)."""
-        state = (self._state.snapshot() if self._state is not None else None) or repo.read_state(
-            session
-        )
+        state = repo.read_state(session)
         key = (
             req.agency,
             req.resource_id,
