@@ -321,6 +321,9 @@ class DataQueryService:
             limit=req.limit,
             extra=extra,
             sort=self._sort(info, req),
+            # Stored series hold codes of the DSD's codelists (the store refuses structure changes that
+            # would leave current data outside them), so wildcards on coded dimensions can be listed.
+            key_domain=[d.codes for d in info.dimensions] if mode in ("current", "preview") else (),
         )
 
     @staticmethod
@@ -781,17 +784,17 @@ def _resolve_components(
                 continue
             columns.append(ColumnFilter("dimension", cf.alternatives, index=n + 1))
         elif cf.component == time_id or cf.component == TIME_PERIOD:
-            bound = _single_bound(cf)
-            if bound is not None:
-                op, value = bound
-                try:
-                    b = parse_query_bound(value, is_end=op is Op.LE)
-                except PeriodError as exc:
-                    raise BadRequestError(f"{cf.component}: {exc}") from None
-                if op is Op.GE:
-                    start = b if start is None else max(start, b)
-                else:
-                    end = b if end is None else min(end, b)
+            bounds = _period_bounds(cf)
+            if bounds is not None:
+                for op, value in bounds:
+                    try:
+                        b = parse_query_bound(value, is_end=op is Op.LE)
+                    except PeriodError as exc:
+                        raise BadRequestError(f"{cf.component}: {exc}") from None
+                    if op is Op.GE:
+                        start = b if start is None else max(start, b)
+                    else:
+                        end = b if end is None else min(end, b)
                 continue
             columns.append(ColumnFilter("time", cf.alternatives))
         elif cf.component == info.primary_measure.id:
@@ -827,15 +830,15 @@ def _groups_holding(info: DsdInfo, attribute: str) -> tuple[str, ...]:
     return tuple(info.groups)
 
 
-def _single_bound(cf: Any) -> tuple[Op, str] | None:
-    """``ge:X`` or ``le:X`` alone: a period bound the fast paths understand."""
+def _period_bounds(cf: Any) -> list[tuple[Op, str]] | None:
+    """``ge:X``, ``le:Y`` or both ANDed (``ge:X+le:Y``), without alternatives: period bounds the fast
+    paths understand (None for anything else)."""
     if (
         len(cf.alternatives) == 1
-        and len(cf.alternatives[0]) == 1
-        and cf.alternatives[0][0].op in (Op.GE, Op.LE)
+        and cf.alternatives[0]
+        and all(p.op in (Op.GE, Op.LE) for p in cf.alternatives[0])
     ):
-        pred = cf.alternatives[0][0]
-        return pred.op, pred.value
+        return [(p.op, p.value) for p in cf.alternatives[0]]
     return None
 
 

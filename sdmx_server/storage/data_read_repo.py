@@ -10,11 +10,13 @@ then by period.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -52,6 +54,9 @@ class ObservationFilter:
     columns: Sequence[
         ColumnFilter
     ] = ()  # further predicates (SDMX REST 2.x c[] filters), compiled by data_filter_sql
+    # per key dimension: every value a stored series can hold there (None: not enumerable); lets a key
+    # with wildcards become a set of full series keys looked up by the unique index (see _full_keys)
+    key_domain: Sequence[frozenset[str] | None] = ()
 
 
 def _attr_expr(dialect: str, attr: str) -> str:
@@ -61,22 +66,55 @@ def _attr_expr(dialect: str, attr: str) -> str:
     return f"json_extract(o.attrs, '$.\"{safe}\"')"
 
 
-FULL_KEYS_MAX = 500  # up to this many full keys, a query looks series up by key (unique index)
+FULL_KEYS_MAX = 2_000
+"""Up to this many full keys, a query looks its series up by key (unique index on ``(dataflow_pk,
+series_key)``) instead of reading every series of the dataflow: a probe costs about as much as reading
+ten series rows, so this pays from dataflows of some 20,000 series (PostgreSQL's planner still chooses
+the scan for smaller ones, as the key columns' conditions stay beside the keys)."""
 
 
-def _full_keys(key: Sequence[frozenset[str] | None]) -> list[str] | None:
-    """Every full series key a fully specified key selects, if few enough (else None)."""
-    if not key or any(v is None for v in key):
+def _full_keys(
+    key: Sequence[frozenset[str] | None], domain: Sequence[frozenset[str] | None] = ()
+) -> tuple[list[str], bool] | None:
+    """Every full series key ``key`` selects, if few enough (else None), and whether wildcards were
+    expanded from ``domain`` (the values each dimension can hold)."""
+    if not key:
         return None
+    values_of: list[frozenset[str]] = []
+    expanded = False
     count = 1
-    for values in key:
-        count *= len(values or ())
+    for n, values in enumerate(key):
+        if values is None:
+            values = domain[n] if n < len(domain) else None
+            if values is None:
+                return None
+            expanded = True
+        count *= len(values)
         if count > FULL_KEYS_MAX:
             return None
-    combos: list[list[str]] = [[]]
-    for values in key:
-        combos = [c + [v] for c in combos for v in sorted(values or ())]
-    return [".".join(c) for c in combos]
+        values_of.append(values)
+    if expanded and len(values_of) == sum(1 for v in key if v is None):
+        return None  # nothing constrained: the keys would be the whole dataflow
+    return [".".join(c) for c in itertools.product(*(sorted(v) for v in values_of))], expanded
+
+
+SERIES_FOUND = (
+    "series_found"  # ObservationFilter.extra: primary keys of the series a key set selects
+)
+KEY_SEP = "\x1f"  # not an XML character: never in a stored key
+
+
+def _series_key_condition(keys: list[str], dialect: str, params: dict[str, Any]) -> str:
+    """``s.series_key`` among ``keys``: one bound text whatever their number (split by the database), so
+    that statements stay short, drivers bind one string, and every path (COPY included) binds it alike."""
+    if len(keys) == 1:
+        params["sk0"] = keys[0]
+        return "s.series_key = :sk0"
+    if dialect == "postgresql":
+        params["skeys"] = KEY_SEP.join(keys)
+        return "s.series_key = ANY(string_to_array(:skeys, chr(31)))"
+    params["skeys"] = orjson.dumps(keys).decode()
+    return "s.series_key IN (SELECT value FROM json_each(:skeys))"
 
 
 def _where(
@@ -88,18 +126,20 @@ def _where(
 ) -> list[str]:
     conds = ["s.dataflow_pk = :df"]
     params["df"] = f.dataflow_pk
-    full = _full_keys(f.key)
-    if full is not None:
-        names = []
-        for m, skey in enumerate(full):
-            params[f"sk{m}"] = skey
-            names.append(f":sk{m}")
-        conds.append(
-            f"s.series_key IN ({', '.join(names)})"
-            if len(names) > 1
-            else f"s.series_key = {names[0]}"
-        )
-    for n, values in enumerate(f.key if full is None else (), start=1):
+    found = f.extra.get(SERIES_FOUND)
+    full = None if found is not None else _full_keys(f.key, f.key_domain)
+    if found is not None:
+        # the series the size bound looked up by key (upper_bound_rows): probed once per request. They
+        # are of the dataflow: without its condition, SQLite does not walk the dataflow's series in key
+        # order rather than fetch these few
+        conds[0] = f"s.pk IN ({', '.join(str(int(pk)) for pk in found)})" if found else "1 = 0"
+    elif full is not None:
+        conds.append(_series_key_condition(full[0], dialect, params))
+    # beside keys given in full the key columns add nothing; beside expanded ones they let the planner
+    # weigh the lookups against a scan
+    for n, values in enumerate(
+        f.key if found is None and (full is None or full[1]) else (), start=1
+    ):
         if values is None:
             continue
         names = []
@@ -340,6 +380,14 @@ def upper_bound_rows(session: Session, f: ObservationFilter, *, series: bool = F
         if not c.startswith("o.") and "o.batch_pk" not in c
     ]
     params = {k: v for k, v in params.items() if not k.startswith(("start", "end", "since"))}
+    if SERIES_FOUND not in f.extra and _full_keys(f.key, f.key_domain) is not None:
+        # a key set: read the series themselves, so that the rows' query names them by primary key
+        # instead of probing every key again
+        rows = session.execute(
+            text(f"SELECT s.pk, s.obs_count FROM data_series s WHERE {' AND '.join(conds)}"), params
+        ).all()
+        f.extra[SERIES_FOUND] = [int(pk) for pk, _ in rows]
+        return len(rows) if series else sum(int(n) for _, n in rows)
     what = "COUNT(*)" if series else "COALESCE(SUM(s.obs_count), 0)"
     return int(
         session.execute(
@@ -416,8 +464,6 @@ def _as_dict(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if isinstance(value, str):
-        import orjson
-
         return dict(orjson.loads(value))
     return dict(value)
 
