@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from sdmx_server.domain.clock import as_utc, utcnow
+from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock, as_utc
 from sdmx_server.domain.data_filter import TIME_PERIOD, DataFilter, Op, key_filter
 from sdmx_server.domain.errors import (
     BadRequestError,
@@ -149,8 +149,10 @@ class DataQueryService:
         session_factory: sessionmaker[Session],
         max_observations: int,
         activate: Callable[[int, int], int] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._factory = session_factory
+        self.clock = clock
         self._activate = activate
         self._max = max_observations
         # Compiled DSDs per worker, keyed by the structure generations read from the
@@ -457,7 +459,7 @@ class DataQueryService:
         csv_keys: str = "none",
     ) -> PreparedData:
         """Build the writer context, apply the size limit, fetch the first batch (404 if none)."""
-        now = utcnow()
+        now = self.clock.now()
         f = self.build_filter(session, info, req, now)
         total = self._check_size(session, f, req, paging=paging, count_needed=count_needed)
         if total and f.offset is not None and f.offset >= total:
@@ -614,7 +616,7 @@ class DataQueryService:
         time_format: str,
         csv_keys: str = "none",
     ) -> DataContext:
-        at = f.at or utcnow()
+        at = f.at or self.clock.now()
         dim_at_obs = req.dim_at_obs or info.time_dimension or ALL_DIMENSIONS
         if req.detail in ("serieskeysonly", "nodata") and info.time_dimension:
             dim_at_obs = info.time_dimension
