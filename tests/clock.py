@@ -4,7 +4,8 @@
 expiry, job leases, portal sessions, audit times) this clock. It runs with the machine's
 clock from the instant it was made, plus the jumps a test asks for (``advance``,
 ``advance_to``), so that successive writes still get successive instants and nothing
-waits for a release, a lease or a new second.
+waits for a release, a lease or a new second. Inside ``with clock.paused():`` it stands
+still but for those jumps (two writes within one second, however slow the machine).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 
@@ -22,6 +25,7 @@ class FakeClock:
         self._origin = start or datetime.now(UTC)
         self._started = time.monotonic()
         self._offset = timedelta(0)
+        self._paused: datetime | None = None
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
@@ -30,7 +34,26 @@ class FakeClock:
             return self._now()
 
     def _now(self) -> datetime:
+        if self._paused is not None:
+            return self._paused + self._offset
+        return self._running()
+
+    def _running(self) -> datetime:
         return self._origin + timedelta(seconds=time.monotonic() - self._started) + self._offset
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Stand still (but for ``advance``) inside the block; run on from there afterwards."""
+        with self._lock:
+            assert self._paused is None, "already paused"
+            self._paused, self._offset = self._running(), timedelta(0)
+        try:
+            yield
+        finally:
+            with self._lock:
+                stopped = self._paused + self._offset
+                self._paused, self._offset = None, timedelta(0)
+                self._offset = stopped - self._running()
 
     def advance(self, seconds: float) -> datetime:
         """Jump ``seconds`` ahead; the new instant."""
