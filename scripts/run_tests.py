@@ -11,7 +11,7 @@ cluster cannot start, a private cluster when nothing answers locally; if neither
 the run fails: the PostgreSQL pass is never skipped.
 
 Tests run in parallel (pytest-xdist, ``SDMX_SERVER_TEST_WORKERS`` processes,
-default ``auto``: one per core) unless the arguments choose ``-n`` themselves;
+default ``auto``: one per core; ``--dist worksteal``) unless the arguments choose ``-n`` themselves;
 database-free tests run in the SQLite pass only (see ``tests/conftest.py``).
 
 Usage: ``python -m scripts.run_tests [--sqlite-only | --postgres-only] [pytest args...]``
@@ -177,6 +177,10 @@ def main(argv: list[str]) -> int:
         a == "-n" or a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in args
     ):
         args = ["-n", os.environ.get("SDMX_SERVER_TEST_WORKERS", "auto"), *args]
+    if not any(a.startswith("--dist") for a in args):
+        # Each worker starts with half of the tests (the slow ones first, see tests/conftest.py);
+        # one that runs out takes tests from the end of the other's queue: no idle tail.
+        args = ["--dist", "worksteal", *args]
     explicit = os.environ.get("SDMX_SERVER_TEST_POSTGRES_URL")
     whole_run = not sqlite_only and not postgres_only
     private = PrivateCluster() if whole_run and not explicit and _pg_bin() is not None else None

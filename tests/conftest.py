@@ -448,12 +448,16 @@ def dhttp(data_server: LiveServer) -> Iterator[httpx.Client]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run database-free tests once: in the SQLite pass only.
+    """Slow tests first; database-free tests run once: in the SQLite pass only.
+
+    Slow tests (marked ``slow``) start the run, so that under pytest-xdist no worker is
+    left with one at the end while the others are idle (``--dist worksteal`` balances the rest).
 
     A test needs a database when its fixtures reach ``db_factory`` (directly or
     through another fixture) or when it is marked ``uses_db`` (tests that reach
     the database some other way, e.g. a subprocess given the test database).
     """
+    items[:] = sorted(items, key=lambda item: item.get_closest_marker("slow") is None)
     if TEST_DB != "postgres":
         return
     kept, dropped = [], []
