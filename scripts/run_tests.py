@@ -1,13 +1,17 @@
 """Run the whole test suite: once on SQLite, once on PostgreSQL.
 
-PostgreSQL comes from ``SDMX_SERVER_TEST_POSTGRES_URL`` (default: the local
-server at 127.0.0.1:5432, user postgres, database test). When nothing
-answers there, a throw-away cluster is started from the PostgreSQL server
-binaries installed on the machine; if that fails too, the run fails: the
-PostgreSQL pass is never skipped.
+PostgreSQL comes from ``SDMX_SERVER_TEST_POSTGRES_URL`` when it is set. Otherwise
+the whole run (both passes) starts a throw-away cluster from the PostgreSQL server
+binaries installed on the machine, initialised while the SQLite pass runs (no fsync;
+deleted afterwards, so no test database is dropped one by one, and other users of the
+machine's server neither slow the run nor are slowed by it). ``--postgres-only`` (a
+targeted run) uses the local server at 127.0.0.1:5432 (user postgres, database test),
+which costs no start-up. Either falls back on the other: the local server when the
+cluster cannot start, a private cluster when nothing answers locally; if neither works,
+the run fails: the PostgreSQL pass is never skipped.
 
 Tests run in parallel (pytest-xdist, ``SDMX_SERVER_TEST_WORKERS`` processes,
-default ``auto``: one per core) unless the arguments choose ``-n`` themselves;
+default ``auto``: one per core; ``--dist worksteal``) unless the arguments choose ``-n`` themselves;
 database-free tests run in the SQLite pass only (see ``tests/conftest.py``).
 
 Usage: ``python -m scripts.run_tests [--sqlite-only | --postgres-only] [pytest args...]``
@@ -21,6 +25,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -100,6 +105,10 @@ def start_own_postgres() -> tuple[str, subprocess.Popen[bytes] | None, Path]:
             "listen_addresses=127.0.0.1",
             "-c",
             "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -125,6 +134,40 @@ def pytest(args: list[str], env_extra: dict[str, str]) -> int:
     return subprocess.call(cmd, cwd=ROOT, env=env)
 
 
+class PrivateCluster:
+    """A throw-away cluster started in a thread (while the SQLite pass runs)."""
+
+    def __init__(self) -> None:
+        self.url: str | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.datadir: Path | None = None
+        self.error: Exception | None = None
+        self._thread = threading.Thread(target=self._start, daemon=True)
+        self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.url, self.proc, self.datadir = start_own_postgres()
+        except Exception as exc:  # noqa: BLE001 - reported by wait()
+            self.error = exc
+
+    def wait(self) -> str | None:
+        """The cluster's URL, or None (with the reason printed) if it did not start."""
+        self._thread.join()
+        if self.error is not None:
+            print(f"[run_tests] no private PostgreSQL: {self.error}", flush=True)
+        return self.url
+
+    def stop(self) -> None:
+        """Stop the cluster and delete its files (and with them every test database)."""
+        self._thread.join()
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        if self.datadir is not None:
+            shutil.rmtree(self.datadir, ignore_errors=True)
+
+
 def main(argv: list[str]) -> int:
     """Run the SQLite pass, then the PostgreSQL pass; non-zero if either fails."""
     sqlite_only = "--sqlite-only" in argv
@@ -134,35 +177,40 @@ def main(argv: list[str]) -> int:
         a == "-n" or a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in args
     ):
         args = ["-n", os.environ.get("SDMX_SERVER_TEST_WORKERS", "auto"), *args]
+    if not any(a.startswith("--dist") for a in args):
+        # Each worker starts with half of the tests (the slow ones first, see tests/conftest.py);
+        # one that runs out takes tests from the end of the other's queue: no idle tail.
+        args = ["--dist", "worksteal", *args]
+    explicit = os.environ.get("SDMX_SERVER_TEST_POSTGRES_URL")
+    whole_run = not sqlite_only and not postgres_only
+    private = PrivateCluster() if whole_run and not explicit and _pg_bin() is not None else None
     status = 0
-    if not postgres_only:
-        status |= pytest(args, {"SDMX_SERVER_TEST_DB": "sqlite"})
-    if sqlite_only:
-        return status
-    url = os.environ.get("SDMX_SERVER_TEST_POSTGRES_URL", DEFAULT_PG)
-    proc = None
-    datadir = None
-    if not _reachable(url):
-        try:
-            url, proc, datadir = start_own_postgres()
-        except Exception as exc:  # noqa: BLE001
-            print(
-                f"[run_tests] FAIL: PostgreSQL is required and could not be started: {exc}",
-                flush=True,
-            )
-            return 1
     try:
+        if not postgres_only:
+            status |= pytest(args, {"SDMX_SERVER_TEST_DB": "sqlite"})
+        if sqlite_only:
+            return status
+        url = private.wait() if private is not None else None
+        if url is None:  # another server was named, a targeted run, or the cluster failed
+            url = explicit or DEFAULT_PG
+            if not _reachable(url):
+                if private is None:
+                    private = PrivateCluster()
+                    url = private.wait()
+                if url is None:
+                    print(
+                        "[run_tests] FAIL: PostgreSQL is required and none could be reached or started",
+                        flush=True,
+                    )
+                    return 1
         env = {"SDMX_SERVER_TEST_DB": "postgres", "SDMX_SERVER_TEST_POSTGRES_URL": url}
-        if (
-            proc is not None
-        ):  # the private cluster is deleted afterwards: no need to drop its databases
+        if private is not None and private.url == url:
+            # the private cluster is deleted afterwards: no need to drop its databases
             env["SDMX_SERVER_TEST_PG_THROWAWAY"] = "1"
         status |= pytest(args, env)
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
-            shutil.rmtree(datadir or "", ignore_errors=True)
+        if private is not None:
+            private.stop()
     return status
 
 

@@ -12,6 +12,7 @@ import io
 import logging
 import os
 import threading
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -29,8 +30,19 @@ class CliResult:
 
 
 @contextmanager
-def _environ(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
+def _environ(values: Mapping[str, str], clean: bool) -> Iterator[None]:
+    dropped = (
+        [
+            k
+            for k in os.environ
+            if k.startswith("SDMX_SERVER_") and not k.startswith("SDMX_SERVER_TEST")
+        ]
+        if clean
+        else []
+    )
+    saved = {k: os.environ.get(k) for k in [*values, *dropped]}
+    for k in dropped:
+        del os.environ[k]
     os.environ.update(values)
     try:
         yield
@@ -40,6 +52,19 @@ def _environ(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+@contextmanager
+def _cwd(path: str | os.PathLike[str] | None) -> Iterator[None]:
+    if path is None:
+        yield
+        return
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 @contextmanager
@@ -53,13 +78,26 @@ def _logging_restored() -> Iterator[None]:
         root.setLevel(level)
 
 
-def run_cli(env: Mapping[str, str], *args: str) -> CliResult:
-    """``sdmx-server ARGS`` with ``env`` added to the environment; never raises SystemExit."""
+def run_cli(
+    env: Mapping[str, str],
+    *args: str,
+    cwd: str | os.PathLike[str] | None = None,
+    clean: bool = False,
+) -> CliResult:
+    """``sdmx-server ARGS`` with ``env`` added to the environment (``clean``: without any other
+    ``SDMX_SERVER_`` setting but the tests' own), in ``cwd``; never raises SystemExit."""
     from sdmx_server import cli
     from sdmx_server.settings import get_settings
 
     out, err = io.StringIO(), io.StringIO()
-    with _lock, _environ(env), _logging_restored(), redirect_stdout(out), redirect_stderr(err):
+    with (
+        _lock,
+        _environ(env, clean),
+        _cwd(cwd),
+        _logging_restored(),
+        redirect_stdout(out),
+        redirect_stderr(err),
+    ):
         get_settings.cache_clear()
         try:
             code = cli.main(list(args))
@@ -69,6 +107,9 @@ def run_cli(env: Mapping[str, str], *args: str) -> CliResult:
             else:
                 print(exc.code, file=err)
                 code = 1
+        except Exception:  # as the interpreter does: the traceback on stderr, exit status 1
+            traceback.print_exc(file=err)
+            code = 1
         finally:
             get_settings.cache_clear()
     return CliResult(int(code), out.getvalue(), err.getvalue())

@@ -24,8 +24,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from sdmx_server.app import create_app
+from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock
 from sdmx_server.services.container import Services
 from sdmx_server.settings import Settings
+from sdmx_server.storage.db import create_db_engine
 from sdmx_server.storage.schema import upgrade_to_head
 from tests import fixtures
 from tests.sdmx_validation import httpx_hooks
@@ -49,17 +51,33 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 class DatabaseFactory:
-    """Creates empty databases of the kind under test and drops them at the end."""
+    """Creates databases of the kind under test (empty, migrated, or copies) and drops them at the end."""
 
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
         self.created: list[str] = []
+        self._migrated: str | None = None
+        self._lock = threading.Lock()
 
     def new_url(self) -> str:
         """A new, empty database."""
         if TEST_DB == "sqlite":
             return f"sqlite:///{self.tmp / (uuid.uuid4().hex[:12] + '.sqlite')}"
         return self._create_pg("")
+
+    def migrated_url(self) -> str:
+        """A new database at the newest migration: a copy of one migrated once per process (a file copy
+        on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL) instead of running Alembic again."""
+        with self._lock:
+            if self._migrated is None:
+                url = self.new_url()
+                engine = create_db_engine(url, pool_size=1)
+                try:
+                    upgrade_to_head(engine)
+                finally:
+                    engine.dispose()
+                self._migrated = url
+            return self.clone(self._migrated)
 
     def clone(self, url: str) -> str:
         """A new database holding a copy of the one at ``url`` (a template: nothing may be connected to it)."""
@@ -116,12 +134,14 @@ def make_settings(url: str, **overrides: object) -> Settings:
 
 @pytest.fixture
 def make_services(db_factory: DatabaseFactory) -> Iterator[Callable[..., Services]]:
-    """Factory of services on a fresh, migrated database (closed after the test)."""
+    """Factory of services on a fresh, migrated database (closed after the test); settings
+    overridable, ``clock=`` a ``tests.clock.FakeClock`` for tests that move time instead of sleeping."""
     made: list[Services] = []
 
-    def make(**overrides: object) -> Services:
-        services = Services.build(make_settings(db_factory.new_url(), **overrides))
-        upgrade_to_head(services.engine)
+    def make(clock: Clock = SYSTEM_CLOCK, **overrides: object) -> Services:
+        services = Services.build(
+            make_settings(db_factory.migrated_url(), **overrides), clock=clock
+        )
         made.append(services)
         return services
 
@@ -147,8 +167,7 @@ def load_files(services: Services, paths: list[Path]) -> None:
 @pytest.fixture(scope="session")
 def loaded_services(db_factory: DatabaseFactory) -> Iterator[Services]:
     """A read-only store with the ILO and ECB EXR structures (shared by many tests: do not write)."""
-    services = Services.build(make_settings(db_factory.new_url(), source_alias="TESTSRC"))
-    upgrade_to_head(services.engine)
+    services = Services.build(make_settings(db_factory.migrated_url(), source_alias="TESTSRC"))
     load_files(services, [fixtures.ILO_STRUCTURE, fixtures.ECB_FULL])
     yield services
     services.close()
@@ -277,9 +296,10 @@ SAMPLE_FLOWS = {"ng": "ECB_EXR_NG", "rg": "ECB_EXR_CG", "sg": "ECB_EXR_SG"}
 def data_services(db_factory: DatabaseFactory) -> Iterator[Services]:
     """A read-only store with the ECB EXR chain: its full structure and 252 monthly observations."""
     services = Services.build(
-        make_settings(db_factory.new_url(), source_alias="TESTSRC", max_response_observations=5000)
+        make_settings(
+            db_factory.migrated_url(), source_alias="TESTSRC", max_response_observations=5000
+        )
     )
-    upgrade_to_head(services.engine)
     load_files(services, [fixtures.ECB_FULL])
     add_providers(services)
     load_data(services, fixtures.ECB_DATA, provision_agreement=pa_ref("EXR_ECB"))
@@ -379,8 +399,7 @@ def synthetic_exr_csv(folder: Path) -> Path:
 def sample_services(db_factory: DatabaseFactory) -> Iterator[Services]:
     """The SDMX 2.1 sample matrix: three DSDs (no groups, a sibling group, a group with attributes),
     a dataflow for each, loaded from their time-series generic files."""
-    services = Services.build(make_settings(db_factory.new_url(), source_alias="TESTSRC"))
-    upgrade_to_head(services.engine)
+    services = Services.build(make_settings(db_factory.migrated_url(), source_alias="TESTSRC"))
     load_files(
         services, [fixtures.SDMX / "ECB_EXR" / f"{p}-structure-full.xml" for p in SAMPLE_FLOWS]
     )
@@ -429,12 +448,16 @@ def dhttp(data_server: LiveServer) -> Iterator[httpx.Client]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run database-free tests once: in the SQLite pass only.
+    """Slow tests first; database-free tests run once: in the SQLite pass only.
+
+    Slow tests (marked ``slow``) start the run, so that under pytest-xdist no worker is
+    left with one at the end while the others are idle (``--dist worksteal`` balances the rest).
 
     A test needs a database when its fixtures reach ``db_factory`` (directly or
     through another fixture) or when it is marked ``uses_db`` (tests that reach
     the database some other way, e.g. a subprocess given the test database).
     """
+    items[:] = sorted(items, key=lambda item: item.get_closest_marker("slow") is None)
     if TEST_DB != "postgres":
         return
     kept, dropped = [], []

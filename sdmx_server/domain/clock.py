@@ -1,15 +1,41 @@
-"""Time helpers: one notion of "now" (aware UTC) and HTTP-date handling."""
+"""Time helpers: one notion of "now" (aware UTC), the clock services read it from, HTTP dates.
+
+Services that decide by the time (release dates of embargoed data, token expiry, job
+leases, portal session timeouts) read it from a :class:`Clock` given to them when they are
+built (``Services.build(..., clock=...)``); the server passes :data:`SYSTEM_CLOCK`, tests
+pass a clock they move forward instead of sleeping (``tests/clock.py``).
+"""
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import Protocol
 
 
 def utcnow() -> datetime:
-    """The current instant, timezone-aware, in UTC."""
+    """The current instant, timezone-aware, in UTC (the system clock)."""
     return datetime.now(UTC)
+
+
+class Clock(Protocol):
+    """Where a service reads the current instant."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    """The machine's clock."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        return datetime.now(UTC)
+
+
+SYSTEM_CLOCK: Clock = SystemClock()
 
 
 def as_utc(value: datetime) -> datetime:

@@ -261,10 +261,10 @@ def submissions_of(
     """The latest submissions of the principal's producer (administrators: everyone's), newest first."""
     from sqlalchemy import select
 
-    from sdmx_server.domain.clock import as_utc, utcnow
+    from sdmx_server.domain.clock import as_utc
     from sdmx_server.storage.tables import AuthToken, Submission
 
-    now = utcnow()
+    now = services.clock.now()
     with services.session_factory() as session:
         stmt = select(Submission).order_by(Submission.created_at.desc()).limit(limit)
         if not principal.is_admin:

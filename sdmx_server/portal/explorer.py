@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sdmx_server.api.data_params import parse_data_v1
-from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import NoResultsError
 from sdmx_server.domain.model import (
     Artefact,
@@ -506,7 +505,7 @@ def view(
             f"producers|{v.flow_ref}|{lang}",
             lambda: _producers(session, info, lang, default),
         )
-        now = utcnow()
+        now = query.clock.now()
         service = AvailabilityService(query)
         try:
             avail: Availability | None = service.compute(

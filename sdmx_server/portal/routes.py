@@ -340,7 +340,9 @@ async def signin(request: Request, services: ServicesDep) -> Response:
             session=None,
         )
     assert principal.token_pk is not None
-    value, max_age = make_cookie(principal.token_pk, key, expires)
+    value, max_age = make_cookie(
+        principal.token_pk, key, expires, now=services.clock.now().timestamp()
+    )
     services.audit.record(
         principal.label, "portal.signin", "portal", "ok", 200, None, request_id_var.get()
     )

@@ -57,14 +57,15 @@ class PortalSession:
 
 
 def read_cookie(auth: AuthService, value: str | None, now: float | None = None) -> PortalSession:
-    """The session of a cookie; anonymous for none, a forged, expired or revoked one."""
+    """The session of a cookie; anonymous for none, a forged, expired or revoked one (``now``:
+    Unix seconds, by default the services' clock)."""
     if not value:
         return PortalSession(ANONYMOUS)
     parts = value.split(".")
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[0]) > 18:
         return PortalSession(ANONYMOUS)
     pk, expiry, signature = int(parts[0]), int(parts[1]), parts[2]
-    if expiry <= (time.time() if now is None else now):
+    if expiry <= (auth.clock.now().timestamp() if now is None else now):
         return PortalSession(ANONYMOUS)
     found = auth.principal_by_pk(pk)
     if found is None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sdmx_server.domain.clock import as_utc, utcnow
+from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock, as_utc
 from sdmx_server.domain.safe_text import safe_json
 from sdmx_server.storage.db_health import unavailability
 from sdmx_server.storage.tables import AuditEvent
@@ -25,10 +25,14 @@ class AuditTrail:
     """Records and lists audit events."""
 
     def __init__(
-        self, write_sessions: sessionmaker[Session], sessions: sessionmaker[Session]
+        self,
+        write_sessions: sessionmaker[Session],
+        sessions: sessionmaker[Session],
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._writes = write_sessions
         self._sessions = sessions
+        self.clock = clock
 
     def record(
         self,
@@ -45,7 +49,7 @@ class AuditTrail:
             with self._writes() as session, session.begin():
                 session.add(
                     AuditEvent(
-                        at=utcnow(),
+                        at=self.clock.now(),
                         principal=principal[:255],
                         action=action,
                         target=target[:1024],

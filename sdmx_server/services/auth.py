@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sdmx_server.domain.clock import as_utc, utcnow
+from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock, as_utc
 from sdmx_server.domain.errors import (
     ForbiddenError,
     NoResultsError,
@@ -78,10 +78,14 @@ class AuthService:
     """Creates, lists, revokes and checks tokens."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], write_sessions: sessionmaker[Session]
+        self,
+        sessions: sessionmaker[Session],
+        write_sessions: sessionmaker[Session],
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._sessions = sessions
         self._writes = write_sessions
+        self.clock = clock
 
     # ------------------------------------------------------------------ management
 
@@ -155,7 +159,7 @@ class AuthService:
                 role=role,
                 provider_pk=provider_pk,
                 agency=agency,
-                created_at=utcnow(),
+                created_at=self.clock.now(),
                 expires_at=as_utc(expires_at) if expires_at else None,
             )
             session.add(row)
@@ -190,7 +194,7 @@ class AuthService:
             if row is None:
                 raise NoResultsError(f"No token {key}")
             if row.revoked_at is None:
-                row.revoked_at = utcnow()
+                row.revoked_at = self.clock.now()
             return row
 
     def set_dataflow_public(self, ref: MaintainableRef, public: bool) -> None:
@@ -220,7 +224,7 @@ class AuthService:
                 raise UnauthorizedError("Unknown token")
             if row.revoked_at is not None:
                 raise UnauthorizedError("This token has been revoked")
-            if row.expires_at is not None and as_utc(row.expires_at) <= utcnow():
+            if row.expires_at is not None and as_utc(row.expires_at) <= self.clock.now():
                 raise UnauthorizedError("This token has expired")
             return self._principal(session, row)
 
@@ -245,7 +249,7 @@ class AuthService:
             if (
                 row is None
                 or row.revoked_at is not None
-                or (row.expires_at is not None and as_utc(row.expires_at) <= utcnow())
+                or (row.expires_at is not None and as_utc(row.expires_at) <= self.clock.now())
             ):
                 return None
             return self._principal(session, row), row.token_hash

@@ -140,7 +140,7 @@ class AvailabilityService:
             or f.provider_pks is not None
             or f.mode != "current"
             or bool(f.columns)
-            or (f.at is not None and f.mode == "current" and f.at < _now())
+            or (f.at is not None and f.mode == "current" and f.at < self.data.clock.now())
         )
         values: dict[str, set[str]] = {d.id: set() for d in info.dimensions}
         skips: list[int | None] = [None] if mode == "exact" else list(range(n_dims))
@@ -340,7 +340,7 @@ class AvailabilityService:
         if "codelist" in wanted:
             entries += self._partial_codelists(session, info, avail)
         if "dataproviderscheme" in wanted and req is not None:
-            entries += self._provider_schemes(session, info, req, now or _now())
+            entries += self._provider_schemes(session, info, req, now or self.data.clock.now())
         return entries
 
     @staticmethod
@@ -436,9 +436,3 @@ def _restricted(scheme: Artefact, ids: set[str]) -> Artefact:
 
 def _date(storage: str) -> str:
     return storage[:10] if storage.endswith(("T00:00:00", "T23:59:59")) else storage
-
-
-def _now() -> datetime:
-    from sdmx_server.domain.clock import utcnow
-
-    return utcnow()

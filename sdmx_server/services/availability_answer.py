@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError
 from sdmx_server.formats.common import StructureEntry
 from sdmx_server.services.auth import Principal, require_read
@@ -56,7 +55,7 @@ def answer_availability(
             and component != info.time_dimension
         ):
             raise BadRequestError(f"{component} is not a dimension of {info.dsd.ref}")
-        now = utcnow()
+        now = query.clock.now()
         etag, last_modified = query.validators(
             session,
             info,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock
 from sdmx_server.readers._xml_common import XmlLimits
 from sdmx_server.services.audit import AuditTrail
 from sdmx_server.services.auth import AuthService
@@ -40,10 +41,17 @@ class Services:
     submissions: SubmissionService
     structure_write: StructureWriteService
     db_health: DbHealth
+    clock: Clock = SYSTEM_CLOCK
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine | None = None) -> Services:
-        """Wire the services for ``settings`` (creating the engine unless given)."""
+    def build(
+        cls, settings: Settings, engine: Engine | None = None, clock: Clock = SYSTEM_CLOCK
+    ) -> Services:
+        """Wire the services for ``settings`` (creating the engine unless given).
+
+        ``clock`` is where every service reads the time (release dates, token expiry, job
+        leases, portal sessions): the system clock, or a test's clock that it moves forward.
+        """
         engine = engine or create_db_engine(
             settings.database_url, pool_size=settings.db_pool_size, limits=settings.db_limits()
         )
@@ -58,12 +66,12 @@ class Services:
             state=StructureStateCache(engine, factory),
         )
         writes = make_session_factory(engine, write=True)
-        store = StructureStore(writes)
+        store = StructureStore(writes, clock=clock)
         xml_limits = XmlLimits(
             max_attributes=settings.xml_max_attributes, max_tag_bytes=settings.xml_max_tag_bytes
         )
-        data_write = DataWriteService(writes, xml_limits)
-        auth, audit = AuthService(factory, writes), AuditTrail(writes, factory)
+        data_write = DataWriteService(writes, xml_limits, clock)
+        auth, audit = AuthService(factory, writes, clock), AuditTrail(writes, factory, clock)
         return cls(
             settings=settings,
             engine=engine,
@@ -76,6 +84,7 @@ class Services:
                 factory,
                 settings.max_response_observations,
                 activate=data_write.activate_due_releases,
+                clock=clock,
             ),
             auth=auth,
             audit=audit,
@@ -84,9 +93,11 @@ class Services:
                 factory,
                 writes,
                 settings.public_url or f"http://{settings.host}:{settings.port}",
+                clock,
             ),
             structure_write=StructureWriteService(store, auth, audit, xml_limits),
             db_health=health,
+            clock=clock,
         )
 
     def close(self) -> None:

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, RangeNotSatisfiableError
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType
@@ -151,7 +150,7 @@ def answer_data(
             raise BadRequestError(
                 f"dimensionAtObservation={req.dim_at_obs} is not a dimension of {info.dsd.ref}"
             )
-        now = utcnow()
+        now = query.clock.now()
         etag, last_modified = query.validators(session, info, req, tag, now)
         if not_modified(
             etag, last_modified, lambda since: query.unchanged_within(session, info, since, now)

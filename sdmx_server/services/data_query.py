@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from sdmx_server.domain.clock import as_utc, utcnow
+from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock, as_utc
 from sdmx_server.domain.data_filter import TIME_PERIOD, DataFilter, Op, key_filter
 from sdmx_server.domain.errors import (
     BadRequestError,
@@ -177,8 +177,10 @@ class DataQueryService:
         session_factory: sessionmaker[Session],
         max_observations: int,
         activate: Callable[[int, int], int] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._factory = session_factory
+        self.clock = clock
         self._activate = activate
         self._max = max_observations
         # Compiled DSDs per worker, keyed by the structure generations read from the
@@ -492,7 +494,7 @@ class DataQueryService:
 
         ``packed`` gives the format's packed-path writer for the context, if it has one: plain answers
         are then read one row per series, the database writing each observation's markup (ADR 0016)."""
-        now = utcnow()
+        now = self.clock.now()
         f = self.build_filter(session, info, req, now)
         total = self._check_size(session, f, req, paging=paging, count_needed=count_needed)
         if total and f.offset is not None and f.offset >= total:
@@ -670,7 +672,7 @@ class DataQueryService:
     ) -> DataContext:
         """The writer context of ``req`` without reading a row: a message over several dataflows writes
         every structure in its header before the first data set."""
-        f = self.build_filter(session, info, req, utcnow())
+        f = self.build_filter(session, info, req, self.clock.now())
         ctx = self._context(session, info, req, f, render, labels, time_format, csv_keys)
         if with_labels:
             add_labels(session, ctx)
@@ -693,7 +695,7 @@ class DataQueryService:
         time_format: str,
         csv_keys: str = "none",
     ) -> DataContext:
-        at = f.at or utcnow()
+        at = f.at or self.clock.now()
         dim_at_obs = req.dim_at_obs or info.time_dimension or ALL_DIMENSIONS
         if req.detail in ("serieskeysonly", "nodata") and info.time_dimension:
             dim_at_obs = info.time_dimension

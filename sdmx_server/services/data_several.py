@@ -27,7 +27,6 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
-from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.data_filter import TIME_PERIOD
 from sdmx_server.domain.dsd_info import DsdInfo
 from sdmx_server.domain.errors import (
@@ -107,7 +106,7 @@ def answer_several(
             f"({_names(flows)}): ask for SDMX-ML 3.0, SDMX-JSON 2.0 or SDMX-CSV 2.0 (the union of their "
             "columns), or name one dataflow"
         )
-    now = utcnow()
+    now = query.clock.now()
     validators = [query.validators(session, f.info, f.req, tag, now) for f in flows]
     etag = '"m' + hashlib.sha1("|".join(e for e, _ in validators).encode()).hexdigest()[:24] + '"'
     last_modified = max(m for _, m in validators)
@@ -186,7 +185,7 @@ def _fitting(query: DataQueryService, session: Session, flows: list[_Flow]) -> l
     """The flows whose structure the key and filters fit, their requests and DSDs as each structure
     understands the projection and layout parameters (400 for names no matched structure has)."""
     _check_names(flows[0].req, [f.info for f in flows])
-    now = utcnow()
+    now = query.clock.now()
     out = []
     for f in flows:
         r = _fitted(f.req, f.info)

@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from sdmx_server.domain.clock import as_utc, next_change_time, utcnow
+from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock, as_utc, next_change_time
 from sdmx_server.domain.errors import NoResultsError, SemanticError
 from sdmx_server.domain.model import (
     ArtefactType,
@@ -177,10 +177,14 @@ class DataWriteService:
     """Validates and writes data messages (owns the write transaction)."""
 
     def __init__(
-        self, write_sessions: sessionmaker[Session], xml_limits: XmlLimits = DEFAULT_XML_LIMITS
+        self,
+        write_sessions: sessionmaker[Session],
+        xml_limits: XmlLimits = DEFAULT_XML_LIMITS,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._factory = write_sessions
         self._xml_limits = xml_limits
+        self.clock = clock
 
     def resolve_target(
         self, session: Session, hint: StructureRefHint | None, dataflow: MaintainableRef | None
@@ -304,7 +308,7 @@ class DataWriteService:
         filter on the validity columns); this brings the series statistics and
         the availability summary in line. Idempotent: any worker may run it.
         """
-        now = utcnow()
+        now = self.clock.now()
         with self._factory() as session, session.begin():
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(
@@ -406,7 +410,7 @@ class DataWriteService:
                 self._check_cell_owners(session, info, provider_pk, collect)
             stager.drop()
             return
-        now = utcnow()
+        now = self.clock.now()
         # A release date already past publishes now: a version never becomes visible before it was
         # written, so asOf answers and Last-Modified never change retroactively.
         release = max(as_utc(release_at), now) if release_at is not None else now

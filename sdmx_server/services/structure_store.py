@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.authority import ANY_AGENCY
+from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock
 from sdmx_server.domain.errors import StructureLoadError
 from sdmx_server.domain.identifiers import artefact_problems
 from sdmx_server.domain.model import (
@@ -192,10 +193,14 @@ class StructureStore:
     """The write service for structural metadata (owns its transactions)."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], on_change: Callable[[], None] | None = None
+        self,
+        session_factory: sessionmaker[Session],
+        on_change: Callable[[], None] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._factory = session_factory
         self._on_change = on_change
+        self.clock = clock
 
     # ------------------------------------------------------------------ API
 
@@ -320,7 +325,7 @@ class StructureStore:
             names = sorted(str(repo.ref_of_row(r)) for r in repo.rows_by_pk(session, users))
             more = f" and {len(names) - 5} more" if len(names) > 5 else ""
             return f"{ref} is referenced by {', '.join(names[:5])}{more}"
-        guard = DataGuard(session)
+        guard = DataGuard(session, self.clock.now())
         flows = (
             [row.pk]
             if row.type in (ArtefactType.DATAFLOW.value, ArtefactType.DATA_STRUCTURE.value)
@@ -396,7 +401,7 @@ class StructureStore:
                 targets = self._resolve_references(
                     session, artefact, in_message, refused, outcome, mode.strict
                 )
-                guard = DataGuard(session)
+                guard = DataGuard(session, self.clock.now())
                 before: dict[Any, Any] = {}
 
                 def compile_before() -> None:

@@ -26,7 +26,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.authority import has_authority
-from sdmx_server.domain.clock import as_utc, utcnow
+from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock, as_utc
 from sdmx_server.domain.errors import ForbiddenError, NoResultsError, SdmxError, SemanticError
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
 from sdmx_server.domain.safe_text import safe_text
@@ -97,13 +97,15 @@ class SubmissionService:
         sessions: sessionmaker[Session],
         write_sessions: sessionmaker[Session],
         public_url: str,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.data_write = data_write
         self._sessions = sessions
         self._writes = write_sessions
         self.public_url = public_url
+        self.clock = clock
         # The end of a job is audited too (its request was audited as "queued").
-        self.audit = AuditTrail(write_sessions, sessions)
+        self.audit = AuditTrail(write_sessions, sessions, clock)
 
     # ------------------------------------------------------------------ authorisation
 
@@ -318,8 +320,8 @@ class SubmissionService:
                 lease_owner,
             )
 
-    @staticmethod
     def _write_row(
+        self,
         session: Session,
         submission_id: str,
         principal: str,
@@ -346,7 +348,7 @@ class SubmissionService:
                 token_pk=token_pk,
                 content_type=content_type or "",
                 options=options,
-                created_at=utcnow(),
+                created_at=self.clock.now(),
                 status="running",
             )
             session.add(row)
@@ -354,7 +356,7 @@ class SubmissionService:
         row.status = report["status"]
         row.report = summary
         row.error_count = result.error_count
-        row.finished_at = utcnow()
+        row.finished_at = self.clock.now()
         row.lease_owner = None
         session.execute(
             delete(SubmissionError).where(SubmissionError.submission_id == submission_id)
@@ -523,7 +525,7 @@ class SubmissionService:
                         "_base_url": base_url or self.public_url,
                     },
                     status="queued",
-                    created_at=utcnow(),
+                    created_at=self.clock.now(),
                 )
             )
             session.flush()
@@ -543,7 +545,7 @@ class SubmissionService:
 
     def claim(self, owner: str, lease: timedelta) -> str | None:
         """Take the oldest queued job, or one whose lease ran out; None if there is none."""
-        now = utcnow()
+        now = self.clock.now()
         gave_up: tuple[str, str, str, str] | None = None
         with self._writes() as session, session.begin():
             stmt = (
@@ -596,7 +598,7 @@ class SubmissionService:
             row = session.get(Submission, submission_id)
             if row is None or row.lease_owner != owner or row.status != "running":
                 return False
-            row.lease_until = utcnow() + lease
+            row.lease_until = self.clock.now() + lease
             return True
 
     def run_job(self, submission_id: str, owner: str | None = None) -> None:
@@ -676,7 +678,7 @@ class SubmissionService:
             if row is None:
                 return
             row.status = "failed"
-            row.finished_at = utcnow()
+            row.finished_at = self.clock.now()
             reason = safe_text(reason, 2000)  # jsonb refuses NUL; a client's text may be in it
             row.report = {**row.report, "status": "failed", "reason": reason}
             session.execute(

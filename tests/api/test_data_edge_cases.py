@@ -47,10 +47,9 @@ def limited_services(db_factory: DatabaseFactory) -> Iterator[Services]:
     from tests import fixtures
     from tests.conftest import add_providers, load_data, load_files, pa_ref, synthetic_exr_csv
 
-    services = Services.build(make_settings(db_factory.new_url(), max_response_observations=MAX))
-    from sdmx_server.storage.schema import upgrade_to_head
-
-    upgrade_to_head(services.engine)
+    services = Services.build(
+        make_settings(db_factory.migrated_url(), max_response_observations=MAX)
+    )
     load_files(services, [fixtures.ECB_FULL])
     add_providers(services)
     load_data(services, fixtures.ECB_DATA, provision_agreement=pa_ref("EXR_ECB"))
@@ -425,17 +424,16 @@ def test_availability_of_the_time_dimension(dhttp: httpx.Client) -> None:
 def test_series_only_history_lists_the_series_of_every_version(
     make_services, serve, tmp_path
 ) -> None:
-    import time
-    from datetime import UTC, datetime
-
     from tests import fixtures
+    from tests.clock import FakeClock
     from tests.conftest import load_data, load_files
 
-    services = make_services()
+    clock = FakeClock()  # moved forward instead of sleeping past Last-Modified's second
+    services = make_services(clock=clock)
     load_files(services, [fixtures.ECB_FULL])
     load_data(services, fixtures.ECB_DATA)
-    time.sleep(1.1)
-    between = datetime.now(UTC).isoformat()
+    clock.advance(1.1)
+    between = clock.now().isoformat()
     (tmp_path / "update.csv").write_text(
         "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n"
         "ECB:EXR(1.0),M,USD,EUR,SP00,A,2019-12,9.99,A\n"

@@ -460,23 +460,21 @@ def test_too_large_is_413_code_510_unless_paged(make_services, serve) -> None:
 def test_data_change_changes_etag_and_updated_after_and_as_of(
     make_services, serve, tmp_path
 ) -> None:
-    import time
-
     from tests import fixtures
+    from tests.clock import FakeClock
     from tests.conftest import load_data, load_files
 
-    services = make_services()
+    clock = FakeClock()  # moved forward instead of sleeping past Last-Modified's second
+    services = make_services(clock=clock)
     load_files(services, [fixtures.ECB_FULL])
     load_data(services, fixtures.ECB_DATA)
     server = serve(services)
     base = f"{server.url}/rest/data/EXR/M.USD.EUR.SP00.A"
     first = httpx.get(base)
     etag = first.headers["etag"]
-    time.sleep(1.1)
-    from datetime import UTC, datetime
-
-    between = datetime.now(UTC).isoformat()
-    time.sleep(1.1)
+    clock.advance(1.1)
+    between = clock.now().isoformat()
+    clock.advance(1.1)
     csv = (
         "DATAFLOW,FREQ,CURRENCY,CURRENCY_DENOM,EXR_TYPE,EXR_SUFFIX,TIME_PERIOD,OBS_VALUE,OBS_STATUS\n"
         "ECB:EXR(1.0),M,USD,EUR,SP00,A,2019-12,9.99,A\nECB:EXR(1.0),M,USD,EUR,SP00,A,2020-01,1.23,A\n"

@@ -76,11 +76,9 @@ def test_documentation_pages_load_only_local_assets(http: httpx.Client, page: st
 def private_server(
     db_factory: object, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Services, LiveServer, str]]:
-    from sdmx_server.storage.schema import upgrade_to_head
     from tests.conftest import make_settings
 
-    services = Services.build(make_settings(db_factory.new_url()))  # type: ignore[attr-defined]
-    upgrade_to_head(services.engine)
+    services = Services.build(make_settings(db_factory.migrated_url()))  # type: ignore[attr-defined]
     load_files(services, [fixtures.ECB_FULL])
     add_providers(services)
     load_data(

@@ -31,11 +31,9 @@ CSV = {"Accept": "application/vnd.sdmx.data+csv;version=1.0.0"}
 def private_server(
     db_factory: object, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Services, LiveServer]]:
-    from sdmx_server.storage.schema import upgrade_to_head
     from tests.conftest import make_settings
 
-    services = Services.build(make_settings(db_factory.new_url()))  # type: ignore[attr-defined]
-    upgrade_to_head(services.engine)
+    services = Services.build(make_settings(db_factory.migrated_url()))  # type: ignore[attr-defined]
     load_files(services, [fixtures.ECB_FULL])
     add_providers(services)
     load_data(

@@ -41,7 +41,6 @@ from sdmx_server.domain.model import (
     KeyValue,
 )
 from sdmx_server.services.container import Services
-from sdmx_server.storage.schema import upgrade_to_head
 from tests import fixtures
 from tests.conftest import (
     DatabaseFactory,
@@ -217,10 +216,9 @@ class Template:
 
     def __init__(self, factory: DatabaseFactory) -> None:
         self.factory = factory
-        self.url = factory.new_url()
+        self.url = factory.migrated_url()
         services = Services.build(make_settings(self.url, source_alias="TESTSRC"))
         try:
-            upgrade_to_head(services.engine)
             load_files(services, [fixtures.ECB_FULL])
             add_providers(services)
             load_data(services, fixtures.ECB_DATA, provision_agreement=pa_ref("EXR_ECB"))

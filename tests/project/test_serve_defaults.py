@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from sdmx_server import settings as settings_module
 from tests import fixtures
+from tests.cli_inprocess import run_cli
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,34 +97,37 @@ def test_installed_outside_a_checkout_the_default_database_is_in_the_user_data_f
 
 
 def test_every_command_says_which_database_it_used(db_factory, tmp_path: Path) -> None:
+    """The first command runs as a real process, the others in process (``tests/cli_inprocess.py``)."""
     url = db_factory.new_url()
-    env = clean_env(SDMX_SERVER_DATABASE_URL=url, SDMX_SERVER_LOG_LEVEL="WARNING")
+    settings = {"SDMX_SERVER_DATABASE_URL": url, "SDMX_SERVER_LOG_LEVEL": "WARNING"}
+    env = clean_env(**settings)
     shown = f"database: {url}" if url.startswith("sqlite") else "database: " + url.split("://")[0]
-    for args in (
-        ["migrate"],
-        ["load", str(fixtures.ECB_FULL)],
-        ["token", "create", "--role", "admin"],
-        ["token", "list"],
-        ["token", "revoke", "1"],
-        ["dataflow", "private", "ECB,EXR,1.0"],
+    for n, args in enumerate(
+        (
+            ["migrate"],
+            ["load", str(fixtures.ECB_FULL)],
+            ["token", "create", "--role", "admin"],
+            ["token", "list"],
+            ["token", "revoke", "1"],
+            ["dataflow", "private", "ECB,EXR,1.0"],
+        )
     ):
-        out = cli(*args, env=env)
+        out = cli(*args, env=env) if n == 0 else run_cli(settings, *args, clean=True)
         assert out.returncode == 0, (args, out.stderr)
         assert out.stderr.splitlines()[0].startswith(shown), (args, out.stderr)
     # a token's line stays the last of stdout: scripts keep working with | tail -1
-    created = cli("token", "create", "--role", "admin", env=env)
+    created = run_cli(settings, "token", "create", "--role", "admin", clean=True)
     assert created.stdout.splitlines()[-1].startswith("sdmx_")
     # a relative SQLite path is shown resolved; a password never
-    relative = cli(
-        "migrate", env=clean_env(SDMX_SERVER_DATABASE_URL="sqlite:///rel.sqlite"), cwd=tmp_path
+    relative = run_cli(
+        {"SDMX_SERVER_DATABASE_URL": "sqlite:///rel.sqlite"}, "migrate", cwd=tmp_path, clean=True
     )
     assert relative.stderr.splitlines()[0] == f"database: sqlite:///{tmp_path / 'rel.sqlite'}"
     port = free_port()  # nothing listens there: the command fails, after naming the database
-    secret = cli(
+    secret = run_cli(
+        {"SDMX_SERVER_DATABASE_URL": f"postgresql+psycopg://sdmx:s3cret@127.0.0.1:{port}/none"},
         "migrate",
-        env=clean_env(
-            SDMX_SERVER_DATABASE_URL=f"postgresql+psycopg://sdmx:s3cret@127.0.0.1:{port}/none"
-        ),
+        clean=True,
     )
     assert secret.returncode != 0
     assert (

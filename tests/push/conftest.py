@@ -33,11 +33,11 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from sdmx_server.domain.clock import utcnow
+from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock
 from sdmx_server.services.container import Services
 from sdmx_server.settings import Settings
-from sdmx_server.storage.schema import upgrade_to_head
 from tests import fixtures
+from tests.clock import FakeClock
 from tests.conftest import (
     DatabaseFactory,
     LiveServer,
@@ -103,10 +103,9 @@ class TemplateStore:
 
     def __init__(self, factory: DatabaseFactory, build: Callable[[Services], None]) -> None:
         self.factory = factory
-        self.url = factory.new_url()
+        self.url = factory.migrated_url()
         services = Services.build(push_settings(self.url))
         try:
-            upgrade_to_head(services.engine)
             build(services)
         finally:
             services.close()
@@ -135,6 +134,13 @@ class PushEnv:
     def url(self) -> str:
         """Base URL of the live server."""
         return self.server.url
+
+    @property
+    def clock(self) -> FakeClock:
+        """The clock the services read, for an env made with ``clock=FakeClock()`` (tests that move time)."""
+        clock = self.services.clock
+        assert isinstance(clock, FakeClock), "this env runs on the system clock"
+        return clock
 
     def auth(self, who: str | None) -> dict[str, str]:
         """The Authorization header of a named token (none for ``None``)."""
@@ -195,7 +201,10 @@ def add_standard_tokens(env: PushEnv, agency: str, producers: list[str]) -> None
     env.new_token("revoked", "provider", provider=producers[0])
     env.services.auth.revoke(env.tokens["revoked"][:12])
     env.new_token(
-        "expired", "provider", provider=producers[0], expires_at=utcnow() - timedelta(minutes=1)
+        "expired",
+        "provider",
+        provider=producers[0],
+        expires_at=env.services.clock.now() - timedelta(minutes=1),
     )
 
 
@@ -279,8 +288,8 @@ def _env_factory(
     """Yield a factory of ``PushEnv`` on fresh copies of ``template`` with the standard tokens; close them after."""
     made: list[PushEnv] = []
 
-    def make(**overrides: object) -> PushEnv:
-        env = PushEnv(Services.build(push_settings(template.clone(), **overrides)))
+    def make(clock: Clock = SYSTEM_CLOCK, **overrides: object) -> PushEnv:
+        env = PushEnv(Services.build(push_settings(template.clone(), **overrides), clock=clock))
         add_standard_tokens(env, agency, producers)
         made.append(env)
         return env
@@ -300,7 +309,8 @@ def exr_template(
 
 @pytest.fixture
 def make_exr_env(exr_template: TemplateStore) -> Iterator[Callable[..., PushEnv]]:
-    """Factory of ``PushEnv`` on fresh copies of the EXR template (settings overridable)."""
+    """Factory of ``PushEnv`` on fresh copies of the EXR template (settings overridable; ``clock=``
+    a ``FakeClock`` for tests that move time instead of sleeping)."""
     yield from _env_factory(exr_template, "ECB", EXR_PRODUCERS)
 
 

@@ -1,7 +1,8 @@
 """Embargo: a submission with ``releaseDate`` becomes public at that instant, and not before.
 
-Release times are real instants a few seconds ahead (the tests wait for
-them): until then a public query sees the previous state in every format and
+The store's services read a ``FakeClock`` (``exr_env.clock``, see the ``exr_env``
+fixture below): release times are instants ahead of it, and a test moves the clock to a
+release instead of sleeping until it. Until then a public query sees the previous state in every format and
 in availability, the producer and administrators preview the embargoed data
 with ``preview=true``, other producers and anonymous users cannot; at the
 release the data become visible with nothing written then, and the HTTP
@@ -14,7 +15,7 @@ schemas by the client hook.
 from __future__ import annotations
 
 import math
-import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -23,6 +24,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import text
 
+from tests.clock import FakeClock
 from tests.push.conftest import PushEnv, count_rows, sdmx_error
 from tests.push.test_history import (
     CSV10,
@@ -48,19 +50,26 @@ AFTER: Cells = {(SEK, "2015"): 1.5, (SEK, "2016"): 2.6, (SEK, "2017"): 2.7, (NOK
 CET = timezone(timedelta(hours=1))
 
 
-def release_in(seconds: float) -> datetime:
-    """A whole-second instant at least ``seconds`` from now (so that Last-Modified shows it exactly)."""
-    return datetime.fromtimestamp(math.ceil(time.time() + seconds), UTC)
+@pytest.fixture
+def exr_env(make_exr_env: Callable[..., PushEnv]) -> PushEnv:
+    """A writable copy of the EXR chain whose services read a ``FakeClock`` (``exr_env.clock``)."""
+    return make_exr_env(clock=FakeClock())
 
 
-def wait_until(moment: datetime) -> None:
-    """Sleep until just after ``moment``."""
-    time.sleep(max(0.0, moment.timestamp() - time.time()) + 0.05)
+def release_in(env: PushEnv, seconds: float) -> datetime:
+    """A whole-second instant at least ``seconds`` from the env's clock (so that Last-Modified shows it
+    exactly)."""
+    return datetime.fromtimestamp(math.ceil(env.clock.now().timestamp() + seconds), UTC)
 
 
-def still_before(moment: datetime) -> None:
+def wait_until(env: PushEnv, moment: datetime) -> None:
+    """Move the env's clock to just after ``moment`` (no sleep)."""
+    env.clock.advance_to(moment + timedelta(milliseconds=50))
+
+
+def still_before(env: PushEnv, moment: datetime) -> None:
     """The checks made so far ran before ``moment`` (else they proved nothing: give more lead time)."""
-    assert datetime.now(UTC) < moment, (
+    assert env.clock.now() < moment, (
         "the machine is too slow for this lead time: checks ran after the release"
     )
 
@@ -98,7 +107,7 @@ def base_and_embargo(env: PushEnv, lead: float) -> datetime:
     """Publish BASE now and EMBARGOED at a release ``lead`` seconds ahead; the release instant."""
     report = pushed(env, csv10({("SEK", "2015"): 1.5, ("SEK", "2016"): 1.6}))
     assert report["inserted"] == 2
-    release = release_in(lead)
+    release = release_in(env, lead)
     report = embargo(env, EMBARGOED, release)
     assert (report["inserted"], report["updated"], report["unchanged"]) == (2, 1, 0)
     return release
@@ -110,7 +119,7 @@ def base_and_embargo(env: PushEnv, lead: float) -> datetime:
 def test_embargoed_data_are_public_at_release_in_every_format_and_availability(
     exr_env: PushEnv,
 ) -> None:
-    release = base_and_embargo(exr_env, lead=5)
+    release = base_and_embargo(exr_env, lead=60)
     for fmt, accept in FORMATS.items():
         assert plain_cells(get(exr_env, KEY, accept)) == BASE, fmt
     values, period = available(availability(exr_env, KEY))
@@ -120,9 +129,9 @@ def test_embargoed_data_are_public_at_release_in_every_format_and_availability(
         "ECB"
     ) as producer:  # the producer's own token, without preview: the public state
         assert plain_cells(producer.get(f"/rest/data/ECB,EXR,1.0/{KEY}")) == BASE
-    still_before(release)
+    still_before(exr_env, release)
 
-    wait_until(release)
+    wait_until(exr_env, release)
     for fmt, accept in FORMATS.items():
         assert plain_cells(get(exr_env, KEY, accept)) == AFTER, fmt
     values, period = available(availability(exr_env, KEY))
@@ -164,9 +173,9 @@ def test_preview_is_for_the_producer_and_administrators(exr_env: PushEnv) -> Non
             assert r.status_code == status, (caller, r.text)
             assert sdmx_error(r)[0] == {401: 110, 403: 150}[status]
     # Nothing else reveals embargoed data to the public: a future asOf, updatedAfter, includeHistory.
-    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    future = (exr_env.clock.now() + timedelta(days=2)).isoformat()
     assert plain_cells(get(exr_env, KEY, GENERIC, asOf=future)) == BASE
-    hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    hour_ago = (exr_env.clock.now() - timedelta(hours=1)).isoformat()
     assert {
         c for ds in datasets(get(exr_env, KEY, CSV20, updatedAfter=hour_ago)) for c in ds.cells
     } == set(BASE)
@@ -180,12 +189,12 @@ def test_preview_is_for_the_producer_and_administrators(exr_env: PushEnv) -> Non
 
 def test_validators_change_at_release_with_nothing_written(exr_env: PushEnv) -> None:
     pushed(exr_env, csv10({("SEK", "2015"): 1.5, ("SEK", "2016"): 1.6}))
-    time.sleep(1.1)  # the embargoed write happens in a later second than the base
+    exr_env.clock.advance(1.1)  # the embargoed write happens in a later second than the base
     url = f"/rest/data/ECB,EXR,1.0/{KEY}"
     with exr_env.client(None) as client:
         first = client.get(url)
         etag0, lm0 = first.headers["etag"], first.headers["last-modified"]
-        release = release_in(4)
+        release = release_in(exr_env, 60)
         embargo(exr_env, EMBARGOED, release)
         versions = count_rows(exr_env.services, "data_observation")
         # The embargoed write changes nothing public: same validators, 304s.
@@ -195,9 +204,9 @@ def test_validators_change_at_release_with_nothing_written(exr_env: PushEnv) -> 
         assert client.get(url, headers={"If-Modified-Since": lm0}).status_code == 304
         avail_etag = availability(exr_env, KEY).headers["etag"]
         assert availability(exr_env, KEY, {"If-None-Match": avail_etag}).status_code == 304
-        still_before(release)
+        still_before(exr_env, release)
 
-        wait_until(release)
+        wait_until(exr_env, release)
         after = client.get(url)
         etag1, lm1 = after.headers["etag"], after.headers["last-modified"]
         assert etag1 != etag0
@@ -233,17 +242,20 @@ def test_validators_change_at_release_with_nothing_written(exr_env: PushEnv) -> 
         == BASE
     )
     assert plain_cells(get(exr_env, KEY, CSV10, asOf=release.isoformat())) == AFTER
-    assert plain_cells(get(exr_env, KEY, CSV10, asOf=datetime.now(UTC).isoformat())) == AFTER
+    assert plain_cells(get(exr_env, KEY, CSV10, asOf=exr_env.clock.now().isoformat())) == AFTER
 
 
 def test_if_modified_since_is_not_fooled_by_two_changes_in_one_second(exr_env: PushEnv) -> None:
     url = f"/rest/data/ECB,EXR,1.0/{KEY}"
     with exr_env.client(None) as client:
         for attempt in range(5):
-            time.sleep(1 - time.time() % 1 + 0.02)  # at the start of a second
-            first = pushed(exr_env, csv10({("SEK", "2015"): float(attempt)}))
-            seen = client.get(url)
-            second = pushed(exr_env, csv10({("SEK", "2015"): attempt + 0.5}))
+            exr_env.clock.at_start_of_a_second()
+            with exr_env.clock.paused():  # a few milliseconds apart, however slow the machine
+                first = pushed(exr_env, csv10({("SEK", "2015"): float(attempt)}))
+                exr_env.clock.advance(0.001)
+                seen = client.get(url)
+                exr_env.clock.advance(0.001)
+                second = pushed(exr_env, csv10({("SEK", "2015"): attempt + 0.5}))
             if int(instant(first["releaseDate"]).timestamp()) == int(
                 instant(second["releaseDate"]).timestamp()
             ):
@@ -263,7 +275,7 @@ def test_if_modified_since_is_not_fooled_by_two_changes_in_one_second(exr_env: P
 
 def test_several_pending_embargoes_are_released_in_order(exr_env: PushEnv) -> None:
     pushed(exr_env, csv10({("SEK", "2015"): 1.0}))
-    first, second = release_in(3), release_in(6)
+    first, second = release_in(exr_env, 60), release_in(exr_env, 120)
     # Pushed in the opposite order of their releases; the later one also deletes a cell the earlier
     # one creates (unknown when it is written: publication order still decides).
     r = exr_env.push(
@@ -278,12 +290,12 @@ def test_several_pending_embargoes_are_released_in_order(exr_env: PushEnv) -> No
     etags = []
     for n, moment in enumerate((None, first, second)):
         if moment is not None:
-            wait_until(moment)
+            wait_until(exr_env, moment)
         r = get(exr_env, "A.SEK.EUR.SP00.A", GENERIC)
         assert plain_cells(r) == states[n], n
         etags.append(r.headers["etag"])
         if n < 2:
-            still_before((first, second)[n])
+            still_before(exr_env, (first, second)[n])
     assert len(set(etags)) == 3
     history = datasets(get(exr_env, "A.SEK.EUR.SP00.A", GENERIC, includeHistory="true"))
     assert [(ds.valid_from, ds.action) for ds in history][1:] == [
@@ -312,7 +324,7 @@ def test_several_pending_embargoes_are_released_in_order(exr_env: PushEnv) -> No
 def test_publication_order_wins_between_embargoes_and_live_edits(exr_env: PushEnv) -> None:
     cells = {("SEK", "2015"): 1.0, ("SEK", "2016"): 1.0, ("SEK", "2017"): 1.0, ("SEK", "2018"): 1.0}
     pushed(exr_env, csv10(cells))
-    release = release_in(4)
+    release = release_in(exr_env, 60)
     # The embargoed release restates 2016 unchanged, changes 2015 and 2017, deletes 2018.
     r = exr_env.push(
         csv20(
@@ -344,9 +356,9 @@ def test_publication_order_wins_between_embargoes_and_live_edits(exr_env: PushEn
     )
     before: Cells = {(SEK, "2015"): 2.0, (SEK, "2016"): 2.0, (SEK, "2018"): 2.0}
     assert plain_cells(get(exr_env, "A.SEK.EUR.SP00.A", CSV10)) == before
-    still_before(release)
+    still_before(exr_env, release)
 
-    wait_until(release)
+    wait_until(exr_env, release)
     # The release was published later than the live edits: it wins on every cell it states.
     released: Cells = {(SEK, "2015"): 5.0, (SEK, "2016"): 1.0, (SEK, "2017"): 5.0}
     assert plain_cells(get(exr_env, "A.SEK.EUR.SP00.A", CSV10)) == released
@@ -387,10 +399,10 @@ def test_release_date_needs_a_valid_instant_with_a_zone(exr_env: PushEnv, value:
 
 def test_release_date_in_the_past_publishes_now(exr_env: PushEnv) -> None:
     first = pushed(exr_env, csv10({("SEK", "2015"): 1.0}))
-    time.sleep(1.1)
+    exr_env.clock.advance(1.1)
     with exr_env.client(None) as client:
         seen = client.get(f"/rest/data/ECB,EXR,1.0/{KEY}")
-        asked = datetime.now(UTC) - timedelta(days=1)
+        asked = exr_env.clock.now() - timedelta(days=1)
         report = exr_env.push(
             csv10({("SEK", "2015"): 2.0}), "ECB", params={"releaseDate": asked.isoformat()}
         ).json()
@@ -422,7 +434,7 @@ def test_a_preview_shows_embargoed_attribute_values_too(exr_env: PushEnv) -> Non
         + ",".join(attrs)
     )
     body = f"{header}\nECB:EXR(1.0),M,CHF,EUR,SP00,A,2031-02,0.91,A,{','.join(attrs.values())}\n"
-    release = release_in(3600)
+    release = release_in(exr_env, 3600)
     r = exr_env.push(body, params={"releaseDate": release.isoformat()})
     assert r.status_code == 200, r.text
     for fmt, accept in FORMATS.items():

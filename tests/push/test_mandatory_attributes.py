@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -23,8 +23,8 @@ from sqlalchemy import text
 
 from sdmx_server.services.container import Services
 from sdmx_server.services.data_write import SubmissionResult
-from sdmx_server.storage.schema import upgrade_to_head
 from tests import fixtures
+from tests.clock import FakeClock
 from tests.conftest import (
     DatabaseFactory,
     add_dataflow,
@@ -302,11 +302,14 @@ def test_attributes_given_only_in_a_pending_embargoed_release_count(exr_env: Pus
     assert set(missing_errors(r)) == {(GBP, a) for a in MANDATORY}
 
 
-def test_a_live_attribute_change_gives_way_to_a_pending_release(exr_env: PushEnv) -> None:
+def test_a_live_attribute_change_gives_way_to_a_pending_release(
+    make_exr_env: Callable[..., PushEnv],
+) -> None:
     """Attributes follow publication order like observations: a live change made while an embargoed
     release of the same series' attributes is pending holds until that release, which then wins
     (never two current versions: every observation is answered once)."""
-    release = release_in(3)
+    exr_env = make_exr_env(clock=FakeClock())  # the release comes when the test moves the clock
+    release = release_in(exr_env, 60)
     written(
         exr_env.push(
             csv10([(CHF, "2031-01", "0.9", CHF_ATTRS)]), params={"releaseDate": release.isoformat()}
@@ -324,8 +327,8 @@ def test_a_live_attribute_change_gives_way_to_a_pending_release(exr_env: PushEnv
         return [(r["TIME_PERIOD"], r["DECIMALS"]) for r in csv.DictReader(io.StringIO(got.text))]
 
     assert public() == [("2031-02", "5")]
-    still_before(release)
-    wait_until(release)
+    still_before(exr_env, release)
+    wait_until(exr_env, release)
     assert public() == [("2031-01", "4"), ("2031-02", "4")]
     assert series_attributes(exr_env, CHF) == CHF_ATTRS
 
@@ -477,8 +480,7 @@ RG_GROUP = ["DECIMALS", "UNIT_MEASURE", "UNIT_MULT", "TITLE"]
 def sibling_group_store(db_factory: DatabaseFactory) -> Iterator[Services]:
     """The SDMX 2.1 sample DSD with a sibling group whose attributes DECIMALS, UNIT_MEASURE, UNIT_MULT
     and TITLE are mandatory, and its sample data (monthly CHF, GBP, JPY, USD)."""
-    services = Services.build(make_settings(db_factory.new_url(), source_alias="TESTSRC"))
-    upgrade_to_head(services.engine)
+    services = Services.build(make_settings(db_factory.migrated_url(), source_alias="TESTSRC"))
     load_files(services, [fixtures.SDMX / "ECB_EXR" / "rg-structure-full.xml"])
     add_dataflow(services, "ECB", "EXR_RG", "ECB_EXR_CG")
     assert load_data(

@@ -26,11 +26,12 @@ import csv
 import io
 import threading
 import time
-from datetime import UTC, datetime
+from collections.abc import Callable
 
 import httpx
 import pytest
 
+from tests.clock import FakeClock
 from tests.push.conftest import (
     CSV10_TYPE,
     CSV20_TYPE,
@@ -470,16 +471,19 @@ def test_slice_replacement_is_atomic(exr_env: PushEnv) -> None:
     assert _slice(exr_env) == states[1]
 
 
-def test_resending_the_same_data_changes_nothing_visible(exr_env: PushEnv) -> None:
+def test_resending_the_same_data_changes_nothing_visible(
+    make_exr_env: Callable[..., PushEnv],
+) -> None:
     """A file sent again (every value as stored) writes no version: the ETag, Last-Modified and
     updatedAfter answers stay as they were, and the report counts it unchanged."""
+    exr_env = make_exr_env(clock=FakeClock())  # moved forward instead of sleeping
     body = csv20([f"A,M,CHF,EUR,SP00,A,2031-0{m},1.{m},A," for m in range(1, 4)])
     assert counts(exr_env.push(body, content_type=CSV20_TYPE)) == (3, 0, 0, 0)
     with exr_env.client() as client:
         first = client.get("/rest/data/ECB,EXR,1.0/M.CHF.EUR.SP00.A")
     assert first.status_code == 200
-    time.sleep(1.1)  # Last-Modified has a one-second resolution
-    since = datetime.now(UTC).isoformat()
+    exr_env.clock.advance(1.1)  # Last-Modified has a one-second resolution
+    since = exr_env.clock.now().isoformat()
     before = exr_env.snapshot()
     assert counts(exr_env.push(body, content_type=CSV20_TYPE)) == (0, 0, 0, 3)
     assert exr_env.snapshot() == before

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from typing import Any
 
 from sdmx_server.services.jobs import JobRunner
+from tests.clock import FakeClock
 from tests.push.conftest import PushEnv, count_rows, exr_csv, exr_observations, wait_for_submission
 
 ASYNC = {"Prefer": "respond-async"}
@@ -185,7 +185,8 @@ def _status(env: PushEnv, sub: str) -> dict[str, Any]:
 
 
 def test_a_dead_workers_job_is_taken_up_and_done_once(make_exr_env) -> None:
-    env: PushEnv = make_exr_env(run_jobs=False)  # no runner in the server: we play the workers
+    # No runner in the server: we play the workers; leases run out when we move the clock.
+    env: PushEnv = make_exr_env(run_jobs=False, clock=FakeClock())
     sub = _queue(env, mixed_update())
     assert _status(env, sub)["status"] == "queued"
     submissions = env.services.submissions
@@ -193,7 +194,7 @@ def test_a_dead_workers_job_is_taken_up_and_done_once(make_exr_env) -> None:
     assert _status(env, sub)["status"] == "running"
     runners = [JobRunner(submissions, lease_seconds=30) for _ in range(3)]
     assert not runners[0].run_once(), "the lease has not run out yet"
-    time.sleep(3.2)
+    env.clock.advance(3.2)
     before = exr_env_batches(env)
     # Three workers race for the expired job: exactly one gets it.
     results: list[bool] = []
@@ -223,7 +224,7 @@ def test_a_dead_workers_job_is_taken_up_and_done_once(make_exr_env) -> None:
 def test_a_worker_that_stalls_past_its_lease_writes_nothing(make_exr_env, monkeypatch) -> None:
     """The lease is checked again in the data's own transaction: a worker that stalled mid-job (after
     its start-of-job check) and lost its lease to another worker rolls back instead of writing twice."""
-    env: PushEnv = make_exr_env(run_jobs=False)
+    env: PushEnv = make_exr_env(run_jobs=False, clock=FakeClock())
     sub = _queue(env, mixed_update())
     submissions = env.services.submissions
     real_submit = submissions.data_write.submit
@@ -234,7 +235,7 @@ def test_a_worker_that_stalls_past_its_lease_writes_nothing(make_exr_env, monkey
             not calls
         ):  # the slow worker: stalls past its lease; a healthy worker takes the job over meanwhile
             calls.append("slow")
-            time.sleep(0.8)
+            env.clock.advance(0.8)
             assert JobRunner(submissions, lease_seconds=30).run_once()
         else:
             calls.append("healthy")
@@ -261,13 +262,13 @@ def exr_env_batches(env: PushEnv) -> int:
 
 
 def test_a_job_interrupted_again_and_again_fails_cleanly(make_exr_env) -> None:
-    env: PushEnv = make_exr_env(run_jobs=False)
+    env: PushEnv = make_exr_env(run_jobs=False, clock=FakeClock())
     before = env.snapshot()
     sub = _queue(env, mixed_update())
     submissions = env.services.submissions
     for n in range(3):
         assert submissions.claim(f"dead-{n}", timedelta(milliseconds=100)) == sub
-        time.sleep(0.2)
+        env.clock.advance(0.2)
     assert (
         submissions.claim("alive", timedelta(seconds=30)) is None
     )  # given up, not run a fourth time

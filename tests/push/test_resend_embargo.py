@@ -7,10 +7,21 @@ to the restated versions, so at the release the cells vanished.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from sqlalchemy import text
 
+from tests.clock import FakeClock
 from tests.push.conftest import CSV10_TYPE, PushEnv, snapshot
 from tests.push.test_embargo import release_in, wait_until
+
+
+@pytest.fixture
+def exr_env(make_exr_env: Callable[..., PushEnv]) -> PushEnv:
+    """A writable copy of the EXR chain on a ``FakeClock``: a release comes when the test moves it."""
+    return make_exr_env(clock=FakeClock())
+
 
 KEY = "M.USD.EUR.SP00.A"
 
@@ -31,7 +42,7 @@ def test_embargoed_resend_of_unchanged_values_keeps_the_data(exr_env: PushEnv) -
     env = exr_env
     cell = _one_cell(env)
     before = snapshot(env.services)
-    release = release_in(1.5)
+    release = release_in(env, 1.5)
     r = env.push(cell, "ECB", params={"releaseDate": release.isoformat()})
     assert r.status_code == 200, r.text
     report = r.json()
@@ -41,7 +52,7 @@ def test_embargoed_resend_of_unchanged_values_keeps_the_data(exr_env: PushEnv) -
         0,
         1,
     ), report
-    wait_until(release)
+    wait_until(env, release)
     assert _one_cell(env) == cell, "the re-sent cell disappeared at the release"
     # Nothing changed, so nothing was written: not a batch, not a version, not a closed version.
     assert snapshot(env.services) == before
@@ -70,7 +81,7 @@ def test_resend_with_one_change_restates_and_keeps_the_rest(exr_env: PushEnv) ->
     at = cols.index("OBS_VALUE")
     changed = second.split(",")
     changed[at] = str(float(changed[at]) + 1)
-    release = release_in(1.5)
+    release = release_in(env, 1.5)
     r = env.push(
         "\n".join([header, first, ",".join(changed)]) + "\n",
         "ECB",
@@ -78,7 +89,7 @@ def test_resend_with_one_change_restates_and_keeps_the_rest(exr_env: PushEnv) ->
     )
     assert r.status_code == 200, r.text
     assert (r.json()["updated"], r.json()["unchanged"]) == (1, 1), r.text
-    wait_until(release)
+    wait_until(env, release)
     with env.client() as client:
         after = (
             client.get(

@@ -105,6 +105,7 @@ def test_migrate_creates_schema(db_url: str) -> None:
     assert count(db_url, "structure_artefact") == 0
 
 
+@pytest.mark.slow
 def test_serve_with_one_worker_writes_links_to_the_address_it_serves(db_url: str) -> None:
     """Without SDMX_SERVER_PUBLIC_URL, the links a single-worker server writes name its own port."""
     import time

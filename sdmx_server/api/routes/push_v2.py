@@ -22,7 +22,6 @@ from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.middleware import request_id_var
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params
 from sdmx_server.api.public_url import public_base_url
-from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, SdmxError
 from sdmx_server.domain.messages import language_of, localise_report
 from sdmx_server.domain.periods import PeriodError, parse_instant
@@ -264,4 +263,4 @@ def audit_events(request: Request, services: ServicesDep) -> Response:
     offset = int_param(request.query_params, "offset", 0) or 0
     limit = min(int_param(request.query_params, "limit", 100, minimum=1) or 100, 1000)
     events = services.audit.events(since, request.query_params.get("action"), offset, limit)
-    return JSONResponse({"events": events, "now": utcnow().isoformat()})
+    return JSONResponse({"events": events, "now": services.clock.now().isoformat()})
