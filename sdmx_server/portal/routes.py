@@ -7,6 +7,7 @@ become pages in the user's language with the same HTTP status.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -20,6 +21,7 @@ from sdmx_server.api.data_response import answer_data
 from sdmx_server.api.deps import ServicesDep
 from sdmx_server.api.routes.push_v2 import base_url
 from sdmx_server.domain.errors import BadRequestError, ForbiddenError, SdmxError
+from sdmx_server.domain.submission import PushOptions, SubmissionStatus, UploadAction
 from sdmx_server.formats.common import Languages
 from sdmx_server.formats.registry import DATA_CSV10
 from sdmx_server.portal import chart, i18n
@@ -465,7 +467,7 @@ async def upload(request: Request, services: ServicesDep) -> Response:
     if not session.csrf_ok(str(form.get("csrf") or "")):
         return error_page(request, BadRequestError(t("csrf_failed")), session)
     pa = str(form.get("pa") or "")
-    action = "submit" if form.get("action") == "submit" else "check"
+    action: UploadAction = "submit" if form.get("action") == "submit" else "check"
     release = str(form.get("releaseDate") or "").strip()
     upload_file = form.get("file")
     if upload_file is not None and not isinstance(upload_file, str) and upload_file.filename:
@@ -492,12 +494,12 @@ async def upload(request: Request, services: ServicesDep) -> Response:
         return _upload_page(
             request, services, session, status=422, chosen=pa, error=t("unreadable_file")
         )
-    options: dict[str, Any] = {"dryRun": action != "submit"}
+    options = PushOptions(dry_run=action != "submit")
     if release:
         from sdmx_server.domain.periods import PeriodError, parse_instant
 
         try:
-            options["releaseDate"] = parse_instant(release).isoformat()
+            options = replace(options, release_at=parse_instant(release))
         except PeriodError:
             return _upload_page(
                 request,
@@ -533,11 +535,12 @@ async def upload(request: Request, services: ServicesDep) -> Response:
         session.principal.label,
         "data.submit",
         target.label,
-        report["status"],
-        200 if report["status"] in ("written", "valid") else 422,
-        {"submission": report["submission"], "portal": True, "dryRun": options["dryRun"]},
+        report.status.value,
+        report.status.http_status,
+        {"submission": report.submission, "portal": True, "dryRun": options.dry_run},
         request_id_var.get(),
     )
+    shown = report.to_json()
     labels = await run_in_threadpool(code_names, services, agreement)
     from sdmx_server.domain.messages import translate
 
@@ -552,16 +555,16 @@ async def upload(request: Request, services: ServicesDep) -> Response:
             fix=advice.suggest(e, labels, t),
             reason=translate(e.get("reason", ""), lang)[0],
         )
-        for e in report.get("errors", [])
+        for e in shown["errors"]
     ]
     inline = base64.b64encode(data).decode() if len(data) <= INLINE_BODY_BYTES else ""
     return _upload_page(
         request,
         services,
         session,
-        status=200 if report["status"] != "invalid" else 422,
+        status=422 if report.status is SubmissionStatus.INVALID else 200,
         chosen=pa,
-        report=report,
+        report=shown,
         errors=errors,
         notes=prepared.notes,
         inline=inline,
@@ -598,10 +601,10 @@ def submission_report(
     try:
         status = services.submissions.status(
             submission_id, session.principal, base_url(request, services)
-        )
+        ).to_json()
         page = services.submissions.errors(
             submission_id, session.principal, max(offset, 0), 100, base_url(request, services)
-        )
+        ).to_json()
     except SdmxError as exc:
         return error_page(request, exc, session)
     return render(

@@ -19,8 +19,8 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import IO, Any, BinaryIO, cast
+from datetime import timedelta
+from typing import IO, BinaryIO, cast
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,8 +28,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from sdmx_server.domain.authority import has_authority
 from sdmx_server.domain.clock import as_utc, utcnow
 from sdmx_server.domain.errors import ForbiddenError, NoResultsError, SdmxError, SemanticError
+from sdmx_server.domain.kinds import SubmissionTargetType
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
 from sdmx_server.domain.safe_text import safe_text
+from sdmx_server.domain.submission import (
+    ERRORS_PAGE,
+    ErrorPage,
+    PushOptions,
+    ReportedError,
+    SubmissionReport,
+    SubmissionState,
+    SubmissionStatus,
+)
 from sdmx_server.readers.base import DataReadError
 from sdmx_server.services.audit import AuditTrail
 from sdmx_server.services.auth import Principal, require_authenticated
@@ -41,7 +51,7 @@ from sdmx_server.storage.tables import AuthToken, Submission, SubmissionChunk, S
 
 log = logging.getLogger(__name__)
 
-FIRST_PAGE = 1000
+FIRST_PAGE = ERRORS_PAGE
 CHUNK = 1 << 20
 MAX_ATTEMPTS = 3
 
@@ -108,7 +118,12 @@ class SubmissionService:
     # ------------------------------------------------------------------ authorisation
 
     def authorize(
-        self, principal: Principal, target_type: str, agency: str, resource_id: str, version: str
+        self,
+        principal: Principal,
+        target_type: SubmissionTargetType,
+        agency: str,
+        resource_id: str,
+        version: str,
     ) -> Target:
         """The dataflow (and provision agreement) this principal may write; 401/403/404 otherwise."""
         require_authenticated(principal)
@@ -169,11 +184,11 @@ class SubmissionService:
         target: Target,
         body: BinaryIO,
         content_type: str | None,
-        options: dict[str, Any],
+        options: PushOptions,
         submission_id: str | None = None,
         base_url: str | None = None,
         lease_owner: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> SubmissionReport:
         """Validate and write; store the report; return it (first page of errors).
 
         ``principal`` is the submitter's audit label and ``token_pk`` its token;
@@ -185,7 +200,7 @@ class SubmissionService:
         """
         submission_id = submission_id or str(uuid.uuid4())
         spool = ErrorSpool()
-        stored: dict[str, Any] = {}
+        stored: dict[str, SubmissionReport] = {}
         base = base_url or self.public_url
 
         def record_with_data(session: Session, result: SubmissionResult) -> None:
@@ -205,9 +220,6 @@ class SubmissionService:
             )
             stored["report"] = report
 
-        release = (
-            datetime.fromisoformat(options["releaseDate"]) if options.get("releaseDate") else None
-        )
         try:
             try:
                 result = self.data_write.submit(
@@ -215,8 +227,8 @@ class SubmissionService:
                     content_type=content_type,
                     dataflow=target.dataflow,
                     provision_agreement=target.provision_agreement,
-                    release_at=release,
-                    dry_run=bool(options.get("dryRun")),
+                    release_at=options.release_at,
+                    dry_run=options.dry_run,
                     principal=principal,
                     source=f"submission {submission_id}",
                     on_error=spool.add,
@@ -229,11 +241,11 @@ class SubmissionService:
                 result = SubmissionResult(
                     dataflow=target.dataflow,
                     format=content_type or "",
-                    dry_run=bool(options.get("dryRun")),
+                    dry_run=options.dry_run,
                 )
                 result.error_count = spool.count
             if "report" in stored:
-                return dict(stored["report"])
+                return stored["report"]
             report = self._report(submission_id, target, result, spool, base)
             self._store(
                 submission_id,
@@ -258,37 +270,33 @@ class SubmissionService:
         result: SubmissionResult,
         spool: ErrorSpool,
         base: str,
-    ) -> dict[str, Any]:
+    ) -> SubmissionReport:
         c = result.counts
         if result.error_count:
-            status = "invalid"
+            status = SubmissionStatus.INVALID
         else:
-            status = "valid" if result.dry_run else "written"
-        report: dict[str, Any] = {
-            "submission": submission_id,
-            "status": status,
-            "dataflow": target.dataflow.triplet,
-            "provisionAgreement": target.provision_agreement.triplet
+            status = SubmissionStatus.VALID if result.dry_run else SubmissionStatus.WRITTEN
+        return SubmissionReport(
+            submission=submission_id,
+            status=status,
+            dataflow=target.dataflow.triplet,
+            provision_agreement=target.provision_agreement.triplet
             if target.provision_agreement
             else None,
-            "format": result.format,
-            "dryRun": result.dry_run,
-            "rows": result.rows,
-            "releaseDate": result.release_at.isoformat() if result.release_at else None,
-            "inserted": c.inserted,
-            "updated": c.updated,
-            "deleted": c.deleted,
-            "unchanged": c.unchanged,
-            "errorCount": result.error_count,
-            "errors": [e.as_dict() for e in spool.first],
-            "statusUrl": f"{base}/rest/v2/submissions/{submission_id}",
-        }
-        if result.error_count > len(spool.first):
-            report["nextErrors"] = (
-                f"{base}/rest/v2/submissions/{submission_id}/errors"
-                f"?offset={len(spool.first)}&limit={FIRST_PAGE}"
-            )
-        return report
+            format=result.format,
+            dry_run=result.dry_run,
+            rows=result.rows,
+            release_at=result.release_at,
+            inserted=c.inserted,
+            updated=c.updated,
+            deleted=c.deleted,
+            unchanged=c.unchanged,
+            error_count=result.error_count,
+            errors=tuple(
+                ReportedError(e.location, e.component, e.value, e.reason) for e in spool.first
+            ),
+            base_url=base,
+        )
 
     def _store(
         self,
@@ -297,9 +305,9 @@ class SubmissionService:
         token_pk: int | None,
         target: Target,
         content_type: str | None,
-        options: dict[str, Any],
+        options: PushOptions,
         result: SubmissionResult,
-        report: dict[str, Any],
+        report: SubmissionReport,
         spool: ErrorSpool,
         lease_owner: str | None,
     ) -> None:
@@ -326,16 +334,15 @@ class SubmissionService:
         token_pk: int | None,
         target: Target,
         content_type: str | None,
-        options: dict[str, Any],
+        options: PushOptions,
         result: SubmissionResult,
-        report: dict[str, Any],
+        report: SubmissionReport,
         spool: ErrorSpool,
         lease_owner: str | None,
     ) -> None:
-        summary = {k: v for k, v in report.items() if k != "errors"}
         row = session.get(Submission, submission_id, with_for_update=lease_owner is not None)
         if lease_owner is not None and (
-            row is None or row.lease_owner != lease_owner or row.status != "running"
+            row is None or row.lease_owner != lease_owner or row.status != SubmissionStatus.RUNNING
         ):
             raise LeaseLostError(f"job {submission_id} is no longer leased to {lease_owner}")
         if row is None:
@@ -345,14 +352,14 @@ class SubmissionService:
                 principal=principal,
                 token_pk=token_pk,
                 content_type=content_type or "",
-                options=options,
+                options=options.to_stored(),
                 created_at=utcnow(),
-                status="running",
+                status=SubmissionStatus.RUNNING.value,
             )
             session.add(row)
         row.dataflow = target.dataflow.triplet
-        row.status = report["status"]
-        row.report = summary
+        row.status = report.status.value
+        row.report = report.summary()
         row.error_count = result.error_count
         row.finished_at = utcnow()
         row.lease_owner = None
@@ -385,7 +392,7 @@ class SubmissionService:
 
     def status(
         self, submission_id: str, principal: Principal, base_url: str | None = None
-    ) -> dict[str, Any]:
+    ) -> SubmissionState:
         """The stored report and job state, with the first 1,000 errors (``nextErrors`` links the rest)."""
         base = base_url or self.public_url
         with self._sessions() as session:
@@ -396,35 +403,19 @@ class SubmissionService:
                 .order_by(SubmissionError.seq)
                 .limit(FIRST_PAGE)
             ).scalars()
-            errors = [
-                {
-                    "location": e.location,
-                    "component": e.component,
-                    "value": e.value,
-                    "reason": e.reason,
-                }
-                for e in first
-            ]
-            out: dict[str, Any] = {
-                "submission": row.id,
-                "status": row.status,
-                "target": row.target,
-                "principal": row.principal,
-                "createdAt": as_utc(row.created_at).isoformat(),
-                "finishedAt": as_utc(row.finished_at).isoformat() if row.finished_at else None,
-                "attempts": row.attempts,
-                "errorCount": row.error_count,
-                **row.report,
-                "errors": errors,
-                "errorsUrl": f"{base}/rest/v2/submissions/{row.id}/errors?offset=0&limit={FIRST_PAGE}",
-            }
-            out.pop("nextErrors", None)
-            if row.error_count > len(errors):
-                out["nextErrors"] = (
-                    f"{base}/rest/v2/submissions/{row.id}/errors"
-                    f"?offset={len(errors)}&limit={FIRST_PAGE}"
-                )
-            return out
+            return SubmissionState(
+                submission=row.id,
+                status=SubmissionStatus(row.status),
+                target=row.target,
+                principal=row.principal,
+                created_at=as_utc(row.created_at),
+                finished_at=as_utc(row.finished_at) if row.finished_at else None,
+                attempts=row.attempts,
+                error_count=row.error_count,
+                stored=row.report,
+                errors=tuple(_reported(e) for e in first),
+                base_url=base,
+            )
 
     def errors(
         self,
@@ -433,7 +424,7 @@ class SubmissionService:
         offset: int,
         limit: int,
         base_url: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> ErrorPage:
         """One page of a submission's errors."""
         base = base_url or self.public_url
         with self._sessions() as session:
@@ -446,27 +437,14 @@ class SubmissionService:
                 .order_by(SubmissionError.seq)
                 .limit(limit)
             ).scalars()
-            page = [
-                {
-                    "location": e.location,
-                    "component": e.component,
-                    "value": e.value,
-                    "reason": e.reason,
-                }
-                for e in errors
-            ]
-            out: dict[str, Any] = {
-                "submission": row.id,
-                "errorCount": row.error_count,
-                "offset": offset,
-                "errors": page,
-            }
-            if offset + len(page) < row.error_count:
-                out["next"] = (
-                    f"{base}/rest/v2/submissions/{row.id}/errors"
-                    f"?offset={offset + len(page)}&limit={limit}"
-                )
-            return out
+            return ErrorPage(
+                submission=row.id,
+                error_count=row.error_count,
+                offset=offset,
+                limit=limit,
+                errors=tuple(_reported(e) for e in errors),
+                base_url=base,
+            )
 
     @staticmethod
     def _visible(session: Session, submission_id: str, principal: Principal) -> Submission:
@@ -496,7 +474,7 @@ class SubmissionService:
         target: Target,
         body: BinaryIO,
         content_type: str | None,
-        options: dict[str, Any],
+        options: PushOptions,
         base_url: str | None = None,
     ) -> str:
         """Queue a submission as a job; its body goes into the database."""
@@ -512,7 +490,7 @@ class SubmissionService:
                     token_pk=principal.token_pk,
                     content_type=content_type or "",
                     options={
-                        **options,
+                        **options.to_stored(),
                         "_target": [
                             target.dataflow.model_dump(mode="json"),
                             target.provision_agreement.model_dump(mode="json")
@@ -522,7 +500,7 @@ class SubmissionService:
                         "_principal": principal.label,  # who submitted, for the job runner
                         "_base_url": base_url or self.public_url,
                     },
-                    status="queued",
+                    status=SubmissionStatus.QUEUED.value,
                     created_at=utcnow(),
                 )
             )
@@ -549,8 +527,11 @@ class SubmissionService:
             stmt = (
                 select(Submission)
                 .where(
-                    (Submission.status == "queued")
-                    | ((Submission.status == "running") & (Submission.lease_until < now))
+                    (Submission.status == SubmissionStatus.QUEUED.value)
+                    | (
+                        (Submission.status == SubmissionStatus.RUNNING.value)
+                        & (Submission.lease_until < now)
+                    )
                 )
                 .order_by(Submission.created_at)
                 .limit(1)
@@ -561,11 +542,11 @@ class SubmissionService:
             if row is None:
                 return None
             if row.attempts >= MAX_ATTEMPTS:
-                row.status = "failed"
+                row.status = SubmissionStatus.FAILED.value
                 row.finished_at = now
                 row.report = {
                     **row.report,
-                    "status": "failed",
+                    "status": SubmissionStatus.FAILED.value,
                     "reason": f"gave up after {row.attempts} interrupted attempts",
                 }
                 session.execute(
@@ -573,7 +554,7 @@ class SubmissionService:
                 )
                 gave_up = (row.principal, row.target, row.id, row.report["reason"])
             else:
-                row.status = "running"
+                row.status = SubmissionStatus.RUNNING.value
                 row.attempts += 1
                 row.lease_owner = owner
                 row.lease_until = now + lease
@@ -584,8 +565,8 @@ class SubmissionService:
                 principal,
                 "data.job",
                 target,
-                "failed",
-                500,
+                SubmissionStatus.FAILED.value,
+                SubmissionStatus.FAILED.http_status,
                 {"submission": submission_id, "reason": reason},
             )
         return None
@@ -594,7 +575,7 @@ class SubmissionService:
         """Extend a job's lease; False if another worker took it over."""
         with self._writes() as session, session.begin():
             row = session.get(Submission, submission_id)
-            if row is None or row.lease_owner != owner or row.status != "running":
+            if row is None or row.lease_owner != owner or row.status != SubmissionStatus.RUNNING:
                 return False
             row.lease_until = utcnow() + lease
             return True
@@ -606,7 +587,9 @@ class SubmissionService:
             row = session.get(Submission, submission_id)
             if row is None:
                 return
-            if owner is not None and (row.lease_owner != owner or row.status != "running"):
+            if owner is not None and (
+                row.lease_owner != owner or row.status != SubmissionStatus.RUNNING
+            ):
                 log.warning("job %s is no longer leased to %s: not run", submission_id, owner)
                 return
             options = dict(row.options)
@@ -635,7 +618,7 @@ class SubmissionService:
                 target,
                 cast(BinaryIO, body),
                 content_type,
-                options,
+                PushOptions.from_stored(options),
                 submission_id=submission_id,
                 base_url=base_url,
                 lease_owner=owner,
@@ -644,21 +627,9 @@ class SubmissionService:
                 label,
                 "data.job",
                 row.target,
-                report["status"],
-                200 if report["status"] in ("written", "valid") else 422,
-                {
-                    k: report[k]
-                    for k in (
-                        "submission",
-                        "rows",
-                        "inserted",
-                        "updated",
-                        "deleted",
-                        "errorCount",
-                        "dryRun",
-                        "releaseDate",
-                    )
-                },
+                report.status.value,
+                report.status.http_status,
+                report.audit_details(),
             )
         except LeaseLostError as exc:
             log.warning("%s: nothing written; the worker holding the lease runs it", exc)
@@ -675,10 +646,10 @@ class SubmissionService:
             row = session.get(Submission, submission_id)
             if row is None:
                 return
-            row.status = "failed"
+            row.status = SubmissionStatus.FAILED.value
             row.finished_at = utcnow()
             reason = safe_text(reason, 2000)  # jsonb refuses NUL; a client's text may be in it
-            row.report = {**row.report, "status": "failed", "reason": reason}
+            row.report = {**row.report, "status": SubmissionStatus.FAILED.value, "reason": reason}
             session.execute(
                 delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id)
             )
@@ -687,7 +658,11 @@ class SubmissionService:
             principal,
             "data.job",
             target,
-            "failed",
-            500,
+            SubmissionStatus.FAILED.value,
+            SubmissionStatus.FAILED.http_status,
             {"submission": submission_id, "reason": reason},
         )
+
+
+def _reported(row: SubmissionError) -> ReportedError:
+    return ReportedError(row.location, row.component, row.value, row.reason)
