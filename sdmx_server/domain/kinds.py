@@ -142,3 +142,22 @@ DATA_QUERY_CONTEXTS: tuple[DataQueryContext, ...] = get_args(DataQueryContext)
 def is_data_query_context(value: str) -> TypeGuard[DataQueryContext]:
     """True for a data query context (``*`` included)."""
     return value in DATA_QUERY_CONTEXTS
+
+
+# --------------------------------------------------------------------------- the audit trail
+
+AuditAction = Literal[
+    "data.submit",
+    "data.job",
+    "data.load",
+    "structure.submit",
+    "structure.replace",
+    "structure.delete",
+    "structure.load",
+    "token.create",
+    "token.revoke",
+    "dataflow.public",
+    "dataflow.private",
+    "portal.signin",
+]
+"""What an audit event records (``audit_event.action``; ``/admin/audit?action=`` filters on it)."""

@@ -329,8 +329,15 @@ async def signin(request: Request, services: ServicesDep) -> Response:
     try:
         principal, key, expires = await run_in_threadpool(services.auth.token_session, token)
     except SdmxError:
-        services.audit.record(
-            "anonymous", "portal.signin", "portal", "refused", 401, None, request_id_var.get()
+        await run_in_threadpool(
+            services.audit.record,
+            "anonymous",
+            "portal.signin",
+            "portal",
+            "refused",
+            401,
+            None,
+            request_id_var.get(),
         )
         return render(
             request,
@@ -343,8 +350,15 @@ async def signin(request: Request, services: ServicesDep) -> Response:
         )
     assert principal.token_pk is not None
     value, max_age = make_cookie(principal.token_pk, key, expires)
-    services.audit.record(
-        principal.label, "portal.signin", "portal", "ok", 200, None, request_id_var.get()
+    await run_in_threadpool(
+        services.audit.record,
+        principal.label,
+        "portal.signin",
+        "portal",
+        "ok",
+        200,
+        None,
+        request_id_var.get(),
     )
     response = RedirectResponse(_local(str(form.get("next") or "")), status_code=303)
     response.set_cookie(
@@ -531,7 +545,8 @@ async def upload(request: Request, services: ServicesDep) -> Response:
         None,
         base_url(request, services),
     )
-    services.audit.record(
+    await run_in_threadpool(  # a database write: never on the event-loop thread (ADR 0012)
+        services.audit.record,
         session.principal.label,
         "data.submit",
         target.label,

@@ -84,6 +84,7 @@ class Services:
                 factory,
                 writes,
                 settings.public_url or f"http://{settings.host}:{settings.port}",
+                audit,
             ),
             structure_write=StructureWriteService(store, auth, audit, xml_limits),
             db_health=health,

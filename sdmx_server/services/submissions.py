@@ -107,13 +107,14 @@ class SubmissionService:
         sessions: sessionmaker[Session],
         write_sessions: sessionmaker[Session],
         public_url: str,
+        audit: AuditTrail,
     ) -> None:
         self.data_write = data_write
         self._sessions = sessions
         self._writes = write_sessions
         self.public_url = public_url
         # The end of a job is audited too (its request was audited as "queued").
-        self.audit = AuditTrail(write_sessions, sessions)
+        self.audit = audit
 
     # ------------------------------------------------------------------ authorisation
 

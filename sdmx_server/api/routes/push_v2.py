@@ -24,7 +24,7 @@ from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params
 from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.clock import utcnow
 from sdmx_server.domain.errors import BadRequestError, SdmxError
-from sdmx_server.domain.kinds import is_submission_target_type
+from sdmx_server.domain.kinds import AuditAction, is_submission_target_type
 from sdmx_server.domain.messages import language_of, localise_report
 from sdmx_server.domain.periods import PeriodError, parse_instant
 from sdmx_server.domain.submission import PushOptions, QueuedSubmission
@@ -72,7 +72,7 @@ def base_url(request: Request, services: Services) -> str:
 async def _audit(
     services: Services,
     principal: Principal,
-    action: str,
+    action: AuditAction,
     target: str,
     outcome: str,
     status: int,

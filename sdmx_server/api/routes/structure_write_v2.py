@@ -24,6 +24,7 @@ from sdmx_server.api.middleware import request_id_var
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, check_params
 from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.errors import BadRequestError, SdmxError
+from sdmx_server.domain.kinds import AuditAction
 from sdmx_server.domain.model import ArtefactType, MaintainableRef
 from sdmx_server.formats.common import RenderContext
 from sdmx_server.formats.registry import REGISTRY_ML21, registry_writer
@@ -58,7 +59,7 @@ def _answer(request: Request, services: Services, answer: WriteAnswer) -> Respon
 def _ref(
     services: Services,
     principal: Principal,
-    action: str,
+    action: AuditAction,
     target: str,
     structure_type: str,
     agency: str,
@@ -81,7 +82,7 @@ def _ref(
 
 
 async def _read(
-    request: Request, services: Services, principal: Principal, action: str, target: str
+    request: Request, services: Services, principal: Principal, action: AuditAction, target: str
 ) -> bytes:
     try:
         spool = await read_body(request, services.settings.max_body_bytes)
