@@ -64,6 +64,7 @@ def load(url: str, countries: int, years: int) -> list[str]:
             io.BytesIO(("\r\n".join(lines) + "\r\n").encode()),
             "application/vnd.sdmx.data+csv;version=1.0.0",
             PushOptions(),
+            base_url="",  # the report's links are not read here
         )
         assert report.status == SubmissionStatus.WRITTEN, report.to_json()["errors"]
         return codes

@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sdmx_server.api.data_response import answer_data
 from sdmx_server.api.deps import ServicesDep
-from sdmx_server.api.routes.push_v2 import base_url
+from sdmx_server.api.public_url import is_https, public_base_url
 from sdmx_server.domain.errors import BadRequestError, ForbiddenError, SdmxError
 from sdmx_server.domain.submission import PushOptions, SubmissionStatus, UploadAction
 from sdmx_server.formats.common import Languages
@@ -185,7 +185,7 @@ async def dataflow_page(
         for r in v.rows[:CHART_SERIES]
     ]
     svg = chart.svg_chart(v.periods, numeric, kind, v.name)
-    base = base_url(request, services)
+    base = public_base_url(request, services.settings)
     query = request.url.query
     return render(
         request,
@@ -257,7 +257,9 @@ def download_xlsx(
         return error_page(request, exc, session)
     if not v.rows:
         return error_page(request, BadRequestError(i18n.Translator(lang)("no_data")), session)
-    body = flow_workbook(v, i18n.Translator(lang), rest_urls(base_url(request, services), v))
+    body = flow_workbook(
+        v, i18n.Translator(lang), rest_urls(public_base_url(request, services.settings), v)
+    )
     return Response(
         body,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -274,7 +276,8 @@ PRE_CSRF = "lmis_csrf"
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+    # the public URL's scheme (X-Forwarded-Proto counts only from trusted proxies, as for links)
+    return is_https(request)
 
 
 @router.get("/signin")
@@ -542,8 +545,7 @@ async def upload(request: Request, services: ServicesDep) -> Response:
         _io.BytesIO(prepared.body),
         prepared.content_type,
         options,
-        None,
-        base_url(request, services),
+        base_url=public_base_url(request, services.settings),
     )
     await run_in_threadpool(  # a database write: never on the event-loop thread (ADR 0012)
         services.audit.record,
@@ -615,10 +617,14 @@ def submission_report(
         return RedirectResponse("/portal/signin?next=/portal/desk/submissions", status_code=303)
     try:
         status = services.submissions.status(
-            submission_id, session.principal, base_url(request, services)
+            submission_id, session.principal, public_base_url(request, services.settings)
         ).to_json()
         page = services.submissions.errors(
-            submission_id, session.principal, max(offset, 0), 100, base_url(request, services)
+            submission_id,
+            session.principal,
+            max(offset, 0),
+            100,
+            public_base_url(request, services.settings),
         ).to_json()
     except SdmxError as exc:
         return error_page(request, exc, session)

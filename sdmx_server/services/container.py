@@ -83,7 +83,6 @@ class Services:
                 data_write,
                 factory,
                 writes,
-                settings.public_url or f"http://{settings.host}:{settings.port}",
                 audit,
             ),
             structure_write=StructureWriteService(store, auth, audit, xml_limits),

@@ -106,13 +106,11 @@ class SubmissionService:
         data_write: DataWriteService,
         sessions: sessionmaker[Session],
         write_sessions: sessionmaker[Session],
-        public_url: str,
         audit: AuditTrail,
     ) -> None:
         self.data_write = data_write
         self._sessions = sessions
         self._writes = write_sessions
-        self.public_url = public_url
         # The end of a job is audited too (its request was audited as "queued").
         self.audit = audit
 
@@ -186,14 +184,16 @@ class SubmissionService:
         body: BinaryIO,
         content_type: str | None,
         options: PushOptions,
+        *,
+        base_url: str,
         submission_id: str | None = None,
-        base_url: str | None = None,
         lease_owner: str | None = None,
     ) -> SubmissionReport:
         """Validate and write; store the report; return it (first page of errors).
 
         ``principal`` is the submitter's audit label and ``token_pk`` its token;
-        ``base_url`` is the server's URL as the client sees it (for the report's links).
+        ``base_url`` is the server's URL as the client sees it (for the report's links; the
+        routes take it from :func:`~sdmx_server.api.public_url.public_base_url`).
         A written submission's row is stored in the data's own transaction, so
         that a job is never both written and left "running" (to be run again);
         with ``lease_owner`` (a job) that transaction commits only while the
@@ -202,7 +202,7 @@ class SubmissionService:
         submission_id = submission_id or str(uuid.uuid4())
         spool = ErrorSpool()
         stored: dict[str, SubmissionReport] = {}
-        base = base_url or self.public_url
+        base = base_url
 
         def record_with_data(session: Session, result: SubmissionResult) -> None:
             report = self._report(submission_id, target, result, spool, base)
@@ -391,11 +391,9 @@ class SubmissionService:
 
     # ------------------------------------------------------------------ reports
 
-    def status(
-        self, submission_id: str, principal: Principal, base_url: str | None = None
-    ) -> SubmissionState:
+    def status(self, submission_id: str, principal: Principal, base_url: str) -> SubmissionState:
         """The stored report and job state, with the first 1,000 errors (``nextErrors`` links the rest)."""
-        base = base_url or self.public_url
+        base = base_url
         with self._sessions() as session:
             row = self._visible(session, submission_id, principal)
             first = session.execute(
@@ -424,10 +422,10 @@ class SubmissionService:
         principal: Principal,
         offset: int,
         limit: int,
-        base_url: str | None = None,
+        base_url: str,
     ) -> ErrorPage:
         """One page of a submission's errors."""
-        base = base_url or self.public_url
+        base = base_url
         with self._sessions() as session:
             row = self._visible(session, submission_id, principal)
             errors = session.execute(
@@ -476,7 +474,7 @@ class SubmissionService:
         body: BinaryIO,
         content_type: str | None,
         options: PushOptions,
-        base_url: str | None = None,
+        base_url: str,
     ) -> str:
         """Queue a submission as a job; its body goes into the database."""
         submission_id = str(uuid.uuid4())
@@ -499,7 +497,7 @@ class SubmissionService:
                             else None,
                         ],
                         "_principal": principal.label,  # who submitted, for the job runner
-                        "_base_url": base_url or self.public_url,
+                        "_base_url": base_url,
                     },
                     status=SubmissionStatus.QUEUED.value,
                     created_at=utcnow(),
@@ -595,7 +593,7 @@ class SubmissionService:
                 return
             options = dict(row.options)
             label = options.pop("_principal", row.principal)
-            base_url = options.pop("_base_url", None)
+            base_url = str(options.pop("_base_url", ""))
             token_pk = row.token_pk
             content_type = row.content_type
             body = tempfile.SpooledTemporaryFile(max_size=8 << 20)

@@ -64,11 +64,6 @@ def _lang(request: Request) -> str:
     return language_of(parse_accept_language(request.headers.get("accept-language")))
 
 
-def base_url(request: Request, services: Services) -> str:
-    """The server's URL for links (:func:`~sdmx_server.api.public_url.public_base_url`)."""
-    return public_base_url(request, services.settings)
-
-
 async def _audit(
     services: Services,
     principal: Principal,
@@ -133,7 +128,7 @@ async def submit_data(
         raise
     try:
         if options.respond_async:
-            base = base_url(request, services)
+            base = public_base_url(request, services.settings)
             job = await run_in_threadpool(
                 services.submissions.enqueue,
                 principal,
@@ -166,8 +161,7 @@ async def submit_data(
             cast(BinaryIO, body),
             content_type,
             options,
-            None,
-            base_url(request, services),
+            base_url=public_base_url(request, services.settings),
         )
     except Exception as exc:  # a failed write is audited too, then answered by the error handlers
         status = (
@@ -216,7 +210,7 @@ def submission_status(submission_id: str, request: Request, services: ServicesDe
     return JSONResponse(
         localise_report(
             services.submissions.status(
-                submission_id, principal, base_url(request, services)
+                submission_id, principal, public_base_url(request, services.settings)
             ).to_json(),
             _lang(request),
         )
@@ -237,7 +231,7 @@ def submission_errors(submission_id: str, request: Request, services: ServicesDe
     return JSONResponse(
         localise_report(
             services.submissions.errors(
-                submission_id, principal, offset, limit, base_url(request, services)
+                submission_id, principal, offset, limit, public_base_url(request, services.settings)
             ).to_json(),
             _lang(request),
         )

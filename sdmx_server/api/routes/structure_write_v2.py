@@ -38,12 +38,8 @@ router = APIRouter(tags=["structure submission (SDMX REST v2)"])
 _EXACT_VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*(-[0-9A-Za-z.\-]+)?$")
 
 
-def _base_url(request: Request, services: Services) -> str:
-    return public_base_url(request, services.settings)
-
-
 def _answer(request: Request, services: Services, answer: WriteAnswer) -> Response:
-    ctx = RenderContext(public_url=_base_url(request, services))
+    ctx = RenderContext(public_url=public_base_url(request, services.settings))
     body = registry_writer(REGISTRY_ML21)(answer.results, ctx, answer.receiver)
     headers = {}
     if answer.status == 201 and len(answer.created) == 1:
