@@ -161,3 +161,11 @@ AuditAction = Literal[
     "portal.signin",
 ]
 """What an audit event records (``audit_event.action``; ``/admin/audit?action=`` filters on it)."""
+
+# --------------------------------------------------------------------------- structure submissions
+
+RegistryAction = Literal["Append", "Replace", "Delete"]
+"""What a structure submission did to one artefact (SDMX-ML ``SubmissionResult``)."""
+
+RegistryStatus = Literal["Success", "Warning", "Failure"]
+"""How it went for that artefact (SDMX-ML ``StatusMessage status``)."""

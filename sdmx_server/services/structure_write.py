@@ -34,7 +34,7 @@ from sdmx_server.domain.errors import (
     SdmxError,
 )
 from sdmx_server.domain.identifiers import ref_problems
-from sdmx_server.domain.kinds import AuditAction
+from sdmx_server.domain.kinds import AuditAction, RegistryAction, RegistryStatus
 from sdmx_server.domain.model import (
     SDMX3_TYPES_NOT_STORED,
     Artefact,
@@ -99,8 +99,8 @@ class ArtefactResult:
     """One ``SubmissionResult``: the artefact, the action, the status and why."""
 
     ref: MaintainableRef | None
-    action: str  # Append | Replace | Delete
-    status: str  # Success | Warning | Failure
+    action: RegistryAction
+    status: RegistryStatus
     code: int
     texts: tuple[str, ...] = ()
     urn: str | None = None
@@ -146,7 +146,7 @@ def _receiver(principal: Principal) -> str:
 
 
 def _result(outcome: ArtefactOutcome, delete: bool = False) -> ArtefactResult:
-    action = "Delete" if delete else ("Replace" if outcome.existed else "Append")
+    action: RegistryAction = "Delete" if delete else ("Replace" if outcome.existed else "Append")
     if not outcome.ok:
         if any(ref_problems(outcome.ref, "")):
             # An id the SDMX grammar refuses cannot go into a Ref: named by a URN, its parts percent-encoded.
@@ -170,7 +170,7 @@ def _result(outcome: ArtefactOutcome, delete: bool = False) -> ArtefactResult:
     }[outcome.status]
     if outcome.message:
         texts = f"{texts}: {outcome.message}" if outcome.status != "kept" else outcome.message
-    status = "Warning" if outcome.warnings else "Success"
+    status: RegistryStatus = "Warning" if outcome.warnings else "Success"
     return ArtefactResult(outcome.ref, action, status, outcome.code, (texts, *outcome.warnings))
 
 
