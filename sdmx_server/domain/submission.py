@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from sdmx_server.domain.model import MaintainableRef
+
 ERRORS_PAGE = 1000  # errors in a report, a status and (by default) an error page
 
 
@@ -71,6 +73,44 @@ class PushOptions:
         return cls(
             dry_run=bool(stored.get("dryRun")),
             release_at=datetime.fromisoformat(release) if release else None,
+        )
+
+
+@dataclass(frozen=True)
+class JobOrder:
+    """What a queued job's row keeps in ``submission.options`` for the worker that runs it: the push
+    options, the target, who submitted it and the base of the report's links."""
+
+    options: PushOptions
+    dataflow: MaintainableRef
+    provision_agreement: MaintainableRef | None
+    principal: str  # the submitter's audit label
+    base_url: str
+
+    def to_stored(self) -> dict[str, Any]:
+        """The options' stored form with the job's own keys (``_target``, ``_principal``, ``_base_url``)."""
+        return {
+            **self.options.to_stored(),
+            "_target": [
+                self.dataflow.model_dump(mode="json"),
+                self.provision_agreement.model_dump(mode="json")
+                if self.provision_agreement
+                else None,
+            ],
+            "_principal": self.principal,
+            "_base_url": self.base_url,
+        }
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any], principal: str) -> JobOrder:
+        """Read :meth:`to_stored`'s form back (``principal``: the row's, if the order names none)."""
+        flow_json, pa_json = stored["_target"]
+        return cls(
+            options=PushOptions.from_stored(stored),
+            dataflow=MaintainableRef.model_validate(flow_json),
+            provision_agreement=MaintainableRef.model_validate(pa_json) if pa_json else None,
+            principal=str(stored.get("_principal", principal)),
+            base_url=str(stored.get("_base_url", "")),
         )
 
 

@@ -34,6 +34,7 @@ from sdmx_server.domain.safe_text import safe_text
 from sdmx_server.domain.submission import (
     ERRORS_PAGE,
     ErrorPage,
+    JobOrder,
     PushOptions,
     ReportedError,
     SubmissionReport,
@@ -488,17 +489,13 @@ class SubmissionService:
                     principal=principal.label,
                     token_pk=principal.token_pk,
                     content_type=content_type or "",
-                    options={
-                        **options.to_stored(),
-                        "_target": [
-                            target.dataflow.model_dump(mode="json"),
-                            target.provision_agreement.model_dump(mode="json")
-                            if target.provision_agreement
-                            else None,
-                        ],
-                        "_principal": principal.label,  # who submitted, for the job runner
-                        "_base_url": base_url,
-                    },
+                    options=JobOrder(
+                        options,
+                        target.dataflow,
+                        target.provision_agreement,
+                        principal.label,  # who submitted, for the job runner
+                        base_url,
+                    ).to_stored(),
                     status=SubmissionStatus.QUEUED.value,
                     created_at=utcnow(),
                 )
@@ -591,9 +588,7 @@ class SubmissionService:
             ):
                 log.warning("job %s is no longer leased to %s: not run", submission_id, owner)
                 return
-            options = dict(row.options)
-            label = options.pop("_principal", row.principal)
-            base_url = str(options.pop("_base_url", ""))
+            stored, principal = dict(row.options), row.principal
             token_pk = row.token_pk
             content_type = row.content_type
             body = tempfile.SpooledTemporaryFile(max_size=8 << 20)
@@ -605,25 +600,21 @@ class SubmissionService:
                 body.write(data)
         body.seek(0)
         try:
-            flow_json, pa_json = options.pop("_target")
-            target = Target(
-                MaintainableRef.model_validate(flow_json),
-                MaintainableRef.model_validate(pa_json) if pa_json else None,
-                row.target,
-            )
+            order = JobOrder.from_stored(stored, principal)
+            target = Target(order.dataflow, order.provision_agreement, row.target)
             report = self.run(
-                label,
+                order.principal,
                 token_pk,
                 target,
                 cast(BinaryIO, body),
                 content_type,
-                PushOptions.from_stored(options),
+                order.options,
                 submission_id=submission_id,
-                base_url=base_url,
+                base_url=order.base_url,
                 lease_owner=owner,
             )
             self.audit.record(
-                label,
+                order.principal,
                 "data.job",
                 row.target,
                 report.status.value,

@@ -177,3 +177,19 @@ def test_an_error_page_and_a_queued_answer() -> None:
         "statusUrl": f"{BASE}/rest/v2/submissions/s-2",
     }
     assert queued.status.http_status == 202
+
+
+def test_a_job_order_keeps_its_options_target_and_submitter_beside_each_other() -> None:
+    from sdmx_server.domain.model import ArtefactType, MaintainableRef
+    from sdmx_server.domain.submission import JobOrder
+
+    flow = MaintainableRef(type=ArtefactType.DATAFLOW, agency="ECB", id="EXR", version="1.0")
+    release = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
+    order = JobOrder(PushOptions(release_at=release), flow, None, "provider ECB", BASE)
+    stored = order.to_stored()
+    assert list(stored) == ["dryRun", "releaseDate", "_target", "_principal", "_base_url"]
+    assert stored["_target"] == [flow.model_dump(mode="json"), None]
+    assert json.loads(json.dumps(stored)) == stored  # a JSON column holds it as it is
+    assert JobOrder.from_stored(stored, "row's principal") == order
+    del stored["_principal"]
+    assert JobOrder.from_stored(stored, "row's principal").principal == "row's principal"
