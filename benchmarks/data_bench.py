@@ -52,11 +52,33 @@ FORMATS = {
     "SDMX-CSV 1.0": "application/vnd.sdmx.data+csv;version=1.0.0",
     "SDMX-ML 2.1 structure-specific": "application/vnd.sdmx.structurespecificdata+xml;version=2.1",
     "SDMX-JSON 1.0": "application/vnd.sdmx.data+json;version=1.0.0",
+    "SDMX-ML 2.1 generic": "application/vnd.sdmx.genericdata+xml;version=2.1",
 }
+# Issue "data pull": against the database's own CSV export of the server's tables (joined, sorted).
 BARS = {
     "postgres": {"SDMX-CSV 1.0": 2.0, "SDMX-ML 2.1 structure-specific": 5.0, "SDMX-JSON 1.0": 4.0},
     "sqlite": {"SDMX-CSV 1.0": 3.5, "SDMX-ML 2.1 structure-specific": 7.0, "SDMX-JSON 1.0": 6.0},
 }
+# Issue "data core": against the flat-table export (the physical limit); on SQLite at most 1.5 times
+# the PostgreSQL bar, against the sqlite3 command line's export of its own flat table.
+FLAT_BARS_PG = {
+    "SDMX-CSV 1.0": 1.4,
+    "SDMX-ML 2.1 structure-specific": 2.0,
+    "SDMX-JSON 1.0": 2.0,
+    "SDMX-ML 2.1 generic": 3.0,
+    "SDMX-CSV 2.0": 1.4,
+    "SDMX-ML 3.0 structure-specific": 2.0,
+    "SDMX-JSON 2.0": 2.0,
+}
+SQLITE_FACTOR = 1.5
+
+
+def flat_bar(kind: str, name: str) -> float:
+    """The bar of ``name`` against the flat-table export on database ``kind``."""
+    bar = FLAT_BARS_PG[name]
+    return bar if kind == "postgres" else round(bar * SQLITE_FACTOR, 2)
+
+
 # SDMX 3.x formats on the v2 path, each against its 2.1-era counterpart measured in the same run
 # (issue "SDMX 3.0": within the bars of their counterparts), and against the flat-table export.
 V2_FORMATS = {
@@ -219,11 +241,26 @@ def flat_export(url: str, sql: str, pg: bool) -> tuple[float, int]:
             ],
             check=True,
         )
-    return baseline_export(
-        url,
-        "SELECT k1, k2, k3, k4, k5, period, value, st FROM bench_flat ORDER BY skey, pstart",
-        pg,
-    )
+    return baseline_export(url, FLAT_SQL, pg)
+
+
+FLAT_SQL = "SELECT k1, k2, k3, k4, k5, period, value, st FROM bench_flat ORDER BY skey, pstart"
+
+
+def flat_again(url: str, pg: bool) -> tuple[float, int]:
+    """The flat-table export once more (the table built by :func:`flat_export`)."""
+    return baseline_export(url, FLAT_SQL, pg)
+
+
+def print_flat_table(kind: str, flat_s: float, rows: list[tuple[str, float, float]]) -> None:
+    """The streams against the flat-table export, one line per format, beside their bars."""
+    print(f"\n  against the flat-table export ({flat_s:.2f} s, best of the run) on {kind}:")
+    print(f"  {'format':<40} {'seconds':>8} {'ratio':>7} {'bar':>6}")
+    for name, seconds, ratio in rows:
+        bar = flat_bar(kind, name.removesuffix(" (v2)"))
+        verdict = "PASS" if ratio <= bar else "FAIL"
+        print(f"  {name:<40} {seconds:>8.2f} {ratio:>7.2f} {bar:>6.2f}  {verdict}")
+    print(flush=True)
 
 
 def baseline_export(url: str, sql: str, pg: bool) -> tuple[float, int]:
@@ -377,15 +414,27 @@ def run(kind: str, n_series: int, periods: int) -> int:
                 f"{flat_s:.2f} s",
                 f"({flat_bytes / 1e6:.0f} MB)",
             )
+            flat_table: list[tuple[str, float, float]] = []  # (format, seconds, ratio)
             for name, accept in FORMATS.items():
-                seconds, size = stream(server, f"/rest/data/BIG/{key}", accept)
-                ratio = seconds / export_s
-                bar = BARS[kind][name]
+                # best of two, each right after a flat-table export (so that a busy moment hits both)
+                runs = []
+                for _ in range(2):
+                    flat_s = min(flat_s, flat_again(url, pg)[0])
+                    runs.append(stream(server, f"/rest/data/BIG/{key}", accept))
+                seconds, size = min(runs)
                 report.add(f"stream {name}", f"{seconds:.2f} s", f"{size / 1e6:.0f} MB")
+                if name in BARS[kind]:
+                    ratio = seconds / export_s
+                    bar = BARS[kind][name]
+                    report.add(
+                        "  ratio to the database export", f"{ratio:.2f}", f"<= {bar}", ratio <= bar
+                    )
+                ratio = seconds / flat_s
+                bar = flat_bar(kind, name)
                 report.add(
-                    "  ratio to the database export", f"{ratio:.2f}", f"<= {bar}", ratio <= bar
+                    "  ratio to the flat-table export", f"{ratio:.2f}", f"<= {bar}", ratio <= bar
                 )
-                report.add("  ratio to the flat-table export", f"{seconds / flat_s:.2f}")
+                flat_table.append((name, seconds, ratio))
             v2_key = ",".join(d1) + "...."
             v2_path = f"/rest/v2/data/dataflow/{synthetic.AGENCY}/BIG/1.0/{v2_key}"
             for name, (accept, counterpart, bar) in V2_FORMATS.items():
@@ -399,7 +448,14 @@ def run(kind: str, n_series: int, periods: int) -> int:
                     ours_s.append(seconds)
                 seconds = min(ours_s)
                 report.add(f"stream {name} (v2 path)", f"{seconds:.2f} s", f"{size / 1e6:.0f} MB")
-                report.add("  ratio to the flat-table export", f"{seconds / flat_s:.2f}")
+                ratio = seconds / flat_s
+                report.add(
+                    "  ratio to the flat-table export",
+                    f"{ratio:.2f}",
+                    f"<= {flat_bar(kind, name)}",
+                    ratio <= flat_bar(kind, name),
+                )
+                flat_table.append((name + " (v2)", seconds, ratio))
                 ratio = seconds / min(theirs_s)
                 report.add(
                     f"  ratio to {counterpart} (v1 path, same moments)",
@@ -407,6 +463,7 @@ def run(kind: str, n_series: int, periods: int) -> int:
                     f"<= {bar}",
                     ratio <= bar,
                 )
+            print_flat_table(kind, flat_s, flat_table)
             peak = rss_mb(pid, "VmHWM")
             report.add("server memory after a 1,000-observation answer", f"{small_rss:.0f} MB")
             report.add("server peak memory while streaming 1M observations", f"{peak:.0f} MB")

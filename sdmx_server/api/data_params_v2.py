@@ -207,8 +207,9 @@ def parse_availability_v2(rest: str, query_string: str, source_alias: str) -> Av
 
 
 def parse_data_v2(rest: str, query_string: str, source_alias: str) -> DataRequest:
-    """The path after ``/rest/v2/data`` and the raw query string."""
-    return _request(rest, split_query(query_string), source_alias)
+    """The path after ``/rest/v2/data`` and the raw query string (agency, id and version are patterns:
+    every dataflow they match is answered)."""
+    return replace(_request(rest, split_query(query_string), source_alias), patterns=True)
 
 
 def _request(rest: str, query: V2Query, source_alias: str) -> DataRequest:

@@ -25,10 +25,11 @@ from sdmx_server.api.route_table import RouteEntry, routes_of, sort_methods
 from sdmx_server.formats.errors import JSON_ERROR_TYPE, XML_ERROR_TYPE
 from sdmx_server.formats.media_types import MediaType
 from sdmx_server.formats.registry import (
+    AVAILABILITY_V1,
+    AVAILABILITY_V2,
     DATA_V1,
     STRUCTURE_QUERY_V1,
     STRUCTURE_QUERY_V2,
-    STRUCTURE_V1,
 )
 
 SCHEMA_XSD_TYPE = "application/vnd.sdmx.schema+xml;version=2.1"
@@ -76,9 +77,17 @@ FAMILIES: tuple[Family, ...] = (
         r"/rest/availableconstraint/\{rest\}",
         _READ,
         (200, *_CONDITIONAL),
-        lambda: _types(STRUCTURE_V1),
+        lambda: _types(AVAILABILITY_V1),
         (400, 401, 403, 404, 406, 414, 500, 503),
         "SDMX REST v1 availability /availableconstraint/{flowRef}[/{key}[/{providerRef}[/{componentID}]]]",
+    ),
+    Family(
+        r"/rest/v2/availability/\{rest\}",
+        _READ,
+        (200, *_CONDITIONAL),
+        lambda: _types(AVAILABILITY_V2),
+        (400, 401, 403, 404, 406, 414, 500, 501, 503),
+        "SDMX REST v2 availability /availability/{context}/{agencyID}/{resourceID}/{version}/{key}/{componentID}",
     ),
     Family(
         r"/rest/schema/\{rest\}",

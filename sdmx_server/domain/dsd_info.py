@@ -82,6 +82,9 @@ class DsdInfo:
     provider_pks: frozenset[int] = (
         frozenset()
     )  # data providers with a provision agreement for the dataflow
+    # every attribute of the DSD when an ``attributes`` projection left some out of ``attributes``
+    # (a ``c[]`` filter may name an attribute the answer does not show)
+    unprojected_attributes: dict[str, ComponentInfo] | None = None
 
     @property
     def dimension_ids(self) -> tuple[str, ...]:
@@ -93,6 +96,20 @@ class DsdInfo:
         """True when OBS_VALUE must be a number (numeric type, or no representation given)."""
         t = self.primary_measure.text_type
         return t is None or t in NUMERIC_TYPES
+
+    @property
+    def all_attributes(self) -> dict[str, ComponentInfo]:
+        """Every attribute of the DSD, whatever the projection shows."""
+        if self.unprojected_attributes is not None:
+            return self.unprojected_attributes
+        return self.attributes
+
+    def group_key_positions(self, group: str) -> tuple[int, ...]:
+        """0-based key positions of a group's dimensions, in the group's order: the parts of the
+        target key ``GROUP:v1.v2`` its attribute values are stored under (the time dimension is
+        not part of it)."""
+        positions = {d.id: n for n, d in enumerate(self.dimensions)}
+        return tuple(positions[d] for d in self.groups.get(group, ()) if d in positions)
 
     def attribute_ids(self, level: AttachmentLevel) -> list[str]:
         """Attributes attached at this level, in DSD order."""

@@ -110,7 +110,13 @@ def is_csv_keys(value: str) -> TypeGuard[CsvKeys]:
 
 
 FilterTarget = Literal[
-    "dimension", "time", "measure", "obs_attribute", "series_attribute", "dataset_attribute"
+    "dimension",
+    "time",
+    "measure",
+    "obs_attribute",
+    "series_attribute",
+    "group_attribute",
+    "dataset_attribute",
 ]
 """Where a filtered component is stored (the column a ``c[]`` predicate compiles to)."""
 

@@ -74,3 +74,18 @@ class StructureEntry:
 
     artefact: Artefact
     mode: RenderMode = "full"
+
+
+AVAILABILITY_METRICS = "sdmx_metrics"
+"""The annotation type of an availability constraint's counts (ids ``series_count``, ``obs_count``)."""
+
+
+def availability_counts(artefact: Artefact) -> dict[str, int]:
+    """The series and observation counts an availability constraint carries in its annotations
+    (``seriesCount``/``obsCount`` of SDMX-ML 3.1 and SDMX-JSON 2.1), as far as they are given."""
+    names = {"series_count": "seriesCount", "obs_count": "obsCount"}
+    out: dict[str, int] = {}
+    for ann in artefact.annotations:
+        if ann.type == AVAILABILITY_METRICS and ann.id in names and (ann.title or "").isdigit():
+            out[names[ann.id]] = int(ann.title or "0")
+    return out

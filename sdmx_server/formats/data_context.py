@@ -14,6 +14,7 @@ from typing import Any
 from sdmx_server.domain.dsd_info import DsdInfo
 from sdmx_server.domain.kinds import DataDetail
 from sdmx_server.domain.model import MaintainableRef
+from sdmx_server.domain.obs_markup import Escape, ObsMarkup
 from sdmx_server.formats.common import RenderContext
 
 Row = tuple[Any, ...]
@@ -104,6 +105,11 @@ class DataContext:
                 return set(a.relationship.dimensions)
         return set(self.dim_ids)
 
+    def escape_of(self, attr_id: str) -> Escape:
+        """How the packed read path escapes an attribute's values in XML: coded values are SDMX ids,
+        which need no escaping (ADR 0016)."""
+        return "none" if self.info.attributes[attr_id].codes is not None else "xml"
+
     def series_attrs_for(self, rows: list[Row]) -> dict[int, dict[str, str]]:
         """Attributes above the observation of each series in a batch: its series-level values
         and the values of the group keys it belongs to (empty when attributes are not wanted)."""
@@ -134,6 +140,16 @@ class DataContext:
         for target, values in self.group_attrs.items():
             group, _, gkey = target.partition(":")
             yield group, tuple(gkey.split(".")) if gkey else (), values
+
+
+@dataclass(frozen=True)
+class PackedWriter:
+    """A writer of the packed read path (ADR 0016): ``markup`` is how the database writes each
+    observation; ``write`` streams the message from batches of ``(0, series_pk, series_key, markup of
+    the series' observations)``."""
+
+    markup: ObsMarkup
+    write: Callable[[Iterator[list[Row]]], Iterator[bytes]]
 
 
 def chunked(parts: Iterable[str], size: int = CHUNK_BYTES) -> Iterator[bytes]:

@@ -15,7 +15,8 @@ from typing import Any
 
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError
 from sdmx_server.formats.common import RenderContext, StructureEntry
-from sdmx_server.formats.data_context import DataContext, Row
+from sdmx_server.formats.data_context import DataContext, PackedWriter, Row
+from sdmx_server.formats.data_parts import SeveralWriterFn
 from sdmx_server.formats.media_types import MediaType, negotiate, parse_accept
 
 StructureWriterFn = Callable[[Sequence[StructureEntry], RenderContext], bytes]
@@ -33,7 +34,7 @@ STRUCTURE_ML21 = MediaType(
 )
 
 STRUCTURE_V1: tuple[MediaType, ...] = (STRUCTURE_ML21,)
-"""Availability responses of the v1 API."""
+"""SDMX-ML 2.1 structure messages alone (what ``format=structure`` names)."""
 
 STRUCTURE_ML30 = MediaType("structure-ml-3.0", "application/vnd.sdmx.structure+xml", "3.0.0")
 STRUCTURE_ML31 = MediaType("structure-ml-3.1", "application/vnd.sdmx.structure+xml", "3.1.0")
@@ -75,6 +76,15 @@ STRUCTURE_QUERY_V2: tuple[MediaType, ...] = (
 spec's default is SDMX-JSON, which sdmx1, sending ``*/*``, cannot read); SDMX-ML 2.1 and SDMX-JSON
 1.0 when asked (RJSDMX asks for 2.1)."""
 
+AVAILABILITY_V1: tuple[MediaType, ...] = (
+    STRUCTURE_ML21,
+    STRUCTURE_JSON10,
+    STRUCTURE_JSON20,
+    STRUCTURE_JSON21,
+)
+"""Availability responses of the v1 API: SDMX-ML 2.1 by default; SDMX-JSON when asked
+(``structure+json`` without a version is 1.0.0 there, as on v1 structure queries)."""
+
 AVAILABILITY_V2: tuple[MediaType, ...] = (
     MediaType(
         "availability-ml-3.0",
@@ -85,8 +95,19 @@ AVAILABILITY_V2: tuple[MediaType, ...] = (
     ),
     MediaType("availability-ml-3.1", "application/vnd.sdmx.structure+xml", "3.1.0"),
     MediaType("structure-ml-2.1", "application/vnd.sdmx.structure+xml", "2.1"),
+    MediaType(
+        "structure-json-2.0",
+        "application/vnd.sdmx.structure+json",
+        "2.0.0",
+        aliases=("application/json",),
+    ),
+    STRUCTURE_JSON21,
+    STRUCTURE_JSON10,
 )
-"""Availability responses of the v2 API: SDMX-ML 3.0 by default, 3.1 and 2.1 when asked."""
+"""Availability responses of the v2 API: SDMX-ML 3.0 by default, 3.1 and 2.1 when asked; SDMX-JSON
+2.0 (a DataConstraint, role Actual; also for ``application/json``), 2.1 (an AvailabilityConstraint
+with ``seriesCount``/``obsCount``) and 1.0 when asked. The JSON answers are written by the structure
+writers (one walk, :mod:`sdmx_json_structure_common`)."""
 
 # ---------------------------------------------------------------- data
 DATA_GENERIC21 = MediaType(
@@ -177,6 +198,9 @@ class DataFormat:
         frozenset()
     )  # media-type parameters it reads (labels, timeFormat, keys)
     labels: frozenset[str] = frozenset({"id", "both"})  # the labels= values it defines
+    one_layout: bool = (
+        False  # all rows have the same columns: several dataflows only if theirs are the same
+    )
 
 
 _CSV_OPTIONS = frozenset({"labels", "timeFormat", "keys"})
@@ -189,7 +213,12 @@ DATA_FORMATS: tuple[DataFormat, ...] = (
     DataFormat("data-json-1.0-draft", needs_labels=True),
     DataFormat("data-json-2.0", needs_labels=True),
     DataFormat("data-json-2.1", needs_labels=True),
-    DataFormat("data-csv-1.0", carries_versions=False, options=frozenset({"labels", "timeFormat"})),
+    DataFormat(
+        "data-csv-1.0",
+        carries_versions=False,
+        options=frozenset({"labels", "timeFormat"}),
+        one_layout=True,
+    ),
     # SDMX-CSV 2.x adds labels=name (a name column after each id column)
     DataFormat("data-csv-2.0", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),
     DataFormat("data-csv-2.1", options=_CSV_OPTIONS, labels=frozenset({"id", "name", "both"})),
@@ -278,6 +307,12 @@ WRITERS: dict[str, str] = {
     "data-csv-2.0-raw": "sdmx_server.formats.sdmx_csv20:write_csv20_rows",
     "data-csv-2.1-raw": "sdmx_server.formats.sdmx_csv20:write_csv20_rows",
     "data-ml-3.0": "sdmx_server.formats.sdmx_ml30_data:write_data30",
+    "data-ml-3.0-packed": "sdmx_server.formats.sdmx_ml30_data:packed_data30",
+    "data-ml-3.1-packed": "sdmx_server.formats.sdmx_ml30_data:packed_data31",
+    "data-generic-2.1-packed": "sdmx_server.formats.sdmx_ml21_generic:packed_generic",
+    "data-generic-ts-2.1-packed": "sdmx_server.formats.sdmx_ml21_generic:packed_generic_timeseries",
+    "data-ss-2.1-packed": "sdmx_server.formats.sdmx_ml21_ss:packed_structure_specific",
+    "data-ss-ts-2.1-packed": "sdmx_server.formats.sdmx_ml21_ss:packed_structure_specific_timeseries",
     "data-json-2.0": "sdmx_server.formats.sdmx_json20_data:write_json20",
     "data-json-2.1": "sdmx_server.formats.sdmx_json21_data:write_json21",
     "data-ml-3.1": "sdmx_server.formats.sdmx_ml30_data:write_data31",
@@ -285,6 +320,23 @@ WRITERS: dict[str, str] = {
     "availability-ml-3.1": "sdmx_server.formats.sdmx_ml30_availability:write_availability31",
     "registry-ml-2.1": "sdmx_server.formats.sdmx_ml21_registry:write_submit_structure_response",
 }
+
+
+SEVERAL_WRITERS: dict[str, str] = {
+    "data-ml-3.0": "sdmx_server.formats.sdmx_ml_several:write_data30_several",
+    "data-ml-3.1": "sdmx_server.formats.sdmx_ml_several:write_data31_several",
+    "data-generic-2.1": "sdmx_server.formats.sdmx_ml_several:write_generic21_several",
+    "data-ss-2.1": "sdmx_server.formats.sdmx_ml_several:write_ss21_several",
+    "data-ss-ts-2.1": "sdmx_server.formats.sdmx_ml_several:write_ss_ts21_several",
+    "data-json-2.0": "sdmx_server.formats.sdmx_json_several:write_json20_several",
+    "data-json-2.1": "sdmx_server.formats.sdmx_json_several:write_json21_several",
+    "data-csv-2.0": "sdmx_server.formats.sdmx_csv_several:write_csv20_several",
+    "data-csv-2.1": "sdmx_server.formats.sdmx_csv_several:write_csv20_several",
+    "data-csv-1.0": "sdmx_server.formats.sdmx_csv_several:write_csv10_several",
+}
+"""Writers of data messages over several dataflows (one data set per dataflow, each with its structure).
+SDMX-JSON 1.0 (one ``structure`` per message) and SDMX-ML 2.1 generic time series (its header has one
+``Structure``) have none; SDMX-CSV 1.0 writes dataflows of the same columns only (406 otherwise)."""
 
 
 def _load(format_id: str) -> Any:
@@ -309,6 +361,26 @@ def raw_data_writer(media_type: MediaType) -> Callable[..., Iterator[bytes]] | N
     if f"{media_type.format_id}-raw" not in WRITERS:
         return None
     writer: Callable[..., Iterator[bytes]] = _load(f"{media_type.format_id}-raw")
+    return writer
+
+
+def packed_writer(media_type: MediaType, ctx: DataContext) -> PackedWriter | None:
+    """The packed-path writer of a format for ``ctx`` (the database writes each observation's markup;
+    ADR 0016), if the format has one and the layout allows it."""
+    key = f"{media_type.format_id}-packed"
+    if key not in WRITERS:
+        return None
+    factory: Callable[[DataContext], PackedWriter | None] = _load(key)
+    return factory(ctx)
+
+
+def several_data_writer(media_type: MediaType) -> SeveralWriterFn | None:
+    """The writer of a data message over several dataflows in this format, if the format can carry them."""
+    target = SEVERAL_WRITERS.get(media_type.format_id)
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    writer: SeveralWriterFn = getattr(importlib.import_module(module), name)
     return writer
 
 

@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Iterator
 
+from sdmx_server.domain.obs_markup import Escape, ObsMarkup, Part, Slot
 from sdmx_server.domain.periods import PeriodError, parse_period
 from sdmx_server.formats.data_context import DataContext, Row, chunked
 
@@ -91,8 +92,10 @@ class Csv10Writer:
                 prefix = prefix_cache.get(spk)
                 if prefix is None:
                     key = row[2].split(".")
-                    if both:
-                        key = [_cell(self._label(d, k)) for d, k in zip(dims, key, strict=True)]
+                    key = [
+                        _cell(self._label(d, k) if both else k)
+                        for d, k in zip(dims, key, strict=True)
+                    ]
                     prefix = flow + "," + ",".join(key) + ","
                     if len(prefix_cache) > 10_000:
                         prefix_cache.clear()
@@ -121,6 +124,32 @@ class Csv10Writer:
                     line += "," + ",".join(cells)
                 out.append(line)
             yield "\n".join(out) + "\n"
+
+
+def line_markup(ctx: DataContext) -> ObsMarkup:
+    """One SDMX-CSV 1.0 data line (without its line break) as the database writes it (the packed read
+    path, ADR 0016): ids, original periods, series attributes read from the store, data-set ones
+    constant. Coded cells and numbers never need quotes; free text is quoted as :func:`_cell` does."""
+    info = ctx.info
+    df = info.dataflow
+    parts: list[Part] = [_cell(f"{df.agency}:{df.id}({df.version})") + ","]
+    for n, dim in enumerate(info.dimensions, start=1):
+        parts.append(
+            Slot("key", str(n), after=",", escape="none" if dim.codes is not None else "csv")
+        )
+    parts.append(Slot("period", after=","))
+    parts.append(Slot("value", escape="none" if info.numeric_measure else "csv"))
+    obs = set(ctx.obs_attrs)
+    for a in Csv10Writer(ctx).attr_ids:
+        comp = info.attributes[a]
+        escape: Escape = "none" if comp.codes is not None else "csv"
+        if a in obs:
+            parts += [",", Slot("obs_attr", a, escape=escape)]
+        elif comp.level == "series":
+            parts += [",", Slot("series_attr", a, escape=escape)]
+        else:
+            parts.append("," + _cell(ctx.dataset_attrs.get(a)))
+    return ObsMarkup(tuple(parts))
 
 
 def write_csv10(ctx: DataContext, batches: Iterator[list[Row]]) -> Iterator[bytes]:

@@ -101,15 +101,15 @@ class Csv20Writer(Csv10Writer):
                 key = row[2].split(".")
                 cells = [self._action(row)]
                 if keys in ("series", "both"):
-                    cells.append(self._series_key(row[2]))
+                    cells.append(_cell(self._series_key(row[2])))
                 if keys in ("obs", "both"):
-                    cells.append(f"{row[2]}.{row[3]}" if row[3] is not None else row[2])
+                    cells.append(_cell(f"{row[2]}.{row[3]}" if row[3] is not None else row[2]))
                 if names:
                     for d, k in zip(dims, key, strict=True):
-                        cells += [k, self._name(d, k)]
+                        cells += [_cell(k), self._name(d, k)]
                 else:
                     cells += [
-                        _cell(self._label(d, k)) if both else k
+                        _cell(self._label(d, k) if both else k)
                         for d, k in zip(dims, key, strict=True)
                     ]
                 if ctx.with_observations:

@@ -14,6 +14,8 @@ from sdmx_server.formats.sdmx_json_structure_common import JsonFlavour, write_js
 FLAVOUR = JsonFlavour(
     schema_url="https://raw.githubusercontent.com/sdmx-twg/sdmx-json/master/structure-message/tools/schemas/1.0/sdmx-json-structure-schema.json",
     v2=False,
+    constraints="contentConstraints",
+    included="isIncluded",
 )
 
 

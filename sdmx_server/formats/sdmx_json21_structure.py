@@ -1,7 +1,8 @@
 """SDMX-JSON 2.1 structure messages (``application/vnd.sdmx.structure+json;version=2.1.0``).
 
 The layout of SDMX 3.0 structures (usage, relationship to the dataflow, measures,
-URN references); written by :mod:`sdmx_json_structure_common`.
+URN references), with SDMX 3.1's AvailabilityConstraints for Actual constraints (availability
+answers: their counts as ``seriesCount``/``obsCount``); written by :mod:`sdmx_json_structure_common`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ FLAVOUR = JsonFlavour(
     schema_url="https://json.sdmx.org/2.1/sdmx-json-structure-schema.json",
     v2=True,
     constraint_role=False,
+    availability=True,
 )
 
 

@@ -33,7 +33,7 @@ from sdmx_server.domain.model import (
     TimeRange,
     urn_of,
 )
-from sdmx_server.formats.common import RenderContext, StructureEntry
+from sdmx_server.formats.common import RenderContext, StructureEntry, availability_counts
 from sdmx_server.formats.sdmx_ml21_structure import component_urn
 from sdmx_server.formats.sdmx_ml30_structure import _merge, _one_attachment_kind, item_urn3, urn3
 from sdmx_server.formats.xml_ns import iso
@@ -47,6 +47,11 @@ class JsonFlavour:
     v2: bool  # SDMX 3.0 model (usage, dataflow relationship, measures) vs SDMX 2.1 (assignmentStatus, ...)
     schema_key: str = "schema"  # where the meta carries the schema URL
     constraint_role: bool = True  # 2.1: data constraints are all Allowed, no role
+    # the member holding content constraints (1.0: contentConstraints)
+    constraints: str = "dataConstraints"
+    included: str = "include"  # a cube region's inclusion flag (1.0: isIncluded)
+    # 2.1 (as SDMX-ML 3.1): an Actual constraint is an AvailabilityConstraint (with its counts)
+    availability: bool = False
 
 
 # Member name and item-list name per type, in the schema's order.
@@ -93,10 +98,21 @@ class JsonStructureWriter:
     def write(self, entries: Sequence[StructureEntry]) -> bytes:
         """The message as UTF-8 JSON bytes (the schema URL within the first bytes, as pysdmx sniffs)."""
         data: dict[str, Any] = {}
+        availability = [e for e in entries if self.f.availability and _is_availability(e)]
         for type_, member, _ in MEMBERS:
-            selected = [self._maintainable(e) for e in entries if e.artefact.type is type_]
+            selected = [
+                self._maintainable(e)
+                for e in entries
+                if e.artefact.type is type_ and not any(e is a for a in availability)
+            ]
+            if type_ is ArtefactType.CONTENT_CONSTRAINT:
+                member = self.f.constraints
             if selected:
                 data[member] = selected
+            if type_ is ArtefactType.CONTENT_CONSTRAINT and availability:
+                data["availabilityConstraints"] = [
+                    self._availability(e.artefact) for e in availability
+                ]
         meta: dict[str, Any] = {
             self.f.schema_key: self.f.schema_url,
             "id": self.ctx.message_id,
@@ -459,8 +475,29 @@ class JsonStructureWriter:
         if regions:
             out["cubeRegions"] = regions
 
+    def _availability(self, a: Artefact) -> dict[str, Any]:
+        """An AvailabilityConstraint (SDMX-JSON 2.1): annotations, one attachment, the included
+        cube region and the counts; not maintainable (no id, version or agency)."""
+        d = a.details
+        assert isinstance(d, ConstraintDetails)
+        out: dict[str, Any] = {}
+        self._annotations(out, a.annotations)
+        att = next(x for x in _one_attachment_kind(d.attachments) if x.ref is not None)
+        assert att.ref is not None
+        key = {
+            "Dataflow": "dataflow",
+            "DataStructure": "dataStructure",
+            "ProvisionAgreement": "provisionAgreement",
+        }[att.ref.type.info.cls]
+        out["constraintAttachment"] = {key: urn_of(att.ref)}
+        out["cubeRegion"] = self._cube_region(
+            _merge([r for r in d.cube_regions if r.include]), True
+        )
+        out.update(availability_counts(a))
+        return out
+
     def _cube_region(self, region: CubeRegion, include: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {"include": include}
+        out: dict[str, Any] = {self.f.included: include}
         keys = [
             self._key_value(kv)
             for kv in region.key_values
@@ -504,6 +541,19 @@ class JsonStructureWriter:
         if tr.start:
             return {"afterPeriod": period(tr.start, tr.start_inclusive)}
         return {"beforePeriod": period(tr.end or "", tr.end_inclusive)}
+
+
+def _is_availability(entry: StructureEntry) -> bool:
+    """An Actual constraint that an AvailabilityConstraint can say (as SDMX-ML 3.1 writes it): full,
+    with an included cube region and one attachment to a DSD, dataflow or provision agreement."""
+    d = entry.artefact.details
+    return (
+        entry.mode == "full"
+        and isinstance(d, ConstraintDetails)
+        and d.role == "Actual"
+        and any(r.include for r in d.cube_regions)
+        and any(a.ref is not None for a in _one_attachment_kind(d.attachments))
+    )
 
 
 def write_json_structures(

@@ -12,8 +12,9 @@ def _ref(agency: str, id_: str, version: str, cls: str, package: str) -> str:
     return f'<Ref agencyID="{agency}" id="{id_}" version="{version}" class="{cls}" package="{package}"/>'
 
 
-def header(ctx: DataContext, *, namespace: str | None = None) -> str:
-    """``mes:Header`` with one ``mes:Structure`` for the dataflow (plus one per provision agreement)."""
+def header(ctx: DataContext, *, namespace: str | None = None, agreements: bool = True) -> str:
+    """``mes:Header`` with one ``mes:Structure`` for the dataflow (plus one per provision agreement,
+    unless ``agreements`` is False: time-series generic data allows one ``mes:Structure`` only)."""
     r = ctx.render
     df = ctx.info.dataflow
     ns_attr = f' namespace="{escape_attr(namespace)}"' if namespace else ""
@@ -27,7 +28,7 @@ def header(ctx: DataContext, *, namespace: str | None = None) -> str:
         _ref(df.agency, df.id, df.version, "Dataflow", "datastructure"),
         "</com:StructureUsage></mes:Structure>",
     ]
-    for n, pa in enumerate(ctx.provision_agreements, start=1):
+    for n, pa in enumerate(ctx.provision_agreements if agreements else (), start=1):
         parts += [
             f'<mes:Structure structureID="PA{n}"{ns_attr} dimensionAtObservation="{ctx.dim_at_obs}">',
             "<com:ProvisionAgrement>",

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, Row, chunked
+from sdmx_server.domain.obs_markup import ObsMarkup, Part, Slot, Wrapper
+from sdmx_server.formats.data_context import (
+    ALL_DIMENSIONS,
+    DataContext,
+    PackedWriter,
+    Row,
+    chunked,
+)
 from sdmx_server.formats.sdmx_ml21_data_common import (
     STRUCTURE_ID,
     dataset_attributes,
@@ -61,7 +68,7 @@ class GenericWriter:
         ctx = self.ctx
         name = "GenericTimeSeriesData" if self.timeseries else "GenericData"
         yield root_open(name, {"gen": NS21["gen"]})
-        yield header(ctx)
+        yield header(ctx, agreements=not self.timeseries)
         dims = ctx.dim_ids
         n_obs_attrs = len(ctx.obs_attrs)
         x = ctx.obs_dim_index
@@ -110,6 +117,75 @@ class GenericWriter:
         if open_series is not None:
             yield "</gen:Series>"
         if current_ds is not _START:
+            yield "</mes:DataSet>"
+        yield f"</mes:{name}>"
+
+    def packed(self) -> PackedWriter | None:
+        """The packed-path writer (ADR 0016) for time series with observations; None otherwise."""
+        if self.layout != "time" or not self.ctx.with_observations:
+            return None
+        return PackedWriter(self.obs_markup(), self.write_packed)
+
+    def obs_markup(self) -> ObsMarkup:
+        """``<gen:Obs>`` of the time-series layout as the database writes it."""
+        ctx = self.ctx
+        parts: list[Part] = [
+            '<gen:Obs><gen:ObsDimension value="',
+            Slot("period"),
+            '"/>',
+            Slot(
+                "value",
+                before='<gen:ObsValue value="',
+                after='"/>',
+                escape="none" if ctx.info.numeric_measure else "xml",
+                optional=True,
+            ),
+        ]
+        if ctx.with_attributes and ctx.obs_attrs:
+            slots = tuple(
+                Slot(
+                    "obs_attr",
+                    a,
+                    before=f'<gen:Value id="{a}" value="',
+                    after='"/>',
+                    escape=ctx.escape_of(a),
+                    optional=True,
+                )
+                for a in ctx.obs_attrs
+            )
+            parts.append(Wrapper("<gen:Attributes>", "</gen:Attributes>", slots))
+        parts.append("</gen:Obs>")
+        return ObsMarkup(tuple(parts))
+
+    def write_packed(self, batches: Iterator[list[Row]]) -> Iterator[bytes]:
+        """The message from packed series (``(0, series_pk, series_key, observations' markup)``)."""
+        return chunked(self._packed_parts(batches))
+
+    def _packed_parts(self, batches: Iterator[list[Row]]) -> Iterator[str]:
+        ctx = self.ctx
+        name = "GenericTimeSeriesData" if self.timeseries else "GenericData"
+        yield root_open(name, {"gen": NS21["gen"]})
+        yield header(ctx, agreements=not self.timeseries)
+        dims = ctx.dim_ids
+        shown = self.series_level_attrs if ctx.with_attributes else []
+        opened = False
+        for batch in batches:
+            sattrs = ctx.series_attrs_for(batch) if shown else {}
+            out: list[str] = []
+            if not opened:
+                out.append(self._open_dataset(0))
+                opened = True
+            for _ds, spk, skey, obs in batch:
+                out.append(
+                    "<gen:Series>"
+                    + _values("SeriesKey", list(zip(dims, skey.split("."), strict=True)))
+                )
+                if ctx.with_attributes:
+                    extra = sattrs.get(spk, {})
+                    out.append(_values("Attributes", [(a, extra[a]) for a in shown if a in extra]))
+                out.append(obs + "</gen:Series>")
+            yield "".join(out)
+        if opened:
             yield "</mes:DataSet>"
         yield f"</mes:{name}>"
 
@@ -167,3 +243,13 @@ def write_generic(ctx: DataContext, batches: Iterator[list[Row]]) -> Iterator[by
 def write_generic_timeseries(ctx: DataContext, batches: Iterator[list[Row]]) -> Iterator[bytes]:
     """``application/vnd.sdmx.generictimeseriesdata+xml;version=2.1`` (time at observation only)."""
     return GenericWriter(ctx, timeseries=True).write(batches)
+
+
+def packed_generic(ctx: DataContext) -> PackedWriter | None:
+    """The packed-path writer of ``genericdata`` (ADR 0016), when the layout allows it."""
+    return GenericWriter(ctx).packed()
+
+
+def packed_generic_timeseries(ctx: DataContext) -> PackedWriter | None:
+    """The packed-path writer of ``generictimeseriesdata`` (ADR 0016)."""
+    return GenericWriter(ctx, timeseries=True).packed()

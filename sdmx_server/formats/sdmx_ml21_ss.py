@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, Row, chunked
+from sdmx_server.domain.obs_markup import ObsMarkup, Part, Slot
+from sdmx_server.formats.data_context import (
+    ALL_DIMENSIONS,
+    DataContext,
+    PackedWriter,
+    Row,
+    chunked,
+)
 from sdmx_server.formats.sdmx_ml21_data_common import (
     STRUCTURE_ID,
     dataset_attributes,
@@ -120,8 +127,8 @@ class StructureSpecificWriter:
                         open_series = spk
                         head = series_cache.get(spk)
                         if head is None:
-                            head = "<Series" + "".join(
-                                f' {d}="{k}"' for d, k in zip(dims, row[2].split("."), strict=True)
+                            head = "<Series" + _attrs(
+                                list(zip(dims, row[2].split("."), strict=True))
                             )
                             if len(series_cache) > 10_000:
                                 series_cache.clear()
@@ -149,11 +156,72 @@ class StructureSpecificWriter:
                         pairs += [(a, extra[a]) for a in self.series_presented if a in extra]
                     out.append(f"<Series{_attrs(pairs)}>")
                 if with_obs:
-                    out.append(f'<Obs {dims[x]}="{key[x]}"{obs}/>')
+                    out.append(f'<Obs {dims[x]}="{escape_attr(key[x])}"{obs}/>')
             yield "".join(out)
         if open_series is not None:
             yield "</Series>"
         if current_ds is not _START:
+            yield "</mes:DataSet>"
+        yield self.epilogue()
+
+    def packed(self) -> PackedWriter | None:
+        """The packed-path writer (ADR 0016) for time series with observations; None otherwise."""
+        if self.layout != "time" or not self.ctx.with_observations:
+            return None
+        return PackedWriter(self.obs_markup(), self.write_packed)
+
+    def obs_markup(self) -> ObsMarkup:
+        """``<Obs TIME_PERIOD="…" OBS_VALUE="…" ATTR="…"/>`` as the database writes it."""
+        ctx = self.ctx
+        parts: list[Part] = [f'<Obs {ctx.time_id}="', Slot("period"), '"']
+        parts.append(
+            Slot(
+                "value",
+                before=f' {ctx.info.primary_measure.id}="',
+                after='"',
+                escape="none" if ctx.info.numeric_measure else "xml",
+                optional=True,
+            )
+        )
+        if ctx.with_attributes:
+            for a in ctx.obs_attrs:
+                parts.append(
+                    Slot(
+                        "obs_attr",
+                        a,
+                        before=f' {a}="',
+                        after='"',
+                        escape=ctx.escape_of(a),
+                        optional=True,
+                    )
+                )
+        parts.append("/>")
+        return ObsMarkup(tuple(parts))
+
+    def write_packed(self, batches: Iterator[list[Row]]) -> Iterator[bytes]:
+        """The message from packed series (``(0, series_pk, series_key, observations' markup)``)."""
+        return chunked(self._packed_parts(batches))
+
+    def _packed_parts(self, batches: Iterator[list[Row]]) -> Iterator[str]:
+        ctx = self.ctx
+        yield self.prologue()
+        dims = ctx.dim_ids
+        shown = self.series_presented
+        opened = False
+        for batch in batches:
+            sattrs = ctx.series_attrs_for(batch) if shown else {}
+            out: list[str] = []
+            if not opened:
+                out.append(self._open_dataset(0))
+                opened = True
+            for _ds, spk, skey, obs in batch:
+                head = "<Series" + _attrs(list(zip(dims, skey.split("."), strict=True)))
+                extra = sattrs.get(spk)
+                if extra:
+                    head += _attrs([(a, extra[a]) for a in shown if a in extra])
+                out.append(head + ">" + obs + "</Series>")
+            yield "".join(out)
+        if opened:
             yield "</mes:DataSet>"
         yield self.epilogue()
 
@@ -206,3 +274,13 @@ def write_structure_specific_timeseries(
 ) -> Iterator[bytes]:
     """``application/vnd.sdmx.structurespecifictimeseriesdata+xml;version=2.1``."""
     return StructureSpecificWriter(ctx, timeseries=True).write(batches)
+
+
+def packed_structure_specific(ctx: DataContext) -> PackedWriter | None:
+    """The packed-path writer of ``structurespecificdata`` (ADR 0016), when the layout allows it."""
+    return StructureSpecificWriter(ctx).packed()
+
+
+def packed_structure_specific_timeseries(ctx: DataContext) -> PackedWriter | None:
+    """The packed-path writer of ``structurespecifictimeseriesdata`` (ADR 0016)."""
+    return StructureSpecificWriter(ctx, timeseries=True).packed()

@@ -27,7 +27,7 @@ from sdmx_server.domain.model import (
     KeyValue,
     urn_of,
 )
-from sdmx_server.formats.common import RenderContext, StructureEntry
+from sdmx_server.formats.common import RenderContext, StructureEntry, availability_counts
 from sdmx_server.formats.xml_ns import XML_LANG, bool_attr, iso, ns3_data
 
 OWN_TYPES = frozenset(
@@ -165,12 +165,7 @@ class AvailabilityWriter3:
     def _availability(self, parent: etree._Element, a: Artefact) -> None:
         details = a.details
         assert isinstance(details, ConstraintDetails)
-        counts = {ann.id: ann.title for ann in a.annotations if ann.type == "sdmx_metrics"}
-        attrs = {}
-        if counts.get("series_count"):
-            attrs["seriesCount"] = str(counts["series_count"])
-        if counts.get("obs_count"):
-            attrs["obsCount"] = str(counts["obs_count"])
+        attrs = {k: str(v) for k, v in availability_counts(a).items()}
         el = E(parent, self.STR + "AvailabilityConstraint", attrs)
         self._annotations(el, a)
         box = E(el, self.STR + "ConstraintAttachment")

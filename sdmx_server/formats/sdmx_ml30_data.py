@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sdmx_server.formats.data_context import DataContext, Row
+from sdmx_server.formats.data_context import DataContext, PackedWriter, Row
 from sdmx_server.formats.sdmx_ml21_data_common import STRUCTURE_ID
 from sdmx_server.formats.sdmx_ml21_ss import StructureSpecificWriter, ss_namespace
 from sdmx_server.formats.xml_ns import escape_attr, iso, ns3_data
@@ -84,3 +84,13 @@ def write_data30(ctx: DataContext, batches: Iterator[list[Row]]) -> Iterator[byt
 def write_data31(ctx: DataContext, batches: Iterator[list[Row]]) -> Iterator[bytes]:
     """``application/vnd.sdmx.data+xml;version=3.1.0``."""
     return StructureSpecific3Writer(ctx, "3.1").write(batches)
+
+
+def packed_data30(ctx: DataContext) -> PackedWriter | None:
+    """The packed-path writer of SDMX-ML 3.0 data (ADR 0016), when the layout allows it."""
+    return StructureSpecific3Writer(ctx, "3.0").packed()
+
+
+def packed_data31(ctx: DataContext) -> PackedWriter | None:
+    """The packed-path writer of SDMX-ML 3.1 data (ADR 0016), when the layout allows it."""
+    return StructureSpecific3Writer(ctx, "3.1").packed()

@@ -13,7 +13,7 @@ the query on the *other* dimensions (what a user can still pick).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -148,12 +148,17 @@ class AvailabilityService:
         totals: tuple[int, int, str | None, str | None] = (0, 0, None, None)
         if not windowed and mode != "exact" and n_dims > 1:
             return self._available_in_one_query(session, info, f, n_dims)
+        dialect = session.get_bind().dialect.name
+        # c[] conditions on the series (dimensions, attributes above the observation) filter the
+        # series rows once; only the observation-level ones go into the per-observation probes
+        in_window = replace(f, columns=[c for c in f.columns if not c.series_level])
         for skip in skips:
             params: dict[str, Any] = {"df": info.dataflow_pk}
             conds = ["s.dataflow_pk = :df"] + _key_conds(f.key, skip, params)
             if windowed:
-                sub = self._series_in_window(f, params, session.get_bind().dialect.name)
+                sub = self._series_in_window(in_window, params, dialect)
                 conds.append(f"s.pk IN ({sub})")
+                conds += rr.series_conditions(f, params, dialect)
                 source = (
                     f"SELECT s.pk AS pk, {', '.join(f's.k{n}' for n in range(1, n_dims + 1))} FROM data_series s"
                     f" WHERE {' AND '.join(conds)}"
@@ -168,9 +173,7 @@ class AvailabilityService:
                         if skip is None or i == skip:
                             values[info.dimensions[i].id].add(row[1 + i])
                 if skip is None or skip == 0:
-                    totals = self._window_totals(
-                        session, f, conds, params, session.get_bind().dialect.name
-                    )
+                    totals = self._window_totals(session, in_window, conds, params, dialect)
             else:
                 conds.append("s.obs_count > 0")
                 where = " AND ".join(conds)

@@ -14,9 +14,15 @@ from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, Range
 from sdmx_server.domain.kinds import CSV_KEYS, CSV_LABELS
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType
-from sdmx_server.formats.registry import data_format, data_writer, raw_data_writer
+from sdmx_server.formats.registry import (
+    data_format,
+    data_writer,
+    packed_writer,
+    raw_data_writer,
+)
 from sdmx_server.services.auth import Principal, require_preview, require_read
-from sdmx_server.services.data_query import DataQueryService, DataRequest
+from sdmx_server.services.data_matching import names_patterns
+from sdmx_server.services.data_query import DataQueryService, DataRequest, PreparedData
 
 NotModifiedCheck = Callable[[str, datetime, Callable[[datetime], bool]], bool]
 
@@ -105,9 +111,22 @@ def answer_data(
     if rng is not None:
         first, last = rng
         req = replace(req, offset=first, limit=None if last is None else last - first + 1)
+    tag = (
+        f"{media.format_id}|{options.labels}|{options.time_format}|{options.csv_keys}|{options.languages.tag}"
+        f"|{rng}|{options.public_url}"
+    )
     session = query.open()
     try:
-        req = query.concrete(session, req)  # v2 contexts and wildcards name one dataflow
+        if names_patterns(req):  # v2 wildcards and lists: every matching dataflow (data_several)
+            from sdmx_server.services.data_several import answer_several
+
+            several = answer_several(
+                query, session, principal, req, media, options, tag, not_modified, gone
+            )
+            if not isinstance(several, DataRequest):
+                return several
+            req = several  # one dataflow left: answered as if named
+        req = query.concrete(session, req)  # v2 contexts name one dataflow
         _row, info = query.resolve(session, req)
         if gone():
             raise ClientGone
@@ -133,10 +152,6 @@ def answer_data(
             raise BadRequestError(
                 f"dimensionAtObservation={req.dim_at_obs} is not a dimension of {info.dsd.ref}"
             )
-        tag = (
-            f"{media.format_id}|{options.labels}|{options.time_format}|{options.csv_keys}|{options.languages.tag}"
-            f"|{rng}|{options.public_url}"
-        )
         now = utcnow()
         etag, last_modified = query.validators(session, info, req, tag, now)
         if not_modified(
@@ -159,6 +174,7 @@ def answer_data(
             csv_by_database=raw_data_writer(media) is not None and options.csv_keys == "none",
             with_labels=options.labels in ("both", "name") or fmt.needs_labels,
             csv_keys=options.csv_keys,
+            packed=lambda ctx: packed_writer(media, ctx),
         )
     except BaseException:
         session.close()
@@ -174,16 +190,21 @@ def answer_data(
             )
         last = total - 1 if rng[1] is None else min(rng[1], total - 1)
         content_range = f"values {rng[0]}-{last}/{total}"
-    raw_writer = raw_data_writer(media) if prepared.csv_chunks is not None else None
-    if raw_writer is not None:
-        body = raw_writer(prepared.context, prepared.raw_chunks())
-    else:
-        body = data_writer(media)(prepared.context, prepared.batches())
     return DataAnswer(
         etag=etag,
         last_modified=last_modified,
         private=req.preview or not info.is_public,
         content_range=content_range,
-        body=body,
+        body=_body(media, prepared),
         close=prepared.close,
     )
+
+
+def _body(media: MediaType, prepared: PreparedData) -> Iterator[bytes]:
+    """The answer's bytes: from database-written CSV lines, packed series (ADR 0016) or rows."""
+    raw_writer = raw_data_writer(media) if prepared.csv_chunks is not None else None
+    if raw_writer is not None:
+        return raw_writer(prepared.context, prepared.raw_chunks())
+    if prepared.packed_write is not None:
+        return prepared.packed_write(prepared.batches())
+    return data_writer(media)(prepared.context, prepared.batches())

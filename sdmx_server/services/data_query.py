@@ -36,7 +36,14 @@ from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgr
 from sdmx_server.domain.periods import PeriodError, parse_query_bound
 from sdmx_server.domain.versions import parse_v2
 from sdmx_server.formats.common import RenderContext
-from sdmx_server.formats.data_context import ALL_DIMENSIONS, DataContext, DatasetInfo, Row
+from sdmx_server.formats.data_context import (
+    ALL_DIMENSIONS,
+    DataContext,
+    DatasetInfo,
+    PackedWriter,
+    Row,
+)
+from sdmx_server.formats.sdmx_csv10 import line_markup
 from sdmx_server.services.data_labels import add_labels
 from sdmx_server.services.dsd_info import (
     DsdInfo,
@@ -47,6 +54,7 @@ from sdmx_server.services.dsd_info import (
 from sdmx_server.storage import data_read_repo as rr
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.data_filter_sql import ColumnFilter
+from sdmx_server.storage.packed_read import packable, packed_csv, packed_series
 from sdmx_server.storage.sqltime import from_db
 
 EPOCH_ISO = "2000-01-01T00:00:00Z"
@@ -85,6 +93,19 @@ class DataRequest:
     )
     measures: tuple[str, ...] | None = None  # projection: measure ids (None: all)
     sort: tuple[tuple[str, bool], ...] = ()  # (component, descending): REST 2.2 sort
+    # v2 data: agency, id and version are patterns (``*``, ``,`` lists, version wildcards) and every
+    # dataflow they match is answered, one data set each (services/data_several.py)
+    patterns: bool = False
+
+
+class NotInStructureError(BadRequestError):
+    """A key or ``c[]`` filter names what a DSD does not have (400 for one dataflow; for a query over
+    several dataflows that structure makes no match)."""
+
+
+class CodeNotInStructureError(SemanticError):
+    """A filter asks for a value that is not a code of the dimension (422 for one dataflow; for a query
+    over several dataflows that structure makes no match)."""
 
 
 @dataclass
@@ -102,6 +123,8 @@ class PreparedData:
     mode: ReadMode = "current"
 
     csv_chunks: Iterator[bytes] | None = None  # SDMX-CSV rows written by the database itself (COPY)
+    # the format's packed-path writer when the batches are packed series (ADR 0016)
+    packed_write: Callable[[Iterator[list[Row]]], Iterator[bytes]] | None = None
 
     def raw_chunks(self) -> Iterator[bytes]:
         """The database-written CSV chunks (first one already fetched), then the session is closed."""
@@ -113,6 +136,9 @@ class PreparedData:
             self.close()
 
     first_chunk: bytes = b""
+    owns_session: bool = (
+        True  # False: one part of an answer over several dataflows (the answer closes it)
+    )
 
     def batches(self) -> Iterator[list[Row]]:
         """All row batches (the first one already fetched), then the session is closed."""
@@ -134,6 +160,8 @@ class PreparedData:
                     close()
                 except Exception:  # noqa: BLE001 - an abandoned stream must never fail the close
                     pass
+        if not self.owns_session:
+            return
         try:
             self.session.close()
         except Exception:  # noqa: BLE001 - closing twice or on a broken connection is harmless
@@ -242,7 +270,7 @@ class DataQueryService:
         data_filter = req.filter
         if req.key is not None:
             if len(req.key) != len(info.dimensions):
-                raise BadRequestError(
+                raise NotInStructureError(
                     f"The key has {len(req.key)} parts but {info.dsd.ref} has {len(info.dimensions)} dimensions "
                     f"({'.'.join(info.dimension_ids)})"
                 )
@@ -416,7 +444,7 @@ class DataQueryService:
             else:
                 raise BadRequestError(f"attributes: {a} is not an attribute of {info.dsd.ref}")
         ordered = {k: c for k, c in info.attributes.items() if k in keep}
-        return replace(info, attributes=ordered)
+        return replace(info, attributes=ordered, unprojected_attributes=info.all_attributes)
 
     @staticmethod
     def _provider_pks(session: Session, info: DsdInfo, req: DataRequest) -> list[int] | None:
@@ -454,8 +482,12 @@ class DataQueryService:
         csv_by_database: bool = False,
         with_labels: bool = False,
         csv_keys: str = "none",
+        packed: Callable[[DataContext], PackedWriter | None] | None = None,
     ) -> PreparedData:
-        """Build the writer context, apply the size limit, fetch the first batch (404 if none)."""
+        """Build the writer context, apply the size limit, fetch the first batch (404 if none).
+
+        ``packed`` gives the format's packed-path writer for the context, if it has one: plain answers
+        are then read one row per series, the database writing each observation's markup (ADR 0016)."""
         now = utcnow()
         f = self.build_filter(session, info, req, now)
         total = self._check_size(session, f, req, paging=paging, count_needed=count_needed)
@@ -470,7 +502,15 @@ class DataQueryService:
         ):  # before any row is read: the connection then streams and can run nothing else
             add_labels(session, ctx)
         if csv_by_database and self._csv_copy_possible(session, info, req, f, labels, time_format):
-            if session.get_bind().dialect.name == "postgresql":
+            if packable(f):
+                chunks = packed_csv(
+                    session,
+                    f,
+                    line_markup(ctx),
+                    series_attrs=ctx.with_attributes
+                    and any(a.level == "series" for a in info.attributes.values()),
+                )
+            elif session.get_bind().dialect.name == "postgresql":
                 chunks = rr.copy_csv(
                     session, f, info.dataflow.ref.triplet, self._csv_attr_columns(info, ctx)
                 )
@@ -502,7 +542,12 @@ class DataQueryService:
             prepared.first_chunk, prepared.csv_chunks = first_chunk, chunks
             return prepared
         rows: Iterator[list[Row]]
-        if _series_only(req):
+        writer = (
+            packed(ctx) if packed is not None and packable(f) and not _series_only(req) else None
+        )
+        if writer is not None:
+            rows = packed_series(session, f, writer.markup)
+        elif _series_only(req):
             rows = (_pad(batch, len(f.obs_attrs)) for batch in rr.series_keys(session, f))
         elif session.get_bind().dialect.name == "postgresql":
             rows = rr.copy_rows(session, f)
@@ -521,6 +566,7 @@ class DataQueryService:
             first=first,
             total=total,
             mode=f.mode,
+            packed_write=writer.write if writer is not None else None,
         )
         prepared._rest = rows
         return prepared
@@ -595,6 +641,36 @@ class DataQueryService:
             and req.detail in ("full", "dataonly")
             and not any(a.level == "group" for a in info.attributes.values())
         )
+
+    @property
+    def max_rows(self) -> int:
+        """The size limit: rows (observations, or series for series-only answers) one answer or page holds."""
+        return self._max
+
+    def count(self, session: Session, info: DsdInfo, req: DataRequest, now: datetime) -> int:
+        """The exact number of rows ``req`` selects in one dataflow, before offset and limit."""
+        f = replace(self.build_filter(session, info, req, now), offset=None, limit=None)
+        return rr.count_series(session, f) if _series_only(req) else rr.count_rows(session, f)
+
+    def context_of(
+        self,
+        session: Session,
+        info: DsdInfo,
+        req: DataRequest,
+        render: RenderContext,
+        *,
+        labels: str = "id",
+        time_format: str = "original",
+        with_labels: bool = False,
+        csv_keys: str = "none",
+    ) -> DataContext:
+        """The writer context of ``req`` without reading a row: a message over several dataflows writes
+        every structure in its header before the first data set."""
+        f = self.build_filter(session, info, req, utcnow())
+        ctx = self._context(session, info, req, f, render, labels, time_format, csv_keys)
+        if with_labels:
+            add_labels(session, ctx)
+        return ctx
 
     @staticmethod
     def _csv_attr_columns(info: DsdInfo, ctx: DataContext) -> list[tuple[str, str, str | None]]:
@@ -691,7 +767,7 @@ def _resolve_components(
             if values is not None:
                 unknown = sorted(v for v in values if dim.codes is not None and v not in dim.codes)
                 if unknown:
-                    raise SemanticError(
+                    raise CodeNotInStructureError(
                         f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
                         f"{'a code' if len(unknown) == 1 else 'codes'} of {dim.id} ({dim.codelist})"
                     )
@@ -719,23 +795,35 @@ def _resolve_components(
             columns.append(ColumnFilter("time", cf.alternatives))
         elif cf.component == info.primary_measure.id:
             columns.append(ColumnFilter("measure", cf.alternatives, numeric=info.numeric_measure))
-        elif cf.component in info.attributes:
-            level = info.attributes[cf.component].level
-            if level == "group":
-                raise NotImplementedYetError(
-                    f"Filtering on the group attribute {cf.component} is not implemented"
-                )
+        elif cf.component in info.all_attributes:  # shown or not (attributes=)
+            level = info.all_attributes[cf.component].level
             kind = {
                 "obs": "obs_attribute",
                 "series": "series_attribute",
+                "group": "group_attribute",
                 "dataset": "dataset_attribute",
             }[level]
-            columns.append(ColumnFilter(kind, cf.alternatives, name=cf.component))  # type: ignore[arg-type]
+            groups = tuple(
+                (g, tuple(n + 1 for n in info.group_key_positions(g)))
+                for g in _groups_holding(info, cf.component)
+            )
+            columns.append(ColumnFilter(kind, cf.alternatives, name=cf.component, groups=groups))  # type: ignore[arg-type]
         else:
-            raise BadRequestError(
+            raise NotInStructureError(
                 f"c[{cf.component}]: {cf.component} is not a component of {info.dsd.ref}"
             )
     return start, end, columns
+
+
+def _groups_holding(info: DsdInfo, attribute: str) -> tuple[str, ...]:
+    """The groups whose stored values hold a group attribute: its own group (where validation
+    stores it), or every group of the DSD when it names none."""
+    comp = info.all_attributes[attribute]
+    if comp.level != "group":
+        return ()
+    if comp.group in info.groups:
+        return (comp.group,)
+    return tuple(info.groups)
 
 
 def _single_bound(cf: Any) -> tuple[Op, str] | None:

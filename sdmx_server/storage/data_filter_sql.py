@@ -5,7 +5,13 @@ Predicates (:mod:`sdmx_server.domain.data_filter`) arrive resolved against the D
 :class:`ColumnFilter` s: which stored column a component lives in. Values are always bound
 parameters; only the dialect pieces (JSON access, substring search, numeric casts) are written per
 database. The conditions join the WHERE clauses of :mod:`sdmx_server.storage.data_read_repo`, which
-every reading path (cursor, COPY, SQLite CSV, counts) shares.
+every reading path (cursor, COPY, SQLite CSV, counts, availability) shares.
+
+Attributes above the observation level live in ``data_attribute_value`` (ADR 0003): series-level
+rows by series, the data set's with no series, a group's under its target key ``GROUP:v1.v2``
+(the series' values on the group's dimensions). A series' value of such an attribute is the one its
+visible row carries (for a group attribute: the row of a group the series belongs to), absent if
+there is none; ``ne``/``nc`` keep absent values at every level, as on observations.
 """
 
 from __future__ import annotations
@@ -21,7 +27,10 @@ from sdmx_server.domain.periods import PeriodError, parse_query_bound
 
 TargetKind = FilterTarget
 SERIES_LEVEL: frozenset[TargetKind] = frozenset(
-    {"dimension", "series_attribute", "dataset_attribute"}
+    {"dimension", "series_attribute", "group_attribute", "dataset_attribute"}
+)
+_ABOVE_OBSERVATION: frozenset[TargetKind] = frozenset(
+    {"series_attribute", "group_attribute", "dataset_attribute"}
 )
 
 
@@ -34,6 +43,9 @@ class ColumnFilter:
     index: int = 0  # dimension: 1-based key column ``s.k{index}``
     name: str = ""  # attribute id
     numeric: bool = False  # measure: compare as numbers
+    # group attribute: the groups holding its values as (group id, 1-based key columns of the
+    # group's dimensions in the group's order), the parts of their stored target keys
+    groups: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     @property
     def series_level(self) -> bool:
@@ -122,13 +134,45 @@ def _time_condition(dialect: str, pred: Predicate, names: _Names) -> str:
     }[pred.op]
 
 
-def _attribute_exists(dialect: str, level: str, cf: ColumnFilter, body: str, visible: str) -> str:
-    """Series- and data-set-level values live in ``data_attribute_value``: an EXISTS on the version seen."""
-    link = "p.series_pk = s.pk" if level == "series" else "p.series_pk IS NULL"
-    return (
-        f"EXISTS (SELECT 1 FROM data_attribute_value p WHERE p.dataflow_pk = s.dataflow_pk"
-        f" AND p.level = '{level}' AND {link} AND {visible} AND ({body}))"
+def _absent_matches(alternatives: Sequence[Sequence[Predicate]]) -> bool:
+    """Whether an absent value satisfies the filter: an alternative of ``ne``/``nc`` only does."""
+    return any(all(p.op in (Op.NE, Op.NC) for p in alt) for alt in alternatives)
+
+
+def _attribute_target(cf: ColumnFilter, names: _Names) -> str:
+    """SQL: attribute row ``p`` holds values of series ``s`` at the filter's level."""
+    if cf.kind == "series_attribute":
+        return "p.level = 'series' AND p.series_pk = s.pk"
+    if cf.kind == "dataset_attribute":
+        return "p.level = 'dataset' AND p.series_pk IS NULL"
+    keys = [_group_key(group, columns, names) for group, columns in cf.groups]
+    if not keys:
+        return "1 = 0"  # a group attribute of a DSD without groups: no value is ever stored
+    target = (
+        f"p.target_key = {keys[0]}" if len(keys) == 1 else f"p.target_key IN ({', '.join(keys)})"
     )
+    return f"p.level = 'group' AND p.series_pk IS NULL AND {target}"
+
+
+def _group_key(group: str, columns: Sequence[int], names: _Names) -> str:
+    """SQL: the target key a group's values of series ``s`` are stored under (``GROUP:v1.v2``)."""
+    parts = [f":{names.bind(group + ':')}"]
+    for n, column in enumerate(columns):
+        parts += (["'.'"] if n else []) + [f"s.k{int(column)}"]
+    return " || ".join(parts)
+
+
+def _attribute_condition(cf: ColumnFilter, body: str, visible: str, names: _Names) -> str:
+    """Attributes above the observation: the visible rows of the series' target in
+    ``data_attribute_value``. A series matches when such a row satisfies ``body``; when an absent
+    value also satisfies it (``ne``/``nc``), when no such row fails it (no row: the value is absent)."""
+    rows = (
+        "SELECT 1 FROM data_attribute_value p WHERE p.dataflow_pk = s.dataflow_pk"
+        f" AND {_attribute_target(cf, names)} AND {visible}"
+    )
+    if _absent_matches(cf.alternatives):
+        return f"NOT EXISTS ({rows} AND CASE WHEN ({body}) THEN 0 ELSE 1 END = 1)"
+    return f"EXISTS ({rows} AND ({body}))"
 
 
 def _alternative(dialect: str, cf: ColumnFilter, preds: Sequence[Predicate], names: _Names) -> str:
@@ -167,13 +211,9 @@ def compile_filters(
         if series_only and not cf.series_level:
             continue
         alts = [_alternative(dialect, cf, alt, names) for alt in cf.alternatives]
-        if cf.kind in ("series_attribute", "dataset_attribute"):
-            level = "series" if cf.kind == "series_attribute" else "dataset"
-            out.append(
-                _attribute_exists(
-                    dialect, level, cf, " OR ".join(f"({a})" for a in alts), attr_visible
-                )
-            )
+        if cf.kind in _ABOVE_OBSERVATION:
+            body = " OR ".join(f"({a})" for a in alts)
+            out.append(_attribute_condition(cf, body, attr_visible, names))
         else:
             out.append(
                 alts[0] if len(alts) == 1 else "(" + " OR ".join(f"({a})" for a in alts) + ")"

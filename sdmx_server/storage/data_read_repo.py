@@ -159,6 +159,19 @@ def _where(
     return conds
 
 
+def series_conditions(f: ObservationFilter, params: dict[str, Any], dialect: str) -> list[str]:
+    """The series-level ``c[]`` conditions of ``f`` alone (on ``data_series s``: dimensions and
+    attributes above the observation), their values bound in ``params`` under names not yet used
+    there (``:at`` is the instant of ``f``)."""
+    params.setdefault("at", f.at)
+    return compile_filters(
+        [c for c in f.columns if c.series_level],
+        dialect,
+        params,
+        attr_visible=_attr_visible(pending_of(f)),
+    )
+
+
 def _bind(session: Session, params: dict[str, Any]) -> dict[str, Any]:
     return {k: to_db(session, v) if isinstance(v, datetime) else v for k, v in params.items()}
 
@@ -287,9 +300,10 @@ def providers_with_data(session: Session, f: ObservationFilter) -> set[int]:
         )
     ]
     found: set[int] = set()
+    dialect = session.get_bind().dialect.name
     for provider in candidates:
         params: dict[str, Any] = {}
-        conds = _where(f, params)
+        conds = _where(f, params, dialect)
         params["prov"] = provider
         conds.append(
             "o.batch_pk IN (SELECT pk FROM data_batch WHERE dataflow_pk = :df AND provider_pk = :prov)"

@@ -118,6 +118,10 @@ def _pg_connect_args(url: str, limits: DbLimits) -> dict[str, Any]:
     given = make_url(url).query.get("options")
     if given:
         options.insert(0, given if isinstance(given, str) else " ".join(given))
+    # JIT compilation costs seconds per statement and pays back only on long analytical scans; a
+    # streamed answer's cost estimate (per-series subqueries, ADR 0016) would trigger it on every query.
+    # First, so that the URL's options can turn it back on.
+    options.insert(0, "-c jit=off")
     return {
         "connect_timeout": max(1, int(round(limits.connect_timeout))),
         "options": " ".join(options),

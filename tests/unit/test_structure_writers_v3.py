@@ -183,3 +183,36 @@ def test_sdmx_ml_31_writes_actual_constraints_as_availability_constraints() -> N
     assert (
         root.find(".//s:DataConstraint", ns).get("role") is None
     )  # 3.1 data constraints are all Allowed
+
+
+def test_sdmx_json_constraint_members_per_version() -> None:
+    """SDMX-JSON 2.1 writes Actual constraints as availabilityConstraints (as SDMX-ML 3.1 does), 2.0
+    as dataConstraints with their role, 1.0 as contentConstraints with their type."""
+
+    def write(format_id: str) -> dict[str, object]:
+        media = next(m for m in STRUCTURE_QUERY_V2 if m.format_id == format_id)
+        body = structure_writer(media)(
+            [StructureEntry(a) for a in _artefacts()], RenderContext(public_url="http://x")
+        )
+        doc: dict[str, object] = json.loads(body)
+        assert not json_errors(media.content_type, doc)
+        return doc["data"]  # type: ignore[return-value]
+
+    v21 = write("structure-json-2.1")
+    assert [c["id"] for c in v21["dataConstraints"]] == ["CC"]  # type: ignore[index]
+    (av,) = v21["availabilityConstraints"]  # type: ignore[misc]
+    assert av["constraintAttachment"] == {
+        "dataflow": "urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=T:DF(1.0)"
+    }
+    assert av["cubeRegion"]["include"] is True and "id" not in av
+    v20 = write("structure-json-2.0")
+    assert {c["id"]: c["role"] for c in v20["dataConstraints"]} == {"CC": "Allowed", "AV": "Actual"}  # type: ignore[index]
+    assert "availabilityConstraints" not in v20
+    v10 = write("structure-json-1.0")
+    assert "dataConstraints" not in v10
+    types = {c["id"]: c["type"] for c in v10["contentConstraints"]}  # type: ignore[index]
+    assert types == {"CC": "Allowed", "AV": "Actual"}
+    regions = [r for c in v10["contentConstraints"] for r in c["cubeRegions"]]  # type: ignore[index]
+    assert {r["isIncluded"] for r in regions} == {True, False} and all(
+        "include" not in r for r in regions
+    )

@@ -21,7 +21,7 @@ from sdmx_server.domain.errors import BadRequestError
 from sdmx_server.domain.kinds import is_availability_mode
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import parse_accept_language
-from sdmx_server.formats.registry import STRUCTURE_V1, negotiate_request, structure_writer
+from sdmx_server.formats.registry import AVAILABILITY_V1, negotiate_request, structure_writer
 from sdmx_server.services.availability_answer import answer_availability
 from sdmx_server.services.structure_render import Rendered
 
@@ -36,7 +36,8 @@ PARAMS = {"mode", "startPeriod", "endPeriod", "updatedAfter", "references", "for
 )  # HEAD too, without a second OpenAPI operation
 def availableconstraint(rest: str, request: Request, services: ServicesDep) -> Response:
     """An Actual content constraint of the data present, with series and observation counts
-    (annotations of type ``sdmx_metrics``). ``mode=exact|available``, periods, ``references``."""
+    (annotations of type ``sdmx_metrics``), in SDMX-ML 2.1 or, when asked, SDMX-JSON 1.0/2.0/2.1.
+    ``mode=exact|available``, periods, ``references``."""
     params = dict(request.query_params)
     check_params(params, PARAMS)
     format_value = params.pop("format", None)  # format=structure, as on structure queries
@@ -53,7 +54,7 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
     if component is not None and not ID_RE.match(component):
         raise BadRequestError(f"'{component}' is not a valid component id")
     req = parse_data_v1("/".join(segments[:3]), params)
-    media, _ = negotiate_request(request.headers.get("accept"), format_value, STRUCTURE_V1)
+    media, _ = negotiate_request(request.headers.get("accept"), format_value, AVAILABILITY_V1)
     settings = services.settings
     languages = Languages(
         parse_accept_language(request.headers.get("accept-language")), settings.default_language
@@ -67,7 +68,7 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
         mode,
         component,
         (references,),
-        languages.tag,
+        f"{media.format_id}|{languages.tag}",
         lambda etag, modified, unchanged: is_not_modified(request, etag, modified, unchanged),
     )
     if answer.entries is None:

@@ -29,8 +29,9 @@ router = APIRouter(tags=["availability (SDMX 3.0)"])
 @router.head("/rest/v2/availability/{rest:path}", include_in_schema=False)
 def availability_v2(rest: str, request: Request, services: ServicesDep) -> Response:
     """The data present, as an Actual DataConstraint (SDMX 3.0; an AvailabilityConstraint with its counts
-    when SDMX-ML 3.1 is asked for). Parameters: ``c[COMPONENT]``, mode=exact|available, references
-    (none, all, datastructure, conceptscheme, codelist, valuelist, dataproviderscheme, dataflow), updatedAfter."""
+    when SDMX-ML 3.1 or SDMX-JSON 2.1 is asked for; SDMX-JSON 2.0 and 1.0, SDMX-ML 2.1 when asked).
+    Parameters: ``c[COMPONENT]``, mode=exact|available, references (none, all, datastructure,
+    conceptscheme, codelist, valuelist, dataproviderscheme, dataflow), updatedAfter."""
     query = parse_availability_v2(rest, request.url.query, services.settings.source_alias)
     media, _ = negotiate(request.headers.get("accept"), AVAILABILITY_V2)
     settings = services.settings
