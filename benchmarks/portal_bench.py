@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import httpx
 
 from benchmarks.common import Report, fresh_database, median, server_process
+from sdmx_server.domain.submission import PushOptions, SubmissionStatus
 from sdmx_server.services.auth import Principal
 from sdmx_server.services.bootstrap import load_shipped_content
 from sdmx_server.services.container import Services
@@ -62,9 +63,10 @@ def load(url: str, countries: int, years: int) -> list[str]:
             target,
             io.BytesIO(("\r\n".join(lines) + "\r\n").encode()),
             "application/vnd.sdmx.data+csv;version=1.0.0",
-            {"dryRun": False},
+            PushOptions(),
+            base_url="",  # the report's links are not read here
         )
-        assert report["status"] == "written", report.get("errors")
+        assert report.status == SubmissionStatus.WRITTEN, report.to_json()["errors"]
         return codes
     finally:
         services.close()

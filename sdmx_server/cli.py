@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from sdmx_server.domain.kinds import AuditAction
 from sdmx_server.logging_setup import configure_logging
 from sdmx_server.settings import Settings, get_settings
 
@@ -408,7 +409,13 @@ def dataflow_access(settings: Settings, visibility: str, dataflow: str) -> int:
     services = Services.build(settings)
     try:
         services.auth.set_dataflow_public(ref, visibility == "public")  # type: ignore[arg-type]
-        _audit(services, f"dataflow.{visibility}", dataflow, visibility, 200)
+        _audit(
+            services,
+            "dataflow.public" if visibility == "public" else "dataflow.private",
+            dataflow,
+            visibility,
+            200,
+        )
     except NoResultsError:
         print(f"error: no dataflow {dataflow}", file=sys.stderr)
         return 2
@@ -432,7 +439,7 @@ def _cli_principal() -> str:
 
 def _audit(
     services: object,
-    action: str,
+    action: AuditAction,
     target: str,
     outcome: str,
     status: int,

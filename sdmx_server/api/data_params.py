@@ -9,6 +9,7 @@ from datetime import datetime
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params, split_path
 from sdmx_server.domain.data_filter import period_filter
 from sdmx_server.domain.errors import BadRequestError
+from sdmx_server.domain.kinds import DATA_DETAILS, is_data_detail
 from sdmx_server.domain.periods import PeriodError, parse_instant, parse_query_bound
 from sdmx_server.services.data_query import DataRequest
 
@@ -27,7 +28,6 @@ V1_DATA_PARAMS = {
     "preview",
     "format",
 }  # format=: see formats.registry.FORMAT_PARAMETER
-DATA_DETAILS = ("full", "dataonly", "serieskeysonly", "nodata")
 CODE_RE = re.compile(r"^[A-Za-z0-9_@$\-]+$")
 
 
@@ -156,7 +156,7 @@ def parse_data_v1(rest: str, params: Mapping[str, str]) -> DataRequest:
     key = parse_key(segments[1] if len(segments) > 1 else None)
     providers = parse_providers(segments[2] if len(segments) > 2 else None)
     detail = params.get("detail", "full")
-    if detail not in DATA_DETAILS:
+    if not is_data_detail(detail):
         raise BadRequestError(f"detail={detail} is not one of {', '.join(DATA_DETAILS)}")
     start = _bound(params, "startPeriod", is_end=False)
     end = _bound(params, "endPeriod", is_end=True)

@@ -15,6 +15,13 @@ from sdmx_server.api.data_params import CODE_RE, _bool, _instant, _positive_int
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, split_path
 from sdmx_server.domain.data_filter import ComponentFilter, DataFilter, parse_component_filter
 from sdmx_server.domain.errors import BadRequestError
+from sdmx_server.domain.kinds import (
+    DATA_QUERY_CONTEXTS,
+    AvailabilityMode,
+    DataDetail,
+    is_availability_mode,
+    is_data_query_context,
+)
 from sdmx_server.services.data_query import DataRequest
 
 V2_DATA_PARAMS = frozenset(
@@ -34,7 +41,6 @@ V2_DATA_PARAMS = frozenset(
         "preview",
     }
 )
-CONTEXTS = ("datastructure", "dataflow", "provisionagreement", "*")
 ATTRIBUTE_KEYWORDS = ("dsd", "msd", "dataset", "series", "obs", "all", "none")
 MEASURE_KEYWORDS = ("all", "none")
 
@@ -121,7 +127,7 @@ def _projection(raw: str | None, keywords: tuple[str, ...], name: str) -> tuple[
     return values
 
 
-def detail_of(attributes: tuple[str, ...] | None, measures: tuple[str, ...] | None) -> str:
+def detail_of(attributes: tuple[str, ...] | None, measures: tuple[str, ...] | None) -> DataDetail:
     """The v1 ``detail`` an ``attributes``/``measures`` pair amounts to (SDMX REST 2.x, data.md)."""
     no_attrs = attributes is not None and attributes in (("none",), ("msd",))
     no_measures = measures == ("none",)
@@ -163,7 +169,7 @@ class AvailabilityQuery:
 
     data: DataRequest
     component: str | None
-    mode: str
+    mode: AvailabilityMode
     references: tuple[str, ...]
 
 
@@ -181,7 +187,7 @@ def parse_availability_v2(rest: str, query_string: str, source_alias: str) -> Av
     if component is not None and not ID_RE.match(component):
         raise BadRequestError(f"'{component[:60]}' is not a valid component id")
     mode = query.params.pop("mode", "exact")
-    if mode not in ("exact", "available"):
+    if not is_availability_mode(mode):
         raise BadRequestError("mode must be exact or available")
     references = tuple(r for r in query.params.pop("references", "none").split(",") if r) or (
         "none",
@@ -213,8 +219,10 @@ def _request(rest: str, query: V2Query, source_alias: str) -> DataRequest:
         raise BadRequestError("Expected /data/{context}/{agencyID}/{resourceID}/{version}/{key}")
     segments += ["*"] * (5 - len(segments))
     context, agency, resource_id, version, key = segments
-    if context not in CONTEXTS:
-        raise BadRequestError(f"'{context}' is not a data context ({', '.join(CONTEXTS)})")
+    if not is_data_query_context(context):
+        raise BadRequestError(
+            f"'{context}' is not a data context ({', '.join(DATA_QUERY_CONTEXTS)})"
+        )
     agencies = _segment_list(agency, AGENCY_RE, "agency id")
     if agencies is not None and source_alias in agencies:
         agencies = None  # sdmx1 puts its source id in the agency segment

@@ -12,9 +12,10 @@ import re
 from collections.abc import Mapping
 
 from sdmx_server.domain.errors import BadRequestError, NotImplementedYetError
+from sdmx_server.domain.kinds import is_structure_detail
 from sdmx_server.domain.model import ArtefactType
 from sdmx_server.domain.versions import parse_v1
-from sdmx_server.services.structure_query import DETAILS, StructureQuery
+from sdmx_server.services.structure_query import StructureQuery
 from sdmx_server.services.structure_references import V1_REFERENCES
 
 # \Z, not $: "$" would also match before a final newline ("CL_X\n").
@@ -124,7 +125,7 @@ def parse_structure_v1(
                 f"references={ref} is not a valid value (SDMX REST v1: {', '.join(V1_REFERENCES)})"
             )
     detail = params.get("detail", "full")
-    if detail not in DETAILS or detail == "raw":
+    if not is_structure_detail(detail):  # v1 knows no raw
         raise BadRequestError(f"detail={detail} is not a valid value")
     role = {"actualconstraint": "Actual", "allowedconstraint": "Allowed"}.get(resource)
     return StructureQuery(

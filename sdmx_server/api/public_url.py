@@ -24,6 +24,12 @@ def public_base_url(request: Request, settings: Settings | None = None) -> str:
     return str(request.base_url).rstrip("/")
 
 
+def is_https(request: Request, settings: Settings | None = None) -> bool:
+    """True when clients reach the server over HTTPS, as its public base URL says (cookies are then
+    ``Secure``)."""
+    return public_base_url(request, settings).startswith("https://")
+
+
 def is_loopback(host: str) -> bool:
     """True for ``localhost`` and loopback addresses (links derived from them reach only this machine)."""
     if host.lower() == "localhost":

@@ -15,9 +15,10 @@ from collections.abc import Mapping
 
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, ITEM_RE, VERSION_RE, check_params, split_path
 from sdmx_server.domain.errors import BadRequestError, NoResultsError
+from sdmx_server.domain.kinds import is_structure_detail
 from sdmx_server.domain.model import SDMX3_TYPES_NOT_STORED, ArtefactType
 from sdmx_server.domain.versions import parse_v2
-from sdmx_server.services.structure_query import DETAILS, REFERENCES, StructureQuery
+from sdmx_server.services.structure_query import REFERENCES, StructureQuery
 
 V2_TYPES: dict[str, tuple[ArtefactType, ...]] = {
     **{t.info.v3_resource: (t,) for t in ArtefactType if t.info.v3_resource},
@@ -106,9 +107,11 @@ def parse_structure_v2(
             raise BadRequestError(
                 f"'{structure_type}' has no items: the itemID segment is not allowed"
             )
-    detail = params.get("detail", "full")
-    if detail not in DETAILS:
-        raise BadRequestError(f"detail={detail} is not a valid value")
+    raw_detail = params.get("detail", "full")
+    # ``raw`` differs from ``full`` only for codelist extensions, which the store resolves on load
+    detail = "full" if raw_detail == "raw" else raw_detail
+    if not is_structure_detail(detail):
+        raise BadRequestError(f"detail={raw_detail} is not a valid value")
     return StructureQuery(
         types=types,
         agencies=agencies,
@@ -116,6 +119,5 @@ def parse_structure_v2(
         version=selector,
         item_ids=item_ids,
         references=_references(params.get("references", "none")),
-        # ``raw`` differs from ``full`` only for codelist extensions, which the store resolves on load
-        detail="full" if detail == "raw" else detail,
+        detail=detail,
     )

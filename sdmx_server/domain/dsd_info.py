@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sdmx_server.domain.kinds import AttachmentLevel, StructureContext
 from sdmx_server.domain.model import Artefact, MaintainableRef
 
 NUMERIC_TYPES = frozenset(
@@ -38,7 +39,7 @@ class ComponentInfo:
     text_type: str | None = None
     facets: dict[str, str] = field(default_factory=dict)
     mandatory: bool = False
-    level: str = "obs"  # attributes: dataset | group | series | obs
+    level: AttachmentLevel = "obs"  # attributes
     group: str | None = None
 
 
@@ -58,7 +59,7 @@ class ConstraintInfo:
     """An Allowed content constraint that applies to the data."""
 
     ref: MaintainableRef
-    level: str  # datastructure | dataflow | provisionagreement
+    level: StructureContext  # what the constraint is attached to
     regions: list[Region]
     key_sets: list[tuple[bool, list[dict[str, str]]]]
 
@@ -110,7 +111,7 @@ class DsdInfo:
         positions = {d.id: n for n, d in enumerate(self.dimensions)}
         return tuple(positions[d] for d in self.groups.get(group, ()) if d in positions)
 
-    def attribute_ids(self, level: str) -> list[str]:
+    def attribute_ids(self, level: AttachmentLevel) -> list[str]:
         """Attributes attached at this level, in DSD order."""
         return [a.id for a in self.attributes.values() if a.level == level]
 

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sdmx_server.domain.kinds import VersionMode
+
 _NUM = re.compile(r"^\d+$")
 
 
@@ -37,7 +39,7 @@ def is_stable(version: str) -> bool:
 class VersionSelector:
     """Which versions of one artefact a query wants."""
 
-    mode: str  # "all" | "latest" | "exact" | "pattern" (v2 wildcard terms)
+    mode: VersionMode
     values: tuple[str, ...] = ()
 
     def select(self, versions: Sequence[str], finals: dict[str, bool] | None = None) -> list[str]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sdmx_server.domain.dsd_info import DsdInfo
+from sdmx_server.domain.kinds import DataDetail
 from sdmx_server.domain.model import MaintainableRef
 from sdmx_server.domain.obs_markup import Escape, ObsMarkup
 from sdmx_server.formats.common import RenderContext
@@ -37,7 +38,7 @@ class DataContext:
     info: DsdInfo
     render: RenderContext
     dim_at_obs: str
-    detail: str = "full"
+    detail: DataDetail = "full"
     obs_attrs: list[str] = field(default_factory=list)  # stored at observation level, in row order
     dataset_attrs: dict[str, str] = field(default_factory=dict)
     group_attrs: dict[str, dict[str, str]] = field(default_factory=dict)  # "GROUP:v1.v2" -> values

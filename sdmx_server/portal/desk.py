@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from sdmx_server.domain.model import ArtefactType, ProvisionAgreementDetails
+from sdmx_server.domain.submission import PushOptions, SubmissionStatus
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.data_context import DataContext
 from sdmx_server.portal.explorer import cached_labels, pick
@@ -272,12 +272,13 @@ def submissions_of(
             stmt = stmt.where(Submission.token_pk.in_(same))
         out = []
         for s in session.execute(stmt).scalars():
-            release = str(s.options.get("releaseDate") or "") if s.options else ""
+            options = PushOptions.from_stored(s.options or {})
+            release = options.release_at.isoformat() if options.release_at else ""
             pending = (
-                bool(release)
-                and s.status in ("written", "succeeded")
-                and not s.options.get("dryRun")
-                and as_utc(datetime.fromisoformat(release)) > now
+                options.release_at is not None
+                and s.status == SubmissionStatus.WRITTEN
+                and not options.dry_run
+                and as_utc(options.release_at) > now
             )
             out.append(
                 {
@@ -285,7 +286,7 @@ def submissions_of(
                     "dataflow": s.dataflow,
                     "status": s.status,
                     "created": s.created_at,
-                    "dryRun": bool(s.options.get("dryRun")),
+                    "dryRun": options.dry_run,
                     "release": release,
                     "pending": pending,
                     "errors": s.error_count,

@@ -481,9 +481,8 @@ def view(
         chosen = selection(list(info.dimension_ids), params)
         start = (params.get("startPeriod") or [""])[0].strip()
         end = (params.get("endPeriod") or [""])[0].strip()
-        render = RenderContext(
-            public_url=services.settings.public_url or "", languages=Languages((lang,), default)
-        )
+        # the explorer reads rows and writes no links: no public URL (api/public_url.py) is needed
+        render = RenderContext(public_url="", languages=Languages((lang,), default))
         ctx = DataContext(info=info, render=render, dim_at_obs=info.time_dimension or "TIME_PERIOD")
         cached_labels(session, ctx, lang)
         v = FlowView(

@@ -7,6 +7,7 @@ become pages in the user's language with the same HTTP status.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -18,8 +19,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sdmx_server.api.data_response import answer_data
 from sdmx_server.api.deps import ServicesDep
-from sdmx_server.api.routes.push_v2 import base_url
+from sdmx_server.api.public_url import is_https, public_base_url
 from sdmx_server.domain.errors import BadRequestError, ForbiddenError, SdmxError
+from sdmx_server.domain.submission import PushOptions, SubmissionStatus, UploadAction
 from sdmx_server.formats.common import Languages
 from sdmx_server.formats.registry import DATA_CSV10
 from sdmx_server.portal import chart, i18n
@@ -183,7 +185,7 @@ async def dataflow_page(
         for r in v.rows[:CHART_SERIES]
     ]
     svg = chart.svg_chart(v.periods, numeric, kind, v.name)
-    base = base_url(request, services)
+    base = public_base_url(request, services.settings)
     query = request.url.query
     return render(
         request,
@@ -255,7 +257,9 @@ def download_xlsx(
         return error_page(request, exc, session)
     if not v.rows:
         return error_page(request, BadRequestError(i18n.Translator(lang)("no_data")), session)
-    body = flow_workbook(v, i18n.Translator(lang), rest_urls(base_url(request, services), v))
+    body = flow_workbook(
+        v, i18n.Translator(lang), rest_urls(public_base_url(request, services.settings), v)
+    )
     return Response(
         body,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -272,7 +276,8 @@ PRE_CSRF = "lmis_csrf"
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+    # the public URL's scheme (X-Forwarded-Proto counts only from trusted proxies, as for links)
+    return is_https(request)
 
 
 @router.get("/signin")
@@ -327,8 +332,15 @@ async def signin(request: Request, services: ServicesDep) -> Response:
     try:
         principal, key, expires = await run_in_threadpool(services.auth.token_session, token)
     except SdmxError:
-        services.audit.record(
-            "anonymous", "portal.signin", "portal", "refused", 401, None, request_id_var.get()
+        await run_in_threadpool(
+            services.audit.record,
+            "anonymous",
+            "portal.signin",
+            "portal",
+            "refused",
+            401,
+            None,
+            request_id_var.get(),
         )
         return render(
             request,
@@ -343,8 +355,15 @@ async def signin(request: Request, services: ServicesDep) -> Response:
     value, max_age = make_cookie(
         principal.token_pk, key, expires, now=services.clock.now().timestamp()
     )
-    services.audit.record(
-        principal.label, "portal.signin", "portal", "ok", 200, None, request_id_var.get()
+    await run_in_threadpool(
+        services.audit.record,
+        principal.label,
+        "portal.signin",
+        "portal",
+        "ok",
+        200,
+        None,
+        request_id_var.get(),
     )
     response = RedirectResponse(_local(str(form.get("next") or "")), status_code=303)
     response.set_cookie(
@@ -467,7 +486,7 @@ async def upload(request: Request, services: ServicesDep) -> Response:
     if not session.csrf_ok(str(form.get("csrf") or "")):
         return error_page(request, BadRequestError(t("csrf_failed")), session)
     pa = str(form.get("pa") or "")
-    action = "submit" if form.get("action") == "submit" else "check"
+    action: UploadAction = "submit" if form.get("action") == "submit" else "check"
     release = str(form.get("releaseDate") or "").strip()
     upload_file = form.get("file")
     if upload_file is not None and not isinstance(upload_file, str) and upload_file.filename:
@@ -494,12 +513,12 @@ async def upload(request: Request, services: ServicesDep) -> Response:
         return _upload_page(
             request, services, session, status=422, chosen=pa, error=t("unreadable_file")
         )
-    options: dict[str, Any] = {"dryRun": action != "submit"}
+    options = PushOptions(dry_run=action != "submit")
     if release:
         from sdmx_server.domain.periods import PeriodError, parse_instant
 
         try:
-            options["releaseDate"] = parse_instant(release).isoformat()
+            options = replace(options, release_at=parse_instant(release))
         except PeriodError:
             return _upload_page(
                 request,
@@ -528,18 +547,19 @@ async def upload(request: Request, services: ServicesDep) -> Response:
         _io.BytesIO(prepared.body),
         prepared.content_type,
         options,
-        None,
-        base_url(request, services),
+        base_url=public_base_url(request, services.settings),
     )
-    services.audit.record(
+    await run_in_threadpool(  # a database write: never on the event-loop thread (ADR 0012)
+        services.audit.record,
         session.principal.label,
         "data.submit",
         target.label,
-        report["status"],
-        200 if report["status"] in ("written", "valid") else 422,
-        {"submission": report["submission"], "portal": True, "dryRun": options["dryRun"]},
+        report.status.value,
+        report.status.http_status,
+        {"submission": report.submission, "portal": True, "dryRun": options.dry_run},
         request_id_var.get(),
     )
+    shown = report.to_json()
     labels = await run_in_threadpool(code_names, services, agreement)
     from sdmx_server.domain.messages import translate
 
@@ -554,16 +574,16 @@ async def upload(request: Request, services: ServicesDep) -> Response:
             fix=advice.suggest(e, labels, t),
             reason=translate(e.get("reason", ""), lang)[0],
         )
-        for e in report.get("errors", [])
+        for e in shown["errors"]
     ]
     inline = base64.b64encode(data).decode() if len(data) <= INLINE_BODY_BYTES else ""
     return _upload_page(
         request,
         services,
         session,
-        status=200 if report["status"] != "invalid" else 422,
+        status=422 if report.status is SubmissionStatus.INVALID else 200,
         chosen=pa,
-        report=report,
+        report=shown,
         errors=errors,
         notes=prepared.notes,
         inline=inline,
@@ -599,11 +619,15 @@ def submission_report(
         return RedirectResponse("/portal/signin?next=/portal/desk/submissions", status_code=303)
     try:
         status = services.submissions.status(
-            submission_id, session.principal, base_url(request, services)
-        )
+            submission_id, session.principal, public_base_url(request, services.settings)
+        ).to_json()
         page = services.submissions.errors(
-            submission_id, session.principal, max(offset, 0), 100, base_url(request, services)
-        )
+            submission_id,
+            session.principal,
+            max(offset, 0),
+            100,
+            public_base_url(request, services.settings),
+        ).to_json()
     except SdmxError as exc:
         return error_page(request, exc, session)
     return render(

@@ -14,6 +14,8 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
+from sdmx_server.domain.kinds import StructureContext
+
 from .base import Action, DataReadError, MessageInfo, StructureRefHint
 
 SDMX_21 = "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/"
@@ -58,12 +60,12 @@ _URN_RE = re.compile(
     r"urn:sdmx:org\.sdmx\.infomodel\.[A-Za-z]+\.(?P<cls>[A-Za-z]+)="
     r"(?P<agency>[^:()]+):(?P<id>[^:()]+)\((?P<version>[^()]*)\)"
 )
-_URN_KINDS = {
+_URN_KINDS: dict[str, StructureContext] = {
     "DataStructure": "datastructure",
     "Dataflow": "dataflow",
     "ProvisionAgreement": "provisionagreement",
 }
-_REF_KINDS = {
+_REF_KINDS: dict[str, StructureContext] = {
     "Structure": "datastructure",
     "StructureUsage": "dataflow",
     "ProvisionAgrement": "provisionagreement",  # sic, SDMX 2.1 schema
@@ -371,7 +373,7 @@ def _children(elem: Any) -> Iterator[tuple[str, Any]]:
             yield name, child
 
 
-def parse_urn(urn: str, default_kind: str) -> StructureRefHint | None:
+def parse_urn(urn: str, default_kind: StructureContext) -> StructureRefHint | None:
     """A structure reference from an SDMX URN (``None`` if it is not one)."""
     m = _URN_RE.search(urn)
     if m is None:
@@ -380,7 +382,7 @@ def parse_urn(urn: str, default_kind: str) -> StructureRefHint | None:
     return StructureRefHint(kind, m["agency"], m["id"], m["version"])
 
 
-def _structure_ref(elem: Any, kind: str) -> StructureRefHint | None:
+def _structure_ref(elem: Any, kind: StructureContext) -> StructureRefHint | None:
     """``<com:Structure>`` and friends: a ``Ref`` (2.1), a ``URN`` child (2.1) or URN text (3.0)."""
     for name, child in _children(elem):
         if name == "Ref" and child.get("id"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sdmx_server.domain.actions import Action
+from sdmx_server.domain.kinds import RecordKind, StructureContext
 
 __all__ = ["Action"]  # re-exported: readers yield it
 
@@ -21,7 +22,7 @@ __all__ = ["Action"]  # re-exported: readers yield it
 class StructureRefHint:
     """The structure a message says it is for (from its header or first row)."""
 
-    kind: str  # "dataflow" | "datastructure" | "provisionagreement"
+    kind: StructureContext
     agency: str | None
     id: str
     version: str | None
@@ -73,7 +74,7 @@ class DataRecord:
     attributes arrive once on a ``series`` record before its observations.
     """
 
-    kind: str  # "dataset" | "group" | "series" | "obs"
+    kind: RecordKind
     action: Action
     location: str  # "line 12", "line 40 (series M.USD.EUR.SP00.A)"
     key: tuple[str, ...] = ()

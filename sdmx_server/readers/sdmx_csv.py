@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterator
 from operator import itemgetter
 from typing import Any, BinaryIO
 
+from sdmx_server.domain.kinds import StructureContext
+
 from .base import Action, ComponentRoles, DataReadError, DataRecord, MessageInfo, StructureRefHint
 
 __all__ = [
@@ -55,7 +57,7 @@ _HEADER_RE = re.compile(
 _STRUCTURE_ID_RE = re.compile(
     r"(?P<agency>[^:()\s]+):(?P<id>[^:()\s]+)(?:\((?P<version>[^()]*)\))?(?:: .*)?", re.DOTALL
 )
-_STRUCTURE_KINDS = {
+_STRUCTURE_KINDS: dict[str, StructureContext] = {
     "dataflow": "dataflow",
     "datastructure": "datastructure",
     "dataprovision": "provisionagreement",
@@ -142,7 +144,7 @@ def _column_name(header: str) -> tuple[str, bool, bool]:
     return name.strip(), bool(sep), multi
 
 
-def parse_structure_id(raw: str, kind: str, location: str) -> StructureRefHint:
+def parse_structure_id(raw: str, kind: StructureContext, location: str) -> StructureRefHint:
     """``AG:ID(VER)`` (version and a trailing ``: label`` optional) as a structure reference."""
     m = _STRUCTURE_ID_RE.fullmatch(raw.strip())
     if m is None:

@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
+from sdmx_server.domain.kinds import RecordKind
+
 from ._ml_components import (
     STANDARD_DATASET_ATTRIBUTES,
     Components,
@@ -263,7 +265,7 @@ class _MlReader:
             yield self._series_record()
 
     def _record(
-        self, kind: str, location: str, s: Sorted, group_id: str | None = None
+        self, kind: RecordKind, location: str, s: Sorted, group_id: str | None = None
     ) -> DataRecord:
         return DataRecord(
             kind=kind,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock, as_utc
+from sdmx_server.domain.kinds import AuditAction
 from sdmx_server.domain.safe_text import safe_json
 from sdmx_server.storage.db_health import unavailability
 from sdmx_server.storage.tables import AuditEvent
@@ -37,7 +38,7 @@ class AuditTrail:
     def record(
         self,
         principal: str,
-        action: str,
+        action: AuditAction,
         target: str,
         outcome: str,
         status: int,

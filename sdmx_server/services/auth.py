@@ -26,11 +26,11 @@ from sdmx_server.domain.errors import (
     SemanticError,
     UnauthorizedError,
 )
+from sdmx_server.domain.kinds import ROLES, PrincipalKind, is_role
 from sdmx_server.domain.model import ArtefactType, ItemRef, MaintainableRef
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import AuthGrant, AuthToken, StructureArtefact, StructureItem
 
-ROLES = ("provider", "admin", "maintainer", "reader")
 _PROVIDER_FULL = re.compile(
     r"^(?P<agency>[A-Za-z0-9_.\-]+):(?P<scheme>[A-Za-z0-9_\-]+)\((?P<version>[0-9.A-Za-z\-]+)\)\.(?P<id>[A-Za-z0-9_@$\-]+)$"
 )
@@ -40,7 +40,7 @@ _PROVIDER_FULL = re.compile(
 class Principal:
     """Who is asking: anonymous, or the holder of a valid token."""
 
-    kind: str  # anonymous | provider | admin | maintainer | reader
+    kind: PrincipalKind
     name: str = "anonymous"
     token_pk: int | None = None
     provider_pk: int | None = None
@@ -268,6 +268,8 @@ class AuthService:
                 select(AuthGrant.dataflow_pk).where(AuthGrant.token_pk == row.pk)
             ).scalars()
         )
+        if not is_role(row.role):  # create_token stores only ROLES
+            raise UnauthorizedError(f"This token has an unknown role {row.role!r}")
         return Principal(
             kind=row.role,
             name=row.name,

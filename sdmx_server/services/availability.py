@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sdmx_server.domain.errors import BadRequestError, NoResultsError
+from sdmx_server.domain.kinds import AvailabilityMode
 from sdmx_server.domain.model import (
     Annotation,
     Artefact,
@@ -89,7 +90,7 @@ class AvailabilityService:
         session: Session,
         info: DsdInfo,
         req: DataRequest,
-        mode: str,
+        mode: AvailabilityMode,
         component: str | None,
         now: datetime,
     ) -> Availability:
@@ -282,7 +283,7 @@ class AvailabilityService:
         info: DsdInfo,
         avail: Availability,
         references: str,
-        mode: str,
+        mode: AvailabilityMode,
         req: DataRequest | None = None,
         now: datetime | None = None,
     ) -> list[StructureEntry]:

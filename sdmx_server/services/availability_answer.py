@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sdmx_server.domain.errors import BadRequestError
+from sdmx_server.domain.kinds import AvailabilityMode
 from sdmx_server.formats.common import StructureEntry
 from sdmx_server.services.auth import Principal, require_read
 from sdmx_server.services.availability import AvailabilityService
@@ -30,7 +31,7 @@ def answer_availability(
     query: DataQueryService,
     principal: Principal,
     req: DataRequest,
-    mode: str,
+    mode: AvailabilityMode,
     component: str | None,
     references: tuple[str, ...],
     format_tag: str,

@@ -92,7 +92,7 @@ class Services:
                 data_write,
                 factory,
                 writes,
-                settings.public_url or f"http://{settings.host}:{settings.port}",
+                audit,
                 clock,
             ),
             structure_write=StructureWriteService(store, auth, audit, xml_limits),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sdmx_server.domain.errors import BadRequestError, NotAcceptableError, RangeNotSatisfiableError
+from sdmx_server.domain.kinds import CSV_KEYS, CSV_LABELS
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import MediaType
 from sdmx_server.formats.registry import (
@@ -40,9 +41,9 @@ class DataOptions:
     def check(self) -> None:
         """400 for option values no format defines."""
         if (
-            self.labels not in ("id", "name", "both")
+            self.labels not in CSV_LABELS
             or self.time_format not in ("original", "normalized")
-            or self.csv_keys not in ("none", "series", "obs", "both")
+            or self.csv_keys not in CSV_KEYS
         ):
             raise BadRequestError(
                 "labels must be id|name|both, timeFormat original|normalized, "

@@ -31,6 +31,7 @@ from sdmx_server.domain.errors import (
     ResponseTooLargeError,
     SemanticError,
 )
+from sdmx_server.domain.kinds import DataDetail, DataQueryContext, ReadMode
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
 from sdmx_server.domain.periods import PeriodError, parse_query_bound
 from sdmx_server.domain.versions import parse_v2
@@ -76,7 +77,7 @@ class DataRequest:
     first_n: int | None = None
     last_n: int | None = None
     dim_at_obs: str | None = None
-    detail: str = "full"
+    detail: DataDetail = "full"
     include_history: bool = False
     as_of: datetime | None = None
     offset: int | None = None
@@ -86,9 +87,7 @@ class DataRequest:
     preview_provider: int | None = None  # whose embargoed batches (None: all, for administrators)
     # Version-neutral additions (SDMX REST 2.x; v1 periods compile to the same predicates):
     filter: DataFilter = field(default_factory=DataFilter)  # c[] filters (AND of component filters)
-    context: str = (
-        "dataflow"  # dataflow | datastructure | provisionagreement | * (resolved to one dataflow)
-    )
+    context: DataQueryContext = "dataflow"  # * is resolved to one dataflow
     attributes: tuple[str, ...] | None = (
         None  # projection: attribute ids or levels (None: all of the DSD)
     )
@@ -121,7 +120,7 @@ class PreparedData:
     session: Session
     first: list[Row] = field(default_factory=list)
     total: int | None = None
-    mode: str = "current"
+    mode: ReadMode = "current"
 
     csv_chunks: Iterator[bytes] | None = None  # SDMX-CSV rows written by the database itself (COPY)
     # the format's packed-path writer when the batches are packed series (ADR 0016)
@@ -281,7 +280,7 @@ class DataQueryService:
         start, end, columns = _resolve_components(info, data_filter, key, req.start, req.end)
         if start is not None and end is not None and start > end:
             raise NoDataError("No data match the query: the period bounds exclude each other")
-        mode = (
+        mode: ReadMode = (
             "history"
             if req.include_history
             else "changes"

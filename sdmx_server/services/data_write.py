@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock, as_utc, next_change_time
 from sdmx_server.domain.errors import NoResultsError, SemanticError
+from sdmx_server.domain.kinds import UpperLevel
 from sdmx_server.domain.model import (
     ArtefactType,
     DataflowDetails,
@@ -677,7 +678,9 @@ def _whole_series_delete(rec: DataRecord, row: int) -> StagedObservation:
     )
 
 
-def _upper_rows(validator: Validator) -> Iterator[tuple[str, str, str, tuple[str, ...], str, str]]:
+def _upper_rows(
+    validator: Validator,
+) -> Iterator[tuple[UpperLevel, str, str, tuple[str, ...], str, str]]:
     action = "A"
     if validator.dataset_attrs:
         yield "dataset", "", "", (), orjson.dumps(validator.dataset_attrs).decode(), action

@@ -19,6 +19,7 @@ from sdmx_server.domain.dsd_info import (
     Region,
 )
 from sdmx_server.domain.errors import NoResultsError, SemanticError
+from sdmx_server.domain.kinds import AttachmentLevel, StructureContext
 from sdmx_server.domain.model import (
     Artefact,
     ArtefactType,
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 
-def _level(attr: Component, d: DsdDetails) -> tuple[str, str | None]:
+def _level(attr: Component, d: DsdDetails) -> tuple[AttachmentLevel, str | None]:
     rel = attr.relationship
     time_id = d.time_dimension.id if d.time_dimension else None
     if rel is None or rel.kind == "none":
@@ -95,7 +96,7 @@ def _component_info(
     return info
 
 
-def _constraint_info(art: Artefact, level: str) -> ConstraintInfo:
+def _constraint_info(art: Artefact, level: StructureContext) -> ConstraintInfo:
     assert isinstance(art.details, ConstraintDetails)
     regions = []
     for region in art.details.cube_regions:
@@ -133,7 +134,9 @@ def _constraint_info(art: Artefact, level: str) -> ConstraintInfo:
 
 
 def _attached_constraints(
-    session: Session, target_pks: dict[int, str], agencies: dict[int, str] | None = None
+    session: Session,
+    target_pks: dict[int, StructureContext],
+    agencies: dict[int, str] | None = None,
 ) -> list[ConstraintInfo]:
     """Allowed constraints attached to any of ``target_pks`` (pk -> level name).
 
@@ -169,7 +172,9 @@ def _attached_constraints(
     return out
 
 
-def attached_constraints(session: Session, target_pks: dict[int, str]) -> list[ConstraintInfo]:
+def attached_constraints(
+    session: Session, target_pks: dict[int, StructureContext]
+) -> list[ConstraintInfo]:
     """Allowed constraints attached to any of ``target_pks`` (pk -> level name: datastructure,
     dataflow, provisionagreement)."""
     return _attached_constraints(session, target_pks)
@@ -214,7 +219,10 @@ def load_dsd_info(
     primary = (
         _component_info(session, pm, cache) if pm is not None else ComponentInfo(id="OBS_VALUE")
     )
-    targets = {dataflow_row.pk: "dataflow", dsd_row.pk: "datastructure"}
+    targets: dict[int, StructureContext] = {
+        dataflow_row.pk: "dataflow",
+        dsd_row.pk: "datastructure",
+    }
     # Whose constraints count (ADR 0011): the dataflow's agency speaks for the dataflow and its
     # agreements, the DSD's for the DSD.
     agencies = {dataflow_row.pk: dataflow_row.agency_id, dsd_row.pk: dsd_row.agency_id}

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.errors import BadRequestError, NoResultsError
+from sdmx_server.domain.kinds import StructureContext
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
 from sdmx_server.domain.versions import version_key
 from sdmx_server.formats.data_context import ALL_DIMENSIONS
@@ -17,7 +18,7 @@ from sdmx_server.services.dsd_info import load_dsd_info
 from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import StructureArtefact
 
-TYPES = {
+TYPES: dict[StructureContext, ArtefactType] = {
     "datastructure": ArtefactType.DATA_STRUCTURE,
     "dataflow": ArtefactType.DATAFLOW,
     "provisionagreement": ArtefactType.PROVISION_AGREEMENT,
@@ -37,7 +38,12 @@ class SchemaService:
         self._public_url = public_url
 
     def _row(
-        self, session: Session, context: str, agency: str, resource_id: str, version: str
+        self,
+        session: Session,
+        context: StructureContext,
+        agency: str,
+        resource_id: str,
+        version: str,
     ) -> StructureArtefact:
         type_ = TYPES[context]
         pairs = repo.versions_by_id(session, type_, agency, resource_id)
@@ -54,7 +60,7 @@ class SchemaService:
 
     def schema(
         self,
-        context: str,
+        context: StructureContext,
         agency: str,
         resource_id: str,
         version: str,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from sdmx_server.domain.errors import BadRequestError, NoResultsError
+from sdmx_server.domain.kinds import STRUCTURE_DETAILS, StructureContext, StructureDetail
 from sdmx_server.domain.model import (
     Artefact,
     ArtefactType,
@@ -37,15 +38,7 @@ from sdmx_server.storage import structure_repo as repo
 from sdmx_server.storage.tables import StructureArtefact
 
 REFERENCES = GENERAL_REFERENCES  # and every type of structure_references.TYPE_REFERENCES
-DETAILS = (
-    "full",
-    "allstubs",
-    "referencestubs",
-    "referencepartial",
-    "allcompletestubs",
-    "referencecompletestubs",
-    "raw",
-)
+DETAILS: tuple[str, ...] = (*STRUCTURE_DETAILS, "raw")  # v2 adds raw (read as full)
 
 
 @dataclass(frozen=True)
@@ -58,7 +51,7 @@ class StructureQuery:
     version: VersionSelector = field(default_factory=lambda: VersionSelector("latest"))
     item_ids: tuple[str, ...] | None = None
     references: tuple[str, ...] = ("none",)  # REFERENCES or type resource names
-    detail: str = "full"
+    detail: StructureDetail = "full"
     constraint_role: str | None = (
         None  # "Allowed" / "Actual" for allowedconstraint / actualconstraint
     )
@@ -97,7 +90,7 @@ class StructureQueryService:
         for ref in q.references:
             if not is_reference_kind(ref):
                 raise BadRequestError(f"references={ref} is not a valid value")
-        if q.detail not in DETAILS:
+        if q.detail not in STRUCTURE_DETAILS:
             raise BadRequestError(f"detail={q.detail} is not a valid value")
         with self._factory() as session:
             rows = self._match(session, q)
@@ -149,15 +142,18 @@ class StructureQueryService:
     def _entries(
         self, session: Session, q: StructureQuery, results: list[Artefact], ref_pks: set[int]
     ) -> list[StructureEntry]:
-        main_mode: RenderMode = {"allstubs": "stub", "allcompletestubs": "completestub"}.get(
-            q.detail, "full"
-        )  # type: ignore[assignment]
-        ref_mode: RenderMode = {
+        main_modes: dict[StructureDetail, RenderMode] = {
+            "allstubs": "stub",
+            "allcompletestubs": "completestub",
+        }
+        main_mode = main_modes.get(q.detail, "full")
+        ref_modes: dict[StructureDetail, RenderMode] = {
             "allstubs": "stub",
             "referencestubs": "stub",
             "allcompletestubs": "completestub",
             "referencecompletestubs": "completestub",
-        }.get(q.detail, "full")  # type: ignore[assignment]
+        }
+        ref_mode = ref_modes.get(q.detail, "full")
         entries = [StructureEntry(a, main_mode) for a in results]
         ref_rows = sorted(
             repo.rows_by_pk(session, ref_pks),
@@ -288,9 +284,9 @@ def allowed_by_constraints(session: Session, artefacts: list[Artefact]) -> dict[
     return {c: set().union(*(r[c] for r in per_artefact)) for c in comps}
 
 
-def _constraint_chain(session: Session, art: Artefact) -> dict[int, str]:
+def _constraint_chain(session: Session, art: Artefact) -> dict[int, StructureContext]:
     """Primary key -> level of the artefacts whose constraints apply to ``art``."""
-    chain: dict[int, str] = {}
+    chain: dict[int, StructureContext] = {}
     current: Artefact | None = art
     while current is not None:
         row = repo.get_row(session, current.ref)

@@ -34,6 +34,7 @@ from sdmx_server.domain.errors import (
     SdmxError,
 )
 from sdmx_server.domain.identifiers import ref_problems
+from sdmx_server.domain.kinds import AuditAction, RegistryAction, RegistryStatus
 from sdmx_server.domain.model import (
     SDMX3_TYPES_NOT_STORED,
     Artefact,
@@ -98,8 +99,8 @@ class ArtefactResult:
     """One ``SubmissionResult``: the artefact, the action, the status and why."""
 
     ref: MaintainableRef | None
-    action: str  # Append | Replace | Delete
-    status: str  # Success | Warning | Failure
+    action: RegistryAction
+    status: RegistryStatus
     code: int
     texts: tuple[str, ...] = ()
     urn: str | None = None
@@ -145,7 +146,7 @@ def _receiver(principal: Principal) -> str:
 
 
 def _result(outcome: ArtefactOutcome, delete: bool = False) -> ArtefactResult:
-    action = "Delete" if delete else ("Replace" if outcome.existed else "Append")
+    action: RegistryAction = "Delete" if delete else ("Replace" if outcome.existed else "Append")
     if not outcome.ok:
         if any(ref_problems(outcome.ref, "")):
             # An id the SDMX grammar refuses cannot go into a Ref: named by a URN, its parts percent-encoded.
@@ -169,7 +170,7 @@ def _result(outcome: ArtefactOutcome, delete: bool = False) -> ArtefactResult:
     }[outcome.status]
     if outcome.message:
         texts = f"{texts}: {outcome.message}" if outcome.status != "kept" else outcome.message
-    status = "Warning" if outcome.warnings else "Success"
+    status: RegistryStatus = "Warning" if outcome.warnings else "Success"
     return ArtefactResult(outcome.ref, action, status, outcome.code, (texts, *outcome.warnings))
 
 
@@ -228,7 +229,7 @@ class StructureWriteService:
     def authorize(
         self,
         authorization: str | None,
-        action: str,
+        action: AuditAction,
         target: str,
         agency: str | None,
         request_id: str = "",
@@ -251,7 +252,12 @@ class StructureWriteService:
         return principal
 
     def refused(
-        self, principal: Principal, action: str, target: str, exc: SdmxError, request_id: str = ""
+        self,
+        principal: Principal,
+        action: AuditAction,
+        target: str,
+        exc: SdmxError,
+        request_id: str = "",
     ) -> None:
         """Record a write refused before the store saw it (credentials, body size, unreadable message)."""
         self._audit.record(
@@ -269,7 +275,7 @@ class StructureWriteService:
     def _read(
         self,
         principal: Principal,
-        action: str,
+        action: AuditAction,
         target: str,
         body: bytes,
         content_type: str | None,
@@ -293,10 +299,8 @@ class StructureWriteService:
         request_id: str = "",
     ) -> WriteAnswer:
         """``POST /structure[/{type}]``: create or replace every artefact of a message, all or nothing."""
-        action, target = (
-            "structure.submit",
-            f"structure/{path_type.info.v3_resource if path_type else '*'}",
-        )
+        action: AuditAction = "structure.submit"
+        target = f"structure/{path_type.info.v3_resource if path_type else '*'}"
         read, results = self._read(principal, action, target, body, content_type, request_id)
         fitting = [a for a in read.artefacts if path_type is None or a.type is path_type]
         if path_type is not None:
@@ -326,7 +330,8 @@ class StructureWriteService:
         request_id: str = "",
     ) -> WriteAnswer:
         """``PUT /structure/{type}/{agency}/{id}/{version}``: replace exactly that artefact."""
-        action, target = "structure.replace", _path(ref)
+        action: AuditAction = "structure.replace"
+        target = _path(ref)
         read, results = self._read(principal, action, target, body, content_type, request_id)
         matching = [a for a in read.artefacts if a.ref == ref]
         others = [a for a in read.artefacts if a.ref != ref]
@@ -476,7 +481,12 @@ class StructureWriteService:
         return out
 
     def _record(
-        self, principal: Principal, action: str, target: str, answer: WriteAnswer, request_id: str
+        self,
+        principal: Principal,
+        action: AuditAction,
+        target: str,
+        answer: WriteAnswer,
+        request_id: str,
     ) -> None:
         # Refusals are named like the errors raised before the store saw the message (401, 400, 413 ...).
         outcome = _OUTCOMES.get(answer.status, "refused")

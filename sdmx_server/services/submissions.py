@@ -19,8 +19,8 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import IO, Any, BinaryIO, cast
+from datetime import timedelta
+from typing import IO, BinaryIO, cast
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,8 +28,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from sdmx_server.domain.authority import has_authority
 from sdmx_server.domain.clock import SYSTEM_CLOCK, Clock, as_utc
 from sdmx_server.domain.errors import ForbiddenError, NoResultsError, SdmxError, SemanticError
+from sdmx_server.domain.kinds import SubmissionTargetType
 from sdmx_server.domain.model import ArtefactType, MaintainableRef, ProvisionAgreementDetails
 from sdmx_server.domain.safe_text import safe_text
+from sdmx_server.domain.submission import (
+    ERRORS_PAGE,
+    ErrorPage,
+    JobOrder,
+    PushOptions,
+    ReportedError,
+    SubmissionReport,
+    SubmissionState,
+    SubmissionStatus,
+)
 from sdmx_server.readers.base import DataReadError
 from sdmx_server.services.audit import AuditTrail
 from sdmx_server.services.auth import Principal, require_authenticated
@@ -41,7 +52,7 @@ from sdmx_server.storage.tables import AuthToken, Submission, SubmissionChunk, S
 
 log = logging.getLogger(__name__)
 
-FIRST_PAGE = 1000
+FIRST_PAGE = ERRORS_PAGE
 CHUNK = 1 << 20
 MAX_ATTEMPTS = 3
 
@@ -96,21 +107,25 @@ class SubmissionService:
         data_write: DataWriteService,
         sessions: sessionmaker[Session],
         write_sessions: sessionmaker[Session],
-        public_url: str,
+        audit: AuditTrail,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.data_write = data_write
         self._sessions = sessions
         self._writes = write_sessions
-        self.public_url = public_url
         self.clock = clock
         # The end of a job is audited too (its request was audited as "queued").
-        self.audit = AuditTrail(write_sessions, sessions, clock)
+        self.audit = audit
 
     # ------------------------------------------------------------------ authorisation
 
     def authorize(
-        self, principal: Principal, target_type: str, agency: str, resource_id: str, version: str
+        self,
+        principal: Principal,
+        target_type: SubmissionTargetType,
+        agency: str,
+        resource_id: str,
+        version: str,
     ) -> Target:
         """The dataflow (and provision agreement) this principal may write; 401/403/404 otherwise."""
         require_authenticated(principal)
@@ -171,15 +186,17 @@ class SubmissionService:
         target: Target,
         body: BinaryIO,
         content_type: str | None,
-        options: dict[str, Any],
+        options: PushOptions,
+        *,
+        base_url: str,
         submission_id: str | None = None,
-        base_url: str | None = None,
         lease_owner: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> SubmissionReport:
         """Validate and write; store the report; return it (first page of errors).
 
         ``principal`` is the submitter's audit label and ``token_pk`` its token;
-        ``base_url`` is the server's URL as the client sees it (for the report's links).
+        ``base_url`` is the server's URL as the client sees it (for the report's links; the
+        routes take it from :func:`~sdmx_server.api.public_url.public_base_url`).
         A written submission's row is stored in the data's own transaction, so
         that a job is never both written and left "running" (to be run again);
         with ``lease_owner`` (a job) that transaction commits only while the
@@ -187,8 +204,8 @@ class SubmissionService:
         """
         submission_id = submission_id or str(uuid.uuid4())
         spool = ErrorSpool()
-        stored: dict[str, Any] = {}
-        base = base_url or self.public_url
+        stored: dict[str, SubmissionReport] = {}
+        base = base_url
 
         def record_with_data(session: Session, result: SubmissionResult) -> None:
             report = self._report(submission_id, target, result, spool, base)
@@ -207,9 +224,6 @@ class SubmissionService:
             )
             stored["report"] = report
 
-        release = (
-            datetime.fromisoformat(options["releaseDate"]) if options.get("releaseDate") else None
-        )
         try:
             try:
                 result = self.data_write.submit(
@@ -217,8 +231,8 @@ class SubmissionService:
                     content_type=content_type,
                     dataflow=target.dataflow,
                     provision_agreement=target.provision_agreement,
-                    release_at=release,
-                    dry_run=bool(options.get("dryRun")),
+                    release_at=options.release_at,
+                    dry_run=options.dry_run,
                     principal=principal,
                     source=f"submission {submission_id}",
                     on_error=spool.add,
@@ -231,11 +245,11 @@ class SubmissionService:
                 result = SubmissionResult(
                     dataflow=target.dataflow,
                     format=content_type or "",
-                    dry_run=bool(options.get("dryRun")),
+                    dry_run=options.dry_run,
                 )
                 result.error_count = spool.count
             if "report" in stored:
-                return dict(stored["report"])
+                return stored["report"]
             report = self._report(submission_id, target, result, spool, base)
             self._store(
                 submission_id,
@@ -260,37 +274,33 @@ class SubmissionService:
         result: SubmissionResult,
         spool: ErrorSpool,
         base: str,
-    ) -> dict[str, Any]:
+    ) -> SubmissionReport:
         c = result.counts
         if result.error_count:
-            status = "invalid"
+            status = SubmissionStatus.INVALID
         else:
-            status = "valid" if result.dry_run else "written"
-        report: dict[str, Any] = {
-            "submission": submission_id,
-            "status": status,
-            "dataflow": target.dataflow.triplet,
-            "provisionAgreement": target.provision_agreement.triplet
+            status = SubmissionStatus.VALID if result.dry_run else SubmissionStatus.WRITTEN
+        return SubmissionReport(
+            submission=submission_id,
+            status=status,
+            dataflow=target.dataflow.triplet,
+            provision_agreement=target.provision_agreement.triplet
             if target.provision_agreement
             else None,
-            "format": result.format,
-            "dryRun": result.dry_run,
-            "rows": result.rows,
-            "releaseDate": result.release_at.isoformat() if result.release_at else None,
-            "inserted": c.inserted,
-            "updated": c.updated,
-            "deleted": c.deleted,
-            "unchanged": c.unchanged,
-            "errorCount": result.error_count,
-            "errors": [e.as_dict() for e in spool.first],
-            "statusUrl": f"{base}/rest/v2/submissions/{submission_id}",
-        }
-        if result.error_count > len(spool.first):
-            report["nextErrors"] = (
-                f"{base}/rest/v2/submissions/{submission_id}/errors"
-                f"?offset={len(spool.first)}&limit={FIRST_PAGE}"
-            )
-        return report
+            format=result.format,
+            dry_run=result.dry_run,
+            rows=result.rows,
+            release_at=result.release_at,
+            inserted=c.inserted,
+            updated=c.updated,
+            deleted=c.deleted,
+            unchanged=c.unchanged,
+            error_count=result.error_count,
+            errors=tuple(
+                ReportedError(e.location, e.component, e.value, e.reason) for e in spool.first
+            ),
+            base_url=base,
+        )
 
     def _store(
         self,
@@ -299,9 +309,9 @@ class SubmissionService:
         token_pk: int | None,
         target: Target,
         content_type: str | None,
-        options: dict[str, Any],
+        options: PushOptions,
         result: SubmissionResult,
-        report: dict[str, Any],
+        report: SubmissionReport,
         spool: ErrorSpool,
         lease_owner: str | None,
     ) -> None:
@@ -328,16 +338,15 @@ class SubmissionService:
         token_pk: int | None,
         target: Target,
         content_type: str | None,
-        options: dict[str, Any],
+        options: PushOptions,
         result: SubmissionResult,
-        report: dict[str, Any],
+        report: SubmissionReport,
         spool: ErrorSpool,
         lease_owner: str | None,
     ) -> None:
-        summary = {k: v for k, v in report.items() if k != "errors"}
         row = session.get(Submission, submission_id, with_for_update=lease_owner is not None)
         if lease_owner is not None and (
-            row is None or row.lease_owner != lease_owner or row.status != "running"
+            row is None or row.lease_owner != lease_owner or row.status != SubmissionStatus.RUNNING
         ):
             raise LeaseLostError(f"job {submission_id} is no longer leased to {lease_owner}")
         if row is None:
@@ -347,14 +356,14 @@ class SubmissionService:
                 principal=principal,
                 token_pk=token_pk,
                 content_type=content_type or "",
-                options=options,
+                options=options.to_stored(),
                 created_at=self.clock.now(),
-                status="running",
+                status=SubmissionStatus.RUNNING.value,
             )
             session.add(row)
         row.dataflow = target.dataflow.triplet
-        row.status = report["status"]
-        row.report = summary
+        row.status = report.status.value
+        row.report = report.summary()
         row.error_count = result.error_count
         row.finished_at = self.clock.now()
         row.lease_owner = None
@@ -385,11 +394,9 @@ class SubmissionService:
 
     # ------------------------------------------------------------------ reports
 
-    def status(
-        self, submission_id: str, principal: Principal, base_url: str | None = None
-    ) -> dict[str, Any]:
+    def status(self, submission_id: str, principal: Principal, base_url: str) -> SubmissionState:
         """The stored report and job state, with the first 1,000 errors (``nextErrors`` links the rest)."""
-        base = base_url or self.public_url
+        base = base_url
         with self._sessions() as session:
             row = self._visible(session, submission_id, principal)
             first = session.execute(
@@ -398,35 +405,19 @@ class SubmissionService:
                 .order_by(SubmissionError.seq)
                 .limit(FIRST_PAGE)
             ).scalars()
-            errors = [
-                {
-                    "location": e.location,
-                    "component": e.component,
-                    "value": e.value,
-                    "reason": e.reason,
-                }
-                for e in first
-            ]
-            out: dict[str, Any] = {
-                "submission": row.id,
-                "status": row.status,
-                "target": row.target,
-                "principal": row.principal,
-                "createdAt": as_utc(row.created_at).isoformat(),
-                "finishedAt": as_utc(row.finished_at).isoformat() if row.finished_at else None,
-                "attempts": row.attempts,
-                "errorCount": row.error_count,
-                **row.report,
-                "errors": errors,
-                "errorsUrl": f"{base}/rest/v2/submissions/{row.id}/errors?offset=0&limit={FIRST_PAGE}",
-            }
-            out.pop("nextErrors", None)
-            if row.error_count > len(errors):
-                out["nextErrors"] = (
-                    f"{base}/rest/v2/submissions/{row.id}/errors"
-                    f"?offset={len(errors)}&limit={FIRST_PAGE}"
-                )
-            return out
+            return SubmissionState(
+                submission=row.id,
+                status=SubmissionStatus(row.status),
+                target=row.target,
+                principal=row.principal,
+                created_at=as_utc(row.created_at),
+                finished_at=as_utc(row.finished_at) if row.finished_at else None,
+                attempts=row.attempts,
+                error_count=row.error_count,
+                stored=row.report,
+                errors=tuple(_reported(e) for e in first),
+                base_url=base,
+            )
 
     def errors(
         self,
@@ -434,10 +425,10 @@ class SubmissionService:
         principal: Principal,
         offset: int,
         limit: int,
-        base_url: str | None = None,
-    ) -> dict[str, Any]:
+        base_url: str,
+    ) -> ErrorPage:
         """One page of a submission's errors."""
-        base = base_url or self.public_url
+        base = base_url
         with self._sessions() as session:
             row = self._visible(session, submission_id, principal)
             errors = session.execute(
@@ -448,27 +439,14 @@ class SubmissionService:
                 .order_by(SubmissionError.seq)
                 .limit(limit)
             ).scalars()
-            page = [
-                {
-                    "location": e.location,
-                    "component": e.component,
-                    "value": e.value,
-                    "reason": e.reason,
-                }
-                for e in errors
-            ]
-            out: dict[str, Any] = {
-                "submission": row.id,
-                "errorCount": row.error_count,
-                "offset": offset,
-                "errors": page,
-            }
-            if offset + len(page) < row.error_count:
-                out["next"] = (
-                    f"{base}/rest/v2/submissions/{row.id}/errors"
-                    f"?offset={offset + len(page)}&limit={limit}"
-                )
-            return out
+            return ErrorPage(
+                submission=row.id,
+                error_count=row.error_count,
+                offset=offset,
+                limit=limit,
+                errors=tuple(_reported(e) for e in errors),
+                base_url=base,
+            )
 
     @staticmethod
     def _visible(session: Session, submission_id: str, principal: Principal) -> Submission:
@@ -498,8 +476,8 @@ class SubmissionService:
         target: Target,
         body: BinaryIO,
         content_type: str | None,
-        options: dict[str, Any],
-        base_url: str | None = None,
+        options: PushOptions,
+        base_url: str,
     ) -> str:
         """Queue a submission as a job; its body goes into the database."""
         submission_id = str(uuid.uuid4())
@@ -513,18 +491,14 @@ class SubmissionService:
                     principal=principal.label,
                     token_pk=principal.token_pk,
                     content_type=content_type or "",
-                    options={
-                        **options,
-                        "_target": [
-                            target.dataflow.model_dump(mode="json"),
-                            target.provision_agreement.model_dump(mode="json")
-                            if target.provision_agreement
-                            else None,
-                        ],
-                        "_principal": principal.label,  # who submitted, for the job runner
-                        "_base_url": base_url or self.public_url,
-                    },
-                    status="queued",
+                    options=JobOrder(
+                        options,
+                        target.dataflow,
+                        target.provision_agreement,
+                        principal.label,  # who submitted, for the job runner
+                        base_url,
+                    ).to_stored(),
+                    status=SubmissionStatus.QUEUED.value,
                     created_at=self.clock.now(),
                 )
             )
@@ -551,8 +525,11 @@ class SubmissionService:
             stmt = (
                 select(Submission)
                 .where(
-                    (Submission.status == "queued")
-                    | ((Submission.status == "running") & (Submission.lease_until < now))
+                    (Submission.status == SubmissionStatus.QUEUED.value)
+                    | (
+                        (Submission.status == SubmissionStatus.RUNNING.value)
+                        & (Submission.lease_until < now)
+                    )
                 )
                 .order_by(Submission.created_at)
                 .limit(1)
@@ -563,11 +540,11 @@ class SubmissionService:
             if row is None:
                 return None
             if row.attempts >= MAX_ATTEMPTS:
-                row.status = "failed"
+                row.status = SubmissionStatus.FAILED.value
                 row.finished_at = now
                 row.report = {
                     **row.report,
-                    "status": "failed",
+                    "status": SubmissionStatus.FAILED.value,
                     "reason": f"gave up after {row.attempts} interrupted attempts",
                 }
                 session.execute(
@@ -575,7 +552,7 @@ class SubmissionService:
                 )
                 gave_up = (row.principal, row.target, row.id, row.report["reason"])
             else:
-                row.status = "running"
+                row.status = SubmissionStatus.RUNNING.value
                 row.attempts += 1
                 row.lease_owner = owner
                 row.lease_until = now + lease
@@ -586,8 +563,8 @@ class SubmissionService:
                 principal,
                 "data.job",
                 target,
-                "failed",
-                500,
+                SubmissionStatus.FAILED.value,
+                SubmissionStatus.FAILED.http_status,
                 {"submission": submission_id, "reason": reason},
             )
         return None
@@ -596,7 +573,7 @@ class SubmissionService:
         """Extend a job's lease; False if another worker took it over."""
         with self._writes() as session, session.begin():
             row = session.get(Submission, submission_id)
-            if row is None or row.lease_owner != owner or row.status != "running":
+            if row is None or row.lease_owner != owner or row.status != SubmissionStatus.RUNNING:
                 return False
             row.lease_until = self.clock.now() + lease
             return True
@@ -608,12 +585,12 @@ class SubmissionService:
             row = session.get(Submission, submission_id)
             if row is None:
                 return
-            if owner is not None and (row.lease_owner != owner or row.status != "running"):
+            if owner is not None and (
+                row.lease_owner != owner or row.status != SubmissionStatus.RUNNING
+            ):
                 log.warning("job %s is no longer leased to %s: not run", submission_id, owner)
                 return
-            options = dict(row.options)
-            label = options.pop("_principal", row.principal)
-            base_url = options.pop("_base_url", None)
+            stored, principal = dict(row.options), row.principal
             token_pk = row.token_pk
             content_type = row.content_type
             body = tempfile.SpooledTemporaryFile(max_size=8 << 20)
@@ -625,42 +602,26 @@ class SubmissionService:
                 body.write(data)
         body.seek(0)
         try:
-            flow_json, pa_json = options.pop("_target")
-            target = Target(
-                MaintainableRef.model_validate(flow_json),
-                MaintainableRef.model_validate(pa_json) if pa_json else None,
-                row.target,
-            )
+            order = JobOrder.from_stored(stored, principal)
+            target = Target(order.dataflow, order.provision_agreement, row.target)
             report = self.run(
-                label,
+                order.principal,
                 token_pk,
                 target,
                 cast(BinaryIO, body),
                 content_type,
-                options,
+                order.options,
                 submission_id=submission_id,
-                base_url=base_url,
+                base_url=order.base_url,
                 lease_owner=owner,
             )
             self.audit.record(
-                label,
+                order.principal,
                 "data.job",
                 row.target,
-                report["status"],
-                200 if report["status"] in ("written", "valid") else 422,
-                {
-                    k: report[k]
-                    for k in (
-                        "submission",
-                        "rows",
-                        "inserted",
-                        "updated",
-                        "deleted",
-                        "errorCount",
-                        "dryRun",
-                        "releaseDate",
-                    )
-                },
+                report.status.value,
+                report.status.http_status,
+                report.audit_details(),
             )
         except LeaseLostError as exc:
             log.warning("%s: nothing written; the worker holding the lease runs it", exc)
@@ -677,10 +638,10 @@ class SubmissionService:
             row = session.get(Submission, submission_id)
             if row is None:
                 return
-            row.status = "failed"
+            row.status = SubmissionStatus.FAILED.value
             row.finished_at = self.clock.now()
             reason = safe_text(reason, 2000)  # jsonb refuses NUL; a client's text may be in it
-            row.report = {**row.report, "status": "failed", "reason": reason}
+            row.report = {**row.report, "status": SubmissionStatus.FAILED.value, "reason": reason}
             session.execute(
                 delete(SubmissionChunk).where(SubmissionChunk.submission_id == submission_id)
             )
@@ -689,7 +650,11 @@ class SubmissionService:
             principal,
             "data.job",
             target,
-            "failed",
-            500,
+            SubmissionStatus.FAILED.value,
+            SubmissionStatus.FAILED.http_status,
             {"submission": submission_id, "reason": reason},
         )
+
+
+def _reported(row: SubmissionError) -> ReportedError:
+    return ReportedError(row.location, row.component, row.value, row.reason)

@@ -18,21 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sdmx_server.domain.data_filter import Op, Predicate
 from sdmx_server.domain.errors import BadRequestError
+from sdmx_server.domain.kinds import FilterTarget
 from sdmx_server.domain.periods import PeriodError, parse_query_bound
 
-TargetKind = Literal[
-    "dimension",
-    "time",
-    "measure",
-    "obs_attribute",
-    "series_attribute",
-    "group_attribute",
-    "dataset_attribute",
-]
+TargetKind = FilterTarget
 SERIES_LEVEL: frozenset[TargetKind] = frozenset(
     {"dimension", "series_attribute", "group_attribute", "dataset_attribute"}
 )

@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from sdmx_server.domain.kinds import ReadMode
 from sdmx_server.storage.data_filter_sql import ColumnFilter, compile_filters
 from sdmx_server.storage.sqltime import from_db, to_db
 from sdmx_server.storage.tables import MAX_KEY_DIMENSIONS
@@ -36,7 +37,7 @@ class ObservationFilter:
     start: str | None = None  # storage-form bounds (overlap semantics)
     end: str | None = None
     provider_pks: Sequence[int] | None = None
-    mode: str = "current"  # current | changes | history
+    mode: ReadMode = "current"
     at: datetime | None = None  # current: the instant (now or asOf); changes/history: now
     since: datetime | None = None  # changes: updatedAfter
     first_n: int | None = None

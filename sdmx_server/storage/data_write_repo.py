@@ -33,6 +33,7 @@ from sqlalchemy import CursorResult, Result, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sdmx_server.domain.kinds import UpperLevel
 from sdmx_server.storage.db import OPEN_COPY
 from sdmx_server.storage.sqltime import to_db
 from sdmx_server.storage.staged import StagedObservation, StagedRow
@@ -666,7 +667,7 @@ def staged_series(session: Session) -> Iterator[tuple[str, str]]:
 
 
 def stored_upper_attributes(
-    session: Session, dataflow_pk: int, level: str, series_keys: Sequence[str] = ()
+    session: Session, dataflow_pk: int, level: UpperLevel, series_keys: Sequence[str] = ()
 ) -> dict[str, dict[str, str]]:
     """The latest stored (not deleted) attribute values of ``level``: by series key (``series_keys``), by
     group target key (``GROUP:key``, passed as ``series_keys``), or under "" for the data set.

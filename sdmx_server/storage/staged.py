@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sdmx_server.domain.actions import Action
+from sdmx_server.domain.kinds import UpperLevel
 
 StagedRow = tuple[int, str, str, str, str, str, "str | None", "str | None", str]
 """A checked observation for the staging table: (row, action, series key, period, period start,
@@ -35,7 +36,7 @@ class StagedObservation:
 class StagedAttributes:
     """Attributes above the observation level: level, target key, values."""
 
-    level: str  # dataset | group | series
+    level: UpperLevel
     action: Action
     target_key: str  # "" for dataset; "GROUP:k1.k2.." for groups; the series key for series
     attrs: dict[str, str]

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from sdmx_server.domain.kinds import AttachmentLevel
 from sdmx_server.storage.tables import (
     AuthToken,
     DataAttributeValue,
@@ -172,7 +173,7 @@ def attribute_usage(
     session: Session,
     dataflow_pk: int,
     attr_id: str,
-    level: str,
+    level: AttachmentLevel,
     now: datetime,
     values: Collection[str] | None = None,
 ) -> dict[str, int]:

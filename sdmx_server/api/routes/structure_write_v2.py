@@ -24,6 +24,7 @@ from sdmx_server.api.middleware import request_id_var
 from sdmx_server.api.paths import AGENCY_RE, ID_RE, check_params
 from sdmx_server.api.public_url import public_base_url
 from sdmx_server.domain.errors import BadRequestError, SdmxError
+from sdmx_server.domain.kinds import AuditAction
 from sdmx_server.domain.model import ArtefactType, MaintainableRef
 from sdmx_server.formats.common import RenderContext
 from sdmx_server.formats.registry import REGISTRY_ML21, registry_writer
@@ -37,12 +38,8 @@ router = APIRouter(tags=["structure submission (SDMX REST v2)"])
 _EXACT_VERSION = re.compile(r"^[0-9]+(\.[0-9]+)*(-[0-9A-Za-z.\-]+)?$")
 
 
-def _base_url(request: Request, services: Services) -> str:
-    return public_base_url(request, services.settings)
-
-
 def _answer(request: Request, services: Services, answer: WriteAnswer) -> Response:
-    ctx = RenderContext(public_url=_base_url(request, services))
+    ctx = RenderContext(public_url=public_base_url(request, services.settings))
     body = registry_writer(REGISTRY_ML21)(answer.results, ctx, answer.receiver)
     headers = {}
     if answer.status == 201 and len(answer.created) == 1:
@@ -58,7 +55,7 @@ def _answer(request: Request, services: Services, answer: WriteAnswer) -> Respon
 def _ref(
     services: Services,
     principal: Principal,
-    action: str,
+    action: AuditAction,
     target: str,
     structure_type: str,
     agency: str,
@@ -81,7 +78,7 @@ def _ref(
 
 
 async def _read(
-    request: Request, services: Services, principal: Principal, action: str, target: str
+    request: Request, services: Services, principal: Principal, action: AuditAction, target: str
 ) -> bytes:
     try:
         spool = await read_body(request, services.settings.max_body_bytes)
