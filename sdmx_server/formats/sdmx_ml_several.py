@@ -89,12 +89,8 @@ def header3(parts: Sequence[DataPart]) -> str:
     return "".join(out)
 
 
-class _SsDataSets(StructureSpecificWriter):
-    """The data sets of one dataflow, SDMX-ML 2.1 structure-specific, inside a message over several."""
-
-    def __init__(self, ctx: DataContext, structure_id: str, *, timeseries: bool) -> None:
-        super().__init__(ctx, timeseries=timeseries)
-        self.structure_id = structure_id
+class _InsideEnvelope:
+    """A structure-specific writer's data sets without their message: the envelope writes that."""
 
     def prologue(self) -> str:
         """None: the envelope writes it."""
@@ -103,6 +99,14 @@ class _SsDataSets(StructureSpecificWriter):
     def epilogue(self) -> str:
         """None: the envelope writes it."""
         return ""
+
+
+class _SsDataSets(_InsideEnvelope, StructureSpecificWriter):
+    """The data sets of one dataflow, SDMX-ML 2.1 structure-specific, inside a message over several."""
+
+    def __init__(self, ctx: DataContext, structure_id: str, *, timeseries: bool) -> None:
+        super().__init__(ctx, timeseries=timeseries)
+        self.structure_id = structure_id
 
     def dataset_tag_attributes(self) -> str:
         """Its own structure, and its dataflow's namespace declared on the data set."""
@@ -112,20 +116,12 @@ class _SsDataSets(StructureSpecificWriter):
         )
 
 
-class _Ss3DataSets(StructureSpecific3Writer):
+class _Ss3DataSets(_InsideEnvelope, StructureSpecific3Writer):
     """The data sets of one dataflow, SDMX-ML 3.x, inside a message over several."""
 
     def __init__(self, ctx: DataContext, version: str, structure_id: str) -> None:
         super().__init__(ctx, version)
         self.structure_id = structure_id
-
-    def prologue(self) -> str:
-        """None: the envelope writes it."""
-        return ""
-
-    def epilogue(self) -> str:
-        """None: the envelope writes it."""
-        return ""
 
     def dataset_tag_attributes(self) -> str:
         """Its own structure, and its dataflow's namespace declared on the data set."""
